@@ -1,0 +1,140 @@
+// Command gridd is gridmap's one binary: the HTTP service and the admin
+// commands around it. It holds no logic of its own: it parses flags and
+// environment, wires the packages together and runs them.
+//
+//	gridd serve              serve the API, lookups and tiles
+//	gridd migrate            apply the database migrations
+//	gridd demo               generate the Yancheng demo city
+//	gridd check              validate the stored current state
+//	gridd import FILE        import areas and grids from GeoJSON
+//	gridd export             export areas or grids as GeoJSON
+//	gridd token create       create an API token
+//
+// The database comes from DATABASE_URL.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"sort"
+	"syscall"
+
+	"gridmap/store"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1:], os.Getenv, os.Stdin, os.Stdout, os.Stderr)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "gridd:", err)
+		os.Exit(1)
+	}
+}
+
+// env is what every command gets from the process: no command reads
+// os.Args, os.Getenv or the standard streams itself, so all are testable.
+type env struct {
+	getenv func(string) string
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, e *env, args []string) error
+}
+
+func commands() map[string]command {
+	return map[string]command{
+		"serve":   {"serve the HTTP API, lookups and tiles", cmdServe},
+		"migrate": {"apply the database migrations", cmdMigrate},
+		"demo":    {"generate the Yancheng demo city", cmdDemo},
+		"check":   {"validate the stored current state", cmdCheck},
+		"import":  {"import areas and grids from a GeoJSON FeatureCollection", cmdImport},
+		"export":  {"export areas or grids as a GeoJSON FeatureCollection", cmdExport},
+		"token":   {"create, list or revoke API tokens", cmdToken},
+	}
+}
+
+func run(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) error {
+	e := &env{getenv: getenv, stdin: stdin, stdout: stdout, stderr: stderr,
+		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
+	cmds := commands()
+	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		usage(stdout, cmds)
+		return nil
+	}
+	c, ok := cmds[args[0]]
+	if !ok {
+		usage(stderr, cmds)
+		return fmt.Errorf("unknown command %q", args[0])
+	}
+	return c.run(ctx, e, args[1:])
+}
+
+func usage(w io.Writer, cmds map[string]command) {
+	fmt.Fprintln(w, "usage: gridd COMMAND [flags]   (database: DATABASE_URL)")
+	names := make([]string, 0, len(cmds))
+	for n := range cmds {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
+	}
+	fmt.Fprintln(w, "Run 'gridd COMMAND -h' for a command's flags.")
+}
+
+// newFlags returns a flag set that prints to the command's stderr.
+func newFlags(e *env, name, args string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(e.stderr, "usage: gridd %s %s\n", name, args)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// databaseURL returns DATABASE_URL or an error saying how to get one.
+func databaseURL(e *env) (string, error) {
+	url := e.getenv("DATABASE_URL")
+	if url == "" {
+		return "", errors.New("DATABASE_URL is not set: run './dev db' for a private PostGIS and export what it prints, or point it at your PostgreSQL+PostGIS")
+	}
+	return url, nil
+}
+
+// openStore opens (and migrates) the database named by DATABASE_URL.
+func openStore(ctx context.Context, e *env) (*store.Store, error) {
+	url, err := databaseURL(e)
+	if err != nil {
+		return nil, err
+	}
+	return store.Open(ctx, url, e.log)
+}
+
+func cmdMigrate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "migrate", "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	url, err := databaseURL(e)
+	if err != nil {
+		return err
+	}
+	if err := store.Migrate(ctx, url, e.log); err != nil {
+		return err
+	}
+	fmt.Fprintln(e.stdout, "database is up to date")
+	return nil
+}

@@ -1,0 +1,175 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/paulmach/orb"
+	"github.com/twpayne/go-geom"
+)
+
+// SRID is the spatial reference of every geometry gridmap stores (WGS 84).
+const SRID = 4326
+
+// orbScanner scans a PostGIS geometry (decoded by pgx-geom into go-geom)
+// into an orb geometry. This is the one place go-geom turns into orb.
+type orbScanner struct{ dst *orb.Geometry }
+
+// ScanGeom implements pgxgeom.GeomScanner.
+func (s orbScanner) ScanGeom(g geom.T) error {
+	o, err := toOrb(g)
+	if err != nil {
+		return err
+	}
+	*s.dst = o
+	return nil
+}
+
+// multiPolygonScanner scans a Polygon or MultiPolygon into an
+// orb.MultiPolygon; NULL leaves it empty.
+type multiPolygonScanner struct{ dst *orb.MultiPolygon }
+
+// ScanGeom implements pgxgeom.GeomScanner.
+func (s multiPolygonScanner) ScanGeom(g geom.T) error {
+	o, err := toOrb(g)
+	if err != nil {
+		return err
+	}
+	switch o := o.(type) {
+	case orb.MultiPolygon:
+		*s.dst = o
+	case orb.Polygon:
+		*s.dst = orb.MultiPolygon{o}
+	default:
+		return fmt.Errorf("scan multipolygon: got %s", o.GeoJSONType())
+	}
+	return nil
+}
+
+// orbValuer passes an orb geometry to PostGIS, with SRID 4326.
+type orbValuer struct{ g orb.Geometry }
+
+// GeomValue implements pgxgeom.GeomValuer.
+func (v orbValuer) GeomValue() (geom.T, error) { return fromOrb(v.g) }
+
+func coords(p orb.Point) []float64 { return []float64{p[0], p[1]} }
+
+func ringCoords(r orb.Ring) [][]float64 {
+	out := make([][]float64, len(r))
+	for i, p := range r {
+		out[i] = coords(p)
+	}
+	return out
+}
+
+func polyCoords(p orb.Polygon) [][][]float64 {
+	out := make([][][]float64, len(p))
+	for i, r := range p {
+		out[i] = ringCoords(r)
+	}
+	return out
+}
+
+// fromOrb converts an orb geometry to go-geom with SRID 4326.
+func fromOrb(g orb.Geometry) (geom.T, error) {
+	switch g := g.(type) {
+	case orb.Point:
+		return geom.NewPointFlat(geom.XY, coords(g)).SetSRID(SRID), nil
+	case orb.LineString:
+		return geom.NewLineString(geom.XY).MustSetCoords(toCoords(ringCoords(orb.Ring(g)))).SetSRID(SRID), nil
+	case orb.Polygon:
+		return geom.NewPolygon(geom.XY).MustSetCoords(toCoords2(polyCoords(g))).SetSRID(SRID), nil
+	case orb.MultiPolygon:
+		c := make([][][]geom.Coord, len(g))
+		for i, p := range g {
+			c[i] = toCoords2(polyCoords(p))
+		}
+		return geom.NewMultiPolygon(geom.XY).MustSetCoords(c).SetSRID(SRID), nil
+	case orb.MultiLineString:
+		c := make([][]geom.Coord, len(g))
+		for i, l := range g {
+			c[i] = toCoords(ringCoords(orb.Ring(l)))
+		}
+		return geom.NewMultiLineString(geom.XY).MustSetCoords(c).SetSRID(SRID), nil
+	case orb.MultiPoint:
+		c := make([]geom.Coord, len(g))
+		for i, p := range g {
+			c[i] = coords(p)
+		}
+		return geom.NewMultiPoint(geom.XY).MustSetCoords(c).SetSRID(SRID), nil
+	}
+	return nil, fmt.Errorf("geometry type %T is not supported here", g)
+}
+
+func toCoords(in [][]float64) []geom.Coord {
+	out := make([]geom.Coord, len(in))
+	for i, c := range in {
+		out[i] = c
+	}
+	return out
+}
+
+func toCoords2(in [][][]float64) [][]geom.Coord {
+	out := make([][]geom.Coord, len(in))
+	for i, r := range in {
+		out[i] = toCoords(r)
+	}
+	return out
+}
+
+// toOrb converts a go-geom geometry (2D; Z and M are dropped) to orb.
+func toOrb(g geom.T) (orb.Geometry, error) {
+	flat, stride := g.FlatCoords(), g.Stride()
+	pt := func(i int) orb.Point { return orb.Point{flat[i], flat[i+1]} }
+	ring := func(start, end int) orb.Ring {
+		r := make(orb.Ring, 0, (end-start)/stride)
+		for i := start; i < end; i += stride {
+			r = append(r, pt(i))
+		}
+		return r
+	}
+	poly := func(start int, ends []int) orb.Polygon {
+		p := make(orb.Polygon, 0, len(ends))
+		for _, e := range ends {
+			p = append(p, ring(start, e))
+			start = e
+		}
+		return p
+	}
+	switch g := g.(type) {
+	case *geom.Point:
+		if g.Empty() {
+			return orb.Point{}, nil
+		}
+		return pt(0), nil
+	case *geom.LineString:
+		return orb.LineString(ring(0, len(flat))), nil
+	case *geom.Polygon:
+		return poly(0, g.Ends()), nil
+	case *geom.MultiPolygon:
+		mp := make(orb.MultiPolygon, 0, g.NumPolygons())
+		start := 0
+		for _, ends := range g.Endss() {
+			if len(ends) == 0 {
+				continue
+			}
+			mp = append(mp, poly(start, ends))
+			start = ends[len(ends)-1]
+		}
+		return mp, nil
+	case *geom.MultiLineString:
+		ml := make(orb.MultiLineString, 0, len(g.Ends()))
+		start := 0
+		for _, e := range g.Ends() {
+			ml = append(ml, orb.LineString(ring(start, e)))
+			start = e
+		}
+		return ml, nil
+	case *geom.MultiPoint:
+		mp := make(orb.MultiPoint, 0, len(flat)/stride)
+		for i := 0; i < len(flat); i += stride {
+			mp = append(mp, pt(i))
+		}
+		return mp, nil
+	}
+	return nil, fmt.Errorf("geometry type %T is not supported here", g)
+}

@@ -1,0 +1,106 @@
+// Package store is gridmap's PostGIS boundary: the only package that speaks
+// SQL. It opens the pgx pool (with go-geom's PostGIS types registered),
+// applies the embedded migrations, loads snapshots of the current grids,
+// and runs the queries, transactions and notifications the other packages
+// need. Geometry crosses the boundary as go-geom EWKB and is converted once
+// to orb; nothing outside store sees go-geom.
+//
+// It must never build SQL from user input: every value is a $n parameter.
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/jackc/tern/v2/migrate"
+	pgxgeom "github.com/twpayne/pgx-geom"
+
+	"gridmap/migrations"
+)
+
+// Store is a handle on the gridmap database. It is safe for concurrent use.
+type Store struct {
+	pool *pgxpool.Pool
+	log  *slog.Logger
+}
+
+// Open applies the migrations to the database at url and opens a pool on
+// it. The migrations run first because the pool registers PostGIS types on
+// every connection, which needs the postgis extension to exist.
+func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := Migrate(ctx, url, log); err != nil {
+		return nil, err
+	}
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse database url: %w", err)
+	}
+	cfg.AfterConnect = func(ctx context.Context, conn *pgx.Conn) error {
+		return pgxgeom.Register(ctx, conn)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("open pool: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to %s: %w", redact(url), err)
+	}
+	return &Store{pool: pool, log: log}, nil
+}
+
+// Close closes the pool.
+func (s *Store) Close() { s.pool.Close() }
+
+// Pool exposes the pool to tests and to the few callers (LISTEN, COPY)
+// that need a raw connection.
+func (s *Store) Pool() *pgxpool.Pool { return s.pool }
+
+// Migrate applies every embedded migration that the database at url does
+// not have yet. tern takes an advisory lock, so concurrent gridd processes
+// starting together apply each migration once.
+func Migrate(ctx context.Context, url string, log *slog.Logger) error {
+	conn, err := pgx.Connect(ctx, url)
+	if err != nil {
+		return fmt.Errorf("connect to %s: %w", redact(url), err)
+	}
+	defer conn.Close(context.Background())
+	m, err := migrate.NewMigrator(ctx, conn, "schema_version")
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	if err := m.LoadMigrations(migrations.FS); err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	m.OnStart = func(seq int32, name, direction, _ string) {
+		if log != nil {
+			log.Info("migrating", "seq", seq, "name", name, "direction", direction)
+		}
+	}
+	if err := m.Migrate(ctx); err != nil {
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && strings.Contains(pgErr.Message, "postgis") {
+			return fmt.Errorf("migrate: %w (is PostGIS installed? on Debian: apt-get install postgresql-15-postgis-3)", err)
+		}
+		return fmt.Errorf("migrate: %w", err)
+	}
+	return nil
+}
+
+// redact hides a password in a connection URL for messages.
+func redact(url string) string {
+	cfg, err := pgconn.ParseConfig(url)
+	if err != nil {
+		return "(unparsable database url)"
+	}
+	return fmt.Sprintf("postgres://%s@%s:%d/%s", cfg.User, cfg.Host, cfg.Port, cfg.Database)
+}

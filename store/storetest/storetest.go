@@ -1,0 +1,187 @@
+// Package storetest gives each test its own fresh, migrated PostGIS
+// database, so database tests run in parallel and never see each other's
+// rows. There are no mocks: every test talks to a real PostGIS.
+//
+// The server comes from GRIDMAP_TEST_DATABASE_URL (a URL of a database the
+// tests may use to create others), falling back to DATABASE_URL. When it
+// cannot be reached the test fails, saying how to start one.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"gridmap/migrations"
+	"gridmap/store"
+)
+
+const howToStart = `start one with "./dev db" (it prints the URL to export), or run the whole suite with "./dev test"; ` +
+	`or set GRIDMAP_TEST_DATABASE_URL to a PostGIS server where the user may CREATE DATABASE`
+
+// ServerURL returns the URL of the test server, failing the test when none
+// is configured.
+func ServerURL(t testing.TB) string {
+	t.Helper()
+	url := os.Getenv("GRIDMAP_TEST_DATABASE_URL")
+	if url == "" {
+		url = os.Getenv("DATABASE_URL")
+	}
+	if url == "" {
+		t.Fatalf("no test database: GRIDMAP_TEST_DATABASE_URL is not set; %s", howToStart)
+	}
+	return url
+}
+
+// NewURL creates a fresh database with the current schema and returns its
+// URL. The database is dropped when the test ends.
+func NewURL(t testing.TB) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	server := ServerURL(t)
+	admin, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Fatalf("cannot reach the test PostGIS server: %v; %s", err, howToStart)
+	}
+	defer admin.Close(context.Background())
+
+	tmpl, err := ensureTemplate(ctx, admin, server)
+	if err != nil {
+		t.Fatalf("prepare template database: %v", err)
+	}
+	name := "gridmap_t_" + randomHex(6)
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
+		" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize()); err != nil {
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		defer cancel()
+		conn, err := pgx.Connect(ctx, server)
+		if err != nil {
+			t.Logf("drop test database %s: %v", name, err)
+			return
+		}
+		defer conn.Close(context.Background())
+		if _, err := conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			t.Logf("drop test database %s: %v", name, err)
+		}
+	})
+	return withDatabase(t, server, name)
+}
+
+// New returns an open Store on a fresh database, closed when the test ends.
+func New(t testing.TB) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), NewURL(t), slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatalf("open store: %v", err)
+	}
+	t.Cleanup(st.Close)
+	return st
+}
+
+// ensureTemplate makes (once per schema) a migrated database to copy test
+// databases from. Its name carries a hash of the migrations, so a changed
+// schema gets a new template. Test binaries of several packages run at once,
+// so creation is guarded by an advisory lock.
+func ensureTemplate(ctx context.Context, admin *pgx.Conn, server string) (string, error) {
+	name := "gridmap_tmpl_" + migrationsHash()
+	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock(hashtext('gridmap.storetest'))"); err != nil {
+		return "", err
+	}
+	defer admin.Exec(context.Background(), "SELECT pg_advisory_unlock(hashtext('gridmap.storetest'))")
+
+	var ready bool
+	err := admin.QueryRow(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", name).Scan(&ready)
+	if err == nil && ready {
+		return name, nil
+	}
+	if err == nil { // left half made by a crashed run
+		if _, err := admin.Exec(ctx, "DROP DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)"); err != nil {
+			return "", err
+		}
+	} else if err != pgx.ErrNoRows {
+		return "", err
+	}
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		return "", err
+	}
+	if err := store.Migrate(ctx, withDatabaseURL(server, name), nil); err != nil {
+		return "", err
+	}
+	if _, err := admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH IS_TEMPLATE true"); err != nil {
+		return "", err
+	}
+	return name, nil
+}
+
+func migrationsHash() string {
+	h := sha256.New()
+	fs.WalkDir(migrations.FS, ".", func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := fs.ReadFile(migrations.FS, path)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s\x00%d\x00", path, len(b))
+		h.Write(b)
+		return nil
+	})
+	return hex.EncodeToString(h.Sum(nil))[:12]
+}
+
+func withDatabase(t testing.TB, server, db string) string {
+	t.Helper()
+	u := withDatabaseURL(server, db)
+	if u == "" {
+		t.Fatalf("cannot parse test server URL")
+	}
+	return u
+}
+
+// withDatabaseURL returns the server URL pointing at another database.
+func withDatabaseURL(server, db string) string {
+	cfg, err := pgconn.ParseConfig(server)
+	if err != nil {
+		return ""
+	}
+	u := url.URL{Scheme: "postgres", Path: "/" + db}
+	if cfg.Password != "" {
+		u.User = url.UserPassword(cfg.User, cfg.Password)
+	} else {
+		u.User = url.User(cfg.User)
+	}
+	q := url.Values{"sslmode": {"disable"}}
+	if strings.HasPrefix(cfg.Host, "/") { // a unix socket directory
+		q.Set("host", cfg.Host)
+		q.Set("port", strconv.Itoa(int(cfg.Port)))
+	} else {
+		u.Host = net.JoinHostPort(cfg.Host, strconv.Itoa(int(cfg.Port)))
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
