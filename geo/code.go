@@ -79,13 +79,16 @@ func ParseCode(s string) (Code, error) {
 	if s[:2] == "00" {
 		return bad("province part (digits 1-2) is 00")
 	}
-	if c.Level() == LevelUnknown {
-		return bad("not a city, county, town, village, grid or sub-grid code")
+	if s[2:4] == "00" {
+		return bad("city part (digits 3-4) is 00")
 	}
-	if len(s) >= 15 && s[9:12] == "000" {
-		return bad("a grid code must extend a village code (digits 10-12 are 000)")
+	if len(s) == 12 && c.Level() == LevelUnknown {
+		return bad("not a city, county, town or village code (a lower level's part is non-zero under a zero one)")
 	}
-	if len(s) == 15 && s[12:15] == "000" {
+	if len(s) >= 15 && Code(s[:12]).Level() != LevelVillage {
+		return bad("a grid code must extend a village code (digits 1-12)")
+	}
+	if len(s) >= 15 && s[12:15] == "000" {
 		return bad("grid sequence (digits 13-15) is 000; sequences start at 001")
 	}
 	if len(s) == 17 && s[15:17] == "00" {
@@ -119,9 +122,9 @@ func (c Code) Level() Level {
 			return LevelCity
 		case s[6:] == "000000" && s[4:6] != "00":
 			return LevelCounty
-		case s[9:] == "000" && s[6:9] != "000":
+		case s[9:] == "000" && s[6:9] != "000" && s[4:6] != "00":
 			return LevelTown
-		case s[9:] != "000":
+		case s[9:] != "000" && s[6:9] != "000" && s[4:6] != "00":
 			return LevelVillage
 		}
 	}
