@@ -23,9 +23,9 @@ CREATE TABLE area (
     END),
     CONSTRAINT area_parent_fits_code CHECK (CASE level
         WHEN 'city'    THEN parent IS NULL
-        WHEN 'county'  THEN parent = substr(code, 1, 4) || '00000000'
-        WHEN 'town'    THEN parent = substr(code, 1, 6) || '000000'
-        WHEN 'village' THEN parent = substr(code, 1, 9) || '000'
+        WHEN 'county'  THEN parent IS NOT DISTINCT FROM substr(code, 1, 4) || '00000000'
+        WHEN 'town'    THEN parent IS NOT DISTINCT FROM substr(code, 1, 6) || '000000'
+        WHEN 'village' THEN parent IS NOT DISTINCT FROM substr(code, 1, 9) || '000'
     END),
     CONSTRAINT area_geom_valid CHECK (geom IS NULL OR (ST_IsValid(geom) AND NOT ST_IsEmpty(geom)))
 );
@@ -67,11 +67,15 @@ CREATE TABLE grid (
     geom        geometry(MultiPolygon, 4326) NOT NULL,
     valid       tstzrange NOT NULL,
     adjustment  bigint,
+    CONSTRAINT grid_code_format CHECK (
+        code ~ '^[0-9]{15}([0-9]{2})?$'
+        AND substr(code, 13, 3) <> '000'
+        AND (length(code) = 15 OR substr(code, 16, 2) <> '00')),
     CONSTRAINT grid_kind_known CHECK (kind IN ('urban', 'rural', 'exclusive')),
     CONSTRAINT grid_in_village CHECK (village = substr(code, 1, 12)),
     CONSTRAINT grid_parent_fits_code CHECK (CASE length(code)
         WHEN 15 THEN parent_grid IS NULL
-        ELSE parent_grid = substr(code, 1, 15) AND kind = 'exclusive' END),
+        ELSE parent_grid IS NOT NULL AND parent_grid = substr(code, 1, 15) AND kind = 'exclusive' END),
     CONSTRAINT grid_name_present CHECK (btrim(name) <> ''),
     CONSTRAINT grid_geom_valid CHECK (ST_IsValid(geom) AND NOT ST_IsEmpty(geom) AND ST_Area(geom) > 0),
     CONSTRAINT grid_valid_nonempty CHECK (NOT isempty(valid) AND NOT lower_inf(valid)),
@@ -91,8 +95,14 @@ DECLARE
     seq integer;
 BEGIN
     SELECT level INTO lvl FROM area WHERE code = NEW.village;
+    -- Leave malformed rows to the CHECK constraints, which name the rule.
+    IF NEW.code !~ '^[0-9]{15}([0-9]{2})?$' OR substr(NEW.code, 13, 3) = '000'
+       OR NEW.village IS DISTINCT FROM substr(NEW.code, 1, 12)
+       OR (length(NEW.code) = 17 AND NEW.parent_grid IS DISTINCT FROM substr(NEW.code, 1, 15)) THEN
+        RETURN NEW;
+    END IF;
     -- Register the code on first use; the foreign key checks after us.
-    IF lvl = 'village' AND NEW.code ~ '^[0-9]{15}([0-9]{2})?$' THEN
+    IF lvl = 'village' THEN
         INSERT INTO grid_code (code, village) VALUES (NEW.code, NEW.village) ON CONFLICT DO NOTHING;
     END IF;
     IF lvl IS DISTINCT FROM 'village' THEN
