@@ -1,0 +1,174 @@
+// Package live keeps the service's current view of the data: an immutable
+// snapshot of the current grids and everything derived from it (the lookup
+// index), swapped atomically when a new dataset version commits.
+//
+// Readers call Current once per request and use that State throughout, so
+// one answer never mixes two versions. Rebuilds run in the background while
+// readers keep using the previous State. It must never block a reader.
+package live
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gridmap/geo"
+	"gridmap/store"
+)
+
+// State is one dataset version and what is derived from it. It is never
+// modified after it is published.
+type State struct {
+	Snap    *geo.Snapshot
+	BuiltAt time.Time
+	// BuildTime is how long loading and indexing took.
+	BuildTime time.Duration
+}
+
+// Version is the dataset version of the state.
+func (s *State) Version() int64 { return s.Snap.Version }
+
+// Holder publishes the current State.
+type Holder struct {
+	st  *store.Store
+	log *slog.Logger
+	cur atomic.Pointer[State]
+
+	mu      sync.Mutex // serialises reloads
+	wake    chan struct{}
+	swapped chan struct{} // closed and replaced at every swap
+	swapMu  sync.Mutex
+	// PollEvery is the fallback reload interval, in case a notification is
+	// lost while the listening connection is down.
+	PollEvery time.Duration
+}
+
+// New loads the current state from the store.
+func New(ctx context.Context, st *store.Store, log *slog.Logger) (*Holder, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	h := &Holder{st: st, log: log, wake: make(chan struct{}, 1), swapped: make(chan struct{}), PollEvery: 30 * time.Second}
+	if err := h.Reload(ctx); err != nil {
+		return nil, err
+	}
+	return h, nil
+}
+
+// Current returns the state readers must use for one whole answer.
+func (h *Holder) Current() *State { return h.cur.Load() }
+
+// Snapshot returns the current snapshot (tiles.Source).
+func (h *Holder) Snapshot() *geo.Snapshot { return h.cur.Load().Snap }
+
+// Reload loads the newest version and swaps it in, unless the published
+// state is already that version.
+func (h *Holder) Reload(ctx context.Context) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if cur := h.cur.Load(); cur != nil {
+		v, err := h.st.Version(ctx)
+		if err != nil {
+			return err
+		}
+		if v == cur.Version() {
+			return nil
+		}
+	}
+	start := time.Now()
+	snap, err := h.st.LoadSnapshot(ctx)
+	if err != nil {
+		return fmt.Errorf("reload: %w", err)
+	}
+	s := build(snap)
+	s.BuildTime = time.Since(start)
+	h.publish(s)
+	h.log.Info("dataset version loaded", "version", snap.Version, "grids", len(snap.Grids),
+		"areas", len(snap.Areas), "took", s.BuildTime.Round(time.Millisecond))
+	return nil
+}
+
+// build derives everything readers need from a snapshot.
+func build(snap *geo.Snapshot) *State {
+	return &State{Snap: snap, BuiltAt: time.Now()}
+}
+
+func (h *Holder) publish(s *State) {
+	h.cur.Store(s)
+	h.swapMu.Lock()
+	close(h.swapped)
+	h.swapped = make(chan struct{})
+	h.swapMu.Unlock()
+}
+
+// WaitFor blocks until the published version is at least v or ctx ends.
+func (h *Holder) WaitFor(ctx context.Context, v int64) error {
+	for {
+		h.swapMu.Lock()
+		ch := h.swapped
+		h.swapMu.Unlock()
+		if h.Current().Version() >= v {
+			return nil
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+// Run follows new dataset versions until ctx ends: it listens for the
+// store's notifications (reconnecting with back-off), reloads in the
+// background, coalesces bursts of versions into one reload, and polls as
+// a fallback.
+func (h *Holder) Run(ctx context.Context) {
+	go h.reloader(ctx)
+	backoff := time.Second
+	for ctx.Err() == nil {
+		err := h.st.ListenVersions(ctx, func() {
+			backoff = time.Second
+			h.poke() // catch up on anything committed while not listening
+		}, func(v int64) {
+			if v > h.Current().Version() {
+				h.poke()
+			}
+		})
+		if ctx.Err() != nil {
+			return
+		}
+		h.log.Warn("version listener stopped; reconnecting", "err", err, "in", backoff)
+		select {
+		case <-time.After(backoff):
+		case <-ctx.Done():
+			return
+		}
+		backoff = min(2*backoff, 30*time.Second)
+	}
+}
+
+func (h *Holder) poke() {
+	select {
+	case h.wake <- struct{}{}:
+	default: // a reload is already pending; it will see this version too
+	}
+}
+
+func (h *Holder) reloader(ctx context.Context) {
+	t := time.NewTicker(h.PollEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-h.wake:
+		case <-t.C:
+		}
+		if err := h.Reload(ctx); err != nil && ctx.Err() == nil {
+			h.log.Error("reload failed; keeping the previous version", "err", err, "version", h.Current().Version())
+		}
+	}
+}
