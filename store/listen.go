@@ -16,12 +16,13 @@ const VersionChannel = "gridmap_version"
 // once, since notifications sent while nobody listened are lost).
 // ready, if not nil, is called once the LISTEN is in place.
 func (s *Store) ListenVersions(ctx context.Context, ready func(), fn func(version int64)) error {
-	conn, err := s.pool.Acquire(ctx)
+	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return fmt.Errorf("listen for versions: %w", err)
 	}
-	// The connection carries a LISTEN; never hand it back to the pool.
-	defer conn.Hijack().Close(context.Background())
+	// The connection carries a LISTEN: take it out of the pool for good.
+	conn := pc.Hijack()
+	defer conn.Close(context.Background())
 	if _, err := conn.Exec(ctx, "LISTEN "+VersionChannel); err != nil {
 		return fmt.Errorf("listen for versions: %w", err)
 	}
@@ -29,7 +30,7 @@ func (s *Store) ListenVersions(ctx context.Context, ready func(), fn func(versio
 		ready()
 	}
 	for {
-		n, err := conn.Conn().WaitForNotification(ctx)
+		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
 			return fmt.Errorf("wait for version notification: %w", err)
 		}
