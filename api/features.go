@@ -1,0 +1,306 @@
+package api
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+	"gridmap/store"
+)
+
+// Paging limits of /collections/{id}/items.
+const (
+	DefaultLimit = 100
+	MaxLimit     = 10000
+)
+
+// OGC API Features conformance classes this server implements.
+var conformance = []string{
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+}
+
+const crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+
+// collectionInfo describes a collection.
+type collectionInfo struct {
+	ID          string   `json:"id"`
+	Title       string   `json:"title"`
+	Description string   `json:"description"`
+	ItemType    string   `json:"itemType"`
+	CRS         []string `json:"crs"`
+	Links       []link   `json:"links"`
+}
+
+var collectionTitles = map[store.Collection][2]string{
+	store.CollectionAreas: {"Administrative areas", "City, counties, towns/streets and villages/communities with their boundaries. Filters: bbox, level (city, county, town, village)."},
+	store.CollectionGrids: {"Current grids", "The current version of every grid and sub-grid. Filters: bbox, level (grid, subgrid), kind (urban, rural, exclusive)."},
+}
+
+func describe(base string, c store.Collection) collectionInfo {
+	t := collectionTitles[c]
+	id := string(c)
+	return collectionInfo{ID: id, Title: t[0], Description: t[1], ItemType: "feature", CRS: []string{crs84},
+		Links: []link{
+			{Href: base + "/collections/" + id, Rel: "self", Type: jsonType, Title: t[0]},
+			{Href: base + "/collections/" + id + "/items", Rel: "items", Type: geojsonType, Title: t[0]},
+		}}
+}
+
+// handleLanding serves /: the OGC API landing page.
+func handleLanding() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		base := baseURL(r)
+		encode(w, http.StatusOK, jsonType, struct {
+			Title       string `json:"title"`
+			Description string `json:"description"`
+			Links       []link `json:"links"`
+		}{
+			Title:       "gridmap",
+			Description: "Urban-rural grid service management: administrative areas and grids (OGC API Features).",
+			Links: []link{
+				{Href: base + "/", Rel: "self", Type: jsonType, Title: "this document"},
+				{Href: base + "/openapi.json", Rel: "service-desc", Type: "application/vnd.oai.openapi+json;version=3.0", Title: "the API definition"},
+				{Href: base + "/conformance", Rel: "conformance", Type: jsonType, Title: "conformance classes"},
+				{Href: base + "/collections", Rel: "data", Type: jsonType, Title: "collections"},
+			},
+		})
+	})
+}
+
+// handleConformance serves /conformance.
+func handleConformance() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		encode(w, http.StatusOK, jsonType, struct {
+			ConformsTo []string `json:"conformsTo"`
+		}{conformance})
+	})
+}
+
+// handleCollections serves /collections.
+func handleCollections() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		base := baseURL(r)
+		encode(w, http.StatusOK, jsonType, struct {
+			Links       []link           `json:"links"`
+			Collections []collectionInfo `json:"collections"`
+		}{
+			Links:       []link{{Href: base + "/collections", Rel: "self", Type: jsonType}},
+			Collections: []collectionInfo{describe(base, store.CollectionAreas), describe(base, store.CollectionGrids)},
+		})
+	})
+}
+
+// collectionParam reads {collectionId}, answering 404 for an unknown one.
+func collectionParam(w http.ResponseWriter, r *http.Request) (store.Collection, bool) {
+	c := store.Collection(chi.URLParam(r, "collectionId"))
+	if _, ok := collectionTitles[c]; !ok {
+		problem(w, r, http.StatusNotFound, fmt.Sprintf("collection %q does not exist: the collections are areas and grids", c))
+		return "", false
+	}
+	return c, true
+}
+
+// handleCollection serves /collections/{collectionId}.
+func handleCollection() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := collectionParam(w, r)
+		if !ok {
+			return
+		}
+		encode(w, http.StatusOK, jsonType, describe(baseURL(r), c))
+	})
+}
+
+// parseItemsQuery reads the query of /collections/{id}/items, returning
+// one problem per bad parameter.
+func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[string]string) {
+	iq := store.ItemsQuery{Limit: DefaultLimit}
+	problems := map[string]string{}
+	known := map[string]bool{"bbox": true, "limit": true, "offset": true, "level": true, "kind": true}
+	for name, vs := range q {
+		switch {
+		case !known[name]:
+			problems[name] = "unknown query parameter: the parameters are bbox, limit, offset, level and kind"
+		case len(vs) > 1:
+			problems[name] = "given more than once: give it once"
+		}
+	}
+	if v := q.Get("bbox"); q.Has("bbox") && problems["bbox"] == "" {
+		b, err := parseBBox(v)
+		if err != nil {
+			problems["bbox"] = err.Error()
+		} else {
+			iq.BBox = &b
+		}
+	}
+	if q.Has("limit") && problems["limit"] == "" {
+		n, err := strconv.Atoi(q.Get("limit"))
+		if err != nil || n < 1 || n > MaxLimit {
+			problems["limit"] = fmt.Sprintf("%q: want a whole number from 1 to %d (default %d)", q.Get("limit"), MaxLimit, DefaultLimit)
+		} else {
+			iq.Limit = n
+		}
+	}
+	if q.Has("offset") && problems["offset"] == "" {
+		n, err := strconv.Atoi(q.Get("offset"))
+		if err != nil || n < 0 {
+			problems["offset"] = fmt.Sprintf("%q: want a whole number, 0 or more (default 0)", q.Get("offset"))
+		} else {
+			iq.Offset = n
+		}
+	}
+	if q.Has("level") && problems["level"] == "" {
+		l, err := geo.ParseLevel(q.Get("level"))
+		switch {
+		case c == store.CollectionAreas && (err != nil || l > geo.LevelVillage):
+			problems["level"] = fmt.Sprintf("%q: areas have level city, county, town or village", q.Get("level"))
+		case c == store.CollectionGrids && (err != nil || l < geo.LevelGrid):
+			problems["level"] = fmt.Sprintf("%q: grids have level grid or subgrid", q.Get("level"))
+		default:
+			iq.Level = l
+		}
+	}
+	if q.Has("kind") && problems["kind"] == "" {
+		k := geo.Kind(q.Get("kind"))
+		switch {
+		case c != store.CollectionGrids:
+			problems["kind"] = "only grids have a kind: drop kind, or use /collections/grids/items"
+		case !k.Valid():
+			problems["kind"] = fmt.Sprintf("%q: want urban, rural or exclusive", k)
+		default:
+			iq.Kind = k
+		}
+	}
+	return iq, problems
+}
+
+// parseBBox reads "minLon,minLat,maxLon,maxLat" in WGS 84 degrees.
+func parseBBox(s string) (orb.Bound, error) {
+	const form = "want minLon,minLat,maxLon,maxLat in degrees (WGS 84), e.g. 120.0,33.2,120.3,33.5"
+	parts := strings.Split(s, ",")
+	if len(parts) != 4 {
+		return orb.Bound{}, fmt.Errorf("%q has %d numbers: %s", s, len(parts), form)
+	}
+	var v [4]float64
+	for i, p := range parts {
+		f, err := strconv.ParseFloat(strings.TrimSpace(p), 64)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return orb.Bound{}, fmt.Errorf("%q: number %d (%q) is not a finite number: %s", s, i+1, p, form)
+		}
+		v[i] = f
+	}
+	switch {
+	case v[0] < -180 || v[0] > 180 || v[2] < -180 || v[2] > 180:
+		return orb.Bound{}, fmt.Errorf("%q: longitudes must lie in -180..180: %s", s, form)
+	case v[1] < -90 || v[1] > 90 || v[3] < -90 || v[3] > 90:
+		return orb.Bound{}, fmt.Errorf("%q: latitudes must lie in -90..90: %s", s, form)
+	case v[0] > v[2]:
+		return orb.Bound{}, fmt.Errorf("%q: minLon %g is greater than maxLon %g: %s", s, v[0], v[2], form)
+	case v[1] > v[3]:
+		return orb.Bound{}, fmt.Errorf("%q: minLat %g is greater than maxLat %g: %s", s, v[1], v[3], form)
+	}
+	return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
+}
+
+// handleItems serves /collections/{collectionId}/items.
+func handleItems(log *slog.Logger, st *store.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := collectionParam(w, r)
+		if !ok {
+			return
+		}
+		q := r.URL.Query()
+		iq, problems := parseItemsQuery(c, q)
+		if len(problems) > 0 {
+			invalid(w, r, problems)
+			return
+		}
+		items, err := st.Items(r.Context(), c, iq)
+		if err != nil {
+			internalError(w, r, log, err)
+			return
+		}
+		var fs []*feature
+		for _, a := range items.Areas {
+			fs = append(fs, areaFeature(a))
+		}
+		for _, g := range items.Grids {
+			fs = append(fs, gridFeature(g, true))
+		}
+		self := baseURL(r) + "/collections/" + string(c) + "/items"
+		page := func(offset int) string {
+			v := url.Values{}
+			for k, vs := range q {
+				v[k] = vs
+			}
+			v.Set("limit", strconv.Itoa(iq.Limit))
+			v.Set("offset", strconv.Itoa(offset))
+			return self + "?" + v.Encode()
+		}
+		links := []link{
+			{Href: page(iq.Offset), Rel: "self", Type: geojsonType, Title: "this page"},
+			{Href: baseURL(r) + "/collections/" + string(c), Rel: "collection", Type: jsonType},
+		}
+		if int64(iq.Offset+len(fs)) < items.Matched {
+			links = append(links, link{Href: page(iq.Offset + iq.Limit), Rel: "next", Type: geojsonType, Title: "next page"})
+		}
+		if iq.Offset > 0 {
+			links = append(links, link{Href: page(max(0, iq.Offset-iq.Limit)), Rel: "prev", Type: geojsonType, Title: "previous page"})
+		}
+		fc := newCollection(fs, links)
+		fc.ExtraMembers["numberMatched"] = items.Matched
+		fc.ExtraMembers["numberReturned"] = len(fs)
+		fc.ExtraMembers["timeStamp"] = time.Now().UTC().Format(time.RFC3339)
+		encode(w, http.StatusOK, geojsonType, fc)
+	})
+}
+
+// handleItem serves /collections/{collectionId}/items/{code}.
+func handleItem(log *slog.Logger, st *store.Store) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, ok := collectionParam(w, r)
+		if !ok {
+			return
+		}
+		code, err := codeParam(w, r, c == store.CollectionGrids)
+		if err != nil {
+			return
+		}
+		var f *feature
+		if c == store.CollectionAreas {
+			a, e := st.Area(r.Context(), code)
+			err = e
+			f = areaFeature(a)
+		} else {
+			g, e := st.Grid(r.Context(), code)
+			err = e
+			f = gridFeature(g, true)
+		}
+		if errors.Is(err, store.ErrNotFound) {
+			problem(w, r, http.StatusNotFound, fmt.Sprintf("%s has no item %s", c, code))
+			return
+		}
+		if err != nil {
+			internalError(w, r, log, err)
+			return
+		}
+		base := baseURL(r)
+		f.ExtraMembers = map[string]any{"links": []link{
+			{Href: base + "/collections/" + string(c) + "/items/" + string(code), Rel: "self", Type: geojsonType},
+			{Href: base + "/collections/" + string(c), Rel: "collection", Type: jsonType},
+		}}
+		encode(w, http.StatusOK, geojsonType, f)
+	})
+}

@@ -1,0 +1,227 @@
+// Package api is gridmap's HTTP face: the chi router, the read API (areas,
+// grids, OGC API Features), health, metrics and the OpenAPI document,
+// bearer-token authentication with area-scoped roles, and the admin routes.
+//
+// Handlers never speak SQL (that is store's job) and never leak internal
+// errors: clients get RFC 9457 problems that say what to fix, or
+// "internal error (request id X)" while the details go to the log.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"runtime/debug"
+	"strings"
+	"time"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"gridmap/store"
+)
+
+// Deps is what the server needs. Store is required; the rest may be zero.
+type Deps struct {
+	Store *store.Store
+	// Log receives the access log and internal errors; nil discards them.
+	Log *slog.Logger
+	// Registry is where the HTTP metrics are registered and what /metrics
+	// serves; nil means a fresh registry of the server's own.
+	Registry *prometheus.Registry
+	// Mounts plugs in handlers built elsewhere (tiles, lookup, ...). A key
+	// "/tiles" mounts the handler under that prefix (it answers /tiles and
+	// /tiles/...); a key with a method, "GET /lookup", adds one route
+	// (chi patterns such as "GET /lookup/{code}" work). Mounted handlers
+	// get the request id, recovery, access log, metrics and Authenticate
+	// middleware (so PrincipalFrom works), but no body limit: use LimitBody.
+	Mounts map[string]http.Handler
+	// MaxBodyBytes limits request bodies of the server's own routes;
+	// 0 means DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+}
+
+// DefaultMaxBodyBytes is the body limit of the server's own routes.
+const DefaultMaxBodyBytes = 1 << 20
+
+// NewServer returns the HTTP handler of the whole service.
+func NewServer(deps Deps) http.Handler {
+	if deps.Log == nil {
+		deps.Log = slog.New(slog.DiscardHandler)
+	}
+	if deps.Registry == nil {
+		deps.Registry = prometheus.NewRegistry()
+	}
+	if deps.MaxBodyBytes <= 0 {
+		deps.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	r := chi.NewRouter()
+	m := newMetrics(deps.Registry)
+	r.Use(requestID, accessLog(deps.Log), m.middleware, recoverer(deps.Log), Authenticate(deps.Store, deps.Log))
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
+		problem(w, r, http.StatusNotFound, fmt.Sprintf("no route %s: see /openapi.json for the routes", r.URL.Path))
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
+		problem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path))
+	})
+	addRoutes(r, deps)
+	return r
+}
+
+type ctxKey int
+
+const (
+	requestIDKey ctxKey = iota
+	principalKey
+)
+
+// RequestIDHeader carries the request id, in requests (when a proxy set
+// one) and in every response.
+const RequestIDHeader = "X-Request-Id"
+
+// RequestID returns the id of the request the context belongs to.
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// requestID takes a well-formed incoming X-Request-Id or makes one.
+func requestID(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		id := r.Header.Get(RequestIDHeader)
+		if !validRequestID(id) {
+			b := make([]byte, 8)
+			rand.Read(b)
+			id = hex.EncodeToString(b)
+		}
+		w.Header().Set(RequestIDHeader, id)
+		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+	})
+}
+
+func validRequestID(id string) bool {
+	if id == "" || len(id) > 64 {
+		return false
+	}
+	for _, c := range id {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// statusWriter remembers the status and size of a response.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int64
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += int64(n)
+	return n, err
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func wrap(w http.ResponseWriter) *statusWriter {
+	if sw, ok := w.(*statusWriter); ok {
+		return sw
+	}
+	return &statusWriter{ResponseWriter: w}
+}
+
+func (w *statusWriter) code() int {
+	if w.status == 0 {
+		return http.StatusOK
+	}
+	return w.status
+}
+
+// accessLog logs one line per request.
+func accessLog(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			start := time.Now()
+			sw := wrap(w)
+			next.ServeHTTP(sw, r)
+			log.LogAttrs(r.Context(), slog.LevelInfo, "http",
+				slog.String("id", RequestID(r.Context())),
+				slog.String("method", r.Method),
+				slog.String("path", r.URL.Path),
+				slog.Int("status", sw.code()),
+				slog.Int64("bytes", sw.bytes),
+				slog.Duration("dur", time.Since(start)),
+				slog.String("remote", r.RemoteAddr))
+		})
+	}
+}
+
+// recoverer turns a panic in a handler into a logged 500 problem: a panic
+// never takes the server down.
+func recoverer(log *slog.Logger) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			sw := wrap(w)
+			defer func() {
+				v := recover()
+				if v == nil {
+					return
+				}
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				log.Error("panic", "id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					problem(sw, r, http.StatusInternalServerError, internalDetail(r))
+				}
+			}()
+			next.ServeHTTP(sw, r)
+		})
+	}
+}
+
+// LimitBody caps request bodies at n bytes; a larger body makes decode
+// answer 413.
+func LimitBody(n int64) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.ContentLength > n {
+				problem(w, r, http.StatusRequestEntityTooLarge,
+					fmt.Sprintf("request body is %d bytes; the limit is %d bytes", r.ContentLength, n))
+				return
+			}
+			r.Body = http.MaxBytesReader(w, r.Body, n)
+			next.ServeHTTP(w, r)
+		})
+	}
+}
+
+// baseURL is the scheme and host the client used, for absolute links.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	if p := r.Header.Get("X-Forwarded-Proto"); p == "https" || p == "http" {
+		scheme = p
+	}
+	return scheme + "://" + strings.TrimSuffix(r.Host, "/")
+}

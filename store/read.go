@@ -1,0 +1,242 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+	"gridmap/migrations"
+)
+
+// ErrNotFound is wrapped by every read that finds no row for the code or
+// id it was asked about; callers test it with errors.Is.
+var ErrNotFound = errors.New("not found")
+
+// Collection names a feature collection of the read API.
+type Collection string
+
+// The collections: administrative areas and current grids.
+const (
+	CollectionAreas Collection = "areas"
+	CollectionGrids Collection = "grids"
+)
+
+// ItemsQuery selects a page of a collection. The zero value of each filter
+// means "no filter". Limit must be positive; callers validate the ranges.
+type ItemsQuery struct {
+	BBox   *orb.Bound // features whose geometry intersects it (SRID 4326)
+	Limit  int
+	Offset int
+	Level  geo.Level // areas: city..village; grids: grid or subgrid
+	Kind   geo.Kind  // grids only
+}
+
+// Items is one page of a collection, ordered by code. Only the slice of
+// the collection asked for is set.
+type Items struct {
+	Areas   []geo.Area
+	Grids   []geo.Grid
+	Matched int64 // features matching the filters, across all pages
+}
+
+// querier is what pool, connection and transaction have in common.
+type querier interface {
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
+const areaColumns = `a.code, a.level, a.name, coalesce(a.parent, ''), a.geom`
+
+// gridColumns are the columns scanGrids reads; households and units are
+// counted for current versions only (history has no counts).
+const gridColumns = `g.code, g.kind, g.name, g.village, coalesce(g.parent_grid, ''), g.geom,
+	lower(g.valid), upper(g.valid),
+	CASE WHEN upper_inf(g.valid) THEN (SELECT count(*) FROM household h WHERE h.grid_code = g.code) ELSE 0 END,
+	CASE WHEN upper_inf(g.valid) THEN (SELECT count(*) FROM unit u WHERE u.grid_code = g.code) ELSE 0 END`
+
+// Area returns the area with the code (a 12-digit area code).
+func (s *Store) Area(ctx context.Context, code geo.Code) (geo.Area, error) {
+	areas, err := scanAreas(ctx, s.pool, `SELECT `+areaColumns+` FROM area a WHERE a.code = $1`, string(code))
+	if err != nil {
+		return geo.Area{}, fmt.Errorf("read area %s: %w", code, err)
+	}
+	if len(areas) == 0 {
+		return geo.Area{}, fmt.Errorf("area %s: %w", code, ErrNotFound)
+	}
+	return areas[0], nil
+}
+
+// Children returns what lies one level below an area: the areas whose
+// parent it is, or, for a village, its current grids (sub-grids are
+// children of their exclusive grid, not of the village). It fails with
+// ErrNotFound when the area does not exist.
+func (s *Store) Children(ctx context.Context, code geo.Code) ([]geo.Area, []geo.Grid, error) {
+	if _, err := s.Area(ctx, code); err != nil {
+		return nil, nil, err
+	}
+	if code.Level() == geo.LevelVillage {
+		grids, err := scanGrids(ctx, s.pool, `SELECT `+gridColumns+` FROM grid_current g
+			WHERE g.village = $1 AND g.parent_grid IS NULL ORDER BY g.code`, string(code))
+		if err != nil {
+			return nil, nil, fmt.Errorf("read grids of village %s: %w", code, err)
+		}
+		return nil, grids, nil
+	}
+	areas, err := scanAreas(ctx, s.pool, `SELECT `+areaColumns+` FROM area a WHERE a.parent = $1 ORDER BY a.code`, string(code))
+	if err != nil {
+		return nil, nil, fmt.Errorf("read children of area %s: %w", code, err)
+	}
+	return areas, nil, nil
+}
+
+// Grid returns the current version of the grid with the code.
+func (s *Store) Grid(ctx context.Context, code geo.Code) (geo.Grid, error) {
+	grids, err := scanGrids(ctx, s.pool, `SELECT `+gridColumns+` FROM grid_current g WHERE g.code = $1`, string(code))
+	if err != nil {
+		return geo.Grid{}, fmt.Errorf("read grid %s: %w", code, err)
+	}
+	if len(grids) == 0 {
+		return geo.Grid{}, fmt.Errorf("current grid %s: %w", code, ErrNotFound)
+	}
+	return grids[0], nil
+}
+
+// GridVersions returns every version of the grid, oldest first (ValidTo is
+// zero for the current one). A code that never existed is ErrNotFound.
+func (s *Store) GridVersions(ctx context.Context, code geo.Code) ([]geo.Grid, error) {
+	grids, err := scanGrids(ctx, s.pool, `SELECT `+gridColumns+` FROM grid g WHERE g.code = $1 ORDER BY lower(g.valid)`, string(code))
+	if err != nil {
+		return nil, fmt.Errorf("read versions of grid %s: %w", code, err)
+	}
+	if len(grids) == 0 {
+		return nil, fmt.Errorf("grid %s: %w", code, ErrNotFound)
+	}
+	return grids, nil
+}
+
+// Items returns one page of a collection (current grids, or areas), in
+// code order, with the number of features matching the filters. The bbox
+// filter is ST_Intersects (boundaries included) and uses the GiST index.
+func (s *Store) Items(ctx context.Context, c Collection, q ItemsQuery) (Items, error) {
+	if q.Limit <= 0 || q.Offset < 0 {
+		return Items{}, fmt.Errorf("items of %s: limit %d must be positive and offset %d not negative", c, q.Limit, q.Offset)
+	}
+	var from string
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return "$" + strconv.Itoa(len(args)) }
+	if q.BBox != nil {
+		// ST_Envelope of the diagonal is the box, or a point or a line when
+		// the box has no width or height: ST_MakeEnvelope would give a
+		// degenerate polygon that intersects nothing.
+		where = append(where, fmt.Sprintf("ST_Intersects(%s.geom, ST_Envelope(ST_SetSRID(ST_MakeLine(ST_MakePoint(%s::float8, %s::float8), ST_MakePoint(%s::float8, %s::float8)), 4326)))",
+			map[Collection]string{CollectionAreas: "a", CollectionGrids: "g"}[c],
+			arg(q.BBox.Min[0]), arg(q.BBox.Min[1]), arg(q.BBox.Max[0]), arg(q.BBox.Max[1])))
+	}
+	switch c {
+	case CollectionAreas:
+		from = `FROM area a`
+		if q.Kind != "" {
+			return Items{}, fmt.Errorf("items of areas: areas have no kind")
+		}
+		if q.Level != geo.LevelUnknown {
+			where = append(where, "a.level = "+arg(q.Level.String()))
+		}
+	case CollectionGrids:
+		from = `FROM grid_current g`
+		if q.Kind != "" {
+			where = append(where, "g.kind = "+arg(string(q.Kind)))
+		}
+		switch q.Level {
+		case geo.LevelUnknown:
+		case geo.LevelGrid:
+			where = append(where, "g.parent_grid IS NULL")
+		case geo.LevelSubGrid:
+			where = append(where, "g.parent_grid IS NOT NULL")
+		default:
+			return Items{}, fmt.Errorf("items of grids: level %s is not a grid level", q.Level)
+		}
+	default:
+		return Items{}, fmt.Errorf("items: unknown collection %q", c)
+	}
+	cond := ""
+	if len(where) > 0 {
+		cond = " WHERE " + strings.Join(where, " AND ")
+	}
+
+	var out Items
+	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+from+cond, args...).Scan(&out.Matched); err != nil {
+		return Items{}, fmt.Errorf("count items of %s: %w", c, err)
+	}
+	page := " ORDER BY code LIMIT " + arg(q.Limit) + " OFFSET " + arg(q.Offset)
+	var err error
+	if c == CollectionAreas {
+		out.Areas, err = scanAreas(ctx, s.pool, `SELECT `+areaColumns+` `+from+cond+page, args...)
+	} else {
+		out.Grids, err = scanGrids(ctx, s.pool, `SELECT `+gridColumns+` `+from+cond+page, args...)
+	}
+	if err != nil {
+		return Items{}, fmt.Errorf("read items of %s: %w", c, err)
+	}
+	return out, nil
+}
+
+// Ready reports whether the database answers and every embedded migration
+// has been applied.
+func (s *Store) Ready(ctx context.Context) error {
+	if err := s.pool.Ping(ctx); err != nil {
+		return fmt.Errorf("ping database: %w", err)
+	}
+	want, err := migrationCount()
+	if err != nil {
+		return err
+	}
+	var have int
+	if err := s.pool.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&have); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if have < want {
+		return fmt.Errorf("schema version %d, want %d: run gridd migrate", have, want)
+	}
+	return nil
+}
+
+// scanAreas reads rows of (code, level, name, parent, geom).
+func scanAreas(ctx context.Context, q querier, sql string, args ...any) ([]geo.Area, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var areas []geo.Area
+	for rows.Next() {
+		var a geo.Area
+		var code, level, parent string
+		if err := rows.Scan(&code, &level, &a.Name, &parent, multiPolygonScanner{&a.Geom}); err != nil {
+			return nil, err
+		}
+		a.Code, a.Parent = geo.Code(code), geo.Code(parent)
+		if a.Level, err = geo.ParseLevel(level); err != nil {
+			return nil, fmt.Errorf("area %s: %w", code, err)
+		}
+		areas = append(areas, a)
+	}
+	return areas, rows.Err()
+}
+
+// migrationCount is the number of embedded migrations: the schema version
+// a fully migrated database has.
+func migrationCount() (int, error) {
+	files, err := fs.Glob(migrations.FS, "*.sql")
+	if err != nil {
+		return 0, fmt.Errorf("list migrations: %w", err)
+	}
+	return len(files), nil
+}
