@@ -1,0 +1,42 @@
+// Package web serves gridmap's embedded map page: MapLibre GL JS (from
+// npm, copied into vendor/ by the build, never committed) drawing the
+// service's own vector tiles, with a panel for the clicked grid, search by
+// code and the point lookup on right-click. Nothing is fetched from a CDN.
+package web
+
+import (
+	"embed"
+	"io/fs"
+	"net/http"
+)
+
+//go:embed static vendor
+var files embed.FS
+
+// Handler serves the page at / and its assets under /static/ and
+// /vendor/. A build without MapLibre (npm not run) still serves the page,
+// which then says how to build it.
+func Handler() http.Handler {
+	static, _ := fs.Sub(files, "static")
+	vendor, _ := fs.Sub(files, "vendor")
+	mux := http.NewServeMux()
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.Handle("GET /vendor/", http.StripPrefix("/vendor/", http.FileServerFS(vendor)))
+	mux.Handle("GET /fonts/", Glyphs())
+	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeFileFS(w, r, static, "index.html")
+	})
+	return mux
+}
+
+// Glyphs answers MapLibre's glyph requests with an empty glyph set. Names
+// are Chinese, which MapLibre draws from the browser's own fonts
+// (localIdeographFontFamily); an empty PBF keeps it from asking a CDN.
+func Glyphs() http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/x-protobuf")
+		w.Header().Set("Cache-Control", "public, max-age=86400")
+		w.WriteHeader(http.StatusOK)
+	})
+}
