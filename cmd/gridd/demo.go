@@ -3,8 +3,130 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"gridmap/geo"
+	"gridmap/store"
 )
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
-	return errors.New("gridd demo: not implemented yet")
+	fs := newFlags(e, "demo", "[--scale N] [--seed N] [--counties FILE] [--county CODE] [--if-empty]")
+	scale := fs.Float64("scale", 1, "size of the city: 1 is the whole city (≈20,000 grids, ≈2.3 M households); 0.01 is a quick one")
+	seed := fs.Int64("seed", 1, "seed of the synthetic geometry and counts; the same seed gives the same city")
+	countiesFile := fs.String("counties", "", "GeoJSON FeatureCollection of real county outlines (properties.code) to use instead of synthetic ones")
+	county := fs.String("county", "", "generate only this county (6-digit code, e.g. 320902) and the city row")
+	ifEmpty := fs.Bool("if-empty", false, "do nothing when the database already holds areas")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		fs.Usage()
+		return fmt.Errorf("demo takes no arguments, got %q", fs.Args())
+	}
+	opts := store.DemoOptions{Scale: *scale, Seed: *seed}
+	if *county != "" {
+		c, err := geo.ParseCode(*county)
+		if err != nil {
+			return fmt.Errorf("--county: %w", err)
+		}
+		opts.County = c
+	}
+	if *countiesFile != "" {
+		m, err := readCounties(*countiesFile)
+		if err != nil {
+			return err
+		}
+		opts.Counties = m
+	}
+
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	if *ifEmpty {
+		empty, err := st.IsEmpty(ctx)
+		if err != nil {
+			return err
+		}
+		if !empty {
+			fmt.Fprintln(e.stdout, "demo: the database already holds areas; nothing to do")
+			return nil
+		}
+	}
+	start := time.Now()
+	last := ""
+	stats, err := st.GenerateDemo(ctx, opts, func(stage string, done, total int) {
+		// The record stages report per county; one line each is enough.
+		if stage == last && done != total {
+			return
+		}
+		last = stage
+		fmt.Fprintf(e.stderr, "demo: %-10s %9d/%-9d %6.1fs\n", stage, done, total, time.Since(start).Seconds())
+	})
+	if errors.Is(err, store.ErrNotEmpty) {
+		return fmt.Errorf("demo: %w (use a fresh database, or --if-empty to skip)", err)
+	}
+	if err != nil {
+		return err
+	}
+	secs := stats.Elapsed.Seconds()
+	fmt.Fprintf(e.stdout, "demo: dataset version %d: %d counties, %d towns, %d villages, %d grids (%d exclusive), %d sub-grids, %d households, %d units in %.1fs (%.0f grids/s, %.0f households/s)\n",
+		stats.Version, stats.Counties, stats.Towns, stats.Villages, stats.Grids, stats.Exclusive, stats.SubGrids,
+		stats.Households, stats.Units, secs, float64(stats.Grids+stats.SubGrids)/secs, float64(stats.Households)/secs)
+	for _, r := range stats.Repaired {
+		fmt.Fprintln(e.stdout, "demo: repaired invalid outline", r)
+	}
+	return nil
+}
+
+// readCounties reads county outlines from a GeoJSON FeatureCollection whose
+// features carry properties.code.
+func readCounties(path string) (map[geo.Code]orb.MultiPolygon, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("--counties: %w", err)
+	}
+	fc, err := geojson.UnmarshalFeatureCollection(data)
+	if err != nil {
+		return nil, fmt.Errorf("--counties %s: not a GeoJSON FeatureCollection: %w", path, err)
+	}
+	out := map[geo.Code]orb.MultiPolygon{}
+	for i, f := range fc.Features {
+		raw, ok := f.Properties["code"]
+		if !ok {
+			return nil, fmt.Errorf("--counties %s: feature %d has no properties.code", path, i)
+		}
+		s := fmt.Sprint(raw)
+		if n, ok := raw.(float64); ok {
+			s = fmt.Sprintf("%.0f", n)
+		}
+		code, err := geo.ParseCode(s)
+		if err != nil {
+			return nil, fmt.Errorf("--counties %s: feature %d: %w", path, i, err)
+		}
+		if code.Level() != geo.LevelCounty {
+			return nil, fmt.Errorf("--counties %s: feature %d: %s is not a county code", path, i, s)
+		}
+		if _, dup := out[code]; dup {
+			return nil, fmt.Errorf("--counties %s: county %s appears twice", path, s)
+		}
+		switch g := f.Geometry.(type) {
+		case orb.Polygon:
+			out[code] = orb.MultiPolygon{g}
+		case orb.MultiPolygon:
+			out[code] = g
+		default:
+			return nil, fmt.Errorf("--counties %s: county %s is a %T; want a Polygon or MultiPolygon", path, s, f.Geometry)
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("--counties %s: no features", path)
+	}
+	return out, nil
 }
