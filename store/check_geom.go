@@ -1,0 +1,353 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+)
+
+// The geometric checks of Store.Check. Each runs as one set-based query
+// on the check's transaction. The ones that find pairs or pieces first
+// pick the first MaxPerCheck offenders (with the total as a window count)
+// and only then compute the pieces to show, so a badly broken dataset
+// does not make them compute thousands of intersections nobody reads.
+
+// fixRe matches the FIXG(alias) and FIXA(alias) placeholders of the check
+// queries.
+var fixRe = regexp.MustCompile(`FIX([GA])\((\w+)\)`)
+
+// fixSQL expands FIXG(x) to grid x's geometry and FIXA(x) to area x's
+// geometry, repaired with ST_MakeValid when the invalid-geometry check
+// found them invalid (GEOS fails or answers nonsense on invalid input, and
+// the repaired shape still shows where the grid is). The placeholders
+// only ever name table aliases of constant queries.
+func fixSQL(q string) string {
+	return fixRe.ReplaceAllStringFunc(q, func(m string) string {
+		p := fixRe.FindStringSubmatch(m)
+		key, list := p[2]+".id", "@bad_grids::bigint[]"
+		if p[1] == "A" {
+			key, list = p[2]+".code", "@bad_areas::text[]"
+		}
+		return fmt.Sprintf("(CASE WHEN %s = ANY(%s) THEN ST_Multi(ST_CollectionExtract(ST_MakeValid(%s.geom), 3)) ELSE %s.geom END)",
+			key, list, p[2], p[2])
+	})
+}
+
+// areaM2SQL is the SQL for the area in square metres of the geometry
+// expression g. It is the planar area in degrees² scaled by the WGS 84
+// metres per degree of longitude and of latitude at the middle latitude
+// of g, because the stored geometries are planar in lon/lat: their edges
+// are straight lines in degrees, not geodesics. ST_Area on the geography
+// reads the edges as geodesics, which bulge away from a parallel by
+// millimetres over a few hundred metres; for a sliver along a parallel
+// that is most of its area (measured: 0.65 m² for a 0.0026 m² notch). For
+// whole pieces the two agree to 1e-9 (a 5 km² square) and 4e-5 (2°×2°).
+func areaM2SQL(g string) string {
+	lat := "((ST_YMin(" + g + ") + ST_YMax(" + g + ")) / 2)"
+	return "(ST_Area(" + g + ") * pow(pi() * 6378137 / 180, 2) * (1 - 0.00669437999014) * cos(radians(" + lat +
+		")) / pow(1 - 0.00669437999014 * pow(sin(radians(" + lat + ")), 2), 2))"
+}
+
+// args returns the named arguments every check query may use.
+func (c *checkRun) args() pgx.NamedArgs {
+	grids, areas := c.invalidGrids, c.invalidAreas
+	if grids == nil {
+		grids = []int64{}
+	}
+	if areas == nil {
+		areas = []string{}
+	}
+	return pgx.NamedArgs{
+		"bad_grids": grids,
+		"bad_areas": areas,
+		"max":       c.opts.MaxPerCheck,
+		"tol":       c.opts.GapToleranceM2,
+	}
+}
+
+func checkInvalid(ctx context.Context, c *checkRun) error {
+	rows, err := c.tx.Query(ctx, `
+		SELECT what, id, code, coalesce((d).reason, 'empty geometry'), (d).location
+		FROM (
+			SELECT CASE length(code) WHEN 15 THEN 'grid' ELSE 'sub-grid' END AS what, id, code,
+			       ST_IsValidDetail(geom) AS d, ST_IsEmpty(geom) AS empty
+			FROM grid_current
+			UNION ALL
+			SELECT level, 0, code, ST_IsValidDetail(geom), ST_IsEmpty(geom)
+			FROM area WHERE geom IS NOT NULL) s
+		WHERE NOT (d).valid OR empty
+		ORDER BY code`)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var what, code, reason string
+		var id int64
+		var loc orb.Geometry
+		if err := rows.Scan(&what, &id, &code, &reason, locationScanner{&loc}); err != nil {
+			return err
+		}
+		if id != 0 {
+			c.invalidGrids = append(c.invalidGrids, id)
+		} else {
+			c.invalidAreas = append(c.invalidAreas, code)
+		}
+		msg := fmt.Sprintf("%s %s has an invalid boundary: %s", what, code, reason)
+		if loc != nil {
+			msg += " at " + nearText(loc)
+		}
+		c.add(Finding{Codes: []string{code}, Message: msg, Location: loc})
+	}
+	return rows.Err()
+}
+
+// scanPieces reads rows of (codes, note, total, piece, area m²) and adds
+// a finding for each, worded by msg.
+func scanPieces(ctx context.Context, c *checkRun, sql string, msg func(codes []string, note string, areaM2 float64) string) error {
+	base := c.cur.Count
+	rows, err := c.tx.Query(ctx, fixSQL(sql), c.args())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	total := 0
+	for rows.Next() {
+		var codes []string
+		var note string
+		var loc orb.Geometry
+		var area *float64
+		if err := rows.Scan(&codes, &note, &total, locationScanner{&loc}, &area); err != nil {
+			return err
+		}
+		f := Finding{Codes: codes, Location: loc}
+		if area != nil {
+			f.AreaM2 = *area
+		}
+		f.Message = msg(codes, note, f.AreaM2)
+		if loc != nil {
+			f.Message += " near " + nearText(loc)
+		}
+		c.add(f)
+	}
+	c.setCount(base + total)
+	return rows.Err()
+}
+
+func checkGridOverlap(ctx context.Context, c *checkRun) error {
+	return scanPieces(ctx, c, `
+		WITH p AS (
+			SELECT a.id AS ida, b.id AS idb, a.code AS ca, b.code AS cb, count(*) OVER () AS total
+			FROM grid_current a
+			JOIN grid_current b ON a.geom && b.geom AND a.code < b.code
+			WHERE length(a.code) = 15 AND length(b.code) = 15
+			  AND ST_Relate(FIXG(a), FIXG(b), '2********')
+			ORDER BY a.code, b.code
+			LIMIT @max)
+		SELECT ARRAY[p.ca, p.cb], '', p.total, x.geom, `+areaM2SQL("x.geom")+`
+		FROM p JOIN grid a ON a.id = p.ida JOIN grid b ON b.id = p.idb,
+		LATERAL (SELECT ST_CollectionExtract(ST_Intersection(FIXG(a), FIXG(b)), 3) AS geom) x
+		ORDER BY p.ca, p.cb`,
+		func(codes []string, _ string, area float64) string {
+			return fmt.Sprintf("grids %s and %s overlap by %s", codes[0], codes[1], m2(area))
+		})
+}
+
+func checkSubgridOverlap(ctx context.Context, c *checkRun) error {
+	return scanPieces(ctx, c, `
+		WITH p AS (
+			SELECT a.id AS ida, b.id AS idb, a.code AS ca, b.code AS cb, count(*) OVER () AS total
+			FROM grid_current a
+			JOIN grid_current b ON a.geom && b.geom AND a.code < b.code AND a.parent_grid = b.parent_grid
+			WHERE length(a.code) = 17 AND length(b.code) = 17
+			  AND ST_Relate(FIXG(a), FIXG(b), '2********')
+			ORDER BY a.code, b.code
+			LIMIT @max)
+		SELECT ARRAY[p.ca, p.cb], '', p.total, x.geom, `+areaM2SQL("x.geom")+`
+		FROM p JOIN grid a ON a.id = p.ida JOIN grid b ON b.id = p.idb,
+		LATERAL (SELECT ST_CollectionExtract(ST_Intersection(FIXG(a), FIXG(b)), 3) AS geom) x
+		ORDER BY p.ca, p.cb`,
+		func(codes []string, _ string, area float64) string {
+			return fmt.Sprintf("sub-grids %s and %s of exclusive grid %s overlap by %s",
+				codes[0], codes[1], codes[0][:15], m2(area))
+		})
+}
+
+func checkGridOutside(ctx context.Context, c *checkRun) error {
+	return scanPieces(ctx, c, `
+		WITH p AS (
+			SELECT g.id, g.code, g.village, count(*) OVER () AS total
+			FROM grid_current g JOIN area v ON v.code = g.village
+			WHERE length(g.code) = 15 AND v.geom IS NOT NULL
+			  AND NOT ST_CoveredBy(FIXG(g), FIXA(v))
+			ORDER BY g.code
+			LIMIT @max)
+		SELECT ARRAY[p.code, p.village], '', p.total, x.geom, `+areaM2SQL("x.geom")+`
+		FROM p JOIN grid g ON g.id = p.id JOIN area v ON v.code = p.village,
+		LATERAL (SELECT ST_CollectionExtract(ST_Difference(FIXG(g), FIXA(v)), 3) AS geom) x
+		ORDER BY p.code`,
+		func(codes []string, _ string, area float64) string {
+			return fmt.Sprintf("grid %s sticks out of its village %s by %s", codes[0], codes[1], m2(area))
+		})
+}
+
+func checkSubgridOutside(ctx context.Context, c *checkRun) error {
+	// A sub-grid whose parent has no current version, or whose parent is
+	// not exclusive, is outside any valid parent: the whole sub-grid is
+	// the piece shown.
+	return scanPieces(ctx, c, `
+		WITH p AS (
+			SELECT s.id AS ids, par.id AS idp, s.code, s.parent_grid,
+			       par.id IS NULL AS orphan, coalesce(par.kind, '') AS pkind, count(*) OVER () AS total
+			FROM grid_current s LEFT JOIN grid_current par ON par.code = s.parent_grid
+			WHERE length(s.code) = 17
+			  AND (par.id IS NULL OR par.kind <> 'exclusive' OR NOT ST_CoveredBy(FIXG(s), FIXG(par)))
+			ORDER BY s.code
+			LIMIT @max)
+		SELECT ARRAY[p.code, p.parent_grid],
+		       CASE WHEN p.orphan THEN 'orphan' WHEN p.pkind <> 'exclusive' THEN p.pkind ELSE '' END,
+		       p.total, x.geom, `+areaM2SQL("x.geom")+`
+		FROM p JOIN grid s ON s.id = p.ids LEFT JOIN grid par ON par.id = p.idp,
+		LATERAL (SELECT CASE WHEN p.orphan OR p.pkind <> 'exclusive' THEN FIXG(s)
+		                     ELSE ST_CollectionExtract(ST_Difference(FIXG(s), FIXG(par)), 3) END AS geom) x
+		ORDER BY p.code`,
+		func(codes []string, note string, area float64) string {
+			switch note {
+			case "":
+				return fmt.Sprintf("sub-grid %s sticks out of its exclusive grid %s by %s", codes[0], codes[1], m2(area))
+			case "orphan":
+				return fmt.Sprintf("sub-grid %s has no current parent grid: %s has no current version", codes[0], codes[1])
+			default:
+				return fmt.Sprintf("sub-grid %s lies in grid %s, which is a %s grid, not an exclusive one", codes[0], codes[1], note)
+			}
+		})
+}
+
+// scanGaps reads rows of (code, total, piece, area m², perimeter m).
+func scanGaps(ctx context.Context, c *checkRun, sql string, msg func(code string, area, width float64) string) error {
+	base := c.cur.Count
+	rows, err := c.tx.Query(ctx, fixSQL(sql), c.args())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	total := 0
+	for rows.Next() {
+		var code string
+		var loc orb.Geometry
+		var area, perim float64
+		if err := rows.Scan(&code, &total, locationScanner{&loc}, &area, &perim); err != nil {
+			return err
+		}
+		f := Finding{Codes: []string{code}, Location: loc, AreaM2: area}
+		if perim > 0 {
+			f.WidthM = 2 * area / perim
+		}
+		f.Message = msg(code, area, f.WidthM)
+		if loc != nil {
+			f.Message += " near " + nearText(loc)
+		}
+		c.add(f)
+	}
+	c.setCount(base + total)
+	return rows.Err()
+}
+
+func checkVillageGap(ctx context.Context, c *checkRun) error {
+	return scanGaps(ctx, c, `
+		WITH u AS (
+			SELECT g.village, ST_Union(FIXG(g)) AS geom
+			FROM grid_current g WHERE length(g.code) = 15
+			GROUP BY g.village),
+		d AS (
+			SELECT v.code, (ST_Dump(ST_Difference(FIXA(v), u.geom))).geom AS geom
+			FROM area v JOIN u ON u.village = v.code
+			WHERE v.level = 'village' AND v.geom IS NOT NULL),
+		a AS (
+			SELECT code, geom, `+areaM2SQL("geom")+` AS area
+			FROM d WHERE ST_Dimension(geom) = 2),
+		p AS (
+			SELECT code, geom, area, count(*) OVER () AS total
+			FROM a WHERE area >= @tol
+			ORDER BY code, area DESC
+			LIMIT @max)
+		SELECT code, total, geom, area, ST_Perimeter(geom::geography)
+		FROM p ORDER BY code, area DESC`,
+		func(code string, area, width float64) string {
+			return fmt.Sprintf("village %s has a gap of %s (about %s wide) covered by none of its grids", code, m2(area), metres(width))
+		})
+}
+
+func checkVillageWithoutGrids(ctx context.Context, c *checkRun) error {
+	base := c.cur.Count
+	rows, err := c.tx.Query(ctx, `
+		SELECT v.code, count(*) OVER (), ST_PointOnSurface(v.geom), `+areaM2SQL("v.geom")+`
+		FROM area v
+		WHERE v.level = 'village' AND v.geom IS NOT NULL
+		  AND NOT EXISTS (SELECT 1 FROM grid_current g WHERE g.village = v.code AND length(g.code) = 15)
+		ORDER BY v.code
+		LIMIT @max`, c.args())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	total := 0
+	for rows.Next() {
+		var code string
+		var loc orb.Geometry
+		var area float64
+		if err := rows.Scan(&code, &total, locationScanner{&loc}, &area); err != nil {
+			return err
+		}
+		c.add(Finding{Codes: []string{code}, Location: loc, AreaM2: area,
+			Message: fmt.Sprintf("village %s (%s) has a boundary but no current grid", code, m2(area))})
+	}
+	c.setCount(base + total)
+	return rows.Err()
+}
+
+func checkSubgridGap(ctx context.Context, c *checkRun) error {
+	return scanGaps(ctx, c, `
+		WITH u AS (
+			SELECT s.parent_grid, ST_Union(FIXG(s)) AS geom
+			FROM grid_current s WHERE length(s.code) = 17
+			GROUP BY s.parent_grid),
+		d AS (
+			SELECT p.code, (ST_Dump(ST_Difference(FIXG(p), u.geom))).geom AS geom
+			FROM grid_current p JOIN u ON u.parent_grid = p.code
+			WHERE length(p.code) = 15 AND p.kind = 'exclusive'),
+		a AS (
+			SELECT code, geom, `+areaM2SQL("geom")+` AS area
+			FROM d WHERE ST_Dimension(geom) = 2),
+		p AS (
+			SELECT code, geom, area, count(*) OVER () AS total
+			FROM a WHERE area >= @tol
+			ORDER BY code, area DESC
+			LIMIT @max)
+		SELECT code, total, geom, area, ST_Perimeter(geom::geography)
+		FROM p ORDER BY code, area DESC`,
+		func(code string, area, width float64) string {
+			return fmt.Sprintf("exclusive grid %s has a gap of %s (about %s wide) covered by none of its sub-grids", code, m2(area), metres(width))
+		})
+}
+
+func checkAreaOutside(ctx context.Context, c *checkRun) error {
+	return scanPieces(ctx, c, `
+		WITH p AS (
+			SELECT c.code, c.level, c.parent, count(*) OVER () AS total
+			FROM area c JOIN area par ON par.code = c.parent
+			WHERE c.geom IS NOT NULL AND par.geom IS NOT NULL
+			  AND NOT ST_CoveredBy(FIXA(c), FIXA(par))
+			ORDER BY c.code
+			LIMIT @max)
+		SELECT ARRAY[p.code, p.parent], p.level, p.total, x.geom, `+areaM2SQL("x.geom")+`
+		FROM p JOIN area c ON c.code = p.code JOIN area par ON par.code = p.parent,
+		LATERAL (SELECT ST_CollectionExtract(ST_Difference(FIXA(c), FIXA(par)), 3) AS geom) x
+		ORDER BY p.code`,
+		func(codes []string, level string, area float64) string {
+			return fmt.Sprintf("%s %s sticks out of its parent %s by %s", level, codes[0], codes[1], m2(area))
+		})
+}
