@@ -3,8 +3,140 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
+	"text/tabwriter"
+	"time"
+
+	"gridmap/api"
+	"gridmap/geo"
+	"gridmap/store"
 )
 
+// cmdToken creates, lists and revokes API tokens. Creation and revocation
+// are audited with actor "cli".
 func cmdToken(ctx context.Context, e *env, args []string) error {
-	return errors.New("gridd token: not implemented yet")
+	const usage = "token create --role ROLE [--area CODE] [--name NAME] | token list | token revoke ID"
+	if len(args) == 0 {
+		return fmt.Errorf("usage: gridd %s", usage)
+	}
+	switch args[0] {
+	case "create":
+		return tokenCreate(ctx, e, args[1:])
+	case "list":
+		return tokenList(ctx, e, args[1:])
+	case "revoke":
+		return tokenRevoke(ctx, e, args[1:])
+	}
+	return fmt.Errorf("unknown token command %q: usage: gridd %s", args[0], usage)
+}
+
+func tokenCreate(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "token create", "--role viewer|planner|approver|admin [--area CODE] [--name NAME]")
+	role := fs.String("role", "", "viewer, planner, approver or admin (required)")
+	area := fs.String("area", "", "area scope: a city, county, town or village code (4, 6, 9 or 12 digits); empty for the whole city")
+	name := fs.String("name", "", "what the token is for (shown in token list)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("token create takes no arguments, got %q (flags go before them?)", fs.Args())
+	}
+	if *role == "" {
+		return errors.New("token create: --role is required: viewer, planner, approver or admin")
+	}
+	if _, err := api.ParseRole(*role); err != nil {
+		return fmt.Errorf("token create: --role: %w", err)
+	}
+	var scope geo.Code
+	if *area != "" {
+		c, err := geo.ParseCode(*area)
+		if err != nil {
+			return fmt.Errorf("token create: --area: %w", err)
+		}
+		if c.IsGrid() {
+			return fmt.Errorf("token create: --area %s is a grid code: give an area (city, county, town or village)", *area)
+		}
+		scope = c
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	t, secret, err := st.CreateToken(ctx, store.NewToken{Name: *name, Role: *role, Area: scope},
+		&store.AuditEntry{Actor: "cli", Action: "token.create"})
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("token create: --area %s: no such area (load the areas first: gridd demo or gridd import)", *area)
+	}
+	if err != nil {
+		return err
+	}
+	what := "the whole city"
+	if scope != "" {
+		what = "area " + scope.Short()
+	}
+	fmt.Fprintf(e.stderr, "created token %d (%s, %s); it is shown once, store it now:\n", t.ID, t.Role, what)
+	fmt.Fprintln(e.stdout, secret)
+	return nil
+}
+
+func tokenList(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "token list", "")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("token list takes no arguments, got %q", fs.Args())
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	ts, err := st.Tokens(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tROLE\tAREA\tNAME\tCREATED\tREVOKED")
+	for _, t := range ts {
+		area, revoked := "city", "-"
+		if t.Area != "" {
+			area = t.Area.Short()
+		}
+		if t.Revoked() {
+			revoked = t.RevokedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, area, t.Name, t.CreatedAt.UTC().Format(time.RFC3339), revoked)
+	}
+	return tw.Flush()
+}
+
+func tokenRevoke(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "token revoke", "ID")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("token revoke: give one token id (see gridd token list)")
+	}
+	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	if err != nil || id < 1 {
+		return fmt.Errorf("token revoke: %q is not a token id: want a whole number from 1 (see gridd token list)", fs.Arg(0))
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	t, err := st.RevokeToken(ctx, id, &store.AuditEntry{Actor: "cli", Action: "token.revoke"})
+	if errors.Is(err, store.ErrNotFound) {
+		return fmt.Errorf("token revoke: token %d does not exist (see gridd token list)", id)
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stdout, "token %d revoked at %s\n", t.ID, t.RevokedAt.UTC().Format(time.RFC3339))
+	return nil
 }
