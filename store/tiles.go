@@ -1,0 +1,135 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Historical vector tiles, rendered by PostGIS with the query shape of
+// pg_tileserv and Martin: ST_AsMVT(ST_AsMVTGeom(ST_Transform(geom, 3857),
+// ST_TileEnvelope(z, x, y), 4096, 64)) over the grid versions valid at a
+// time and the areas, behind a GiST && filter. The layer names and
+// properties are those of package tiles (which renders current tiles from
+// memory); only aggregates are written, never a household's own data.
+
+// tileLayerNames are the layers TileAt can render, bottom to top.
+var tileLayerNames = []string{"county", "town", "village", "grid", "subgrid", "label"}
+
+// tileLabelZooms are the zooms at which each level's labels appear in the
+// label layer; they match package tiles.
+var tileLabelZooms = []struct {
+	level    string
+	min, max int
+}{
+	{"county", 6, 14}, {"town", 9, 14}, {"village", 11, 16}, {"grid", 13, 22}, {"subgrid", 15, 22},
+}
+
+const tileAtSQL = `
+WITH env AS (
+    SELECT ST_TileEnvelope($1::int, $2::int, $3::int) AS e,
+           ST_Transform(ST_TileEnvelope($1::int, $2::int, $3::int, margin => 64.0 / 4096), 4326) AS q
+),
+g AS (
+    SELECT g.code, g.kind, g.name, g.village, coalesce(g.parent_grid, g.village) AS parent, g.geom,
+           (SELECT count(*) FROM assignment a WHERE a.record_type = 'household' AND a.grid_code = g.code AND a.valid @> $4::timestamptz) AS households,
+           (SELECT count(*) FROM assignment a WHERE a.record_type = 'unit' AND a.grid_code = g.code AND a.valid @> $4::timestamptz) AS units
+    FROM grid g
+    WHERE g.valid @> $4::timestamptz
+),
+ah AS (
+    SELECT v.code, sum(c.n) AS n
+    FROM (SELECT a.grid_code, count(*) AS n FROM assignment a
+          WHERE a.record_type = 'household' AND a.valid @> $4::timestamptz AND length(a.grid_code) >= 15
+          GROUP BY a.grid_code) c,
+         LATERAL (VALUES (left(c.grid_code, 4) || '00000000'), (left(c.grid_code, 6) || '000000'),
+                         (left(c.grid_code, 9) || '000'), (left(c.grid_code, 12))) v(code)
+    GROUP BY v.code
+),
+areas AS (
+    SELECT ((a.code::numeric * 100) + 12)::bigint AS id, a.code, a.name, a.level, coalesce(a.parent, '') AS parent,
+           coalesce(ah.n, 0)::bigint AS households, a.geom
+    FROM area a CROSS JOIN env LEFT JOIN ah ON ah.code = a.code
+    WHERE a.geom && env.q AND a.level IN ('county', 'town', 'village')
+      AND (a.level = ANY($5::text[]) OR ('label' = ANY($5::text[]) AND a.level = ANY($6::text[])))
+),
+grids AS (
+    SELECT ((g.code::numeric * 100) + length(g.code))::bigint AS id, g.code, g.name,
+           CASE length(g.code) WHEN 15 THEN 'grid' ELSE 'subgrid' END AS level,
+           g.kind, g.parent, g.village, g.households::bigint AS households, g.units::bigint AS units, g.geom
+    FROM g CROSS JOIN env
+    WHERE g.geom && env.q
+),
+polys AS (
+    SELECT layer, ST_AsMVTGeom(ST_Transform(geom, 3857), env.e, 4096, 64, true) AS geom,
+           id, code, name, level, kind, parent, village, households, units
+    FROM (SELECT level AS layer, id, code, name, level, NULL::text AS kind, parent, NULL::text AS village,
+                 households, NULL::bigint AS units, geom FROM areas
+          UNION ALL
+          SELECT level, id, code, name, level, kind, parent, village, households, units, geom FROM grids) f
+    CROSS JOIN env
+    WHERE layer = ANY($5::text[])
+),
+labels AS (
+    SELECT ST_AsMVTGeom(ST_Transform((ST_MaximumInscribedCircle(geom)).center, 3857), env.e, 4096, 64, true) AS geom,
+           id, code, name, level, kind, households
+    FROM (SELECT id, code, name, level, NULL::text AS kind, households, geom FROM areas
+          UNION ALL
+          SELECT id, code, name, level, kind, households, geom FROM grids) f
+    CROSS JOIN env
+    WHERE 'label' = ANY($5::text[]) AND level = ANY($6::text[])
+)
+SELECT
+  coalesce((SELECT ST_AsMVT(t, 'county', 4096, 'geom', 'id') FROM
+      (SELECT geom, id, code, name, level, parent, households FROM polys WHERE layer = 'county' AND geom IS NOT NULL ORDER BY code) t), '')
+  || coalesce((SELECT ST_AsMVT(t, 'town', 4096, 'geom', 'id') FROM
+      (SELECT geom, id, code, name, level, parent, households FROM polys WHERE layer = 'town' AND geom IS NOT NULL ORDER BY code) t), '')
+  || coalesce((SELECT ST_AsMVT(t, 'village', 4096, 'geom', 'id') FROM
+      (SELECT geom, id, code, name, level, parent, households FROM polys WHERE layer = 'village' AND geom IS NOT NULL ORDER BY code) t), '')
+  || coalesce((SELECT ST_AsMVT(t, 'grid', 4096, 'geom', 'id') FROM
+      (SELECT geom, id, code, name, level, kind, parent, village, households, units FROM polys WHERE layer = 'grid' AND geom IS NOT NULL ORDER BY code) t), '')
+  || coalesce((SELECT ST_AsMVT(t, 'subgrid', 4096, 'geom', 'id') FROM
+      (SELECT geom, id, code, name, level, kind, parent, village, households, units FROM polys WHERE layer = 'subgrid' AND geom IS NOT NULL ORDER BY code) t), '')
+  || coalesce((SELECT ST_AsMVT(t, 'label', 4096, 'geom', 'id') FROM
+      (SELECT geom, id, code, name, level, kind, households FROM labels WHERE geom IS NOT NULL ORDER BY code) t), '')
+`
+
+// TileAt renders vector tile z/x/y of the named layers as they were at
+// time at: the grid versions valid then, the areas, and household and unit
+// counts from the assignment history. It returns nil for an empty tile.
+// Layers and properties match package tiles; the caller passes only the
+// layers visible at z. This path is slower than the in-memory one: it is
+// for looking back, not for the live map.
+func (s *Store) TileAt(ctx context.Context, layers []string, z, x, y int, at time.Time) ([]byte, error) {
+	if z < 0 || z > 30 || x < 0 || y < 0 || x >= 1<<z || y >= 1<<z {
+		return nil, fmt.Errorf("tile %d/%d/%d: out of range (z 0-30, x and y 0-(2^z-1))", z, x, y)
+	}
+	for _, l := range layers {
+		if !containsString(tileLayerNames, l) {
+			return nil, fmt.Errorf("tile %d/%d/%d: unknown layer %q", z, x, y, l)
+		}
+	}
+	var labelLevels []string
+	for _, lz := range tileLabelZooms {
+		if z >= lz.min && z <= lz.max {
+			labelLevels = append(labelLevels, lz.level)
+		}
+	}
+	var b []byte
+	if err := s.pool.QueryRow(ctx, tileAtSQL, z, x, y, at, layers, labelLevels).Scan(&b); err != nil {
+		return nil, fmt.Errorf("render tile %d/%d/%d at %s: %w", z, x, y, at.Format(time.RFC3339), err)
+	}
+	if len(b) == 0 {
+		return nil, nil
+	}
+	return b, nil
+}
+
+func containsString(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,204 @@
+package tiles
+
+import (
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// The MVT 2.1 protobuf wire format, written by hand. orb's encoding/mvt
+// would bring gogo/protobuf into the module graph only to write layer
+// version 1 and leave ring winding to chance; the format is small enough
+// that writing it here keeps full control over both (version 2, exterior
+// rings with positive area in tile coordinates) and avoids reflection.
+const (
+	tileLayers = 3 // Tile.layers
+
+	layerName     = 1
+	layerFeatures = 2
+	layerKeys     = 3
+	layerValues   = 4
+	layerExtent   = 5
+	layerVersion  = 15
+
+	featureID       = 1
+	featureTags     = 2
+	featureType     = 3
+	featureGeometry = 4
+
+	valueString = 1
+	valueUint   = 5
+
+	geomPoint   = 1
+	geomPolygon = 3
+
+	cmdMoveTo    = 1
+	cmdLineTo    = 2
+	cmdClosePath = 7
+)
+
+// Extent is the number of units along a tile side.
+const Extent = 4096
+
+// Buffer is the number of units kept beyond each tile edge, as PostGIS
+// tile servers do (ST_AsMVTGeom's default), so strokes do not show seams.
+const Buffer = 64
+
+// value is a property value: a string or a non-negative integer.
+type value struct {
+	s     string
+	n     uint64
+	isInt bool
+}
+
+// prop is one property of a feature, in a fixed order per layer.
+type prop struct {
+	key string
+	val value
+}
+
+func str(k, v string) prop      { return prop{key: k, val: value{s: v}} }
+func num(k string, n int) prop { return prop{key: k, val: value{n: uint64(max(n, 0)), isInt: true}} }
+
+// layerEncoder accumulates one layer's features, with its key and value
+// tables, in the order features are added (so equal content gives equal
+// bytes, and equal bytes keep their ETag across versions).
+type layerEncoder struct {
+	name     string
+	features []byte
+	nfeat    int
+	keys     []string
+	keyIdx   map[string]uint32
+	values   []value
+	valueIdx map[value]uint32
+	tags     []uint32
+	geom     []uint32
+	fbuf     []byte
+}
+
+func newLayerEncoder(name string) *layerEncoder {
+	return &layerEncoder{name: name, keyIdx: map[string]uint32{}, valueIdx: map[value]uint32{}}
+}
+
+func (e *layerEncoder) key(k string) uint32 {
+	if i, ok := e.keyIdx[k]; ok {
+		return i
+	}
+	i := uint32(len(e.keys))
+	e.keys = append(e.keys, k)
+	e.keyIdx[k] = i
+	return i
+}
+
+func (e *layerEncoder) value(v value) uint32 {
+	if i, ok := e.valueIdx[v]; ok {
+		return i
+	}
+	i := uint32(len(e.values))
+	e.values = append(e.values, v)
+	e.valueIdx[v] = i
+	return i
+}
+
+// add appends a feature whose geometry commands are already in geom.
+func (e *layerEncoder) add(id uint64, props []prop, typ uint64, geom []uint32) {
+	e.tags = e.tags[:0]
+	for _, p := range props {
+		e.tags = append(e.tags, e.key(p.key), e.value(p.val))
+	}
+	f := e.fbuf[:0]
+	f = protowire.AppendTag(f, featureID, protowire.VarintType)
+	f = protowire.AppendVarint(f, id)
+	f = appendPacked(f, featureTags, e.tags)
+	f = protowire.AppendTag(f, featureType, protowire.VarintType)
+	f = protowire.AppendVarint(f, typ)
+	f = appendPacked(f, featureGeometry, geom)
+	e.fbuf = f
+	e.features = protowire.AppendTag(e.features, layerFeatures, protowire.BytesType)
+	e.features = protowire.AppendBytes(e.features, f)
+	e.nfeat++
+}
+
+// appendTo appends the layer as a Tile.layers field; a layer without
+// features is left out.
+func (e *layerEncoder) appendTo(tile []byte) []byte {
+	if e.nfeat == 0 {
+		return tile
+	}
+	var l []byte
+	l = protowire.AppendTag(l, layerVersion, protowire.VarintType)
+	l = protowire.AppendVarint(l, 2)
+	l = protowire.AppendTag(l, layerName, protowire.BytesType)
+	l = protowire.AppendString(l, e.name)
+	l = append(l, e.features...)
+	for _, k := range e.keys {
+		l = protowire.AppendTag(l, layerKeys, protowire.BytesType)
+		l = protowire.AppendString(l, k)
+	}
+	var vb []byte
+	for _, v := range e.values {
+		vb = vb[:0]
+		if v.isInt {
+			vb = protowire.AppendTag(vb, valueUint, protowire.VarintType)
+			vb = protowire.AppendVarint(vb, v.n)
+		} else {
+			vb = protowire.AppendTag(vb, valueString, protowire.BytesType)
+			vb = protowire.AppendString(vb, v.s)
+		}
+		l = protowire.AppendTag(l, layerValues, protowire.BytesType)
+		l = protowire.AppendBytes(l, vb)
+	}
+	l = protowire.AppendTag(l, layerExtent, protowire.VarintType)
+	l = protowire.AppendVarint(l, Extent)
+	tile = protowire.AppendTag(tile, tileLayers, protowire.BytesType)
+	return protowire.AppendBytes(tile, l)
+}
+
+func appendPacked(b []byte, num protowire.Number, vs []uint32) []byte {
+	if len(vs) == 0 {
+		return b
+	}
+	n := 0
+	for _, v := range vs {
+		n += protowire.SizeVarint(uint64(v))
+	}
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	b = protowire.AppendVarint(b, uint64(n))
+	for _, v := range vs {
+		b = protowire.AppendVarint(b, uint64(v))
+	}
+	return b
+}
+
+// geomWriter writes MVT geometry commands with the cursor carried across
+// rings, as the spec requires.
+type geomWriter struct {
+	cmds []uint32
+	x, y int32
+}
+
+func command(id, count uint32) uint32 { return id&7 | count<<3 }
+
+func zigzag(v int32) uint32 { return uint32((v << 1) ^ (v >> 31)) }
+
+func (w *geomWriter) reset() { w.cmds, w.x, w.y = w.cmds[:0], 0, 0 }
+
+func (w *geomWriter) delta(p ipt) {
+	w.cmds = append(w.cmds, zigzag(p.x-w.x), zigzag(p.y-w.y))
+	w.x, w.y = p.x, p.y
+}
+
+// ring writes an open ring (first point not repeated at the end).
+func (w *geomWriter) ring(r []ipt) {
+	w.cmds = append(w.cmds, command(cmdMoveTo, 1))
+	w.delta(r[0])
+	w.cmds = append(w.cmds, command(cmdLineTo, uint32(len(r)-1)))
+	for _, p := range r[1:] {
+		w.delta(p)
+	}
+	w.cmds = append(w.cmds, command(cmdClosePath, 1))
+}
+
+// point writes a single point.
+func (w *geomWriter) point(p ipt) {
+	w.cmds = append(w.cmds, command(cmdMoveTo, 1))
+	w.delta(p)
+}

@@ -1,0 +1,167 @@
+package tiles
+
+import (
+	"fmt"
+	"math"
+	"sync"
+)
+
+// TileError says why a tile address is not valid, with the valid range.
+type TileError struct {
+	Z, X, Y int
+	Reason  string
+}
+
+func (e *TileError) Error() string {
+	return fmt.Sprintf("tile %d/%d/%d: %s", e.Z, e.X, e.Y, e.Reason)
+}
+
+// CheckTile reports whether z/x/y names a tile of the pyramid the service
+// serves: z in 0..MaxZoom and x, y in 0..2^z-1.
+func CheckTile(z, x, y int) error {
+	if z < 0 || z > MaxZoom {
+		return &TileError{z, x, y, fmt.Sprintf("zoom %d is out of range 0-%d", z, MaxZoom)}
+	}
+	n := 1 << z
+	if x < 0 || x >= n || y < 0 || y >= n {
+		return &TileError{z, x, y, fmt.Sprintf("x and y must be in 0-%d at zoom %d", n-1, z)}
+	}
+	return nil
+}
+
+// renderer holds the buffers one render reuses.
+type renderer struct {
+	hits []int32
+	w    geomWriter
+	buf  []ipt
+	clip clipper
+
+	mark         int   // length of the commands before the current polygon
+	markX, markY int32 // and the cursor then
+	net          int64 // twice the net area of the current polygon so far
+}
+
+var renderers = sync.Pool{New: func() any { return new(renderer) }}
+
+// Render encodes tile z/x/y of the named layers (all layers when names is
+// empty) as an MVT 2.1 tile. A tile with no feature is returned as nil.
+// Layers whose zoom range does not include z are left out.
+func (p *Prepared) Render(names []string, z, x, y int) ([]byte, error) {
+	if err := CheckTile(z, x, y); err != nil {
+		return nil, err
+	}
+	for _, n := range names {
+		if _, ok := p.layers[n]; !ok {
+			return nil, fmt.Errorf("unknown layer %q", n)
+		}
+	}
+	r := renderers.Get().(*renderer)
+	defer renderers.Put(r)
+	var tile []byte
+	for _, name := range LayersAt(names, z) {
+		tile = r.layer(tile, p.layers[name], z, x, y)
+	}
+	return tile, nil
+}
+
+func (r *renderer) layer(tile []byte, l *layerData, z, x, y int) []byte {
+	n := math.Ldexp(1, z)
+	bf := float64(Buffer) / Extent
+	q := box{(float64(x) - bf) / n, (float64(y) - bf) / n, (float64(x) + 1 + bf) / n, (float64(y) + 1 + bf) / n}
+	r.hits = l.index.search(q, r.hits[:0])
+	if len(r.hits) == 0 {
+		return tile
+	}
+	enc := newLayerEncoder(l.info.Name)
+	sc := scale(z)
+	ox, oy := float64(x)*Extent, float64(y)*Extent
+	for _, i := range r.hits {
+		f := &l.feats[i]
+		r.w.reset()
+		if l.point {
+			if z < f.minZ || z > f.maxZ {
+				continue
+			}
+			pt := ipt{int32(math.Round(f.pt.x*sc - ox)), int32(math.Round(f.pt.y*sc - oy))}
+			if pt.x < -Buffer || pt.x > Extent+Buffer || pt.y < -Buffer || pt.y > Extent+Buffer {
+				continue
+			}
+			r.w.point(pt)
+			enc.add(f.id, f.props, geomPoint, r.w.cmds)
+			continue
+		}
+		if z <= l.zoomHi {
+			r.precomputed(f.byZoom[z-l.zoomLo], int32(x)*Extent, int32(y)*Extent)
+		} else {
+			r.project(f.polys, sc, ox, oy)
+		}
+		if len(r.w.cmds) > 0 {
+			enc.add(f.id, f.props, geomPolygon, r.w.cmds)
+		}
+	}
+	return enc.appendTo(tile)
+}
+
+// precomputed writes polygons simplified for this zoom, shifted to the
+// tile's origin.
+func (r *renderer) precomputed(polys []ipoly, ox, oy int32) {
+	for _, poly := range polys {
+		r.begin()
+		for k, ring := range poly {
+			r.buf = r.buf[:0]
+			for _, p := range ring {
+				r.buf = append(r.buf, ipt{p.x - ox, p.y - oy})
+			}
+			if !r.emit(r.buf, k == 0) && k == 0 {
+				break
+			}
+		}
+		r.end()
+	}
+}
+
+// project writes polygons projected and rounded on the fly.
+func (r *renderer) project(polys []wpoly, sc, ox, oy float64) {
+	for _, poly := range polys {
+		r.begin()
+		for k, ring := range poly {
+			r.buf = dropCollinear(quantise(r.buf[:0], ring, sc, ox, oy))
+			if !r.emit(r.buf, k == 0) && k == 0 {
+				break
+			}
+		}
+		r.end()
+	}
+}
+
+// begin marks the start of a polygon, so end can take it back.
+func (r *renderer) begin() {
+	r.mark, r.markX, r.markY, r.net = len(r.w.cmds), r.w.x, r.w.y, 0
+}
+
+// end takes back a polygon whose holes cover all of its exterior, as
+// happens in a tile that lies inside a hole: both clip to the tile.
+func (r *renderer) end() {
+	if r.net <= 0 {
+		r.w.cmds, r.w.x, r.w.y = r.w.cmds[:r.mark], r.markX, r.markY
+	}
+}
+
+// emit clips a ring in tile units to the buffered tile, winds it, and
+// writes it; it reports false when nothing was left to write.
+func (r *renderer) emit(ring []ipt, exterior bool) bool {
+	const lo, hi = -Buffer, Extent + Buffer
+	minX, minY, maxX, maxY := ringBounds(ring)
+	if maxX < lo || maxY < lo || minX > hi || minY > hi {
+		return false
+	}
+	if minX < lo || minY < lo || maxX > hi || maxY > hi {
+		ring = dropCollinear(r.clip.clip(ring, lo, hi))
+	}
+	if !orient(ring, exterior) {
+		return false
+	}
+	r.net += area2(ring)
+	r.w.ring(ring)
+	return true
+}

@@ -1,0 +1,362 @@
+package tiles
+
+import (
+	"math"
+	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"gridmap/geo"
+)
+
+// tilesCovering lists the tiles at zoom z that meet a lon/lat bound.
+func tilesCovering(b orb.Bound, z int) []maptile.Tile {
+	r := maptile.At(b.Max, maptile.Zoom(z)) // north-east corner: highest x, lowest y
+	l := maptile.At(b.Min, maptile.Zoom(z))
+	var out []maptile.Tile
+	for x := l.X; x <= r.X; x++ {
+		for y := r.Y; y <= l.Y; y++ {
+			out = append(out, maptile.New(x, y, maptile.Zoom(z)))
+		}
+	}
+	return out
+}
+
+func snapshotBound(s *geo.Snapshot) orb.Bound {
+	b := s.Grids[0].Geom.Bound()
+	for _, g := range s.Grids {
+		b = b.Union(g.Geom.Bound())
+	}
+	for _, a := range s.Areas {
+		if a.Level != geo.LevelCity {
+			b = b.Union(a.Geom.Bound())
+		}
+	}
+	return b
+}
+
+// checkTile decodes a tile strictly and checks what Decode cannot know:
+// ids match codes, layers only at their zooms, labels only at their
+// level's zooms, properties present.
+func checkTile(t *testing.T, data []byte, z int) *Decoded {
+	t.Helper()
+	d, err := Decode(data)
+	if err != nil {
+		t.Fatalf("z%d: strict decode: %v", z, err)
+	}
+	for _, l := range d.Layers {
+		info, ok := LayerByName(l.Name)
+		if !ok {
+			t.Fatalf("z%d: unexpected layer %q", z, l.Name)
+		}
+		if z < info.MinZoom || z > info.MaxZoom {
+			t.Errorf("z%d: layer %s outside its zooms %d-%d", z, l.Name, info.MinZoom, info.MaxZoom)
+		}
+		if l.Version != 2 || l.Extent != Extent {
+			t.Errorf("layer %s: version %d extent %d; want 2, %d", l.Name, l.Version, l.Extent, Extent)
+		}
+		if len(l.Features) == 0 {
+			t.Errorf("layer %s present without features", l.Name)
+		}
+		for _, f := range l.Features {
+			code, _ := f.Props["code"].(string)
+			c, err := geo.ParseCode(code)
+			if err != nil {
+				t.Fatalf("layer %s: feature %d: code property %v: %v", l.Name, f.ID, f.Props["code"], err)
+			}
+			if f.ID != c.ID() {
+				t.Errorf("layer %s: feature id %d for code %s; want %d", l.Name, f.ID, c, c.ID())
+			}
+			for k := range info.Fields {
+				if _, ok := f.Props[k]; !ok && !(l.Name == LayerLabel && k == "kind" && !c.IsGrid()) {
+					t.Errorf("layer %s feature %s: property %q missing", l.Name, c, k)
+				}
+			}
+			if l.Name == LayerLabel {
+				lo, hi, _ := LabelZooms(c.Level())
+				if z < lo || z > hi {
+					t.Errorf("z%d: label of %s (%s) outside its zooms %d-%d", z, c, c.Level(), lo, hi)
+				}
+				if f.Type != geomPoint || len(f.Points) != 1 {
+					t.Errorf("label %s: type %d with %d points; want one point", c, f.Type, len(f.Points))
+				}
+			} else if f.Type != geomPolygon {
+				t.Errorf("layer %s feature %s: type %d; want polygon", l.Name, c, f.Type)
+			}
+		}
+	}
+	return d
+}
+
+func TestRenderStrictValidity(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	for _, tc := range []struct {
+		name    string
+		reverse bool // wind every source ring the other way
+	}{{"as stored", false}, {"rings reversed", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			snap := fx.snapshot(t, 1)
+			if tc.reverse {
+				for i := range snap.Grids {
+					for _, p := range snap.Grids[i].Geom {
+						for _, r := range p {
+							r.Reverse()
+						}
+					}
+				}
+			}
+			p := Prepare(snap)
+			b := snapshotBound(snap)
+			seen := map[string]int{}
+			for z := 0; z <= 17; z++ {
+				for _, tl := range tilesCovering(b, z) {
+					data, err := p.Render(nil, z, int(tl.X), int(tl.Y))
+					if err != nil {
+						t.Fatal(err)
+					}
+					if len(data) == 0 {
+						continue
+					}
+					d := checkTile(t, data, z)
+					for _, l := range d.Layers {
+						seen[l.Name] += len(l.Features)
+					}
+				}
+			}
+			for _, l := range layerInfos {
+				if seen[l.Name] == 0 {
+					t.Errorf("layer %s never rendered", l.Name)
+				}
+			}
+		})
+	}
+}
+
+// TestRenderHoleStaysHole: grid 001 has a hole filled by grid 002. A
+// mis-wound hole would decode as a second polygon (orb's decoder, and any
+// strict reader, split on a positive ring).
+func TestRenderHoleStaysHole(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	p := Prepare(fx.snapshot(t, 1))
+	village := mustMP(t, fx.Areas[3].WKT).Bound()
+	for _, z := range []int{11, 12} {
+		// The area ratio below needs the whole village in one tile.
+		if n := len(tilesCovering(village, z)); n != 1 {
+			t.Fatalf("z%d: the village spans %d tiles; pick zooms where it fits one", z, n)
+		}
+		tl := maptile.At(orb.Point{120.11, 33.38}, maptile.Zoom(z))
+		data, err := p.Render([]string{LayerGrid}, z, int(tl.X), int(tl.Y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := checkTile(t, data, z)
+		l := d.Layer(LayerGrid)
+		if l == nil {
+			t.Fatalf("z%d: no grid layer", z)
+		}
+		var areas = map[string]float64{}
+		for _, f := range l.Features {
+			code := f.Props["code"].(string)
+			if code == "320902001001001" {
+				if len(f.Polygons) != 1 || len(f.Polygons[0]) != 2 {
+					t.Errorf("z%d: grid 001 decodes as %d polygons, first with %d rings; want 1 polygon with 1 hole", z, len(f.Polygons), len(f.Polygons[0]))
+				}
+			}
+			for _, poly := range f.Polygons {
+				for _, r := range poly {
+					areas[code] += float64(RingArea2(r)) / 2
+				}
+			}
+		}
+		// The hole of 001 is grid 002. West half 0.02°×0.04° less the
+		// 0.01°×0.02° hole is three times 002 (Mercator stretches y by the
+		// same factor across these 0.04°), if the hole is subtracted.
+		a1, a2 := areas["320902001001001"], areas["320902001001002"]
+		if ratio := a1 / a2; math.Abs(ratio-3) > 0.1 {
+			t.Errorf("z%d: area(001)/area(002) = %.3f; want 3 (hole subtracted)", z, ratio)
+		}
+	}
+}
+
+func TestCheckTile(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		z, x, y int
+		ok      bool
+	}{
+		{0, 0, 0, true}, {1, 1, 1, true}, {22, 1<<22 - 1, 0, true},
+		{-1, 0, 0, false}, {23, 0, 0, false}, {1, 2, 0, false}, {1, 0, 2, false}, {3, -1, 0, false},
+	} {
+		if err := CheckTile(tc.z, tc.x, tc.y); (err == nil) != tc.ok {
+			t.Errorf("CheckTile(%d,%d,%d) = %v; want ok=%v", tc.z, tc.x, tc.y, err, tc.ok)
+		}
+	}
+}
+
+func TestOrient(t *testing.T) {
+	t.Parallel()
+	// y down: (0,0) (10,0) (10,10) (0,10) is clockwise on screen, positive.
+	cw := []ipt{{0, 0}, {10, 0}, {10, 10}, {0, 10}}
+	ccw := []ipt{{0, 0}, {0, 10}, {10, 10}, {10, 0}}
+	for _, tc := range []struct {
+		name     string
+		ring     []ipt
+		exterior bool
+		ok       bool
+		sign     int64
+	}{
+		{"exterior already positive", cw, true, true, 1},
+		{"exterior reversed", ccw, true, true, 1},
+		{"hole reversed", cw, false, true, -1},
+		{"hole already negative", ccw, false, true, -1},
+		{"collinear ring dropped", []ipt{{0, 0}, {5, 5}, {10, 10}}, true, false, 0},
+		{"two points dropped", []ipt{{0, 0}, {5, 5}}, true, false, 0},
+	} {
+		r := append([]ipt(nil), tc.ring...)
+		ok := orient(r, tc.exterior)
+		if ok != tc.ok {
+			t.Errorf("%s: ok %v; want %v", tc.name, ok, tc.ok)
+			continue
+		}
+		if ok && (area2(r) > 0) != (tc.sign > 0) {
+			t.Errorf("%s: area2 %d; want sign %d", tc.name, area2(r), tc.sign)
+		}
+	}
+}
+
+func TestClipper(t *testing.T) {
+	t.Parallel()
+	var c clipper
+	for _, tc := range []struct {
+		name string
+		ring []ipt
+		area int64 // twice the area after clipping to [0,100]²
+	}{
+		{"inside", []ipt{{10, 10}, {20, 10}, {20, 20}, {10, 20}}, 200},
+		{"covers box", []ipt{{-50, -50}, {150, -50}, {150, 150}, {-50, 150}}, 20000},
+		{"half out", []ipt{{50, 10}, {150, 10}, {150, 20}, {50, 20}}, 1000},
+		{"outside", []ipt{{200, 200}, {300, 200}, {300, 300}}, 0},
+		{"triangle corner", []ipt{{-100, 50}, {50, -100}, {50, 50}}, 2 * (50*50 - 0)},
+	} {
+		got := c.clip(append([]ipt(nil), tc.ring...), 0, 100)
+		if a := abs64(area2(got)); a != tc.area {
+			t.Errorf("%s: clipped to %v, area2 %d; want %d", tc.name, got, a, tc.area)
+		}
+		for _, p := range got {
+			if p.x < 0 || p.x > 100 || p.y < 0 || p.y > 100 {
+				t.Errorf("%s: point %v outside the box", tc.name, p)
+			}
+		}
+	}
+}
+
+func abs64(v int64) int64 {
+	if v < 0 {
+		return -v
+	}
+	return v
+}
+
+func TestDropCollinear(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   []ipt
+		want int
+	}{
+		{[]ipt{{0, 0}, {5, 0}, {10, 0}, {10, 10}, {0, 10}}, 4},
+		{[]ipt{{0, 0}, {10, 0}, {10, 10}, {10, 20}, {10, 10}, {0, 10}}, 4}, // spike
+		{[]ipt{{0, 0}, {0, 0}, {10, 0}, {10, 10}, {0, 10}, {0, 0}}, 4},
+		{[]ipt{{0, 5}, {0, 0}, {10, 0}, {10, 10}, {0, 10}}, 4}, // collinear across the seam
+		{[]ipt{{0, 0}, {10, 0}, {20, 0}}, 2},
+	} {
+		got := dropCollinear(append([]ipt(nil), tc.in...))
+		if len(got) != tc.want {
+			t.Errorf("dropCollinear(%v) = %v; want %d points", tc.in, got, tc.want)
+		}
+	}
+}
+
+func TestSimplifyKeepsShape(t *testing.T) {
+	t.Parallel()
+	// A square with a wiggle of one unit along one side, and a real notch.
+	var r []ipt
+	for x := int32(0); x <= 1000; x += 10 {
+		r = append(r, ipt{x, int32(x/10) % 2})
+	}
+	r = append(r, ipt{1000, 1000}, ipt{600, 1000}, ipt{500, 900}, ipt{400, 1000}, ipt{0, 1000})
+	got := simplifyDP(nil, r, 1)
+	if len(got) > 8 {
+		t.Errorf("simplified to %d points; want the wiggle gone (≤ 8)", len(got))
+	}
+	notch := false
+	for _, p := range got {
+		if p == (ipt{500, 900}) {
+			notch = true
+		}
+	}
+	if !notch {
+		t.Errorf("simplified ring %v lost the notch at (500,900)", got)
+	}
+	if a, b := float64(area2(r)), float64(area2(got)); math.Abs(a-b)/math.Abs(a) > 0.01 {
+		t.Errorf("area changed from %v to %v", a/2, b/2)
+	}
+}
+
+// TestPolylabelInside: every label lies inside its polygon, and not in a
+// hole (grid 001 is a square ring around grid 002).
+func TestPolylabelInside(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	snap := fx.snapshot(t, 1)
+	p := Prepare(snap)
+	for _, f := range p.layers[LayerLabel].feats {
+		code := f.props[0].val.s
+		var mp orb.MultiPolygon
+		if g := snap.Grid(geo.Code(code)); g != nil {
+			mp = g.Geom
+		} else {
+			mp = snap.Area(geo.Code(code)).Geom
+		}
+		ll := fromWorld(f.pt)
+		if !inMultiPolygon(mp, ll) {
+			t.Errorf("label of %s at %v is outside its polygon", code, ll)
+		}
+	}
+}
+
+func inMultiPolygon(mp orb.MultiPolygon, p orb.Point) bool {
+	for _, poly := range mp {
+		in := false
+		for k, r := range poly {
+			if ringContains(r, p) {
+				if k == 0 {
+					in = true
+				} else {
+					in = false
+					break
+				}
+			} else if k == 0 {
+				break
+			}
+		}
+		if in {
+			return true
+		}
+	}
+	return false
+}
+
+func ringContains(r orb.Ring, p orb.Point) bool {
+	in := false
+	for i, j := 0, len(r)-1; i < len(r); j, i = i, i+1 {
+		a, b := r[i], r[j]
+		if (a[1] > p[1]) != (b[1] > p[1]) && p[0] < (b[0]-a[0])*(p[1]-a[1])/(b[1]-a[1])+a[0] {
+			in = !in
+		}
+	}
+	return in
+}

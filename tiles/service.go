@@ -1,0 +1,161 @@
+// Package tiles serves the current grids and areas as Mapbox Vector Tiles
+// (MVT 2.1) and TileJSON 3.0.0, encoded from the in-memory snapshot with no
+// database round trip; tiles of a past time (?at=) come from PostGIS
+// through a HistoryRenderer.
+//
+// It never puts personal data into a tile: features carry codes, names,
+// kinds and aggregate household and unit counts only.
+package tiles
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gridmap/geo"
+)
+
+// Source gives the current snapshot. The service asks it on every request,
+// so swapping the snapshot it returns makes the next tile fresh.
+type Source interface {
+	Snapshot() *geo.Snapshot
+}
+
+// HistoryRenderer renders a tile of the state at a past time, with the
+// same layer names and properties as the in-memory renderer (store.Store
+// implements it with ST_AsMVT). layers are the layers visible at z.
+type HistoryRenderer interface {
+	TileAt(ctx context.Context, layers []string, z, x, y int, at time.Time) ([]byte, error)
+}
+
+// Options tune a Service. The zero value is usable.
+type Options struct {
+	// CacheBytes is the tile cache budget (default 256 MiB).
+	CacheBytes int64
+	// BaseURL is the scheme and host put into TileJSON tile URLs, e.g.
+	// "https://maps.example.org"; empty takes them from each request.
+	BaseURL string
+	// PathPrefix is where Handler is mounted (default "/tiles").
+	PathPrefix string
+	// MaxAge is the Cache-Control max-age of tiles requested without the
+	// current ?v= (default one minute).
+	MaxAge time.Duration
+}
+
+// ErrNoSnapshot is returned while the source has no snapshot yet.
+var ErrNoSnapshot = errors.New("no dataset loaded yet")
+
+// Service renders, caches and serves tiles. It is safe for concurrent use.
+type Service struct {
+	src   Source
+	hist  HistoryRenderer
+	log   *slog.Logger
+	opts  Options
+	cache *Cache
+
+	prep   atomic.Pointer[Prepared]
+	prepMu sync.Mutex
+}
+
+// NewService returns a service over src. hist may be nil, and then ?at=
+// requests are refused.
+func NewService(src Source, hist HistoryRenderer, log *slog.Logger, opts Options) *Service {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if opts.CacheBytes <= 0 {
+		opts.CacheBytes = 256 << 20
+	}
+	if opts.PathPrefix == "" {
+		opts.PathPrefix = "/tiles"
+	}
+	if opts.MaxAge <= 0 {
+		opts.MaxAge = time.Minute
+	}
+	return &Service{src: src, hist: hist, log: log, opts: opts, cache: NewCache(opts.CacheBytes)}
+}
+
+// Cache returns the service's tile cache (for its statistics).
+func (s *Service) Cache() *Cache { return s.cache }
+
+// Prepared returns the tile data of the source's current snapshot,
+// preparing it first when the version is new. Concurrent callers wait
+// for one preparation.
+func (s *Service) Prepared() (*Prepared, error) {
+	snap := s.src.Snapshot()
+	if snap == nil {
+		return nil, ErrNoSnapshot
+	}
+	if p := s.prep.Load(); p != nil && p.Version == snap.Version {
+		return p, nil
+	}
+	s.prepMu.Lock()
+	defer s.prepMu.Unlock()
+	if p := s.prep.Load(); p != nil && p.Version == snap.Version {
+		return p, nil
+	}
+	start := time.Now()
+	p := Prepare(snap)
+	s.prep.Store(p)
+	s.cache.dropOlder(p.Version)
+	s.log.Info("tiles prepared", "version", p.Version, "areas", len(snap.Areas), "grids", len(snap.Grids),
+		"took", time.Since(start).Round(time.Millisecond))
+	return p, nil
+}
+
+// Refresh prepares the source's current snapshot now, so the first tile
+// request after a version swap does not pay for it.
+func (s *Service) Refresh() error {
+	_, err := s.Prepared()
+	return err
+}
+
+// Tile returns tile z/x/y of the current version, from the cache or
+// freshly rendered. layer is a layer name, or "" for all layers.
+func (s *Service) Tile(ctx context.Context, layer string, z, x, y int) (Tile, int64, error) {
+	if err := CheckTile(z, x, y); err != nil {
+		return Tile{}, 0, err
+	}
+	var names []string
+	if layer != "" {
+		if _, ok := LayerByName(layer); !ok {
+			return Tile{}, 0, &UnknownLayerError{layer}
+		}
+		names = []string{layer}
+	}
+	p, err := s.Prepared()
+	if err != nil {
+		return Tile{}, 0, err
+	}
+	k := cacheKey{version: p.Version, layers: layer, z: z, x: x, y: y}
+	t, err := s.cache.get(k, func() (Tile, error) {
+		b, err := p.Render(names, z, x, y)
+		if err != nil {
+			return Tile{}, err
+		}
+		return newTile(b), nil
+	})
+	return t, p.Version, err
+}
+
+// UnknownLayerError is returned for a layer name the service does not
+// have.
+type UnknownLayerError struct{ Name string }
+
+func (e *UnknownLayerError) Error() string {
+	return "unknown layer " + e.Name + ": want one of " + layerList()
+}
+
+func layerList() string {
+	s := ""
+	for i, l := range layerInfos {
+		if i > 0 {
+			s += ", "
+		}
+		s += l.Name
+	}
+	return s
+}
