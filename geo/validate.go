@@ -217,7 +217,7 @@ func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 // duplicates) lie on one line, so that it encloses nothing.
 func collinear(r []orb.Point) bool {
 	for i := 2; i < len(r); i++ {
-		if orient(r[0], r[1], r[i]) != 0 {
+		if segOrient(r[0], r[1], r[i]) != 0 {
 			return false
 		}
 	}
@@ -277,21 +277,21 @@ func (v *validator) intersectionMessage(code string, s, t *segment, at orb.Point
 	multi := v.multi
 	switch code {
 	case ProblemSelfIntersection:
-		return fmt.Sprintf("%s intersects itself at (%.7g, %.7g) (edges %d and %d): redraw it so that it does not cross or touch itself, or split it into several polygons",
+		return fmt.Sprintf("%s intersects itself at (%v, %v) (edges %d and %d): redraw it so that it does not cross or touch itself, or split it into several polygons",
 			where(multi, s.poly, s.ring), at[0], at[1], min(s.idx, t.idx), max(s.idx, t.idx))
 	case ProblemRingCrossing:
 		if v.lastKind == overlap {
-			return fmt.Sprintf("%s and %s run along each other from (%.7g, %.7g): rings of one polygon may touch only at points",
+			return fmt.Sprintf("%s and %s run along each other from (%v, %v): rings of one polygon may touch only at points",
 				where(multi, s.poly, min(s.ring, t.ring)), where(multi, s.poly, max(s.ring, t.ring)), at[0], at[1])
 		}
-		return fmt.Sprintf("%s and %s cross at (%.7g, %.7g): a hole must lie inside its outer ring and not cross another hole",
+		return fmt.Sprintf("%s and %s cross at (%v, %v): a hole must lie inside its outer ring and not cross another hole",
 			where(multi, s.poly, min(s.ring, t.ring)), where(multi, s.poly, max(s.ring, t.ring)), at[0], at[1])
 	}
 	if v.lastKind == overlap {
-		return fmt.Sprintf("polygons %d and %d of the MultiPolygon share an edge from (%.7g, %.7g): the parts of a MultiPolygon may touch only at points; merge them into one polygon",
+		return fmt.Sprintf("polygons %d and %d of the MultiPolygon share an edge from (%v, %v): the parts of a MultiPolygon may touch only at points; merge them into one polygon",
 			min(s.poly, t.poly), max(s.poly, t.poly), at[0], at[1])
 	}
-	return fmt.Sprintf("polygons %d and %d of the MultiPolygon cross at (%.7g, %.7g): the parts of a MultiPolygon must not overlap; merge them into one polygon",
+	return fmt.Sprintf("polygons %d and %d of the MultiPolygon cross at (%v, %v): the parts of a MultiPolygon must not overlap; merge them into one polygon",
 		min(s.poly, t.poly), max(s.poly, t.poly), at[0], at[1])
 }
 
@@ -346,8 +346,8 @@ const (
 // intersect classifies how segments ab and cd meet and returns a point
 // where they do.
 func intersect(a, b, c, d orb.Point) (int, orb.Point) {
-	o1, o2 := orient(a, b, c), orient(a, b, d)
-	o3, o4 := orient(c, d, a), orient(c, d, b)
+	o1, o2 := segOrient(a, b, c), segOrient(a, b, d)
+	o3, o4 := segOrient(c, d, a), segOrient(c, d, b)
 	if o1 != 0 && o2 != 0 && o3 != 0 && o4 != 0 {
 		if o1 != o2 && o3 != o4 {
 			return cross, crossingPoint(a, b, c, d)
@@ -419,11 +419,11 @@ func crossingPoint(a, b, c, d orb.Point) orb.Point {
 	return orb.Point{a[0] + t*(b[0]-a[0]), a[1] + t*(b[1]-a[1])}
 }
 
-// orient returns the sign of the turn a→b→c: +1 left, -1 right, 0
+// segOrient returns the sign of the turn a→b→c: +1 left, -1 right, 0
 // collinear. The floating-point determinant is trusted when it is clear of
 // its rounding error bound (Shewchuk's filter); otherwise the sign is
 // computed exactly with rationals.
-func orient(a, b, c orb.Point) int {
+func segOrient(a, b, c orb.Point) int {
 	if c == a || c == b || a == b {
 		return 0 // shared vertices are common; no need for exact arithmetic
 	}
@@ -437,10 +437,10 @@ func orient(a, b, c orb.Point) int {
 	if -det > bound {
 		return -1
 	}
-	return orientExact(a, b, c)
+	return segOrientExact(a, b, c)
 }
 
-func orientExact(a, b, c orb.Point) int {
+func segOrientExact(a, b, c orb.Point) int {
 	rat := func(f float64) *big.Rat { return new(big.Rat).SetFloat64(f) }
 	sub := func(x, y float64) *big.Rat { return new(big.Rat).Sub(rat(x), rat(y)) }
 	l := new(big.Rat).Mul(sub(b[0], a[0]), sub(c[1], a[1]))

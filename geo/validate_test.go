@@ -86,13 +86,13 @@ func TestValidateNearlyCollinearIsExact(t *testing.T) {
 	// could call it collinear; the exact fallback must not.
 	a, b := orb.Point{0.1, 0.1}, orb.Point{0.30000000000000004, 0.30000000000000004}
 	c := orb.Point{0.2, 0.2}
-	if got := orient(a, b, c); got != orientExact(a, b, c) {
-		t.Fatalf("orient %d, exact %d", got, orientExact(a, b, c))
+	if got := segOrient(a, b, c); got != segOrientExact(a, b, c) {
+		t.Fatalf("orient %d, exact %d", got, segOrientExact(a, b, c))
 	}
-	if orient(orb.Point{0, 0}, orb.Point{1, 1}, orb.Point{2, 2}) != 0 {
+	if segOrient(orb.Point{0, 0}, orb.Point{1, 1}, orb.Point{2, 2}) != 0 {
 		t.Fatal("collinear points not collinear")
 	}
-	if orient(orb.Point{0, 0}, orb.Point{1, 0}, orb.Point{0, 1}) != 1 {
+	if segOrient(orb.Point{0, 0}, orb.Point{1, 0}, orb.Point{0, 1}) != 1 {
 		t.Fatal("left turn not +1")
 	}
 }

@@ -1,0 +1,272 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+)
+
+// checkRow is the common shape of every check query: the feature, what it
+// conflicts with, and where.
+type checkRow struct {
+	idx      int
+	code     string
+	other    *string
+	otherIdx *int
+	info     *string
+	x, y     *float64
+	area     *float64
+}
+
+// importCheck is one set-based check over import_feature. Every query
+// selects (idx, raw_code, other, other_idx, info, x, y, area_m2).
+type importCheck struct {
+	check    string
+	severity string
+	sql      string
+	message  func(r checkRow) string
+	skip     func(r checkRow) bool // optional filter on the rows
+}
+
+func str(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func featureRef(idx *int) string {
+	if idx == nil {
+		return "in the database"
+	}
+	return fmt.Sprintf("feature #%d", *idx)
+}
+
+// fmtArea writes an area for people: m² for small ones, km² otherwise.
+func fmtArea(m2 *float64) string {
+	if m2 == nil {
+		return "an unknown area"
+	}
+	if *m2 < 10_000 {
+		return fmt.Sprintf("%.1f m²", *m2)
+	}
+	return fmt.Sprintf("%.3f km²", *m2/1e6)
+}
+
+func at(r checkRow) string {
+	if r.x == nil || r.y == nil {
+		return ""
+	}
+	return fmt.Sprintf(" around (%.6f, %.6f)", *r.x, *r.y)
+}
+
+// importChecks runs the checks that need more than one feature or the
+// database. It adds every problem to rep.
+func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions, rep *ImportReport) error {
+	for _, q := range []string{
+		`CREATE INDEX ON import_feature USING gist (geom)`,
+		`CREATE INDEX ON import_feature (code)`,
+		`ANALYZE import_feature`,
+		`UPDATE import_feature SET ok = ST_IsValid(geom) WHERE geom IS NOT NULL`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			return fmt.Errorf("import: prepare checks: %w", err)
+		}
+	}
+
+	var checks []importCheck
+	if opts.Repair {
+		checks = append(checks, importCheck{"repaired", "warning", `
+			WITH bad AS (
+				SELECT t.idx, t.geom AS old, d.reason, d.location
+				FROM import_feature t, ST_IsValidDetail(t.geom) d
+				WHERE t.geom IS NOT NULL AND NOT t.ok)
+			UPDATE import_feature t
+			SET geom = ST_Multi(ST_CollectionExtract(ST_MakeValid(bad.old, 'method=structure'), 3))
+			FROM bad WHERE t.idx = bad.idx
+			RETURNING t.idx, t.raw_code, NULL::text, NULL::int, bad.reason, ST_X(bad.location), ST_Y(bad.location),
+				abs(ST_Area(t.geom::geography) - ST_Area(bad.old::geography))`,
+			func(r checkRow) string {
+				return fmt.Sprintf("invalid geometry (PostGIS: %s%s) repaired with ST_MakeValid; the area changed by %s: check the result",
+					str(r.info), at(r), fmtArea(r.area))
+			}, nil})
+		checks = append(checks, importCheck{"invalid-geometry", "error", `
+			WITH upd AS (
+				UPDATE import_feature SET ok = ST_IsValid(geom) AND NOT ST_IsEmpty(geom) AND ST_Area(geom) > 0
+				WHERE geom IS NOT NULL AND NOT ok RETURNING idx, raw_code, ok)
+			SELECT idx, raw_code, NULL, NULL, NULL, NULL::float8, NULL::float8, NULL::float8 FROM upd WHERE NOT ok`,
+			func(r checkRow) string {
+				return "the geometry is invalid and ST_MakeValid could not make a polygon of it: redraw it"
+			}, nil})
+	} else {
+		checks = append(checks, importCheck{"invalid-geometry", "error", `
+			SELECT t.idx, t.raw_code, NULL, NULL, d.reason, ST_X(d.location), ST_Y(d.location), NULL::float8
+			FROM import_feature t, ST_IsValidDetail(t.geom) d
+			WHERE t.geom IS NOT NULL AND NOT t.ok AND NOT d.valid`,
+			func(r checkRow) string {
+				return fmt.Sprintf("invalid geometry (PostGIS: %s%s): redraw it, or import with --repair to make it valid with ST_MakeValid", str(r.info), at(r))
+			}, nil})
+	}
+
+	checks = append(checks,
+		importCheck{"duplicate-code", "error", `
+			SELECT idx, raw_code, code, first, NULL, NULL::float8, NULL::float8, NULL::float8 FROM (
+				SELECT idx, raw_code, code, min(idx) OVER (PARTITION BY code) AS first
+				FROM import_feature WHERE code IS NOT NULL) d
+			WHERE idx <> first`,
+			func(r checkRow) string {
+				return fmt.Sprintf("code %s appears more than once in the file (first in %s): codes are unique", str(r.other), featureRef(r.otherIdx))
+			}, nil},
+		importCheck{"code-exists", "error", `
+			SELECT t.idx, t.raw_code, a.code, NULL, a.name, NULL::float8, NULL::float8, NULL::float8
+			FROM import_feature t JOIN area a ON a.code = t.code WHERE NOT t.is_grid`,
+			func(r checkRow) string {
+				return fmt.Sprintf("area %s (%s) already exists: an import adds new areas only", str(r.other), str(r.info))
+			}, nil},
+		importCheck{"code-exists", "error", `
+			SELECT t.idx, t.raw_code, g.code, NULL, CASE WHEN g.retired_at IS NULL THEN 'issued' ELSE 'retired' END,
+				NULL::float8, NULL::float8, NULL::float8
+			FROM import_feature t JOIN grid_code g ON g.code = t.code WHERE t.is_grid`,
+			func(r checkRow) string {
+				if str(r.info) == "retired" {
+					return fmt.Sprintf("grid code %s was used before and retired: a code is never given to another area (Art. 9); use a new sequence", str(r.other))
+				}
+				return fmt.Sprintf("grid %s already exists: an import adds new grids only (change existing grids with an adjustment)", str(r.other))
+			}, nil},
+		importCheck{"unknown-parent", "error", `
+			SELECT t.idx, t.raw_code, t.parent, NULL, CASE WHEN t.is_grid THEN 'village' ELSE 'area' END,
+				NULL::float8, NULL::float8, NULL::float8
+			FROM import_feature t
+			WHERE t.code IS NOT NULL AND t.parent IS NOT NULL
+			  AND NOT EXISTS (SELECT 1 FROM area a WHERE a.code = t.parent)
+			  AND NOT EXISTS (SELECT 1 FROM import_feature p WHERE p.code = t.parent AND NOT p.is_grid)`,
+			func(r checkRow) string {
+				return fmt.Sprintf("parent %s %s is neither in the database nor in this file: import it first, or in the same file", str(r.info), str(r.other))
+			}, nil},
+		importCheck{"unknown-parent", "error", subGridParentSQL,
+			func(r checkRow) string {
+				return fmt.Sprintf("parent grid %s of this sub-grid is neither a current grid nor in this file", str(r.other))
+			}, func(r checkRow) bool { return r.info != nil }},
+		importCheck{"parent-not-exclusive", "error", subGridParentSQL,
+			func(r checkRow) string {
+				return fmt.Sprintf("parent grid %s is not exclusive (its kind is %s): only exclusive grids have sub-grids (Art. 7)", str(r.other), str(r.info))
+			}, func(r checkRow) bool { return r.info == nil || *r.info == "exclusive" }},
+		importCheck{"overlap", "error", `
+			SELECT a.idx, a.raw_code, b.code, b.idx, NULL, ST_X(x.p), ST_Y(x.p), ST_Area(x.i::geography)
+			FROM import_feature a JOIN import_feature b
+			  ON a.idx < b.idx AND a.is_grid AND b.is_grid AND a.ok AND b.ok AND a.geom && b.geom
+			 AND length(a.code) = length(b.code) AND (length(a.code) = 15 OR a.parent_grid = b.parent_grid)
+			 AND ST_Relate(a.geom, b.geom, '2********')
+			CROSS JOIN LATERAL (SELECT i, ST_PointOnSurface(i) AS p
+				FROM ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3) AS i) x`,
+			func(r checkRow) string {
+				return fmt.Sprintf("overlaps grid %s (%s) by %s%s: grids may touch but not overlap", str(r.other), featureRef(r.otherIdx), fmtArea(r.area), at(r))
+			}, nil},
+		importCheck{"overlap", "error", `
+			SELECT t.idx, t.raw_code, g.code, NULL, NULL, ST_X(x.p), ST_Y(x.p), ST_Area(x.i::geography)
+			FROM import_feature t JOIN grid_current g
+			  ON t.is_grid AND t.ok AND t.geom && g.geom AND g.code <> t.code
+			 AND length(g.code) = length(t.code) AND (length(t.code) = 15 OR g.parent_grid = t.parent_grid)
+			 AND ST_Relate(t.geom, g.geom, '2********')
+			CROSS JOIN LATERAL (SELECT i, ST_PointOnSurface(i) AS p
+				FROM ST_CollectionExtract(ST_Intersection(t.geom, g.geom), 3) AS i) x`,
+			func(r checkRow) string {
+				return fmt.Sprintf("overlaps the existing grid %s by %s%s: grids may touch but not overlap", str(r.other), fmtArea(r.area), at(r))
+			}, nil},
+		importCheck{"overlap", "error", `
+			SELECT a.idx, a.raw_code, b.code, b.idx, a.level, ST_X(x.p), ST_Y(x.p), ST_Area(x.i::geography)
+			FROM import_feature a JOIN import_feature b
+			  ON a.idx < b.idx AND NOT a.is_grid AND NOT b.is_grid AND a.ok AND b.ok AND a.level = b.level
+			 AND a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********')
+			CROSS JOIN LATERAL (SELECT i, ST_PointOnSurface(i) AS p
+				FROM ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3) AS i) x`,
+			func(r checkRow) string {
+				return fmt.Sprintf("overlaps %s %s (%s) by %s%s: areas of one level may touch but not overlap", str(r.info), str(r.other), featureRef(r.otherIdx), fmtArea(r.area), at(r))
+			}, nil},
+		importCheck{"overlap", "error", `
+			SELECT t.idx, t.raw_code, a.code, NULL, a.level, ST_X(x.p), ST_Y(x.p), ST_Area(x.i::geography)
+			FROM import_feature t JOIN area a
+			  ON NOT t.is_grid AND t.ok AND a.level = t.level AND a.code <> t.code
+			 AND t.geom && a.geom AND ST_Relate(t.geom, a.geom, '2********')
+			CROSS JOIN LATERAL (SELECT i, ST_PointOnSurface(i) AS p
+				FROM ST_CollectionExtract(ST_Intersection(t.geom, a.geom), 3) AS i) x`,
+			func(r checkRow) string {
+				return fmt.Sprintf("overlaps the existing %s %s by %s%s: areas of one level may touch but not overlap", str(r.info), str(r.other), fmtArea(r.area), at(r))
+			}, nil},
+		importCheck{"outside-village", "error", `
+			SELECT t.idx, t.raw_code, t.parent, NULL, NULL, ST_X(x.p), ST_Y(x.p), ST_Area(x.d::geography)
+			FROM import_feature t
+			CROSS JOIN LATERAL (SELECT coalesce(
+				(SELECT v.geom FROM import_feature v WHERE v.code = t.parent AND NOT v.is_grid AND v.ok LIMIT 1),
+				(SELECT a.geom FROM area a WHERE a.code = t.parent)) AS vg) v
+			CROSS JOIN LATERAL (SELECT d, ST_PointOnSurface(d) AS p
+				FROM ST_CollectionExtract(ST_Difference(t.geom, v.vg), 3) AS d) x
+			WHERE t.is_grid AND length(t.code) = 15 AND t.ok AND v.vg IS NOT NULL AND NOT ST_CoveredBy(t.geom, v.vg)`,
+			func(r checkRow) string {
+				return fmt.Sprintf("is not inside its village %s: %s of it lies outside%s", str(r.other), fmtArea(r.area), at(r))
+			}, nil},
+		importCheck{"outside-parent-grid", "error", `
+			SELECT t.idx, t.raw_code, t.parent_grid, NULL, NULL, ST_X(x.p), ST_Y(x.p), ST_Area(x.d::geography)
+			FROM import_feature t
+			CROSS JOIN LATERAL (SELECT coalesce(
+				(SELECT v.geom FROM import_feature v WHERE v.code = t.parent_grid AND v.ok LIMIT 1),
+				(SELECT g.geom FROM grid_current g WHERE g.code = t.parent_grid)) AS pg) v
+			CROSS JOIN LATERAL (SELECT d, ST_PointOnSurface(d) AS p
+				FROM ST_CollectionExtract(ST_Difference(t.geom, v.pg), 3) AS d) x
+			WHERE t.is_grid AND length(t.code) = 17 AND t.ok AND v.pg IS NOT NULL AND NOT ST_CoveredBy(t.geom, v.pg)`,
+			func(r checkRow) string {
+				return fmt.Sprintf("is not inside its parent grid %s: %s of it lies outside%s", str(r.other), fmtArea(r.area), at(r))
+			}, nil},
+	)
+
+	for _, c := range checks {
+		if err := s.runCheck(ctx, tx, opts, rep, c); err != nil {
+			return err
+		}
+	}
+	sortProblems(rep)
+	return nil
+}
+
+// subGridParentSQL finds each sub-grid's parent grid (in the file first,
+// else current) and its kind; info is NULL when there is none.
+const subGridParentSQL = `
+	SELECT t.idx, t.raw_code, t.parent_grid, NULL::int, coalesce(
+		(SELECT p.kind FROM import_feature p WHERE p.code = t.parent_grid AND p.is_grid LIMIT 1),
+		(SELECT g.kind FROM grid_current g WHERE g.code = t.parent_grid)),
+		NULL::float8, NULL::float8, NULL::float8
+	FROM import_feature t WHERE t.is_grid AND length(t.code) = 17`
+
+func (s *Store) runCheck(ctx context.Context, tx pgx.Tx, opts *ImportOptions, rep *ImportReport, c importCheck) error {
+	rows, err := tx.Query(ctx, c.sql)
+	if err != nil {
+		return fmt.Errorf("import: check %s: %w", c.check, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r checkRow
+		if err := rows.Scan(&r.idx, &r.code, &r.other, &r.otherIdx, &r.info, &r.x, &r.y, &r.area); err != nil {
+			return fmt.Errorf("import: check %s: %w", c.check, err)
+		}
+		if c.skip != nil && c.skip(r) {
+			continue
+		}
+		p := FeatureProblem{Index: r.idx, Code: r.code, Check: c.check, Severity: c.severity, Message: c.message(r)}
+		if r.x != nil && r.y != nil {
+			p.Location = orb.Point{*r.x, *r.y}
+		}
+		if r.area != nil {
+			p.AreaM2 = *r.area
+		}
+		if c.check == "repaired" {
+			rep.Repaired++
+		}
+		rep.add(opts.MaxProblems, p)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("import: check %s: %w", c.check, err)
+	}
+	return nil
+}

@@ -1,0 +1,356 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"gridmap/feature"
+	"gridmap/store"
+	"gridmap/store/storetest"
+)
+
+// importFile imports a file, failing the test on an internal error.
+func importFile(t *testing.T, st *store.Store, path string, opts store.ImportOptions) (*store.ImportReport, error) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	return importReader(t, st, feature.NewReader(f, feature.ReaderOptions{}), opts)
+}
+
+func importString(t *testing.T, st *store.Store, s string, opts store.ImportOptions) (*store.ImportReport, error) {
+	t.Helper()
+	return importReader(t, st, feature.NewReader(strings.NewReader(s), feature.ReaderOptions{}), opts)
+}
+
+func importReader(t *testing.T, st *store.Store, r *feature.Reader, opts store.ImportOptions) (*store.ImportReport, error) {
+	t.Helper()
+	rep, err := st.Import(context.Background(), r, opts)
+	if err != nil && !errors.Is(err, store.ErrRejected) {
+		t.Fatalf("import: internal error %v", err)
+	}
+	if rep == nil {
+		t.Fatal("import returned no report")
+	}
+	if (err == nil) != rep.Accepted {
+		t.Fatalf("import error %v but Accepted=%v", err, rep.Accepted)
+	}
+	return rep, err
+}
+
+// mustAccept fails the test unless the import was accepted.
+func mustAccept(t *testing.T, rep *store.ImportReport, err error) {
+	t.Helper()
+	if err != nil {
+		for _, p := range rep.Problems {
+			t.Log(p)
+		}
+		t.Fatalf("import rejected: %v", err)
+	}
+}
+
+// rowCounts summarises every table an import writes.
+func rowCounts(t *testing.T, st *store.Store) string {
+	t.Helper()
+	var out []string
+	for _, table := range []string{"area", "grid", "grid_code", "grid_seq", "audit_log", "dataset_version"} {
+		var n int
+		if err := st.Pool().QueryRow(context.Background(), "SELECT count(*) FROM "+table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, fmt.Sprintf("%s=%d", table, n))
+	}
+	return strings.Join(out, " ")
+}
+
+// baseStore is a database with the test areas and grids of
+// testdata/import: village 320902001002's east half (120.15-120.2) is free.
+func baseStore(t *testing.T) *store.Store {
+	t.Helper()
+	st := storetest.New(t)
+	rep, err := importFile(t, st, "testdata/import/areas.geojson", store.ImportOptions{Kind: "areas", Actor: "test"})
+	mustAccept(t, rep, err)
+	if rep.Areas != 5 || rep.Grids != 0 {
+		t.Fatalf("areas import: %d areas, %d grids; want 5, 0", rep.Areas, rep.Grids)
+	}
+	rep, err = importFile(t, st, "testdata/import/grids.geojson", store.ImportOptions{Actor: "test"})
+	mustAccept(t, rep, err)
+	if rep.Grids != 4 {
+		t.Fatalf("grids import: %d grids; want 4", rep.Grids)
+	}
+	return st
+}
+
+func box(x0, y0, x1, y1 float64) string {
+	return fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`, x0, y0, x1, y0, x1, y1, x0, y1, x0, y0)
+}
+
+func gridFeature(code, name, kind, geom string) string {
+	props := map[string]any{"code": code, "kind": kind}
+	if name != "" {
+		props["name"] = name
+	}
+	b, _ := json.Marshal(props)
+	return `{"type":"Feature","properties":` + string(b) + `,"geometry":` + geom + `}`
+}
+
+func collection(features ...string) string {
+	return `{"type":"FeatureCollection","features":[` + strings.Join(features, ",") + `]}`
+}
+
+// TestImportRejectsBadInput imports one bad file per class of bad input:
+// each must be rejected with the right check, and leave every table as it
+// was.
+func TestImportRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	st := baseStore(t)
+	free := box(120.15, 33, 120.16, 33.01) // inside village 320902001002, no grid there
+	ok := gridFeature("320902001002005", "新网格", "urban", free)
+	cases := []struct {
+		name, in, check string
+		located         bool // the problem has a location
+		opts            store.ImportOptions
+	}{
+		{"not JSON", "this is not json", "not-json", false, store.ImportOptions{}},
+		{"wrong type", `{"type":"Feature","properties":{},"geometry":` + free + `}`, "not-feature-collection", false, store.ImportOptions{}},
+		{"crs EPSG:3857", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3857"}},"features":[` + ok + `]}`, "wrong-srid", false, store.ImportOptions{}},
+		{"coordinates out of range", collection(gridFeature("320902001002005", "x", "urban", box(13358338, 3895303, 13359338, 3896303))), "out-of-range", true, store.ImportOptions{}},
+		{"NaN in the text", collection(strings.Replace(ok, "120.16", "NaN", 1)), "not-json", false, store.ImportOptions{}},
+		{"unclosed ring", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Polygon","coordinates":[[[120.15,33],[120.16,33],[120.16,33.01],[120.15,33.01]]]}`)), "unclosed-ring", true, store.ImportOptions{}},
+		{"self-intersection", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Polygon","coordinates":[[[120.15,33],[120.16,33.01],[120.16,33],[120.15,33.01],[120.15,33]]]}`)), "self-intersection", true, store.ImportOptions{}},
+		{"PostGIS invalid geometry", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Polygon","coordinates":[[[120.15,33],[120.16,33.01],[120.16,33],[120.15,33.01],[120.15,33]]]}`)), "invalid-geometry", true, store.ImportOptions{}},
+		{"unknown parent village", collection(gridFeature("320902001009001", "x", "urban", free)), "unknown-parent", false, store.ImportOptions{}},
+		{"unknown parent area", collection(`{"type":"Feature","properties":{"code":"320903001","name":"新镇","level":"town"},"geometry":` + box(120.3, 33.3, 120.4, 33.4) + `}`), "unknown-parent", false, store.ImportOptions{}},
+		{"sub-grid of a non-exclusive grid", collection(gridFeature("32090200100100101", "x", "exclusive", box(120, 33, 120.01, 33.01))), "parent-not-exclusive", false, store.ImportOptions{}},
+		{"duplicate code in file", collection(ok, gridFeature("320902001002005", "y", "urban", box(120.17, 33, 120.18, 33.01))), "duplicate-code", false, store.ImportOptions{}},
+		{"duplicate vs existing", collection(gridFeature("320902001002001", "x", "urban", free)), "code-exists", false, store.ImportOptions{}},
+		{"overlap vs existing grid", collection(gridFeature("320902001002005", "x", "urban", box(120.14, 33, 120.16, 33.01))), "overlap", true, store.ImportOptions{}},
+		{"overlap within file", collection(ok, gridFeature("320902001002006", "y", "urban", box(120.155, 33, 120.17, 33.01))), "overlap", true, store.ImportOptions{}},
+		{"grid outside village", collection(gridFeature("320902001002005", "x", "urban", box(120.19, 33, 120.21, 33.01))), "outside-village", true, store.ImportOptions{}},
+		{"bad code", collection(gridFeature("32090200100200X", "x", "urban", free)), "bad-code", false, store.ImportOptions{}},
+		{"missing code", collection(`{"type":"Feature","properties":{"name":"x"},"geometry":` + free + `}`), "missing-code", false, store.ImportOptions{}},
+		{"missing name", collection(gridFeature("320902001002005", "", "urban", free)), "missing-name", false, store.ImportOptions{}},
+		{"bad kind", collection(gridFeature("320902001002005", "x", "mixed", free)), "bad-kind", false, store.ImportOptions{}},
+		{"grid in an areas import", collection(ok), "wrong-kind", false, store.ImportOptions{Kind: "areas"}},
+		{"level does not fit the code", collection(`{"type":"Feature","properties":{"code":"320902001003","name":"三村","level":"town"},"geometry":` + box(120.3, 33.3, 120.4, 33.4) + `}`), "level-mismatch", false, store.ImportOptions{}},
+		{"no geometry", collection(gridFeature("320902001002005", "x", "urban", "null")), "missing-geometry", false, store.ImportOptions{}},
+		{"point geometry", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Point","coordinates":[120.15,33]}`)), "unsupported-geometry", false, store.ImportOptions{}},
+		{"one bad among good", collection(ok, gridFeature("320902001002006", "", "urban", box(120.17, 33, 120.18, 33.01))), "missing-name", false, store.ImportOptions{}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			before := rowCounts(t, st)
+			rep, err := importString(t, st, c.in, c.opts)
+			if !errors.Is(err, store.ErrRejected) || rep.Accepted {
+				t.Fatalf("accepted (err %v); want rejected with %s", err, c.check)
+			}
+			if rep.Checks[c.check] == 0 {
+				t.Fatalf("checks %v; want %s\nproblems: %v", rep.Checks, c.check, rep.Problems)
+			}
+			for _, p := range rep.Problems {
+				if p.Check != c.check {
+					continue
+				}
+				if p.Message == "" || p.Severity != "error" {
+					t.Errorf("problem %+v: want an error with a message", p)
+				}
+				if c.located && p.Location == nil {
+					t.Errorf("problem %v has no location", p)
+				}
+				t.Log(p)
+				break
+			}
+			if after := rowCounts(t, st); after != before {
+				t.Fatalf("rejected import changed the database:\nbefore %s\nafter  %s", before, after)
+			}
+			// The report marshals to JSON with locations as GeoJSON.
+			if _, err := json.Marshal(rep); err != nil {
+				t.Fatalf("report does not marshal: %v", err)
+			}
+		})
+	}
+}
+
+func TestImportAcceptsAndAudits(t *testing.T) {
+	t.Parallel()
+	st := baseStore(t)
+	ctx := context.Background()
+	before := rowCounts(t, st)
+	in := collection(
+		gridFeature("320902001002005", "新网格", "urban", box(120.15, 33, 120.2, 33.05)),
+		gridFeature("320902001002006", "新网格二", "rural", box(120.15, 33.05, 120.2, 33.1)),
+	)
+	// A dry run checks everything and writes nothing.
+	rep, err := importString(t, st, in, store.ImportOptions{DryRun: true})
+	mustAccept(t, rep, err)
+	if !rep.DryRun || rep.Grids != 2 || rep.Version != 0 {
+		t.Fatalf("dry run report %+v", rep)
+	}
+	if after := rowCounts(t, st); after != before {
+		t.Fatalf("dry run changed the database:\nbefore %s\nafter  %s", before, after)
+	}
+	v0, _ := st.Version(ctx)
+	rep, err = importString(t, st, in, store.ImportOptions{Actor: "alice"})
+	mustAccept(t, rep, err)
+	if rep.Version != v0+1 {
+		t.Fatalf("version %d; want %d", rep.Version, v0+1)
+	}
+	var kind, village, actor string
+	var after []byte
+	if err := st.Pool().QueryRow(ctx, `SELECT kind, village FROM grid_current WHERE code = '320902001002006'`).Scan(&kind, &village); err != nil {
+		t.Fatal(err)
+	}
+	if kind != "rural" || village != "320902001002" {
+		t.Fatalf("stored grid kind %s village %s", kind, village)
+	}
+	if err := st.Pool().QueryRow(ctx, `SELECT actor, after FROM audit_log WHERE action = 'import' ORDER BY id DESC LIMIT 1`).Scan(&actor, &after); err != nil {
+		t.Fatal(err)
+	}
+	if actor != "alice" || !strings.Contains(string(after), `"grids": 2`) {
+		t.Fatalf("audit %s %s", actor, after)
+	}
+	// The geometry is stored as it was given, as a MultiPolygon.
+	var wkt string
+	if err := st.Pool().QueryRow(ctx, `SELECT ST_AsText(geom) FROM grid_current WHERE code = '320902001002005'`).Scan(&wkt); err != nil {
+		t.Fatal(err)
+	}
+	if wkt != "MULTIPOLYGON(((120.15 33,120.2 33,120.2 33.05,120.15 33.05,120.15 33)))" {
+		t.Fatalf("stored %s", wkt)
+	}
+	// Importing again is a duplicate.
+	rep, err = importString(t, st, in, store.ImportOptions{})
+	if !errors.Is(err, store.ErrRejected) || rep.Checks["code-exists"] != 2 {
+		t.Fatalf("second import: %v %v", err, rep.Checks)
+	}
+}
+
+func TestImportReportCapsProblems(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	var fs []string
+	for i := range 30 {
+		fs = append(fs, gridFeature(fmt.Sprintf("3209020010029%02d", i+1), "", "urban", box(120, 33, 120.1, 33.1)))
+	}
+	rep, err := importString(t, st, collection(fs...), store.ImportOptions{MaxProblems: 10})
+	if !errors.Is(err, store.ErrRejected) {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 10 || rep.Omitted != rep.Errors-10 || rep.Checks["missing-name"] != 30 || rep.Checks["unknown-parent"] != 30 {
+		t.Fatalf("%d listed, %d omitted, %d errors, checks %v", len(rep.Problems), rep.Omitted, rep.Errors, rep.Checks)
+	}
+}
+
+// yanchengCity inserts the city row the real counties hang from.
+func yanchengCity(t *testing.T) *store.Store {
+	t.Helper()
+	st := storetest.New(t)
+	if _, err := st.Pool().Exec(context.Background(), `INSERT INTO area (code, level, name) VALUES ('320900000000', 'city', '盐城市')`); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+const realData = "../../shared/data/"
+
+// TestImportYanchengCounties imports the real county outlines: 滨海县
+// (320922) is invalid, so the import is rejected naming it and the place
+// (near 120.23355, 34.086212); with Repair all nine go in.
+func TestImportYanchengCounties(t *testing.T) {
+	t.Parallel()
+	st := yanchengCity(t)
+	before := rowCounts(t, st)
+	rep, err := importFile(t, st, realData+"yancheng-counties.geojson", store.ImportOptions{Kind: "areas"})
+	if !errors.Is(err, store.ErrRejected) {
+		t.Fatalf("import of the counties: %v; want rejected", err)
+	}
+	if rep.Features != 9 || rep.Areas != 9 {
+		t.Fatalf("%d features, %d areas; want 9, 9", rep.Features, rep.Areas)
+	}
+	near := false
+	for _, p := range rep.Problems {
+		t.Log(p)
+		if p.Severity != "error" {
+			continue
+		}
+		if p.Code != "320922" {
+			t.Errorf("problem for county %s: %v; only 320922 is invalid", p.Code, p)
+		}
+		if pt, ok := p.Location.(orb.Point); ok && math.Abs(pt[0]-120.23355) < 0.001 && math.Abs(pt[1]-34.086212) < 0.001 {
+			near = true
+		}
+	}
+	if !near {
+		t.Fatalf("no problem located within 0.001° of (120.23355, 34.086212)")
+	}
+	if rep.Checks["invalid-geometry"] != 1 {
+		t.Fatalf("checks %v; want one invalid-geometry (PostGIS)", rep.Checks)
+	}
+	if after := rowCounts(t, st); after != before {
+		t.Fatalf("rejected import changed the database:\nbefore %s\nafter  %s", before, after)
+	}
+
+	rep, err = importFile(t, st, realData+"yancheng-counties.geojson", store.ImportOptions{Kind: "areas", Repair: true})
+	mustAccept(t, rep, err)
+	if rep.Repaired != 1 || rep.Areas != 9 {
+		t.Fatalf("repaired %d, areas %d; want 1, 9", rep.Repaired, rep.Areas)
+	}
+	var n, valid int
+	if err := st.Pool().QueryRow(context.Background(), `SELECT count(*), count(*) FILTER (WHERE ST_IsValid(geom)) FROM area WHERE level = 'county'`).Scan(&n, &valid); err != nil {
+		t.Fatal(err)
+	}
+	if n != 9 || valid != 9 {
+		t.Fatalf("%d counties stored, %d valid; want 9, 9", n, valid)
+	}
+}
+
+// TestImportSeparatelyDrawnCounties imports counties drawn one by one:
+// neighbours overlap in real slivers, and the report names the pairs and
+// the sliver areas (PostGIS measures 320923/320925 at 69,888 m²).
+func TestImportSeparatelyDrawnCounties(t *testing.T) {
+	t.Parallel()
+	st := yanchengCity(t)
+	before := rowCounts(t, st)
+	rep, err := importFile(t, st, realData+"yancheng-counties-separately-drawn.geojson", store.ImportOptions{Kind: "areas"})
+	if !errors.Is(err, store.ErrRejected) {
+		t.Fatalf("import: %v; want rejected", err)
+	}
+	pairs := map[string]float64{}
+	for _, p := range rep.Problems {
+		t.Log(p)
+		if p.Check != "overlap" {
+			continue
+		}
+		other := ""
+		for _, w := range strings.Fields(p.Message) {
+			if len(w) == 12 && strings.HasPrefix(w, "3209") {
+				other = w[:6]
+			}
+		}
+		pairs[p.Code+"/"+other] = p.AreaM2
+	}
+	// 320922 is invalid here too, so only the pairs of valid counties.
+	want := map[string]float64{"320923/320925": 69888, "320902/320903": 56620, "320902/320924": 18264, "320904/320981": 11608}
+	for pair, area := range want {
+		got, ok := pairs[pair]
+		if !ok {
+			t.Errorf("overlap %s not reported (got %v)", pair, pairs)
+			continue
+		}
+		if math.Abs(got-area) > area*0.01 {
+			t.Errorf("overlap %s: %.0f m²; want %.0f", pair, got, area)
+		}
+	}
+	if after := rowCounts(t, st); after != before {
+		t.Fatalf("rejected import changed the database:\nbefore %s\nafter  %s", before, after)
+	}
+}
