@@ -1,0 +1,553 @@
+package geo
+
+import (
+	"math"
+	"slices"
+
+	"github.com/paulmach/orb"
+)
+
+// layerBuilder holds the scratch state of one layer build.
+type layerBuilder struct {
+	l    *layer
+	opts IndexOptions
+	m    float64 // margin added to every cell box
+
+	ringStart []uint32 // vertex range of ring r: ringStart[r]..ringStart[r+1]
+	ringPoly  []int32
+	ringComp  []int32 // global component index
+	ringExt   []bool
+	polyRing  []uint32 // ring range of polygon p: polyRing[p]..polyRing[p+1]
+	compRing  []uint32 // ring range of component c
+	vertRing  []int32  // ring of each vertex (build only)
+	// polyRingIdx lists ring ids polygon by polygon, each polygon's rings
+	// in its own order; polyRing and compRing index into it.
+	polyRingIdx []int32
+
+	// Sweep state: the exact winding number of every ring at the current
+	// reference point, and the rings where it is not zero.
+	wind      []int32
+	activePos []int32 // position in active, -1 when not active
+	active    []int32
+	dirty     bool
+
+	// Per-cell scratch, stamped to avoid clearing.
+	stamp     int32
+	compStamp []int32
+	polyStamp []int32
+
+	lastInterior uint32
+	runs         []struct {
+		ring       int32
+		start, end int
+	}
+	polyBuf []int32
+}
+
+// buildLayer indexes the multipolygons mps (layer polygon i is mps[i];
+// ids[i] is what the layer answers for it).
+func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions) *layer {
+	l := &layer{ids: ids, minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
+	b := &layerBuilder{l: l, opts: opts}
+
+	// Lay vertices out in spatial order of the polygons (their bounding
+	// box centres on a coarse Morton curve), so edges that are near each
+	// other on the map are near each other in memory.
+	order := make([]int, len(mps))
+	keys := make([]uint64, len(mps))
+	var all orb.Bound
+	first := true
+	for i, mp := range mps {
+		order[i] = i
+		if len(mp) == 0 {
+			continue
+		}
+		bd := mp.Bound()
+		if first {
+			all, first = bd, false
+		} else {
+			all = all.Union(bd)
+		}
+	}
+	for i, mp := range mps {
+		if len(mp) == 0 {
+			continue
+		}
+		c := mp.Bound().Center()
+		keys[i] = morton(c, all)
+	}
+	slices.SortStableFunc(order, func(a, c int) int {
+		switch {
+		case keys[a] < keys[c]:
+			return -1
+		case keys[a] > keys[c]:
+			return 1
+		}
+		return 0
+	})
+
+	// Rings are numbered in layout order; polygon p's rings are recorded
+	// in its own ring order through polyRing/ringIdx.
+	polyRings := make([][]int32, len(mps))
+	for _, pi := range order {
+		for _, poly := range mps[pi] {
+			for k, r := range poly {
+				if len(r) < 2 {
+					continue
+				}
+				ri := int32(len(b.ringStart))
+				b.ringStart = append(b.ringStart, uint32(len(l.verts)))
+				b.ringPoly = append(b.ringPoly, int32(pi))
+				b.ringExt = append(b.ringExt, k == 0)
+				for _, v := range r {
+					l.verts = append(l.verts, v)
+					b.vertRing = append(b.vertRing, ri)
+					l.minX, l.maxX = min(l.minX, v[0]), max(l.maxX, v[0])
+					l.minY, l.maxY = min(l.minY, v[1]), max(l.maxY, v[1])
+				}
+				if r[0] != r[len(r)-1] { // close it
+					l.verts = append(l.verts, r[0])
+					b.vertRing = append(b.vertRing, ri)
+				}
+				polyRings[pi] = append(polyRings[pi], ri)
+			}
+		}
+	}
+	nr := len(b.ringStart)
+	b.ringStart = append(b.ringStart, uint32(len(l.verts)))
+	// Polygon order of rings: ringIdx lists ring ids polygon by polygon.
+	b.polyRing = make([]uint32, len(mps)+1)
+	ringIdx := make([]int32, 0, nr)
+	for p := range mps {
+		b.polyRing[p] = uint32(len(ringIdx))
+		ringIdx = append(ringIdx, polyRings[p]...)
+	}
+	b.polyRing[len(mps)] = uint32(len(ringIdx))
+	b.ringComp = make([]int32, nr)
+	for k, r := range ringIdx {
+		if b.ringExt[r] {
+			b.compRing = append(b.compRing, uint32(k))
+		}
+		b.ringComp[r] = int32(len(b.compRing) - 1)
+	}
+	b.compRing = append(b.compRing, uint32(len(ringIdx)))
+	b.polyRingIdx = ringIdx
+
+	if len(l.verts) == 0 {
+		return l
+	}
+	span := max(math.Abs(l.minX), math.Abs(l.maxX), math.Abs(l.minY), math.Abs(l.maxY), 1)
+	b.m = 1e-9 * span
+
+	b.wind = make([]int32, nr)
+	b.activePos = make([]int32, nr)
+	for i := range b.activePos {
+		b.activePos[i] = -1
+	}
+	b.compStamp = make([]int32, len(b.compRing))
+	b.polyStamp = make([]int32, len(mps))
+
+	// Top table: about TopCellsPerEdge cells per edge, square in degrees.
+	ne := len(l.verts) - nr
+	want := max(1, int(float64(ne)*opts.TopCellsPerEdge))
+	w, h := l.maxX-l.minX, l.maxY-l.minY
+	nx, ny := 1, 1
+	if w > 0 && h > 0 {
+		nx = max(1, int(math.Round(math.Sqrt(float64(want)*w/h))))
+		ny = max(1, int(math.Round(float64(want)/float64(nx))))
+	} else if w > 0 {
+		nx = want
+	} else if h > 0 {
+		ny = want
+	}
+	nx, ny = min(nx, 1<<13), min(ny, 1<<13)
+	edges := make([]uint32, 0, ne)
+	for r := 0; r < nr; r++ {
+		for i := b.ringStart[r]; i+1 < b.ringStart[r+1]; i++ {
+			e := i
+			if postgisTinySegment([2]float64(l.verts[i]), [2]float64(l.verts[i+1])) {
+				e |= tinyEdge
+			}
+			edges = append(edges, e)
+		}
+	}
+	b.vertRing = b.vertRing[:len(l.verts)]
+	l.tables = append(l.tables, cellTable{})
+	b.table(0, l.minX, l.maxX, l.minY, l.maxY, nx, ny, edges, nil, -1, 0)
+	b.vertRing = nil
+	return l
+}
+
+// morton interleaves the 16-bit positions of c in bound.
+func morton(c orb.Point, bd orb.Bound) uint64 {
+	q := func(v, lo, hi float64) uint64 {
+		if hi <= lo {
+			return 0
+		}
+		f := (v - lo) / (hi - lo) * 65535
+		return uint64(min(max(f, 0), 65535))
+	}
+	x, y := q(c[0], bd.Min[0], bd.Max[0]), q(c[1], bd.Min[1], bd.Max[1])
+	var k uint64
+	for i := 0; i < 16; i++ {
+		k |= (x>>i&1)<<(2*i) | (y>>i&1)<<(2*i+1)
+	}
+	return k
+}
+
+// table fills table ti, covering [x0,x1]×[y0,y1] with nx×ny cells, from
+// edges. For the top table tracked is nil and every ring's winding starts
+// at zero (the right side of the bounding box is outside everything). For
+// a sub-table, b.wind holds the windings of the tracked rings at the
+// table's corner (x1+m, y0−m), and bg0 covers the whole table.
+func (b *layerBuilder) table(ti int, x0, x1, y0, y1 float64, nx, ny int, edges []uint32, tracked []int32, bg0 int32, depth int) {
+	l, m := b.l, b.m
+	xs := make([]float64, nx+1)
+	ys := make([]float64, ny+1)
+	w, h := (x1-x0)/float64(nx), (y1-y0)/float64(ny)
+	for i := range nx {
+		xs[i] = x0 + float64(i)*w
+	}
+	for j := range ny {
+		ys[j] = y0 + float64(j)*h
+	}
+	xs[nx], ys[ny] = x1, y1
+	t := cellTable{x0: x0, y0: y0, nx: int32(nx), ny: int32(ny), base: uint32(len(l.cells))}
+	if x1 > x0 {
+		t.invW = float64(nx) / (x1 - x0)
+	}
+	if y1 > y0 {
+		t.invH = float64(ny) / (y1 - y0)
+	}
+	l.tables[ti] = t
+	l.cells = append(l.cells, make([]uint32, nx*ny)...)
+
+	// Edges per cell (CSR), each list in edge order.
+	start := make([]uint32, nx*ny+1)
+	b.raster(xs, ys, edges, func(c int, _ uint32) { start[c+1]++ })
+	for c := 1; c <= nx*ny; c++ {
+		start[c] += start[c-1]
+	}
+	cellEdges := make([]uint32, start[nx*ny])
+	fill := slices.Clone(start[:nx*ny])
+	b.raster(xs, ys, edges, func(c int, e uint32) { cellEdges[fill[c]] = e; fill[c]++ })
+
+	var saved []int32
+	for _, r := range tracked {
+		saved = append(saved, b.wind[r])
+	}
+	xEnd := x1 + m
+	for j := 0; j < ny; j++ {
+		yb := ys[j] - m
+		if tracked == nil {
+			for len(b.active) > 0 {
+				b.setWind(b.active[len(b.active)-1], 0)
+			}
+		} else {
+			for k, r := range tracked {
+				b.setWind(r, saved[k])
+			}
+			if j > 0 { // walk up the right side from (xEnd, y0−m)
+				for _, e := range edges {
+					s1, s2 := b.edge(e)
+					if (s1[0] <= xEnd) == (s2[0] <= xEnd) {
+						continue
+					}
+					d := crossV(s1, s2, Orient(s1, s2, [2]float64{xEnd, yb})) -
+						crossV(s1, s2, Orient(s1, s2, [2]float64{xEnd, y0 - m}))
+					if d != 0 {
+						r := b.vertRing[e&^tinyEdge]
+						b.setWind(r, b.wind[r]+d)
+					}
+				}
+			}
+		}
+		b.dirty = true
+		for i := nx - 1; i >= 0; i-- {
+			xr := xs[i+1] + m
+			if i < nx-1 { // move K left from cell i+1's corner to cell i's
+				xOld := xs[i+2] + m
+				c := j*nx + i + 1
+				for _, e := range cellEdges[start[c]:start[c+1]] {
+					s1, s2 := b.edge(e)
+					if (s1[1] <= yb) == (s2[1] <= yb) {
+						continue
+					}
+					d := crossH(s1, s2, yb, Orient(s1, s2, [2]float64{xr, yb})) -
+						crossH(s1, s2, yb, Orient(s1, s2, [2]float64{xOld, yb}))
+					if d != 0 {
+						r := b.vertRing[e&^tinyEdge]
+						b.setWind(r, b.wind[r]+d)
+					}
+				}
+			}
+			c := j*nx + i
+			word := b.cell(cellEdges[start[c]:start[c+1]], xs[i], xs[i+1], ys[j], ys[j+1], tracked, bg0, depth)
+			l.cells[t.base+uint32(c)] = word
+		}
+	}
+	if tracked == nil {
+		for len(b.active) > 0 {
+			b.setWind(b.active[len(b.active)-1], 0)
+		}
+	} else {
+		for k, r := range tracked {
+			b.setWind(r, saved[k])
+		}
+	}
+	b.dirty = true
+}
+
+func (b *layerBuilder) edge(e uint32) (s1, s2 [2]float64) {
+	i := e &^ tinyEdge
+	return [2]float64(b.l.verts[i]), [2]float64(b.l.verts[i+1])
+}
+
+// setWind sets a ring's winding number and keeps the active set.
+func (b *layerBuilder) setWind(r int32, v int32) {
+	b.dirty = true
+	was := b.wind[r] != 0
+	b.wind[r] = v
+	switch {
+	case v != 0 && !was:
+		b.activePos[r] = int32(len(b.active))
+		b.active = append(b.active, r)
+	case v == 0 && was:
+		k := b.activePos[r]
+		last := b.active[len(b.active)-1]
+		b.active[k] = last
+		b.activePos[last] = k
+		b.active = b.active[:len(b.active)-1]
+		b.activePos[r] = -1
+	}
+}
+
+// raster calls visit for every (cell, edge) where the edge may meet the
+// cell box widened by m (a conservative test: extra pairs only cost
+// time). A tiny edge, which PostGIS skips, is given to every cell of its
+// rows to its left as well, since skipping it changes the crossing count
+// of every point left of it.
+func (b *layerBuilder) raster(xs, ys []float64, edges []uint32, visit func(c int, e uint32)) {
+	nx, ny := len(xs)-1, len(ys)-1
+	m := b.m
+	x0, y0 := xs[0], ys[0]
+	invW, invH := 0.0, 0.0
+	if xs[nx] > x0 {
+		invW = float64(nx) / (xs[nx] - x0)
+	}
+	if ys[ny] > y0 {
+		invH = float64(ny) / (ys[ny] - y0)
+	}
+	col := func(v float64) int { return min(max(int((v-x0)*invW), 0), nx-1) }
+	row := func(v float64) int { return min(max(int((v-y0)*invH), 0), ny-1) }
+	for _, e := range edges {
+		s1, s2 := b.edge(e)
+		minx, maxx := min(s1[0], s2[0]), max(s1[0], s2[0])
+		miny, maxy := min(s1[1], s2[1]), max(s1[1], s2[1])
+		i0, i1 := max(col(minx-m)-1, 0), min(col(maxx+m)+1, nx-1)
+		j0, j1 := max(row(miny-m)-1, 0), min(row(maxy+m)+1, ny-1)
+		if e&tinyEdge != 0 {
+			i0 = 0
+		}
+		nX, nY := s1[1]-s2[1], s2[0]-s1[0]
+		for j := j0; j <= j1; j++ {
+			if ys[j]-m > maxy || ys[j+1]+m < miny {
+				continue
+			}
+			for i := i0; i <= i1; i++ {
+				if xs[i]-m > maxx || (xs[i+1]+m < minx && e&tinyEdge == 0) {
+					continue
+				}
+				if e&tinyEdge == 0 {
+					// Separating axis: the segment's normal.
+					hx := (xs[i+1]-xs[i])/2 + 2*m
+					hy := (ys[j+1]-ys[j])/2 + 2*m
+					cx, cy := (xs[i]+xs[i+1])/2, (ys[j]+ys[j+1])/2
+					d := nX*(cx-s1[0]) + nY*(cy-s1[1])
+					if math.Abs(d) > math.Abs(nX)*hx+math.Abs(nY)*hy {
+						continue
+					}
+				}
+				visit(j*nx+i, e)
+			}
+		}
+	}
+}
+
+// cell builds the word for one cell from the edges that meet it; b.wind
+// holds every ring's winding at the cell's corner K = (x1+m, y0−m).
+func (b *layerBuilder) cell(edges []uint32, x0, x1, y0, y1 float64, tracked []int32, bg0 int32, depth int) uint32 {
+	l := b.l
+	if len(edges) == 0 && !b.dirty && tracked == nil {
+		return b.lastInterior
+	}
+	b.stamp++
+	st := b.stamp
+	// Rings with edges here, each with its run of edges.
+	type run struct {
+		ring       int32
+		start, end int
+	}
+	runs := b.runs[:0]
+	for k, e := range edges {
+		r := b.vertRing[e&^tinyEdge]
+		if n := len(runs); n > 0 && runs[n-1].ring == r {
+			runs[n-1].end = k + 1
+			continue
+		}
+		runs = append(runs, run{r, k, k + 1})
+		b.compStamp[b.ringComp[r]] = st
+	}
+	b.runs = runs
+
+	// The smallest polygon covering the whole cell through a component
+	// with no edges here.
+	bg := bg0
+	cands := tracked
+	if cands == nil {
+		cands = b.active
+	}
+	for _, r := range cands {
+		if b.wind[r] == 0 {
+			continue
+		}
+		p := b.ringPoly[r]
+		if (bg >= 0 && p >= bg) || b.polyStamp[p] == st {
+			continue
+		}
+		b.polyStamp[p] = st
+		for c := b.polyComp(p); c.lo < c.hi; c.lo++ {
+			if b.compStamp[c.lo] == st {
+				continue
+			}
+			if b.compCovers(c.lo) {
+				bg = p
+				break
+			}
+		}
+	}
+
+	// Polygons with edges here that could beat bg, in order.
+	polys := b.polyBuf[:0]
+	for _, rn := range runs {
+		p := b.ringPoly[rn.ring]
+		if bg >= 0 && p >= bg {
+			continue
+		}
+		polys = append(polys, p)
+	}
+	slices.Sort(polys)
+	polys = slices.Compact(polys)
+	b.polyBuf = polys
+	if len(polys) == 0 {
+		word := uint32(tagInterior | (bg + 1))
+		if tracked == nil {
+			b.lastInterior, b.dirty = word, false
+		}
+		return word
+	}
+	b.dirty = true
+
+	xr, yb := x1+b.m, y0-b.m
+	runOf := func(r int32) (int, int) {
+		for _, rn := range runs {
+			if rn.ring == r {
+				return rn.start, rn.end
+			}
+		}
+		return 0, 0
+	}
+	nEdges := 0
+	var ringsHere []int32
+	for _, p := range polys {
+		for c := b.polyComp(p); c.lo < c.hi; c.lo++ {
+			if b.compStamp[c.lo] != st {
+				continue
+			}
+			for k := b.compRing[c.lo]; k < b.compRing[c.lo+1]; k++ {
+				r := b.polyRingIdx[k]
+				ringsHere = append(ringsHere, r)
+				s, e := runOf(r)
+				nEdges += e - s
+			}
+		}
+	}
+
+	if nEdges > b.opts.LeafEdges && depth < b.opts.MaxDepth {
+		var sub []uint32
+		keep := make(map[int32]bool, len(ringsHere))
+		for _, r := range ringsHere {
+			keep[r] = true
+		}
+		for _, e := range edges {
+			if keep[b.vertRing[e&^tinyEdge]] {
+				sub = append(sub, e)
+			}
+		}
+		ti := len(l.tables)
+		l.tables = append(l.tables, cellTable{})
+		k := b.opts.SubCells
+		saveRuns, savePolys := b.runs, b.polyBuf
+		b.runs, b.polyBuf = nil, nil
+		b.table(ti, x0, x1, y0, y1, k, k, sub, ringsHere, bg, depth+1)
+		b.runs, b.polyBuf = saveRuns, savePolys
+		return uint32(tagTable | ti)
+	}
+
+	lf := leaf{xr: xr, yb: yb, bg: bg, pStart: uint32(len(l.polys))}
+	q := [2]float64{xr, yb}
+	for _, p := range polys {
+		pr := polyRef{poly: p, rStart: uint32(len(l.rings))}
+		for c := b.polyComp(p); c.lo < c.hi; c.lo++ {
+			if b.compStamp[c.lo] != st {
+				continue
+			}
+			for k := b.compRing[c.lo]; k < b.compRing[c.lo+1]; k++ {
+				r := b.polyRingIdx[k]
+				s, e := runOf(r)
+				rr := ringRef{base: b.wind[r], ext: b.ringExt[r], eStart: uint32(len(l.edges))}
+				for _, ev := range edges[s:e] {
+					s1, s2 := b.edge(ev)
+					if (s1[0] <= xr) != (s2[0] <= xr) {
+						rr.base -= crossV(s1, s2, Orient(s1, s2, q))
+					}
+					l.edges = append(l.edges, ev)
+				}
+				rr.eEnd = uint32(len(l.edges))
+				l.rings = append(l.rings, rr)
+			}
+		}
+		pr.rEnd = uint32(len(l.rings))
+		l.polys = append(l.polys, pr)
+	}
+	lf.pEnd = uint32(len(l.polys))
+	l.leaves = append(l.leaves, lf)
+	return uint32(tagLeaf | (len(l.leaves) - 1))
+}
+
+// compRange is a half-open range of component indexes.
+type compRange struct{ lo, hi int32 }
+
+// polyComp returns the components of polygon p.
+func (b *layerBuilder) polyComp(p int32) compRange {
+	lo, hi := b.polyRing[p], b.polyRing[p+1]
+	if lo == hi {
+		return compRange{}
+	}
+	return compRange{b.ringComp[b.polyRingIdx[lo]], b.ringComp[b.polyRingIdx[hi-1]] + 1}
+}
+
+// compCovers reports whether component c covers the reference point
+// exactly: inside its outer ring and in none of its holes.
+func (b *layerBuilder) compCovers(c int32) bool {
+	k0, k1 := b.compRing[c], b.compRing[c+1]
+	if b.wind[b.polyRingIdx[k0]] == 0 {
+		return false
+	}
+	for k := k0 + 1; k < k1; k++ {
+		if b.wind[b.polyRingIdx[k]] != 0 {
+			return false
+		}
+	}
+	return true
+}

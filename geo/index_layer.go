@@ -1,0 +1,263 @@
+package geo
+
+import "github.com/paulmach/orb"
+
+// A layer answers "which is the first polygon (in layer order) that
+// covers p" for one set of polygons — the grids, or the areas of one
+// level — with PostGIS's ST_Covers semantics (see CoversPoint).
+//
+// It is a multi-level table of lon/lat cells. The top table is a uniform
+// grid over the layer's bounding box; a cell is one of
+//
+//   - interior: no edge comes near the cell, so every point in it is
+//     covered by the same polygons and the word holds the answer;
+//   - leaf: the cell keeps only the edges that come within the margin m of
+//     it, grouped by ring, with each ring's winding number at a reference
+//     corner K just outside the cell (see ringStatus);
+//   - table: a cell with too many edges is split into a finer table.
+//
+// Cell boxes are widened by the margin m on every side when edges are
+// assigned, and m is far larger than the float error of mapping a point to
+// its cell, so the cell a point is mapped to always holds every edge that
+// could matter for it — the answer does not depend on rounding in the
+// cell arithmetic.
+type layer struct {
+	minX, minY, maxX, maxY float64 // bounding box of every vertex
+
+	verts  []orb.Point // all rings, closed, concatenated
+	tables []cellTable // tables[0] is the top table
+	cells  []uint32    // cell words of every table
+	leaves []leaf
+	polys  []polyRef
+	rings  []ringRef
+	edges  []uint32 // start vertex of each edge in a leaf; tinyEdge flag
+
+	ids []int32 // layer polygon → index in the snapshot slice
+}
+
+// Cell word tags (top two bits) and payload mask.
+const (
+	tagInterior = 0 << 30 // payload: polygon + 1, 0 for none
+	tagLeaf     = 1 << 30 // payload: leaf index
+	tagTable    = 2 << 30 // payload: table index
+	payloadMask = 1<<30 - 1
+
+	// tinyEdge marks an edge PostGIS ignores (shorter than 1e-12).
+	tinyEdge = 1 << 31
+)
+
+// cellTable maps a point to one of nx×ny cells.
+type cellTable struct {
+	x0, y0     float64
+	invW, invH float64
+	nx, ny     int32
+	base       uint32 // index of the first cell word
+}
+
+// leaf is a boundary cell. xr, yb give its reference corner K = (xr, yb),
+// the lower right corner of the widened cell box.
+type leaf struct {
+	xr, yb float64
+	bg     int32 // smallest polygon covering the whole cell, -1 if none
+	pStart uint32
+	pEnd   uint32
+}
+
+// polyRef is a polygon with edges in a leaf: the rings of its components
+// that have edges there, in the polygon's ring order.
+type polyRef struct {
+	poly         int32
+	rStart, rEnd uint32
+}
+
+// ringRef is one ring of a polyRef. base is the ring's winding number at
+// the leaf's corner K, corrected for the vertical crossings at K (see
+// ringStatus); ext marks an outer ring, which starts a component.
+type ringRef struct {
+	base         int32
+	ext          bool
+	eStart, eEnd uint32
+}
+
+// find returns the first layer polygon covering p, or -1.
+func (l *layer) find(p orb.Point) int32 {
+	x, y := p[0], p[1]
+	// Also false for NaN.
+	if !(x >= l.minX && x <= l.maxX && y >= l.minY && y <= l.maxY) {
+		return -1
+	}
+	t := &l.tables[0]
+	for {
+		i := int32((x - t.x0) * t.invW)
+		j := int32((y - t.y0) * t.invH)
+		i = min(max(i, 0), t.nx-1)
+		j = min(max(j, 0), t.ny-1)
+		w := l.cells[t.base+uint32(j*t.nx+i)]
+		switch w &^ payloadMask {
+		case tagInterior:
+			return int32(w&payloadMask) - 1
+		case tagLeaf:
+			return l.leafFind(&l.leaves[w&payloadMask], p)
+		default:
+			t = &l.tables[w&payloadMask]
+		}
+	}
+}
+
+// cellKey returns the top-table cell of p in the order leaves were laid
+// out (rows bottom-up, cells right to left), or 1<<32-1 outside the box.
+func (l *layer) cellKey(p orb.Point) uint32 {
+	x, y := p[0], p[1]
+	if !(x >= l.minX && x <= l.maxX && y >= l.minY && y <= l.maxY) {
+		return 1<<32 - 1
+	}
+	t := &l.tables[0]
+	i := int32((x - t.x0) * t.invW)
+	j := int32((y - t.y0) * t.invH)
+	i = min(max(i, 0), t.nx-1)
+	j = min(max(j, 0), t.ny-1)
+	return uint32(j*t.nx + (t.nx - 1 - i))
+}
+
+// leafFind returns the smallest polygon covering p among the leaf's
+// background and its polygons with edges.
+func (l *layer) leafFind(lf *leaf, p orb.Point) int32 {
+	best := lf.bg
+	for k := lf.pStart; k < lf.pEnd; k++ {
+		pr := &l.polys[k]
+		if best >= 0 && pr.poly >= best {
+			break // polys are sorted; the background wins
+		}
+		if l.polyCovers(pr, lf, p) {
+			return pr.poly
+		}
+	}
+	return best
+}
+
+// polyCovers walks the components like PostGIS's
+// point_in_multipolygon_rtree: a component covers p when p is on its outer
+// ring, or inside it and the first hole that is not "outside" is
+// "boundary" (or there is none).
+func (l *layer) polyCovers(pr *polyRef, lf *leaf, p orb.Point) bool {
+	rs := l.rings[pr.rStart:pr.rEnd]
+	for i := 0; i < len(rs); {
+		j := i + 1
+		for j < len(rs) && !rs[j].ext {
+			j++
+		}
+		switch l.ringStatus(&rs[i], lf, p) {
+		case ringBoundary:
+			return true
+		case ringInside:
+			covered := true
+			for h := i + 1; h < j; h++ {
+				s := l.ringStatus(&rs[h], lf, p)
+				if s == ringBoundary {
+					return true
+				}
+				if s == ringInside {
+					covered = false
+					break
+				}
+			}
+			if covered {
+				return true
+			}
+		}
+		i = j
+	}
+	return false
+}
+
+// ringStatus computes PostGIS's point_in_ring answer for p from the edges
+// of the ring that are in the leaf only.
+//
+// PostGIS sums, over all edges e of the ring, a float contribution f(e,p)
+// (±1 when e crosses the horizontal ray from p, by postgisSide). For an
+// edge that stays out of the widened cell the float sign is the exact
+// sign (the edge is at least m away, and the float error is below 1e-15
+// degrees), and its contribution is the same at p and at q = (xr, p.y),
+// the point straight right of p on the cell's right side. So
+//
+//	wn(p) = Σ_{e in leaf} f(e,p) + W(q) − Σ_{e in leaf} x(e,q)
+//
+// with x the exact contribution and W(q) the exact winding number at q
+// (pushed an infinitesimal up and right, so that it is never on an edge).
+// W(q) is the winding number at the corner K plus the signed crossings of
+// the vertical segment K→q, all of them edges in the leaf; the part at K
+// is folded into base at build time.
+func (l *layer) ringStatus(rr *ringRef, lf *leaf, p orb.Point) int {
+	wn := rr.base
+	py := p[1]
+	xr := lf.xr
+	q := [2]float64{xr, py}
+	for _, ev := range l.edges[rr.eStart:rr.eEnd] {
+		i := ev &^ tinyEdge
+		s1 := [2]float64(l.verts[i])
+		s2 := [2]float64(l.verts[i+1])
+		up := s1[1] <= py && py < s2[1]
+		down := s2[1] <= py && py < s1[1]
+		if ev&tinyEdge == 0 {
+			inBox := onSegmentBox(s1, s2, p)
+			if up || down || inBox {
+				sd := postgisSide(s1, s2, p)
+				if sd == 0 && inBox {
+					return ringBoundary
+				}
+				if up && sd > 0 {
+					wn++
+				} else if down && sd < 0 {
+					wn--
+				}
+			}
+		}
+		sx := (s1[0] <= xr) != (s2[0] <= xr)
+		if up || down || sx {
+			o := Orient(s1, s2, q)
+			if up && o > 0 {
+				wn--
+			} else if down && o < 0 {
+				wn++
+			}
+			if sx {
+				wn += crossV(s1, s2, o)
+			}
+		}
+	}
+	if wn == 0 {
+		return ringOutside
+	}
+	return ringInside
+}
+
+// crossV is the signed crossing of edge s1→s2 (which straddles the
+// vertical line x = X, half-open) with the vertical ray going down from
+// (X+δ, Y+ε), δ ≫ ε infinitesimal, given o = Orient(s1, s2, (X, Y)):
+// +1 for an edge going right below the point, −1 for one going left,
+// 0 when the edge passes above.
+func crossV(s1, s2 [2]float64, o int) int32 {
+	if s1[0] < s2[0] {
+		if o > 0 || (o == 0 && s2[1] <= s1[1]) {
+			return 1
+		}
+		return 0
+	}
+	if o < 0 || (o == 0 && s1[1] <= s2[1]) {
+		return -1
+	}
+	return 0
+}
+
+// crossH is the exact contribution of edge s1→s2 to the winding number of
+// the point (X+δ, Y+ε) given o = Orient(s1, s2, (X, Y)): +1 for an upward
+// edge to its right, −1 for a downward one.
+func crossH(s1, s2 [2]float64, y float64, o int) int32 {
+	if s1[1] <= y && y < s2[1] && o > 0 {
+		return 1
+	}
+	if s2[1] <= y && y < s1[1] && o < 0 {
+		return -1
+	}
+	return 0
+}
