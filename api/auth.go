@@ -134,10 +134,12 @@ func RequireRole(min Role, scopeOf func(*http.Request) geo.Code) func(http.Handl
 			a, _ := r.Context().Value(principalKey).(authResult)
 			if !a.ok {
 				reason := a.reason
-				if reason == "" {
+				challenge := fmt.Sprintf(`Bearer realm="gridmap", error="invalid_token", error_description=%q`, reason)
+				if reason == "" { // no credentials: RFC 6750 gives no error code
 					reason = `this route needs a token: send "Authorization: Bearer <token>" (an admin creates one with gridd token create)`
+					challenge = `Bearer realm="gridmap"`
 				}
-				w.Header().Set("WWW-Authenticate", fmt.Sprintf(`Bearer realm="gridmap", error="invalid_token", error_description=%q`, reason))
+				w.Header().Set("WWW-Authenticate", challenge)
 				problem(w, r, http.StatusUnauthorized, reason)
 				return
 			}

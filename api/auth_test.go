@@ -94,8 +94,10 @@ func TestAuth(t *testing.T) {
 			if r.status != tc.status {
 				t.Fatalf("status %d, want %d: %s", r.status, tc.status, r.body)
 			}
-			if tc.status == 401 && !strings.HasPrefix(r.header.Get("WWW-Authenticate"), "Bearer ") {
-				t.Errorf("401 without a Bearer challenge: %q", r.header.Get("WWW-Authenticate"))
+			if ch := r.header.Get("WWW-Authenticate"); tc.status == 401 && tc.auth == "" && ch != `Bearer realm="gridmap"` {
+				t.Errorf("401 without credentials: challenge %q, want a plain Bearer challenge", ch)
+			} else if tc.status == 401 && tc.auth != "" && !strings.HasPrefix(ch, `Bearer realm="gridmap", error="invalid_token", error_description=`) {
+				t.Errorf("401 with bad credentials: challenge %q, want error=invalid_token", ch)
 			}
 			if tc.says != "" {
 				if p := problemOf(t, r); !strings.Contains(p.Detail, tc.says) {

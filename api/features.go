@@ -237,7 +237,7 @@ func handleItems(log *slog.Logger, st *store.Store) http.Handler {
 			fs = append(fs, areaFeature(a))
 		}
 		for _, g := range items.Grids {
-			fs = append(fs, gridFeature(g, true))
+			fs = append(fs, gridFeature(g, false)) // pages carry no counts
 		}
 		self := baseURL(r) + "/collections/" + string(c) + "/items"
 		page := func(offset int) string {

@@ -46,6 +46,9 @@ func TestMountsPanicsAndMetrics(t *testing.T) {
 	if r := e.do("GET", "/healthz", "", nil); r.status != 200 {
 		t.Errorf("after a panic /healthz answered %d", r.status)
 	}
+	if r := e.do("HEAD", "/areas/320902", "", nil); r.status != 200 || len(r.body) != 0 || r.header.Get("Content-Type") != "application/geo+json" {
+		t.Errorf("HEAD: %d %q %q", r.status, r.header.Get("Content-Type"), r.body)
+	}
 	for range 3 {
 		e.do("GET", "/areas/320902", "", nil)
 	}

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gridmap/store"
@@ -60,7 +61,7 @@ func NewServer(deps Deps) http.Handler {
 	}
 	r := chi.NewRouter()
 	m := newMetrics(deps.Registry)
-	r.Use(requestID, accessLog(deps.Log), m.middleware, recoverer(deps.Log), Authenticate(deps.Store, deps.Log))
+	r.Use(requestID, accessLog(deps.Log), m.middleware, recoverer(deps.Log), Authenticate(deps.Store, deps.Log), middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusNotFound, fmt.Sprintf("no route %s: see /openapi.json for the routes", r.URL.Path))
 	})
