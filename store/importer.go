@@ -295,4 +295,3 @@ func isFileError(err error) (*feature.Error, bool) {
 	}
 	return nil, false
 }
-

@@ -1,0 +1,108 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"testing"
+	"time"
+
+	"gridmap/feature"
+	"gridmap/geo"
+	"gridmap/store"
+	"gridmap/store/storetest"
+)
+
+func exportCodes(t *testing.T, export func(context.Context, *feature.Writer, store.ExportFilter) (int, error), f store.ExportFilter) ([]string, *bytes.Buffer) {
+	t.Helper()
+	var buf bytes.Buffer
+	w := feature.NewWriter(&buf)
+	n, err := export(context.Background(), w, f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := bytes.NewBuffer(append([]byte(nil), buf.Bytes()...))
+	r := feature.NewReader(&buf, feature.ReaderOptions{})
+	var codes []string
+	for {
+		ft, err := r.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatalf("export is not a readable FeatureCollection: %v", err)
+		}
+		c, _ := ft.StringProperty("code")
+		codes = append(codes, c)
+	}
+	if len(codes) != n {
+		t.Fatalf("export said %d features, wrote %d", n, len(codes))
+	}
+	return codes, out
+}
+
+func TestExportFilters(t *testing.T) {
+	t.Parallel()
+	st := baseStore(t)
+	cases := []struct {
+		name   string
+		grids  bool
+		filter store.ExportFilter
+		want   string
+	}{
+		{"all areas", false, store.ExportFilter{}, "[320900000000 320902000000 320902001000 320902001001 320902001002]"},
+		{"villages", false, store.ExportFilter{Level: geo.LevelVillage}, "[320902001001 320902001002]"},
+		{"within a village", false, store.ExportFilter{Within: "320902001002"}, "[320902001002]"},
+		{"within the county", false, store.ExportFilter{Level: geo.LevelTown, Within: "320902000000"}, "[320902001000]"},
+		{"all grids", true, store.ExportFilter{}, "[320902001001001 320902001001002 32090200100100201 320902001002001]"},
+		{"sub-grids", true, store.ExportFilter{Level: geo.LevelSubGrid}, "[32090200100100201]"},
+		{"grids within a village", true, store.ExportFilter{Level: geo.LevelGrid, Within: "320902001001"}, "[320902001001001 320902001001002]"},
+		{"grids within a grid", true, store.ExportFilter{Within: "320902001001002"}, "[320902001001002 32090200100100201]"},
+		{"grids before the import", true, store.ExportFilter{At: time.Now().Add(-time.Hour)}, "[]"},
+	}
+	for _, c := range cases {
+		export := st.ExportAreas
+		if c.grids {
+			export = st.ExportGrids
+		}
+		codes, _ := exportCodes(t, export, c.filter)
+		if got := fmt.Sprint(codes); got != c.want {
+			t.Errorf("%s: %s; want %s", c.name, got, c.want)
+		}
+	}
+	if _, err := st.ExportGrids(context.Background(), feature.NewWriter(io.Discard), store.ExportFilter{Level: geo.LevelVillage}); err == nil {
+		t.Error("grids at village level exported without error")
+	}
+}
+
+// TestExportRoundTrip exports areas and grids and imports them into an
+// empty database: everything goes back in, with the same geometry.
+func TestExportRoundTrip(t *testing.T) {
+	t.Parallel()
+	src := baseStore(t)
+	dst := storetest.New(t)
+	_, areas := exportCodes(t, src.ExportAreas, store.ExportFilter{})
+	_, grids := exportCodes(t, src.ExportGrids, store.ExportFilter{})
+	rep, err := importReader(t, dst, feature.NewReader(areas, feature.ReaderOptions{}), store.ImportOptions{})
+	mustAccept(t, rep, err)
+	rep, err = importReader(t, dst, feature.NewReader(grids, feature.ReaderOptions{}), store.ImportOptions{})
+	mustAccept(t, rep, err)
+	if rep.Grids != 4 {
+		t.Fatalf("re-imported %d grids; want 4", rep.Grids)
+	}
+	sum := func(st *store.Store) string {
+		var s string
+		err := st.Pool().QueryRow(context.Background(), `SELECT md5(string_agg(code || kind || name || ST_AsEWKT(geom), ',' ORDER BY code)) FROM grid_current`).Scan(&s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if a, b := sum(src), sum(dst); a != b {
+		t.Fatalf("grids differ after the round trip: %s vs %s", a, b)
+	}
+}
