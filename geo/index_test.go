@@ -19,6 +19,11 @@ func hitString(s *Snapshot, h Hit) string {
 	return fmt.Sprintf("grid %s sub %s area %s", g, sg, a)
 }
 
+// longEdges is a partition with edges tens of kilometres long, where
+// PostGIS's float test and exact geometry disagree on some points next to
+// an edge (on short edges the float test is almost always exact).
+var longEdges = synthOptions{seed: 5, nx: 6, ny: 5, x0: 118.2, y0: 32.9, cell: 0.25, holes: true, gaps: true, multi: true, subGrids: true}
+
 // TestIndexMatchesBruteForce compares the index with the brute-force
 // reference on generated partitions, for every kind of probe point, with
 // several table shapes (including very coarse and very fine ones, and
@@ -33,6 +38,7 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 		{"default", synthOptions{seed: 1, nx: 14, ny: 11, x0: 120.1, y0: 33.3, cell: 0.003, minWiggle: 0, maxWiggle: 12, holes: true, gaps: true, multi: true, subGrids: true}, IndexOptions{}},
 		{"coarse-top-deep", synthOptions{seed: 2, nx: 12, ny: 12, x0: 119.9, y0: 33.1, cell: 0.004, minWiggle: 2, maxWiggle: 30, holes: true, gaps: true, multi: true}, IndexOptions{TopCellsPerEdge: 0.001, LeafEdges: 4, MaxDepth: 5}},
 		{"fine-top-flat", synthOptions{seed: 3, nx: 10, ny: 9, x0: -73.99, y0: 40.7, cell: 0.001, minWiggle: 0, maxWiggle: 6, holes: true, gaps: true, subGrids: true}, IndexOptions{TopCellsPerEdge: 8, MaxDepth: 1}},
+		{"long-edges", longEdges, IndexOptions{}},
 		{"single-cell", synthOptions{seed: 4, nx: 5, ny: 4, x0: 120, y0: 33, cell: 0.01, minWiggle: 1, maxWiggle: 5, holes: true, gaps: true, multi: true}, IndexOptions{TopCellsPerEdge: 1e-9, LeafEdges: 1 << 30}},
 	}
 	for _, c := range cases {
@@ -41,6 +47,9 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 			s := synthCity(c.city)
 			ix := NewIndex(s, c.opts)
 			pts := probePoints(s, c.city.seed, 3000, 3000)
+			if c.name == "long-edges" {
+				pts = append(pts, hardPoints(s, 5, 40, 2_000_000)...)
+			}
 			out := make([]Hit, len(pts))
 			ix.LookupBatch(pts, out)
 			bad := 0
@@ -59,5 +68,38 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 			}
 			t.Logf("%d points, stats %+v", len(pts), ix.Stats())
 		})
+	}
+}
+
+// TestProbesReachFloatCases checks that the probe points include points
+// where PostGIS's float test and exact geometry disagree, so that the
+// property test would catch an index that used either one in the wrong
+// place.
+func TestProbesReachFloatCases(t *testing.T) {
+	t.Parallel()
+	s := synthCity(longEdges)
+	pts := append(probePoints(s, 5, 0, 3000), hardPoints(s, 5, 40, 2_000_000)...)
+	differ, onEdge := 0, 0
+	for _, p := range pts {
+		for i := range s.Grids {
+			g := s.Grids[i].Geom
+			if !g.Bound().Contains(p) {
+				continue
+			}
+			if CoversPoint(g, p) != exactCovers(g, p) {
+				differ++
+			}
+			for _, poly := range g {
+				for _, r := range poly {
+					if exactRingStatus(r, p) == ringBoundary {
+						onEdge++
+					}
+				}
+			}
+		}
+	}
+	t.Logf("%d probe points: %d (point, grid) pairs where PostGIS's float test differs from exact, %d pairs exactly on a boundary", len(pts), differ, onEdge)
+	if differ == 0 || onEdge == 0 {
+		t.Errorf("probes reach no float-sensitive case (%d) or no exact boundary case (%d)", differ, onEdge)
 	}
 }
