@@ -3,8 +3,107 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gridmap/feature"
+	"gridmap/geo"
+	"gridmap/store"
 )
 
+// cmdExport writes areas or grids as a GeoJSON FeatureCollection.
 func cmdExport(ctx context.Context, e *env, args []string) error {
-	return errors.New("gridd export: not implemented yet")
+	fs := newFlags(e, "export", "areas|grids [--level L] [--within CODE] [--at RFC3339] [-o FILE]")
+	level := fs.String("level", "", "only this level: city, county, town, village (areas); grid, subgrid (grids)")
+	within := fs.String("within", "", "only what lies in this area or grid (code, short forms allowed)")
+	at := fs.String("at", "", "grid versions valid at this time, RFC 3339 (default: current)")
+	out := fs.String("o", "-", "output file (- for standard output)")
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 || (rest[0] != "areas" && rest[0] != "grids") {
+		fs.Usage()
+		return errors.New("export: say what to export: areas or grids")
+	}
+	var filter store.ExportFilter
+	if *level != "" {
+		if filter.Level, err = geo.ParseLevel(*level); err != nil {
+			return fmt.Errorf("export: --level: %w", err)
+		}
+	}
+	if *within != "" {
+		if filter.Within, err = geo.ParseCode(*within); err != nil {
+			return fmt.Errorf("export: --within: %w", err)
+		}
+	}
+	if *at != "" {
+		if filter.At, err = time.Parse(time.RFC3339, *at); err != nil {
+			return fmt.Errorf("export: --at %q: want RFC 3339 like 2026-01-01T00:00:00+08:00", *at)
+		}
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+
+	// A file is written beside its final name and renamed when complete,
+	// so a failed export never leaves half a collection behind.
+	var w io.Writer = e.stdout
+	var tmp *os.File
+	if *out != "-" {
+		tmp, err = os.CreateTemp(filepath.Dir(*out), ".gridd-export-*")
+		if err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		w = tmp
+	}
+	fw := feature.NewWriter(w)
+	export := st.ExportAreas
+	if rest[0] == "grids" {
+		export = st.ExportGrids
+	}
+	n, err := export(ctx, fw, filter)
+	if err != nil {
+		return err
+	}
+	if err := fw.Close(); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	if tmp != nil {
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if err := os.Rename(tmp.Name(), *out); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	fmt.Fprintf(e.stderr, "exported %d %s\n", n, rest[0])
+	return nil
+}
+
+// parseInterleaved parses flags that may come before or after the
+// positional arguments ("gridd import FILE --dry-run").
+func parseInterleaved(fs interface {
+	Parse([]string) error
+	Args() []string
+}, args []string) ([]string, error) {
+	var rest []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return rest, nil
+		}
+		rest = append(rest, args[0])
+		args = args[1:]
+	}
 }
