@@ -132,6 +132,8 @@ type demoRun struct {
 		Warn(msg string, args ...any)
 	}
 	stats DemoStats
+	// restore holds the statements that put back what dropForBulk took.
+	restore []string
 }
 
 func (d *demoRun) note() string {
@@ -158,6 +160,7 @@ func (d *demoRun) run(ctx context.Context) error {
 		{"grids", d.grids},
 		{"areas", d.writeAreas},
 		{"grid rows", d.writeGrids},
+		{"bulk load", d.dropForBulk},
 		{"households", d.households},
 		{"units", d.units},
 		{"indexes", d.finish},

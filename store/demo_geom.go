@@ -406,6 +406,8 @@ func (d *demoRun) writeAreas(ctx context.Context) error {
 			return fmt.Errorf("write %s areas: %w", lvl, err)
 		}
 	}
+	n := len(d.plan.areas)
+	d.progress("areas", n, n)
 	return nil
 }
 
@@ -420,5 +422,7 @@ func (d *demoRun) writeGrids(ctx context.Context) error {
 			return fmt.Errorf("write grids: %w", err)
 		}
 	}
+	n := len(d.plan.grids)
+	d.progress("grid rows", n, n)
 	return nil
 }

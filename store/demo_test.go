@@ -294,3 +294,53 @@ func TestGenerateDemoBadOptions(t *testing.T) {
 		t.Errorf("after failed runs IsEmpty = %v, %v; want true (all or nothing)", empty, err)
 	}
 }
+
+// TestGenerateDemoCityTiny makes the whole city at a tiny scale: every
+// county, town and village from the division list, one or two grids each.
+func TestGenerateDemoCityTiny(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.New(t)
+	stats, err := st.GenerateDemo(ctx, store.DemoOptions{Scale: 0.01, Seed: 1}, nil)
+	if err != nil {
+		t.Fatalf("GenerateDemo: %v", err)
+	}
+	t.Logf("whole city at scale 0.01: %+v", stats)
+	towns, villages := csvCounts(t, "3209")
+	if stats.Counties != 10 || stats.Towns != towns || stats.Villages != villages {
+		t.Errorf("made %d counties, %d towns, %d villages; want 10, %d, %d", stats.Counties, stats.Towns, stats.Villages, towns, villages)
+	}
+	if stats.Grids < villages {
+		t.Errorf("%d grids for %d villages: every village needs one", stats.Grids, villages)
+	}
+	checkDemoInvariants(t, st)
+}
+
+// BenchmarkGenerateDemoFull makes the whole city at scale 1 (≈20,000
+// grids, ≈2.3 M households) in a fresh database per run.
+func BenchmarkGenerateDemoFull(b *testing.B) {
+	ctx := context.Background()
+	var stats store.DemoStats
+	var elapsed time.Duration
+	for b.Loop() {
+		b.StopTimer()
+		st := storetest.New(b)
+		b.StartTimer()
+		start := time.Now()
+		var err error
+		stats, err = st.GenerateDemo(ctx, store.DemoOptions{Scale: 1, Seed: 1}, func(stage string, done, total int) {
+			if done == total {
+				b.Logf("%-10s %8d  %5.1fs", stage, done, time.Since(start).Seconds())
+			}
+		})
+		if err != nil {
+			b.Fatalf("GenerateDemo: %v", err)
+		}
+		elapsed += stats.Elapsed
+	}
+	secs := elapsed.Seconds() / float64(b.N)
+	b.ReportMetric(float64(stats.Grids+stats.SubGrids)/secs, "grids/s")
+	b.ReportMetric(float64(stats.Households)/secs, "households/s")
+	b.ReportMetric(float64(stats.Grids+stats.SubGrids), "grids")
+	b.ReportMetric(float64(stats.Households), "households")
+}
