@@ -107,9 +107,9 @@ func checkInvalid(ctx context.Context, c *checkRun) error {
 
 // scanPieces reads rows of (codes, note, total, piece, area m²) and adds
 // a finding for each, worded by msg.
-func scanPieces(ctx context.Context, c *checkRun, sql string, msg func(codes []string, note string, areaM2 float64) string) error {
+func scanPieces(ctx context.Context, c *checkRun, sql string, args pgx.NamedArgs, msg func(codes []string, note string, areaM2 float64) string) error {
 	base := c.cur.Count
-	rows, err := c.tx.Query(ctx, fixSQL(sql), c.args())
+	rows, err := c.tx.Query(ctx, fixSQL(sql), args)
 	if err != nil {
 		return err
 	}
@@ -138,42 +138,75 @@ func scanPieces(ctx context.Context, c *checkRun, sql string, msg func(codes []s
 }
 
 func checkGridOverlap(ctx context.Context, c *checkRun) error {
-	return scanPieces(ctx, c, `
-		WITH p AS (
-			SELECT a.id AS ida, b.id AS idb, a.code AS ca, b.code AS cb, count(*) OVER () AS total
-			FROM grid_current a
-			JOIN grid_current b ON a.geom && b.geom AND a.code < b.code
-			WHERE length(a.code) = 15 AND length(b.code) = 15
-			  AND ST_Relate(FIXG(a), FIXG(b), '2********')
-			ORDER BY a.code, b.code
-			LIMIT @max)
-		SELECT ARRAY[p.ca, p.cb], '', p.total, x.geom, `+areaM2SQL("x.geom")+`
-		FROM p JOIN grid a ON a.id = p.ida JOIN grid b ON b.id = p.idb,
-		LATERAL (SELECT ST_CollectionExtract(ST_Intersection(FIXG(a), FIXG(b)), 3) AS geom) x
-		ORDER BY p.ca, p.cb`,
+	return overlaps(ctx, c, `
+		SELECT a.id, b.id
+		FROM grid_current a
+		JOIN grid_current b ON a.geom && b.geom AND a.code < b.code
+		WHERE length(a.code) = 15 AND length(b.code) = 15
+		  AND ST_Relate(FIXG(a), FIXG(b), '2********')
+		ORDER BY a.code, b.code`,
 		func(codes []string, _ string, area float64) string {
 			return fmt.Sprintf("grids %s and %s overlap by %s", codes[0], codes[1], m2(area))
 		})
 }
 
 func checkSubgridOverlap(ctx context.Context, c *checkRun) error {
-	return scanPieces(ctx, c, `
-		WITH p AS (
-			SELECT a.id AS ida, b.id AS idb, a.code AS ca, b.code AS cb, count(*) OVER () AS total
-			FROM grid_current a
-			JOIN grid_current b ON a.geom && b.geom AND a.code < b.code AND a.parent_grid = b.parent_grid
-			WHERE length(a.code) = 17 AND length(b.code) = 17
-			  AND ST_Relate(FIXG(a), FIXG(b), '2********')
-			ORDER BY a.code, b.code
-			LIMIT @max)
-		SELECT ARRAY[p.ca, p.cb], '', p.total, x.geom, `+areaM2SQL("x.geom")+`
-		FROM p JOIN grid a ON a.id = p.ida JOIN grid b ON b.id = p.idb,
-		LATERAL (SELECT ST_CollectionExtract(ST_Intersection(FIXG(a), FIXG(b)), 3) AS geom) x
-		ORDER BY p.ca, p.cb`,
+	return overlaps(ctx, c, `
+		SELECT a.id, b.id
+		FROM grid_current a
+		JOIN grid_current b ON a.geom && b.geom AND a.code < b.code AND a.parent_grid = b.parent_grid
+		WHERE length(a.code) = 17 AND length(b.code) = 17
+		  AND ST_Relate(FIXG(a), FIXG(b), '2********')
+		ORDER BY a.code, b.code`,
 		func(codes []string, _ string, area float64) string {
 			return fmt.Sprintf("sub-grids %s and %s of exclusive grid %s overlap by %s",
 				codes[0], codes[1], codes[0][:15], m2(area))
 		})
+}
+
+// overlaps runs pairsSQL, which lists the (id, id) pairs of grid versions
+// whose interiors intersect, remembers every grid involved (for the record
+// check), and computes the overlap pieces of the first MaxPerCheck pairs.
+func overlaps(ctx context.Context, c *checkRun, pairsSQL string, msg func(codes []string, note string, areaM2 float64) string) error {
+	rows, err := c.tx.Query(ctx, fixSQL(pairsSQL), c.args())
+	if err != nil {
+		return err
+	}
+	var as, bs []int64
+	seen := make(map[int64]bool)
+	total := 0
+	for rows.Next() {
+		var a, b int64
+		if err := rows.Scan(&a, &b); err != nil {
+			rows.Close()
+			return err
+		}
+		total++
+		if len(as) < c.opts.MaxPerCheck {
+			as, bs = append(as, a), append(bs, b)
+		}
+		for _, id := range []int64{a, b} {
+			if !seen[id] {
+				seen[id] = true
+				c.overlapGrids = append(c.overlapGrids, id)
+			}
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if total == 0 {
+		return nil
+	}
+	args := c.args()
+	args["as"], args["bs"], args["total"] = as, bs, total
+	return scanPieces(ctx, c, `
+		SELECT ARRAY[a.code, b.code], '', @total::int, x.geom, `+areaM2SQL("x.geom")+`
+		FROM unnest(@as::bigint[], @bs::bigint[]) WITH ORDINALITY AS p(ida, idb, n)
+		JOIN grid a ON a.id = p.ida JOIN grid b ON b.id = p.idb,
+		LATERAL (SELECT ST_CollectionExtract(ST_Intersection(FIXG(a), FIXG(b)), 3) AS geom) x
+		ORDER BY p.n`, args, msg)
 }
 
 func checkGridOutside(ctx context.Context, c *checkRun) error {
@@ -188,7 +221,7 @@ func checkGridOutside(ctx context.Context, c *checkRun) error {
 		SELECT ARRAY[p.code, p.village], '', p.total, x.geom, `+areaM2SQL("x.geom")+`
 		FROM p JOIN grid g ON g.id = p.id JOIN area v ON v.code = p.village,
 		LATERAL (SELECT ST_CollectionExtract(ST_Difference(FIXG(g), FIXA(v)), 3) AS geom) x
-		ORDER BY p.code`,
+		ORDER BY p.code`, c.args(),
 		func(codes []string, _ string, area float64) string {
 			return fmt.Sprintf("grid %s sticks out of its village %s by %s", codes[0], codes[1], m2(area))
 		})
@@ -213,7 +246,7 @@ func checkSubgridOutside(ctx context.Context, c *checkRun) error {
 		FROM p JOIN grid s ON s.id = p.ids LEFT JOIN grid par ON par.id = p.idp,
 		LATERAL (SELECT CASE WHEN p.orphan OR p.pkind <> 'exclusive' THEN FIXG(s)
 		                     ELSE ST_CollectionExtract(ST_Difference(FIXG(s), FIXG(par)), 3) END AS geom) x
-		ORDER BY p.code`,
+		ORDER BY p.code`, c.args(),
 		func(codes []string, note string, area float64) string {
 			switch note {
 			case "":
@@ -346,7 +379,7 @@ func checkAreaOutside(ctx context.Context, c *checkRun) error {
 		SELECT ARRAY[p.code, p.parent], p.level, p.total, x.geom, `+areaM2SQL("x.geom")+`
 		FROM p JOIN area c ON c.code = p.code JOIN area par ON par.code = p.parent,
 		LATERAL (SELECT ST_CollectionExtract(ST_Difference(FIXA(c), FIXA(par)), 3) AS geom) x
-		ORDER BY p.code`,
+		ORDER BY p.code`, c.args(),
 		func(codes []string, level string, area float64) string {
 			return fmt.Sprintf("%s %s sticks out of its parent %s by %s", level, codes[0], codes[1], m2(area))
 		})

@@ -119,6 +119,18 @@ func TestCheck(t *testing.T) {
 			want:  []wantFinding{{store.CheckGridOverlap, []string{g001, g002}, envelope(120.0045, 33.0, 120.005, 33.005), 0}},
 		},
 		{
+			// Household 2 lies inside both grids, in the interior of its
+			// own 002: only the lookup, not a containment test, sees that
+			// 001 wins.
+			name: "household inside an overlap tied to the larger code",
+			plant: setGeom(g002, envelope(120.0045, 33.0, 120.01, 33.005)) +
+				`UPDATE household SET geom = ST_SetSRID(ST_MakePoint(120.0047, 33.0025), 4326) WHERE id = 2;`,
+			want: []wantFinding{
+				{store.CheckGridOverlap, []string{g001, g002}, envelope(120.0045, 33.0, 120.005, 33.005), 0},
+				{store.CheckRecordMisassigned, []string{"household/2", g002, g001}, "POINT(120.0047 33.0025)", 0},
+			},
+		},
+		{
 			name:  "grid sticks out of its village",
 			plant: setGeom(g001, envelope(120.0, 32.999, 120.005, 33.005)),
 			want:  []wantFinding{{store.CheckGridOutsideVillage, []string{g001, village}, envelope(120.0, 32.999, 120.005, 33.0), 0}},
@@ -178,6 +190,17 @@ func TestCheck(t *testing.T) {
 			name:  "assignment ranges overlap",
 			plant: `UPDATE assignment SET valid = '[2024-01-01,2025-06-01)' WHERE record_type = 'household' AND record_id = 6 AND NOT upper_inf(valid);`,
 			want:  []wantFinding{{store.CheckRecordAssignmentHistory, []string{"household/6", g001}, "", 0}},
+		},
+		{
+			// Only possible with the unique index gone, which is the point
+			// of checking it: both open rows, and their ranges overlap.
+			name: "two open assignments",
+			plant: `DROP INDEX assignment_one_open;
+				INSERT INTO assignment (record_type, record_id, grid_code, valid) VALUES ('household', 2, '320902001001003', '[2025-01-01,)');`,
+			want: []wantFinding{
+				{store.CheckRecordAssignmentHistory, []string{"household/2", g002, g002, g003}, "POINT(120.0075 33.0025)", 0},
+				{store.CheckRecordAssignmentHistory, []string{"household/2", g002}, "POINT(120.0075 33.0025)", 0},
+			},
 		},
 		{
 			name:  "assignment of a household that does not exist",
