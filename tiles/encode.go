@@ -55,7 +55,7 @@ type prop struct {
 	val value
 }
 
-func str(k, v string) prop      { return prop{key: k, val: value{s: v}} }
+func str(k, v string) prop     { return prop{key: k, val: value{s: v}} }
 func num(k string, n int) prop { return prop{key: k, val: value{n: uint64(max(n, 0)), isInt: true}} }
 
 // layerEncoder accumulates one layer's features, with its key and value

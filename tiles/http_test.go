@@ -1,0 +1,339 @@
+package tiles
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/go-chi/chi/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"gridmap/geo"
+)
+
+// newTestServer mounts the service as the api does: Handler at /tiles,
+// TileJSON at /tiles.json.
+func newTestServer(t *testing.T, svc *Service) *httptest.Server {
+	t.Helper()
+	r := chi.NewRouter()
+	r.Mount("/tiles", svc.Handler())
+	r.Handle("/tiles.json", svc.TileJSON())
+	srv := httptest.NewServer(r)
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+type response struct {
+	status int
+	header http.Header
+	body   []byte
+}
+
+func get(t *testing.T, url string, hdr ...string) response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Accept-Encoding", "identity") // keep Go's transport from asking for gzip itself
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return response{res.StatusCode, res.Header, b}
+}
+
+func tileAt(lon, lat float64, z int) (int, int) {
+	tl := maptile.At(orb.Point{lon, lat}, maptile.Zoom(z))
+	return int(tl.X), int(tl.Y)
+}
+
+// islandTile is the z12 tile holding all of grid 002 (the island in grid
+// 001's hole); eastTile is a z15 tile of grid 003's sub-grids, away from it.
+func islandTile() string { x, y := tileAt(120.11, 33.38, 12); return fmt.Sprintf("12/%d/%d", x, y) }
+func eastTile() string   { x, y := tileAt(120.138, 33.362, 15); return fmt.Sprintf("15/%d/%d", x, y) }
+
+func TestHTTPTiles(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	svc := NewService(newSwapSource(fx.snapshot(t, 7)), nil, nil, Options{})
+	srv := newTestServer(t, svc)
+	x14, y14 := tileAt(120.12, 33.38, 14)
+	for _, tc := range []struct {
+		name, path string
+		hdr        []string
+		status     int
+		ctype      string
+		cache      string // substring of Cache-Control
+		detail     string // substring of a problem's detail
+	}{
+		{"all layers", fmt.Sprintf("/tiles/14/%d/%d.mvt", x14, y14), nil, 200, ContentType, "max-age=60", ""},
+		{"one layer", fmt.Sprintf("/tiles/grid/14/%d/%d.mvt", x14, y14), nil, 200, ContentType, "max-age=60", ""},
+		{"current version is immutable", fmt.Sprintf("/tiles/14/%d/%d.mvt?v=7", x14, y14), nil, 200, ContentType, "immutable", ""},
+		{"old version is short", fmt.Sprintf("/tiles/14/%d/%d.mvt?v=6", x14, y14), nil, 200, ContentType, "max-age=60", ""},
+		{"world tile has the county", "/tiles/0/0/0.mvt", nil, 200, ContentType, "", ""},
+		{"empty tile", "/tiles/14/0/0.mvt", nil, 204, "", "max-age", ""},
+		{"layer outside its zooms", "/tiles/grid/5/26/12.mvt", nil, 204, "", "", ""},
+		{"zoom too high", "/tiles/23/0/0.mvt", nil, 404, "application/problem+json", "no-store", "zoom 23 is out of range 0-22"},
+		{"x too high", "/tiles/3/8/0.mvt", nil, 404, "application/problem+json", "", "x and y must be in 0-7 at zoom 3"},
+		{"negative y", "/tiles/3/1/-1.mvt", nil, 404, "application/problem+json", "", "x and y must be in 0-7"},
+		{"not a number", "/tiles/a/0/0.mvt", nil, 400, "application/problem+json", "", `z="a" is not a tile coordinate`},
+		{"huge number", "/tiles/1/99999999999/0.mvt", nil, 400, "application/problem+json", "", "must be integers"},
+		{"unknown layer", "/tiles/roads/1/0/0.mvt", nil, 404, "application/problem+json", "", "unknown layer roads: want one of county, town"},
+		{"wrong extension", "/tiles/1/0/0.png", nil, 404, "application/problem+json", "", "no such tile route"},
+		{"bad version", "/tiles/1/0/0.mvt?v=latest", nil, 400, "application/problem+json", "", `v="latest" is not a dataset version`},
+		{"bad time", "/tiles/1/0/0.mvt?at=yesterday", nil, 400, "application/problem+json", "", "RFC 3339"},
+		{"no history here", "/tiles/1/0/0.mvt?at=2024-05-01T00:00:00Z", nil, 501, "application/problem+json", "", "not available"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			res := get(t, srv.URL+tc.path, tc.hdr...)
+			if res.status != tc.status {
+				t.Fatalf("%s: status %d; want %d (body %s)", tc.path, res.status, tc.status, res.body)
+			}
+			if got := res.header.Get("Content-Type"); got != tc.ctype {
+				t.Errorf("Content-Type %q; want %q", got, tc.ctype)
+			}
+			if cc := res.header.Get("Cache-Control"); !strings.Contains(cc, tc.cache) {
+				t.Errorf("Cache-Control %q; want it to contain %q", cc, tc.cache)
+			}
+			switch {
+			case tc.status == 200:
+				if _, err := Decode(res.body); err != nil {
+					t.Errorf("body does not decode strictly: %v", err)
+				}
+				if et := res.header.Get("ETag"); !strings.HasPrefix(et, `"`) || len(et) < 10 {
+					t.Errorf("ETag %q; want a strong tag", et)
+				}
+				if v := res.header.Get("Vary"); v != "Accept-Encoding" {
+					t.Errorf("Vary %q", v)
+				}
+			case tc.status == 204:
+				if len(res.body) != 0 {
+					t.Errorf("204 with a body of %d bytes", len(res.body))
+				}
+			default:
+				var p map[string]any
+				if err := json.Unmarshal(res.body, &p); err != nil {
+					t.Fatalf("problem body %q: %v", res.body, err)
+				}
+				if p["status"] != float64(tc.status) || p["title"] == "" || p["instance"] == "" {
+					t.Errorf("problem %v: want status, title and instance", p)
+				}
+				if d, _ := p["detail"].(string); !strings.Contains(d, tc.detail) {
+					t.Errorf("detail %q; want it to contain %q", d, tc.detail)
+				}
+			}
+		})
+	}
+}
+
+func TestHTTPGzipAndConditional(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	srv := newTestServer(t, NewService(newSwapSource(fx.snapshot(t, 1)), nil, nil, Options{}))
+	url := srv.URL + "/tiles/" + islandTile() + ".mvt"
+	plain := get(t, url)
+	zipped := get(t, url, "Accept-Encoding", "br;q=1, gzip;q=0.8")
+	if plain.status != 200 || zipped.status != 200 {
+		t.Fatalf("status %d, %d", plain.status, zipped.status)
+	}
+	if ce := zipped.header.Get("Content-Encoding"); ce != "gzip" {
+		t.Fatalf("Content-Encoding %q; want gzip", ce)
+	}
+	if ce := plain.header.Get("Content-Encoding"); ce != "" {
+		t.Fatalf("identity request got Content-Encoding %q", ce)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(zipped.body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unzipped, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(unzipped, plain.body) {
+		t.Fatalf("gunzipped body (%d bytes) differs from the identity body (%d bytes)", len(unzipped), len(plain.body))
+	}
+	if plain.header.Get("ETag") == zipped.header.Get("ETag") {
+		t.Errorf("gzip and identity share ETag %s; strong tags must differ per representation", plain.header.Get("ETag"))
+	}
+	if res := get(t, url, "Accept-Encoding", "gzip;q=0"); res.header.Get("Content-Encoding") != "" {
+		t.Errorf("gzip;q=0 still got gzip")
+	}
+	for _, tc := range []struct {
+		name, inm string
+		status    int
+	}{
+		{"same tag", plain.header.Get("ETag"), 304},
+		{"weak form", "W/" + plain.header.Get("ETag"), 304},
+		{"gzip tag", zipped.header.Get("ETag"), 304},
+		{"in a list", `"nope", ` + plain.header.Get("ETag"), 304},
+		{"star", "*", 304},
+		{"other tag", `"0123456789"`, 200},
+	} {
+		res := get(t, url, "If-None-Match", tc.inm)
+		if res.status != tc.status {
+			t.Errorf("%s: If-None-Match %s: status %d; want %d", tc.name, tc.inm, res.status, tc.status)
+		}
+		if tc.status == 304 && (len(res.body) != 0 || res.header.Get("ETag") == "") {
+			t.Errorf("%s: 304 with %d bytes, ETag %q", tc.name, len(res.body), res.header.Get("ETag"))
+		}
+	}
+}
+
+// shrinkIsland returns the fixture's snapshot at a new version with grid
+// 002 (the island) redrawn smaller.
+func shrinkIsland(t *testing.T, fx fixture, version int64) *geo.Snapshot {
+	t.Helper()
+	s := fx.snapshot(t, version)
+	g := s.Grid("320902001001002")
+	g.Geom = mustMP(t, "MULTIPOLYGON(((120.107 33.372,120.113 33.372,120.113 33.388,120.107 33.388,120.107 33.372)))")
+	return s
+}
+
+func featureArea(t *testing.T, body []byte, layer, code string) float64 {
+	t.Helper()
+	d, err := Decode(body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := d.Layer(layer)
+	if l == nil {
+		return 0
+	}
+	var a float64
+	for _, f := range l.Features {
+		if f.Props["code"] == code {
+			for _, p := range f.Polygons {
+				for _, r := range p {
+					a += float64(RingArea2(r)) / 2
+				}
+			}
+		}
+	}
+	return a
+}
+
+// TestHTTPFreshnessAndETags swaps the source to a version where one grid
+// changed: the next request returns the new geometry under a new ETag,
+// while a tile the change did not touch keeps its ETag.
+func TestHTTPFreshnessAndETags(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	src := newSwapSource(fx.snapshot(t, 1))
+	srv := newTestServer(t, NewService(src, nil, nil, Options{}))
+	island := srv.URL + "/tiles/grid/" + islandTile() + ".mvt"
+	east := srv.URL + "/tiles/grid/" + eastTile() + ".mvt"
+	before, eastBefore := get(t, island), get(t, east)
+	if before.status != 200 || eastBefore.status != 200 {
+		t.Fatalf("status %d, %d", before.status, eastBefore.status)
+	}
+	areaBefore := featureArea(t, before.body, LayerGrid, "320902001001002")
+
+	src.p.Store(shrinkIsland(t, fx, 2))
+
+	after, eastAfter := get(t, island+"?v=1"), get(t, east)
+	if after.header.Get("X-Dataset-Version") != "2" {
+		t.Errorf("X-Dataset-Version %q after the swap; want 2", after.header.Get("X-Dataset-Version"))
+	}
+	if strings.Contains(after.header.Get("Cache-Control"), "immutable") {
+		t.Errorf("?v=1 after the swap is cached forever: %s", after.header.Get("Cache-Control"))
+	}
+	if after.header.Get("ETag") == before.header.Get("ETag") {
+		t.Errorf("changed tile kept ETag %s", after.header.Get("ETag"))
+	}
+	areaAfter := featureArea(t, after.body, LayerGrid, "320902001001002")
+	// 0.006°×0.016° of the old 0.01°×0.02°: 0.48 of the area.
+	if r := areaAfter / areaBefore; r < 0.46 || r > 0.50 {
+		t.Errorf("island area went from %.0f to %.0f (ratio %.3f); want 0.48", areaBefore, areaAfter, r)
+	}
+	if eastAfter.header.Get("ETag") != eastBefore.header.Get("ETag") {
+		t.Errorf("untouched tile changed ETag from %s to %s", eastBefore.header.Get("ETag"), eastAfter.header.Get("ETag"))
+	}
+	if res := get(t, island, "If-None-Match", before.header.Get("ETag")); res.status != 200 {
+		t.Errorf("old ETag after the change: status %d; want 200 with the new tile", res.status)
+	}
+}
+
+func TestHTTPTileJSON(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	srv := newTestServer(t, NewService(newSwapSource(fx.snapshot(t, 42)), nil, nil, Options{}))
+	var doc TileJSONDoc
+	res := get(t, srv.URL+"/tiles.json")
+	if res.status != 200 || res.header.Get("Content-Type") != "application/json" {
+		t.Fatalf("status %d, type %q", res.status, res.header.Get("Content-Type"))
+	}
+	if err := json.Unmarshal(res.body, &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.TileJSON != "3.0.0" || doc.MinZoom != 0 || doc.MaxZoom != MaxZoom || doc.Scheme != "xyz" {
+		t.Errorf("tilejson %q minzoom %d maxzoom %d scheme %q", doc.TileJSON, doc.MinZoom, doc.MaxZoom, doc.Scheme)
+	}
+	if want := srv.URL + "/tiles/{z}/{x}/{y}.mvt?v=42"; len(doc.Tiles) != 1 || doc.Tiles[0] != want {
+		t.Errorf("tiles %v; want [%s]", doc.Tiles, want)
+	}
+	if len(doc.VectorLayers) != len(layerInfos) {
+		t.Fatalf("%d vector layers; want %d", len(doc.VectorLayers), len(layerInfos))
+	}
+	for i, vl := range doc.VectorLayers {
+		li := layerInfos[i]
+		if vl.ID != li.Name || vl.MinZoom != li.MinZoom || vl.MaxZoom != li.MaxZoom || vl.Fields["code"] != "String" || vl.Fields["households"] != "Number" {
+			t.Errorf("vector layer %+v; want %s %d-%d with code and households fields", vl, li.Name, li.MinZoom, li.MaxZoom)
+		}
+	}
+	// The county's wiggly circle spans about 119.92-120.38 E, 33.25-33.55 N.
+	b := doc.Bounds
+	if b[0] < 119.9 || b[0] > 119.97 || b[2] < 120.33 || b[2] > 120.4 || b[1] < 33.2 || b[1] > 33.27 || b[3] < 33.53 || b[3] > 33.6 {
+		t.Errorf("bounds %v; want about the county [119.92, 33.25, 120.38, 33.55]", b)
+	}
+	if c := doc.Center; c[0] < b[0] || c[0] > b[2] || c[1] < b[1] || c[1] > b[3] || c[2] < 7 || c[2] > 11 {
+		t.Errorf("center %v not inside bounds %v at a city zoom", c, b)
+	}
+
+	var one TileJSONDoc
+	res = get(t, srv.URL+"/tiles/grid.json")
+	if err := json.Unmarshal(res.body, &one); err != nil {
+		t.Fatalf("status %d: %v", res.status, err)
+	}
+	if len(one.VectorLayers) != 1 || one.VectorLayers[0].ID != "grid" || one.MinZoom != 11 || one.Tiles[0] != srv.URL+"/tiles/grid/{z}/{x}/{y}.mvt?v=42" {
+		t.Errorf("grid TileJSON: layers %v minzoom %d tiles %v", one.VectorLayers, one.MinZoom, one.Tiles)
+	}
+	if res := get(t, srv.URL+"/tiles/roads.json"); res.status != 404 || res.header.Get("Content-Type") != "application/problem+json" {
+		t.Errorf("unknown layer TileJSON: %d %s", res.status, res.header.Get("Content-Type"))
+	}
+	if res := get(t, srv.URL+"/tiles.json", "If-None-Match", get(t, srv.URL+"/tiles.json").header.Get("ETag")); res.status != 304 {
+		t.Errorf("TileJSON revalidation: %d; want 304", res.status)
+	}
+	// The root-mounted handler serves the per-layer document too.
+	rec := httptest.NewRecorder()
+	NewService(newSwapSource(fx.snapshot(t, 42)), nil, nil, Options{BaseURL: "https://maps.example"}).TileJSON().
+		ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/tiles/subgrid.json", nil))
+	if rec.Code != 200 || !strings.Contains(rec.Body.String(), `"https://maps.example/tiles/subgrid/{z}/{x}/{y}.mvt?v=42"`) {
+		t.Errorf("TileJSON() /tiles/subgrid.json: %d %s", rec.Code, rec.Body)
+	}
+}
+
+func TestHTTPNoSnapshotYet(t *testing.T) {
+	t.Parallel()
+	srv := newTestServer(t, NewService(&swapSource{}, nil, nil, Options{}))
+	res := get(t, srv.URL+"/tiles/1/0/0.mvt")
+	if res.status != 503 || res.header.Get("Retry-After") == "" {
+		t.Errorf("no snapshot: status %d, Retry-After %q; want 503 with Retry-After", res.status, res.header.Get("Retry-After"))
+	}
+}
