@@ -1,0 +1,215 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+
+	"gridmap/geo"
+	"gridmap/store"
+	"gridmap/store/storetest"
+	"gridmap/tiles"
+)
+
+var (
+	y2024 = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+	y2025 = time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+)
+
+// historyFixture: grid 001 is redrawn smaller on 2025-01-01 and its one
+// household moves to exclusive grid 002 (with sub-grid 00201) that day.
+func historyFixture(t *testing.T, st *store.Store) {
+	t.Helper()
+	ctx := context.Background()
+	exec := func(sql string, args ...any) {
+		t.Helper()
+		if _, err := st.Pool().Exec(ctx, sql, args...); err != nil {
+			t.Fatalf("%s: %v", strings.Fields(sql)[0:3], err)
+		}
+	}
+	for _, a := range []struct{ code, level, name, parent, wkt string }{
+		{"320900000000", "city", "盐城市", "", "POLYGON((119.9 33.2,120.5 33.2,120.5 33.6,119.9 33.6,119.9 33.2))"},
+		{"320902000000", "county", "亭湖区", "320900000000", "POLYGON((120.0 33.3,120.3 33.3,120.3 33.5,120.0 33.5,120.0 33.3))"},
+		{"320902001000", "town", "五星街道", "320902000000", "POLYGON((120.08 33.34,120.16 33.34,120.16 33.42,120.08 33.42,120.08 33.34))"},
+		{"320902001001", "village", "五星社区", "320902001000", "POLYGON((120.10 33.36,120.14 33.36,120.14 33.40,120.10 33.40,120.10 33.36))"},
+	} {
+		var parent any
+		if a.parent != "" {
+			parent = a.parent
+		}
+		exec(`INSERT INTO area (code, level, name, parent, geom) VALUES ($1, $2, $3, $4, ST_Multi(ST_GeomFromText($5, 4326)))`,
+			a.code, a.level, a.name, parent, a.wkt)
+	}
+	grid := func(code, kind, parent, name, wkt string, from time.Time, to *time.Time) {
+		t.Helper()
+		var p any
+		if parent != "" {
+			p = parent
+		}
+		exec(`INSERT INTO grid (code, kind, village, parent_grid, name, geom, valid)
+			VALUES ($1, $2, left($1, 12), $3, $4, ST_Multi(ST_GeomFromText($5, 4326)), tstzrange($6, $7))`,
+			code, kind, p, name, wkt, from, to)
+	}
+	grid("320902001001001", "urban", "", "第一网格", "POLYGON((120.10 33.36,120.12 33.36,120.12 33.40,120.10 33.40,120.10 33.36))", y2024, &y2025)
+	grid("320902001001001", "urban", "", "第一网格", "POLYGON((120.10 33.36,120.11 33.36,120.11 33.40,120.10 33.40,120.10 33.36))", y2025, nil)
+	grid("320902001001002", "exclusive", "", "管委会网格", "POLYGON((120.12 33.36,120.14 33.36,120.14 33.40,120.12 33.40,120.12 33.36))", y2024, nil)
+	grid("32090200100100201", "exclusive", "320902001001002", "管委会南区", "POLYGON((120.12 33.36,120.14 33.36,120.14 33.38,120.12 33.38,120.12 33.36))", y2024, nil)
+	exec(`INSERT INTO household (address, geom, grid_code) VALUES ('一号', ST_SetSRID(ST_MakePoint(120.13, 33.37), 4326), '320902001001002')`)
+	exec(`INSERT INTO assignment (record_type, record_id, grid_code, valid)
+		SELECT 'household', id, '320902001001001', tstzrange($1, $2) FROM household
+		UNION ALL SELECT 'household', id, '320902001001002', tstzrange($2, NULL) FROM household`, y2024, y2025)
+	exec(`SELECT bump_dataset_version('history fixture')`)
+}
+
+type histFeature struct {
+	area  float64
+	props map[string]any
+}
+
+func decodeByCode(t *testing.T, b []byte) map[string]histFeature {
+	t.Helper()
+	if len(b) == 0 {
+		return nil
+	}
+	d, err := tiles.Decode(b)
+	if err != nil {
+		t.Fatalf("PostGIS tile fails the strict decoder: %v", err)
+	}
+	out := map[string]histFeature{}
+	for _, l := range d.Layers {
+		for _, f := range l.Features {
+			code, _ := f.Props["code"].(string)
+			if f.ID != geo.Code(code).ID() {
+				t.Errorf("layer %s: id %d for code %s; want %d", l.Name, f.ID, code, geo.Code(code).ID())
+			}
+			var a float64
+			for _, p := range f.Polygons {
+				for _, r := range p {
+					a += float64(tiles.RingArea2(r)) / 2
+				}
+			}
+			out[l.Name+"/"+code] = histFeature{a, f.Props}
+		}
+	}
+	return out
+}
+
+func TestTileAt(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	historyFixture(t, st)
+	ctx := context.Background()
+	z := 12 // the whole village fits in this tile
+	tl := maptile.At(orb.Point{120.12, 33.38}, maptile.Zoom(z))
+	x, y := int(tl.X), int(tl.Y)
+	layers := tiles.LayersAt(nil, z)
+
+	render := func(at time.Time) map[string]histFeature {
+		t.Helper()
+		b, err := st.TileAt(ctx, layers, z, x, y, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return decodeByCode(t, b)
+	}
+	before := render(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	after := render(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	ancient := render(time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC))
+
+	g1b, g1a := before["grid/320902001001001"], after["grid/320902001001001"]
+	if g1b.area == 0 || g1a.area == 0 {
+		t.Fatalf("grid 001 missing: before %v, after %v", before, after)
+	}
+	if r := g1a.area / g1b.area; r < 0.48 || r > 0.52 {
+		t.Errorf("grid 001 area after/before = %.3f; want 0.5 (redrawn to half on 2025-01-01)", r)
+	}
+	for _, tc := range []struct {
+		name string
+		got  map[string]histFeature
+		key  string
+		prop string
+		want any
+	}{
+		{"household in 001 before", before, "grid/320902001001001", "households", int64(1)},
+		{"no household in 002 before", before, "grid/320902001001002", "households", int64(0)},
+		{"household in 002 after", after, "grid/320902001001002", "households", int64(1)},
+		{"village sums households", after, "village/320902001001", "households", int64(1)},
+		{"town sums households", before, "town/320902001000", "households", int64(1)},
+		{"grid kind", after, "grid/320902001001002", "kind", "exclusive"},
+		{"grid parent is its village", after, "grid/320902001001001", "parent", "320902001001"},
+		{"grid level", after, "grid/320902001001001", "level", "grid"},
+		{"area level", after, "county/320902000000", "level", "county"},
+		{"area parent", after, "town/320902001000", "parent", "320902000000"},
+		{"area name", after, "village/320902001001", "name", "五星社区"},
+		{"area households before any grid", ancient, "village/320902001001", "households", int64(0)},
+	} {
+		f, ok := tc.got[tc.key]
+		if !ok {
+			t.Errorf("%s: %s missing", tc.name, tc.key)
+			continue
+		}
+		if f.props[tc.prop] != tc.want {
+			t.Errorf("%s: %s %s = %v (%T); want %v", tc.name, tc.key, tc.prop, f.props[tc.prop], f.props[tc.prop], tc.want)
+		}
+	}
+	for k := range ancient {
+		if strings.HasPrefix(k, "grid/") || strings.HasPrefix(k, "subgrid/") {
+			t.Errorf("2023: %s present before any grid existed", k)
+		}
+	}
+	// Sub-grids start at z13, grid labels at z13: neither is in a z12 tile.
+	for k := range after {
+		if strings.HasPrefix(k, "subgrid/") || (strings.HasPrefix(k, "label/") && len(k) > len("label/")+12) {
+			t.Errorf("z12: %s present outside its zooms", k)
+		}
+	}
+	if _, ok := after["label/320902001001"]; !ok {
+		t.Errorf("z12: village label missing")
+	}
+
+	// z14 has sub-grids and grid labels, with the sub-grid's parent grid.
+	tl = maptile.At(orb.Point{120.13, 33.3799}, 14) // grid 002's centre, in sub-grid 00201
+	b, err := st.TileAt(ctx, []string{"subgrid", "label"}, 14, int(tl.X), int(tl.Y), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	z14 := decodeByCode(t, b)
+	if f := z14["subgrid/32090200100100201"]; f.props["parent"] != "320902001001002" || f.props["level"] != "subgrid" {
+		t.Errorf("z14 sub-grid: %v; want parent 320902001001002, level subgrid", f.props)
+	}
+	if _, ok := z14["label/320902001001002"]; !ok {
+		t.Errorf("z14: label of grid 002 missing: %v", z14)
+	}
+	if _, ok := z14["grid/320902001001002"]; ok {
+		t.Errorf("z14: grid layer present though only subgrid and label were asked for")
+	}
+}
+
+func TestTileAtRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	for _, tc := range []struct {
+		name    string
+		layers  []string
+		z, x, y int
+		want    string
+	}{
+		{"zoom", []string{"grid"}, 31, 0, 0, "out of range"},
+		{"x", []string{"grid"}, 2, 4, 0, "out of range"},
+		{"negative y", []string{"grid"}, 2, 0, -1, "out of range"},
+		{"layer", []string{"roads"}, 2, 0, 0, `unknown layer "roads"`},
+	} {
+		_, err := st.TileAt(context.Background(), tc.layers, tc.z, tc.x, tc.y, time.Now())
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v; want one saying %q", tc.name, err, tc.want)
+		}
+	}
+	b, err := st.TileAt(context.Background(), []string{"grid", "label"}, 10, 0, 0, time.Now())
+	if err != nil || b != nil {
+		t.Errorf("empty tile: %d bytes, %v; want nil, nil", len(b), err)
+	}
+}
