@@ -196,26 +196,30 @@ func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions
 				return fmt.Sprintf("overlaps the existing %s %s by %s%s: areas of one level may touch but not overlap", str(r.info), str(r.other), fmtArea(r.area), at(r))
 			}, nil},
 		importCheck{"outside-village", "error", `
-			SELECT t.idx, t.raw_code, t.parent, NULL, NULL, ST_X(x.p), ST_Y(x.p), ST_Area(x.d::geography)
-			FROM import_feature t
-			CROSS JOIN LATERAL (SELECT coalesce(
-				(SELECT v.geom FROM import_feature v WHERE v.code = t.parent AND NOT v.is_grid AND v.ok LIMIT 1),
-				(SELECT a.geom FROM area a WHERE a.code = t.parent)) AS vg) v
-			CROSS JOIN LATERAL (SELECT d, ST_PointOnSurface(d) AS p
-				FROM ST_CollectionExtract(ST_Difference(t.geom, v.vg), 3) AS d) x
-			WHERE t.is_grid AND length(t.code) = 15 AND t.ok AND v.vg IS NOT NULL AND NOT ST_CoveredBy(t.geom, v.vg)`,
+			WITH bad AS MATERIALIZED (
+				SELECT idx, raw_code, parent, geom, vg FROM (
+					SELECT t.idx, t.raw_code, t.parent, t.geom, coalesce(
+						(SELECT v.geom FROM import_feature v WHERE v.code = t.parent AND NOT v.is_grid AND v.ok LIMIT 1),
+						(SELECT a.geom FROM area a WHERE a.code = t.parent)) AS vg
+					FROM import_feature t WHERE t.is_grid AND length(t.code) = 15 AND t.ok) c
+				WHERE vg IS NOT NULL AND NOT ST_CoveredBy(geom, vg))
+			SELECT idx, raw_code, parent, NULL, NULL, ST_X(x.p), ST_Y(x.p), ST_Area(x.d::geography)
+			FROM bad CROSS JOIN LATERAL (SELECT d, ST_PointOnSurface(d) AS p
+				FROM ST_CollectionExtract(ST_Difference(bad.geom, bad.vg), 3) AS d) x`,
 			func(r checkRow) string {
 				return fmt.Sprintf("is not inside its village %s: %s of it lies outside%s", str(r.other), fmtArea(r.area), at(r))
 			}, nil},
 		importCheck{"outside-parent-grid", "error", `
-			SELECT t.idx, t.raw_code, t.parent_grid, NULL, NULL, ST_X(x.p), ST_Y(x.p), ST_Area(x.d::geography)
-			FROM import_feature t
-			CROSS JOIN LATERAL (SELECT coalesce(
-				(SELECT v.geom FROM import_feature v WHERE v.code = t.parent_grid AND v.ok LIMIT 1),
-				(SELECT g.geom FROM grid_current g WHERE g.code = t.parent_grid)) AS pg) v
-			CROSS JOIN LATERAL (SELECT d, ST_PointOnSurface(d) AS p
-				FROM ST_CollectionExtract(ST_Difference(t.geom, v.pg), 3) AS d) x
-			WHERE t.is_grid AND length(t.code) = 17 AND t.ok AND v.pg IS NOT NULL AND NOT ST_CoveredBy(t.geom, v.pg)`,
+			WITH bad AS MATERIALIZED (
+				SELECT idx, raw_code, parent_grid, geom, pg FROM (
+					SELECT t.idx, t.raw_code, t.parent_grid, t.geom, coalesce(
+						(SELECT v.geom FROM import_feature v WHERE v.code = t.parent_grid AND v.ok LIMIT 1),
+						(SELECT g.geom FROM grid_current g WHERE g.code = t.parent_grid)) AS pg
+					FROM import_feature t WHERE t.is_grid AND length(t.code) = 17 AND t.ok) c
+				WHERE pg IS NOT NULL AND NOT ST_CoveredBy(geom, pg))
+			SELECT idx, raw_code, parent_grid, NULL, NULL, ST_X(x.p), ST_Y(x.p), ST_Area(x.d::geography)
+			FROM bad CROSS JOIN LATERAL (SELECT d, ST_PointOnSurface(d) AS p
+				FROM ST_CollectionExtract(ST_Difference(bad.geom, bad.pg), 3) AS d) x`,
 			func(r checkRow) string {
 				return fmt.Sprintf("is not inside its parent grid %s: %s of it lies outside%s", str(r.other), fmtArea(r.area), at(r))
 			}, nil},
