@@ -160,7 +160,11 @@ func handleAudit(log *slog.Logger, st *store.Store) http.Handler {
 		limit := def
 		problems := map[string]string{}
 		for name := range q {
-			if name != "limit" {
+			switch name {
+			case "limit":
+			case "":
+				problems["(unnamed)"] = "a query parameter has no name: drop the stray '=' or '&'"
+			default:
 				problems[name] = "unknown query parameter: the only one is limit"
 			}
 		}

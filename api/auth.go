@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/go-chi/chi/v5"
+
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -120,6 +122,20 @@ func Authenticate(st *store.Store, log *slog.Logger) func(http.Handler) http.Han
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey, a)))
 		})
+	}
+}
+
+// ScopeFromURLParam returns a scopeOf for RequireRole that reads an area
+// or grid code from the chi URL parameter name. A malformed code gives ""
+// (the whole city), so only a city-wide token passes and the handler then
+// answers 400 for the code.
+func ScopeFromURLParam(name string) func(*http.Request) geo.Code {
+	return func(r *http.Request) geo.Code {
+		c, err := geo.ParseCode(chi.URLParam(r, name))
+		if err != nil {
+			return ""
+		}
+		return c
 	}
 }
 

@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/go-chi/chi/v5"
-
 	"gridmap/api"
 	"gridmap/geo"
 	"gridmap/store"
@@ -37,10 +35,7 @@ func scopedRoute() http.Handler {
 		p, _ := api.PrincipalFrom(r.Context())
 		io.WriteString(w, p.Role.String())
 	})
-	return api.RequireRole(api.RolePlanner, func(r *http.Request) geo.Code {
-		c, _ := geo.ParseCode(chi.URLParam(r, "code"))
-		return c
-	})(ok)
+	return api.RequireRole(api.RolePlanner, api.ScopeFromURLParam("code"))(ok)
 }
 
 // TestAuth checks who may use the admin routes and an area-scoped write

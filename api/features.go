@@ -22,6 +22,7 @@ import (
 const (
 	DefaultLimit = 100
 	MaxLimit     = 10000
+	MaxOffset    = 1_000_000_000
 )
 
 // OGC API Features conformance classes this server implements.
@@ -131,6 +132,8 @@ func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[st
 	known := map[string]bool{"bbox": true, "limit": true, "offset": true, "level": true, "kind": true}
 	for name, vs := range q {
 		switch {
+		case name == "":
+			problems["(unnamed)"] = "a query parameter has no name: drop the stray '=' or '&'"
 		case !known[name]:
 			problems[name] = "unknown query parameter: the parameters are bbox, limit, offset, level and kind"
 		case len(vs) > 1:
@@ -155,8 +158,8 @@ func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[st
 	}
 	if q.Has("offset") && problems["offset"] == "" {
 		n, err := strconv.Atoi(q.Get("offset"))
-		if err != nil || n < 0 {
-			problems["offset"] = fmt.Sprintf("%q: want a whole number, 0 or more (default 0)", q.Get("offset"))
+		if err != nil || n < 0 || n > MaxOffset {
+			problems["offset"] = fmt.Sprintf("%q: want a whole number from 0 to %d (default 0)", q.Get("offset"), MaxOffset)
 		} else {
 			iq.Offset = n
 		}

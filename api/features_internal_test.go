@@ -1,0 +1,67 @@
+package api
+
+import (
+	"math"
+	"net/url"
+	"strings"
+	"testing"
+
+	"gridmap/store"
+)
+
+// FuzzParseItemsQuery feeds arbitrary query strings to the items
+// parameter parser: it must never panic, and whatever it accepts must be
+// in range.
+func FuzzParseItemsQuery(f *testing.F) {
+	for _, s := range []string{"", "bbox=120,33,121,34", "limit=5&offset=10", "bbox=NaN,1,2,3", "bbox=1,2,3",
+		"level=grid&kind=urban", "limit=99999", "offset=-1", "bbox=-180,-90,180,90", "bbox=1e308,0,1e309,0", "x=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, raw string) {
+		q, err := url.ParseQuery(raw)
+		if err != nil {
+			return
+		}
+		for _, c := range []store.Collection{store.CollectionAreas, store.CollectionGrids} {
+			iq, problems := parseItemsQuery(c, q)
+			for name, detail := range problems {
+				if detail == "" || name == "" {
+					t.Fatalf("empty problem %q: %q", name, detail)
+				}
+			}
+			if len(problems) > 0 {
+				continue
+			}
+			if iq.Limit < 1 || iq.Limit > MaxLimit || iq.Offset < 0 || iq.Offset > MaxOffset {
+				t.Fatalf("accepted limit %d offset %d from %q", iq.Limit, iq.Offset, raw)
+			}
+			if b := iq.BBox; b != nil {
+				for _, v := range []float64{b.Min[0], b.Min[1], b.Max[0], b.Max[1]} {
+					if math.IsNaN(v) || math.IsInf(v, 0) {
+						t.Fatalf("accepted bbox %v from %q", b, raw)
+					}
+				}
+				if b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] || b.Min[0] < -180 || b.Max[0] > 180 || b.Min[1] < -90 || b.Max[1] > 90 {
+					t.Fatalf("accepted bbox %v from %q", b, raw)
+				}
+			}
+			if iq.Kind != "" && c != store.CollectionGrids {
+				t.Fatalf("kind on %s from %q", c, raw)
+			}
+		}
+	})
+}
+
+func TestParseBBoxMessages(t *testing.T) {
+	t.Parallel()
+	for _, s := range []string{"1,2,3", "a,b,c,d", "1,2,3,NaN", "200,0,201,1", "0,91,1,92", "2,0,1,1", "0,2,1,1", ""} {
+		_, err := parseBBox(s)
+		if err == nil || !strings.Contains(err.Error(), "minLon,minLat,maxLon,maxLat") {
+			t.Errorf("parseBBox(%q) = %v: want an error showing the accepted form", s, err)
+		}
+	}
+	b, err := parseBBox(" 120.5, 33 ,121,34")
+	if err != nil || b.Min[0] != 120.5 || b.Max[1] != 34 {
+		t.Errorf("parseBBox with spaces: %v %v", b, err)
+	}
+}
