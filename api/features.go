@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -41,7 +42,16 @@ type collectionInfo struct {
 	Description string   `json:"description"`
 	ItemType    string   `json:"itemType"`
 	CRS         []string `json:"crs"`
+	Extent      *extent  `json:"extent,omitempty"`
 	Links       []link   `json:"links"`
+}
+
+// extent is an OGC collection extent (spatial only).
+type extent struct {
+	Spatial struct {
+		BBox [][4]float64 `json:"bbox"`
+		CRS  string       `json:"crs"`
+	} `json:"spatial"`
 }
 
 var collectionTitles = map[store.Collection][2]string{
@@ -49,14 +59,26 @@ var collectionTitles = map[store.Collection][2]string{
 	store.CollectionGrids: {"Current grids", "The current version of every grid and sub-grid. Filters: bbox, level (grid, subgrid), kind (urban, rural, exclusive)."},
 }
 
-func describe(base string, c store.Collection) collectionInfo {
+// describe returns a collection's metadata, with its extent from the
+// store.
+func describe(ctx context.Context, st *store.Store, base string, c store.Collection) (collectionInfo, error) {
 	t := collectionTitles[c]
 	id := string(c)
-	return collectionInfo{ID: id, Title: t[0], Description: t[1], ItemType: "feature", CRS: []string{crs84},
+	info := collectionInfo{ID: id, Title: t[0], Description: t[1], ItemType: "feature", CRS: []string{crs84},
 		Links: []link{
 			{Href: base + "/collections/" + id, Rel: "self", Type: jsonType, Title: t[0]},
 			{Href: base + "/collections/" + id + "/items", Rel: "items", Type: geojsonType, Title: t[0]},
 		}}
+	b, ok, err := st.Extent(ctx, c)
+	if err != nil {
+		return collectionInfo{}, err
+	}
+	if ok {
+		info.Extent = &extent{}
+		info.Extent.Spatial.BBox = [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}
+		info.Extent.Spatial.CRS = crs84
+	}
+	return info, nil
 }
 
 // handleLanding serves /: the OGC API landing page.
@@ -90,15 +112,24 @@ func handleConformance() http.Handler {
 }
 
 // handleCollections serves /collections.
-func handleCollections() http.Handler {
+func handleCollections(log *slog.Logger, st *store.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		base := baseURL(r)
+		var infos []collectionInfo
+		for _, c := range []store.Collection{store.CollectionAreas, store.CollectionGrids} {
+			info, err := describe(r.Context(), st, base, c)
+			if err != nil {
+				internalError(w, r, log, err)
+				return
+			}
+			infos = append(infos, info)
+		}
 		encode(w, http.StatusOK, jsonType, struct {
 			Links       []link           `json:"links"`
 			Collections []collectionInfo `json:"collections"`
 		}{
 			Links:       []link{{Href: base + "/collections", Rel: "self", Type: jsonType}},
-			Collections: []collectionInfo{describe(base, store.CollectionAreas), describe(base, store.CollectionGrids)},
+			Collections: infos,
 		})
 	})
 }
@@ -114,13 +145,18 @@ func collectionParam(w http.ResponseWriter, r *http.Request) (store.Collection, 
 }
 
 // handleCollection serves /collections/{collectionId}.
-func handleCollection() http.Handler {
+func handleCollection(log *slog.Logger, st *store.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := collectionParam(w, r)
 		if !ok {
 			return
 		}
-		encode(w, http.StatusOK, jsonType, describe(baseURL(r), c))
+		info, err := describe(r.Context(), st, baseURL(r), c)
+		if err != nil {
+			internalError(w, r, log, err)
+			return
+		}
+		encode(w, http.StatusOK, jsonType, info)
 	})
 }
 

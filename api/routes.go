@@ -32,8 +32,8 @@ func addRoutes(r chi.Router, d Deps) {
 		// OGC API Features. Public map data: no token.
 		r.Method(http.MethodGet, "/", handleLanding())
 		r.Method(http.MethodGet, "/conformance", handleConformance())
-		r.Method(http.MethodGet, "/collections", handleCollections())
-		r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection())
+		r.Method(http.MethodGet, "/collections", handleCollections(log, st))
+		r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(log, st))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items", handleItems(log, st))
 		r.Method(http.MethodGet, "/collections/{collectionId}/items/{code}", handleItem(log, st))
 

@@ -194,6 +194,28 @@ func (s *Store) Items(ctx context.Context, c Collection, q ItemsQuery) (Items, e
 	return out, nil
 }
 
+// Extent returns the bounding box of a collection (current grids, or
+// areas); ok is false when it is empty.
+func (s *Store) Extent(ctx context.Context, c Collection) (b orb.Bound, ok bool, err error) {
+	var sql string
+	switch c {
+	case CollectionAreas:
+		sql = `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM area) x`
+	case CollectionGrids:
+		sql = `SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) FROM (SELECT ST_Extent(geom) AS e FROM grid_current) x`
+	default:
+		return orb.Bound{}, false, fmt.Errorf("extent: unknown collection %q", c)
+	}
+	var v [4]*float64
+	if err := s.pool.QueryRow(ctx, sql).Scan(&v[0], &v[1], &v[2], &v[3]); err != nil {
+		return orb.Bound{}, false, fmt.Errorf("extent of %s: %w", c, err)
+	}
+	if v[0] == nil {
+		return orb.Bound{}, false, nil
+	}
+	return orb.Bound{Min: orb.Point{*v[0], *v[1]}, Max: orb.Point{*v[2], *v[3]}}, true, nil
+}
+
 // Ready reports whether the database answers and every embedded migration
 // has been applied.
 func (s *Store) Ready(ctx context.Context) error {

@@ -178,6 +178,23 @@ func TestItems(t *testing.T) {
 	}
 }
 
+func TestExtent(t *testing.T) {
+	t.Parallel()
+	st := readFixture(t)
+	ctx := context.Background()
+	b, ok, err := st.Extent(ctx, store.CollectionGrids)
+	if err != nil || !ok || b != (orb.Bound{Min: orb.Point{120, 33}, Max: orb.Point{120.2, 33.1}}) {
+		t.Errorf("grids extent %v %v %v", b, ok, err)
+	}
+	empty := storetest.New(t)
+	if _, ok, err := empty.Extent(ctx, store.CollectionAreas); ok || err != nil {
+		t.Errorf("empty areas: ok %v, err %v", ok, err)
+	}
+	if _, _, err := st.Extent(ctx, "roads"); err == nil {
+		t.Error("extent of an unknown collection succeeded")
+	}
+}
+
 func TestReady(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
