@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 
 	"gridmap/api"
@@ -16,6 +18,24 @@ import (
 )
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// syncBuffer collects a server's log safely across goroutines.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
 
 // TestMountsPanicsAndMetrics checks mounted handlers (prefix and single
 // route), that a panic becomes a 500 problem and the server lives on, and
@@ -77,7 +97,8 @@ func TestInternalErrorsHidden(t *testing.T) {
 		t.Fatal(err)
 	}
 	st.Close()
-	srv := httptest.NewServer(api.NewServer(api.Deps{Store: st, Log: slog.New(slog.DiscardHandler)}))
+	var logs syncBuffer
+	srv := httptest.NewServer(api.NewServer(api.Deps{Store: st, Log: slog.New(slog.NewTextHandler(&logs, nil))}))
 	defer srv.Close()
 	e := &env{t: t, srv: srv, store: st}
 	for _, path := range []string{"/areas/320902", "/grids/320902001001001", "/collections/grids/items"} {
@@ -88,6 +109,14 @@ func TestInternalErrorsHidden(t *testing.T) {
 		}
 		if strings.Contains(string(r.body), "pool") {
 			t.Errorf("%s leaks the internal error: %s", path, r.body)
+		}
+		// The log has the details, under the same request id.
+		id := r.header.Get("X-Request-Id")
+		if !regexp.MustCompile(`msg="internal error" id=` + id + ` .*closed pool`).MatchString(logs.String()) {
+			t.Errorf("the log lacks the error of request %s:\n%s", id, logs.String())
+		}
+		if !strings.Contains(logs.String(), "msg=http id="+id+" method=GET path="+path+" status=500") {
+			t.Errorf("no access log line for request %s", id)
 		}
 	}
 	if r := e.do("GET", "/readyz", "", nil); r.status != 503 {
