@@ -204,13 +204,14 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 	if err := d.exec(ctx, `
 		CREATE TEMP TABLE demo_area (
 			code text PRIMARY KEY, level text NOT NULL, name text NOT NULL,
-			parent text, cseed integer NOT NULL) ON COMMIT DROP`, `
+			parent text, cseed integer NOT NULL, urban boolean NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_grid (
 			code text PRIMARY KEY, village text NOT NULL, kind text NOT NULL,
 			parent_grid text, name text NOT NULL, addr text NOT NULL,
 			households integer NOT NULL, units integer NOT NULL, unit_cats text[] NOT NULL,
 			hseed integer NOT NULL, useed integer NOT NULL, cseed integer NOT NULL) ON COMMIT DROP`, `
-		CREATE TEMP TABLE demo_geom (code text PRIMARY KEY, geom geometry NOT NULL) ON COMMIT DROP`,
+		CREATE TEMP TABLE demo_geom (code text PRIMARY KEY, geom geometry NOT NULL) ON COMMIT DROP`, `
+		CREATE TEMP TABLE demo_core (code text PRIMARY KEY, pt geometry NOT NULL) ON COMMIT DROP`,
 	); err != nil {
 		return err
 	}
@@ -220,10 +221,10 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 		if a.parent != "" {
 			parent = string(a.parent)
 		}
-		areas[i] = []any{string(a.code), a.level.String(), a.name, parent, a.seed}
+		areas[i] = []any{string(a.code), a.level.String(), a.name, parent, a.seed, a.urban()}
 	}
 	if _, err := d.tx.CopyFrom(ctx, pgx.Identifier{"demo_area"},
-		[]string{"code", "level", "name", "parent", "cseed"}, pgx.CopyFromRows(areas)); err != nil {
+		[]string{"code", "level", "name", "parent", "cseed", "urban"}, pgx.CopyFromRows(areas)); err != nil {
 		return fmt.Errorf("copy areas: %w", err)
 	}
 	grids := make([][]any, len(d.plan.grids))

@@ -71,15 +71,37 @@ const (
 
 	// Seeds of the children of every region, from the plan: ST_GeneratePoints
 	// with the parent's own seed, the i-th point to the i-th child by code.
+	// When a parent has both urban and rural children, the urban ones'
+	// seeds are drawn in a disc round the parent's centre (its own seed,
+	// kept in demo_core) big enough for $2 square degrees each, so they get
+	// small cells in the middle and the rural ones the rest.
 	sqlAreaSeeds = `
 		INSERT INTO demo_seed (code, region, pt)
 		SELECT k.codes[d.path[1]], r.code, d.geom
 		FROM demo_region r
 		JOIN demo_area a ON a.code = r.code
-		JOIN (SELECT parent, array_agg(code ORDER BY code) AS codes
-		      FROM demo_area WHERE level = $1 GROUP BY parent) k ON k.parent = r.code
-		CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(r.geom, cardinality(k.codes), a.cseed)) d`
+		JOIN (SELECT parent, urban, array_agg(code ORDER BY code) AS codes
+		      FROM demo_area WHERE level = $1 GROUP BY parent, urban) k ON k.parent = r.code
+		JOIN (SELECT parent, count(DISTINCT urban) AS kinds
+		      FROM demo_area WHERE level = $1 GROUP BY parent) m ON m.parent = r.code
+		LEFT JOIN demo_core c ON c.code = r.code
+		CROSS JOIN LATERAL (SELECT CASE WHEN k.urban AND m.kinds = 2 AND c.pt IS NOT NULL
+			THEN ST_CollectionExtract(ST_Intersection(r.geom,
+				ST_Buffer(c.pt, sqrt(cardinality(k.codes) * $2 / pi()), 'quad_segs=8')), 3)
+			END AS core) z
+		CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(
+			CASE WHEN z.core IS NULL OR ST_IsEmpty(z.core) THEN r.geom ELSE z.core END,
+			cardinality(k.codes), CASE WHEN k.urban THEN a.cseed / 2 + 1 ELSE a.cseed END)) d`
+
+	// The children's seeds are the centres of their own children.
+	sqlKeepCores = `
+		INSERT INTO demo_core (code, pt) SELECT code, pt FROM demo_seed
+		ON CONFLICT (code) DO UPDATE SET pt = EXCLUDED.pt`
 )
+
+// urbanCell is the area (square degrees) an urban child takes in its
+// parent's centre: a street ≈30 km², an urban community ≈1 km².
+var urbanCell = map[geo.Level]float64{geo.LevelTown: 0.003, geo.LevelVillage: 0.0001}
 
 // partition cuts the prepared level into demo_piece.
 func (d *demoRun) partition(ctx context.Context) error {
@@ -159,6 +181,9 @@ func (d *demoRun) counties(ctx context.Context) error {
 			return fmt.Errorf("carve zone: %w", err)
 		}
 	}
+	if err := d.exec(ctx, sqlKeepCores); err != nil {
+		return err
+	}
 	n, err := d.keepChildren(ctx, geo.LevelCounty)
 	if err != nil {
 		return err
@@ -233,10 +258,16 @@ func (d *demoRun) realCounties(ctx context.Context) error {
 			msg := fmt.Sprintf("%s %s: %s (repaired with ST_MakeValid)", code.Short(), known[code], reason)
 			d.stats.Repaired = append(d.stats.Repaired, msg)
 			d.log.Warn("demo: invalid county outline repaired", "county", code.Short(), "reason", reason)
-			d.progress("repaired "+msg, 1, 1)
+		}
+		// The seed is the county's centre for its towns: the seat when it
+		// lies inside the outline.
+		seat, ok := countySeats[code]
+		if !ok {
+			seat = zoneCentre
 		}
 		if _, err := d.tx.Exec(ctx, `INSERT INTO demo_seed (code, region, pt)
-			SELECT code, code, ST_PointOnSurface(geom) FROM demo_region WHERE code = $1`, c); err != nil {
+			SELECT code, code, CASE WHEN ST_Intersects(geom, p) THEN p ELSE ST_PointOnSurface(geom) END
+			FROM demo_region, ST_SetSRID(ST_MakePoint($2, $3), 4326) p WHERE code = $1`, c, seat[0], seat[1]); err != nil {
 			return fmt.Errorf("county outline %s: %w", c, err)
 		}
 	}
@@ -280,10 +311,13 @@ func (d *demoRun) areaLevel(ctx context.Context, parent, child geo.Level) (int, 
 		parent.String()); err != nil {
 		return 0, fmt.Errorf("%s regions: %w", parent, err)
 	}
-	if _, err := d.tx.Exec(ctx, sqlAreaSeeds, child.String()); err != nil {
+	if _, err := d.tx.Exec(ctx, sqlAreaSeeds, child.String(), urbanCell[child]); err != nil {
 		return 0, fmt.Errorf("%s seeds: %w", child, err)
 	}
 	if err := d.partition(ctx); err != nil {
+		return 0, err
+	}
+	if err := d.exec(ctx, sqlKeepCores); err != nil {
 		return 0, err
 	}
 	return d.keepChildren(ctx, child)
@@ -298,29 +332,40 @@ func (d *demoRun) grids(ctx context.Context) error {
 	}
 	if err := d.exec(ctx, `
 		INSERT INTO demo_region (code, geom)
-		SELECT g.code, g.geom FROM demo_geom g JOIN demo_area a USING (code) WHERE a.level = 'village'`, `
-		INSERT INTO demo_seed (code, region, pt)
+		SELECT g.code, g.geom FROM demo_geom g JOIN demo_area a USING (code) WHERE a.level = 'village'`,
+		// An exclusive grid is a compact block (a park, a campus, a
+		// compound): a rectangle of ≈600 × 420 m at most, turned at random,
+		// round a point kept half its size off the village's edge when the
+		// village is big enough; its cell is the rectangle within the village.
+		`CREATE TEMP TABLE demo_cell ON COMMIT DROP AS
+		SELECT g.code, g.village, ST_Rotate(ST_Expand(c.pt, k.h, k.h * 0.7), k.angle, c.pt) AS rect
+		FROM demo_grid g
+		JOIN demo_region r ON r.code = g.village
+		CROSS JOIN LATERAL (SELECT least(0.003, sqrt(ST_Area(r.geom)) / 6) AS h,
+		                           (g.cseed % 180) * pi() / 180 AS angle) k
+		CROSS JOIN LATERAL (SELECT ST_Buffer(r.geom, -k.h) AS inner) b
+		CROSS JOIN LATERAL (SELECT (ST_Dump(ST_GeneratePoints(
+			CASE WHEN ST_IsEmpty(b.inner) THEN r.geom ELSE b.inner END, 1, g.cseed))).geom AS pt) c
+		WHERE g.kind = 'exclusive' AND g.parent_grid IS NULL`,
+		"ALTER TABLE demo_cell ADD geom geometry",
+		"UPDATE demo_cell c SET geom = ST_CollectionExtract(ST_Intersection(r.geom, c.rect), 3) FROM demo_region r WHERE r.code = c.village",
+		// Comprehensive grids' seeds keep out of the rectangle, so each
+		// keeps a cell of its own.
+		`INSERT INTO demo_seed (code, region, pt)
 		SELECT k.codes[d.path[1]], r.code, d.geom
 		FROM demo_region r
 		JOIN demo_area a ON a.code = r.code
 		JOIN (SELECT village, array_agg(code ORDER BY code) AS codes
-		      FROM demo_grid WHERE parent_grid IS NULL GROUP BY village) k ON k.village = r.code
-		CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(r.geom, cardinality(k.codes), a.cseed)) d`,
+		      FROM demo_grid WHERE parent_grid IS NULL AND kind <> 'exclusive' GROUP BY village) k ON k.village = r.code
+		LEFT JOIN demo_cell c ON c.village = r.code
+		CROSS JOIN LATERAL (SELECT CASE WHEN c.rect IS NOT NULL
+			THEN ST_Difference(r.geom, ST_Buffer(c.rect, 1e-5, 'join=mitre')) END AS rest) z
+		CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(
+			CASE WHEN z.rest IS NULL OR ST_IsEmpty(z.rest) THEN r.geom ELSE z.rest END,
+			cardinality(k.codes), a.cseed)) d`,
 		"CREATE INDEX IF NOT EXISTS demo_seed_region_idx ON demo_seed (region)",
 		"ANALYZE demo_seed",
-		// The exclusive grid's cell, approximately (the exact one comes out
-		// of the linework), to place and clip the sub-grids' cuts.
-		`CREATE TEMP TABLE demo_cell ON COMMIT DROP AS
-		SELECT s.code, ST_CollectionExtract(ST_Intersection(r.geom, vp.geom), 3) AS geom
-		FROM demo_seed s
-		JOIN demo_grid g ON g.code = s.code AND g.kind = 'exclusive'
-		JOIN demo_region r ON r.code = s.region
-		CROSS JOIN LATERAL (
-			SELECT c.geom FROM ST_Dump(ST_VoronoiPolygons(
-				(SELECT ST_Collect(pt ORDER BY code) FROM demo_seed WHERE region = s.region), 0, r.geom)) c
-			WHERE ST_Intersects(c.geom, s.pt) LIMIT 1) vp`,
-		// Sub-grid seeds keep 1 m off the cell's approximate edge, so they
-		// are inside the exact cell too.
+		// Sub-grid seeds keep 1 m off the cell's edge.
 		`CREATE TEMP TABLE demo_subseed ON COMMIT DROP AS
 		SELECT k.codes[d.path[1]] AS code, c.code AS region, d.geom AS pt
 		FROM demo_cell c
@@ -332,12 +377,18 @@ func (d *demoRun) grids(ctx context.Context) error {
 			CASE WHEN ST_IsEmpty(b.inner) THEN c.geom ELSE b.inner END, cardinality(k.codes), g.cseed)) d`,
 		"CREATE INDEX ON demo_subseed (region)",
 		"ANALYZE demo_subseed",
+		// The rectangle's outline and the sub-grids' cuts join the level's
+		// linework, clipped like every cut.
 		`INSERT INTO demo_extra (code, g)
+		SELECT c.code, ST_CollectionExtract(ST_Intersection(ST_ExteriorRing(c.rect), ST_Buffer(r.geom, 1e-6)), 2)
+		FROM demo_cell c JOIN demo_region r ON r.code = c.village
+		UNION ALL
 		SELECT c.code, ST_CollectionExtract(ST_Intersection(
 			ST_VoronoiLines(s.pts, 0, c.geom), ST_Buffer(c.geom, 1e-6)), 2)
 		FROM demo_cell c
-		JOIN (SELECT region, ST_Collect(pt ORDER BY code) AS pts FROM demo_subseed GROUP BY region) s
-		  ON s.region = c.code`,
+		JOIN (SELECT region, ST_Collect(pt ORDER BY code) AS pts, count(*) AS n FROM demo_subseed GROUP BY region) s
+		  ON s.region = c.code
+		WHERE s.n > 1`,
 	); err != nil {
 		return err
 	}
@@ -345,6 +396,8 @@ func (d *demoRun) grids(ctx context.Context) error {
 		return err
 	}
 	if err := d.exec(ctx, `
+		UPDATE demo_piece p SET code = c.code
+		FROM demo_cell c WHERE c.village = p.region AND ST_Intersects(c.rect, p.pt)`, `
 		UPDATE demo_piece p SET sub = (SELECT s.code FROM demo_subseed s
 			WHERE s.region = p.code ORDER BY s.pt <-> p.pt, s.code LIMIT 1)
 		WHERE p.code IN (SELECT region FROM demo_subseed)`, `

@@ -150,6 +150,19 @@ func rngFor(seed int64, code geo.Code, purpose string) *rand.Rand {
 	return rand.New(rand.NewPCG(uint64(seed), h.Sum64()))
 }
 
+// urban says whether the area is a town-level street (街道) or an urban
+// community: their seeds crowd round their parent's centre, so they come
+// out small and dense, the rural towns and villages large around them.
+func (a demoArea) urban() bool {
+	switch a.level {
+	case geo.LevelTown:
+		return strings.HasSuffix(a.name, "街道")
+	case geo.LevelVillage:
+		return isUrban(a.code, a.name)
+	}
+	return false
+}
+
 // isUrban says whether a village is an urban community: the statistical
 // rule (village sequence 001-199 are urban residents' committees) or its
 // name.
