@@ -197,6 +197,10 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 		return rep, fmt.Errorf("import: temporary table: %w", err)
 	}
 
+	start := time.Now()
+	phase := func(name string) {
+		s.log.Debug("import phase done", "phase", name, "features", rep.Features, "elapsed", time.Since(start))
+	}
 	ld := &loader{src: src, opts: &opts, rep: rep}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_feature"}, importColumns, ld); err != nil {
 		if ld.internal != nil {
@@ -213,15 +217,18 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 		return rep, rejected(rep)
 	}
 
+	phase("read and copy")
 	if err := s.importChecks(ctx, tx, &opts, rep); err != nil {
 		return rep, err
 	}
+	phase("checks")
 	if rep.Errors > 0 {
 		return rep, rejected(rep)
 	}
 	if err := s.importWrite(ctx, tx, &opts, rep); err != nil {
 		return rep, err
 	}
+	phase("write")
 	if opts.DryRun {
 		rep.Accepted, rep.Version = true, 0
 		return rep, nil // the deferred rollback undoes the writes
@@ -230,6 +237,8 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 		return rep, fmt.Errorf("import: commit: %w", err)
 	}
 	rep.Accepted = true
+	s.log.Info("import committed", "actor", opts.Actor, "areas", rep.Areas, "grids", rep.Grids,
+		"repaired", rep.Repaired, "version", rep.Version, "took", time.Since(start))
 	return rep, nil
 }
 
