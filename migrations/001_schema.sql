@@ -222,3 +222,52 @@ CREATE TABLE api_token (
     created_at timestamptz NOT NULL DEFAULT now(),
     revoked_at timestamptz
 );
+
+-- adjustment engine ---------------------------------------------------------
+-- Boundary-adjustment proposals (issue 6): one county, an Art. 8 reason,
+-- the dataset version drawn on, an ordered list of operations (JSON) and a
+-- status that only moves forward. Applied proposals keep the version they
+-- produced, so a later proposal can tell whether its grids changed since.
+CREATE TABLE proposal (
+    id              bigserial PRIMARY KEY,
+    county          text NOT NULL REFERENCES area (code),
+    reason          smallint NOT NULL CHECK (reason BETWEEN 1 AND 4),
+    reason_text     text NOT NULL DEFAULT '',
+    base_version    bigint NOT NULL,
+    author          text NOT NULL,
+    status          text NOT NULL DEFAULT 'draft' CHECK (status IN
+        ('draft', 'submitted', 'approved', 'rejected', 'withdrawn', 'applied', 'filed')),
+    ops             jsonb NOT NULL DEFAULT '[]',
+    effective_at    timestamptz,
+    approved_by     text,
+    decided_at      timestamptz,
+    decision_note   text NOT NULL DEFAULT '',
+    applied_at      timestamptz,
+    applied_version bigint,
+    created_at      timestamptz NOT NULL DEFAULT now(),
+    updated_at      timestamptz NOT NULL DEFAULT now(),
+    CONSTRAINT proposal_reason_text CHECK (reason <> 4 OR btrim(reason_text) <> '')
+);
+CREATE INDEX proposal_county_idx ON proposal (county, status);
+
+-- Lineage of codes: which old code's area went into which new code.
+CREATE TABLE grid_lineage (
+    old_code text NOT NULL REFERENCES grid_code (code),
+    new_code text NOT NULL REFERENCES grid_code (code),
+    proposal bigint NOT NULL REFERENCES proposal (id),
+    at       timestamptz NOT NULL,
+    PRIMARY KEY (old_code, new_code, proposal)
+);
+CREATE INDEX grid_lineage_new_idx ON grid_lineage (new_code);
+
+-- Filing record (备案) of each applied proposal, acknowledged by the city
+-- with a filing number.
+CREATE TABLE filing (
+    proposal        bigint PRIMARY KEY REFERENCES proposal (id),
+    record          jsonb NOT NULL,
+    filing_no       text UNIQUE,
+    acknowledged_by text,
+    acknowledged_at timestamptz,
+    created_at      timestamptz NOT NULL DEFAULT now()
+);
+-- end adjustment engine -----------------------------------------------------

@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+)
+
+// The checks of a proposal's after-state, run in PostGIS on the work
+// tables (for a preview and again, under the village locks, in the apply
+// transaction). Only what the proposal changes is checked: the changed
+// and new grids, the area the changed and retired grids covered, and the
+// records that move.
+
+// Check ids of the adjustment engine, beside those of gridd check.
+const (
+	CheckAdjustOperation = "operation"           // an operation could not be carried out as drawn
+	CheckSliver          = "sliver"              // a grid part narrower than the sliver tolerance
+	CheckNotContiguous   = "not-contiguous"      // a grid of more than one part
+	CheckSubgridNoFit    = "subgrid-partition"   // sub-grids no longer partition their exclusive grid
+	CheckHouseholdBand   = "household-balance"   // urban grid outside the household band
+	CheckCodeRule        = "code-rule"           // a grid code rule broken
+	CheckRecordNoGrid    = "record-without-grid" // a record whose point no grid covers afterwards
+)
+
+// checkWork runs every check on the work tables (after the moves are
+// computed) and returns the findings, the operations' own first.
+func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
+	out := append([]Finding{}, w.findings...)
+	type q struct {
+		check    string
+		severity Severity
+		sql      string
+		msg      func(codes []string, a, b float64) string
+	}
+	changed := `state IN ('changed', 'new')`
+	checks := []q{
+		{CheckInvalidGeometry, SeverityError, `
+			SELECT ARRAY[code], ST_Multi(coalesce((ST_IsValidDetail(geom)).location, ST_PointOnSurface(ST_Envelope(geom)))), 0::float8, 0::float8,
+			       coalesce((ST_IsValidDetail(geom)).reason, 'empty')
+			FROM adj_work WHERE ` + changed + ` AND (geom IS NULL OR ST_IsEmpty(geom) OR NOT ST_IsValid(geom))`,
+			nil},
+		{CheckGridOverlap, SeverityError, `
+			SELECT ARRAY[a.code, b.code], ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3), ` + areaM2SQL("ST_Intersection(a.geom, b.geom)") + `, 0::float8, ''
+			FROM adj_work a JOIN LATERAL (
+				SELECT code, geom FROM adj_work WHERE state NOT IN ('retired', 'gone') AND code <> a.code
+				UNION ALL
+				SELECT code, geom FROM grid_current WHERE length(code) = 15 AND village <> ALL(@villages)) b
+			ON a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********')
+			WHERE a.` + changed + ` AND ST_IsValid(a.geom) AND (b.code > a.code OR NOT EXISTS (
+				SELECT 1 FROM adj_work x WHERE x.code = b.code AND x.` + changed + `))`,
+			func(c []string, a, _ float64) string {
+				return fmt.Sprintf("grids %s and %s overlap by %.2f m²; grids never overlap (touching is fine)", c[0], c[1], a)
+			}},
+		{CheckGridOutsideVillage, SeverityError, `
+			SELECT ARRAY[w.code, w.village], ST_CollectionExtract(ST_Difference(w.geom, v.geom), 3), ` + areaM2SQL("ST_Difference(w.geom, v.geom)") + `, 0::float8, ''
+			FROM adj_work w JOIN area v ON v.code = w.village
+			WHERE w.` + changed + ` AND ST_IsValid(w.geom) AND NOT ST_CoveredBy(w.geom, v.geom)`,
+			func(c []string, a, _ float64) string {
+				return fmt.Sprintf("grid %s reaches %.2f m² outside its village %s", c[0], a, c[1])
+			}},
+		{CheckVillageGap, SeverityError, `
+			WITH g AS (
+				SELECT w.village, (ST_Dump(ST_Difference(
+					(SELECT ST_Union(old_geom) FROM adj_work o WHERE o.village = w.village AND o.state IN ('changed', 'retired')),
+					ST_Union(w.geom)))).geom AS g
+				FROM adj_work w WHERE w.state NOT IN ('retired', 'gone') GROUP BY w.village)
+			SELECT ARRAY[village], ST_Multi(g), ` + areaM2SQL("g") + `,
+			       2 * (ST_MaximumInscribedCircle(g)).radius * ` + fmt.Sprint(metresPerDegree) + ` * cos(radians(ST_Y(ST_Centroid(g)))), ''
+			FROM g WHERE ST_Dimension(g) = 2 AND ` + areaM2SQL("g") + ` > @gap`,
+			func(c []string, a, wd float64) string {
+				return fmt.Sprintf("the adjustment leaves a gap of %.2f m² (about %.1f m wide) in village %s that no grid covers; give it to a neighbouring grid", a, wd, c[0])
+			}},
+		{CheckSliver, SeverityError, `
+			WITH p AS (
+				SELECT w.code, w.village, (ST_Dump(w.geom)).geom AS g FROM adj_work w
+				WHERE w.` + changed + ` AND ST_IsValid(w.geom)),
+			m AS (SELECT code, village, g, ST_MaximumInscribedCircle(g) AS mic FROM p)
+			SELECT ARRAY[m.code] || coalesce((
+				SELECT ARRAY[n.code] FROM adj_work n
+				WHERE n.village = m.village AND n.code <> m.code AND n.state NOT IN ('retired', 'gone') AND n.geom && m.g
+				ORDER BY ST_Length(ST_Intersection(ST_Boundary(n.geom), ST_Boundary(m.g))) DESC, n.code LIMIT 1), '{}'),
+			       ST_Multi(m.g), ` + areaM2SQL("m.g") + `,
+			       2 * (m.mic).radius * ` + fmt.Sprint(metresPerDegree) + ` * cos(radians(ST_Y((m.mic).center))), ''
+			FROM m WHERE 2 * (m.mic).radius * ` + fmt.Sprint(metresPerDegree) + ` * cos(radians(ST_Y((m.mic).center))) < @sliver`,
+			func(c []string, a, wd float64) string {
+				s := fmt.Sprintf("grid %s has a sliver %.2f m wide (%.2f m²), narrower than the tolerance", c[0], wd, a)
+				if len(c) > 1 {
+					s += fmt.Sprintf("; give it to %s, the neighbour with the longest shared border", c[1])
+				}
+				return s
+			}},
+		{CheckNotContiguous, SeverityError, `
+			SELECT ARRAY[code], ST_Multi(geom), 0::float8, 0::float8, ST_NumGeometries(geom)::text
+			FROM adj_work WHERE ` + changed + ` AND ST_NumGeometries(geom) > 1`,
+			nil},
+		{CheckSubgridNoFit, SeverityError, `
+			SELECT ARRAY[w.code], ST_Multi(coalesce(ST_CollectionExtract(ST_SymDifference(w.geom, s.u), 3), w.old_geom)), 0::float8, 0::float8, w.state || ' ' || w.kind
+			FROM adj_work w
+			JOIN LATERAL (SELECT ST_Union(geom) AS u FROM grid_current WHERE parent_grid = w.code) s ON s.u IS NOT NULL
+			WHERE w.state IN ('changed', 'retired')
+			AND (w.state = 'retired' OR w.kind <> 'exclusive' OR NOT ST_Equals(w.geom, s.u))`,
+			nil},
+		{CheckRecordNoGrid, SeverityError, `
+			SELECT ARRAY[m.rt || '/' || m.id, m.old], ST_Multi(ST_Buffer(r.geom, 0.00001)), 0::float8, 0::float8, ''
+			FROM adj_move m JOIN (SELECT 'household' AS rt, id, geom FROM household UNION ALL SELECT 'unit', id, geom FROM unit) r
+			  ON r.rt = m.rt AND r.id = m.id
+			WHERE m.new IS NULL`,
+			func(c []string, _, _ float64) string {
+				return fmt.Sprintf("%s (now in grid %s) would be in no grid afterwards", c[0], c[1])
+			}},
+		{CheckHouseholdBand, SeverityWarning, `
+			SELECT ARRAY[w.code], ST_Multi(ST_PointOnSurface(w.geom)), n.after::float8, 0::float8, ''
+			FROM adj_work w,
+			LATERAL (SELECT (SELECT count(*) FROM household h WHERE h.grid_code = w.code)
+			              - (SELECT count(*) FROM adj_move m WHERE m.rt = 'household' AND m.old = w.code)
+			              + (SELECT count(*) FROM adj_move m WHERE m.rt = 'household' AND m.new = w.code) AS after) n
+			WHERE w.` + changed + ` AND w.kind = 'urban' AND (n.after < @low OR n.after > @high)`,
+			func(c []string, a, _ float64) string {
+				return fmt.Sprintf("urban grid %s would have %.0f households, outside the band the county set around 300", c[0], a)
+			}},
+	}
+	args := map[string]any{"villages": w.villages, "gap": w.opts.GapM2, "sliver": w.opts.SliverM,
+		"low": w.opts.HouseholdsLow, "high": w.opts.HouseholdsHigh}
+	for _, c := range checks {
+		rows, err := w.tx.Query(ctx, c.sql, pgx.NamedArgs(args))
+		if err != nil {
+			return nil, fmt.Errorf("check %s: %w", c.check, err)
+		}
+		for rows.Next() {
+			var codes []string
+			var loc orb.Geometry
+			var a, b float64
+			var note string
+			if err := rows.Scan(&codes, locationScanner{&loc}, &a, &b, &note); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("check %s: %w", c.check, err)
+			}
+			f := Finding{Check: c.check, Severity: c.severity, Codes: codes, Location: loc}
+			switch c.check {
+			case CheckInvalidGeometry:
+				f.Message = fmt.Sprintf("grid %s would not be a valid polygon: %s", codes[0], note)
+			case CheckNotContiguous:
+				f.Message = fmt.Sprintf("grid %s would have %s separate parts; a grid is one piece", codes[0], note)
+			case CheckSubgridNoFit:
+				f.Message = fmt.Sprintf("the sub-grids of %s would no longer partition it (%s); adjust the sub-grids with it", codes[0], strings.TrimSpace(note))
+			default:
+				f.Message = c.msg(codes, a, b)
+			}
+			switch c.check {
+			case CheckGridOverlap, CheckGridOutsideVillage, CheckVillageGap, CheckSliver:
+				f.AreaM2 = a
+			}
+			if c.check == CheckVillageGap || c.check == CheckSliver {
+				f.WidthM = b
+			}
+			out = append(out, f)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("check %s: %w", c.check, err)
+		}
+	}
+	return out, nil
+}
+
+// computeMoves fills adj_move with every household and unit whose grid
+// changes: the records in the area of a changed or retired grid, looked up
+// again (the smallest code among the after-state grids covering the point).
+func (w *work) computeMoves(ctx context.Context) error {
+	for _, rt := range recordTypes {
+		// rt is one of two constant table names.
+		_, err := w.tx.Exec(ctx, `
+			INSERT INTO adj_move (rt, id, old, new)
+			SELECT $2, r.id, r.grid_code, least(
+				(SELECT min(a.code) FROM adj_work a WHERE a.state NOT IN ('retired', 'gone') AND ST_Covers(a.geom, r.geom)),
+				(SELECT min(g.code) FROM grid_current g WHERE length(g.code) = 15 AND g.village <> ALL($1) AND ST_Covers(g.geom, r.geom))) AS new
+			FROM `+rt+` r
+			WHERE r.id IN (
+				SELECT x.id FROM adj_work w JOIN `+rt+` x ON ST_Covers(w.old_geom, x.geom) WHERE w.state IN ('changed', 'retired')
+				UNION
+				SELECT x.id FROM adj_work w JOIN `+rt+` x ON ST_Covers(w.geom, x.geom) WHERE w.state IN ('changed', 'new')
+				UNION
+				SELECT x.id FROM adj_work w JOIN `+rt+` x ON x.grid_code = w.code WHERE w.state = 'retired')`,
+			w.villages, rt)
+		if err != nil {
+			return fmt.Errorf("moves of %s: %w", rt, err)
+		}
+	}
+	_, err := w.tx.Exec(ctx, `DELETE FROM adj_move WHERE new IS NOT DISTINCT FROM old`)
+	return err
+}

@@ -1,0 +1,336 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+	"github.com/twpayne/go-geom"
+
+	"gridmap/geo"
+)
+
+// AdjustPreview is what a proposal would do: the after-state of every
+// grid it touches, the check findings, and who moves where.
+type AdjustPreview struct {
+	Grids    []PreviewGrid `json:"grids"`
+	Findings []Finding     `json:"findings"`
+	Moves    []Move        `json:"moves"`
+	Totals   []GridTotal   `json:"totals"`
+	Lineage  []Lineage     `json:"lineage"`
+	// Stale is set when grids the proposal names changed since its base
+	// version (Apply refuses such a proposal).
+	Stale *StaleError `json:"stale,omitempty"`
+}
+
+// Errors counts the error findings (an apply needs none).
+func (p *AdjustPreview) Errors() int {
+	n := 0
+	for _, f := range p.Findings {
+		if f.Severity == SeverityError {
+			n++
+		}
+	}
+	return n
+}
+
+// PreviewGrid is one touched grid before and after.
+type PreviewGrid struct {
+	Code     geo.Code         `json:"code"`
+	State    string           `json:"state"` // changed, new, retired
+	Kind     geo.Kind         `json:"kind"`
+	Name     string           `json:"name"`
+	Village  geo.Code         `json:"village"`
+	Before   orb.MultiPolygon `json:"-"` // nil for a new grid
+	After    orb.MultiPolygon `json:"-"` // nil for a retired grid
+	AreaBefM float64          `json:"area_before_m2"`
+	AreaAftM float64          `json:"area_after_m2"`
+}
+
+// MarshalJSON writes Before and After as GeoJSON geometries.
+func (g PreviewGrid) MarshalJSON() ([]byte, error) {
+	type plain PreviewGrid
+	out := struct {
+		plain
+		Before *geojson.Geometry `json:"before,omitempty"`
+		After  *geojson.Geometry `json:"after,omitempty"`
+	}{plain: plain(g)}
+	if g.Before != nil {
+		out.Before = geojson.NewGeometry(g.Before)
+	}
+	if g.After != nil {
+		out.After = geojson.NewGeometry(g.After)
+	}
+	return json.Marshal(out)
+}
+
+// Move counts the records that go from one grid to another.
+type Move struct {
+	From       geo.Code `json:"from"`
+	To         geo.Code `json:"to"`
+	Households int      `json:"households"`
+	Units      int      `json:"units"`
+}
+
+// GridTotal is the records of a grid before and after.
+type GridTotal struct {
+	Code             geo.Code `json:"code"`
+	HouseholdsBefore int      `json:"households_before"`
+	HouseholdsAfter  int      `json:"households_after"`
+	UnitsBefore      int      `json:"units_before"`
+	UnitsAfter       int      `json:"units_after"`
+}
+
+// StaleGrid is a grid that changed after a proposal's base version.
+type StaleGrid struct {
+	Code   geo.Code  `json:"code"`
+	Change string    `json:"change"` // "new version", "retired", "not current"
+	At     time.Time `json:"at,omitempty"`
+}
+
+// StaleError says that grids a proposal touches changed since the version
+// it was drawn on (HTTP 409).
+type StaleError struct {
+	Base    int64       `json:"base_version"`
+	Current int64       `json:"current_version"`
+	Changed []StaleGrid `json:"changed"`
+}
+
+func (e *StaleError) Error() string {
+	parts := make([]string, len(e.Changed))
+	for i, c := range e.Changed {
+		parts[i] = string(c.Code) + " (" + c.Change + ")"
+	}
+	return fmt.Sprintf("drawn on version %d, but since then (now version %d) these grids changed: %s; redraw the proposal on the current version",
+		e.Base, e.Current, strings.Join(parts, ", "))
+}
+
+// ChecksError is returned by ApplyProposal when error findings remain.
+type ChecksError struct{ Findings []Finding }
+
+func (e *ChecksError) Error() string {
+	n := 0
+	first := ""
+	for _, f := range e.Findings {
+		if f.Severity == SeverityError {
+			if n == 0 {
+				first = f.Message
+			}
+			n++
+		}
+	}
+	return fmt.Sprintf("%d check(s) fail, first: %s", n, first)
+}
+
+// PreviewAdjustment runs ops on the current state in a transaction that is
+// rolled back, and returns the after-state, findings and moves. base is
+// the proposal's base version, for the stale check (0 skips it). An
+// operation that cannot be carried out is an *OpError.
+func (s *Store) PreviewAdjustment(ctx context.Context, ops []AdjustOp, base int64, opts AdjustOptions) (*AdjustPreview, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	defer tx.Rollback(context.Background())
+	var stale *StaleError
+	if base > 0 {
+		if stale, err = staleCheck(ctx, tx, base, opCodes(ops)); err != nil {
+			return nil, fmt.Errorf("preview: %w", err)
+		}
+	}
+	_, p, err := evaluate(ctx, tx, ops, opts)
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	p.Stale = stale
+	return p, nil
+}
+
+// evaluate runs the operations, the moves and the checks on tx.
+func evaluate(ctx context.Context, tx pgx.Tx, ops []AdjustOp, opts AdjustOptions) (*work, *AdjustPreview, error) {
+	if len(ops) == 0 {
+		return nil, nil, &OpError{0, "", "the proposal has no operations"}
+	}
+	villages, err := opVillages(ops)
+	if err != nil {
+		return nil, nil, err
+	}
+	w, err := newWork(ctx, tx, villages, opts)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := w.run(ctx, ops); err != nil {
+		return nil, nil, err
+	}
+	if err := w.computeMoves(ctx); err != nil {
+		return nil, nil, err
+	}
+	p := &AdjustPreview{}
+	if p.Findings, err = w.checkWork(ctx); err != nil {
+		return nil, nil, err
+	}
+	if err := w.result(ctx, p); err != nil {
+		return nil, nil, err
+	}
+	return w, p, nil
+}
+
+// opCodes returns the grid codes the operations name, sorted.
+func opCodes(ops []AdjustOp) []geo.Code {
+	seen := map[geo.Code]bool{}
+	for _, op := range ops {
+		for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
+			seen[c] = true
+		}
+	}
+	out := make([]geo.Code, 0, len(seen))
+	for c := range seen {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out
+}
+
+// result reads the touched grids, moves and totals off the work tables.
+func (w *work) result(ctx context.Context, p *AdjustPreview) error {
+	rows, err := w.tx.Query(ctx, `SELECT code, state, kind, name, village,
+			CASE WHEN state = 'new' THEN NULL ELSE old_geom END,
+			CASE WHEN state = 'retired' THEN NULL ELSE ST_Multi(geom) END,
+			coalesce(`+areaM2SQL("old_geom")+`, 0), CASE WHEN state = 'retired' THEN 0 ELSE coalesce(`+areaM2SQL("geom")+`, 0) END
+		FROM adj_work WHERE state NOT IN ('same', 'gone') ORDER BY code`)
+	if err != nil {
+		return fmt.Errorf("after-state: %w", err)
+	}
+	for rows.Next() {
+		var g PreviewGrid
+		if err := rows.Scan(&g.Code, &g.State, &g.Kind, &g.Name, &g.Village,
+			nullMultiPolygon{&g.Before}, nullMultiPolygon{&g.After}, &g.AreaBefM, &g.AreaAftM); err != nil {
+			rows.Close()
+			return fmt.Errorf("after-state: %w", err)
+		}
+		p.Grids = append(p.Grids, g)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("after-state: %w", err)
+	}
+	rows, err = w.tx.Query(ctx, `SELECT old, coalesce(new, ''), count(*) FILTER (WHERE rt = 'household'), count(*) FILTER (WHERE rt = 'unit')
+		FROM adj_move GROUP BY old, new ORDER BY old, new`)
+	if err != nil {
+		return fmt.Errorf("moves: %w", err)
+	}
+	for rows.Next() {
+		var m Move
+		if err := rows.Scan(&m.From, &m.To, &m.Households, &m.Units); err != nil {
+			rows.Close()
+			return fmt.Errorf("moves: %w", err)
+		}
+		p.Moves = append(p.Moves, m)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("moves: %w", err)
+	}
+	rows, err = w.tx.Query(ctx, `
+		WITH c AS (
+			SELECT code FROM adj_work WHERE state NOT IN ('same', 'gone')
+			UNION SELECT old FROM adj_move UNION SELECT new FROM adj_move WHERE new IS NOT NULL)
+		SELECT c.code,
+			(SELECT count(*) FROM household WHERE grid_code = c.code),
+			(SELECT count(*) FROM adj_move WHERE rt = 'household' AND new = c.code) - (SELECT count(*) FROM adj_move WHERE rt = 'household' AND old = c.code),
+			(SELECT count(*) FROM unit WHERE grid_code = c.code),
+			(SELECT count(*) FROM adj_move WHERE rt = 'unit' AND new = c.code) - (SELECT count(*) FROM adj_move WHERE rt = 'unit' AND old = c.code)
+		FROM c ORDER BY c.code`)
+	if err != nil {
+		return fmt.Errorf("totals: %w", err)
+	}
+	for rows.Next() {
+		var t GridTotal
+		var dh, du int
+		if err := rows.Scan(&t.Code, &t.HouseholdsBefore, &dh, &t.UnitsBefore, &du); err != nil {
+			rows.Close()
+			return fmt.Errorf("totals: %w", err)
+		}
+		t.HouseholdsAfter, t.UnitsAfter = t.HouseholdsBefore+dh, t.UnitsBefore+du
+		p.Totals = append(p.Totals, t)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("totals: %w", err)
+	}
+	lin, err := w.finalLineage(ctx)
+	if err != nil {
+		return fmt.Errorf("lineage: %w", err)
+	}
+	w.lineage = lin
+	for _, l := range lin {
+		p.Lineage = append(p.Lineage, Lineage{Old: l[0], New: l[1]})
+	}
+	return nil
+}
+
+// staleCheck returns a StaleError when any of the codes has a version
+// newer than the base version, was retired since, or is not current.
+func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*StaleError, error) {
+	e := &StaleError{Base: base}
+	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM dataset_version`).Scan(&e.Current); err != nil {
+		return nil, fmt.Errorf("stale check: %w", err)
+	}
+	rows, err := tx.Query(ctx, `
+		WITH b AS (SELECT coalesce((SELECT committed_at FROM dataset_version WHERE version = $1), '-infinity') AS at)
+		SELECT c.code,
+			CASE WHEN gc.retired_at IS NOT NULL THEN 'retired'
+			     WHEN g.code IS NULL THEN 'not current'
+			     ELSE 'new version' END,
+			coalesce(gc.retired_at, lower(g.valid), now())
+		FROM unnest($2::text[]) c(code)
+		JOIN grid_code gc ON gc.code = c.code -- codes never issued cannot have changed
+		LEFT JOIN grid_current g ON g.code = c.code, b
+		WHERE gc.retired_at IS NOT NULL OR g.code IS NULL OR lower(g.valid) > b.at
+		   OR g.adjustment IN (SELECT id FROM proposal WHERE applied_version > $1)
+		ORDER BY c.code`, base, codes)
+	if err != nil {
+		return nil, fmt.Errorf("stale check: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var g StaleGrid
+		if err := rows.Scan(&g.Code, &g.Change, &g.At); err != nil {
+			return nil, fmt.Errorf("stale check: %w", err)
+		}
+		e.Changed = append(e.Changed, g)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("stale check: %w", err)
+	}
+	if len(e.Changed) == 0 {
+		return nil, nil
+	}
+	return e, nil
+}
+
+// IsStale reports whether err is (or wraps) a StaleError.
+func IsStale(err error) bool {
+	var s *StaleError
+	return errors.As(err, &s)
+}
+
+// nullMultiPolygon scans a Polygon or MultiPolygon, leaving dst nil for
+// SQL NULL.
+type nullMultiPolygon struct{ dst *orb.MultiPolygon }
+
+// ScanGeom implements pgxgeom.GeomScanner.
+func (s nullMultiPolygon) ScanGeom(g geom.T) error {
+	*s.dst = nil
+	if g == nil {
+		return nil
+	}
+	return multiPolygonScanner{s.dst}.ScanGeom(g)
+}

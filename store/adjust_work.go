@@ -1,0 +1,643 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+)
+
+// The adjustment work area. A proposal's operations run, in order, on a
+// temporary table (adj_work) holding the current 15-digit grids of every
+// village they touch. Every geometric operation rebuilds the village from
+// one noded linework — the boundaries of its grids and of the village,
+// plus the operation's line or polygon snapped to them — polygonized into
+// faces; each face keeps the grid that held it unless the operation gives
+// it to another, and each grid becomes the union of its faces. Shared
+// edges therefore stay identical vertex for vertex (a neighbour picks up a
+// node where a cutting line meets its edge), and no two grids are ever
+// intersected independently, so there are no float-noise slivers.
+//
+// The temporary tables are dropped at the end of the transaction: a
+// preview rolls back, an apply writes the result out and commits.
+
+// AdjustOptions are the tolerances of the engine. The zero value asks for
+// the defaults.
+type AdjustOptions struct {
+	// SnapM is how far (metres) a drawn line or polygon vertex is moved
+	// onto an existing boundary vertex or edge. Default 0.5 m.
+	SnapM float64
+	// SliverM is the narrowest width (metres) a grid part may have.
+	// Default 2 m.
+	SliverM float64
+	// GapM2 is the smallest gap (square metres) reported. Default 0.01 m².
+	GapM2 float64
+	// HouseholdsLow and HouseholdsHigh bound the households of an urban
+	// comprehensive grid (Art. 7: about 300); outside is a warning.
+	// Defaults 200 and 400.
+	HouseholdsLow, HouseholdsHigh int
+}
+
+func (o AdjustOptions) withDefaults() AdjustOptions {
+	if o.SnapM <= 0 {
+		o.SnapM = 0.5
+	}
+	if o.SliverM <= 0 {
+		o.SliverM = 2
+	}
+	if o.GapM2 <= 0 {
+		o.GapM2 = DefaultGapToleranceM2
+	}
+	if o.HouseholdsLow <= 0 {
+		o.HouseholdsLow = 200
+	}
+	if o.HouseholdsHigh <= 0 {
+		o.HouseholdsHigh = 400
+	}
+	return o
+}
+
+// metresPerDegree is the length of a degree of latitude; distances given
+// in metres become degrees by dividing by it (conservative for longitude).
+const metresPerDegree = 111320.0
+
+// OpError says why an operation cannot be carried out (a grid that is not
+// current, a line that does not cut the grid, ...). Index is the
+// operation's position in the proposal, from 0.
+type OpError struct {
+	Index int
+	Op    string
+	Msg   string
+}
+
+func (e *OpError) Error() string { return fmt.Sprintf("operation %d (%s): %s", e.Index+1, e.Op, e.Msg) }
+
+// work is one run of a proposal's operations inside a transaction.
+type work struct {
+	tx       pgx.Tx
+	opts     AdjustOptions
+	villages []geo.Code       // villages loaded into adj_work, sorted
+	next     map[geo.Code]int // next free grid sequence per village
+	touched  map[geo.Code]bool
+	lineage  [][2]geo.Code
+	findings []Finding
+}
+
+const workDDL = `
+CREATE TEMP TABLE adj_work (
+	code     text PRIMARY KEY,
+	kind     text NOT NULL,
+	name     text NOT NULL,
+	village  text NOT NULL,
+	geom     geometry,
+	old_geom geometry,
+	old_kind text,
+	old_name text,
+	state    text NOT NULL DEFAULT 'same'
+) ON COMMIT DROP;
+CREATE TEMP TABLE adj_face (
+	id        serial PRIMARY KEY,
+	geom      geometry NOT NULL,
+	pt        geometry,
+	owner     text,
+	new_owner text
+) ON COMMIT DROP;
+CREATE TEMP TABLE adj_move (
+	rt  text NOT NULL,
+	id  bigint NOT NULL,
+	old text NOT NULL,
+	new text
+) ON COMMIT DROP`
+
+// opVillages returns the villages the operations touch, checking that
+// each operation stays within one village.
+func opVillages(ops []AdjustOp) ([]geo.Code, error) {
+	seen := map[geo.Code]bool{}
+	for i, op := range ops {
+		var v geo.Code
+		codes := append(append([]geo.Code{}, op.Grids...), op.To...)
+		if op.Type == OpCreate {
+			if op.Village.Level() != geo.LevelVillage {
+				return nil, &OpError{i, op.Type, fmt.Sprintf("village %q is not a village code", op.Village)}
+			}
+			v = op.Village
+		}
+		for _, c := range codes {
+			if c.Level() != geo.LevelGrid {
+				return nil, &OpError{i, op.Type, fmt.Sprintf("%q is not a 15-digit grid code (sub-grids are adjusted with their exclusive grid)", c)}
+			}
+			if v == "" {
+				v = c.Village()
+			}
+			if c.Village() != v {
+				return nil, &OpError{i, op.Type, fmt.Sprintf("grids %s and %s are in different villages; an operation stays inside one village", codes[0], c)}
+			}
+		}
+		if v == "" {
+			return nil, &OpError{i, op.Type, "names no grid and no village"}
+		}
+		seen[v] = true
+	}
+	out := make([]geo.Code, 0, len(seen))
+	for v := range seen {
+		out = append(out, v)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i] < out[j] })
+	return out, nil
+}
+
+// newWork creates the temporary tables and loads the current grids of the
+// villages. The caller has locked the villages when it is going to write.
+func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts AdjustOptions) (*work, error) {
+	w := &work{tx: tx, opts: opts.withDefaults(), villages: villages, next: map[geo.Code]int{}, touched: map[geo.Code]bool{}}
+	if _, err := tx.Exec(ctx, workDDL); err != nil {
+		return nil, fmt.Errorf("work tables: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO adj_work (code, kind, name, village, geom, old_geom, old_kind, old_name)
+		SELECT code, kind, name, village, geom, geom, kind, name FROM grid_current
+		WHERE village = ANY($1) AND length(code) = 15`, villages); err != nil {
+		return nil, fmt.Errorf("load grids: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `CREATE INDEX ON adj_work USING gist (geom); ANALYZE adj_work`); err != nil {
+		return nil, fmt.Errorf("index work: %w", err)
+	}
+	for _, v := range villages {
+		var n int
+		var hasGeom bool
+		err := tx.QueryRow(ctx, `SELECT greatest(
+				coalesce((SELECT next_seq FROM grid_seq WHERE parent = $1), 1),
+				coalesce((SELECT max(substr(code, 13, 3)::int) + 1 FROM grid_code WHERE village = $1 AND length(code) = 15), 1)),
+			(SELECT geom IS NOT NULL FROM area WHERE code = $1 AND level = 'village')`, v).Scan(&n, &hasGeom)
+		if err != nil {
+			return nil, fmt.Errorf("village %s: %w", v, err)
+		}
+		if !hasGeom {
+			return nil, &OpError{0, "", fmt.Sprintf("village %s does not exist or has no boundary", v)}
+		}
+		w.next[v] = n
+	}
+	return w, nil
+}
+
+// newCode issues the next code of a village (within the transaction; the
+// grid trigger moves grid_seq past it when the grid is written).
+func (w *work) newCode(ctx context.Context, i int, op string, v geo.Code, kind, name string) (geo.Code, error) {
+	n := w.next[v]
+	c, err := geo.GridCode(v, n)
+	if err != nil {
+		return "", &OpError{i, op, fmt.Sprintf("village %s has used all 999 grid sequences; codes are never reused", v)}
+	}
+	w.next[v] = n + 1
+	if _, err := w.tx.Exec(ctx, `INSERT INTO adj_work (code, kind, name, village, state) VALUES ($1, $2, $3, $4, 'new')`,
+		c, kind, name, v); err != nil {
+		return "", fmt.Errorf("new code %s: %w", c, err)
+	}
+	return c, nil
+}
+
+// grid returns the kind and name of a live grid of the work, or an
+// OpError when the grid is not current (or already gone in this proposal).
+func (w *work) grid(ctx context.Context, i int, op string, c geo.Code) (kind, name string, err error) {
+	err = w.tx.QueryRow(ctx, `SELECT kind, name FROM adj_work WHERE code = $1 AND state NOT IN ('retired', 'gone')`, c).Scan(&kind, &name)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return "", "", &OpError{i, op, fmt.Sprintf("grid %s is not a current grid (or an earlier operation of this proposal retired it)", c)}
+	}
+	if err != nil {
+		return "", "", fmt.Errorf("grid %s: %w", c, err)
+	}
+	w.touched[c] = true
+	return kind, name, nil
+}
+
+func (w *work) snapDeg() float64 { return w.opts.SnapM / metresPerDegree }
+
+// faces rebuilds adj_face for village v from the linework of its live
+// grids (except those in pair, whose outer boundary is used instead, so
+// their shared edge disappears), the village boundary, and extra (a
+// geometry expression over $2, snapped and clipped to clip when given).
+// Each face gets the grid holding its point on surface as owner.
+func (w *work) faces(ctx context.Context, v geo.Code, extra any, clip []geo.Code, pair []geo.Code) error {
+	if pair == nil {
+		pair = []geo.Code{}
+	}
+	if clip == nil {
+		clip = []geo.Code{}
+	}
+	if _, err := w.tx.Exec(ctx, `TRUNCATE adj_face`); err != nil {
+		return err
+	}
+	_, err := w.tx.Exec(ctx, `
+		WITH base AS (
+			SELECT ST_Boundary(geom) AS g FROM adj_work
+			WHERE village = $1 AND state NOT IN ('retired', 'gone') AND code <> ALL($4)
+			UNION ALL
+			SELECT ST_Boundary(ST_Union(geom)) FROM adj_work WHERE code = ANY($4) HAVING count(*) > 0
+			UNION ALL
+			SELECT ST_Boundary(geom) FROM area WHERE code = $1),
+		ref AS (SELECT ST_Collect(g) AS g FROM base),
+		ex AS (
+			SELECT CASE WHEN $2::geometry IS NULL THEN NULL
+			       WHEN cardinality($5::text[]) = 0 THEN ST_Snap(lines.g, ref.g, $3)
+			       ELSE ST_Intersection(ST_Snap(lines.g, ref.g, $3),
+			            (SELECT ST_Buffer(ST_Union(geom), $3 * 4) FROM adj_work WHERE code = ANY($5)))
+			       END AS g
+			FROM ref, (SELECT CASE WHEN ST_Dimension($2::geometry) = 2 THEN ST_Boundary(ST_SetSRID($2::geometry, 4326))
+			                       ELSE ST_SetSRID($2::geometry, 4326) END AS g) lines),
+		noded AS (
+			SELECT ST_UnaryUnion(ST_Collect(g)) AS g
+			FROM (SELECT g FROM base UNION ALL SELECT g FROM ex WHERE g IS NOT NULL) x)
+		INSERT INTO adj_face (geom)
+		SELECT (ST_Dump(ST_Polygonize(g))).geom FROM noded`,
+		v, extra, w.snapDeg(), pair, clip)
+	if err != nil {
+		return fmt.Errorf("node linework of village %s: %w", v, err)
+	}
+	_, err = w.tx.Exec(ctx, `
+		UPDATE adj_face f SET pt = ST_PointOnSurface(f.geom),
+			owner = (SELECT min(w.code) FROM adj_work w
+			         WHERE w.village = $1 AND w.state NOT IN ('retired', 'gone') AND ST_Covers(w.geom, ST_PointOnSurface(f.geom)))`, v)
+	if err != nil {
+		return fmt.Errorf("faces of village %s: %w", v, err)
+	}
+	_, err = w.tx.Exec(ctx, `UPDATE adj_face SET new_owner = owner`)
+	return err
+}
+
+// rebuild makes every live grid of village v the union of its faces. A
+// grid whose shape and vertex count did not change keeps its geometry
+// exactly; any other becomes 'changed' (codes kept) unless it is new.
+func (w *work) rebuild(ctx context.Context, v geo.Code) error {
+	_, err := w.tx.Exec(ctx, `
+		WITH r AS (
+			SELECT new_owner AS code, ST_Multi(ST_Union(geom)) AS g FROM adj_face
+			WHERE new_owner IS NOT NULL GROUP BY new_owner)
+		UPDATE adj_work w SET
+			geom = CASE WHEN w.geom IS NOT NULL AND ST_NPoints(r.g) = ST_NPoints(w.geom) AND ST_Equals(r.g, w.geom)
+			            THEN w.geom ELSE r.g END,
+			state = CASE WHEN w.state = 'same' AND NOT (ST_NPoints(r.g) = ST_NPoints(w.geom) AND ST_Equals(r.g, w.geom))
+			             THEN 'changed' ELSE w.state END
+		FROM r WHERE w.code = r.code AND w.village = $1`, v)
+	if err != nil {
+		return fmt.Errorf("rebuild village %s: %w", v, err)
+	}
+	// A live grid left without faces lost all its area to another.
+	var lost []string
+	err = w.tx.QueryRow(ctx, `SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM adj_work w
+		WHERE village = $1 AND state NOT IN ('retired', 'gone')
+		AND NOT EXISTS (SELECT 1 FROM adj_face f WHERE f.new_owner = w.code)`, v).Scan(&lost)
+	if err != nil {
+		return fmt.Errorf("rebuild village %s: %w", v, err)
+	}
+	for _, c := range lost {
+		w.findings = append(w.findings, Finding{Check: CheckAdjustOperation, Severity: SeverityError, Codes: []string{c},
+			Message: fmt.Sprintf("grid %s would lose all its area; retire it instead (with the grids that take its area)", c)})
+	}
+	return nil
+}
+
+// run carries out the operations in order.
+func (w *work) run(ctx context.Context, ops []AdjustOp) error {
+	for i, op := range ops {
+		if err := w.op(ctx, i, op); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
+	geom := func() (any, error) {
+		if op.Geometry == nil || op.Geometry.Coordinates == nil {
+			return nil, &OpError{i, op.Type, "needs a geometry"}
+		}
+		return orbValuer{op.Geometry.Coordinates}, nil
+	}
+	need := func(n int, what string) error {
+		if len(op.Grids) < n {
+			return &OpError{i, op.Type, fmt.Sprintf("needs %s", what)}
+		}
+		return nil
+	}
+	switch op.Type {
+	case OpRename:
+		if err := need(1, "the grid to rename"); err != nil {
+			return err
+		}
+		kind, name, err := w.grid(ctx, i, op.Type, op.Grids[0])
+		if err != nil {
+			return err
+		}
+		if op.Kind != "" {
+			kind = string(op.Kind)
+		}
+		if op.Name != "" {
+			name = op.Name
+		}
+		_, err = w.tx.Exec(ctx, `UPDATE adj_work SET kind = $2, name = $3,
+			state = CASE WHEN state = 'same' THEN 'changed' ELSE state END WHERE code = $1`, op.Grids[0], kind, name)
+		return err
+
+	case OpMerge:
+		if err := need(2, "two or more grids to merge"); err != nil {
+			return err
+		}
+		kind, name, err := w.grid(ctx, i, op.Type, op.Grids[0])
+		if err != nil {
+			return err
+		}
+		for _, c := range op.Grids[1:] {
+			if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
+				return err
+			}
+		}
+		if op.Kind != "" {
+			kind = string(op.Kind)
+		}
+		if op.Name != "" {
+			name = op.Name
+		}
+		v := op.Grids[0].Village()
+		nc, err := w.newCode(ctx, i, op.Type, v, kind, name)
+		if err != nil {
+			return err
+		}
+		if err := w.faces(ctx, v, nil, nil, nil); err != nil {
+			return err
+		}
+		if _, err := w.tx.Exec(ctx, `UPDATE adj_face SET new_owner = $2 WHERE owner = ANY($1)`, op.Grids, nc); err != nil {
+			return err
+		}
+		for _, c := range op.Grids {
+			w.lineage = append(w.lineage, [2]geo.Code{c, nc})
+		}
+		if err := w.retire(ctx, op.Grids); err != nil {
+			return err
+		}
+		return w.rebuild(ctx, v)
+
+	case OpSplit:
+		if err := need(1, "the grid to split"); err != nil {
+			return err
+		}
+		g := op.Grids[0]
+		kind, name, err := w.grid(ctx, i, op.Type, g)
+		if err != nil {
+			return err
+		}
+		line, err := geom()
+		if err != nil {
+			return err
+		}
+		v := g.Village()
+		if err := w.faces(ctx, v, line, []geo.Code{g}, nil); err != nil {
+			return err
+		}
+		var ids []int32
+		if err := w.tx.QueryRow(ctx, `SELECT coalesce(array_agg(id ORDER BY ST_XMin(geom), ST_YMin(geom)), '{}') FROM adj_face WHERE owner = $1`, g).Scan(&ids); err != nil {
+			return err
+		}
+		if len(ids) < 2 {
+			return &OpError{i, op.Type, fmt.Sprintf("the line does not cut grid %s into parts: it must cross the grid from edge to edge", g)}
+		}
+		prefix := name
+		if op.Name != "" {
+			prefix = op.Name
+		}
+		for k, id := range ids {
+			nc, err := w.newCode(ctx, i, op.Type, v, kind, fmt.Sprintf("%s %d", prefix, k+1))
+			if err != nil {
+				return err
+			}
+			if _, err := w.tx.Exec(ctx, `UPDATE adj_face SET new_owner = $2 WHERE id = $1`, id, nc); err != nil {
+				return err
+			}
+			w.lineage = append(w.lineage, [2]geo.Code{g, nc})
+		}
+		if err := w.retire(ctx, []geo.Code{g}); err != nil {
+			return err
+		}
+		return w.rebuild(ctx, v)
+
+	case OpReshape:
+		if err := need(2, "the two grids whose shared edge is redrawn"); err != nil {
+			return err
+		}
+		a, b := op.Grids[0], op.Grids[1]
+		for _, c := range []geo.Code{a, b} {
+			if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
+				return err
+			}
+		}
+		var adjacent bool
+		if err := w.tx.QueryRow(ctx, `SELECT ST_Relate(x.geom, y.geom, 'F***1****') FROM adj_work x, adj_work y
+			WHERE x.code = $1 AND y.code = $2`, a, b).Scan(&adjacent); err != nil {
+			return err
+		}
+		if !adjacent {
+			return &OpError{i, op.Type, fmt.Sprintf("grids %s and %s do not share an edge", a, b)}
+		}
+		line, err := geom()
+		if err != nil {
+			return err
+		}
+		v := a.Village()
+		if err := w.faces(ctx, v, line, []geo.Code{a, b}, []geo.Code{a, b}); err != nil {
+			return err
+		}
+		// Faces of the pair go to the grid that held most of them before.
+		if _, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner =
+				CASE WHEN ST_Area(ST_Intersection(f.geom, x.geom)) >= ST_Area(f.geom) / 2 THEN $1 ELSE $2 END
+			FROM adj_work x WHERE x.code = $1 AND f.owner = ANY(ARRAY[$1, $2])`, a, b); err != nil {
+			return err
+		}
+		if err := w.needFaces(ctx, i, op.Type, a, b); err != nil {
+			return err
+		}
+		return w.rebuild(ctx, v)
+
+	case OpTransfer:
+		if err := need(1, "the grid(s) the area comes from"); err != nil {
+			return err
+		}
+		if len(op.To) != 1 {
+			return &OpError{i, op.Type, "needs exactly one grid to take the area (to)"}
+		}
+		for _, c := range append(append([]geo.Code{}, op.Grids...), op.To[0]) {
+			if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
+				return err
+			}
+		}
+		poly, err := geom()
+		if err != nil {
+			return err
+		}
+		v := op.To[0].Village()
+		if err := w.faces(ctx, v, poly, op.Grids, nil); err != nil {
+			return err
+		}
+		tag, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $3 WHERE f.owner = ANY($1)
+			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE village = $4), $5), f.pt)`,
+			op.Grids, poly, op.To[0], v, w.snapDeg())
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return &OpError{i, op.Type, "the polygon covers no part of the grids the area comes from"}
+		}
+		return w.rebuild(ctx, v)
+
+	case OpRetire:
+		if err := need(1, "the grid to retire"); err != nil {
+			return err
+		}
+		if len(op.To) == 0 {
+			return &OpError{i, op.Type, "needs the grid(s) that take the retired grid's area (to)"}
+		}
+		g := op.Grids[0]
+		if _, _, err := w.grid(ctx, i, op.Type, g); err != nil {
+			return err
+		}
+		for _, c := range op.To {
+			if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
+				return err
+			}
+		}
+		v := g.Village()
+		if err := w.faces(ctx, v, nil, nil, nil); err != nil {
+			return err
+		}
+		// Each face of the retired grid goes to the taker it shares the
+		// longest border with.
+		if _, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = (
+				SELECT t.code FROM adj_work t WHERE t.code = ANY($2)
+				ORDER BY ST_Length(ST_Intersection(ST_Boundary(f.geom), ST_Boundary(t.geom))) DESC, t.code LIMIT 1)
+			WHERE f.owner = $1`, g, op.To); err != nil {
+			return err
+		}
+		var takers []string
+		if err := w.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT new_owner), '{}') FROM adj_face WHERE owner = $1`, g).Scan(&takers); err != nil {
+			return err
+		}
+		for _, t := range takers {
+			w.lineage = append(w.lineage, [2]geo.Code{g, geo.Code(t)})
+		}
+		if err := w.retire(ctx, []geo.Code{g}); err != nil {
+			return err
+		}
+		return w.rebuild(ctx, v)
+
+	case OpCreate:
+		poly, err := geom()
+		if err != nil {
+			return err
+		}
+		if !op.Kind.Valid() {
+			return &OpError{i, op.Type, fmt.Sprintf("kind %q: want urban, rural or exclusive", op.Kind)}
+		}
+		v := op.Village
+		nc, err := w.newCode(ctx, i, op.Type, v, string(op.Kind), op.Name)
+		if err != nil {
+			return err
+		}
+		if err := w.faces(ctx, v, poly, nil, nil); err != nil {
+			return err
+		}
+		inPoly := `ST_Covers(ST_Snap(ST_SetSRID($1::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE village = $2), $3), f.pt)`
+		rows, err := w.tx.Query(ctx, `SELECT f.owner, ST_Multi(ST_Union(f.geom)) FROM adj_face f
+			WHERE f.owner IS NOT NULL AND `+inPoly+` GROUP BY f.owner ORDER BY f.owner`, poly, v, w.snapDeg())
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var owner string
+			var loc orb.MultiPolygon
+			if err := rows.Scan(&owner, multiPolygonScanner{&loc}); err != nil {
+				rows.Close()
+				return err
+			}
+			w.findings = append(w.findings, Finding{Check: CheckGridOverlap, Severity: SeverityError, Codes: []string{string(nc), owner},
+				Message:  fmt.Sprintf("the new grid of operation %d overlaps grid %s: draw it in a gap of the village, or transfer the area from %s", i+1, owner, owner),
+				Location: loc})
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		tag, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $4 WHERE f.owner IS NULL
+			AND ST_Covers((SELECT geom FROM area WHERE code = $2), f.pt) AND `+inPoly, poly, v, w.snapDeg(), nc)
+		if err != nil {
+			return err
+		}
+		if tag.RowsAffected() == 0 {
+			return &OpError{i, op.Type, fmt.Sprintf("the polygon covers no gap of village %s", v)}
+		}
+		return w.rebuild(ctx, v)
+	}
+	return &OpError{i, op.Type, "unknown operation: want create, split, merge, reshape, transfer, retire or rename"}
+}
+
+// needFaces fails when one of the grids would be left without area.
+func (w *work) needFaces(ctx context.Context, i int, op string, codes ...geo.Code) error {
+	for _, c := range codes {
+		var n int
+		if err := w.tx.QueryRow(ctx, `SELECT count(*) FROM adj_face WHERE new_owner = $1`, c).Scan(&n); err != nil {
+			return err
+		}
+		if n == 0 {
+			return &OpError{i, op, fmt.Sprintf("the new line leaves grid %s without area", c)}
+		}
+	}
+	return nil
+}
+
+func (w *work) retire(ctx context.Context, codes []geo.Code) error {
+	// A code issued earlier in this proposal is simply gone: it never
+	// reaches the grid table, and lineage passes through it.
+	_, err := w.tx.Exec(ctx, `UPDATE adj_work SET state = CASE WHEN state = 'new' THEN 'gone' ELSE 'retired' END
+		WHERE code = ANY($1)`, codes)
+	return err
+}
+
+// finalLineage collapses lineage links through codes that were issued and
+// retired within the proposal (a → t → b becomes a → b).
+func (w *work) finalLineage(ctx context.Context) ([][2]geo.Code, error) {
+	var gone []string
+	if err := w.tx.QueryRow(ctx, `SELECT coalesce(array_agg(code), '{}') FROM adj_work WHERE state = 'gone'`).Scan(&gone); err != nil {
+		return nil, err
+	}
+	isGone := map[geo.Code]bool{}
+	for _, c := range gone {
+		isGone[geo.Code(c)] = true
+	}
+	var out [][2]geo.Code
+	seen := map[[2]geo.Code]bool{}
+	var follow func(from, via geo.Code, depth int)
+	follow = func(from, via geo.Code, depth int) {
+		if !isGone[via] {
+			if k := [2]geo.Code{from, via}; !seen[k] {
+				seen[k] = true
+				out = append(out, k)
+			}
+			return
+		}
+		if depth > len(w.lineage) {
+			return
+		}
+		for _, l := range w.lineage {
+			if l[0] == via {
+				follow(from, l[1], depth+1)
+			}
+		}
+	}
+	for _, l := range w.lineage {
+		if !isGone[l[0]] {
+			follow(l[0], l[1], 0)
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,282 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/paulmach/orb/geojson"
+
+	"gridmap/geo"
+)
+
+// ApplyRequest asks to apply an approved proposal.
+type ApplyRequest struct {
+	Proposal int64
+	Actor    string
+	// EffectiveAt is when the new grids start; zero means the commit's
+	// transaction time. It may lie in the past (a late record of a change
+	// made on the ground) but not before the touched grids' current
+	// versions began, and not in the future (not supported yet).
+	EffectiveAt time.Time
+	Options     AdjustOptions
+	// BeforeCommit, when set, is called with the backend pid of the apply
+	// transaction after everything is written and before it commits. Tests
+	// use it to kill the connection mid-apply.
+	BeforeCommit func(pid uint32)
+}
+
+// ApplyResult is what an apply did.
+type ApplyResult struct {
+	Version   int64          `json:"version"`
+	Effective time.Time      `json:"effective_at"`
+	Preview   *AdjustPreview `json:"preview"`
+}
+
+// ApplyProposal applies an approved proposal in one transaction: it locks
+// the proposal and the villages it touches (so two conflicting proposals
+// can never both apply: the second waits, then sees the first's grids and
+// fails the stale check), re-runs the operations and every check in
+// PostGIS, closes the old grid versions and opens the new ones, retires
+// codes, re-assigns every household and unit whose grid changed, writes
+// lineage, the filing record and the audit, and bumps the dataset version
+// (which notifies). Nothing is written unless all of it commits.
+//
+// Errors: ErrStatus (not approved), *StaleError, *OpError, *ChecksError.
+func (s *Store) ApplyProposal(ctx context.Context, req ApplyRequest) (*ApplyResult, error) {
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("apply proposal %d: %w", req.Proposal, err)
+	}
+	defer tx.Rollback(context.Background())
+	res, err := s.applyTx(ctx, tx, req)
+	if err != nil {
+		return nil, fmt.Errorf("apply proposal %d: %w", req.Proposal, err)
+	}
+	if req.BeforeCommit != nil {
+		req.BeforeCommit(tx.Conn().PgConn().PID())
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return nil, fmt.Errorf("apply proposal %d: commit: %w", req.Proposal, err)
+	}
+	return res, nil
+}
+
+func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*ApplyResult, error) {
+	p, err := proposalTx(ctx, tx, req.Proposal, true)
+	if err != nil {
+		return nil, err
+	}
+	if p.Status != "approved" {
+		return nil, fmt.Errorf("%w: it is %s, and only an approved proposal is applied", ErrStatus, p.Status)
+	}
+	villages, err := opVillages(p.Ops)
+	if err != nil {
+		return nil, err
+	}
+	// Lock the villages in code order (no deadlock between proposals).
+	if _, err := tx.Exec(ctx, `SELECT code FROM area WHERE code = ANY($1) ORDER BY code FOR UPDATE`, villages); err != nil {
+		return nil, fmt.Errorf("lock villages: %w", err)
+	}
+	stale, err := staleCheck(ctx, tx, p.BaseVersion, opCodes(p.Ops))
+	if err != nil {
+		return nil, err
+	}
+	if stale != nil {
+		return nil, stale
+	}
+	w, prev, err := evaluate(ctx, tx, p.Ops, req.Options)
+	if err != nil {
+		return nil, err
+	}
+	if prev.Errors() > 0 {
+		return nil, &ChecksError{Findings: prev.Findings}
+	}
+
+	var now time.Time
+	var latest *time.Time
+	if err := tx.QueryRow(ctx, `SELECT now(), (SELECT max(lower(g.valid)) FROM grid_current g JOIN adj_work w ON w.code = g.code
+		WHERE w.state IN ('changed', 'retired'))`).Scan(&now, &latest); err != nil {
+		return nil, fmt.Errorf("effective time: %w", err)
+	}
+	eff := now
+	if !req.EffectiveAt.IsZero() {
+		eff = req.EffectiveAt
+	} else if p.EffectiveAt != nil {
+		eff = *p.EffectiveAt
+	}
+	if eff.After(now) {
+		return nil, &OpError{0, "", fmt.Sprintf("effective time %s is in the future; applying ahead of time is not supported yet: apply at or after that time", eff.Format(time.RFC3339))}
+	}
+	if latest != nil && !eff.After(*latest) {
+		return nil, &OpError{0, "", fmt.Sprintf("effective time %s is not after %s, when a touched grid's current version began", eff.Format(time.RFC3339), latest.Format(time.RFC3339))}
+	}
+
+	if err := w.write(ctx, p.ID, eff); err != nil {
+		return nil, err
+	}
+	var version int64
+	if err := tx.QueryRow(ctx, `SELECT bump_dataset_version($1)`, fmt.Sprintf("proposal %d applied", p.ID)).Scan(&version); err != nil {
+		return nil, fmt.Errorf("bump version: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `UPDATE proposal SET status = 'applied', applied_at = now(), applied_version = $2,
+		effective_at = $3, updated_at = now() WHERE id = $1`, p.ID, version, eff); err != nil {
+		return nil, fmt.Errorf("mark applied: %w", err)
+	}
+	rec := filingRecord(p, prev, req.Actor, eff, now, version)
+	b, err := json.Marshal(rec)
+	if err != nil {
+		return nil, fmt.Errorf("filing record: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO filing (proposal, record) VALUES ($1, $2)`, p.ID, b); err != nil {
+		return nil, fmt.Errorf("filing record: %w", err)
+	}
+	if err := s.Audit(ctx, tx, AuditEntry{Actor: req.Actor, Action: "proposal.apply", Target: fmt.Sprint(p.ID),
+		Before: map[string]any{"status": "approved"},
+		After:  map[string]any{"status": "applied", "version": version, "effective_at": eff, "grids": prev.Grids, "moves": prev.Moves}}); err != nil {
+		return nil, err
+	}
+	return &ApplyResult{Version: version, Effective: eff, Preview: prev}, nil
+}
+
+// write turns the work tables into grid versions, retired codes, lineage
+// and re-assigned records, all starting at eff.
+func (w *work) write(ctx context.Context, proposal int64, eff time.Time) error {
+	// Statements that open rows also take the proposal id ($2).
+	stmts := []struct{ what, sql string }{
+		{"close old versions", `UPDATE grid g SET valid = tstzrange(lower(g.valid), $1)
+			FROM adj_work w WHERE g.code = w.code AND upper_inf(g.valid) AND w.state IN ('changed', 'retired')`},
+		{"retire codes", `UPDATE grid_code c SET retired_at = $1
+			FROM adj_work w WHERE c.code = w.code AND w.state = 'retired'`},
+		{"open new versions", `INSERT INTO grid (code, kind, village, name, geom, valid, adjustment)
+			SELECT code, kind, village, name, ST_Multi(geom), tstzrange($1, NULL), $2
+			FROM adj_work WHERE state IN ('changed', 'new') ORDER BY code`},
+		{"re-assign households", `UPDATE household h SET grid_code = m.new
+			FROM adj_move m WHERE m.rt = 'household' AND m.id = h.id`},
+		{"re-assign units", `UPDATE unit u SET grid_code = m.new
+			FROM adj_move m WHERE m.rt = 'unit' AND m.id = u.id`},
+		{"close assignments", `UPDATE assignment a SET valid = tstzrange(lower(a.valid), $1)
+			FROM adj_move m WHERE a.record_type = m.rt AND a.record_id = m.id AND upper_inf(a.valid)`},
+		{"open assignments", `INSERT INTO assignment (record_type, record_id, grid_code, valid, adjustment)
+			SELECT rt, id, new, tstzrange($1, NULL), $2 FROM adj_move`},
+	}
+	for _, st := range stmts {
+		var args []any
+		if strings.Contains(st.sql, "$1") {
+			args = append(args, eff)
+		}
+		if strings.Contains(st.sql, "$2") {
+			args = append(args, proposal)
+		}
+		if _, err := w.tx.Exec(ctx, st.sql, args...); err != nil {
+			return fmt.Errorf("%s: %w", st.what, err)
+		}
+	}
+	for _, l := range w.lineage {
+		if _, err := w.tx.Exec(ctx, `INSERT INTO grid_lineage (old_code, new_code, proposal, at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, l[0], l[1], proposal, eff); err != nil {
+			return fmt.Errorf("lineage: %w", err)
+		}
+	}
+	return nil
+}
+
+// FilingRecord is the 备案 record of an applied proposal.
+type FilingRecord struct {
+	Proposal    int64                      `json:"proposal"`
+	County      geo.Code                   `json:"county"`
+	Reason      int                        `json:"reason"`
+	ReasonText  string                     `json:"reason_text,omitempty"`
+	Ops         []AdjustOp                 `json:"operations"`
+	Before      *geojson.FeatureCollection `json:"before"`
+	After       *geojson.FeatureCollection `json:"after"`
+	Moves       []Move                     `json:"moves"`
+	Totals      []GridTotal                `json:"totals"`
+	Lineage     []Lineage                  `json:"lineage"`
+	DraftedBy   string                     `json:"drafted_by"`
+	ApprovedBy  string                     `json:"approved_by"`
+	ApprovedAt  *time.Time                 `json:"approved_at,omitempty"`
+	AppliedBy   string                     `json:"applied_by"`
+	AppliedAt   time.Time                  `json:"applied_at"`
+	EffectiveAt time.Time                  `json:"effective_at"`
+	Version     int64                      `json:"version"`
+	Warnings    []Finding                  `json:"warnings,omitempty"`
+}
+
+func filingRecord(p ProposalRecord, prev *AdjustPreview, actor string, eff, now time.Time, version int64) FilingRecord {
+	before, after := geojson.NewFeatureCollection(), geojson.NewFeatureCollection()
+	for _, g := range prev.Grids {
+		props := map[string]any{"code": g.Code, "name": g.Name, "kind": g.Kind, "state": g.State}
+		if g.Before != nil {
+			f := geojson.NewFeature(g.Before)
+			f.Properties = props
+			before.Append(f)
+		}
+		if g.After != nil {
+			f := geojson.NewFeature(g.After)
+			f.Properties = props
+			after.Append(f)
+		}
+	}
+	lin := make([]Lineage, len(prev.Lineage))
+	for i, l := range prev.Lineage {
+		lin[i] = Lineage{Old: l.Old, New: l.New, Proposal: p.ID, At: eff}
+	}
+	return FilingRecord{Proposal: p.ID, County: p.County, Reason: p.Reason, ReasonText: p.ReasonText, Ops: p.Ops,
+		Before: before, After: after, Moves: prev.Moves, Totals: prev.Totals, Lineage: lin,
+		DraftedBy: p.Author, ApprovedBy: p.ApprovedBy, ApprovedAt: p.DecidedAt, AppliedBy: actor,
+		AppliedAt: now, EffectiveAt: eff, Version: version, Warnings: prev.Findings}
+}
+
+// Filing returns the filing record of an applied proposal and its filing
+// number ("" until the city acknowledges it).
+func (s *Store) Filing(ctx context.Context, proposal int64) (json.RawMessage, string, error) {
+	var rec []byte
+	var no *string
+	err := s.pool.QueryRow(ctx, `SELECT record, filing_no FROM filing WHERE proposal = $1`, proposal).Scan(&rec, &no)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, "", fmt.Errorf("filing of proposal %d: %w", proposal, ErrNotFound)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("filing of proposal %d: %w", proposal, err)
+	}
+	if no == nil {
+		return rec, "", nil
+	}
+	return rec, *no, nil
+}
+
+// AcknowledgeFiling records the city's filing number for an applied
+// proposal and moves it to filed, audited.
+func (s *Store) AcknowledgeFiling(ctx context.Context, proposal int64, filingNo, actor string) (ProposalRecord, error) {
+	var out ProposalRecord
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		p, err := proposalTx(ctx, tx, proposal, true)
+		if err != nil {
+			return err
+		}
+		if p.Status != "applied" {
+			return fmt.Errorf("%w: it is %s, and only an applied proposal is filed", ErrStatus, p.Status)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE filing SET filing_no = $2, acknowledged_by = $3, acknowledged_at = now() WHERE proposal = $1`,
+			proposal, filingNo, actor); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE proposal SET status = 'filed', updated_at = now() WHERE id = $1`, proposal); err != nil {
+			return err
+		}
+		if out, err = proposalTx(ctx, tx, proposal, false); err != nil {
+			return err
+		}
+		return s.Audit(ctx, tx, AuditEntry{Actor: actor, Action: "proposal.file", Target: fmt.Sprint(proposal),
+			Before: map[string]any{"status": "applied"}, After: map[string]any{"status": "filed", "filing_no": filingNo}})
+	})
+	if err != nil {
+		return out, fmt.Errorf("file proposal %d: %w", proposal, err)
+	}
+	return out, nil
+}
