@@ -122,6 +122,7 @@ func TestImportRejectsBadInput(t *testing.T) {
 		opts            store.ImportOptions
 	}{
 		{"not JSON", "this is not json", "not-json", false, store.ImportOptions{}},
+		{"no features", `{"type":"FeatureCollection","features":[]}`, "empty", false, store.ImportOptions{}},
 		{"wrong type", `{"type":"Feature","properties":{},"geometry":` + free + `}`, "not-feature-collection", false, store.ImportOptions{}},
 		{"crs EPSG:3857", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3857"}},"features":[` + ok + `]}`, "wrong-srid", false, store.ImportOptions{}},
 		{"coordinates out of range", collection(gridFeature("320902001002005", "x", "urban", box(13358338, 3895303, 13359338, 3896303))), "out-of-range", true, store.ImportOptions{}},

@@ -85,10 +85,19 @@ type FeatureProblem struct {
 	Index int `json:"index"`
 	// Code is the feature's code as given in the file ("" if none).
 	Code string `json:"code,omitempty"`
-	// Check is a stable id: "not-json", "wrong-srid", "out-of-range",
-	// "self-intersection", "invalid-geometry", "bad-code",
-	// "missing-name", "duplicate-code", "code-exists", "unknown-parent",
-	// "overlap", "outside-village", ... (see the documentation of Import).
+	// Check is a stable id of the check that failed:
+	//   file: not-json, not-feature-collection, wrong-srid, too-large, empty
+	//   GeoJSON: not-a-feature, missing-geometry, unsupported-geometry,
+	//     bad-geometry, bad-properties
+	//   geometry (geo.Validate): non-finite, out-of-range, unclosed-ring,
+	//     too-few-points, zero-area, repeated-point (warning),
+	//     self-intersection, ring-crossing, polygon-crossing
+	//   geometry (PostGIS): invalid-geometry, repaired (warning)
+	//   properties: missing-code, bad-code, wrong-kind, missing-name,
+	//     level-mismatch, bad-kind, parent-mismatch
+	//   other rows: duplicate-code, code-exists, unknown-parent,
+	//     parent-not-exclusive, overlap, outside-village,
+	//     outside-parent-grid, constraint
 	Check string `json:"check"`
 	// Severity is "error" (the import is rejected) or "warning".
 	Severity string `json:"severity"`
@@ -210,6 +219,11 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 	}
 	if opts.Progress != nil {
 		opts.Progress(rep.Features)
+	}
+	if ld.fileErr == nil && rep.Features == 0 {
+		rep.add(opts.MaxProblems, FeatureProblem{Index: -1, Check: "empty", Severity: "error",
+			Message: "the FeatureCollection has no features: nothing to import"})
+		return rep, rejected(rep)
 	}
 	if ld.fileErr != nil {
 		// The file is unreadable past this point: what came before
