@@ -70,7 +70,11 @@ func decode[T Validator](w http.ResponseWriter, r *http.Request) (T, error) {
 		case errors.As(err, &syn):
 			problem(w, r, http.StatusBadRequest, fmt.Sprintf("request body is not valid JSON at byte %d: %v", syn.Offset, syn))
 		case errors.As(err, &typ):
-			invalid(w, r, map[string]string{typ.Field: fmt.Sprintf("want a %s, got a JSON %s", typ.Type, typ.Value)})
+			field := typ.Field
+			if field == "" {
+				field = "(body)"
+			}
+			invalid(w, r, map[string]string{field: fmt.Sprintf("want %s, got a JSON %s", jsonKind(typ.Type.Kind().String()), typ.Value)})
 		default:
 			problem(w, r, http.StatusBadRequest, fmt.Sprintf("request body: %v", err))
 		}
@@ -94,4 +98,19 @@ func hasMediaType(ct, want string) bool {
 		ct = ct[:len(ct)-1]
 	}
 	return ct == want
+}
+
+// jsonKind names a Go kind the way a JSON client thinks of it.
+func jsonKind(k string) string {
+	switch k {
+	case "struct", "map":
+		return "a JSON object"
+	case "slice", "array":
+		return "a JSON array"
+	case "string":
+		return "a JSON string"
+	case "bool":
+		return "true or false"
+	}
+	return "a JSON number"
 }
