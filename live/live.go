@@ -23,6 +23,7 @@ import (
 // modified after it is published.
 type State struct {
 	Snap    *geo.Snapshot
+	Index   *geo.Index
 	BuiltAt time.Time
 	// BuildTime is how long loading and indexing took.
 	BuildTime time.Duration
@@ -45,6 +46,10 @@ type Holder struct {
 	// lost while the listening connection is down.
 	PollEvery time.Duration
 }
+
+// FromSnapshot builds a State from a snapshot (for commands and tests that
+// do not follow versions).
+func FromSnapshot(snap *geo.Snapshot) *State { return build(snap) }
 
 // New loads the current state from the store.
 func New(ctx context.Context, st *store.Store, log *slog.Logger) (*Holder, error) {
@@ -86,14 +91,17 @@ func (h *Holder) Reload(ctx context.Context) error {
 	s := build(snap)
 	s.BuildTime = time.Since(start)
 	h.publish(s)
+	st := s.Index.Stats()
 	h.log.Info("dataset version loaded", "version", snap.Version, "grids", len(snap.Grids),
-		"areas", len(snap.Areas), "took", s.BuildTime.Round(time.Millisecond))
+		"areas", len(snap.Areas), "index_mib", st.Bytes>>20, "index_build", st.BuildTime.Round(time.Millisecond),
+		"took", s.BuildTime.Round(time.Millisecond))
 	return nil
 }
 
-// build derives everything readers need from a snapshot.
+// build derives everything readers need from a snapshot. It runs on the
+// reloading goroutine while readers keep the previous State.
 func build(snap *geo.Snapshot) *State {
-	return &State{Snap: snap, BuiltAt: time.Now()}
+	return &State{Snap: snap, Index: geo.NewIndex(snap, geo.IndexOptions{}), BuiltAt: time.Now()}
 }
 
 func (h *Holder) publish(s *State) {

@@ -119,7 +119,8 @@ func Batch(ctx context.Context, f Format, r io.Reader, w io.Writer, res Resolver
 			break
 		}
 		if rerr != nil {
-			enc.close()
+			// Unflushed answers are dropped: the caller can still answer
+			// with an error status when nothing reached the client.
 			return st, rerr
 		}
 	}

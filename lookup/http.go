@@ -1,0 +1,292 @@
+package lookup
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+	"gridmap/live"
+	"gridmap/problem"
+	"gridmap/store"
+)
+
+// Source gives the live state answers come from.
+type Source interface{ Current() *live.State }
+
+// History answers the lookup rule as of a past time (from PostGIS).
+type History interface {
+	LookupAt(ctx context.Context, p orb.Point, at time.Time) (store.PointAnswer, error)
+}
+
+// VersionHeader carries the dataset version that answered.
+const VersionHeader = "Gridmap-Dataset-Version"
+
+// Named is a code with its name.
+type Named struct {
+	Code  string `json:"code"`
+	Name  string `json:"name"`
+	Kind  string `json:"kind,omitempty"`
+	Level string `json:"level,omitempty"`
+}
+
+// Answer is the JSON answer of a single lookup.
+type Answer struct {
+	Lon     float64 `json:"lon"`
+	Lat     float64 `json:"lat"`
+	Version int64   `json:"dataset_version"`
+	At      string  `json:"at,omitempty"`
+	Grid    *Named  `json:"grid"`
+	SubGrid *Named  `json:"subgrid"`
+	Village *Named  `json:"village"`
+	Town    *Named  `json:"town"`
+	County  *Named  `json:"county"`
+	// Area is the deepest area covering the point: the grid's village, or
+	// when no grid covers it, whatever village, town or county does.
+	Area *Named `json:"area"`
+}
+
+// Handler serves GET (one point: lon, lat, optional at) and POST (a batch,
+// format by Content-Type) lookups. hist may be nil: then at= is refused.
+func Handler(src Source, hist History, log *slog.Logger) http.Handler {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Method {
+		case http.MethodGet, http.MethodHead:
+			serveOne(w, r, src, hist, log)
+		case http.MethodPost:
+			serveBatch(w, r, src, log)
+		default:
+			w.Header().Set("Allow", "GET, HEAD, POST")
+			problem.Status(w, r, http.StatusMethodNotAllowed, "use GET /lookup?lon=&lat= for one point or POST a batch")
+		}
+	})
+}
+
+// parseCoord reads a lon or lat parameter.
+func parseCoord(q map[string][]string, name string, lim float64, bad map[string]string) float64 {
+	vs, ok := q[name]
+	if !ok || len(vs) == 0 || vs[0] == "" {
+		bad[name] = fmt.Sprintf("missing; give decimal degrees (WGS 84), e.g. %s=%s", name, map[string]string{"lon": "120.16", "lat": "33.35"}[name])
+		return 0
+	}
+	if len(vs) > 1 {
+		bad[name] = "given more than once"
+		return 0
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(vs[0]), 64)
+	switch {
+	case err != nil:
+		bad[name] = fmt.Sprintf("%q is not a number; give decimal degrees", vs[0])
+	case f != f:
+		bad[name] = "NaN is not a coordinate"
+	case f < -lim || f > lim:
+		bad[name] = fmt.Sprintf("%v is out of range [%v, %v]", vs[0], -lim, lim)
+	}
+	return f
+}
+
+func serveOne(w http.ResponseWriter, r *http.Request, src Source, hist History, log *slog.Logger) {
+	q := r.URL.Query()
+	bad := map[string]string{}
+	for k := range q {
+		if k != "lon" && k != "lat" && k != "at" {
+			bad[k] = "unknown parameter; the parameters are lon, lat and at"
+		}
+	}
+	lon := parseCoord(q, "lon", 180, bad)
+	lat := parseCoord(q, "lat", 90, bad)
+	var at time.Time
+	if s := q.Get("at"); s != "" {
+		t, err := time.Parse(time.RFC3339Nano, s)
+		if err != nil {
+			bad["at"] = fmt.Sprintf("%q is not an RFC 3339 time such as 2025-01-31T08:00:00+08:00", s)
+		}
+		at = t
+	}
+	if len(bad) > 0 {
+		problem.Invalid(w, r, bad)
+		return
+	}
+	state := src.Current()
+	snap := state.Snap
+	var a Answer
+	if !at.IsZero() {
+		if hist == nil {
+			problem.Status(w, r, http.StatusNotImplemented, "as-of lookups are not available on this server")
+			return
+		}
+		pa, err := hist.LookupAt(r.Context(), orb.Point{lon, lat}, at)
+		if err != nil {
+			log.Error("as-of lookup", "id", problem.RequestID(r.Context()), "err", err)
+			problem.Internal(w, r)
+			return
+		}
+		a = answerAt(snap, pa)
+		a.At = at.Format(time.RFC3339Nano)
+	} else {
+		a = answerFor(snap, state.Index.Lookup(orb.Point{lon, lat}))
+	}
+	a.Lon, a.Lat, a.Version = lon, lat, snap.Version
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set(VersionHeader, strconv.FormatInt(snap.Version, 10))
+	w.Header().Set("Cache-Control", "no-cache")
+	json.NewEncoder(w).Encode(a)
+}
+
+// areaNamed returns the area with its name, or nil.
+func areaNamed(snap *geo.Snapshot, c geo.Code) *Named {
+	if c == "" {
+		return nil
+	}
+	n := &Named{Code: string(c), Level: c.Level().String()}
+	if a := snap.Area(c); a != nil {
+		n.Name = a.Name
+	}
+	return n
+}
+
+// fillAreas sets village, town, county and area from the deepest area.
+func (a *Answer) fillAreas(snap *geo.Snapshot, deepest geo.Code) {
+	a.Area = areaNamed(snap, deepest)
+	if deepest == "" {
+		return
+	}
+	for l, dst := range map[geo.Level]**Named{geo.LevelVillage: &a.Village, geo.LevelTown: &a.Town, geo.LevelCounty: &a.County} {
+		switch {
+		case deepest.Level() == l:
+			*dst = areaNamed(snap, deepest)
+		case deepest.Level() > l:
+			*dst = areaNamed(snap, deepest.Ancestor(l))
+		}
+	}
+}
+
+func answerFor(snap *geo.Snapshot, h geo.Hit) Answer {
+	var a Answer
+	deepest := geo.Code("")
+	if h.Grid >= 0 {
+		g := &snap.Grids[h.Grid]
+		a.Grid = &Named{Code: string(g.Code), Name: g.Name, Kind: string(g.Kind)}
+		deepest = g.Village
+	} else if h.Area >= 0 {
+		deepest = snap.Areas[h.Area].Code
+	}
+	if h.SubGrid >= 0 {
+		s := &snap.Grids[h.SubGrid]
+		a.SubGrid = &Named{Code: string(s.Code), Name: s.Name, Kind: string(s.Kind)}
+	}
+	a.fillAreas(snap, deepest)
+	return a
+}
+
+func answerAt(snap *geo.Snapshot, pa store.PointAnswer) Answer {
+	var a Answer
+	deepest := pa.Area
+	if pa.Grid != "" {
+		a.Grid = &Named{Code: string(pa.Grid), Name: pa.GridName, Kind: string(pa.GridKind)}
+		deepest = pa.Grid.Village()
+	}
+	if pa.SubGrid != "" {
+		a.SubGrid = &Named{Code: string(pa.SubGrid), Name: pa.SubGridName, Kind: string(geo.KindExclusive)}
+	}
+	a.fillAreas(snap, deepest)
+	return a
+}
+
+// StateResolver answers batches from one live state.
+type StateResolver struct {
+	state *live.State
+	hits  []geo.Hit
+}
+
+// NewStateResolver returns a resolver over one state; it is not safe for
+// concurrent use (it reuses a buffer).
+func NewStateResolver(s *live.State) *StateResolver { return &StateResolver{state: s} }
+
+// Version implements Resolver.
+func (r *StateResolver) Version() int64 { return r.state.Snap.Version }
+
+// Resolve implements Resolver.
+func (r *StateResolver) Resolve(pts []orb.Point, out []Result) {
+	if cap(r.hits) < len(pts) {
+		r.hits = make([]geo.Hit, len(pts))
+	}
+	hits := r.hits[:len(pts)]
+	r.state.Index.LookupBatch(pts, hits)
+	snap := r.state.Snap
+	for i, h := range hits {
+		var res Result
+		if h.Grid >= 0 {
+			g := &snap.Grids[h.Grid]
+			res.Grid, res.Kind, res.Area = string(g.Code), string(g.Kind), string(g.Village)
+		} else if h.Area >= 0 {
+			res.Area = string(snap.Areas[h.Area].Code)
+		}
+		if h.SubGrid >= 0 {
+			res.SubGrid = string(snap.Grids[h.SubGrid].Code)
+		}
+		out[i] = res
+	}
+}
+
+func serveBatch(w http.ResponseWriter, r *http.Request, src Source, log *slog.Logger) {
+	f, err := FormatFor(r.Header.Get("Content-Type"))
+	if err != nil {
+		problem.Status(w, r, http.StatusUnsupportedMediaType, strings.TrimPrefix(err.Error(), ErrFormat.Error()+": "))
+		return
+	}
+	// Answers stream out while the body still streams in.
+	rc := http.NewResponseController(w)
+	if err := rc.EnableFullDuplex(); err != nil {
+		log.Debug("full duplex not available", "err", err)
+	}
+	res := NewStateResolver(src.Current())
+	w.Header().Set("Content-Type", f.ContentType())
+	w.Header().Set(VersionHeader, strconv.FormatInt(res.Version(), 10))
+	w.Header().Set("Cache-Control", "no-store")
+	cw := &commitWriter{w: w}
+	st, err := Batch(r.Context(), f, r.Body, cw, res, nil)
+	if err == nil {
+		return
+	}
+	var mbe *http.MaxBytesError
+	switch {
+	case cw.started:
+		// Too late for a status: end the stream with a marker line a client
+		// can detect, and log the cause.
+		log.Warn("batch lookup ended early", "id", problem.RequestID(r.Context()), "rows", st.Rows, "err", err)
+		fmt.Fprintf(w, "\n# error after %d rows: %s\n", st.Rows, err)
+	case errors.Is(err, ErrFormat):
+		problem.Status(w, r, http.StatusBadRequest, err.Error())
+	case errors.As(err, &mbe):
+		problem.Status(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the batch is larger than %d bytes; split it", mbe.Limit))
+	default:
+		log.Error("batch lookup", "id", problem.RequestID(r.Context()), "err", err)
+		problem.Internal(w, r)
+	}
+}
+
+// commitWriter records whether anything reached the client, after which a
+// problem status can no longer be sent.
+type commitWriter struct {
+	w       http.ResponseWriter
+	started bool
+}
+
+func (c *commitWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		c.started = true
+	}
+	return c.w.Write(p)
+}

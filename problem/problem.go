@@ -1,0 +1,108 @@
+// Package problem writes RFC 9457 problem details (application/problem+json)
+// and carries the request id they name, so every HTTP package of gridmap
+// (api, tiles, lookup) answers errors the same way: what is wrong and what
+// to fix, never an internal error's text.
+package problem
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sort"
+)
+
+// ContentType is the media type of problem responses.
+const ContentType = "application/problem+json"
+
+// Details is an RFC 9457 problem. Errors lists per-field problems of a bad
+// request, each saying what to fix; Extra members are added at the top level.
+type Details struct {
+	Type      string         `json:"type"`
+	Title     string         `json:"title"`
+	Status    int            `json:"status"`
+	Detail    string         `json:"detail,omitempty"`
+	Instance  string         `json:"instance,omitempty"`
+	RequestID string         `json:"requestId,omitempty"`
+	Errors    []Field        `json:"errors,omitempty"`
+	Extra     map[string]any `json:"-"`
+}
+
+// Field is what is wrong with one parameter or body field.
+type Field struct {
+	Name   string `json:"name"`
+	Detail string `json:"detail"`
+}
+
+type ctxKey struct{}
+
+// WithRequestID returns a context carrying the request id problems name.
+func WithRequestID(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, ctxKey{}, id)
+}
+
+// RequestID returns the request id of the context, or "".
+func RequestID(ctx context.Context) string {
+	id, _ := ctx.Value(ctxKey{}).(string)
+	return id
+}
+
+// Write sends p, filling in type, title, instance and request id.
+func Write(w http.ResponseWriter, r *http.Request, p Details) {
+	if p.Type == "" {
+		p.Type = "about:blank"
+	}
+	if p.Title == "" {
+		p.Title = http.StatusText(p.Status)
+	}
+	p.Instance = r.URL.Path
+	p.RequestID = RequestID(r.Context())
+	type plain Details // without the method set, for the default encoding
+	b, err := json.Marshal(plain(p))
+	if err == nil && len(p.Extra) > 0 {
+		m := map[string]any{}
+		if err = json.Unmarshal(b, &m); err == nil {
+			for k, v := range p.Extra {
+				if _, taken := m[k]; !taken {
+					m[k] = v
+				}
+			}
+			b, err = json.Marshal(m)
+		}
+	}
+	if err != nil {
+		http.Error(w, p.Detail, p.Status)
+		return
+	}
+	w.Header().Set("Content-Type", ContentType)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Del("Content-Encoding")
+	w.WriteHeader(p.Status)
+	w.Write(append(b, '\n'))
+}
+
+// Status writes a problem with a status and a detail.
+func Status(w http.ResponseWriter, r *http.Request, status int, detail string) {
+	Write(w, r, Details{Status: status, Detail: detail})
+}
+
+// Invalid writes a 400 with one entry per bad field, sorted by name.
+func Invalid(w http.ResponseWriter, r *http.Request, fields map[string]string) {
+	p := Details{Status: http.StatusBadRequest}
+	for name, detail := range fields {
+		p.Errors = append(p.Errors, Field{Name: name, Detail: detail})
+	}
+	sort.Slice(p.Errors, func(i, j int) bool { return p.Errors[i].Name < p.Errors[j].Name })
+	if len(p.Errors) == 1 {
+		p.Detail = fmt.Sprintf("%s: %s", p.Errors[0].Name, p.Errors[0].Detail)
+	} else {
+		p.Detail = fmt.Sprintf("%d parameters are invalid; see errors", len(p.Errors))
+	}
+	Write(w, r, p)
+}
+
+// Internal answers a 500 that names the request id and nothing else; the
+// caller logs the real error under the same id.
+func Internal(w http.ResponseWriter, r *http.Request) {
+	Status(w, r, http.StatusInternalServerError, fmt.Sprintf("internal error (request id %s)", RequestID(r.Context())))
+}
