@@ -230,7 +230,48 @@ func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions
 			return err
 		}
 	}
+	if err := nameProblems(ctx, tx, rep); err != nil {
+		return err
+	}
 	sortProblems(rep)
+	return nil
+}
+
+// nameProblems fills in the feature names of the listed problems found
+// by SQL, so that a report reads "#4 320922 滨海县".
+func nameProblems(ctx context.Context, tx pgx.Tx, rep *ImportReport) error {
+	var idx []int32
+	for _, p := range rep.Problems {
+		if p.Index >= 0 && p.Name == "" {
+			idx = append(idx, int32(p.Index))
+		}
+	}
+	if len(idx) == 0 {
+		return nil
+	}
+	rows, err := tx.Query(ctx, `SELECT idx, name FROM import_feature WHERE idx = ANY($1) AND name IS NOT NULL`, idx)
+	if err != nil {
+		return fmt.Errorf("import: name problems: %w", err)
+	}
+	names := map[int]string{}
+	for rows.Next() {
+		var i int
+		var n string
+		if err := rows.Scan(&i, &n); err != nil {
+			rows.Close()
+			return fmt.Errorf("import: name problems: %w", err)
+		}
+		names[i] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("import: name problems: %w", err)
+	}
+	for i := range rep.Problems {
+		if p := &rep.Problems[i]; p.Index >= 0 && p.Name == "" {
+			p.Name = names[p.Index]
+		}
+	}
 	return nil
 }
 

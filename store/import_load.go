@@ -97,8 +97,10 @@ func (l *loader) check(f *feature.Feature) []any {
 		}
 	}
 	raw = strings.TrimSpace(raw)
+	name, _ := f.StringProperty("name")
+	name = strings.TrimSpace(name)
 	report := func(check string, sev geo.Severity, msg string, at orb.Geometry) {
-		l.rep.add(l.opts.MaxProblems, FeatureProblem{Index: f.Index, Code: raw, Check: check, Severity: string(sev), Message: msg, Location: at})
+		l.rep.add(l.opts.MaxProblems, FeatureProblem{Index: f.Index, Code: raw, Name: name, Check: check, Severity: string(sev), Message: msg, Location: at})
 	}
 	fail := func(check, msg string) { report(check, geo.SeverityError, msg, nil) }
 
@@ -133,8 +135,6 @@ func (l *loader) check(f *feature.Feature) []any {
 		}
 	}
 
-	name, _ := f.StringProperty("name")
-	name = strings.TrimSpace(name)
 	if name == "" {
 		fail("missing-name", `no "name" property (or it is blank): every area and grid needs a name`)
 	}

@@ -283,8 +283,8 @@ func TestImportYanchengCounties(t *testing.T) {
 		if p.Severity != "error" {
 			continue
 		}
-		if p.Code != "320922" {
-			t.Errorf("problem for county %s: %v; only 320922 is invalid", p.Code, p)
+		if p.Code != "320922" || p.Name != "滨海县" {
+			t.Errorf("problem for county %s %s: %v; only 320922 滨海县 is invalid", p.Code, p.Name, p)
 		}
 		if pt, ok := p.Location.(orb.Point); ok && math.Abs(pt[0]-120.23355) < 0.001 && math.Abs(pt[1]-34.086212) < 0.001 {
 			near = true

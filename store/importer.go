@@ -85,6 +85,8 @@ type FeatureProblem struct {
 	Index int `json:"index"`
 	// Code is the feature's code as given in the file ("" if none).
 	Code string `json:"code,omitempty"`
+	// Name is the feature's name ("" if none).
+	Name string `json:"name,omitempty"`
 	// Check is a stable id of the check that failed:
 	//   file: not-json, not-feature-collection, wrong-srid, too-large, empty
 	//   GeoJSON: not-a-feature, missing-geometry, unsupported-geometry,
@@ -137,6 +139,9 @@ func (p FeatureProblem) String() string {
 	}
 	if p.Code != "" {
 		fmt.Fprintf(&b, " %s", p.Code)
+	}
+	if p.Name != "" {
+		fmt.Fprintf(&b, " %s", p.Name)
 	}
 	fmt.Fprintf(&b, " [%s] %s: %s", p.Check, p.Severity, p.Message)
 	if pt, ok := p.Location.(orb.Point); ok {

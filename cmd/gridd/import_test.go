@@ -31,7 +31,7 @@ func TestImportExportCommands(t *testing.T) {
 	areas := "../../store/testdata/import/areas.geojson"
 
 	out, _, err := runGridd(t, url, "", "import", "--kind", "grids", areas)
-	if err == nil || !strings.Contains(err.Error(), "rejected") || !strings.Contains(out, "[wrong-kind]") || !strings.Contains(out, "#0 320900 [wrong-kind] error") {
+	if err == nil || !strings.Contains(err.Error(), "rejected") || !strings.Contains(out, "[wrong-kind]") || !strings.Contains(out, "#0 320900 盐城市 [wrong-kind] error") {
 		t.Fatalf("areas as grids: %v\n%s", err, out)
 	}
 	out, _, err = runGridd(t, url, "", "import", areas, "--dry-run")
@@ -55,7 +55,7 @@ func TestImportExportCommands(t *testing.T) {
 	bad := `{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"code":"320902001002005","name":"x","kind":"urban"},
 		"geometry":{"type":"Polygon","coordinates":[[[120.15,33],[120.16,33.01],[120.16,33],[120.15,33.01],[120.15,33]]]}}]}`
 	out, _, err = runGridd(t, url, bad, "import", "-")
-	if err == nil || !strings.Contains(out, "#0 320902001002005 [self-intersection] error") || !strings.Contains(out, "@ 120.155000,33.005000") {
+	if err == nil || !strings.Contains(out, "#0 320902001002005 x [self-intersection] error") || !strings.Contains(out, "@ 120.155000,33.005000") {
 		t.Fatalf("bad import: %v\n%s", err, out)
 	}
 	out, _, err = runGridd(t, url, bad, "import", "--json", "-")
