@@ -25,7 +25,9 @@ func polylabel(p wpoly, precision float64) wpt {
 		return wpt{minX, minY}
 	}
 	if precision <= 0 {
-		precision = math.Max(w, h) / 1000
+		// A hundredth of the feature's size: a label needs no more, and
+		// each tenfold in precision costs several times the cells.
+		precision = math.Max(w, h) / 100
 	}
 	var q cellQueue
 	for x := minX; x < maxX; x += size {
@@ -92,7 +94,9 @@ func pointToPolygonDist(x, y float64, p wpoly) float64 {
 			if (a.y > y) != (b.y > y) && x < (b.x-a.x)*(y-a.y)/(b.y-a.y)+a.x {
 				inside = !inside
 			}
-			minD = math.Min(minD, segDist2(x, y, a, b))
+			if d := segDist2(x, y, a, b); d < minD {
+				minD = d
+			}
 		}
 	}
 	d := math.Sqrt(minD)

@@ -2,7 +2,10 @@ package tiles
 
 import (
 	"math"
+	"runtime"
 	"sync"
+
+	"github.com/paulmach/orb"
 
 	"gridmap/geo"
 )
@@ -13,12 +16,26 @@ import (
 // and rounding is the only simplification left to do.
 const precomputeMaxZoom = 13
 
-// simplifyTolerance is the Douglas-Peucker tolerance, in tile units, for
-// precomputed zooms. One unit is 1/8 of a screen pixel on a 512-pixel
-// tile, so shared edges simplified separately on each side stay visually
-// shared, while low zooms shed the vertices that would all round to the
-// same few pixels.
-const simplifyTolerance = 1.0
+// simplifyTolerance is the Douglas-Peucker tolerance, in tile units, at a
+// precomputed zoom. A unit is 1/8 of a screen pixel on a 512-pixel tile.
+// Shared edges are simplified separately on each side, so the tolerance
+// bounds how far neighbours may part: a quarter of a pixel (2 units) at
+// z11-12, where grids first appear and fills meet, 1 unit from z13, and up
+// to a pixel (8 units) at z8 and below, where only counties and towns are
+// drawn and their detail would all fall into a few pixels. A ring that
+// simplification would collapse keeps its rounded vertices instead, so
+// small areas do not vanish.
+func simplifyTolerance(z int) float64 {
+	switch {
+	case z <= 8:
+		return 8
+	case z <= 10:
+		return 4
+	case z <= 12:
+		return 2
+	}
+	return 1
+}
 
 // Prepared is a snapshot made ready for tiles: every feature projected to
 // Web Mercator, its geometry simplified per precomputed zoom, its label
@@ -49,32 +66,60 @@ type feature struct {
 	polys  []wpoly
 	pt     wpt
 	byZoom [][]ipoly // world pixels at zoomLo+i, simplified and wound; nil when collapsed
+	ghash  uint64    // hash of the source geometry, to reuse work across versions
+	ready  bool      // pt (labels) or byZoom (polygons) is computed
 }
 
 // Prepare builds the tile data of a snapshot. It never fails: areas
 // without a boundary and empty geometries are left out of the layers.
-func Prepare(snap *geo.Snapshot) *Prepared {
+func Prepare(snap *geo.Snapshot) *Prepared { return PrepareFrom(snap, nil) }
+
+// PrepareFrom is Prepare reusing, from the data of an earlier version,
+// the projection, simplification and label of every feature whose
+// geometry did not change, so a version that redraws a few grids costs
+// little more than hashing the rest. prev may be nil.
+func PrepareFrom(snap *geo.Snapshot, prev *Prepared) *Prepared {
 	p := &Prepared{Version: snap.Version, layers: make(map[string]*layerData), bounds: emptyBox()}
 	for _, info := range layerInfos {
 		p.layers[info.Name] = &layerData{info: info, point: info.Name == LayerLabel}
 	}
-	label := p.layers[LayerLabel]
-	addPolygon := func(layer string, id uint64, props []prop, mp []wpoly, lf feature) {
-		if len(mp) == 0 {
-			return
+	old := map[string]map[uint64]*feature{}
+	if prev != nil {
+		for name, l := range prev.layers {
+			m := make(map[uint64]*feature, len(l.feats))
+			for i := range l.feats {
+				m[l.feats[i].id] = &l.feats[i]
+			}
+			old[name] = m
 		}
-		b := emptyBox()
-		for _, poly := range mp {
-			for _, q := range poly[0] {
-				b = b.extend(q)
+	}
+	label := p.layers[LayerLabel]
+	addPolygon := func(layer string, id uint64, props []prop, mp orb.MultiPolygon, lf feature) {
+		h := geomHash(mp)
+		f := feature{id: id, props: props, ghash: h}
+		if o := old[layer][id]; o != nil && o.ghash == h && o.ready {
+			f.polys, f.b, f.byZoom, f.ready = o.polys, o.b, o.byZoom, true
+		} else {
+			f.polys = worldPolys(mp)
+			if len(f.polys) == 0 {
+				return
+			}
+			f.b = emptyBox()
+			for _, poly := range f.polys {
+				for _, q := range poly[0] {
+					f.b = f.b.extend(q)
+				}
 			}
 		}
-		p.bounds = p.bounds.union(b)
+		p.bounds = p.bounds.union(f.b)
 		l := p.layers[layer]
-		l.feats = append(l.feats, feature{id: id, props: props, b: b, polys: mp})
-		lf.pt = labelPoint(mp)
-		lf.b = emptyBox().extend(lf.pt)
-		lf.id = id
+		l.feats = append(l.feats, f)
+		lf.id, lf.ghash = id, h
+		if o := old[LayerLabel][id]; o != nil && o.ghash == h && o.ready {
+			lf.pt, lf.b, lf.ready = o.pt, o.b, true
+		} else {
+			lf.polys = f.polys // the label point is placed in build
+		}
 		label.feats = append(label.feats, lf)
 	}
 	for i := range snap.Areas {
@@ -84,7 +129,7 @@ func Prepare(snap *geo.Snapshot) *Prepared {
 			continue
 		}
 		zr := labelZooms[a.Level]
-		addPolygon(layer, a.Code.ID(), areaProps(a), worldPolys(a.Geom),
+		addPolygon(layer, a.Code.ID(), areaProps(a), a.Geom,
 			feature{props: labelProps(a.Code, a.Name, "", a.Households), minZ: zr[0], maxZ: zr[1]})
 	}
 	for i := range snap.Grids {
@@ -95,7 +140,7 @@ func Prepare(snap *geo.Snapshot) *Prepared {
 			continue
 		}
 		zr := labelZooms[lvl]
-		addPolygon(layer, g.Code.ID(), gridProps(g), worldPolys(g.Geom),
+		addPolygon(layer, g.Code.ID(), gridProps(g), g.Geom,
 			feature{props: labelProps(g.Code, g.Name, g.Kind, g.Households), minZ: zr[0], maxZ: zr[1]})
 	}
 	var wg sync.WaitGroup
@@ -110,31 +155,68 @@ func Prepare(snap *geo.Snapshot) *Prepared {
 	return p
 }
 
-// build precomputes the simplified zooms and the index of a layer.
+// geomHash hashes a geometry's coordinates (FNV-1a over their bits).
+func geomHash(mp orb.MultiPolygon) uint64 {
+	const prime = 1099511628211
+	h := uint64(14695981039346656037)
+	mix := func(v uint64) {
+		for k := 0; k < 8; k++ {
+			h ^= v & 0xff
+			h *= prime
+			v >>= 8
+		}
+	}
+	for _, poly := range mp {
+		mix(uint64(len(poly)))
+		for _, r := range poly {
+			mix(uint64(len(r)))
+			for _, pt := range r {
+				mix(math.Float64bits(pt[0]))
+				mix(math.Float64bits(pt[1]))
+			}
+		}
+	}
+	return h
+}
+
+// build precomputes the label points or the simplified zooms of a
+// layer, and its index.
 func (l *layerData) build() {
+	l.zoomLo, l.zoomHi = l.info.MinZoom, min(l.info.MaxZoom, precomputeMaxZoom)
+	if l.point {
+		l.zoomHi = l.zoomLo - 1
+		placeLabels(l.feats)
+	} else {
+		l.simplify()
+	}
 	boxes := make([]box, len(l.feats))
 	for i := range l.feats {
 		boxes[i] = l.feats[i].b
 	}
 	l.index = newRTree(boxes)
-	l.zoomLo, l.zoomHi = l.info.MinZoom, min(l.info.MaxZoom, precomputeMaxZoom)
-	if l.point {
-		l.zoomHi = l.zoomLo - 1
-		return
-	}
+}
+
+// simplify computes, for each feature not reused from an earlier
+// version, its geometry at every precomputed zoom.
+func (l *layerData) simplify() {
 	var q, s []ipt
 	for i := range l.feats {
 		f := &l.feats[i]
+		if f.ready {
+			continue
+		}
 		f.byZoom = make([][]ipoly, l.zoomHi-l.zoomLo+1)
 		for z := l.zoomLo; z <= l.zoomHi; z++ {
-			sc := scale(z)
+			sc, tol := scale(z), simplifyTolerance(z)
 			var out []ipoly
 			for _, poly := range f.polys {
 				var ip ipoly
 				for k, r := range poly {
-					q = quantise(q[:0], r, sc, 0, 0)
-					s = simplifyDP(s[:0], q, simplifyTolerance)
-					s = dropCollinear(s)
+					q = dropCollinear(quantise(q[:0], r, sc, 0, 0))
+					s = dropCollinear(simplifyDP(s[:0], q, tol))
+					if len(s) < 3 || area2(s) == 0 {
+						s = append(s[:0], q...)
+					}
 					if !orient(s, k == 0) {
 						if k == 0 {
 							break
@@ -149,7 +231,30 @@ func (l *layerData) build() {
 			}
 			f.byZoom[z-l.zoomLo] = out
 		}
+		f.ready = true
 	}
+}
+
+// placeLabels computes the label points, on all cores: polylabel is the
+// costliest step of preparing a version.
+func placeLabels(feats []feature) {
+	n := runtime.GOMAXPROCS(0)
+	var wg sync.WaitGroup
+	for w := 0; w < n; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(feats); i += n {
+				f := &feats[i]
+				if !f.ready {
+					f.pt = labelPoint(f.polys)
+					f.b = emptyBox().extend(f.pt)
+					f.polys, f.ready = nil, true
+				}
+			}
+		}()
+	}
+	wg.Wait()
 }
 
 // labelPoint places a label inside the largest polygon.
@@ -165,7 +270,23 @@ func labelPoint(mp []wpoly) wpt {
 			best, bestA = i, a
 		}
 	}
-	return polylabel(mp[best], 0)
+	return labelIn(mp[best])
+}
+
+// labelIn returns the centroid when it lies well inside the polygon, as
+// it does for the compact shapes most grids have, and the pole of
+// inaccessibility otherwise (U shapes, rings around a hole).
+func labelIn(p wpoly) wpt {
+	c := centroidCell(p)
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	for _, q := range p[0] {
+		minX, maxX = math.Min(minX, q.x), math.Max(maxX, q.x)
+		minY, maxY = math.Min(minY, q.y), math.Max(maxY, q.y)
+	}
+	if c.d > 0.3*math.Min(maxX-minX, maxY-minY)/2 {
+		return wpt{c.x, c.y}
+	}
+	return polylabel(p, 0)
 }
 
 // Bounds returns the extent of all features as west, south, east, north
