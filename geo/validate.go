@@ -3,7 +3,6 @@ package geo
 import (
 	"fmt"
 	"math"
-	"math/big"
 	"sort"
 
 	"github.com/paulmach/orb"
@@ -260,16 +259,16 @@ func (v *validator) intersections() {
 			seen[spot{code, at}] = true
 			found++
 			if found > maxIntersections {
-				continue
+				// Enough to reject and to show where: a scribble
+				// would otherwise cost O(n²) for nothing more.
+				last := v.problems[len(v.problems)-1]
+				v.problems = append(v.problems, Problem{Code: last.Code, Severity: SeverityError, Location: at,
+					Message: fmt.Sprintf("more intersections not listed (stopped after %d)", maxIntersections)})
+				return
 			}
 			v.add(code, SeverityError, at, v.intersectionMessage(code, s, t, at))
 		}
 		active = append(active, i)
-	}
-	if found > maxIntersections {
-		v.problems = append(v.problems, Problem{Code: ProblemSelfIntersection, Severity: SeverityError,
-			Location: v.problems[len(v.problems)-1].Location,
-			Message:  fmt.Sprintf("%d more intersections not listed", found-maxIntersections)})
 	}
 }
 
@@ -420,30 +419,11 @@ func crossingPoint(a, b, c, d orb.Point) orb.Point {
 }
 
 // segOrient returns the sign of the turn a→b→c: +1 left, -1 right, 0
-// collinear. The floating-point determinant is trusted when it is clear of
-// its rounding error bound (Shewchuk's filter); otherwise the sign is
-// computed exactly with rationals.
+// collinear, exactly (Orient), with a shortcut for the shared vertices of
+// neighbouring edges, which are the common case.
 func segOrient(a, b, c orb.Point) int {
 	if c == a || c == b || a == b {
-		return 0 // shared vertices are common; no need for exact arithmetic
+		return 0
 	}
-	l := (b[0] - a[0]) * (c[1] - a[1])
-	r := (b[1] - a[1]) * (c[0] - a[0])
-	det := l - r
-	bound := 3.3306690738754716e-16 * (math.Abs(l) + math.Abs(r))
-	if det > bound {
-		return 1
-	}
-	if -det > bound {
-		return -1
-	}
-	return segOrientExact(a, b, c)
-}
-
-func segOrientExact(a, b, c orb.Point) int {
-	rat := func(f float64) *big.Rat { return new(big.Rat).SetFloat64(f) }
-	sub := func(x, y float64) *big.Rat { return new(big.Rat).Sub(rat(x), rat(y)) }
-	l := new(big.Rat).Mul(sub(b[0], a[0]), sub(c[1], a[1]))
-	r := new(big.Rat).Mul(sub(b[1], a[1]), sub(c[0], a[0]))
-	return l.Cmp(r)
+	return Orient(a, b, c)
 }
