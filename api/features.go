@@ -165,13 +165,13 @@ func handleCollection(log *slog.Logger, st *store.Store) http.Handler {
 func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[string]string) {
 	iq := store.ItemsQuery{Limit: DefaultLimit}
 	problems := map[string]string{}
-	known := map[string]bool{"bbox": true, "limit": true, "offset": true, "level": true, "kind": true}
+	known := map[string]bool{"bbox": true, "limit": true, "offset": true, "level": true, "kind": true, "datetime": true}
 	for name, vs := range q {
 		switch {
 		case name == "":
 			problems["(unnamed)"] = "a query parameter has no name: drop the stray '=' or '&'"
 		case !known[name]:
-			problems[name] = "unknown query parameter: the parameters are bbox, limit, offset, level and kind"
+			problems[name] = "unknown query parameter: the parameters are bbox, datetime, limit, offset, level and kind"
 		case len(vs) > 1:
 			problems[name] = "given more than once: give it once"
 		}
@@ -222,7 +222,61 @@ func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[st
 			iq.Kind = k
 		}
 	}
+	if q.Has("datetime") && problems["datetime"] == "" {
+		tr, err := parseDatetime(q.Get("datetime"))
+		switch {
+		case c != store.CollectionGrids:
+			problems["datetime"] = "only grids have versions in time: drop datetime, or use /collections/grids/items"
+		case err != nil:
+			problems["datetime"] = err.Error()
+		default:
+			iq.Time = &tr
+		}
+	}
 	return iq, problems
+}
+
+// parseDatetime reads an OGC datetime: an instant or an interval
+// "start/end" with ".." (or nothing) for an open end. Instants are RFC
+// 3339 date-times or dates (midnight UTC).
+func parseDatetime(s string) (store.TimeRange, error) {
+	const form = "want an RFC 3339 instant (2024-06-01T00:00:00Z or 2024-06-01) or an interval start/end with .. for an open end"
+	instant := func(v string) (time.Time, error) {
+		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
+			return t, nil
+		}
+		if t, err := time.Parse(time.DateOnly, v); err == nil {
+			return t, nil
+		}
+		return time.Time{}, fmt.Errorf("%q is not a date-time: %s", v, form)
+	}
+	start, end, interval := strings.Cut(s, "/")
+	if !interval {
+		t, err := instant(s)
+		if err != nil {
+			return store.TimeRange{}, err
+		}
+		return store.TimeRange{From: t, To: t}, nil
+	}
+	var tr store.TimeRange
+	var err error
+	if start != ".." && start != "" {
+		if tr.From, err = instant(start); err != nil {
+			return store.TimeRange{}, err
+		}
+	}
+	if end != ".." && end != "" {
+		if tr.To, err = instant(end); err != nil {
+			return store.TimeRange{}, err
+		}
+	}
+	switch {
+	case tr.From.IsZero() && tr.To.IsZero():
+		return store.TimeRange{}, fmt.Errorf("%q is open at both ends: give at least one instant (or leave datetime out for the current grids)", s)
+	case !tr.From.IsZero() && !tr.To.IsZero() && tr.From.After(tr.To):
+		return store.TimeRange{}, fmt.Errorf("%q starts after it ends: %s", s, form)
+	}
+	return tr, nil
 }
 
 // parseBBox reads "minLon,minLat,maxLon,maxLat" in WGS 84 degrees.

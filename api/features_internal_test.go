@@ -14,7 +14,8 @@ import (
 // in range.
 func FuzzParseItemsQuery(f *testing.F) {
 	for _, s := range []string{"", "bbox=120,33,121,34", "limit=5&offset=10", "bbox=NaN,1,2,3", "bbox=1,2,3",
-		"level=grid&kind=urban", "limit=99999", "offset=-1", "bbox=-180,-90,180,90", "bbox=1e308,0,1e309,0", "x=1"} {
+		"level=grid&kind=urban", "limit=99999", "offset=-1", "bbox=-180,-90,180,90", "bbox=1e308,0,1e309,0", "x=1",
+		"datetime=2024-01-01", "datetime=../2024-01-01T00:00:00Z", "datetime=2024-01-01/2023-01-01", "datetime=/"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -44,6 +45,10 @@ func FuzzParseItemsQuery(f *testing.F) {
 				if b.Min[0] > b.Max[0] || b.Min[1] > b.Max[1] || b.Min[0] < -180 || b.Max[0] > 180 || b.Min[1] < -90 || b.Max[1] > 90 {
 					t.Fatalf("accepted bbox %v from %q", b, raw)
 				}
+			}
+			if tr := iq.Time; tr != nil && (c != store.CollectionGrids || (tr.From.IsZero() && tr.To.IsZero()) ||
+				(!tr.From.IsZero() && !tr.To.IsZero() && tr.From.After(tr.To))) {
+				t.Fatalf("accepted datetime %+v on %s from %q", tr, c, raw)
 			}
 			if iq.Kind != "" && c != store.CollectionGrids {
 				t.Fatalf("kind on %s from %q", c, raw)

@@ -125,6 +125,23 @@ func TestReadRoutes(t *testing.T) {
 		{"/collections/grids/items/320902001002003", 404, "", problem("320902001002003")},
 		{"/collections/grids/items/3209", 400, "", problem("not a grid code")},
 		{"/collections/areas/items/320902001001001", 400, "", problem("not an area code")},
+		// Grid versions in time.
+		{"/collections/grids/items?datetime=2024-06-01T00:00:00Z", 200, "application/geo+json",
+			codes("320902001001001", "320902001001002", "320902001002001", "320902001002002", "32090200100200201", "320902001002003")},
+		{"/collections/grids/items?datetime=2024-03-01", 200, "application/geo+json",
+			codes("320902001001001", "320902001001002", "320902001002001", "320902001002002", "320902001002003")},
+		{"/collections/grids/items?datetime=2023-01-01T00:00:00Z/..&kind=rural", 200, "application/geo+json",
+			codes("320902001001001", "320902001001001", "320902001001002")},
+		{"/collections/grids/items?datetime=../2023-12-31T23:59:59Z", 200, "application/geo+json", codes()},
+		// 2025-01-01 00:00 in China is still 2024 in UTC: both versions.
+		{"/collections/grids/items?datetime=2025-01-01T00:00:00%2B08:00/2025-06-01", 200, "application/geo+json",
+			codes("320902001001001", "320902001001001", "320902001001002", "320902001002001", "320902001002002", "32090200100200201", "320902001002003")},
+		{"/collections/grids/items?datetime=2025-01-01T08:00:00%2B08:00/2025-06-01", 200, "application/geo+json",
+			codes("320902001001001", "320902001001002", "320902001002001", "320902001002002", "32090200100200201")},
+		{"/collections/grids/items?datetime=yesterday", 400, "", problem("datetime", "RFC 3339")},
+		{"/collections/grids/items?datetime=../..", 400, "", problem("datetime", "open at both ends")},
+		{"/collections/grids/items?datetime=2025-01-01/2024-01-01", 400, "", problem("datetime", "starts after it ends")},
+		{"/collections/areas/items?datetime=2024-01-01", 400, "", problem("datetime", "only grids")},
 		// Bad query parameters: each names the parameter and the accepted form.
 		{"/collections/grids/items?bbox=120,33,121", 400, "", problem("bbox", "3 numbers", "minLon,minLat,maxLon,maxLat")},
 		{"/collections/grids/items?bbox=120,33,121,34,5", 400, "", problem("bbox", "5 numbers")},

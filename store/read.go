@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -36,6 +37,15 @@ type ItemsQuery struct {
 	Offset int
 	Level  geo.Level // areas: city..village; grids: grid or subgrid
 	Kind   geo.Kind  // grids only
+	// Time selects, for grids only, the versions valid at some moment of
+	// a time range instead of the current ones (nil: current grids).
+	Time *TimeRange
+}
+
+// TimeRange is a closed range of instants; a zero end is open. From ==
+// To is one instant.
+type TimeRange struct {
+	From, To time.Time
 }
 
 // Items is one page of a collection, ordered by code. Only the slice of
@@ -149,14 +159,18 @@ func (s *Store) Items(ctx context.Context, c Collection, q ItemsQuery) (Items, e
 	switch c {
 	case CollectionAreas:
 		from = `FROM area a`
-		if q.Kind != "" {
-			return Items{}, fmt.Errorf("items of areas: areas have no kind")
+		if q.Kind != "" || q.Time != nil {
+			return Items{}, fmt.Errorf("items of areas: areas have no kind and no time")
 		}
 		if q.Level != geo.LevelUnknown {
 			where = append(where, "a.level = "+arg(q.Level.String()))
 		}
 	case CollectionGrids:
 		from = `FROM grid_current g`
+		if q.Time != nil {
+			from = `FROM grid g`
+			where = append(where, "g.valid && tstzrange("+arg(timeOrNil(q.Time.From))+"::timestamptz, "+arg(timeOrNil(q.Time.To))+"::timestamptz, '[]')")
+		}
 		if q.Kind != "" {
 			where = append(where, "g.kind = "+arg(string(q.Kind)))
 		}
@@ -181,7 +195,11 @@ func (s *Store) Items(ctx context.Context, c Collection, q ItemsQuery) (Items, e
 	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+from+cond, args...).Scan(&out.Matched); err != nil {
 		return Items{}, fmt.Errorf("count items of %s: %w", c, err)
 	}
-	page := " ORDER BY code LIMIT " + arg(q.Limit) + " OFFSET " + arg(q.Offset)
+	order := " ORDER BY a.code"
+	if c == CollectionGrids {
+		order = " ORDER BY g.code, lower(g.valid)"
+	}
+	page := order + " LIMIT " + arg(q.Limit) + " OFFSET " + arg(q.Offset)
 	var err error
 	if c == CollectionAreas {
 		out.Areas, err = scanAreas(ctx, s.pool, `SELECT `+areaColumns+` `+from+cond+page, args...)
@@ -234,6 +252,13 @@ func (s *Store) Ready(ctx context.Context) error {
 		return fmt.Errorf("schema version %d, want %d: run gridd migrate", have, want)
 	}
 	return nil
+}
+
+func timeOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return t
 }
 
 // scanAreas reads rows of (code, level, name, parent, geom).

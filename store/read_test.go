@@ -147,6 +147,13 @@ func TestItems(t *testing.T) {
 		{"kind", store.CollectionGrids, store.ItemsQuery{Limit: 100, Kind: geo.KindExclusive}, []string{"320902001002002", "32090200100200201"}, 2},
 		{"sub-grids", store.CollectionGrids, store.ItemsQuery{Limit: 100, Level: geo.LevelSubGrid}, []string{"32090200100200201"}, 1},
 		{"grids only", store.CollectionGrids, store.ItemsQuery{Limit: 1, Level: geo.LevelGrid, Kind: geo.KindExclusive}, []string{"320902001002002"}, 1},
+		{"versions at an instant", store.CollectionGrids, store.ItemsQuery{Limit: 100, Time: &store.TimeRange{From: day(2024, 3, 1), To: day(2024, 3, 1)}},
+			[]string{"320902001001001", "320902001001002", "320902001002001", "320902001002002", "320902001002003"}, 5},
+		{"versions at the change", store.CollectionGrids, store.ItemsQuery{Limit: 100, Level: geo.LevelGrid, Kind: geo.KindRural, Time: &store.TimeRange{From: day(2025, 1, 1), To: day(2025, 1, 1)}},
+			[]string{"320902001001001", "320902001001002"}, 2},
+		{"versions since", store.CollectionGrids, store.ItemsQuery{Limit: 2, Time: &store.TimeRange{From: day(2020, 1, 1)}},
+			[]string{"320902001001001", "320902001001001"}, 7},
+		{"versions until", store.CollectionGrids, store.ItemsQuery{Limit: 100, Time: &store.TimeRange{To: day(2023, 12, 31)}}, nil, 0},
 		{"counties", store.CollectionAreas, store.ItemsQuery{Limit: 100, Level: geo.LevelCounty}, []string{"320902000000", "320903000000"}, 2},
 		{"areas in bbox", store.CollectionAreas, store.ItemsQuery{Limit: 1, BBox: box(120.15, 33.05, 120.16, 33.06)}, []string{"320900000000"}, 4},
 	}
@@ -169,6 +176,7 @@ func TestItems(t *testing.T) {
 		{store.CollectionGrids, store.ItemsQuery{}},
 		{store.CollectionGrids, store.ItemsQuery{Limit: 1, Offset: -1}},
 		{store.CollectionAreas, store.ItemsQuery{Limit: 1, Kind: geo.KindUrban}},
+		{store.CollectionAreas, store.ItemsQuery{Limit: 1, Time: &store.TimeRange{From: day(2024, 1, 1)}}},
 		{store.CollectionGrids, store.ItemsQuery{Limit: 1, Level: geo.LevelTown}},
 		{"roads", store.ItemsQuery{Limit: 1}},
 	} {
@@ -177,6 +185,8 @@ func TestItems(t *testing.T) {
 		}
 	}
 }
+
+func day(y, m, d int) time.Time { return time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC) }
 
 func TestExtent(t *testing.T) {
 	t.Parallel()
