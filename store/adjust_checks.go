@@ -66,7 +66,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			WITH g AS (
 				SELECT w.village, (ST_Dump(ST_Difference(
 					(SELECT ST_Union(old_geom) FROM adj_work o WHERE o.village = w.village AND o.state IN ('changed', 'retired')),
-					ST_Union(w.geom)))).geom AS g
+					ST_Union(CASE WHEN ST_IsValid(w.geom) THEN w.geom ELSE ST_CollectionExtract(ST_MakeValid(w.geom), 3) END)))).geom AS g
 				FROM adj_work w WHERE w.state NOT IN ('retired', 'gone') GROUP BY w.village)
 			SELECT ARRAY[village], ST_Multi(g), ` + areaM2SQL("g") + `,
 			       2 * (ST_MaximumInscribedCircle(g)).radius * ` + fmt.Sprint(metresPerDegree) + ` * cos(radians(ST_Y(ST_Centroid(g)))), ''

@@ -169,6 +169,11 @@ func evaluate(ctx context.Context, tx pgx.Tx, ops []AdjustOp, opts AdjustOptions
 	if err := w.run(ctx, ops); err != nil {
 		return nil, nil, err
 	}
+	if opts.AfterOps != nil {
+		if err := opts.AfterOps(ctx, tx); err != nil {
+			return nil, nil, fmt.Errorf("after operations: %w", err)
+		}
+	}
 	if err := w.computeMoves(ctx); err != nil {
 		return nil, nil, err
 	}

@@ -41,6 +41,10 @@ type AdjustOptions struct {
 	// comprehensive grid (Art. 7: about 300); outside is a warning.
 	// Defaults 200 and 400.
 	HouseholdsLow, HouseholdsHigh int
+	// AfterOps, when set, runs on the transaction after the operations and
+	// before the moves and checks. It is for tests that plant violations
+	// in the work table adj_work; production code leaves it nil.
+	AfterOps func(ctx context.Context, tx pgx.Tx) error
 }
 
 func (o AdjustOptions) withDefaults() AdjustOptions {
@@ -480,6 +484,9 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		if err := w.faces(ctx, v, poly, op.Grids, nil); err != nil {
 			return err
 		}
+		if err := w.outside(ctx, i, op.To[0], v, poly); err != nil {
+			return err
+		}
 		tag, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $3 WHERE f.owner = ANY($1)
 			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE village = $4), $5), f.pt)`,
 			op.Grids, poly, op.To[0], v, w.snapDeg())
@@ -547,6 +554,9 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		if err := w.faces(ctx, v, poly, nil, nil); err != nil {
 			return err
 		}
+		if err := w.outside(ctx, i, nc, v, poly); err != nil {
+			return err
+		}
 		inPoly := `ST_Covers(ST_Snap(ST_SetSRID($1::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE village = $2), $3), f.pt)`
 		rows, err := w.tx.Query(ctx, `SELECT f.owner, ST_Multi(ST_Union(f.geom)) FROM adj_face f
 			WHERE f.owner IS NOT NULL AND `+inPoly+` GROUP BY f.owner ORDER BY f.owner`, poly, v, w.snapDeg())
@@ -579,6 +589,29 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		return w.rebuild(ctx, v)
 	}
 	return &OpError{i, op.Type, "unknown operation: want create, split, merge, reshape, transfer, retire or rename"}
+}
+
+// outside reports the part of a drawn polygon outside village v (it is
+// not given to any grid; the finding says so).
+func (w *work) outside(ctx context.Context, i int, code, v geo.Code, poly any) error {
+	rows, err := w.tx.Query(ctx, `SELECT d, `+areaM2SQL("d")+` FROM (
+		SELECT ST_Multi(ST_CollectionExtract(ST_Difference(ST_SetSRID($1::geometry, 4326), geom), 3)) AS d
+		FROM area WHERE code = $2) x WHERE NOT ST_IsEmpty(d) AND `+areaM2SQL("d")+` > $3`, poly, v, w.opts.GapM2)
+	if err != nil {
+		return fmt.Errorf("outside village: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var d orb.MultiPolygon
+		var a float64
+		if err := rows.Scan(multiPolygonScanner{&d}, &a); err != nil {
+			return fmt.Errorf("outside village: %w", err)
+		}
+		w.findings = append(w.findings, Finding{Check: CheckGridOutsideVillage, Severity: SeverityError, Codes: []string{string(code), string(v)},
+			Message:  fmt.Sprintf("operation %d draws %.2f m² outside village %s; a grid stays inside its village: redraw the polygon inside it", i+1, a, v),
+			Location: d, AreaM2: a})
+	}
+	return rows.Err()
 }
 
 // needFaces fails when one of the grids would be left without area.

@@ -1,0 +1,302 @@
+package adjust
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"gridmap/geo"
+	"gridmap/store"
+)
+
+// Options tune the engine; the zero value asks for the defaults.
+type Options = store.AdjustOptions
+
+// Engine runs the workflow of proposals on a store. It is safe for
+// concurrent use.
+type Engine struct {
+	st   *store.Store
+	opts Options
+}
+
+// New returns an engine on st.
+func New(st *store.Store, opts Options) *Engine { return &Engine{st: st, opts: opts} }
+
+// Create stores a new draft by a planner of the county.
+func (e *Engine) Create(ctx context.Context, a Actor, d Draft) (Proposal, error) {
+	if a.Role != RolePlanner && a.Role != RoleAdmin {
+		return Proposal{}, refuse(KindForbidden, "drafting a proposal needs the role planner; you are %q", a.Role)
+	}
+	if p := d.Valid(); len(p) > 0 {
+		return Proposal{}, &Error{Kind: KindInvalid, Msg: "the draft has problems: " + joinProblems(p)}
+	}
+	if !a.covers(d.County) {
+		return Proposal{}, refuse(KindForbidden, "county %s is outside your area %s", d.County, a.Area)
+	}
+	if len(d.Ops) > maxOps {
+		return Proposal{}, refuse(KindInvalid, "a proposal has at most %d operations", maxOps)
+	}
+	if d.BaseVersion == 0 {
+		v, err := e.st.Version(ctx)
+		if err != nil {
+			return Proposal{}, fmt.Errorf("create proposal: %w", err)
+		}
+		d.BaseVersion = v
+	}
+	p, err := e.st.InsertProposal(ctx, store.ProposalRecord{County: d.County, Reason: int(d.Reason), ReasonText: d.ReasonText,
+		BaseVersion: d.BaseVersion, Author: a.ID, Ops: d.Ops, EffectiveAt: d.EffectiveAt}, a.ID)
+	return p, classify(err)
+}
+
+// Get returns a proposal the actor may see (any role scoped to its county).
+func (e *Engine) Get(ctx context.Context, a Actor, id int64) (Proposal, error) {
+	p, err := e.st.Proposal(ctx, id)
+	if err != nil {
+		return p, classify(err)
+	}
+	if !a.covers(p.County) {
+		return Proposal{}, refuse(KindNotFound, "proposal %d not found", id)
+	}
+	return p, nil
+}
+
+// List returns the proposals of the actor's county (all for city scope).
+func (e *Engine) List(ctx context.Context, a Actor, limit int) ([]Proposal, error) {
+	county := geo.Code("")
+	if !a.cityWide() {
+		county = a.Area.County()
+		if a.Area.Level() == geo.LevelCounty {
+			county = a.Area
+		}
+	}
+	ps, err := e.st.Proposals(ctx, county, limit)
+	return ps, classify(err)
+}
+
+// AddOp appends an operation to a draft.
+func (e *Engine) AddOp(ctx context.Context, a Actor, id int64, op Op) (Proposal, error) {
+	return e.editOps(ctx, a, id, func(p Proposal) ([]Op, error) {
+		if err := CheckOp(op, p.County); err != nil {
+			return nil, &Error{Kind: KindInvalid, Msg: err.Error()}
+		}
+		if len(p.Ops) >= maxOps {
+			return nil, refuse(KindInvalid, "a proposal has at most %d operations", maxOps)
+		}
+		return append(p.Ops, op), nil
+	})
+}
+
+// RemoveOp removes operation i (from 0) of a draft.
+func (e *Engine) RemoveOp(ctx context.Context, a Actor, id int64, i int) (Proposal, error) {
+	return e.editOps(ctx, a, id, func(p Proposal) ([]Op, error) {
+		if i < 0 || i >= len(p.Ops) {
+			return nil, refuse(KindInvalid, "operation %d does not exist: the proposal has %d (numbered from 0)", i, len(p.Ops))
+		}
+		return append(append([]Op{}, p.Ops[:i]...), p.Ops[i+1:]...), nil
+	})
+}
+
+func (e *Engine) editOps(ctx context.Context, a Actor, id int64, edit func(Proposal) ([]Op, error)) (Proposal, error) {
+	p, err := e.Get(ctx, a, id)
+	if err != nil {
+		return p, err
+	}
+	if err := stepEdit.allow(a, p); err != nil {
+		return p, err
+	}
+	ops, err := edit(p)
+	if err != nil {
+		return p, err
+	}
+	out, err := e.st.UpdateProposal(ctx, id, store.ProposalChange{From: statuses(stepEdit.from), Action: stepEdit.action,
+		Actor: a.ID, Ops: &ops})
+	return out, classify(err)
+}
+
+// Preview runs the proposal on the current state without changing it:
+// the after-state of every touched grid, the findings (the Go checks of
+// each operation first, then PostGIS's) and the move matrix.
+func (e *Engine) Preview(ctx context.Context, a Actor, id int64) (*Preview, error) {
+	p, err := e.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	return e.preview(ctx, p)
+}
+
+func (e *Engine) preview(ctx context.Context, p Proposal) (*Preview, error) {
+	var pre []Finding
+	for i, op := range p.Ops {
+		if err := CheckOp(op, p.County); err != nil {
+			pre = append(pre, Finding{Check: store.CheckAdjustOperation, Severity: store.SeverityError,
+				Message: fmt.Sprintf("operation %d (%s): %s", i+1, op.Type, err)})
+		}
+	}
+	if len(pre) > 0 {
+		return &Preview{Findings: pre}, nil
+	}
+	prev, err := e.st.PreviewAdjustment(ctx, p.Ops, p.BaseVersion, e.opts)
+	if err != nil {
+		if k := KindOf(classify(err)); k == KindInvalid {
+			return &Preview{Findings: []Finding{{Check: store.CheckAdjustOperation, Severity: store.SeverityError, Message: err.Error()}}}, nil
+		}
+		return nil, classify(err)
+	}
+	return prev, nil
+}
+
+// Validate returns the findings of the proposal (the preview's, plus the
+// stale base as a finding).
+func (e *Engine) Validate(ctx context.Context, a Actor, id int64) ([]Finding, error) {
+	prev, err := e.Preview(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	fs := prev.Findings
+	if prev.Stale != nil {
+		fs = append(fs, Finding{Check: "stale-base", Severity: store.SeverityError, Message: prev.Stale.Error()})
+	}
+	return fs, nil
+}
+
+// Submit sends a draft for approval; it must pass every check.
+func (e *Engine) Submit(ctx context.Context, a Actor, id int64) (Proposal, error) {
+	p, err := e.Get(ctx, a, id)
+	if err != nil {
+		return p, err
+	}
+	if err := stepSubmit.allow(a, p); err != nil {
+		return p, err
+	}
+	if len(p.Ops) == 0 {
+		return p, refuse(KindInvalid, "proposal %d has no operations", id)
+	}
+	if err := e.mustPass(ctx, p); err != nil {
+		return p, err
+	}
+	return e.step(ctx, a, p, stepSubmit, "")
+}
+
+// Approve approves a submitted proposal (an approver of its county, not
+// its author); it must still pass every check.
+func (e *Engine) Approve(ctx context.Context, a Actor, id int64, note string) (Proposal, error) {
+	p, err := e.Get(ctx, a, id)
+	if err != nil {
+		return p, err
+	}
+	if err := stepApprove.allow(a, p); err != nil {
+		return p, err
+	}
+	if a.ID == p.Author {
+		return p, refuse(KindForbidden, "the author of proposal %d cannot approve it", id)
+	}
+	if err := e.mustPass(ctx, p); err != nil {
+		return p, err
+	}
+	return e.step(ctx, a, p, stepApprove, note)
+}
+
+// Reject rejects a submitted proposal, with a note saying why.
+func (e *Engine) Reject(ctx context.Context, a Actor, id int64, note string) (Proposal, error) {
+	p, err := e.Get(ctx, a, id)
+	if err != nil {
+		return p, err
+	}
+	if err := stepReject.allow(a, p); err != nil {
+		return p, err
+	}
+	if strings.TrimSpace(note) == "" {
+		return p, refuse(KindInvalid, "a rejection needs a note saying why")
+	}
+	return e.step(ctx, a, p, stepReject, note)
+}
+
+// Withdraw withdraws a draft or submitted proposal.
+func (e *Engine) Withdraw(ctx context.Context, a Actor, id int64) (Proposal, error) {
+	p, err := e.Get(ctx, a, id)
+	if err != nil {
+		return p, err
+	}
+	if err := stepWithdraw.allow(a, p); err != nil {
+		return p, err
+	}
+	return e.step(ctx, a, p, stepWithdraw, "")
+}
+
+func (e *Engine) step(ctx context.Context, a Actor, p Proposal, t transition, note string) (Proposal, error) {
+	ch := store.ProposalChange{From: statuses(t.from), To: string(t.to), Action: t.action, Actor: a.ID}
+	if t.to == StatusApproved || t.to == StatusRejected {
+		ch.ApprovedBy, ch.DecisionNote = a.ID, note
+	}
+	out, err := e.st.UpdateProposal(ctx, p.ID, ch)
+	return out, classify(err)
+}
+
+// mustPass refuses a proposal whose preview has error findings or a
+// stale base.
+func (e *Engine) mustPass(ctx context.Context, p Proposal) error {
+	prev, err := e.preview(ctx, p)
+	if err != nil {
+		return err
+	}
+	if prev.Stale != nil {
+		return &Error{Kind: KindStale, Msg: prev.Stale.Error(), Stale: prev.Stale}
+	}
+	if prev.Errors() > 0 {
+		return &Error{Kind: KindChecks, Msg: (&store.ChecksError{Findings: prev.Findings}).Error(), Findings: prev.Findings}
+	}
+	return nil
+}
+
+// Apply applies an approved proposal at its effective time (at, else the
+// proposal's, else now), in one transaction; see store.ApplyProposal.
+func (e *Engine) Apply(ctx context.Context, a Actor, id int64, at time.Time) (*ApplyResult, error) {
+	return e.ApplyWith(ctx, a, id, store.ApplyRequest{EffectiveAt: at})
+}
+
+// ApplyWith is Apply with the request's effective time and test hook.
+func (e *Engine) ApplyWith(ctx context.Context, a Actor, id int64, req store.ApplyRequest) (*ApplyResult, error) {
+	p, err := e.Get(ctx, a, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := stepApply.allow(a, p); err != nil {
+		return nil, err
+	}
+	req.Proposal, req.Actor, req.Options = id, a.ID, e.opts
+	res, err := e.st.ApplyProposal(ctx, req)
+	return res, classify(err)
+}
+
+// File records the city's acknowledgement (filing number) of an applied
+// proposal: admins with city-wide scope only.
+func (e *Engine) File(ctx context.Context, a Actor, id int64, filingNo string) (Proposal, error) {
+	if a.Role != RoleAdmin || !a.cityWide() {
+		return Proposal{}, refuse(KindForbidden, "filing is acknowledged by the city: it needs an admin with city-wide scope")
+	}
+	filingNo = strings.TrimSpace(filingNo)
+	if filingNo == "" || len(filingNo) > 64 {
+		return Proposal{}, refuse(KindInvalid, "a filing number of 1-64 characters is needed")
+	}
+	p, err := e.st.AcknowledgeFiling(ctx, id, filingNo, a.ID)
+	return p, classify(err)
+}
+
+// Filing returns the filing record (JSON) of an applied proposal.
+func (e *Engine) Filing(ctx context.Context, a Actor, id int64) (json.RawMessage, string, error) {
+	if _, err := e.Get(ctx, a, id); err != nil {
+		return nil, "", err
+	}
+	rec, no, err := e.st.Filing(ctx, id)
+	return rec, no, classify(err)
+}
+
+func joinProblems(p map[string]string) string {
+	var parts []string
+	for k, v := range p {
+		parts = append(parts, k+": "+v)
+	}
+	return strings.Join(sortStrings(parts), "; ")
+}

@@ -1,0 +1,144 @@
+package adjust
+
+import (
+	"fmt"
+	"math"
+	"strings"
+
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+	"gridmap/store"
+)
+
+// The operation types.
+const (
+	OpCreate   = store.OpCreate
+	OpSplit    = store.OpSplit
+	OpMerge    = store.OpMerge
+	OpReshape  = store.OpReshape
+	OpTransfer = store.OpTransfer
+	OpRetire   = store.OpRetire
+	OpRename   = store.OpRename
+)
+
+// maxOps bounds a proposal: an adjustment is a handful of edits, and each
+// operation rebuilds a village.
+const maxOps = 50
+
+// CheckOp checks an operation's shape without the database: the fields
+// its type needs, codes inside the county, the geometry type and, for
+// polygons, validity (geo.Validate). The error says what to fix.
+func CheckOp(op Op, county geo.Code) error {
+	grids := func(min, max int, what string) error {
+		if len(op.Grids) < min || (max > 0 && len(op.Grids) > max) {
+			return fmt.Errorf("%s needs %s in grids", op.Type, what)
+		}
+		return nil
+	}
+	for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
+		if _, err := geo.ParseCode(string(c)); err != nil {
+			return err
+		}
+		if c.Level() != geo.LevelGrid {
+			return fmt.Errorf("%s is not a 15-digit grid code", c)
+		}
+		if c.County() != county {
+			return fmt.Errorf("grid %s is not in county %s", c, county)
+		}
+	}
+	if op.Kind != "" && !op.Kind.Valid() {
+		return fmt.Errorf("kind %q: want urban, rural or exclusive", op.Kind)
+	}
+	if len(op.Name) > 200 || (op.Name != "" && strings.TrimSpace(op.Name) == "") {
+		return fmt.Errorf("name must be 1-200 characters, not only spaces")
+	}
+	var err error
+	switch op.Type {
+	case OpCreate:
+		if op.Village.Level() != geo.LevelVillage || op.Village.County() != county {
+			return fmt.Errorf("create needs a village of county %s (got %q)", county, op.Village)
+		}
+		if !op.Kind.Valid() || strings.TrimSpace(op.Name) == "" {
+			return fmt.Errorf("create needs a kind (urban, rural, exclusive) and a name")
+		}
+		err = needPolygon(op)
+	case OpSplit:
+		if err = grids(1, 1, "exactly one grid"); err == nil {
+			err = needLine(op)
+		}
+	case OpMerge:
+		err = grids(2, 0, "two or more grids")
+	case OpReshape:
+		if err = grids(2, 2, "exactly two grids"); err == nil {
+			err = needLine(op)
+		}
+	case OpTransfer:
+		if err = grids(1, 0, "the grid(s) the area comes from"); err == nil {
+			if len(op.To) != 1 {
+				err = fmt.Errorf("transfer needs exactly one grid in to")
+			} else {
+				err = needPolygon(op)
+			}
+		}
+	case OpRetire:
+		if err = grids(1, 1, "exactly one grid"); err == nil && len(op.To) == 0 {
+			err = fmt.Errorf("retire needs the grid(s) that take its area in to")
+		}
+	case OpRename:
+		if err = grids(1, 1, "exactly one grid"); err == nil && op.Name == "" && op.Kind == "" {
+			err = fmt.Errorf("rename needs a new name or kind")
+		}
+	default:
+		err = fmt.Errorf("unknown operation %q: want create, split, merge, reshape, transfer, retire or rename", op.Type)
+	}
+	return err
+}
+
+func needLine(op Op) error {
+	if op.Geometry == nil {
+		return fmt.Errorf("%s needs a LineString geometry", op.Type)
+	}
+	ls, ok := op.Geometry.Coordinates.(orb.LineString)
+	if !ok {
+		return fmt.Errorf("%s needs a LineString geometry, got %s", op.Type, typeName(op.Geometry.Coordinates))
+	}
+	if len(ls) < 2 {
+		return fmt.Errorf("%s: the line needs at least two points", op.Type)
+	}
+	for _, p := range ls {
+		if !finite(p) {
+			return fmt.Errorf("%s: point %v is not a longitude/latitude", op.Type, p)
+		}
+	}
+	return nil
+}
+
+func needPolygon(op Op) error {
+	if op.Geometry == nil {
+		return fmt.Errorf("%s needs a Polygon geometry", op.Type)
+	}
+	g := op.Geometry.Coordinates
+	switch g.(type) {
+	case orb.Polygon, orb.MultiPolygon:
+	default:
+		return fmt.Errorf("%s needs a Polygon geometry, got %s", op.Type, typeName(g))
+	}
+	for _, p := range geo.Validate(g) {
+		if p.Severity == geo.SeverityError {
+			return fmt.Errorf("%s: polygon: %s", op.Type, p.Message)
+		}
+	}
+	return nil
+}
+
+func typeName(g orb.Geometry) string {
+	if g == nil {
+		return "nothing"
+	}
+	return g.GeoJSONType()
+}
+
+func finite(p orb.Point) bool {
+	return !math.IsNaN(p[0]) && !math.IsNaN(p[1]) && p[0] >= -180 && p[0] <= 180 && p[1] >= -90 && p[1] <= 90
+}

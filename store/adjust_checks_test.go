@@ -1,0 +1,190 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridmap/geo"
+	"gridmap/store"
+)
+
+// TestAdjustChecks plants one violation per check, through an operation
+// drawn that way or (for the states no operation can produce) by editing
+// the work table after the operations, and expects the finding with its
+// location.
+func TestAdjustChecks(t *testing.T) {
+	t.Parallel()
+	plant := func(sql string) func(context.Context, pgx.Tx) error {
+		return func(ctx context.Context, tx pgx.Tx) error { _, err := tx.Exec(ctx, sql); return err }
+	}
+	rename := store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{fxGrid(1)}, Name: "renamed"}
+	cases := []struct {
+		name     string
+		setup    string
+		ops      []store.AdjustOp
+		after    string
+		check    string
+		severity store.Severity
+		codes    []string // codes the finding must name (prefix match on the list)
+		msg      string   // words the message must contain
+	}{
+		{name: "new grid overlapping a grid", check: store.CheckGridOverlap, severity: store.SeverityError,
+			ops:   []store.AdjustOp{{Type: store.OpCreate, Village: fxEast, Kind: geo.KindRural, Name: "new", Geometry: rect(120.04, 33, 120.06, 33.03)}},
+			codes: []string{"320902001002002", "320902001002001"}, msg: "overlaps grid 320902001002001"},
+		{name: "new grid outside the village", check: store.CheckGridOutsideVillage, severity: store.SeverityError,
+			ops:   []store.AdjustOp{{Type: store.OpCreate, Village: fxEast, Kind: geo.KindRural, Name: "new", Geometry: rect(120.045, 33, 120.07, 33.03)}},
+			codes: []string{"320902001002002", string(fxEast)}, msg: "outside village"},
+		{name: "sliver from a cut close to an edge", check: store.CheckSliver, severity: store.SeverityError,
+			ops:   []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.01002, 33.005, 120.01002, 33.025)}},
+			codes: []string{"320902001001010", string(fxGrid(4))}, msg: "give it to 320902001001004"},
+		{name: "transfer cutting a grid in two", check: store.CheckNotContiguous, severity: store.SeverityError,
+			ops:   []store.AdjustOp{{Type: store.OpTransfer, Grids: []geo.Code{fxGrid(2)}, To: []geo.Code{fxGrid(1)}, Geometry: rect(120.009, 33.004, 120.021, 33.006)}},
+			codes: []string{string(fxGrid(2))}, msg: "2 separate parts"},
+		{name: "household balance of an urban grid", check: store.CheckHouseholdBand, severity: store.SeverityWarning,
+			ops:   []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(5), fxGrid(6)}, Kind: geo.KindUrban}},
+			codes: []string{"320902001001010"}, msg: "households"},
+		{name: "sub-grids no longer partition", check: store.CheckSubgridNoFit, severity: store.SeverityError,
+			setup: `UPDATE grid SET kind = 'exclusive' WHERE code = '320902001001006';
+				INSERT INTO grid (code, kind, village, parent_grid, name, geom, valid) VALUES
+				('32090200100100601', 'exclusive', '320902001001', '320902001001006', 'S1', ST_Multi(ST_MakeEnvelope(120.02, 33.01, 120.025, 33.02, 4326)), tstzrange('2026-01-02', NULL)),
+				('32090200100100602', 'exclusive', '320902001001', '320902001001006', 'S2', ST_Multi(ST_MakeEnvelope(120.025, 33.01, 120.03, 33.02, 4326)), tstzrange('2026-01-02', NULL))`,
+			ops:   []store.AdjustOp{{Type: store.OpReshape, Grids: []geo.Code{fxGrid(5), fxGrid(6)}, Geometry: line(120.022, 33.01, 120.022, 33.02)}},
+			codes: []string{string(fxGrid(6))}, msg: "sub-grids of 320902001001006"},
+		{name: "invalid geometry", check: store.CheckInvalidGeometry, severity: store.SeverityError, ops: []store.AdjustOp{rename},
+			after: `UPDATE adj_work SET geom = ST_GeomFromText('MULTIPOLYGON(((120 33, 120.01 33.01, 120.01 33, 120 33.01, 120 33)))', 4326) WHERE code = '320902001001001'`,
+			codes: []string{string(fxGrid(1))}, msg: "not be a valid polygon"},
+		{name: "gap left in the village", check: store.CheckVillageGap, severity: store.SeverityError, ops: []store.AdjustOp{rename},
+			after: `UPDATE adj_work SET geom = ST_Multi(ST_MakeEnvelope(120, 33, 120.01, 33.008, 4326)) WHERE code = '320902001001001'`,
+			codes: []string{string(fxVillage)}, msg: "gap of"},
+		{name: "record left without a grid", check: store.CheckRecordNoGrid, severity: store.SeverityError, ops: []store.AdjustOp{rename},
+			after: `UPDATE adj_work SET geom = ST_Multi(ST_MakeEnvelope(120, 33, 120.01, 33.005, 4326)) WHERE code = '320902001001001'`,
+			codes: []string{"household/"}, msg: "in no grid"},
+		{name: "overlap planted in the work table", check: store.CheckGridOverlap, severity: store.SeverityError, ops: []store.AdjustOp{rename},
+			after: `UPDATE adj_work SET geom = ST_Multi(ST_MakeEnvelope(120, 33, 120.012, 33.01, 4326)) WHERE code = '320902001001001'`,
+			codes: []string{string(fxGrid(1)), string(fxGrid(2))}, msg: "overlap by"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			st := newAdjustStore(t)
+			if tc.setup != "" {
+				if _, err := st.Pool().Exec(ctx, tc.setup); err != nil {
+					t.Fatalf("setup: %v", err)
+				}
+			}
+			opts := store.AdjustOptions{}
+			if tc.after != "" {
+				opts.AfterOps = plant(tc.after)
+			}
+			prev, err := st.PreviewAdjustment(ctx, tc.ops, 1, opts)
+			if err != nil {
+				t.Fatalf("preview: %v", err)
+			}
+			var found *store.Finding
+			for i, f := range prev.Findings {
+				if f.Check == tc.check {
+					found = &prev.Findings[i]
+					break
+				}
+			}
+			if found == nil {
+				t.Fatalf("no %s finding; findings: %+v", tc.check, prev.Findings)
+			}
+			if found.Severity != tc.severity {
+				t.Errorf("severity %s, want %s", found.Severity, tc.severity)
+			}
+			if len(found.Codes) < len(tc.codes) {
+				t.Fatalf("codes %v, want %v", found.Codes, tc.codes)
+			}
+			for i, c := range tc.codes {
+				if !strings.HasPrefix(found.Codes[i], c) {
+					t.Errorf("codes %v, want %v", found.Codes, tc.codes)
+				}
+			}
+			if !strings.Contains(found.Message, tc.msg) {
+				t.Errorf("message %q does not say %q", found.Message, tc.msg)
+			}
+			if found.Location == nil {
+				t.Errorf("finding has no location")
+			}
+			// The same proposal cannot be applied while it has errors.
+			if tc.severity == store.SeverityError && tc.after == "" {
+				id := approved(t, st, tc.ops...)
+				var ce *store.ChecksError
+				if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "approver"}); !errors.As(err, &ce) {
+					t.Errorf("apply: %v, want ChecksError", err)
+				}
+				if n := sqlInt(t, st, `SELECT count(*) FROM grid WHERE NOT upper_inf(valid)`); n != 0 {
+					t.Errorf("refused apply closed %d grid versions", n)
+				}
+			}
+		})
+	}
+}
+
+// TestAdjustRefusals covers operations that cannot be carried out and the
+// stale base.
+func TestAdjustRefusals(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := newAdjustStore(t)
+	cases := []struct {
+		name string
+		ops  []store.AdjustOp
+		msg  string
+	}{
+		{"no operations", nil, "no operations"},
+		{"line not crossing", []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.012, 120.015, 33.018)}}, "must cross the grid"},
+		{"unknown grid", []store.AdjustOp{{Type: store.OpRename, Grids: []geo.Code{"320902001001099"}, Name: "x"}}, "not a current grid"},
+		{"grids of two villages", []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(3), "320902001002001"}}}, "different villages"},
+		{"reshape of grids not adjacent", []store.AdjustOp{{Type: store.OpReshape, Grids: []geo.Code{fxGrid(1), fxGrid(9)}, Geometry: line(120, 33, 120.03, 33.03)}}, "do not share an edge"},
+		{"retire without a taker", []store.AdjustOp{{Type: store.OpRetire, Grids: []geo.Code{fxGrid(1)}}}, "take the retired grid"},
+		{"create in no gap", []store.AdjustOp{{Type: store.OpCreate, Village: fxVillage, Kind: geo.KindRural, Name: "n", Geometry: rect(120.001, 33.001, 120.002, 33.002)}}, "covers no gap"},
+		{"sub-grid code", []store.AdjustOp{{Type: store.OpRename, Grids: []geo.Code{"32090200100100101"}, Name: "x"}}, "15-digit grid code"},
+		{"unknown type", []store.AdjustOp{{Type: "explode", Grids: []geo.Code{fxGrid(1)}}}, "unknown operation"},
+	}
+	for _, tc := range cases {
+		_, err := st.PreviewAdjustment(ctx, tc.ops, 1, store.AdjustOptions{})
+		var oe *store.OpError
+		if !errors.As(err, &oe) || !strings.Contains(err.Error(), tc.msg) {
+			t.Errorf("%s: %v, want an OpError saying %q", tc.name, err, tc.msg)
+		}
+	}
+
+	// Codes are never reused: a village whose sequence is used up refuses
+	// new codes.
+	if _, err := st.Pool().Exec(ctx, `UPDATE grid_seq SET next_seq = 1000 WHERE parent = '320902001002'`); err != nil {
+		t.Fatal(err)
+	}
+	_, err := st.PreviewAdjustment(ctx, []store.AdjustOp{{Type: store.OpCreate, Village: fxEast, Kind: geo.KindRural, Name: "n", Geometry: rect(120.045, 33, 120.06, 33.03)}}, 1, store.AdjustOptions{})
+	if err == nil || !strings.Contains(err.Error(), "999") {
+		t.Errorf("create with the sequence used up: %v", err)
+	}
+
+	// Stale base: grid 001 changes after version 1; a proposal on version 1
+	// touching it is refused with what changed, one not touching it applies.
+	first := approved(t, st, store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{fxGrid(1)}, Name: "first"})
+	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: first, Actor: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	stale := approved(t, st, store.AdjustOp{Type: store.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}})
+	_, err = st.ApplyProposal(ctx, store.ApplyRequest{Proposal: stale, Actor: "a"})
+	var se *store.StaleError
+	if !errors.As(err, &se) || len(se.Changed) != 1 || se.Changed[0].Code != fxGrid(1) || se.Changed[0].Change != "new version" || se.Current != 2 {
+		t.Errorf("stale apply: %v (%+v), want StaleError naming %s", err, se, fxGrid(1))
+	}
+	prev, err := st.PreviewAdjustment(ctx, []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}}, 1, store.AdjustOptions{})
+	if err != nil || prev.Stale == nil {
+		t.Errorf("stale preview: %v, stale %+v", err, prev)
+	}
+	fresh := approved(t, st, store.AdjustOp{Type: store.OpMerge, Grids: []geo.Code{fxGrid(8), fxGrid(9)}})
+	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: fresh, Actor: "a"}); err != nil {
+		t.Errorf("non-conflicting apply on an older base: %v", err)
+	}
+	assertInvariants(t, st)
+}
