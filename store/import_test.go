@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 
@@ -353,5 +354,68 @@ func TestImportSeparatelyDrawnCounties(t *testing.T) {
 	}
 	if after := rowCounts(t, st); after != before {
 		t.Fatalf("rejected import changed the database:\nbefore %s\nafter  %s", before, after)
+	}
+}
+
+// TestImportConcurrentOverlapping runs two imports at once whose grids
+// overlap each other: imports are serialised, so exactly one is accepted
+// and the other sees its grids and is rejected.
+func TestImportConcurrentOverlapping(t *testing.T) {
+	t.Parallel()
+	st := baseStore(t)
+	files := []string{
+		collection(gridFeature("320902001002005", "甲", "urban", box(120.15, 33, 120.2, 33.05))),
+		collection(gridFeature("320902001002006", "乙", "urban", box(120.15, 33.04, 120.2, 33.1))),
+	}
+	type result struct {
+		rep *store.ImportReport
+		err error
+	}
+	results := make(chan result, len(files))
+	for _, f := range files {
+		go func() {
+			rep, err := st.Import(context.Background(), feature.NewReader(strings.NewReader(f), feature.ReaderOptions{}), store.ImportOptions{})
+			results <- result{rep, err}
+		}()
+	}
+	accepted, overlaps := 0, 0
+	for range files {
+		r := <-results
+		switch {
+		case r.err == nil:
+			accepted++
+		case errors.Is(r.err, store.ErrRejected):
+			overlaps += r.rep.Checks["overlap"]
+		default:
+			t.Fatal(r.err)
+		}
+	}
+	if accepted != 1 || overlaps != 1 {
+		t.Fatalf("%d accepted, %d overlaps reported; want 1 and 1", accepted, overlaps)
+	}
+}
+
+// TestImportRepairAndValidFrom repairs a bow-tie grid and starts the
+// grids at a given time.
+func TestImportRepairAndValidFrom(t *testing.T) {
+	t.Parallel()
+	st := baseStore(t)
+	ctx := context.Background()
+	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	bowtie := `{"type":"Polygon","coordinates":[[[120.15,33],[120.2,33.05],[120.2,33],[120.15,33.05],[120.15,33]]]}`
+	rep, err := importString(t, st, collection(gridFeature("320902001002005", "蝴蝶", "urban", bowtie)),
+		store.ImportOptions{Repair: true, ValidFrom: from})
+	mustAccept(t, rep, err)
+	if rep.Repaired != 1 || rep.Checks["repaired"] != 1 || rep.Checks["self-intersection"] != 1 || rep.Errors != 0 {
+		t.Fatalf("report %+v; want one repair, the self-intersection as a warning, no errors", rep)
+	}
+	var valid bool
+	var parts int
+	var lower time.Time
+	if err := st.Pool().QueryRow(ctx, `SELECT ST_IsValid(geom), ST_NumGeometries(geom), lower(valid) FROM grid WHERE code = '320902001002005'`).Scan(&valid, &parts, &lower); err != nil {
+		t.Fatal(err)
+	}
+	if !valid || parts != 2 || !lower.Equal(from) {
+		t.Fatalf("stored grid valid=%v parts=%d from %s; want a valid 2-part grid from %s", valid, parts, lower, from)
 	}
 }
