@@ -181,6 +181,15 @@ func (r *ImportReport) add(max int, p FeatureProblem) {
 // overlapping areas of their level, and grids outside their village or
 // sub-grids outside their grid.
 //
+// Properties read from each feature (a numeric code is read by its
+// digits; the feature "id" stands in for a missing code):
+//
+//	areas: code (4, 6, 9 or 12 digits), name, level and parent (optional;
+//	       when given they must match what the code says)
+//	grids: code (15 digits; 17 for a sub-grid), name, kind (urban, rural
+//	       or exclusive; sub-grids are exclusive), village and parent
+//	       (optional, must match the code)
+//
 // An accepted import inserts the areas and the grids (valid from
 // opts.ValidFrom), writes an audit_log entry and bumps the dataset version.
 func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOptions) (*ImportReport, error) {
