@@ -16,23 +16,27 @@ import (
 // does not make them compute thousands of intersections nobody reads.
 
 // fixRe matches the FIXG(alias) and FIXA(alias) placeholders of the check
-// queries.
-var fixRe = regexp.MustCompile(`FIX([GA])\((\w+)\)`)
+// queries, and their two-argument form FIXG(id, geom) for columns that are
+// not named id (code) and geom.
+var fixRe = regexp.MustCompile(`FIX([GA])\(([\w.]+)(?:, ([\w.]+))?\)`)
 
 // fixSQL expands FIXG(x) to grid x's geometry and FIXA(x) to area x's
 // geometry, repaired with ST_MakeValid when the invalid-geometry check
 // found them invalid (GEOS fails or answers nonsense on invalid input, and
 // the repaired shape still shows where the grid is). The placeholders
-// only ever name table aliases of constant queries.
+// only ever name columns of constant queries.
 func fixSQL(q string) string {
 	return fixRe.ReplaceAllStringFunc(q, func(m string) string {
 		p := fixRe.FindStringSubmatch(m)
-		key, list := p[2]+".id", "@bad_grids::bigint[]"
+		key, geom, list := p[2]+".id", p[2]+".geom", "@bad_grids::bigint[]"
 		if p[1] == "A" {
 			key, list = p[2]+".code", "@bad_areas::text[]"
 		}
-		return fmt.Sprintf("(CASE WHEN %s = ANY(%s) THEN ST_Multi(ST_CollectionExtract(ST_MakeValid(%s.geom), 3)) ELSE %s.geom END)",
-			key, list, p[2], p[2])
+		if p[3] != "" {
+			key, geom = p[2], p[3]
+		}
+		return fmt.Sprintf("(CASE WHEN %s = ANY(%s) THEN ST_Multi(ST_CollectionExtract(ST_MakeValid(%s), 3)) ELSE %s END)",
+			key, list, geom, geom)
 	})
 }
 
@@ -137,14 +141,24 @@ func scanPieces(ctx context.Context, c *checkRun, sql string, args pgx.NamedArgs
 	return rows.Err()
 }
 
+// candidatePairs lists the pairs of current grid versions whose boxes
+// meet: ids ida and idb, codes ca and cb, geometries ga and gb. The callers wrap it in "OFFSET 0" so that PostgreSQL plans it
+// alone: given "a.code < b.code" and the costly ST_Relate in the same
+// query, it ANDs the GiST box probe with a probe of the code index that
+// returns half the table every time (measured: 82 s instead of 3 s on the
+// whole demo city).
+const candidatePairs = `
+			SELECT a.id AS ida, b.id AS idb, a.code AS ca, b.code AS cb, a.geom AS ga, b.geom AS gb
+			FROM grid_current a
+			JOIN grid_current b ON a.geom && b.geom AND a.id <> b.id`
+
 func checkGridOverlap(ctx context.Context, c *checkRun) error {
 	return overlaps(ctx, c, `
-		SELECT a.id, b.id
-		FROM grid_current a
-		JOIN grid_current b ON a.geom && b.geom AND a.code < b.code
-		WHERE length(a.code) = 15 AND length(b.code) = 15
-		  AND ST_Relate(FIXG(a), FIXG(b), '2********')
-		ORDER BY a.code, b.code`,
+		SELECT ida, idb FROM (`+candidatePairs+`
+			WHERE length(a.code) = 15 AND length(b.code) = 15
+			OFFSET 0) p
+		WHERE p.ca < p.cb AND ST_Relate(FIXG(p.ida, p.ga), FIXG(p.idb, p.gb), '2********')
+		ORDER BY p.ca, p.cb`,
 		func(codes []string, _ string, area float64) string {
 			return fmt.Sprintf("grids %s and %s overlap by %s", codes[0], codes[1], m2(area))
 		})
@@ -152,12 +166,11 @@ func checkGridOverlap(ctx context.Context, c *checkRun) error {
 
 func checkSubgridOverlap(ctx context.Context, c *checkRun) error {
 	return overlaps(ctx, c, `
-		SELECT a.id, b.id
-		FROM grid_current a
-		JOIN grid_current b ON a.geom && b.geom AND a.code < b.code AND a.parent_grid = b.parent_grid
-		WHERE length(a.code) = 17 AND length(b.code) = 17
-		  AND ST_Relate(FIXG(a), FIXG(b), '2********')
-		ORDER BY a.code, b.code`,
+		SELECT ida, idb FROM (`+candidatePairs+`
+			WHERE length(a.code) = 17 AND length(b.code) = 17 AND a.parent_grid = b.parent_grid
+			OFFSET 0) p
+		WHERE p.ca < p.cb AND ST_Relate(FIXG(p.ida, p.ga), FIXG(p.idb, p.gb), '2********')
+		ORDER BY p.ca, p.cb`,
 		func(codes []string, _ string, area float64) string {
 			return fmt.Sprintf("sub-grids %s and %s of exclusive grid %s overlap by %s",
 				codes[0], codes[1], codes[0][:15], m2(area))

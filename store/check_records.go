@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -105,44 +104,54 @@ func checkRecordHistory(ctx context.Context, c *checkRun) error {
 	return nil
 }
 
-// history finds records whose open assignment is missing, duplicated or
-// names another grid than the record's, records whose assignment ranges
-// overlap, and assignment rows of records that do not exist.
+// historySQL finds the assignment problems of one table's records in
+// three set-based passes that each read the assignment table once:
+//   - the records and their open assignments, fully joined on the id: a
+//     record without one ("missing"), an open assignment naming another
+//     grid ("other-grid"), an open assignment of no record ("orphan");
+//   - records with more than one open assignment ("duplicate");
+//   - closed assignments that overlap another assignment of the same
+//     record ("overlap") or belong to no record ("orphan"). Two open
+//     assignments always overlap and are reported as duplicates.
+//
+// Only the first MaxPerCheck problems are joined back to the records for
+// their grid and point.
+const historySQL = `
+	WITH bad AS (
+		SELECT coalesce(r.id, o.record_id) AS id,
+		       CASE WHEN r.id IS NULL THEN 'orphan' WHEN o.record_id IS NULL THEN 'missing' ELSE 'other-grid' END AS problem,
+		       1 AS n, o.grid_code AS ga, NULL::text AS gb
+		FROM %[1]s r
+		FULL JOIN (SELECT record_id, grid_code FROM assignment
+		           WHERE record_type = @type AND upper_inf(valid)) o ON o.record_id = r.id
+		WHERE r.id IS NULL OR o.record_id IS NULL OR o.grid_code <> r.grid_code
+		UNION ALL
+		SELECT record_id, 'duplicate', count(*), min(grid_code), max(grid_code)
+		FROM assignment WHERE record_type = @type AND upper_inf(valid)
+		GROUP BY record_id HAVING count(*) > 1
+		UNION ALL
+		SELECT DISTINCT ON (c.record_id, problem) c.record_id, problem, 1, c.grid_code, NULL
+		FROM assignment c,
+		LATERAL (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM %[1]s r WHERE r.id = c.record_id) THEN 'orphan'
+		                     ELSE 'overlap' END AS problem) p
+		WHERE c.record_type = @type AND NOT upper_inf(c.valid)
+		  AND (NOT EXISTS (SELECT 1 FROM %[1]s r WHERE r.id = c.record_id)
+		       OR EXISTS (SELECT 1 FROM assignment b
+		                  WHERE b.record_type = c.record_type AND b.record_id = c.record_id
+		                    AND b.ctid <> c.ctid AND b.valid && c.valid))),
+	page AS (
+		SELECT id, problem, n, ga, gb, count(*) OVER () AS total
+		FROM bad ORDER BY id, problem LIMIT @max)
+	SELECT p.id, p.problem, p.n, coalesce(p.ga, ''), coalesce(p.gb, ''), coalesce(r.grid_code, ''), r.geom, p.total
+	FROM page p LEFT JOIN %[1]s r ON r.id = p.id
+	ORDER BY p.id, p.problem`
+
+// history reports the assignment problems of one table's records.
 func history(ctx context.Context, c *checkRun, recordType string) error {
 	base := c.cur.Count
 	args := c.args()
 	args["type"] = recordType
-	rows, err := c.tx.Query(ctx, `
-		WITH agg AS (
-			SELECT record_id, count(*) AS n_rows,
-			       count(*) FILTER (WHERE upper_inf(valid)) AS n_open,
-			       min(grid_code) FILTER (WHERE upper_inf(valid)) AS open_min,
-			       max(grid_code) FILTER (WHERE upper_inf(valid)) AS open_max
-			FROM assignment WHERE record_type = @type
-			GROUP BY record_id),
-		ov AS (
-			SELECT DISTINCT record_id FROM (
-				SELECT record_id, valid,
-				       lag(valid) OVER (PARTITION BY record_id ORDER BY lower(valid), upper(valid)) AS prev
-				FROM assignment
-				WHERE record_type = @type
-				  AND record_id IN (SELECT record_id FROM agg WHERE n_rows > 1)) s
-			WHERE prev && valid),
-		bad AS (
-			SELECT coalesce(r.id, agg.record_id) AS id, r.id IS NULL AS orphan, r.grid_code, r.geom,
-			       coalesce(agg.n_open, 0) AS n_open, agg.open_min, agg.open_max
-			FROM `+pgx.Identifier{recordType}.Sanitize()+` r
-			FULL JOIN agg ON agg.record_id = r.id
-			WHERE r.id IS NULL OR agg.record_id IS NULL OR agg.n_open <> 1
-			   OR agg.open_min <> r.grid_code
-			UNION ALL
-			SELECT ov.record_id, false, r.grid_code, r.geom, -1, NULL, NULL
-			FROM ov JOIN `+pgx.Identifier{recordType}.Sanitize()+` r ON r.id = ov.record_id)
-		SELECT id, orphan, coalesce(grid_code, ''), geom, n_open, coalesce(open_min, ''), coalesce(open_max, ''),
-		       count(*) OVER ()
-		FROM bad
-		ORDER BY id, n_open
-		LIMIT @max`, args)
+	rows, err := c.tx.Query(ctx, fmt.Sprintf(historySQL, pgx.Identifier{recordType}.Sanitize()), args)
 	if err != nil {
 		return err
 	}
@@ -150,43 +159,33 @@ func history(ctx context.Context, c *checkRun, recordType string) error {
 	total := 0
 	for rows.Next() {
 		var id int64
-		var orphan bool
-		var grid string
+		var problem, ga, gb, grid string
+		var n int
 		var loc orb.Geometry
-		var nOpen int
-		var openMin, openMax string
-		if err := rows.Scan(&id, &orphan, &grid, locationScanner{&loc}, &nOpen, &openMin, &openMax, &total); err != nil {
+		if err := rows.Scan(&id, &problem, &n, &ga, &gb, &grid, locationScanner{&loc}, &total); err != nil {
 			return err
-		}
-		// The open assignments' grids: both ends when there are several.
-		var open []string
-		if openMin != "" {
-			open = append(open, openMin)
-		}
-		if openMax != openMin {
-			open = append(open, openMax)
 		}
 		rec := fmt.Sprintf("%s/%d", recordType, id)
 		f := Finding{Codes: []string{rec}, Location: loc}
 		if grid != "" {
 			f.Codes = append(f.Codes, grid)
 		}
-		switch {
-		case orphan:
-			f.Codes = append(f.Codes, open...)
-			f.Message = fmt.Sprintf("assignment rows name %s %d, which does not exist", recordType, id)
-		case nOpen == -1:
-			f.Message = fmt.Sprintf("%s %d (grid %s) has assignment ranges that overlap in time", recordType, id, grid)
-		case nOpen == 0:
+		switch problem {
+		case "orphan":
+			f.Codes = append(f.Codes, ga)
+			f.Message = fmt.Sprintf("an assignment to grid %s names %s %d, which does not exist", ga, recordType, id)
+		case "missing":
 			f.Message = fmt.Sprintf("%s %d (grid %s) has no open assignment", recordType, id, grid)
-		case nOpen > 1:
-			f.Codes = append(f.Codes, open...)
-			f.Message = fmt.Sprintf("%s %d (grid %s) has %d open assignments, to grids %s",
-				recordType, id, grid, nOpen, strings.Join(open, " ... "))
+		case "other-grid":
+			f.Codes = append(f.Codes, ga)
+			f.Message = fmt.Sprintf("%s %d is tied to grid %s, but its open assignment names grid %s", recordType, id, grid, ga)
+		case "duplicate":
+			f.Codes = append(f.Codes, ga, gb)
+			f.Message = fmt.Sprintf("%s %d (grid %s) has %d open assignments, to grids %s to %s", recordType, id, grid, n, ga, gb)
+		case "overlap":
+			f.Message = fmt.Sprintf("%s %d (grid %s) has assignments whose time ranges overlap (one to grid %s)", recordType, id, grid, ga)
 		default:
-			f.Codes = append(f.Codes, open...)
-			f.Message = fmt.Sprintf("%s %d is tied to grid %s, but its open assignment names grid %s",
-				recordType, id, grid, open[0])
+			return fmt.Errorf("unknown assignment problem %q", problem)
 		}
 		c.add(f)
 	}

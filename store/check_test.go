@@ -193,19 +193,25 @@ func TestCheck(t *testing.T) {
 		},
 		{
 			// Only possible with the unique index gone, which is the point
-			// of checking it: both open rows, and their ranges overlap.
+			// of checking it: two open rows, and the second names a grid
+			// that is not the household's.
 			name: "two open assignments",
 			plant: `DROP INDEX assignment_one_open;
 				INSERT INTO assignment (record_type, record_id, grid_code, valid) VALUES ('household', 2, '320902001001003', '[2025-01-01,)');`,
 			want: []wantFinding{
 				{store.CheckRecordAssignmentHistory, []string{"household/2", g002, g002, g003}, "POINT(120.0075 33.0025)", 0},
-				{store.CheckRecordAssignmentHistory, []string{"household/2", g002}, "POINT(120.0075 33.0025)", 0},
+				{store.CheckRecordAssignmentHistory, []string{"household/2", g002, g003}, "POINT(120.0075 33.0025)", 0},
 			},
 		},
 		{
-			name:  "assignment of a household that does not exist",
-			plant: `INSERT INTO assignment (record_type, record_id, grid_code, valid) VALUES ('household', 99, '320902001001003', '[2024-01-01,)');`,
-			want:  []wantFinding{{store.CheckRecordAssignmentHistory, []string{"household/99", g003}, "", 0}},
+			name: "assignment of a household that does not exist",
+			plant: `INSERT INTO assignment (record_type, record_id, grid_code, valid) VALUES
+				('household', 99, '320902001001003', '[2024-01-01,)'),
+				('household', 99, '320902001001001', '[2023-01-01,2024-01-01)');`,
+			want: []wantFinding{
+				{store.CheckRecordAssignmentHistory, []string{"household/99", g003}, "", 0},
+				{store.CheckRecordAssignmentHistory, []string{"household/99", g001}, "", 0},
+			},
 		},
 		{
 			name: "invalid grid geometry",
