@@ -56,7 +56,7 @@ type extent struct {
 
 var collectionTitles = map[store.Collection][2]string{
 	store.CollectionAreas: {"Administrative areas", "City, counties, towns/streets and villages/communities with their boundaries. Filters: bbox, level (city, county, town, village)."},
-	store.CollectionGrids: {"Current grids", "The current version of every grid and sub-grid. Filters: bbox, level (grid, subgrid), kind (urban, rural, exclusive)."},
+	store.CollectionGrids: {"Current grids", "The current version of every grid and sub-grid, or with datetime the versions valid then. Filters: bbox, datetime, level (grid, subgrid), kind (urban, rural, exclusive)."},
 }
 
 // describe returns a collection's metadata, with its extent from the
