@@ -9,6 +9,8 @@
 //	gridd import FILE        import areas and grids from GeoJSON
 //	gridd export             export areas or grids as GeoJSON
 //	gridd token create       create an API token
+//	gridd lookup             code a file of points with their grids
+//	gridd bench lookup|tiles compare against PostGIS in the same run
 //
 // The database comes from DATABASE_URL.
 package main
@@ -62,6 +64,8 @@ func commands() map[string]command {
 		"import":  {"import areas and grids from a GeoJSON FeatureCollection", cmdImport},
 		"export":  {"export areas or grids as a GeoJSON FeatureCollection", cmdExport},
 		"token":   {"create, list or revoke API tokens", cmdToken},
+		"lookup":  {"code a file of points with their grids (CSV, JSON, GeoJSON)", cmdLookup},
+		"bench":   {"measure lookups or tiles against PostGIS in the same run", cmdBench},
 	}
 }
 

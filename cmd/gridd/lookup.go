@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gridmap/live"
+	"gridmap/lookup"
+)
+
+// cmdLookup codes a file of points offline: gridd lookup --in points.csv
+// --out coded.csv. The format follows the file extension (.csv, .json,
+// .geojson) unless --format says otherwise.
+func cmdLookup(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "lookup", "--in FILE|- --out FILE|- [--format csv|json|geojson]")
+	in := fs.String("in", "-", "points to look up: CSV id,lon,lat, a JSON array, or GeoJSON points ('-' = stdin)")
+	out := fs.String("out", "-", "where to write the answers ('-' = stdout)")
+	format := fs.String("format", "", "csv, json or geojson (default: from the --in extension, else csv)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	f, err := batchFormat(*format, *in)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	start := time.Now()
+	snap, err := st.LoadSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	state := live.FromSnapshot(snap)
+	fmt.Fprintf(e.stderr, "dataset version %d: %d grids indexed in %v\n", snap.Version, len(snap.Grids), time.Since(start).Round(time.Millisecond))
+
+	var r io.Reader = e.stdin
+	if *in != "-" {
+		file, err := os.Open(*in)
+		if err != nil {
+			return fmt.Errorf("open input: %w", err)
+		}
+		defer file.Close()
+		r = file
+	}
+	var w io.Writer = e.stdout
+	var outFile *os.File
+	if *out != "-" {
+		// Write beside the target and rename at the end, so a failed run
+		// leaves no half-written answer file.
+		outFile, err = os.CreateTemp(filepath.Dir(*out), ".gridd-lookup-*")
+		if err != nil {
+			return fmt.Errorf("create output: %w", err)
+		}
+		defer os.Remove(outFile.Name())
+		defer outFile.Close()
+		w = outFile
+	}
+	start = time.Now()
+	last := start
+	stats, err := lookup.Batch(ctx, f, r, w, lookup.NewStateResolver(state), func(s lookup.Stats) {
+		if now := time.Now(); now.Sub(last) >= time.Second {
+			last = now
+			fmt.Fprintf(e.stderr, "\r%d points, %d bad, %.0f points/s", s.Rows, s.Errors, float64(s.Rows)/now.Sub(start).Seconds())
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("lookup: %w", err)
+	}
+	if outFile != nil {
+		if err := outFile.Close(); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+		if err := os.Rename(outFile.Name(), *out); err != nil {
+			return fmt.Errorf("write output: %w", err)
+		}
+	}
+	el := time.Since(start)
+	fmt.Fprintf(e.stderr, "\r%d points (%d bad rows) in %v: %.0f points/s, dataset version %d\n",
+		stats.Rows, stats.Errors, el.Round(time.Millisecond), float64(stats.Rows)/el.Seconds(), snap.Version)
+	return nil
+}
+
+func batchFormat(name, path string) (lookup.Format, error) {
+	if name == "" {
+		switch strings.ToLower(filepath.Ext(path)) {
+		case ".json":
+			name = "json"
+		case ".geojson":
+			name = "geojson"
+		default:
+			name = "csv"
+		}
+	}
+	switch name {
+	case "csv":
+		return lookup.FormatCSV, nil
+	case "json":
+		return lookup.FormatJSON, nil
+	case "geojson":
+		return lookup.FormatGeoJSON, nil
+	}
+	return 0, fmt.Errorf("--format %q: want csv, json or geojson", name)
+}
