@@ -484,9 +484,6 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		if err := w.faces(ctx, v, poly, op.Grids, nil); err != nil {
 			return err
 		}
-		if err := w.outside(ctx, i, op.To[0], v, poly); err != nil {
-			return err
-		}
 		tag, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $3 WHERE f.owner = ANY($1)
 			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE village = $4), $5), f.pt)`,
 			op.Grids, poly, op.To[0], v, w.snapDeg())
