@@ -223,6 +223,14 @@ func TestCheck(t *testing.T) {
 			want: []wantFinding{{store.CheckInvalidGeometry, []string{g001}, "POINT(120.0025 33.005)", 0}},
 		},
 		{
+			name: "invalid village geometry",
+			// The same kind of spike, into the village from its north edge.
+			plant: `ALTER TABLE area DROP CONSTRAINT area_geom_valid;
+				UPDATE area SET geom = ST_GeomFromText('MULTIPOLYGON(((120 33,120.01 33,120.01 33.01,120.0025 33.01,120.0025 33.009,120.0025 33.01,120 33.01,120 33)))', 4326)
+				WHERE code = '320902001001';`,
+			want: []wantFinding{{store.CheckInvalidGeometry, []string{village}, "POINT(120.0025 33.01)", 0}},
+		},
+		{
 			name:  "sub-grids overlap",
 			plant: setGeom(s00401, envelope(120.005, 33.005, 120.008, 33.01)),
 			want:  []wantFinding{{store.CheckSubgridOverlap, []string{s00401, s00402}, envelope(120.0075, 33.005, 120.008, 33.01), 0}},
