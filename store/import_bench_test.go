@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"runtime"
 	"strconv"
@@ -149,7 +150,12 @@ func BenchmarkImportGrids(b *testing.B) {
 	}
 	for b.Loop() {
 		b.StopTimer()
-		st := storetest.New(b)
+		// The store logs each phase's time at debug level.
+		st, err := store.Open(context.Background(), storetest.NewURL(b),
+			slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug})))
+		if err != nil {
+			b.Fatal(err)
+		}
 		benchAreas(b, st)
 		b.StartTimer()
 		_, size, peak, took := importGenerated(b, st, n)

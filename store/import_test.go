@@ -419,3 +419,31 @@ func TestImportRepairAndValidFrom(t *testing.T) {
 		t.Fatalf("stored grid valid=%v parts=%d from %s; want a valid 2-part grid from %s", valid, parts, lower, from)
 	}
 }
+
+// TestImportSyntheticTownsFloatNoise imports the synthetic towns after the
+// real counties. The towns were cut from the counties one by one, so
+// neighbours' shared edges differ in the last digits: the import finds
+// those float-noise overlaps, locates each and says what causes them.
+func TestImportSyntheticTownsFloatNoise(t *testing.T) {
+	t.Parallel()
+	st := yanchengCity(t)
+	rep, err := importFile(t, st, realData+"yancheng-counties.geojson", store.ImportOptions{Kind: "areas", Repair: true})
+	mustAccept(t, rep, err)
+	before := rowCounts(t, st)
+	rep, err = importFile(t, st, realData+"yancheng-towns-synthetic.geojson", store.ImportOptions{Kind: "areas"})
+	if !errors.Is(err, store.ErrRejected) {
+		t.Fatalf("towns: %v; want rejected for float-noise overlaps", err)
+	}
+	if rep.Features != 152 || rep.Checks["overlap"] == 0 || rep.Checks["overlap"] != rep.Errors {
+		t.Fatalf("%d features, checks %v; want 152 features and only overlaps", rep.Features, rep.Checks)
+	}
+	for _, p := range rep.Problems {
+		if p.Location == nil || p.AreaM2 >= 1 || !strings.Contains(p.Message, "float noise") {
+			t.Errorf("problem %v (%g m²): want a located float-noise overlap", p, p.AreaM2)
+		}
+	}
+	t.Logf("%d float-noise overlaps; first: %v", rep.Checks["overlap"], rep.Problems[0])
+	if after := rowCounts(t, st); after != before {
+		t.Fatalf("rejected import changed the database:\nbefore %s\nafter  %s", before, after)
+	}
+}
