@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -262,9 +263,11 @@ func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions
 	)
 
 	for _, c := range checks {
+		start := time.Now()
 		if err := s.runCheck(ctx, tx, opts, rep, c); err != nil {
 			return err
 		}
+		s.log.Debug("import check done", "check", c.check, "took", time.Since(start))
 	}
 	if err := nameProblems(ctx, tx, rep); err != nil {
 		return err
