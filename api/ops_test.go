@@ -60,6 +60,11 @@ func TestMountsPanicsAndMetrics(t *testing.T) {
 	if id := r.header.Get("X-Request-Id"); p.Detail != "internal error (request id "+id+")" || strings.Contains(string(r.body), "boom") {
 		t.Errorf("panic answered %s", r.body)
 	}
+	if r := e.do("DELETE", "/areas/320902", "", nil); r.status != 405 || !strings.Contains(problemOf(t, r).Detail, "DELETE is not allowed") {
+		t.Errorf("DELETE /areas/320902: %d %s", r.status, r.body)
+	} else if allow := r.header.Get("Allow"); !strings.Contains(allow, "GET") {
+		t.Errorf("405 with Allow %q, want GET in it", allow)
+	}
 	if r := e.do("POST", "/test/panic", "", nil); r.status != 405 {
 		t.Errorf("single-route mount with another method: %d, want 405", r.status)
 	}

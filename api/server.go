@@ -65,8 +65,18 @@ func NewServer(deps Deps) http.Handler {
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusNotFound, fmt.Sprintf("no route %s: see /openapi.json for the routes", r.URL.Path))
 	})
-	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) {
-		problem(w, r, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s", r.Method, r.URL.Path))
+	r.MethodNotAllowed(func(w http.ResponseWriter, req *http.Request) {
+		var allowed []string
+		for _, m := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+			if r.Match(chi.NewRouteContext(), m, req.URL.Path) {
+				allowed = append(allowed, m)
+				if m == http.MethodGet {
+					allowed = append(allowed, http.MethodHead) // middleware.GetHead
+				}
+			}
+		}
+		w.Header().Set("Allow", strings.Join(allowed, ", "))
+		problem(w, req, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s; use %s", req.Method, req.URL.Path, strings.Join(allowed, " or ")))
 	})
 	addRoutes(r, deps)
 	return r
