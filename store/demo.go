@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -78,8 +79,8 @@ func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions, progress fun
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	if opts.Scale <= 0 || opts.Scale > 40 {
-		return DemoStats{}, fmt.Errorf("demo scale %g out of range: want more than 0 and at most 40 (1 is the whole city)", opts.Scale)
+	if opts.Scale <= 0 || opts.Scale > 10 {
+		return DemoStats{}, fmt.Errorf("demo scale %g out of range: want more than 0 and at most 10 (1 is the whole city)", opts.Scale)
 	}
 	if opts.ValidFrom.IsZero() {
 		opts.ValidFrom = DefaultDemoValidFrom
@@ -128,10 +129,8 @@ type demoRun struct {
 	opts     DemoOptions
 	plan     *demoPlan
 	progress func(stage string, done, total int)
-	log      interface {
-		Warn(msg string, args ...any)
-	}
-	stats DemoStats
+	log      *slog.Logger
+	stats    DemoStats
 	// restore holds the statements that put back what dropForBulk took.
 	restore []string
 }
