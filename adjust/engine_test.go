@@ -1,0 +1,257 @@
+package adjust_test
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"gridmap/adjust"
+	"gridmap/geo"
+	"gridmap/store"
+	"gridmap/store/storetest"
+)
+
+const (
+	county = geo.Code("320902000000")
+	g1     = geo.Code("320902001001001")
+	g2     = geo.Code("320902001001002")
+	g5     = geo.Code("320902001001005")
+)
+
+var (
+	planner   = adjust.Actor{ID: "token:1", Role: adjust.RolePlanner, Area: county}
+	planner2  = adjust.Actor{ID: "token:5", Role: adjust.RolePlanner, Area: county}
+	approver  = adjust.Actor{ID: "token:2", Role: adjust.RoleApprover, Area: county}
+	other     = adjust.Actor{ID: "token:3", Role: adjust.RoleApprover, Area: "320903000000"}
+	viewer    = adjust.Actor{ID: "token:4", Role: adjust.RoleViewer, Area: county}
+	cityAdmin = adjust.Actor{ID: "token:9", Role: adjust.RoleAdmin, Area: "320900000000"}
+	admin2    = adjust.Actor{ID: "token:10", Role: adjust.RoleAdmin, Area: county}
+)
+
+func newEngine(t *testing.T) (*adjust.Engine, *store.Store) {
+	t.Helper()
+	st := storetest.New(t)
+	sql, err := os.ReadFile("../store/testdata/adjust_fixture.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pool().Exec(context.Background(), string(sql)); err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	return adjust.New(st, adjust.Options{}), st
+}
+
+func splitOp() adjust.Op {
+	return adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{g5},
+		Geometry: geojson.NewGeometry(orb.LineString{{120.015, 33.005}, {120.015, 33.025}})}
+}
+
+// TestWorkflow walks a proposal through every status, and tries each
+// refused step on the way: wrong role, wrong county, wrong status.
+func TestWorkflow(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, st := newEngine(t)
+	kind := func(err error) string { return adjust.KindOf(err) }
+	expect := func(what string, err error, want string) {
+		t.Helper()
+		if got := kind(err); got != want {
+			t.Errorf("%s: kind %q (%v), want %q", what, got, err, want)
+		}
+	}
+
+	_, err := e.Create(ctx, viewer, adjust.Draft{County: county, Reason: adjust.ReasonPopulation})
+	expect("viewer drafts", err, adjust.KindForbidden)
+	_, err = e.Create(ctx, adjust.Actor{ID: "x", Role: adjust.RolePlanner, Area: "320903000000"}, adjust.Draft{County: county, Reason: adjust.ReasonPopulation})
+	expect("planner of another county drafts", err, adjust.KindForbidden)
+	_, err = e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonOther})
+	expect("reason 4 without text", err, adjust.KindInvalid)
+	_, err = e.Create(ctx, planner, adjust.Draft{County: county, Reason: 7})
+	expect("unknown reason", err, adjust.KindInvalid)
+
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonOther, ReasonText: "new school campus"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Status != "draft" || p.BaseVersion != 1 || p.Author != planner.ID {
+		t.Errorf("created %+v", p)
+	}
+	_, err = e.Submit(ctx, planner, p.ID)
+	expect("submit without operations", err, adjust.KindInvalid)
+	_, err = e.AddOp(ctx, planner, p.ID, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{"320903001001001"}})
+	expect("operation on another county's grid", err, adjust.KindInvalid)
+	_, err = e.AddOp(ctx, planner, p.ID, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{g5}, Geometry: geojson.NewGeometry(orb.Point{120, 33})})
+	expect("split with a point", err, adjust.KindInvalid)
+	if _, err = e.AddOp(ctx, planner, p.ID, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{g1}, Name: "to remove"}); err != nil {
+		t.Fatal(err)
+	}
+	if p, err = e.AddOp(ctx, planner, p.ID, splitOp()); err != nil || len(p.Ops) != 2 {
+		t.Fatalf("add op: %v, %d ops", err, len(p.Ops))
+	}
+	if p, err = e.RemoveOp(ctx, planner, p.ID, 0); err != nil || len(p.Ops) != 1 || p.Ops[0].Type != adjust.OpSplit {
+		t.Fatalf("remove op: %v, %+v", err, p.Ops)
+	}
+	_, err = e.RemoveOp(ctx, planner, p.ID, 5)
+	expect("remove a missing op", err, adjust.KindInvalid)
+
+	prev, err := e.Preview(ctx, planner, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if prev.Errors() != 0 || len(prev.Moves) == 0 {
+		t.Errorf("preview: %d errors, %d moves", prev.Errors(), len(prev.Moves))
+	}
+	if _, err := e.Preview(ctx, other, p.ID); kind(err) != adjust.KindNotFound {
+		t.Errorf("other county previews: %v", err)
+	}
+
+	_, err = e.Approve(ctx, approver, p.ID, "")
+	expect("approve a draft", err, adjust.KindConflict)
+	_, err = e.Submit(ctx, approver, p.ID)
+	expect("approver submits", err, adjust.KindForbidden)
+	if p, err = e.Submit(ctx, planner, p.ID); err != nil || p.Status != "submitted" {
+		t.Fatalf("submit: %v %s", err, p.Status)
+	}
+	_, err = e.AddOp(ctx, planner, p.ID, splitOp())
+	expect("edit a submitted proposal", err, adjust.KindConflict)
+	_, err = e.Approve(ctx, planner, p.ID, "")
+	expect("planner approves", err, adjust.KindForbidden)
+	_, err = e.Approve(ctx, other, p.ID, "")
+	expect("approver of another county approves", err, adjust.KindNotFound)
+	_, err = e.Apply(ctx, approver, p.ID, time.Time{})
+	expect("apply before approval", err, adjust.KindConflict)
+	_, err = e.Reject(ctx, approver, p.ID, " ")
+	expect("reject without a note", err, adjust.KindInvalid)
+	if p, err = e.Approve(ctx, approver, p.ID, "fine"); err != nil || p.Status != "approved" || p.ApprovedBy != approver.ID {
+		t.Fatalf("approve: %v %+v", err, p)
+	}
+	_, err = e.Withdraw(ctx, planner, p.ID)
+	expect("withdraw after approval", err, adjust.KindConflict)
+	_, err = e.File(ctx, cityAdmin, p.ID, "YC-2026-001")
+	expect("file before apply", err, adjust.KindConflict)
+	_, err = e.Apply(ctx, planner, p.ID, time.Time{})
+	expect("planner applies", err, adjust.KindForbidden)
+	res, err := e.Apply(ctx, approver, p.ID, time.Time{})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	if res.Version != 2 {
+		t.Errorf("applied version %d", res.Version)
+	}
+	_, err = e.File(ctx, admin2, p.ID, "YC-2026-001")
+	expect("county admin files", err, adjust.KindForbidden)
+	_, err = e.File(ctx, cityAdmin, p.ID, "")
+	expect("file without a number", err, adjust.KindInvalid)
+	if p, err = e.File(ctx, cityAdmin, p.ID, "YC-2026-001"); err != nil || p.Status != "filed" || p.FilingNo != "YC-2026-001" {
+		t.Fatalf("file: %v %+v", err, p)
+	}
+	_, err = e.File(ctx, cityAdmin, p.ID, "YC-2026-002")
+	expect("file twice", err, adjust.KindConflict)
+
+	rec, no, err := e.Filing(ctx, approver, p.ID)
+	if err != nil || no != "YC-2026-001" {
+		t.Fatalf("filing: %v %q", err, no)
+	}
+	var fr store.FilingRecord
+	if err := json.Unmarshal(rec, &fr); err != nil {
+		t.Fatal(err)
+	}
+	if fr.Reason != 4 || fr.ReasonText != "new school campus" || fr.DraftedBy != planner.ID || fr.ApprovedBy != approver.ID ||
+		len(fr.Before.Features) == 0 || len(fr.After.Features) == 0 || len(fr.Moves) == 0 || len(fr.Lineage) != 2 {
+		t.Errorf("filing record: %+v", fr)
+	}
+
+	// Every step is in the audit log, in order.
+	var actions []string
+	rows, err := st.Pool().Query(ctx, `SELECT action FROM audit_log WHERE target = $1 ORDER BY id`, fmt.Sprint(p.ID))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var a string
+		rows.Scan(&a)
+		actions = append(actions, a)
+	}
+	rows.Close()
+	want := "proposal.create proposal.edit proposal.edit proposal.edit proposal.submit proposal.approve proposal.apply proposal.file"
+	if got := strings.Join(actions, " "); got != want {
+		t.Errorf("audit: %s\nwant:  %s", got, want)
+	}
+}
+
+// TestWithdrawRejectAndSelfApproval covers the other ends of the flow.
+func TestWithdrawRejectAndSelfApproval(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, _ := newEngine(t)
+	mk := func() adjust.Proposal {
+		p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonDivisionChanged, Ops: []adjust.Op{splitOp()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	p := mk()
+	if p, err := e.Withdraw(ctx, planner2, p.ID); err != nil || p.Status != "withdrawn" {
+		t.Errorf("withdraw a draft: %v %s", err, p.Status)
+	}
+	if _, err := e.Submit(ctx, planner, p.ID); adjust.KindOf(err) != adjust.KindConflict {
+		t.Errorf("submit a withdrawn proposal: %v", err)
+	}
+	p = mk()
+	if _, err := e.Submit(ctx, planner, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	self := adjust.Actor{ID: planner.ID, Role: adjust.RoleApprover, Area: county}
+	if _, err := e.Approve(ctx, self, p.ID, ""); adjust.KindOf(err) != adjust.KindForbidden {
+		t.Errorf("author approves own proposal: %v", err)
+	}
+	if p, err := e.Reject(ctx, approver, p.ID, "draw it along the road"); err != nil || p.Status != "rejected" || p.DecisionNote == "" {
+		t.Errorf("reject: %v %+v", err, p)
+	}
+	// A proposal failing a check cannot be submitted; the findings say why.
+	bad, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{{
+		Type: adjust.OpSplit, Grids: []geo.Code{g2}, Geometry: geojson.NewGeometry(orb.LineString{{120.01002, 32.99}, {120.01002, 33.02}})}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Submit(ctx, planner, bad.ID)
+	var ae *adjust.Error
+	if adjust.KindOf(err) != adjust.KindChecks || !asError(err, &ae) || !adjust.Blocking(ae.Findings) {
+		t.Errorf("submit a failing proposal: %v", err)
+	}
+	// Stale base: once grid 005 is split, a proposal drawn on version 1
+	// touching it is refused with what changed.
+	p = mk()
+	e.Submit(ctx, planner, p.ID)
+	if _, err := e.Approve(ctx, approver, p.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Apply(ctx, approver, p.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	late, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, BaseVersion: 1,
+		Ops: []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{"320902001001002"}, Name: "late"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.Submit(ctx, planner, late.ID)
+	if adjust.KindOf(err) != adjust.KindStale || !asError(err, &ae) || ae.Stale == nil || ae.Stale.Changed[0].Code != g2 {
+		t.Errorf("submit on a stale base: %v", err)
+	}
+}
+
+func asError(err error, target **adjust.Error) bool {
+	e, ok := err.(*adjust.Error)
+	if ok {
+		*target = e
+	}
+	return ok
+}
