@@ -50,9 +50,12 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	srv := &http.Server{
 		Handler:           handler,
+		// Slow clients are cut off at the headers; bodies and answers get
+		// long limits because admin imports and exports stream
+		// hundreds of megabytes.
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       2 * time.Minute, // imports upload large bodies
-		WriteTimeout:      2 * time.Minute,
+		ReadTimeout:       10 * time.Minute,
+		WriteTimeout:      10 * time.Minute,
 		IdleTimeout:       2 * time.Minute,
 		MaxHeaderBytes:    64 << 10,
 		ErrorLog:          slog.NewLogLogger(e.log.Handler(), slog.LevelWarn),
