@@ -49,7 +49,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("listen on %s: %w (set --addr or GRIDD_ADDR to a free address)", *addr, err)
 	}
 	srv := &http.Server{
-		Handler:           handler,
+		Handler: handler,
 		// Slow clients are cut off at the headers; bodies and answers get
 		// long limits because admin imports and exports stream
 		// hundreds of megabytes.
