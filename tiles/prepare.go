@@ -3,6 +3,7 @@ package tiles
 import (
 	"math"
 	"runtime"
+	"sort"
 	"sync"
 
 	"github.com/paulmach/orb"
@@ -53,8 +54,17 @@ type layerData struct {
 	point  bool
 	feats  []feature
 	index  *rtree
+	groups []labelGroup // label layer: features by level, each indexed
 	zoomLo int // first precomputed zoom
 	zoomHi int // last precomputed zoom (zoomHi < zoomLo: none)
+}
+
+// labelGroup holds the labels of one level, so a low-zoom tile does not
+// search the thousands of grid labels it will not draw.
+type labelGroup struct {
+	minZ, maxZ int
+	feats      []feature
+	index      *rtree
 }
 
 type feature struct {
@@ -155,16 +165,14 @@ func PrepareFrom(snap *geo.Snapshot, prev *Prepared) *Prepared {
 	return p
 }
 
-// geomHash hashes a geometry's coordinates (FNV-1a over their bits).
+// geomHash hashes a geometry's coordinates, a 64-bit word at a time
+// (multiply and xor-shift, as in splitmix64); equal geometries hash
+// equal, and a moved vertex changes the hash with overwhelming odds.
 func geomHash(mp orb.MultiPolygon) uint64 {
-	const prime = 1099511628211
-	h := uint64(14695981039346656037)
+	h := uint64(0x9e3779b97f4a7c15)
 	mix := func(v uint64) {
-		for k := 0; k < 8; k++ {
-			h ^= v & 0xff
-			h *= prime
-			v >>= 8
-		}
+		h = (h ^ v) * 0xbf58476d1ce4e5b9
+		h ^= h >> 31
 	}
 	for _, poly := range mp {
 		mix(uint64(len(poly)))
@@ -186,14 +194,29 @@ func (l *layerData) build() {
 	if l.point {
 		l.zoomHi = l.zoomLo - 1
 		placeLabels(l.feats)
-	} else {
-		l.simplify()
+		sort.SliceStable(l.feats, func(i, j int) bool { return l.feats[i].minZ < l.feats[j].minZ })
+		for i := 0; i < len(l.feats); {
+			j := i
+			for j < len(l.feats) && l.feats[j].minZ == l.feats[i].minZ {
+				j++
+			}
+			g := labelGroup{minZ: l.feats[i].minZ, maxZ: l.feats[i].maxZ, feats: l.feats[i:j]}
+			g.index = newRTree(boxesOf(g.feats))
+			l.groups = append(l.groups, g)
+			i = j
+		}
+		return
 	}
-	boxes := make([]box, len(l.feats))
-	for i := range l.feats {
-		boxes[i] = l.feats[i].b
+	l.simplify()
+	l.index = newRTree(boxesOf(l.feats))
+}
+
+func boxesOf(feats []feature) []box {
+	boxes := make([]box, len(feats))
+	for i := range feats {
+		boxes[i] = feats[i].b
 	}
-	l.index = newRTree(boxes)
+	return boxes
 }
 
 // simplify computes, for each feature not reused from an earlier

@@ -68,28 +68,32 @@ func (r *renderer) layer(tile []byte, l *layerData, z, x, y int) []byte {
 	n := math.Ldexp(1, z)
 	bf := float64(Buffer) / Extent
 	q := box{(float64(x) - bf) / n, (float64(y) - bf) / n, (float64(x) + 1 + bf) / n, (float64(y) + 1 + bf) / n}
-	r.hits = l.index.search(q, r.hits[:0])
-	if len(r.hits) == 0 {
-		return tile
-	}
 	enc := newLayerEncoder(l.info.Name)
 	sc := scale(z)
 	ox, oy := float64(x)*Extent, float64(y)*Extent
+	if l.point {
+		for _, g := range l.groups {
+			if z < g.minZ || z > g.maxZ {
+				continue
+			}
+			r.hits = g.index.search(q, r.hits[:0])
+			for _, i := range r.hits {
+				f := &g.feats[i]
+				pt := ipt{int32(math.Round(f.pt.x*sc - ox)), int32(math.Round(f.pt.y*sc - oy))}
+				if pt.x < -Buffer || pt.x > Extent+Buffer || pt.y < -Buffer || pt.y > Extent+Buffer {
+					continue
+				}
+				r.w.reset()
+				r.w.point(pt)
+				enc.add(f.id, f.props, geomPoint, r.w.cmds)
+			}
+		}
+		return enc.appendTo(tile)
+	}
+	r.hits = l.index.search(q, r.hits[:0])
 	for _, i := range r.hits {
 		f := &l.feats[i]
 		r.w.reset()
-		if l.point {
-			if z < f.minZ || z > f.maxZ {
-				continue
-			}
-			pt := ipt{int32(math.Round(f.pt.x*sc - ox)), int32(math.Round(f.pt.y*sc - oy))}
-			if pt.x < -Buffer || pt.x > Extent+Buffer || pt.y < -Buffer || pt.y > Extent+Buffer {
-				continue
-			}
-			r.w.point(pt)
-			enc.add(f.id, f.props, geomPoint, r.w.cmds)
-			continue
-		}
 		if z <= l.zoomHi {
 			r.precomputed(f.byZoom[z-l.zoomLo], int32(x)*Extent, int32(y)*Extent)
 		} else {

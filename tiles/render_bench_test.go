@@ -90,6 +90,20 @@ func BenchmarkPrepare(b *testing.B) {
 	}
 }
 
+// BenchmarkPrepareOneGridChanged measures a version swap that redrew one
+// grid: everything else is reused from the previous version.
+func BenchmarkPrepareOneGridChanged(b *testing.B) {
+	snap, prev, _ := benchCity(b)
+	grids := slices.Clone(snap.Grids)
+	g := &grids[len(grids)/2]
+	g.Geom = orb.MultiPolygon{{slices.Clone(g.Geom[0][0])}}
+	g.Geom[0][0][1][0] += 0.0005
+	next := geo.NewSnapshot(snap.Version+1, snap.LoadedAt, snap.Areas, grids)
+	for b.Loop() {
+		PrepareFrom(next, prev)
+	}
+}
+
 // BenchmarkRenderCold renders every tile as a cache miss: encode, hash,
 // gzip.
 func BenchmarkRenderCold(b *testing.B) {

@@ -1,6 +1,7 @@
 package tiles
 
 import (
+	"bytes"
 	"math"
 	"testing"
 
@@ -359,4 +360,69 @@ func ringContains(r orb.Ring, p orb.Point) bool {
 		}
 	}
 	return in
+}
+
+// TestPrepareFromReusesOnlyUnchanged: preparing a new version from the
+// previous one gives byte for byte the tiles of preparing it afresh, so
+// reuse can never serve a stale shape.
+func TestPrepareFromReusesOnlyUnchanged(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	prev := Prepare(fx.snapshot(t, 1))
+	next := shrinkIsland(t, fx, 2)
+	reused, fresh := PrepareFrom(next, prev), Prepare(next)
+	b := snapshotBound(next)
+	changed := 0
+	for z := 0; z <= 16; z++ {
+		for _, tl := range tilesCovering(b, z) {
+			x, y := int(tl.X), int(tl.Y)
+			a, err := reused.Render(nil, z, x, y)
+			if err != nil {
+				t.Fatal(err)
+			}
+			f, _ := fresh.Render(nil, z, x, y)
+			old, _ := prev.Render(nil, z, x, y)
+			if !bytes.Equal(a, f) {
+				t.Fatalf("%d/%d/%d: PrepareFrom renders %d bytes, Prepare %d", z, x, y, len(a), len(f))
+			}
+			if !bytes.Equal(a, old) {
+				changed++
+			}
+		}
+	}
+	if changed == 0 {
+		t.Fatal("no tile changed with the island; the comparison proves nothing")
+	}
+}
+
+// TestLowZoomTilesAreSmall: over a synthetic city of Yancheng's size
+// (21,000 grids), every tile at z0-z8, the whole city in one or a few
+// tiles, stays within a few kilobytes. z0-z6 (counties) are under 2 KB;
+// z7-z8 add 150-odd towns, whose codes, names and counts alone take about
+// 5 KB, hence the 10 KiB bound on the gzipped tile.
+func TestLowZoomTilesAreSmall(t *testing.T) {
+	t.Parallel()
+	_, p, _ := benchCity(t)
+	w, s, e, n, _ := p.Bounds()
+	b := orb.Bound{Min: orb.Point{w, s}, Max: orb.Point{e, n}}
+	for z := 0; z <= 8; z++ {
+		for _, tl := range tilesCovering(b, z) {
+			data, err := p.Render(nil, z, int(tl.X), int(tl.Y))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTile(t, data, z)
+			tile := newTile(data)
+			maxRaw, maxGz := 16<<10, 10<<10
+			if z <= 6 {
+				maxRaw, maxGz = 2<<10, 1<<10
+			}
+			if len(tile.Gzip) > maxGz || len(tile.Data) > maxRaw {
+				t.Errorf("%d/%d/%d: %d bytes, %d gzipped; want at most %d, %d gzipped", z, tl.X, tl.Y, len(tile.Data), len(tile.Gzip), maxRaw, maxGz)
+			}
+			if z <= 6 && len(data) == 0 {
+				t.Errorf("%d/%d/%d: empty; the counties should show", z, tl.X, tl.Y)
+			}
+		}
+	}
 }

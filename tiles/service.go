@@ -98,7 +98,7 @@ func (s *Service) Prepared() (*Prepared, error) {
 		return p, nil
 	}
 	start := time.Now()
-	p := Prepare(snap)
+	p := PrepareFrom(snap, s.prep.Load())
 	s.prep.Store(p)
 	s.cache.dropOlder(p.Version)
 	s.log.Info("tiles prepared", "version", p.Version, "areas", len(snap.Areas), "grids", len(snap.Grids),
