@@ -55,8 +55,8 @@ type layerData struct {
 	feats  []feature
 	index  *rtree
 	groups []labelGroup // label layer: features by level, each indexed
-	zoomLo int // first precomputed zoom
-	zoomHi int // last precomputed zoom (zoomHi < zoomLo: none)
+	zoomLo int          // first precomputed zoom
+	zoomHi int          // last precomputed zoom (zoomHi < zoomLo: none)
 }
 
 // labelGroup holds the labels of one level, so a low-zoom tile does not
