@@ -74,7 +74,7 @@ func scale(z int) float64 { return math.Ldexp(Extent, z) }
 // dropping repeated points. It appends to dst.
 func quantise(dst []ipt, r []wpt, s float64, ox, oy float64) []ipt {
 	for _, p := range r {
-		q := ipt{int32(math.Round(p.x*s - ox)), int32(math.Round(p.y*s - oy))}
+		q := ipt{clampRound(p.x*s - ox), clampRound(p.y*s - oy)}
 		if n := len(dst); n > 0 && dst[n-1] == q {
 			continue
 		}
@@ -84,6 +84,13 @@ func quantise(dst []ipt, r []wpt, s float64, ox, oy float64) []ipt {
 		dst = dst[:n-1]
 	}
 	return dst
+}
+
+// clampRound rounds to an int32, clamping far beyond any tile so a huge
+// feature at a deep zoom cannot overflow; clipping cuts it to the tile.
+func clampRound(v float64) int32 {
+	const lim = 1 << 30
+	return int32(math.Round(math.Max(-lim, math.Min(lim, v))))
 }
 
 // cross is the z component of (b-a)×(c-a).

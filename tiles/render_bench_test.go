@@ -2,7 +2,6 @@ package tiles
 
 import (
 	"context"
-	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -12,7 +11,6 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/maptile"
 
 	"gridmap/geo"
 )
@@ -28,42 +26,11 @@ var bench struct {
 
 func benchCity(b testing.TB) (*geo.Snapshot, *Prepared, []TileRequest) {
 	bench.once.Do(func() {
-		bench.snap = synthCity(150, 140)
+		bench.snap = SyntheticCity(150, 140)
 		bench.prep = Prepare(bench.snap)
 		bench.list = WeightedTiles(bench.prep, 5000, 1)
 	})
 	return bench.snap, bench.prep, bench.list
-}
-
-// TileRequest is one tile of a benchmark list.
-type TileRequest struct{ Z, X, Y int }
-
-// zoomWeights is the share of requests per zoom, in percent, shaped like
-// the traffic of a city map: most at street zooms, few at the overview.
-var zoomWeights = []int{0: 1, 1: 0, 2: 0, 3: 0, 4: 0, 5: 1, 6: 1, 7: 2, 8: 3, 9: 4, 10: 5, 11: 7,
-	12: 11, 13: 13, 14: 15, 15: 14, 16: 11, 17: 7, 18: 5}
-
-// WeightedTiles draws n tiles over the prepared data's bounds, zooms
-// weighted like real map traffic, from a fixed seed.
-func WeightedTiles(p *Prepared, n int, seed uint64) []TileRequest {
-	w, s, e, nn, _ := p.Bounds()
-	r := rand.New(rand.NewPCG(seed, 42))
-	total := 0
-	for _, wt := range zoomWeights {
-		total += wt
-	}
-	out := make([]TileRequest, 0, n)
-	for len(out) < n {
-		k := r.IntN(total)
-		z := 0
-		for ; k >= zoomWeights[z]; z++ {
-			k -= zoomWeights[z]
-		}
-		pt := orb.Point{w + r.Float64()*(e-w), s + r.Float64()*(nn-s)}
-		t := maptile.At(pt, maptile.Zoom(z))
-		out = append(out, TileRequest{z, int(t.X), int(t.Y)})
-	}
-	return out
 }
 
 func reportLatency(b *testing.B, d []time.Duration, bytes, n int) {
@@ -114,11 +81,10 @@ func BenchmarkRenderCold(b *testing.B) {
 		t := list[i%len(list)]
 		i++
 		start := time.Now()
-		data, err := p.Render(nil, t.Z, t.X, t.Y)
+		tile, err := p.RenderTile(nil, t.Z, t.X, t.Y)
 		if err != nil {
 			b.Fatal(err)
 		}
-		tile := newTile(data)
 		lat = append(lat, time.Since(start))
 		bytes += len(tile.Data)
 	}

@@ -131,13 +131,7 @@ func (s *Service) Tile(ctx context.Context, layer string, z, x, y int) (Tile, in
 		return Tile{}, 0, err
 	}
 	k := cacheKey{version: p.Version, layers: layer, z: z, x: x, y: y}
-	t, err := s.cache.get(k, func() (Tile, error) {
-		b, err := p.Render(names, z, x, y)
-		if err != nil {
-			return Tile{}, err
-		}
-		return newTile(b), nil
-	})
+	t, err := s.cache.get(k, func() (Tile, error) { return p.RenderTile(names, z, x, y) })
 	return t, p.Version, err
 }
 

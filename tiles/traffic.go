@@ -1,0 +1,55 @@
+package tiles
+
+import (
+	"math/rand/v2"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
+)
+
+// TileRequest names one tile of a benchmark list.
+type TileRequest struct{ Z, X, Y int }
+
+// zoomWeights is the share of requests per zoom, in percent, shaped like
+// the traffic of a city map: most at street zooms, few at the overview.
+var zoomWeights = []int{0: 1, 1: 0, 2: 0, 3: 0, 4: 0, 5: 1, 6: 1, 7: 2, 8: 3, 9: 4, 10: 5, 11: 7,
+	12: 11, 13: 13, 14: 15, 15: 14, 16: 11, 17: 7, 18: 5}
+
+// WeightedTiles draws n tiles over the prepared data's bounds, zooms
+// weighted like the traffic of a city map (most at z12-z16), from a fixed
+// seed, so a benchmark of this renderer and one of PostGIS can ask for the
+// same list.
+func WeightedTiles(p *Prepared, n int, seed uint64) []TileRequest {
+	w, s, e, nn, ok := p.Bounds()
+	if !ok {
+		return nil
+	}
+	r := rand.New(rand.NewPCG(seed, 42))
+	total := 0
+	for _, wt := range zoomWeights {
+		total += wt
+	}
+	out := make([]TileRequest, 0, n)
+	for len(out) < n {
+		k := r.IntN(total)
+		z := 0
+		for ; k >= zoomWeights[z]; z++ {
+			k -= zoomWeights[z]
+		}
+		pt := orb.Point{w + r.Float64()*(e-w), s + r.Float64()*(nn-s)}
+		t := maptile.At(pt, maptile.Zoom(z))
+		out = append(out, TileRequest{z, int(t.X), int(t.Y)})
+	}
+	return out
+}
+
+// RenderTile is the cache-miss path of the service, for benchmarks and
+// commands: render, hash and gzip one tile of the named layers (all when
+// names is empty).
+func (p *Prepared) RenderTile(names []string, z, x, y int) (Tile, error) {
+	b, err := p.Render(names, z, x, y)
+	if err != nil {
+		return Tile{}, err
+	}
+	return newTile(b), nil
+}
