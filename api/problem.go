@@ -1,33 +1,22 @@
 package api
 
 import (
-	"encoding/json"
 	"fmt"
+	prob "gridmap/problem"
 	"log/slog"
 	"net/http"
 	"sort"
 )
 
-// Problem is an RFC 9457 problem detail. Errors lists per-field problems
-// of a bad request, each saying what to fix.
-type Problem struct {
-	Type      string         `json:"type"`
-	Title     string         `json:"title"`
-	Status    int            `json:"status"`
-	Detail    string         `json:"detail,omitempty"`
-	Instance  string         `json:"instance,omitempty"`
-	RequestID string         `json:"requestId,omitempty"`
-	Errors    []FieldProblem `json:"errors,omitempty"`
-}
+// Problem is an RFC 9457 problem detail (the problem package's, shared by
+// every HTTP package of gridmap).
+type Problem = prob.Details
 
 // FieldProblem is what is wrong with one parameter or body field.
-type FieldProblem struct {
-	Name   string `json:"name"`
-	Detail string `json:"detail"`
-}
+type FieldProblem = prob.Field
 
 // ProblemContentType is the media type of problem responses.
-const ProblemContentType = "application/problem+json"
+const ProblemContentType = prob.ContentType
 
 // problem writes a problem response with a detail.
 func problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
@@ -60,22 +49,4 @@ func internalDetail(r *http.Request) string {
 	return fmt.Sprintf("internal error (request id %s)", RequestID(r.Context()))
 }
 
-func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
-	if p.Type == "" {
-		p.Type = "about:blank"
-	}
-	if p.Title == "" {
-		p.Title = http.StatusText(p.Status)
-	}
-	p.Instance = r.URL.Path
-	p.RequestID = RequestID(r.Context())
-	b, err := json.Marshal(p)
-	if err != nil { // cannot happen: Problem is plain data
-		http.Error(w, p.Detail, p.Status)
-		return
-	}
-	w.Header().Set("Content-Type", ProblemContentType)
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(p.Status)
-	w.Write(append(b, '\n'))
-}
+func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) { prob.Write(w, r, p) }

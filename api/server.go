@@ -22,6 +22,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	prob "gridmap/problem"
 	"gridmap/store"
 )
 
@@ -85,8 +86,7 @@ func NewServer(deps Deps) http.Handler {
 type ctxKey int
 
 const (
-	requestIDKey ctxKey = iota
-	principalKey
+	principalKey ctxKey = iota
 )
 
 // RequestIDHeader carries the request id, in requests (when a proxy set
@@ -94,10 +94,7 @@ const (
 const RequestIDHeader = "X-Request-Id"
 
 // RequestID returns the id of the request the context belongs to.
-func RequestID(ctx context.Context) string {
-	id, _ := ctx.Value(requestIDKey).(string)
-	return id
-}
+func RequestID(ctx context.Context) string { return prob.RequestID(ctx) }
 
 // requestID takes a well-formed incoming X-Request-Id or makes one.
 func requestID(next http.Handler) http.Handler {
@@ -109,7 +106,7 @@ func requestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b)
 		}
 		w.Header().Set(RequestIDHeader, id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		next.ServeHTTP(w, r.WithContext(prob.WithRequestID(r.Context(), id)))
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"embed"
 	"io/fs"
 	"net/http"
+	"strings"
 )
 
 //go:embed static vendor
@@ -28,6 +29,39 @@ func Handler() http.Handler {
 		http.ServeFileFS(w, r, static, "index.html")
 	})
 	return mux
+}
+
+// WithPage serves the map page to browsers at / (those whose Accept header
+// asks for HTML) and the page's assets, and passes everything else — the
+// JSON landing page of the API included — to next.
+func WithPage(next http.Handler) http.Handler {
+	page := Handler()
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		switch {
+		case p == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && wantsHTML(r) && r.URL.RawQuery == "":
+			page.ServeHTTP(w, r)
+		case strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/vendor/") || strings.HasPrefix(p, "/fonts/"):
+			page.ServeHTTP(w, r)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// wantsHTML reports whether the client prefers HTML to JSON: a browser's
+// Accept lists text/html; API clients ask for JSON or nothing.
+func wantsHTML(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		mt, _, _ := strings.Cut(strings.TrimSpace(part), ";")
+		switch mt {
+		case "text/html", "application/xhtml+xml":
+			return true
+		case "application/json", "application/geo+json":
+			return false
+		}
+	}
+	return false
 }
 
 // Glyphs answers MapLibre's glyph requests with an empty glyph set. Names

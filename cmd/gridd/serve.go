@@ -13,6 +13,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"gridmap/api"
+	"gridmap/live"
+	"gridmap/lookup"
+	"gridmap/web"
 )
 
 // cmdServe serves the HTTP API until ctx is cancelled (SIGINT, SIGTERM),
@@ -40,9 +43,23 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 
+	// The live state: loaded now, then followed in the background as new
+	// dataset versions commit (NOTIFY), while requests keep being served.
+	holder, err := live.New(ctx, st, e.log)
+	if err != nil {
+		return err
+	}
+	go holder.Run(ctx)
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	handler := api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg})
+	look := lookup.Handler(holder, st, e.log)
+	handler := web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
+		Mounts: map[string]http.Handler{
+			"GET /lookup":  look,
+			"HEAD /lookup": look,
+			"POST /lookup": look,
+		}}))
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
