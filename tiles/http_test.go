@@ -172,6 +172,15 @@ func TestHTTPGzipAndConditional(t *testing.T) {
 	if plain.header.Get("ETag") == zipped.header.Get("ETag") {
 		t.Errorf("gzip and identity share ETag %s; strong tags must differ per representation", plain.header.Get("ETag"))
 	}
+	head, err := http.Head(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hb, _ := io.ReadAll(head.Body)
+	head.Body.Close()
+	if head.StatusCode != 200 || len(hb) != 0 || head.Header.Get("ETag") == "" || head.Header.Get("Content-Type") != ContentType {
+		t.Errorf("HEAD: status %d, %d body bytes, ETag %q, type %q", head.StatusCode, len(hb), head.Header.Get("ETag"), head.Header.Get("Content-Type"))
+	}
 	if res := get(t, url, "Accept-Encoding", "gzip;q=0"); res.header.Get("Content-Encoding") != "" {
 		t.Errorf("gzip;q=0 still got gzip")
 	}
