@@ -9,9 +9,11 @@ import (
 )
 
 // The record checks of Store.Check. They must scale to millions of
-// households, so each is one set-based query per record type: the lookup
-// is a LATERAL join that probes the grid GiST index once per record, and
-// the assignment history is one aggregate over the assignment table.
+// households, so each is one set-based query per record type, never a
+// query per record: the lookup joins each record to its own grid and
+// probes the grid GiST index (a LATERAL subquery) only where that cannot
+// settle it, and the assignment history is a few joins and one aggregate
+// over the assignment table.
 
 // recordTypes are the tables of tied records; each name is also the
 // record_type of its rows in the assignment table.
