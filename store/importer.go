@@ -216,6 +216,12 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('gridmap.import'))`); err != nil {
 		return rep, fmt.Errorf("import: lock: %w", err)
 	}
+	// The PostGIS functions' high declared costs push every check query
+	// over jit_above_cost, and compiling each costs seconds for nothing
+	// (measured: 1.8 s of a 1.9 s check).
+	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+		return rep, fmt.Errorf("import: %w", err)
+	}
 	if _, err := tx.Exec(ctx, importTableSQL); err != nil {
 		return rep, fmt.Errorf("import: temporary table: %w", err)
 	}
