@@ -20,6 +20,12 @@ func addRoutes(r chi.Router, d Deps) {
 		}
 	}
 
+	// Point lookups: public, streamed batches have no body limit.
+	if d.Lookup != nil {
+		r.Method(http.MethodGet, "/lookup", d.Lookup)
+		r.Method(http.MethodPost, "/lookup", d.Lookup)
+	}
+
 	r.Group(func(r chi.Router) {
 		r.Use(LimitBody(d.MaxBodyBytes))
 

@@ -34,6 +34,9 @@ type Deps struct {
 	// Registry is where the HTTP metrics are registered and what /metrics
 	// serves; nil means a fresh registry of the server's own.
 	Registry *prometheus.Registry
+	// Lookup serves GET, HEAD and POST /lookup (package lookup); nil
+	// leaves the routes out.
+	Lookup http.Handler
 	// Mounts plugs in handlers built elsewhere (tiles, lookup, ...). A key
 	// "/tiles" mounts the handler under that prefix (it answers /tiles and
 	// /tiles/...); a key with a method, "GET /lookup", adds one route

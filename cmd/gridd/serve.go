@@ -54,12 +54,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	look := lookup.Handler(holder, st, e.log)
-	handler := web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
-		Mounts: map[string]http.Handler{
-			"GET /lookup":  look,
-			"HEAD /lookup": look,
-			"POST /lookup": look,
-		}}))
+	handler := web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg, Lookup: look}))
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
