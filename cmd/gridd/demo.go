@@ -60,13 +60,14 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		}
 	}
 	start := time.Now()
-	last := ""
+	last, lastAt := "", time.Time{}
 	stats, err := st.GenerateDemo(ctx, opts, func(stage string, done, total int) {
-		// The record stages report per county; one line each is enough.
-		if stage == last && done != total {
+		// The record stages report per county: a line every few seconds
+		// is enough.
+		if stage == last && done != total && time.Since(lastAt) < 3*time.Second {
 			return
 		}
-		last = stage
+		last, lastAt = stage, time.Now()
 		fmt.Fprintf(e.stderr, "demo: %-10s %9d/%-9d %6.1fs\n", stage, done, total, time.Since(start).Seconds())
 	})
 	if errors.Is(err, store.ErrNotEmpty) {
