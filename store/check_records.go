@@ -108,12 +108,12 @@ func checkRecordHistory(ctx context.Context, c *checkRun) error {
 
 // historySQL finds the assignment problems of one table's records in
 // set-based passes that each read the assignment table once:
-//   - the records joined to their open assignments: a record without one
-//     ("missing"), an open assignment naming another grid ("other-grid");
-//     and the open assignments of no record ("orphan"). Two joins, not
-//     one FULL JOIN, because PostgreSQL 15 runs these in parallel and a
-//     full join not, and hashes 2.3 M rows half as fast for it (measured);
-//   - records with more than one open assignment ("duplicate");
+//   - the records fully joined to their open assignments: a record
+//     without one ("missing"), an open assignment naming another grid
+//     ("other-grid"), an open assignment of no record ("orphan"). (A left
+//     join and an anti join instead cost more CPU, measured: 2 hashes.)
+//   - records with more than one open assignment ("duplicate"), counted
+//     from the index alone; their grids are looked up for the page only;
 //   - closed assignments that overlap another assignment of the same
 //     record ("overlap") or belong to no record ("orphan"). Two open
 //     assignments always overlap and are reported as duplicates.
@@ -122,23 +122,19 @@ func checkRecordHistory(ctx context.Context, c *checkRun) error {
 // their grid and point.
 const historySQL = `
 	WITH bad AS (
-		SELECT r.id, CASE WHEN o.record_id IS NULL THEN 'missing' ELSE 'other-grid' END AS problem,
-		       1 AS n, o.grid_code AS ga, NULL::text AS gb
+		SELECT coalesce(r.id, o.record_id) AS id,
+		       CASE WHEN r.id IS NULL THEN 'orphan' WHEN o.record_id IS NULL THEN 'missing' ELSE 'other-grid' END AS problem,
+		       1::bigint AS n, o.grid_code AS ga
 		FROM %[1]s r
-		LEFT JOIN (SELECT record_id, grid_code FROM assignment
+		FULL JOIN (SELECT record_id, grid_code FROM assignment
 		           WHERE record_type = @type AND upper_inf(valid)) o ON o.record_id = r.id
-		WHERE o.record_id IS NULL OR o.grid_code <> r.grid_code
+		WHERE r.id IS NULL OR o.record_id IS NULL OR o.grid_code <> r.grid_code
 		UNION ALL
-		SELECT o.record_id, 'orphan', 1, o.grid_code, NULL
-		FROM assignment o
-		WHERE o.record_type = @type AND upper_inf(o.valid)
-		  AND NOT EXISTS (SELECT 1 FROM %[1]s r WHERE r.id = o.record_id)
-		UNION ALL
-		SELECT record_id, 'duplicate', count(*), min(grid_code), max(grid_code)
+		SELECT record_id, 'duplicate', count(*), NULL
 		FROM assignment WHERE record_type = @type AND upper_inf(valid)
 		GROUP BY record_id HAVING count(*) > 1
 		UNION ALL
-		SELECT DISTINCT ON (c.record_id, problem) c.record_id, problem, 1, c.grid_code, NULL
+		SELECT DISTINCT ON (c.record_id, problem) c.record_id, problem, 1, c.grid_code
 		FROM assignment c,
 		LATERAL (SELECT CASE WHEN NOT EXISTS (SELECT 1 FROM %[1]s r WHERE r.id = c.record_id) THEN 'orphan'
 		                     ELSE 'overlap' END AS problem) p
@@ -148,10 +144,14 @@ const historySQL = `
 		                  WHERE b.record_type = c.record_type AND b.record_id = c.record_id
 		                    AND b.ctid <> c.ctid AND b.valid && c.valid))),
 	page AS (
-		SELECT id, problem, n, ga, gb, count(*) OVER () AS total
+		SELECT id, problem, n, ga, count(*) OVER () AS total
 		FROM bad ORDER BY id, problem LIMIT @max)
-	SELECT p.id, p.problem, p.n, coalesce(p.ga, ''), coalesce(p.gb, ''), coalesce(r.grid_code, ''), r.geom, p.total
-	FROM page p LEFT JOIN %[1]s r ON r.id = p.id
+	SELECT p.id, p.problem, p.n, coalesce(p.ga, d.ga, ''), coalesce(d.gb, ''), coalesce(r.grid_code, ''), r.geom, p.total
+	FROM page p
+	LEFT JOIN %[1]s r ON r.id = p.id
+	LEFT JOIN LATERAL (
+		SELECT min(a.grid_code) AS ga, max(a.grid_code) AS gb FROM assignment a
+		WHERE p.problem = 'duplicate' AND a.record_type = @type AND a.record_id = p.id AND upper_inf(a.valid)) d ON true
 	ORDER BY p.id, p.problem`
 
 // history reports the assignment problems of one table's records.
