@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"slices"
 	"sync"
 	"time"
 	"unsafe"
@@ -44,10 +43,18 @@ type Index struct {
 	snap     *Snapshot
 	grids    *layer
 	areas    [4]*layer // village, town, county, city
-	subs     [][]int32 // per grid: its sub-grids (snapshot indexes), in code order
-	village  []int32   // per grid: its village's area index, -1 if unknown
+	meta     []gridMeta  // per grid-layer polygon
+	subs     []int32     // sub-grids (snapshot indexes), grid by grid, in code order
+	subBound []orb.Bound // bounding box of subs[i]
 	stats    IndexStats
 	batchBuf sync.Pool
+}
+
+// gridMeta is what a grid answer needs besides the grid, in one place so
+// that it costs one cache line.
+type gridMeta struct {
+	snap, village    int32 // snapshot indexes of the grid and its village
+	subStart, subEnd int32 // its sub-grids: subs[subStart:subEnd]
 }
 
 // IndexOptions tunes the cell tables. The zero value picks the defaults.
@@ -113,26 +120,27 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 	var gm []orb.MultiPolygon
 	var gid []int32
 	gridPos := make(map[Code]int32)
-	ix.subs = make([][]int32, len(s.Grids))
-	ix.village = make([]int32, len(s.Grids))
 	areaPos := make(map[Code]int32, len(s.Areas))
 	for i := range s.Areas {
 		areaPos[s.Areas[i].Code] = int32(i)
 	}
 	for i := range s.Grids {
 		g := &s.Grids[i]
-		ix.village[i] = -1
+		if g.Code.Level() != LevelGrid {
+			continue
+		}
+		m := gridMeta{snap: int32(i), village: -1}
 		if a, ok := areaPos[g.Village]; ok {
-			ix.village[i] = a
+			m.village = a
 		} else if a, ok := areaPos[g.Code.Village()]; ok {
-			ix.village[i] = a
+			m.village = a
 		}
-		if g.Code.Level() == LevelGrid {
-			gridPos[g.Code] = int32(i)
-			gm = append(gm, g.Geom)
-			gid = append(gid, int32(i))
-		}
+		gridPos[g.Code] = int32(len(ix.meta))
+		ix.meta = append(ix.meta, m)
+		gm = append(gm, g.Geom)
+		gid = append(gid, int32(i))
 	}
+	subsOf := make([][]int32, len(ix.meta))
 	for i := range s.Grids {
 		g := &s.Grids[i]
 		if g.Code.Level() != LevelSubGrid {
@@ -143,16 +151,16 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 			parent = g.Code.Ancestor(LevelGrid)
 		}
 		if p, ok := gridPos[parent]; ok {
-			ix.subs[p] = append(ix.subs[p], int32(i))
+			subsOf[p] = append(subsOf[p], int32(i)) // snapshot order is code order
 		}
 	}
-	for _, sub := range ix.subs {
-		slices.SortFunc(sub, func(a, b int32) int {
-			if s.Grids[a].Code < s.Grids[b].Code {
-				return -1
-			}
-			return 1
-		})
+	for p, sub := range subsOf {
+		ix.meta[p].subStart = int32(len(ix.subs))
+		for _, sg := range sub {
+			ix.subs = append(ix.subs, sg)
+			ix.subBound = append(ix.subBound, s.Grids[sg].Geom.Bound())
+		}
+		ix.meta[p].subEnd = int32(len(ix.subs))
 	}
 	// gm is in snapshot order, which is code order, so the smallest layer
 	// polygon is the smallest code; the same holds for areas.
@@ -173,22 +181,19 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 	st := &ix.stats
 	st.Grids = len(gid)
 	for _, l := range append([]*layer{ix.grids}, ix.areas[:]...) {
-		st.Vertices += len(l.verts)
+		st.Vertices += l.vertCount
 		st.Cells += len(l.cells)
 		for _, w := range l.cells {
 			if w&^payloadMask == tagInterior {
 				st.InteriorCells++
 			}
 		}
-		st.LeafCells += len(l.leaves)
+		st.LeafCells += l.leafCount
 		st.Tables += len(l.tables)
-		st.BoundaryEdges += len(l.edges)
-		st.Bytes += len(l.verts)*int(unsafe.Sizeof(orb.Point{})) + len(l.cells)*4 +
-			len(l.tables)*int(unsafe.Sizeof(cellTable{})) + len(l.leaves)*int(unsafe.Sizeof(leaf{})) +
-			len(l.polys)*int(unsafe.Sizeof(polyRef{})) + len(l.rings)*int(unsafe.Sizeof(ringRef{})) +
-			len(l.edges)*4 + len(l.ids)*4
+		st.BoundaryEdges += l.edgeCount
+		st.Bytes += len(l.cells)*4 + len(l.tables)*int(unsafe.Sizeof(cellTable{})) + len(l.blob)*8 + len(l.ids)*4
 	}
-	st.Bytes += len(ix.village) * 4
+	st.Bytes += len(ix.meta)*int(unsafe.Sizeof(gridMeta{})) + len(ix.subs)*(4+int(unsafe.Sizeof(orb.Bound{})))
 	st.BuildTime = time.Since(t0)
 	return ix
 }
@@ -208,11 +213,11 @@ func (ix *Index) Lookup(p orb.Point) Hit {
 // finish adds the sub-grid and area to a grid-layer answer.
 func (ix *Index) finish(p orb.Point, g int32) Hit {
 	if g >= 0 {
-		gi := ix.grids.ids[g]
-		h := Hit{Grid: gi, SubGrid: -1, Area: ix.village[gi]}
-		for _, sg := range ix.subs[gi] {
-			geom := ix.snap.Grids[sg].Geom
-			if geom.Bound().Contains(p) && CoversPoint(geom, p) {
+		m := &ix.meta[g]
+		h := Hit{Grid: m.snap, SubGrid: -1, Area: m.village}
+		for k := m.subStart; k < m.subEnd; k++ {
+			sg := ix.subs[k]
+			if ix.subBound[k].Contains(p) && CoversPoint(ix.snap.Grids[sg].Geom, p) {
 				h.SubGrid = sg
 				break
 			}

@@ -175,6 +175,8 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions) *layer {
 	l.tables = append(l.tables, cellTable{})
 	b.table(0, l.minX, l.maxX, l.minY, l.maxY, nx, ny, edges, nil, -1, 0)
 	b.vertRing = nil
+	l.vertCount = len(l.verts)
+	l.verts = nil // the leaves carry their own coordinates
 	return l
 }
 
@@ -494,10 +496,18 @@ func (b *layerBuilder) cell(edges []uint32, x0, x1, y0, y1 float64, tracked []in
 		return uint32(tagTable | ti)
 	}
 
-	lf := leaf{xr: xr, yb: yb, bg: bg, pStart: uint32(len(l.polys))}
+	// The leaf, laid out in one run of the arena (see layer.blob).
+	off := len(l.blob)
+	if off > payloadMask {
+		panic("geo: lookup index arena exceeds 2^30 words")
+	}
+	l.leafCount++
 	q := [2]float64{xr, yb}
+	l.blob = append(l.blob, xr, float64(bg), float64(len(polys)))
 	for _, p := range polys {
-		pr := polyRef{poly: p, rStart: uint32(len(l.rings))}
+		ph := len(l.blob)
+		l.blob = append(l.blob, float64(p), 0, 0) // poly, rings, words
+		nr := 0
 		for c := b.polyComp(p); c.lo < c.hi; c.lo++ {
 			if b.compStamp[c.lo] != st {
 				continue
@@ -505,24 +515,49 @@ func (b *layerBuilder) cell(edges []uint32, x0, x1, y0, y1 float64, tracked []in
 			for k := b.compRing[c.lo]; k < b.compRing[c.lo+1]; k++ {
 				r := b.polyRingIdx[k]
 				s, e := runOf(r)
-				rr := ringRef{base: b.wind[r], ext: b.ringExt[r], eStart: uint32(len(l.edges))}
+				base := b.wind[r]
 				for _, ev := range edges[s:e] {
 					s1, s2 := b.edge(ev)
 					if (s1[0] <= xr) != (s2[0] <= xr) {
-						rr.base -= crossV(s1, s2, Orient(s1, s2, q))
+						base -= crossV(s1, s2, Orient(s1, s2, q))
 					}
-					l.edges = append(l.edges, ev)
 				}
-				rr.eEnd = uint32(len(l.edges))
-				l.rings = append(l.rings, rr)
+				ext := 0.0
+				if b.ringExt[r] {
+					ext = 1
+				}
+				rh := len(l.blob)
+				l.blob = append(l.blob, float64(base), ext, 0) // base, ext, words
+				// Runs of consecutive edges as polylines; a tiny edge is a
+				// run of its own, flagged.
+				for a := s; a < e; {
+					z := a + 1
+					tiny := edges[a]&tinyEdge != 0
+					if !tiny {
+						for z < e && edges[z] == edges[z-1]+1 && edges[z]&tinyEdge == 0 {
+							z++
+						}
+					}
+					flag := 0.0
+					if tiny {
+						flag = 1
+					}
+					first := edges[a] &^ tinyEdge
+					l.blob = append(l.blob, float64(z-a+1), flag)
+					for v := first; v <= first+uint32(z-a); v++ {
+						l.blob = append(l.blob, l.verts[v][0], l.verts[v][1])
+					}
+					l.edgeCount += z - a
+					a = z
+				}
+				l.blob[rh+2] = float64(len(l.blob) - rh - 3)
+				nr++
 			}
 		}
-		pr.rEnd = uint32(len(l.rings))
-		l.polys = append(l.polys, pr)
+		l.blob[ph+1] = float64(nr)
+		l.blob[ph+2] = float64(len(l.blob) - ph - 3)
 	}
-	lf.pEnd = uint32(len(l.polys))
-	l.leaves = append(l.leaves, lf)
-	return uint32(tagLeaf | (len(l.leaves) - 1))
+	return uint32(tagLeaf | off)
 }
 
 // compRange is a half-open range of component indexes.

@@ -24,13 +24,29 @@ import "github.com/paulmach/orb"
 type layer struct {
 	minX, minY, maxX, maxY float64 // bounding box of every vertex
 
-	verts  []orb.Point // all rings, closed, concatenated
+	verts  []orb.Point // all rings, closed, concatenated (build only)
 	tables []cellTable // tables[0] is the top table
 	cells  []uint32    // cell words of every table
-	leaves []leaf
-	polys  []polyRef
-	rings  []ringRef
-	edges  []uint32 // start vertex of each edge in a leaf; tinyEdge flag
+
+	// blob holds every leaf in one contiguous run of float64 words, so a
+	// lookup in a boundary cell reads one or two cache lines instead of
+	// chasing indexes (integers are stored as exact float64 values):
+	//
+	//	leaf: xr, bg, npolys, then npolys × poly
+	//	poly: polygon, nrings, words, then nrings × ring
+	//	ring: base, ext, words, then runs up to words
+	//	run:  npts, tiny, then npts points (x, y): npts−1 edges
+	//
+	// xr is the x of the leaf's reference corner K (the right side of the
+	// widened cell); bg the smallest polygon covering the whole cell (−1
+	// for none); polygons are in increasing order; base is the ring's
+	// winding number at K corrected for the vertical crossings at K (see
+	// ringStatus); ext marks an outer ring, which starts a component; a
+	// tiny run is one edge PostGIS skips.
+	blob      []float64
+	leafCount int
+	edgeCount int
+	vertCount int
 
 	ids []int32 // layer polygon → index in the snapshot slice
 }
@@ -54,31 +70,6 @@ type cellTable struct {
 	base       uint32 // index of the first cell word
 }
 
-// leaf is a boundary cell. xr, yb give its reference corner K = (xr, yb),
-// the lower right corner of the widened cell box.
-type leaf struct {
-	xr, yb float64
-	bg     int32 // smallest polygon covering the whole cell, -1 if none
-	pStart uint32
-	pEnd   uint32
-}
-
-// polyRef is a polygon with edges in a leaf: the rings of its components
-// that have edges there, in the polygon's ring order.
-type polyRef struct {
-	poly         int32
-	rStart, rEnd uint32
-}
-
-// ringRef is one ring of a polyRef. base is the ring's winding number at
-// the leaf's corner K, corrected for the vertical crossings at K (see
-// ringStatus); ext marks an outer ring, which starts a component.
-type ringRef struct {
-	base         int32
-	ext          bool
-	eStart, eEnd uint32
-}
-
 // find returns the first layer polygon covering p, or -1.
 func (l *layer) find(p orb.Point) int32 {
 	x, y := p[0], p[1]
@@ -97,7 +88,7 @@ func (l *layer) find(p orb.Point) int32 {
 		case tagInterior:
 			return int32(w&payloadMask) - 1
 		case tagLeaf:
-			return l.leafFind(&l.leaves[w&payloadMask], p)
+			return l.leafFind(l.blob[w&payloadMask:], p)
 		default:
 			t = &l.tables[w&payloadMask]
 		}
@@ -121,57 +112,58 @@ func (l *layer) cellKey(p orb.Point) uint32 {
 
 // leafFind returns the smallest polygon covering p among the leaf's
 // background and its polygons with edges.
-func (l *layer) leafFind(lf *leaf, p orb.Point) int32 {
-	best := lf.bg
-	for k := lf.pStart; k < lf.pEnd; k++ {
-		pr := &l.polys[k]
-		if best >= 0 && pr.poly >= best {
+func (l *layer) leafFind(b []float64, p orb.Point) int32 {
+	xr, bg, np := b[0], int32(b[1]), int(b[2])
+	k := 3
+	for range np {
+		poly, nr, words := int32(b[k]), int(b[k+1]), int(b[k+2])
+		if bg >= 0 && poly >= bg {
 			break // polys are sorted; the background wins
 		}
-		if l.polyCovers(pr, lf, p) {
-			return pr.poly
+		if polyCovers(b[k+3:k+3+words], nr, xr, p) {
+			return poly
 		}
+		k += 3 + words
 	}
-	return best
+	return bg
 }
 
 // polyCovers walks the components like PostGIS's
 // point_in_multipolygon_rtree: a component covers p when p is on its outer
 // ring, or inside it and the first hole that is not "outside" is
-// "boundary" (or there is none).
-func (l *layer) polyCovers(pr *polyRef, lf *leaf, p orb.Point) bool {
-	rs := l.rings[pr.rStart:pr.rEnd]
-	for i := 0; i < len(rs); {
-		j := i + 1
-		for j < len(rs) && !rs[j].ext {
-			j++
-		}
-		switch l.ringStatus(&rs[i], lf, p) {
-		case ringBoundary:
+// "boundary" (or there is none). b holds the polygon's nr rings.
+func polyCovers(b []float64, nr int, xr float64, p orb.Point) bool {
+	k := 0
+	for r := 0; r < nr; {
+		// b[k:] is an outer ring; evaluate it, then its holes if needed.
+		st := ringStatus(b[k:], xr, p)
+		k += 3 + int(b[k+2])
+		r++
+		inside := st == ringInside
+		if st == ringBoundary {
 			return true
-		case ringInside:
-			covered := true
-			for h := i + 1; h < j; h++ {
-				s := l.ringStatus(&rs[h], lf, p)
-				if s == ringBoundary {
-					return true
-				}
-				if s == ringInside {
-					covered = false
-					break
-				}
-			}
-			if covered {
-				return true
-			}
 		}
-		i = j
+		for r < nr && b[k+1] == 0 { // holes of this component
+			if inside {
+				switch ringStatus(b[k:], xr, p) {
+				case ringBoundary:
+					return true
+				case ringInside:
+					inside = false
+				}
+			}
+			k += 3 + int(b[k+2])
+			r++
+		}
+		if inside {
+			return true
+		}
 	}
 	return false
 }
 
 // ringStatus computes PostGIS's point_in_ring answer for p from the edges
-// of the ring that are in the leaf only.
+// of the ring that are in the leaf only (b starts at the ring's header).
 //
 // PostGIS sums, over all edges e of the ring, a float contribution f(e,p)
 // (±1 when e crosses the horizontal ray from p, by postgisSide). For an
@@ -187,41 +179,41 @@ func (l *layer) polyCovers(pr *polyRef, lf *leaf, p orb.Point) bool {
 // W(q) is the winding number at the corner K plus the signed crossings of
 // the vertical segment K→q, all of them edges in the leaf; the part at K
 // is folded into base at build time.
-func (l *layer) ringStatus(rr *ringRef, lf *leaf, p orb.Point) int {
-	wn := rr.base
+func ringStatus(b []float64, xr float64, p orb.Point) int {
+	wn := int32(b[0])
+	end := 3 + int(b[2])
 	py := p[1]
-	xr := lf.xr
 	q := [2]float64{xr, py}
-	for _, ev := range l.edges[rr.eStart:rr.eEnd] {
-		i := ev &^ tinyEdge
-		s1 := [2]float64(l.verts[i])
-		s2 := [2]float64(l.verts[i+1])
-		up := s1[1] <= py && py < s2[1]
-		down := s2[1] <= py && py < s1[1]
-		if ev&tinyEdge == 0 {
-			inBox := onSegmentBox(s1, s2, p)
-			if up || down || inBox {
-				sd := postgisSide(s1, s2, p)
-				if sd == 0 && inBox {
-					return ringBoundary
-				}
-				if up && sd > 0 {
-					wn++
-				} else if down && sd < 0 {
-					wn--
+	for k := 3; k < end; {
+		npts, tiny := int(b[k]), b[k+1] != 0
+		pts := b[k+2 : k+2+2*npts]
+		k += 2 + 2*npts
+		for j := 0; j+3 < len(pts); j += 2 {
+			s1 := [2]float64{pts[j], pts[j+1]}
+			s2 := [2]float64{pts[j+2], pts[j+3]}
+			up := s1[1] <= py && py < s2[1]
+			down := s2[1] <= py && py < s1[1]
+			if !tiny {
+				inBox := onSegmentBox(s1, s2, p)
+				if up || down || inBox {
+					sd := postgisSide(s1, s2, p)
+					if sd == 0 && inBox {
+						return ringBoundary
+					}
+					if up && sd > 0 {
+						wn++
+					} else if down && sd < 0 {
+						wn--
+					}
 				}
 			}
-		}
-		sx := (s1[0] <= xr) != (s2[0] <= xr)
-		if up || down || sx {
-			o := Orient(s1, s2, q)
-			if up && o > 0 {
-				wn--
-			} else if down && o < 0 {
-				wn++
-			}
-			if sx {
-				wn += crossV(s1, s2, o)
+			sx := (s1[0] <= xr) != (s2[0] <= xr)
+			if up || down || sx {
+				o := Orient(s1, s2, q)
+				wn -= crossH(s1, s2, py, o)
+				if sx {
+					wn += crossV(s1, s2, o)
+				}
 			}
 		}
 	}
