@@ -2,11 +2,14 @@ package store_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/maptile"
 
 	"gridmap/geo"
@@ -211,5 +214,82 @@ func TestTileAtRejectsBadInput(t *testing.T) {
 	b, err := st.TileAt(context.Background(), []string{"grid", "label"}, 10, 0, 0, time.Now())
 	if err != nil || b != nil {
 		t.Errorf("empty tile: %d bytes, %v; want nil, nil", len(b), err)
+	}
+}
+
+// loadSynthetic writes tiles.SyntheticCity into a test database.
+func loadSynthetic(b *testing.B, st *store.Store, snap *geo.Snapshot) {
+	b.Helper()
+	ctx := context.Background()
+	batch := &pgx.Batch{}
+	for _, a := range snap.Areas {
+		var parent any
+		if a.Parent != "" {
+			parent = string(a.Parent)
+		}
+		batch.Queue(`INSERT INTO area (code, level, name, parent, geom) VALUES ($1, $2, $3, $4, ST_GeomFromText($5, 4326))`,
+			string(a.Code), a.Level.String(), a.Name, parent, wkt.MarshalString(a.Geom))
+	}
+	for _, g := range snap.Grids {
+		var parent any
+		if g.ParentGrid != "" {
+			parent = string(g.ParentGrid)
+		}
+		batch.Queue(`INSERT INTO grid (code, kind, village, parent_grid, name, geom, valid)
+			VALUES ($1, $2, $3, $4, $5, ST_GeomFromText($6, 4326), tstzrange($7, NULL))`,
+			string(g.Code), string(g.Kind), string(g.Village), parent, g.Name, wkt.MarshalString(g.Geom), g.ValidFrom)
+	}
+	if err := st.Pool().SendBatch(ctx, batch).Close(); err != nil {
+		b.Fatalf("load synthetic city: %v", err)
+	}
+	if _, err := st.Pool().Exec(ctx, `ANALYZE`); err != nil {
+		b.Fatal(err)
+	}
+}
+
+// BenchmarkTileAtSynthetic renders the weighted tile list of the tiles
+// benchmarks from PostGIS, over the same synthetic city of 21,000 grids,
+// for comparison with BenchmarkRenderCold in package tiles: the ?at= path
+// with every layer (labels need ST_MaximumInscribedCircle per feature),
+// and with the polygon layers only, the shape of a pg_tileserv query.
+func BenchmarkTileAtSynthetic(b *testing.B) {
+	st := storetest.New(b)
+	snap := tiles.SyntheticCity(150, 140)
+	loadSynthetic(b, st, snap)
+	list := tiles.WeightedTiles(tiles.Prepare(snap), 5000, 1)
+	ctx := context.Background()
+	now := time.Now()
+	for _, bc := range []struct {
+		name   string
+		labels bool
+	}{{"all layers", true}, {"polygons only", false}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var lat []time.Duration
+			bytes, i := 0, 0
+			for b.Loop() {
+				t := list[i%len(list)]
+				i++
+				layers := tiles.LayersAt(nil, t.Z)
+				if !bc.labels {
+					layers = slices.DeleteFunc(layers, func(l string) bool { return l == tiles.LayerLabel })
+				}
+				start := time.Now()
+				data, err := st.TileAt(ctx, layers, t.Z, t.X, t.Y, now)
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+				bytes += len(data)
+			}
+			slices.Sort(lat)
+			var sum time.Duration
+			for _, d := range lat {
+				sum += d
+			}
+			b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+			b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+			b.ReportMetric(float64(bytes)/float64(i), "B/tile")
+			b.ReportMetric(float64(len(lat))/sum.Seconds(), "tiles/s")
+		})
 	}
 }
