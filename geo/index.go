@@ -42,7 +42,7 @@ import (
 type Index struct {
 	snap     *Snapshot
 	grids    *layer
-	areas    [4]*layer // village, town, county, city
+	areas    [4]*layer   // village, town, county, city
 	meta     []gridMeta  // per grid-layer polygon
 	subs     []int32     // sub-grids (snapshot indexes), grid by grid, in code order
 	subBound []orb.Bound // bounding box of subs[i]
