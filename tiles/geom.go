@@ -44,19 +44,30 @@ type wpoly [][]wpt
 // ipoly is a polygon in integer pixels, rings open.
 type ipoly [][]ipt
 
-// worldPolys projects a multipolygon, opening its rings.
+// worldPolys projects a multipolygon, opening its rings. It drops
+// non-finite points, rings left with fewer than three points, and
+// polygons whose exterior ring is so dropped: bad geometry must not
+// crash a tile server, and such rings have no area to draw.
 func worldPolys(mp orb.MultiPolygon) []wpoly {
 	out := make([]wpoly, 0, len(mp))
 	for _, p := range mp {
 		wp := make(wpoly, 0, len(p))
-		for _, r := range p {
+		for k, r := range p {
 			n := len(r)
 			if n > 1 && r[0] == r[n-1] {
 				n--
 			}
-			wr := make([]wpt, n)
+			wr := make([]wpt, 0, n)
 			for i := 0; i < n; i++ {
-				wr[i] = toWorld(r[i])
+				if finite(r[i][0]) && finite(r[i][1]) {
+					wr = append(wr, toWorld(r[i]))
+				}
+			}
+			if len(wr) < 3 {
+				if k == 0 {
+					break
+				}
+				continue
 			}
 			wp = append(wp, wr)
 		}
@@ -66,6 +77,8 @@ func worldPolys(mp orb.MultiPolygon) []wpoly {
 	}
 	return out
 }
+
+func finite(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
 
 // scale returns the number of pixels per world unit at zoom z.
 func scale(z int) float64 { return math.Ldexp(Extent, z) }

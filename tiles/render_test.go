@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
@@ -423,6 +424,45 @@ func TestLowZoomTilesAreSmall(t *testing.T) {
 			if z <= 6 && len(data) == 0 {
 				t.Errorf("%d/%d/%d: empty; the counties should show", z, tl.X, tl.Y)
 			}
+		}
+	}
+}
+
+// TestBadGeometryNeverCrashes: empty, degenerate and non-finite
+// geometries are left out or drawn as far as they go; every tile still
+// passes the strict decoder.
+func TestBadGeometryNeverCrashes(t *testing.T) {
+	t.Parallel()
+	nan := math.NaN()
+	bad := []orb.MultiPolygon{
+		nil,
+		{},
+		{{}},
+		{{{}}},
+		{{{{120.1, 33.3}, {120.2, 33.3}}}}, // two points
+		{{{{120.1, 33.3}, {120.1, 33.3}, {120.1, 33.3}, {120.1, 33.3}}}},                // one point repeated
+		{{{{120.1, 33.3}, {120.2, 33.3}, {120.3, 33.3}, {120.1, 33.3}}}},                // a line
+		{{{{120.1, 33.3}, {nan, 33.3}, {120.2, 33.4}, {120.1, 33.4}}}},                  // NaN vertex
+		{{{{-500, -100}, {500, -100}, {500, 100}, {-500, 100}, {-500, -100}}}},          // beyond the world
+		{{{{120.1, 33.3}, {120.2, 33.4}, {120.2, 33.3}, {120.1, 33.4}, {120.1, 33.3}}}}, // bow tie
+		{{{{120.1, 33.3}, {120.2, 33.3}, {120.2, 33.4}, {120.1, 33.3}}, {{1, 2}}}},      // broken hole
+	}
+	var grids []geo.Grid
+	village := geo.MustParseCode("320902001001")
+	for i, mp := range bad {
+		c, _ := geo.GridCode(village, i+1)
+		grids = append(grids, geo.Grid{Code: c, Kind: geo.KindUrban, Name: "坏", Village: village, Geom: mp})
+	}
+	areas := []geo.Area{{Code: geo.MustParseCode("320902000000"), Level: geo.LevelCounty, Name: "县", Geom: bad[7]}}
+	p := Prepare(geo.NewSnapshot(1, time.Now(), areas, grids))
+	for z := 0; z <= 18; z += 3 {
+		for _, pt := range []orb.Point{{120.15, 33.35}, {0, 0}, {179.9, 85}} {
+			tl := maptile.At(pt, maptile.Zoom(z))
+			data, err := p.Render(nil, z, int(tl.X), int(tl.Y))
+			if err != nil {
+				t.Fatal(err)
+			}
+			checkTile(t, data, z)
 		}
 	}
 }
