@@ -102,16 +102,19 @@ func noise(m2 *float64) string {
 // importChecks runs the checks that need more than one feature or the
 // database. It adds every problem to rep.
 func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions, rep *ImportReport) error {
+	start := time.Now()
 	for _, q := range []string{
+		// Before the indexes, so the rewritten rows are indexed once.
+		`UPDATE import_feature SET ok = ST_IsValid(geom) WHERE geom IS NOT NULL`,
 		`CREATE INDEX ON import_feature USING gist (geom)`,
 		`CREATE INDEX ON import_feature (code)`,
 		`ANALYZE import_feature`,
-		`UPDATE import_feature SET ok = ST_IsValid(geom) WHERE geom IS NOT NULL`,
 	} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("import: prepare checks: %w", err)
 		}
 	}
+	s.log.Debug("import checks prepared", "took", time.Since(start))
 
 	var checks []importCheck
 	if opts.Repair {
