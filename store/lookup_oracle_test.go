@@ -290,4 +290,3 @@ func oraclePoints(s *geo.Snapshot) ([]orb.Point, int) {
 	}
 	return pts, hard
 }
-
