@@ -53,9 +53,13 @@ type value struct {
 type prop struct {
 	key string
 	val value
+	// uniq marks a value no other feature has (the code), which is
+	// written without looking it up in the layer's value table.
+	uniq bool
 }
 
 func str(k, v string) prop     { return prop{key: k, val: value{s: v}} }
+func code(v string) prop       { return prop{key: "code", val: value{s: v}, uniq: true} }
 func num(k string, n int) prop { return prop{key: k, val: value{n: uint64(max(n, 0)), isInt: true}} }
 
 // layerEncoder accumulates one layer's features, with its key and value
@@ -76,6 +80,14 @@ type layerEncoder struct {
 
 func newLayerEncoder(name string) *layerEncoder {
 	return &layerEncoder{name: name, keyIdx: map[string]uint32{}, valueIdx: map[value]uint32{}}
+}
+
+// reset readies the encoder for another layer, keeping its memory.
+func (e *layerEncoder) reset(name string) {
+	e.name, e.features, e.nfeat = name, e.features[:0], 0
+	e.keys, e.values = e.keys[:0], e.values[:0]
+	clear(e.keyIdx)
+	clear(e.valueIdx)
 }
 
 func (e *layerEncoder) key(k string) uint32 {
@@ -102,7 +114,13 @@ func (e *layerEncoder) value(v value) uint32 {
 func (e *layerEncoder) add(id uint64, props []prop, typ uint64, geom []uint32) {
 	e.tags = e.tags[:0]
 	for _, p := range props {
-		e.tags = append(e.tags, e.key(p.key), e.value(p.val))
+		vi := uint32(len(e.values))
+		if p.uniq {
+			e.values = append(e.values, p.val)
+		} else {
+			vi = e.value(p.val)
+		}
+		e.tags = append(e.tags, e.key(p.key), vi)
 	}
 	f := e.fbuf[:0]
 	f = protowire.AppendTag(f, featureID, protowire.VarintType)

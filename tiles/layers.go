@@ -120,7 +120,7 @@ func contains(xs []string, s string) bool {
 
 func areaProps(a *geo.Area) []prop {
 	return []prop{
-		str("code", string(a.Code)), str("name", a.Name), str("level", a.Level.String()),
+		code(string(a.Code)), str("name", a.Name), str("level", a.Level.String()),
 		str("parent", string(a.Parent)), num("households", a.Households),
 	}
 }
@@ -131,14 +131,14 @@ func gridProps(g *geo.Grid) []prop {
 		parent = g.ParentGrid
 	}
 	return []prop{
-		str("code", string(g.Code)), str("name", g.Name), str("level", g.Code.Level().String()),
+		code(string(g.Code)), str("name", g.Name), str("level", g.Code.Level().String()),
 		str("kind", string(g.Kind)), str("parent", string(parent)), str("village", string(g.Village)),
 		num("households", g.Households), num("units", g.Units),
 	}
 }
 
-func labelProps(code geo.Code, name string, kind geo.Kind, households int) []prop {
-	ps := []prop{str("code", string(code)), str("name", name), str("level", code.Level().String())}
+func labelProps(c geo.Code, name string, kind geo.Kind, households int) []prop {
+	ps := []prop{code(string(c)), str("name", name), str("level", c.Level().String())}
 	if kind != "" { // areas have no kind
 		ps = append(ps, str("kind", string(kind)))
 	}

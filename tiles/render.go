@@ -35,6 +35,7 @@ type renderer struct {
 	w    geomWriter
 	buf  []ipt
 	clip clipper
+	enc  *layerEncoder
 
 	mark         int   // length of the commands before the current polygon
 	markX, markY int32 // and the cursor then
@@ -68,7 +69,11 @@ func (r *renderer) layer(tile []byte, l *layerData, z, x, y int) []byte {
 	n := math.Ldexp(1, z)
 	bf := float64(Buffer) / Extent
 	q := box{(float64(x) - bf) / n, (float64(y) - bf) / n, (float64(x) + 1 + bf) / n, (float64(y) + 1 + bf) / n}
-	enc := newLayerEncoder(l.info.Name)
+	if r.enc == nil {
+		r.enc = newLayerEncoder(l.info.Name)
+	}
+	enc := r.enc
+	enc.reset(l.info.Name)
 	sc := scale(z)
 	ox, oy := float64(x)*Extent, float64(y)*Extent
 	if l.point {
