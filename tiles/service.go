@@ -1,10 +1,3 @@
-// Package tiles serves the current grids and areas as Mapbox Vector Tiles
-// (MVT 2.1) and TileJSON 3.0.0, encoded from the in-memory snapshot with no
-// database round trip; tiles of a past time (?at=) come from PostGIS
-// through a HistoryRenderer.
-//
-// It never puts personal data into a tile: features carry codes, names,
-// kinds and aggregate household and unit counts only.
 package tiles
 
 import (

@@ -1,0 +1,44 @@
+// Package tiles serves the current grids and areas as Mapbox Vector Tiles
+// (MVT 2.1) and TileJSON 3.0.0, encoded from the in-memory snapshot with
+// no database round trip; tiles of a past time (?at=) come from PostGIS
+// through a HistoryRenderer (store.Store.TileAt).
+//
+// It never puts personal data into a tile: features carry codes, names,
+// kinds and aggregate household and unit counts only.
+//
+// # Layers
+//
+//	layer    zooms  features                       properties
+//	county   0-14   county-level areas             code name level parent households
+//	town     7-14   towns and streets              code name level parent households
+//	village  9-16   villages and communities       code name level parent households
+//	grid     11-22  grids (15-digit codes)         code name level kind parent village households units
+//	subgrid  13-22  sub-grids (17-digit codes)     code name level kind parent village households units
+//	label    6-22   one point per area or grid     code name level [kind] households
+//
+// parent is the code one level up (a grid's village, a sub-grid's grid).
+// Labels of a level appear from a little after its polygons: county 6-14,
+// town 9-14, village 11-16, grid 13-22, sub-grid 15-22. Every feature id
+// is geo.Code.ID() of its code.
+//
+// # Encoding
+//
+// Prepare turns a snapshot into Web Mercator once per dataset version
+// (reusing unchanged features from the previous version): geometry
+// rounded to the 4096-unit tile grid and simplified per zoom up to z13,
+// a label point per feature (centroid, or pole of inaccessibility when
+// the centroid is not well inside), and an R-tree per layer. A tile then
+// takes the features whose boxes meet it, clips them to a 64-unit
+// buffer, winds exterior rings positive and holes negative in tile
+// coordinates (y down), drops rings that collapsed, and writes layer
+// version 2. Decode reads tiles back strictly, for tests and tools.
+//
+// # Serving
+//
+// Service caches encoded tiles (and their gzip form) in an LRU bounded in
+// bytes, keyed by dataset version, so a new version is served at once and
+// no stale tile can be found for it; the strong ETag hashes the content,
+// so a tile the new version did not change keeps its tag. Tile URLs in
+// TileJSON carry ?v=<version>: with the current version a tile is
+// "immutable" for a year, otherwise cached for a minute.
+package tiles
