@@ -3,6 +3,7 @@ package tiles
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/paulmach/orb"
@@ -344,5 +346,62 @@ func TestHTTPNoSnapshotYet(t *testing.T) {
 	res := get(t, srv.URL+"/tiles/1/0/0.mvt")
 	if res.status != 503 || res.header.Get("Retry-After") == "" {
 		t.Errorf("no snapshot: status %d, Retry-After %q; want 503 with Retry-After", res.status, res.header.Get("Retry-After"))
+	}
+}
+
+// TestServiceConcurrentSwaps requests tiles from several goroutines while
+// the source swaps versions: every tile must be exactly the tile of the
+// version the service says it served, never a mix or a stale one.
+func TestServiceConcurrentSwaps(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	snaps := []*geo.Snapshot{fx.snapshot(t, 1), shrinkIsland(t, fx, 2), fx.snapshot(t, 3), shrinkIsland(t, fx, 4)}
+	x, y := tileAt(120.11, 33.38, 12)
+	want := map[int64][]byte{}
+	for _, s := range snaps {
+		b, err := Prepare(s).Render(nil, 12, x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want[s.Version] = b
+	}
+	src := newSwapSource(snaps[0])
+	svc := NewService(src, nil, nil, Options{CacheBytes: 1 << 20})
+	done := make(chan struct{})
+	errs := make(chan error, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for {
+				select {
+				case <-done:
+					errs <- nil
+					return
+				default:
+				}
+				tl, v, err := svc.Tile(context.Background(), "", 12, x, y)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if !bytes.Equal(tl.Data, want[v]) {
+					errs <- fmt.Errorf("version %d served %d bytes that are not its tile", v, len(tl.Data))
+					return
+				}
+			}
+		}()
+	}
+	for _, s := range snaps[1:] {
+		time.Sleep(5 * time.Millisecond)
+		src.p.Store(s)
+	}
+	time.Sleep(5 * time.Millisecond)
+	close(done)
+	for g := 0; g < 4; g++ {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, v, _ := svc.Tile(context.Background(), "", 12, x, y); v != 4 {
+		t.Errorf("after the last swap the service serves version %d; want 4", v)
 	}
 }
