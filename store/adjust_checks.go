@@ -168,28 +168,41 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 }
 
 // computeMoves fills adj_move with every household and unit whose grid
-// changes: the records in the area of a changed or retired grid, looked up
-// again (the smallest code among the after-state grids covering the point).
+// changes: the records in the area of a retired or new grid, or of a grid
+// whose shape changed (not one that only gained a vertex or a name),
+// looked up again (the smallest code among the after-state grids covering
+// the point).
 func (w *work) computeMoves(ctx context.Context) error {
 	for _, rt := range recordTypes {
 		// rt is one of two constant table names.
 		_, err := w.tx.Exec(ctx, `
+			WITH c AS (
+				SELECT DISTINCT ON (id) id, grid_code, geom FROM (
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.old_geom, x.geom)) x
+					WHERE w.state = 'retired' OR (w.state = 'changed' AND NOT ST_Equals(w.geom, w.old_geom))
+					UNION ALL
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.geom, x.geom)) x
+					WHERE w.state = 'new' OR (w.state = 'changed' AND NOT ST_Equals(w.geom, w.old_geom))
+					UNION ALL
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE x.grid_code = w.code) x
+					WHERE w.state = 'retired') u
+				ORDER BY id)
 			INSERT INTO adj_move (rt, id, old, new)
-			SELECT $2, r.id, r.grid_code, least(
+			SELECT $2, r.id, r.grid_code, coalesce(
+				-- fast path: a point inside a grid's interior is covered by no
+				-- other grid (the overlap check refuses any that would be)
+				(SELECT min(a.code) FROM adj_work a WHERE a.state NOT IN ('retired', 'gone') AND ST_Contains(a.geom, r.geom)),
+				least(
 				(SELECT min(a.code) FROM adj_work a WHERE a.state NOT IN ('retired', 'gone') AND ST_Covers(a.geom, r.geom)),
-				(SELECT min(g.code) FROM grid_current g WHERE length(g.code) = 15 AND g.village <> ALL($1) AND ST_Covers(g.geom, r.geom))) AS new
-			FROM `+rt+` r
-			WHERE r.id IN (
-				SELECT x.id FROM adj_work w JOIN `+rt+` x ON ST_Covers(w.old_geom, x.geom) WHERE w.state IN ('changed', 'retired')
-				UNION
-				SELECT x.id FROM adj_work w JOIN `+rt+` x ON ST_Covers(w.geom, x.geom) WHERE w.state IN ('changed', 'new')
-				UNION
-				SELECT x.id FROM adj_work w JOIN `+rt+` x ON x.grid_code = w.code WHERE w.state = 'retired')`,
+				(SELECT min(g.code) FROM grid_current g WHERE length(g.code) = 15 AND g.village <> ALL($1) AND ST_Covers(g.geom, r.geom)))) AS new
+			FROM c r`,
 			w.villages, rt)
 		if err != nil {
 			return fmt.Errorf("moves of %s: %w", rt, err)
 		}
 	}
-	_, err := w.tx.Exec(ctx, `DELETE FROM adj_move WHERE new IS NOT DISTINCT FROM old`)
+	// Statistics, so the updates joining adj_move to the record and
+	// assignment tables probe their indexes rather than scan them.
+	_, err := w.tx.Exec(ctx, `DELETE FROM adj_move WHERE new IS NOT DISTINCT FROM old; ANALYZE adj_move`)
 	return err
 }

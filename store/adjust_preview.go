@@ -134,7 +134,7 @@ func (e *ChecksError) Error() string {
 // the proposal's base version, for the stale check (0 skips it). An
 // operation that cannot be carried out is an *OpError.
 func (s *Store) PreviewAdjustment(ctx context.Context, ops []AdjustOp, base int64, opts AdjustOptions) (*AdjustPreview, error) {
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.beginWork(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
 	}

@@ -48,7 +48,7 @@ type ApplyResult struct {
 //
 // Errors: ErrStatus (not approved), *StaleError, *OpError, *ChecksError.
 func (s *Store) ApplyProposal(ctx context.Context, req ApplyRequest) (*ApplyResult, error) {
-	tx, err := s.pool.Begin(ctx)
+	tx, err := s.beginWork(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("apply proposal %d: %w", req.Proposal, err)
 	}
