@@ -402,9 +402,17 @@ func TestCheckLimitsCountsAndJSON(t *testing.T) {
 	}
 }
 
-func TestCheckRejectsBadOptions(t *testing.T) {
+func TestCheckEmptyDatabaseAndBadOptions(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
+	r, err := st.Check(context.Background(), store.CheckOptions{}, nil)
+	if err != nil {
+		t.Fatalf("empty database: %v", err)
+	}
+	if len(r.Findings) != 0 || r.Errors() != 0 || r.Warnings() != 0 || r.GapToleranceM2 != 0.01 || r.MaxPerCheck != 100 {
+		t.Errorf("empty database: %d findings, %d errors, %d warnings, defaults %g m², %d; want none and 0.01 m², 100",
+			len(r.Findings), r.Errors(), r.Warnings(), r.GapToleranceM2, r.MaxPerCheck)
+	}
 	for _, o := range []store.CheckOptions{{GapToleranceM2: -1}, {MaxPerCheck: -5}} {
 		if _, err := st.Check(context.Background(), o, nil); err == nil {
 			t.Errorf("Check(%+v) succeeded, want an error saying what to give", o)
