@@ -206,7 +206,7 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 			parent text, cseed integer NOT NULL, urban boolean NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_grid (
 			code text PRIMARY KEY, village text NOT NULL, kind text NOT NULL,
-			parent_grid text, name text NOT NULL, addr text NOT NULL,
+			parent_grid text, name text NOT NULL, addr text NOT NULL, building integer NOT NULL,
 			households integer NOT NULL, units integer NOT NULL, unit_cats text[] NOT NULL,
 			hseed integer NOT NULL, useed integer NOT NULL, cseed integer NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_geom (code text PRIMARY KEY, geom geometry NOT NULL) ON COMMIT DROP`, `
@@ -236,11 +236,11 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 		if cats == nil {
 			cats = []string{}
 		}
-		grids[i] = []any{string(g.code), string(g.village), string(g.kind), parent, g.name, g.addr,
+		grids[i] = []any{string(g.code), string(g.village), string(g.kind), parent, g.name, g.addr, int32(g.building),
 			int32(g.households), int32(g.units), cats, g.hseed, g.hseed/2 + 1, g.cseed}
 	}
 	if _, err := d.tx.CopyFrom(ctx, pgx.Identifier{"demo_grid"},
-		[]string{"code", "village", "kind", "parent_grid", "name", "addr", "households", "units", "unit_cats", "hseed", "useed", "cseed"},
+		[]string{"code", "village", "kind", "parent_grid", "name", "addr", "building", "households", "units", "unit_cats", "hseed", "useed", "cseed"},
 		pgx.CopyFromRows(grids)); err != nil {
 		return fmt.Errorf("copy grids: %w", err)
 	}

@@ -335,17 +335,21 @@ func (d *demoRun) grids(ctx context.Context) error {
 		SELECT g.code, g.geom FROM demo_geom g JOIN demo_area a USING (code) WHERE a.level = 'village'`,
 		// An exclusive grid is a compact block (a park, a campus, a
 		// compound): a rectangle of ≈600 × 420 m at most, turned at random,
-		// round a point kept half its size off the village's edge when the
-		// village is big enough; its cell is the rectangle within the village.
+		// round a point far enough inside the village for the whole
+		// rectangle to fit; in a narrow village the rectangle shrinks until
+		// it fits. Its cell is the rectangle within the village.
 		`CREATE TEMP TABLE demo_cell ON COMMIT DROP AS
-		SELECT g.code, g.village, ST_Rotate(ST_Expand(c.pt, k.h, k.h * 0.7), k.angle, c.pt) AS rect
+		SELECT g.code, g.village, ST_Rotate(ST_Expand(c.pt, z.h, z.h * 0.7), k.angle, c.pt) AS rect
 		FROM demo_grid g
 		JOIN demo_region r ON r.code = g.village
 		CROSS JOIN LATERAL (SELECT least(0.003, sqrt(ST_Area(r.geom)) / 6) AS h,
 		                           (g.cseed % 180) * pi() / 180 AS angle) k
-		CROSS JOIN LATERAL (SELECT ST_Buffer(r.geom, -k.h) AS inner) b
-		CROSS JOIN LATERAL (SELECT (ST_Dump(ST_GeneratePoints(
-			CASE WHEN ST_IsEmpty(b.inner) THEN r.geom ELSE b.inner END, 1, g.cseed))).geom AS pt) c
+		CROSS JOIN LATERAL (SELECT ST_Buffer(r.geom, -1.25 * k.h) AS big,
+		                           ST_Buffer(r.geom, -1.25 * k.h / 3) AS small) b
+		CROSS JOIN LATERAL (SELECT
+			CASE WHEN NOT ST_IsEmpty(b.big) THEN k.h WHEN NOT ST_IsEmpty(b.small) THEN k.h / 3 ELSE k.h / 10 END AS h,
+			CASE WHEN NOT ST_IsEmpty(b.big) THEN b.big WHEN NOT ST_IsEmpty(b.small) THEN b.small ELSE r.geom END AS room) z
+		CROSS JOIN LATERAL (SELECT (ST_Dump(ST_GeneratePoints(z.room, 1, g.cseed))).geom AS pt) c
 		WHERE g.kind = 'exclusive' AND g.parent_grid IS NULL`,
 		"ALTER TABLE demo_cell ADD geom geometry",
 		"UPDATE demo_cell c SET geom = ST_CollectionExtract(ST_Intersection(r.geom, c.rect), 3) FROM demo_region r WHERE r.code = c.village",

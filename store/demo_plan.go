@@ -40,6 +40,9 @@ type demoGrid struct {
 	parentGrid geo.Code
 	name       string
 	addr       string // address prefix of its households
+	// building is the first building number of an urban grid's
+	// households (20 a building), or -1 where addresses are house numbers.
+	building   int
 	households int
 	units      int
 	unitCats   []string
@@ -163,6 +166,26 @@ func (a demoArea) urban() bool {
 	return false
 }
 
+// shortName is a village's everyday name: the statistical list names the
+// committee (东闸新村社区居委会, 金海村委会), residents the place (东闸新村社区,
+// 金海村).
+func shortName(name string) string {
+	for _, r := range []struct{ suffix, place string }{
+		{"居民委员会", "社区"}, {"居居委员会", "社区"}, {"居委会", "社区"},
+		{"村民委员会", "村"}, {"村委会", "村"},
+	} {
+		base, ok := strings.CutSuffix(name, r.suffix)
+		if !ok || base == "" {
+			continue
+		}
+		if r.place == "社区" && strings.HasSuffix(base, "社区") {
+			return base
+		}
+		return base + r.place
+	}
+	return name
+}
+
 // isUrban says whether a village is an urban community: the statistical
 // rule (village sequence 001-199 are urban residents' committees) or its
 // name.
@@ -251,6 +274,7 @@ func planVillage(v demoArea, opts DemoOptions) ([]demoGrid, error) {
 	}
 	counts := apportion(households, weights, sum)
 
+	place := shortName(v.name)
 	kind, cats := geo.KindRural, ruralUnitCats
 	if urban {
 		kind, cats = geo.KindUrban, urbanUnitCats
@@ -265,12 +289,12 @@ func planVillage(v demoArea, opts DemoOptions) ([]demoGrid, error) {
 		if rng.IntN(householdsPerUnit) < counts[i]%householdsPerUnit {
 			units++
 		}
-		addr := fmt.Sprintf("%s第%d组", v.name, i+1)
+		addr, building := fmt.Sprintf("%s第%d组", place, i+1), -1
 		if urban {
-			addr = fmt.Sprintf("%s%d幢", v.name, i+1)
+			addr, building = place, i*30
 		}
 		out = append(out, demoGrid{code: code, village: v.code, kind: kind,
-			name: fmt.Sprintf("%s第%d网格", v.name, i+1), addr: addr,
+			name: fmt.Sprintf("%s第%d网格", place, i+1), addr: addr, building: building,
 			households: counts[i], units: units, unitCats: cats,
 			hseed: seedFor(opts.Seed, code, "records")})
 	}
@@ -279,11 +303,11 @@ func planVillage(v demoArea, opts DemoOptions) ([]demoGrid, error) {
 		if err != nil {
 			return nil, err
 		}
-		name := v.name + excl.name + "专属网格"
+		name := place + excl.name + "专属网格"
 		// Staff dormitories: a few households; the units are the point.
 		hh := int(math.Round(float64(rng.IntN(31)) * opts.Scale))
 		out = append(out, demoGrid{code: code, village: v.code, kind: geo.KindExclusive,
-			name: name, addr: v.name + excl.name, households: hh,
+			name: name, addr: place + excl.name, building: -1, households: hh,
 			units: 2 + subs + rng.IntN(4), unitCats: excl.cats,
 			hseed: seedFor(opts.Seed, code, "records"), cseed: seedFor(opts.Seed, code, "children")})
 		for j := range subs {

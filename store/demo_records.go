@@ -8,7 +8,8 @@ import (
 )
 
 // Households and units are points strictly inside their grid
-// (ST_GeneratePoints), tied to it with one open assignment each. Records are
+// (ST_GeneratePoints, asked for a few more points than needed because it
+// may stop short in ragged grids), tied to it with one open assignment each. Records are
 // tied to 15-digit grids: a household inside an exclusive grid gets the
 // exclusive grid's code, never a sub-grid's (sub-grids are the unit's own
 // finer division, Art. 7), so its points are drawn in the whole exclusive
@@ -17,13 +18,15 @@ const (
 	sqlHouseholds = `
 		WITH h AS (
 			INSERT INTO household (address, persons, geom, grid_code)
-			SELECT g.addr || d.path[1] || '号',
+			SELECT CASE WHEN g.building < 0 THEN g.addr || d.path[1] || '号'
+			       ELSE g.addr || (g.building + (d.path[1] - 1) / 20 + 1) || '幢'
+			            || ((d.path[1] - 1) % 20 / 4 + 1) || '0' || ((d.path[1] - 1) % 4 + 1) || '室' END,
 			       (ARRAY[1, 2, 2, 3, 3, 3, 4, 4, 5, 6])[1 + (hashint8(d.path[1]::bigint * 7919 + g.hseed) & 1023) % 10],
 			       d.geom, g.code
 			FROM demo_grid g
 			JOIN demo_gridgeom gg ON gg.code = g.code
-			CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(gg.geom, g.households, g.hseed)) d
-			WHERE g.parent_grid IS NULL AND g.households > 0 AND g.village LIKE $1
+			CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(gg.geom, g.households + 2 + g.households / 8, g.hseed)) d
+			WHERE g.parent_grid IS NULL AND g.households > 0 AND g.village LIKE $1 AND d.path[1] <= g.households
 			RETURNING id, grid_code
 		)
 		INSERT INTO assignment (record_type, record_id, grid_code, valid)
@@ -39,10 +42,10 @@ const (
 			       c.cat, d.geom, g.code
 			FROM demo_grid g
 			JOIN demo_gridgeom gg ON gg.code = g.code
-			CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(gg.geom, g.units, g.useed)) d
+			CROSS JOIN LATERAL ST_Dump(ST_GeneratePoints(gg.geom, g.units + 2 + g.units / 8, g.useed)) d
 			CROSS JOIN LATERAL (SELECT g.unit_cats[1 + (hashint8(d.path[1]::bigint * 104729 + g.useed) & 1023)
 			                                      % cardinality(g.unit_cats)] AS cat) c
-			WHERE g.parent_grid IS NULL AND g.units > 0 AND g.village LIKE $1
+			WHERE g.parent_grid IS NULL AND g.units > 0 AND g.village LIKE $1 AND d.path[1] <= g.units
 			RETURNING id, grid_code
 		)
 		INSERT INTO assignment (record_type, record_id, grid_code, valid)
@@ -92,8 +95,11 @@ func (d *demoRun) records(ctx context.Context, stage, q string, total int) (int,
 		done += int(tag.RowsAffected())
 		d.progress(stage, done, total)
 	}
-	if done != total {
-		return done, fmt.Errorf("%s: made %d, planned %d", stage, done, total)
+	if done < total {
+		// ST_GeneratePoints gives up short of the count in a few thin or
+		// ragged grids (its sampling has an iteration limit), even with
+		// the margin asked for above; a few records fewer is fine.
+		d.log.Warn("demo: fewer records than planned", "stage", stage, "made", done, "planned", total)
 	}
 	return done, nil
 }

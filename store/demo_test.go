@@ -79,6 +79,9 @@ var demoInvariants = []struct {
 		         AND upper_inf(a.valid) AND a.grid_code = u.grid_code) <> 1`},
 	{"grid not open from the demo time", `
 		SELECT count(*) FROM grid WHERE valid <> tstzrange('2024-01-01T00:00:00+08:00', NULL)`},
+	{"committee suffix in a grid name or address", `
+		SELECT (SELECT count(*) FROM grid WHERE name LIKE '%委会%' OR name LIKE '%委员会%')
+		     + (SELECT count(*) FROM household WHERE address LIKE '%委会%' OR address LIKE '%委员会%')`},
 	{"grid code not extending its village", `
 		SELECT count(*) FROM grid g WHERE substr(g.code, 1, 12) <> g.village
 		   OR NOT EXISTS (SELECT 1 FROM area v WHERE v.code = g.village AND v.level = 'village')`},
