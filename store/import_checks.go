@@ -104,11 +104,14 @@ func noise(m2 *float64) string {
 func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions, rep *ImportReport) error {
 	start := time.Now()
 	for _, q := range []string{
-		// Before the indexes, so the rewritten rows are indexed once.
-		`UPDATE import_feature SET ok = ST_IsValid(geom) WHERE geom IS NOT NULL`,
 		`CREATE INDEX ON import_feature USING gist (geom)`,
 		`CREATE INDEX ON import_feature (code)`,
 		`ANALYZE import_feature`,
+		// Only the invalid rows are rewritten. (Updating every row
+		// before CREATE INDEX would leave broken HOT chains, and an index
+		// built over them is not usable in the transaction that built it:
+		// every check would fall back to sequential scans.)
+		`UPDATE import_feature SET ok = false WHERE ok AND NOT ST_IsValid(geom)`,
 	} {
 		if _, err := tx.Exec(ctx, q); err != nil {
 			return fmt.Errorf("import: prepare checks: %w", err)

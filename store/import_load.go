@@ -24,10 +24,10 @@ const importTableSQL = `CREATE TEMP TABLE import_feature (
 	parent      text,             -- areas: the parent area; grids: the village
 	parent_grid text,             -- sub-grids
 	geom        geometry(MultiPolygon, 4326), -- NULL when unusable
-	ok          boolean NOT NULL DEFAULT false -- geom is valid (after repair)
+	ok          boolean NOT NULL -- geom is valid (after repair); set true with geom, cleared by the checks
 ) ON COMMIT DROP`
 
-var importColumns = []string{"idx", "raw_code", "code", "is_grid", "level", "kind", "name", "parent", "parent_grid", "geom"}
+var importColumns = []string{"idx", "raw_code", "code", "is_grid", "level", "kind", "name", "parent", "parent_grid", "geom", "ok"}
 
 // topologyProblems are the geo.Validate codes PostGIS can still read and
 // ST_MakeValid can repair; the other errors leave nothing to send.
@@ -215,5 +215,5 @@ func (l *loader) check(f *feature.Feature) []any {
 		}
 	}
 	return []any{f.Index, raw, nullable(string(code)), isGrid, nullable(level), nullable(kind), nullable(name),
-		nullable(parent), nullable(parentGrid), geom}
+		nullable(parent), nullable(parentGrid), geom, geom != nil}
 }
