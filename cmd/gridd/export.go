@@ -62,6 +62,10 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		}
 		defer os.Remove(tmp.Name())
 		defer tmp.Close()
+		// CreateTemp makes the file private; an export is for sharing.
+		if err := tmp.Chmod(0o644); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
 		w = tmp
 	}
 	fw := feature.NewWriter(w)

@@ -77,6 +77,9 @@ func TestImportExportCommands(t *testing.T) {
 	if err != nil || !strings.Contains(stderr, "exported 3 grids") {
 		t.Fatalf("export: %v %s", err, stderr)
 	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o644 {
+		t.Errorf("exported file mode: %v %v; want 0644", fi.Mode(), err)
+	}
 	b, err := os.ReadFile(file)
 	if err != nil || !json.Valid(b) || !strings.Contains(string(b), "32090200100100201") {
 		t.Fatalf("exported file: %v\n%s", err, b)
