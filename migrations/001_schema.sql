@@ -270,4 +270,8 @@ CREATE TABLE filing (
     acknowledged_at timestamptz,
     created_at      timestamptz NOT NULL DEFAULT now()
 );
+-- The latest version of every live grid. grid_current reads the versions
+-- valid at now(), the start of the transaction; an apply that waited for a
+-- village lock must see the versions committed while it waited.
+CREATE VIEW grid_latest AS SELECT * FROM grid WHERE upper_inf(valid);
 -- end adjustment engine -----------------------------------------------------

@@ -48,7 +48,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			FROM adj_work a JOIN LATERAL (
 				SELECT code, geom FROM adj_work WHERE state NOT IN ('retired', 'gone') AND code <> a.code
 				UNION ALL
-				SELECT code, geom FROM grid_current WHERE length(code) = 15 AND village <> ALL(@villages)) b
+				SELECT code, geom FROM grid_latest WHERE length(code) = 15 AND village <> ALL(@villages)) b
 			ON a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********')
 			WHERE a.` + changed + ` AND ST_IsValid(a.geom) AND (b.code > a.code OR NOT EXISTS (
 				SELECT 1 FROM adj_work x WHERE x.code = b.code AND x.` + changed + `))`,
@@ -100,7 +100,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 		{CheckSubgridNoFit, SeverityError, `
 			SELECT ARRAY[w.code], ST_Multi(coalesce(ST_CollectionExtract(ST_SymDifference(w.geom, s.u), 3), w.old_geom)), 0::float8, 0::float8, w.state || ' ' || w.kind
 			FROM adj_work w
-			JOIN LATERAL (SELECT ST_Union(geom) AS u FROM grid_current WHERE parent_grid = w.code) s ON s.u IS NOT NULL
+			JOIN LATERAL (SELECT ST_Union(geom) AS u FROM grid_latest WHERE parent_grid = w.code) s ON s.u IS NOT NULL
 			WHERE w.state IN ('changed', 'retired')
 			AND (w.state = 'retired' OR w.kind <> 'exclusive' OR NOT ST_Equals(w.geom, s.u))`,
 			nil},
@@ -194,7 +194,7 @@ func (w *work) computeMoves(ctx context.Context) error {
 				(SELECT min(a.code) FROM adj_work a WHERE a.state NOT IN ('retired', 'gone') AND ST_Contains(a.geom, r.geom)),
 				least(
 				(SELECT min(a.code) FROM adj_work a WHERE a.state NOT IN ('retired', 'gone') AND ST_Covers(a.geom, r.geom)),
-				(SELECT min(g.code) FROM grid_current g WHERE length(g.code) = 15 AND g.village <> ALL($1) AND ST_Covers(g.geom, r.geom)))) AS new
+				(SELECT min(g.code) FROM grid_latest g WHERE length(g.code) = 15 AND g.village <> ALL($1) AND ST_Covers(g.geom, r.geom)))) AS new
 			FROM c r`,
 			w.villages, rt)
 		if err != nil {

@@ -103,6 +103,16 @@ func assertInvariants(t testing.TB, st *store.Store) {
 			t.Errorf("invariant broken: %s: %d", c.what, n)
 		}
 	}
+	// gridd check agrees (the east village's gap is in the fixture).
+	rep, err := st.Check(context.Background(), store.CheckOptions{}, nil)
+	if err != nil {
+		t.Fatalf("gridd check: %v", err)
+	}
+	for _, f := range rep.Findings {
+		if f.Severity == store.SeverityError && !(f.Check == store.CheckVillageGap && len(f.Codes) > 0 && f.Codes[0] == string(fxEast)) {
+			t.Errorf("gridd check: %s: %s", f.Check, f.Message)
+		}
+	}
 }
 
 // approved stores a proposal of ops on base version 1 and approves it.

@@ -297,7 +297,7 @@ func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*
 			coalesce(gc.retired_at, lower(g.valid), now())
 		FROM unnest($2::text[]) c(code)
 		JOIN grid_code gc ON gc.code = c.code -- codes never issued cannot have changed
-		LEFT JOIN grid_current g ON g.code = c.code, b
+		LEFT JOIN grid_latest g ON g.code = c.code, b
 		WHERE gc.retired_at IS NOT NULL OR g.code IS NULL OR lower(g.valid) > b.at
 		   OR g.adjustment IN (SELECT id FROM proposal WHERE applied_version > $1)
 		ORDER BY c.code`, base, codes)

@@ -218,7 +218,7 @@ func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts AdjustOpt
 		return nil, fmt.Errorf("work tables: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `INSERT INTO adj_work (code, kind, name, village, geom, old_geom, old_kind, old_name)
-		SELECT code, kind, name, village, geom, geom, kind, name FROM grid_current
+		SELECT code, kind, name, village, geom, geom, kind, name FROM grid_latest
 		WHERE village = ANY($1) AND length(code) = 15`, villages); err != nil {
 		return nil, fmt.Errorf("load grids: %w", err)
 	}

@@ -99,7 +99,9 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 
 	var now time.Time
 	var latest *time.Time
-	if err := tx.QueryRow(ctx, `SELECT now(), (SELECT max(lower(g.valid)) FROM grid_current g JOIN adj_work w ON w.code = g.code
+	// The clock, not now(): this transaction may have waited for the
+	// village locks while others committed versions starting later.
+	if err := tx.QueryRow(ctx, `SELECT clock_timestamp(), (SELECT max(lower(g.valid)) FROM grid_latest g JOIN adj_work w ON w.code = g.code
 		WHERE w.state IN ('changed', 'retired'))`).Scan(&now, &latest); err != nil {
 		return nil, fmt.Errorf("effective time: %w", err)
 	}
