@@ -298,7 +298,11 @@ func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*
 		FROM unnest($2::text[]) c(code)
 		JOIN grid_code gc ON gc.code = c.code -- codes never issued cannot have changed
 		LEFT JOIN grid_latest g ON g.code = c.code, b
-		WHERE gc.retired_at IS NOT NULL OR g.code IS NULL OR lower(g.valid) > b.at
+		-- A version written by a proposal is as new as the version that
+		-- proposal made (its effective time may be later or earlier than
+		-- the commit); any other write is compared by time.
+		WHERE gc.retired_at IS NOT NULL OR g.code IS NULL
+		   OR (g.adjustment IS NULL AND lower(g.valid) > b.at)
 		   OR g.adjustment IN (SELECT id FROM proposal WHERE applied_version > $1)
 		ORDER BY c.code`, base, codes)
 	if err != nil {
