@@ -240,8 +240,9 @@ func countyCodes(all []demoArea) []string {
 }
 
 // planVillage draws the grids of one village. The draws depend only on the
-// seed and the village code, so one county generated alone is the same as
-// that county in the whole city.
+// seed and the village code, so one county generated alone has the same
+// grid codes and counts as that county in the whole city (not quite the
+// same shapes: the whole city nodes its neighbours' cuts into the edges).
 func planVillage(v demoArea, opts DemoOptions) ([]demoGrid, error) {
 	rng := rngFor(opts.Seed, v.code, "grids")
 	urban := isUrban(v.code, v.name)
