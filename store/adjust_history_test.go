@@ -1,0 +1,61 @@
+package store_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"gridmap/geo"
+	"gridmap/store"
+)
+
+// TestDiffGrids diffs the fixture before and after a split, by time and by
+// version.
+func TestDiffGrids(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := newAdjustStore(t)
+	id := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.005, 120.015, 33.025)})
+	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, err := st.VersionTime(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	to, err := st.VersionTime(ctx, res.Version)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.VersionTime(ctx, 99); err == nil {
+		t.Errorf("version 99 has a time")
+	}
+	for _, area := range []geo.Code{"", fxCounty, fxVillage} {
+		d, err := st.DiffGrids(ctx, from, to, area)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(d.Created, []geo.Code{fxGrid(10), fxGrid(11)}) || !slices.Equal(d.Retired, []geo.Code{fxGrid(5)}) {
+			t.Errorf("%q: created %v retired %v", area, d.Created, d.Retired)
+		}
+		if len(d.Changed) != 2 || d.Changed[0].Code != fxGrid(2) || !d.Changed[0].Geometry || d.Changed[0].Name {
+			t.Errorf("%q: changed %+v", area, d.Changed)
+		}
+		if !slices.Equal(d.Moves, res.Preview.Moves) {
+			t.Errorf("%q: moves %+v, applied %+v", area, d.Moves, res.Preview.Moves)
+		}
+	}
+	d, err := st.DiffGrids(ctx, from, to, fxEast)
+	if err != nil || len(d.Created)+len(d.Retired)+len(d.Changed)+len(d.Moves) != 0 {
+		t.Errorf("east village diff: %+v %v", d, err)
+	}
+	d, err = st.DiffGrids(ctx, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), "")
+	if err != nil || len(d.Created)+len(d.Retired)+len(d.Changed)+len(d.Moves) != 0 {
+		t.Errorf("diff over a quiet month: %+v %v", d, err)
+	}
+	if _, err := st.DiffGrids(ctx, from, to, "12"); err == nil {
+		t.Errorf("bad area accepted")
+	}
+}
