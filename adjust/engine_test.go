@@ -255,3 +255,46 @@ func asError(err error, target **adjust.Error) bool {
 	}
 	return ok
 }
+
+// TestHistoryAndDiff reads a split back through the engine.
+func TestHistoryAndDiff(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, _ := newEngine(t)
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{splitOp()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Submit(ctx, planner, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Approve(ctx, approver, p.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Apply(ctx, approver, p.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := e.History(ctx, g5)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Versions) != 1 || h.Versions[0].ValidTo.IsZero() || len(h.Lineage) != 2 || h.Lineage[0].Old != g5 {
+		t.Errorf("history of %s: %+v", g5, h)
+	}
+	if _, err := e.History(ctx, "320902001001099"); adjust.KindOf(err) != adjust.KindNotFound {
+		t.Errorf("history of an unknown code: %v", err)
+	}
+	if _, err := e.History(ctx, "12"); adjust.KindOf(err) != adjust.KindInvalid {
+		t.Errorf("history of a bad code: %v", err)
+	}
+	d, err := e.DiffVersions(ctx, 1, 2, county)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Created) != 2 || len(d.Retired) != 1 || d.Retired[0] != g5 {
+		t.Errorf("diff: %+v", d)
+	}
+	if _, err := e.DiffVersions(ctx, 1, 7, ""); adjust.KindOf(err) != adjust.KindNotFound {
+		t.Errorf("diff to a missing version: %v", err)
+	}
+}
