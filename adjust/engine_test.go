@@ -168,6 +168,24 @@ func TestWorkflow(t *testing.T) {
 		t.Errorf("filing record: %+v", fr)
 	}
 
+	fr2, err := adjust.ReadFiling(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr2.ReasonText = "<script>alert(1)</script>"
+	var page strings.Builder
+	if err := adjust.WriteFilingHTML(&page, fr2, no); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"YC-2026-001", `<path d="M`, "Art. 8 (4)", "&lt;script&gt;", "320902001001005", "fill=\"#f4b6b6\""} {
+		if !strings.Contains(page.String(), want) {
+			t.Errorf("filing page lacks %q", want)
+		}
+	}
+	if strings.Contains(page.String(), "<script>") {
+		t.Errorf("filing page does not escape the reason text")
+	}
+
 	// Every step is in the audit log, in order.
 	var actions []string
 	rows, err := st.Pool().Query(ctx, `SELECT action FROM audit_log WHERE target = $1 ORDER BY id`, fmt.Sprint(p.ID))
