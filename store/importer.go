@@ -199,23 +199,18 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 	if opts.Actor == "" {
 		opts.Actor = "cli"
 	}
+	rep := &ImportReport{DryRun: opts.DryRun, Checks: map[string]int{}, Problems: []FeatureProblem{}}
 	switch opts.Kind {
 	case "", "areas", "grids":
 	default:
-		return nil, fmt.Errorf("import: kind %q: want areas, grids or empty", opts.Kind)
+		return rep, fmt.Errorf("import: kind %q: want areas, grids or empty", opts.Kind)
 	}
-	rep := &ImportReport{DryRun: opts.DryRun, Checks: map[string]int{}, Problems: []FeatureProblem{}}
 
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("import: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	// One import at a time: the checks against existing rows must see
-	// what the other import wrote.
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('gridmap.import'))`); err != nil {
-		return rep, fmt.Errorf("import: lock: %w", err)
-	}
 	// The PostGIS functions' high declared costs push every check query
 	// over jit_above_cost, and compiling each costs seconds for nothing
 	// (measured: 1.8 s of a 1.9 s check).
@@ -252,6 +247,12 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 	}
 
 	phase("read and copy")
+	// One import at a time from here on: the checks against existing rows
+	// must see what another import wrote. (Taken after reading, so that a
+	// slow upload does not hold up other imports.)
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('gridmap.import'))`); err != nil {
+		return rep, fmt.Errorf("import: lock: %w", err)
+	}
 	if err := s.importChecks(ctx, tx, &opts, rep); err != nil {
 		return rep, err
 	}
@@ -278,6 +279,7 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 
 func rejected(rep *ImportReport) error {
 	rep.Accepted = false
+	sortProblems(rep)
 	return fmt.Errorf("%w: %d errors in %d features", ErrRejected, rep.Errors, rep.Features)
 }
 
