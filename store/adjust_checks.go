@@ -95,7 +95,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			}},
 		{CheckNotContiguous, SeverityError, `
 			SELECT ARRAY[code], ST_Multi(geom), 0::float8, 0::float8, ST_NumGeometries(geom)::text
-			FROM adj_work WHERE ` + changed + ` AND ST_NumGeometries(geom) > 1`,
+			FROM adj_work WHERE ` + changed + ` AND ST_NumGeometries(geom) > 1 AND code <> ALL(@multi)`,
 			nil},
 		{CheckSubgridNoFit, SeverityError, `
 			SELECT ARRAY[w.code], ST_Multi(coalesce(ST_CollectionExtract(ST_SymDifference(w.geom, s.u), 3), w.old_geom)), 0::float8, 0::float8, w.state || ' ' || w.kind
@@ -123,7 +123,11 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 				return fmt.Sprintf("urban grid %s would have %.0f households, outside the band the county set around 300", c[0], a)
 			}},
 	}
-	args := map[string]any{"villages": w.villages, "gap": w.opts.GapM2, "sliver": w.opts.SliverM,
+	multi := w.multi
+	if multi == nil {
+		multi = []string{}
+	}
+	args := map[string]any{"multi": multi, "villages": w.villages, "gap": w.opts.GapM2, "sliver": w.opts.SliverM,
 		"low": w.opts.HouseholdsLow, "high": w.opts.HouseholdsHigh}
 	for _, c := range checks {
 		rows, err := w.tx.Query(ctx, c.sql, pgx.NamedArgs(args))

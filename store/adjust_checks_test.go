@@ -31,6 +31,7 @@ func TestAdjustChecks(t *testing.T) {
 		severity store.Severity
 		codes    []string // codes the finding must name (prefix match on the list)
 		msg      string   // words the message must contain
+		none     string   // a check that must not report
 	}{
 		{name: "new grid overlapping a grid", check: store.CheckGridOverlap, severity: store.SeverityError,
 			ops:   []store.AdjustOp{{Type: store.OpCreate, Village: fxEast, Kind: geo.KindRural, Name: "new", Geometry: rect(120.04, 33, 120.06, 33.03)}},
@@ -44,6 +45,9 @@ func TestAdjustChecks(t *testing.T) {
 		{name: "transfer cutting a grid in two", check: store.CheckNotContiguous, severity: store.SeverityError,
 			ops:   []store.AdjustOp{{Type: store.OpTransfer, Grids: []geo.Code{fxGrid(2)}, To: []geo.Code{fxGrid(1)}, Geometry: rect(120.009, 33.004, 120.021, 33.006)}},
 			codes: []string{string(fxGrid(2))}, msg: "2 separate parts"},
+		{name: "several parts allowed, other findings remain", check: store.CheckHouseholdBand, severity: store.SeverityWarning,
+			ops:   []store.AdjustOp{{Type: store.OpTransfer, Grids: []geo.Code{fxGrid(5)}, To: []geo.Code{fxGrid(4)}, Multipart: true, Geometry: rect(120.009, 33.014, 120.021, 33.016)}},
+			codes: []string{string(fxGrid(5))}, msg: "households", none: store.CheckNotContiguous},
 		{name: "household balance of an urban grid", check: store.CheckHouseholdBand, severity: store.SeverityWarning,
 			ops:   []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(5), fxGrid(6)}, Kind: geo.KindUrban}},
 			codes: []string{"320902001001010"}, msg: "households"},
@@ -111,6 +115,11 @@ func TestAdjustChecks(t *testing.T) {
 			}
 			if found.Location == nil {
 				t.Errorf("finding has no location")
+			}
+			for _, f := range prev.Findings {
+				if f.Check == tc.none {
+					t.Errorf("unexpected %s finding: %s", f.Check, f.Message)
+				}
 			}
 			// The same proposal cannot be applied while it has errors.
 			if tc.severity == store.SeverityError && tc.after == "" {

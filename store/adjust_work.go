@@ -90,6 +90,8 @@ type work struct {
 	touched  map[geo.Code]bool
 	lineage  [][2]geo.Code
 	findings []Finding
+	opNew    []geo.Code // codes issued by the running operation
+	multi    []string   // grids allowed several parts (AdjustOp.Multipart)
 }
 
 // workDDL creates the work tables once per session (connection): creating
@@ -252,6 +254,7 @@ func (w *work) newCode(ctx context.Context, i int, op string, v geo.Code, kind, 
 		return "", &OpError{i, op, fmt.Sprintf("village %s has used all 999 grid sequences; codes are never reused", v)}
 	}
 	w.next[v] = n + 1
+	w.opNew = append(w.opNew, c)
 	if _, err := w.tx.Exec(ctx, `INSERT INTO adj_work (code, kind, name, village, state) VALUES ($1, $2, $3, $4, 'new')`,
 		c, kind, name, v); err != nil {
 		return "", fmt.Errorf("new code %s: %w", c, err)
@@ -362,8 +365,14 @@ func (w *work) rebuild(ctx context.Context, v geo.Code) error {
 // run carries out the operations in order.
 func (w *work) run(ctx context.Context, ops []AdjustOp) error {
 	for i, op := range ops {
+		w.opNew = nil
 		if err := w.op(ctx, i, op); err != nil {
 			return err
+		}
+		if op.Multipart {
+			for _, c := range append(append(append([]geo.Code{}, op.Grids...), op.To...), w.opNew...) {
+				w.multi = append(w.multi, string(c))
+			}
 		}
 	}
 	return nil

@@ -42,6 +42,10 @@ type AdjustOp struct {
 	Geometry *geojson.Geometry `json:"geometry,omitempty"`
 	Kind     geo.Kind          `json:"kind,omitempty"`
 	Name     string            `json:"name,omitempty"`
+	// Multipart allows the grids this operation makes or changes to have
+	// several parts (say, one villager group on both banks of a river);
+	// otherwise a grid of more than one part is an error.
+	Multipart bool `json:"multipart,omitempty"`
 }
 
 // ProposalRecord is a proposal row.
