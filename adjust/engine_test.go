@@ -316,3 +316,54 @@ func TestHistoryAndDiff(t *testing.T) {
 		t.Errorf("diff to a missing version: %v", err)
 	}
 }
+
+// TestRevert splits a grid and reverts the split: the village has its old
+// shapes again (the retired code's area under a new code), and every
+// household is back in the grid of its point.
+func TestRevert(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, st := newEngine(t)
+	run := func(p adjust.Proposal) {
+		t.Helper()
+		if _, err := e.Submit(ctx, planner, p.ID); err != nil {
+			t.Fatalf("submit %d: %v", p.ID, err)
+		}
+		if _, err := e.Approve(ctx, approver, p.ID, ""); err != nil {
+			t.Fatalf("approve %d: %v", p.ID, err)
+		}
+		if _, err := e.Apply(ctx, approver, p.ID, time.Time{}); err != nil {
+			t.Fatalf("apply %d: %v", p.ID, err)
+		}
+	}
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{splitOp()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Revert(ctx, planner, p.ID); adjust.KindOf(err) != adjust.KindConflict {
+		t.Errorf("revert a draft: %v", err)
+	}
+	run(p)
+	r, err := e.Revert(ctx, planner, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Ops) != 1 || r.Ops[0].Type != adjust.OpRedraw || r.BaseVersion != 2 {
+		t.Fatalf("revert draft: %+v", r)
+	}
+	run(r)
+	var n int
+	// Every grid of the village has its fixture shape again (grid 005's
+	// area as the new grid 012).
+	err = st.Pool().QueryRow(ctx, `SELECT count(*) FROM grid_current g WHERE village = '320902001001' AND ST_Equals(g.geom,
+		(SELECT geom FROM grid o WHERE o.village = g.village AND o.valid @> '2026-06-01'::timestamptz
+		 AND o.code = CASE g.code WHEN '320902001001012' THEN '320902001001005' ELSE g.code END))`).Scan(&n)
+	if err != nil || n != 9 {
+		t.Errorf("%d of 9 grids have their old shape again (%v)", n, err)
+	}
+	err = st.Pool().QueryRow(ctx, `SELECT count(*) FROM household h WHERE h.grid_code IS DISTINCT FROM
+		(SELECT code FROM grid_current g WHERE ST_Covers(g.geom, h.geom) ORDER BY code LIMIT 1)`).Scan(&n)
+	if err != nil || n != 0 {
+		t.Errorf("%d households not in their lookup grid (%v)", n, err)
+	}
+}

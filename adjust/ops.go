@@ -20,6 +20,7 @@ const (
 	OpTransfer = store.OpTransfer
 	OpRetire   = store.OpRetire
 	OpRename   = store.OpRename
+	OpRedraw   = store.OpRedraw
 )
 
 // maxOps bounds a proposal: an adjustment is a handful of edits, and each
@@ -89,8 +90,22 @@ func CheckOp(op Op, county geo.Code) error {
 		if err = grids(1, 1, "exactly one grid"); err == nil && op.Name == "" && op.Kind == "" {
 			err = fmt.Errorf("rename needs a new name or kind")
 		}
+	case OpRedraw:
+		if err = grids(1, 0, "the grids to redraw"); err == nil && len(op.Parts) == 0 {
+			err = fmt.Errorf("redraw needs the parts to draw")
+		}
+		for k, part := range op.Parts {
+			if err != nil {
+				break
+			}
+			if part.Code == "" && (!part.Kind.Valid() || strings.TrimSpace(part.Name) == "") {
+				err = fmt.Errorf("redraw: new part %d needs a kind and a name", k+1)
+				break
+			}
+			err = needPolygon(Op{Type: fmt.Sprintf("redraw part %d", k+1), Geometry: part.Geometry})
+		}
 	default:
-		err = fmt.Errorf("unknown operation %q: want create, split, merge, reshape, transfer, retire or rename", op.Type)
+		err = fmt.Errorf("unknown operation %q: want create, split, merge, reshape, transfer, retire, rename or redraw", op.Type)
 	}
 	return err
 }

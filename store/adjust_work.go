@@ -599,6 +599,9 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		}
 		return w.rebuild(ctx, v)
 
+	case OpRedraw:
+		return w.redraw(ctx, i, op)
+
 	case OpCreate:
 		poly, err := geom()
 		if err != nil {
@@ -649,7 +652,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		}
 		return w.rebuild(ctx, v)
 	}
-	return &OpError{i, op.Type, "unknown operation: want create, split, merge, reshape, transfer, retire or rename"}
+	return &OpError{i, op.Type, "unknown operation: want create, split, merge, reshape, transfer, retire, rename or redraw"}
 }
 
 // outside reports the part of a drawn polygon outside village v (it is
@@ -734,4 +737,95 @@ func (w *work) finalLineage(ctx context.Context) ([][2]geo.Code, error) {
 		}
 	}
 	return out, nil
+}
+
+// redraw replaces a set of grids of one village by parts partitioning
+// their union: the linework is the outer boundary of the set and the
+// parts' boundaries; each face of the set goes to the part holding its
+// point on surface. Codes of the set that no part keeps are retired.
+func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
+	if len(op.Grids) == 0 || len(op.Parts) == 0 {
+		return &OpError{i, op.Type, "needs the grids to redraw and the parts to draw"}
+	}
+	inSet := map[geo.Code]bool{}
+	for _, c := range op.Grids {
+		if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
+			return err
+		}
+		inSet[c] = true
+	}
+	v := op.Grids[0].Village()
+	var mp orb.MultiPolygon
+	codes := make([]string, len(op.Parts))
+	kept := map[geo.Code]bool{}
+	for k, p := range op.Parts {
+		if p.Geometry == nil {
+			return &OpError{i, op.Type, fmt.Sprintf("part %d has no polygon", k+1)}
+		}
+		switch g := p.Geometry.Coordinates.(type) {
+		case orb.Polygon:
+			mp = append(mp, g)
+		case orb.MultiPolygon:
+			mp = append(mp, g...)
+		default:
+			return &OpError{i, op.Type, fmt.Sprintf("part %d is not a polygon", k+1)}
+		}
+		if p.Code != "" {
+			if !inSet[p.Code] || kept[p.Code] {
+				return &OpError{i, op.Type, fmt.Sprintf("part %d keeps code %s, which is not (once) in the redrawn set", k+1, p.Code)}
+			}
+			kept[p.Code] = true
+			codes[k] = string(p.Code)
+			if _, err := w.tx.Exec(ctx, `UPDATE adj_work SET kind = coalesce(nullif($2, ''), kind), name = coalesce(nullif($3, ''), name) WHERE code = $1`,
+				p.Code, string(p.Kind), p.Name); err != nil {
+				return err
+			}
+			continue
+		}
+		if !p.Kind.Valid() || p.Name == "" {
+			return &OpError{i, op.Type, fmt.Sprintf("new part %d needs a kind and a name", k+1)}
+		}
+		nc, err := w.newCode(ctx, i, op.Type, v, string(p.Kind), p.Name)
+		if err != nil {
+			return err
+		}
+		codes[k] = string(nc)
+	}
+	if err := w.faces(ctx, v, orbValuer{mp}, op.Grids, op.Grids); err != nil {
+		return err
+	}
+	for k, p := range op.Parts {
+		if _, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $3 WHERE f.owner = ANY($1)
+			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE village = $4), $5), f.pt)`,
+			op.Grids, orbValuer{p.Geometry.Coordinates}, codes[k], v, w.snapDeg()); err != nil {
+			return err
+		}
+	}
+	// Lineage: from each code of the set to every other code its area went to.
+	rows, err := w.tx.Query(ctx, `SELECT DISTINCT owner, new_owner FROM adj_face WHERE owner = ANY($1) AND new_owner <> owner`, op.Grids)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var a, b string
+		if err := rows.Scan(&a, &b); err != nil {
+			rows.Close()
+			return err
+		}
+		w.lineage = append(w.lineage, [2]geo.Code{geo.Code(a), geo.Code(b)})
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var gone []geo.Code
+	for _, c := range op.Grids {
+		if !kept[c] {
+			gone = append(gone, c)
+		}
+	}
+	if err := w.retire(ctx, gone); err != nil {
+		return err
+	}
+	return w.rebuild(ctx, v)
 }

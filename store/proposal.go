@@ -22,6 +22,7 @@ const (
 	OpTransfer = "transfer" // move an area from grid(s) to another grid
 	OpRetire   = "retire"   // retire a grid; its area goes to the taker grid(s)
 	OpRename   = "rename"   // new name and/or kind, same geometry
+	OpRedraw   = "redraw"   // redraw a set of adjacent grids as new parts of their union
 )
 
 // AdjustOp is one operation of a proposal, as stored (JSON) and as the
@@ -34,6 +35,7 @@ const (
 //	transfer: Grids (from), To[0], Geometry (the polygon that moves)
 //	retire:   Grids[0], To (the grids that take its area)
 //	rename:   Grids[0], Name and/or Kind
+//	redraw:   Grids (the set redrawn), Parts (polygons partitioning their union)
 type AdjustOp struct {
 	Type     string            `json:"type"`
 	Village  geo.Code          `json:"village,omitempty"`
@@ -46,6 +48,17 @@ type AdjustOp struct {
 	// several parts (say, one villager group on both banks of a river);
 	// otherwise a grid of more than one part is an error.
 	Multipart bool `json:"multipart,omitempty"`
+	// Parts are the new grids of a redraw.
+	Parts []AdjustPart `json:"parts,omitempty"`
+}
+
+// AdjustPart is one new grid of a redraw: an existing code of the set
+// (kept, new version) or none (a new code), its kind, name and polygon.
+type AdjustPart struct {
+	Code     geo.Code          `json:"code,omitempty"`
+	Kind     geo.Kind          `json:"kind"`
+	Name     string            `json:"name"`
+	Geometry *geojson.Geometry `json:"geometry"`
 }
 
 // ProposalRecord is a proposal row.

@@ -1,0 +1,81 @@
+package adjust
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/paulmach/orb/geojson"
+
+	"gridmap/geo"
+	"gridmap/store"
+)
+
+// Revert drafts a proposal whose result equals the state before applied
+// proposal id: for each village, one redraw of the grids the proposal
+// made or changed into the shapes, names and kinds they had before. Codes
+// it retired stay retired (a code is never reused): their areas get new
+// codes, with lineage from the codes they come from. The draft is based on
+// the version the proposal made, so it is refused as stale if any of
+// those grids changed since.
+func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error) {
+	p, err := e.Get(ctx, a, id)
+	if err != nil {
+		return p, err
+	}
+	if p.Status != string(StatusApplied) && p.Status != string(StatusFiled) {
+		return p, refuse(KindConflict, "proposal %d is %s; only an applied proposal is reverted", id, p.Status)
+	}
+	raw, _, err := e.st.Filing(ctx, id)
+	if err != nil {
+		return p, classify(err)
+	}
+	rec, err := ReadFiling(raw)
+	if err != nil {
+		return p, err
+	}
+	type village struct {
+		grids []geo.Code
+		parts []store.AdjustPart
+	}
+	byVillage := map[geo.Code]*village{}
+	var order []geo.Code
+	get := func(c geo.Code) *village {
+		v := c.Village()
+		if byVillage[v] == nil {
+			byVillage[v] = &village{}
+			order = append(order, v)
+		}
+		return byVillage[v]
+	}
+	alive := map[geo.Code]bool{}
+	if rec.After != nil {
+		for _, f := range rec.After.Features {
+			c := geo.Code(fmt.Sprint(f.Properties["code"]))
+			alive[c] = true
+			v := get(c)
+			v.grids = append(v.grids, c)
+		}
+	}
+	if rec.Before != nil {
+		for _, f := range rec.Before.Features {
+			c := geo.Code(fmt.Sprint(f.Properties["code"]))
+			part := store.AdjustPart{Kind: geo.Kind(fmt.Sprint(f.Properties["kind"])), Name: fmt.Sprint(f.Properties["name"]),
+				Geometry: geojson.NewGeometry(f.Geometry)}
+			if alive[c] {
+				part.Code = c
+			}
+			v := get(c)
+			v.parts = append(v.parts, part)
+		}
+	}
+	var ops []Op
+	for _, v := range order {
+		g := byVillage[v]
+		if len(g.grids) == 0 || len(g.parts) == 0 {
+			return p, refuse(KindInvalid, "proposal %d only created or only retired grids in village %s; revert it by hand", id, v)
+		}
+		ops = append(ops, Op{Type: store.OpRedraw, Grids: g.grids, Parts: g.parts})
+	}
+	return e.Create(ctx, a, Draft{County: p.County, Reason: ReasonOther, ReasonText: fmt.Sprintf("revert of proposal %d", id),
+		BaseVersion: p.AppliedVersion, Ops: ops})
+}
