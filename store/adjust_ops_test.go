@@ -73,6 +73,17 @@ func TestApplyOperations(t *testing.T) {
 			areaOf:  map[int]float64{4: 100},
 		},
 		{
+			name: "redraw two grids as two others",
+			ops: []store.AdjustOp{{Type: store.OpRedraw, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Parts: []store.AdjustPart{
+				{Code: fxGrid(1), Geometry: rect(120, 33, 120.02, 33.005)},
+				{Kind: geo.KindRural, Name: "north half", Geometry: rect(120, 33.005, 120.02, 33.01)},
+			}}},
+			retired: []int{2}, created: []int{10}, changed: []int{1, 3},
+			lineage: [][2]int{{1, 10}, {2, 1}, {2, 10}},
+			areaOf:  map[int]float64{1: 100, 10: 100, 3: 100},
+			moved:   true,
+		},
+		{
 			name: "split then merge a part with a neighbour",
 			ops: []store.AdjustOp{
 				{Type: store.OpSplit, Grids: []geo.Code{fxGrid(7)}, Geometry: line(119.99, 33.025, 120.02, 33.025)},

@@ -801,23 +801,6 @@ func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 			return err
 		}
 	}
-	// Lineage: from each code of the set to every other code its area went to.
-	rows, err := w.tx.Query(ctx, `SELECT DISTINCT owner, new_owner FROM adj_face WHERE owner = ANY($1) AND new_owner <> owner`, op.Grids)
-	if err != nil {
-		return err
-	}
-	for rows.Next() {
-		var a, b string
-		if err := rows.Scan(&a, &b); err != nil {
-			rows.Close()
-			return err
-		}
-		w.lineage = append(w.lineage, [2]geo.Code{geo.Code(a), geo.Code(b)})
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return err
-	}
 	var gone []geo.Code
 	for _, c := range op.Grids {
 		if !kept[c] {
@@ -827,5 +810,24 @@ func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 	if err := w.retire(ctx, gone); err != nil {
 		return err
 	}
-	return w.rebuild(ctx, v)
+	if err := w.rebuild(ctx, v); err != nil {
+		return err
+	}
+	// Lineage: from each code of the set to every other part its area
+	// went to (faces straddle the old grids, so compare areas).
+	rows, err := w.tx.Query(ctx, `SELECT a.code, b.code FROM adj_work a, adj_work b
+		WHERE a.code = ANY($1) AND b.code = ANY($2) AND a.code <> b.code AND a.old_geom IS NOT NULL
+		AND a.old_geom && b.geom AND ST_Relate(a.old_geom, b.geom, '2********') ORDER BY 1, 2`, op.Grids, codes)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var x, y string
+		if err := rows.Scan(&x, &y); err != nil {
+			return err
+		}
+		w.lineage = append(w.lineage, [2]geo.Code{geo.Code(x), geo.Code(y)})
+	}
+	return rows.Err()
 }
