@@ -79,7 +79,7 @@ func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions, progress fun
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
-	if opts.Scale <= 0 || opts.Scale > 10 {
+	if !(opts.Scale > 0 && opts.Scale <= 10) { // NaN too
 		return DemoStats{}, fmt.Errorf("demo scale %g out of range: want more than 0 and at most 10 (1 is the whole city)", opts.Scale)
 	}
 	if opts.ValidFrom.IsZero() {

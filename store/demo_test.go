@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/csv"
 	"errors"
+	"math"
 	"os"
 	"strings"
 	"testing"
@@ -280,6 +281,7 @@ func TestGenerateDemoBadOptions(t *testing.T) {
 	}{
 		{"zero scale", store.DemoOptions{}, "scale"},
 		{"huge scale", store.DemoOptions{Scale: 1000}, "scale"},
+		{"NaN scale", store.DemoOptions{Scale: math.NaN()}, "scale"},
 		{"town as county", store.DemoOptions{Scale: 1, County: geo.MustParseCode("320902001")}, "not a county"},
 		{"foreign county", store.DemoOptions{Scale: 1, County: geo.MustParseCode("320101")}, "not a county of Yancheng"},
 		{"missing outline", store.DemoOptions{Scale: 0.1, County: geo.MustParseCode("320903"),
