@@ -104,6 +104,14 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			WHERE w.state IN ('changed', 'retired')
 			AND (w.state = 'retired' OR w.kind <> 'exclusive' OR NOT ST_Equals(w.geom, s.u))`,
 			nil},
+		{CheckCodeRule, SeverityError, `
+			SELECT ARRAY[w.code], ST_Multi(ST_PointOnSurface(w.geom)), 0::float8, 0::float8, ''
+			FROM adj_work w
+			WHERE w.state = 'new' AND (EXISTS (SELECT 1 FROM grid_code c WHERE c.code = w.code)
+			   OR w.code !~ '^[0-9]{15}$' OR substr(w.code, 1, 12) <> w.village OR substr(w.code, 13) = '000')`,
+			func(c []string, _, _ float64) string {
+				return fmt.Sprintf("new code %s was issued before or breaks the code rules; codes are never reused (check the village's sequence counter)", c[0])
+			}},
 		{CheckRecordNoGrid, SeverityError, `
 			SELECT ARRAY[m.rt || '/' || m.id, m.old], ST_Multi(ST_Buffer(r.geom, 0.00001)), 0::float8, 0::float8, ''
 			FROM adj_move m JOIN (SELECT 'household' AS rt, id, geom FROM household UNION ALL SELECT 'unit', id, geom FROM unit) r

@@ -37,6 +37,14 @@ func TestApplyOperations(t *testing.T) {
 			moved:   true,
 		},
 		{
+			name:    "split by a line drawn 0.2 m off the corners snaps onto them",
+			ops:     []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.010002, 33.01, 120.02, 33.019998)}},
+			retired: []int{5}, created: []int{10, 11},
+			lineage: [][2]int{{5, 10}, {5, 11}},
+			areaOf:  map[int]float64{10: 50, 11: 50, 2: 100, 4: 100, 6: 100, 8: 100},
+			moved:   true,
+		},
+		{
 			name:    "merge two adjacent grids",
 			ops:     []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Name: "Merged"}},
 			retired: []int{1, 2}, created: []int{10},

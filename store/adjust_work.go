@@ -87,7 +87,6 @@ type work struct {
 	opts     AdjustOptions
 	villages []geo.Code       // villages loaded into adj_work, sorted
 	next     map[geo.Code]int // next free grid sequence per village
-	touched  map[geo.Code]bool
 	lineage  [][2]geo.Code
 	findings []Finding
 	opNew    []geo.Code // codes issued by the running operation
@@ -207,7 +206,7 @@ func (t releasingTx) Rollback(ctx context.Context) error {
 // newWork empties the work tables and loads the current grids of the
 // villages. The caller has locked the villages when it is going to write.
 func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts AdjustOptions) (*work, error) {
-	w := &work{tx: tx, opts: opts.withDefaults(), villages: villages, next: map[geo.Code]int{}, touched: map[geo.Code]bool{}}
+	w := &work{tx: tx, opts: opts.withDefaults(), villages: villages, next: map[geo.Code]int{}}
 	// The work queries touch a few grids and records but their estimates
 	// are large enough to trigger JIT compilation, which costs more (≈80 ms
 	// measured) than running them.
@@ -272,7 +271,6 @@ func (w *work) grid(ctx context.Context, i int, op string, c geo.Code) (kind, na
 	if err != nil {
 		return "", "", fmt.Errorf("grid %s: %w", c, err)
 	}
-	w.touched[c] = true
 	return kind, name, nil
 }
 
