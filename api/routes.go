@@ -26,6 +26,14 @@ func addRoutes(r chi.Router, d Deps) {
 		r.Method(http.MethodPost, "/lookup", d.Lookup)
 	}
 
+	// Vector tiles and TileJSON: public map data.
+	if d.Tiles != nil {
+		r.Mount("/tiles", d.Tiles)
+	}
+	if d.TileJSON != nil {
+		r.Method(http.MethodGet, "/tiles.json", d.TileJSON)
+	}
+
 	r.Group(func(r chi.Router) {
 		r.Use(LimitBody(d.MaxBodyBytes))
 

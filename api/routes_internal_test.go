@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"gridmap/tiles"
 	"net/http"
 	"slices"
 	"strings"
@@ -30,7 +31,8 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 		}
 	}
 	stub := http.NotFoundHandler()
-	routes := NewServer(Deps{Lookup: stub}).(chi.Routes)
+	ts := tiles.NewService(nil, nil, nil, tiles.Options{})
+	routes := NewServer(Deps{Lookup: stub, Tiles: ts.Handler(), TileJSON: ts.TileJSON()}).(chi.Routes)
 	err = chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		served = append(served, method+" "+strings.TrimSuffix(route, "/*"))
 		return nil

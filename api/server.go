@@ -37,6 +37,10 @@ type Deps struct {
 	// Lookup serves GET, HEAD and POST /lookup (package lookup); nil
 	// leaves the routes out.
 	Lookup http.Handler
+	// Tiles serves the vector tiles under /tiles (tiles.Service.Handler)
+	// and TileJSON serves GET /tiles.json (tiles.Service.TileJSON); nil
+	// leaves them out.
+	Tiles, TileJSON http.Handler
 	// Mounts plugs in handlers built elsewhere (tiles, lookup, ...). A key
 	// "/tiles" mounts the handler under that prefix (it answers /tiles and
 	// /tiles/...); a key with a method, "GET /lookup", adds one route

@@ -15,6 +15,8 @@ import (
 	"gridmap/api"
 	"gridmap/live"
 	"gridmap/lookup"
+	"gridmap/store"
+	"gridmap/tiles"
 	"gridmap/web"
 )
 
@@ -43,18 +45,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 
-	// The live state: loaded now, then followed in the background as new
-	// dataset versions commit (NOTIFY), while requests keep being served.
-	holder, err := live.New(ctx, st, e.log)
+	handler, err := newHandler(ctx, e, st)
 	if err != nil {
 		return err
 	}
-	go holder.Run(ctx)
-
-	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	look := lookup.Handler(holder, st, e.log)
-	handler := web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg, Lookup: look}))
 
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
@@ -93,4 +87,27 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	}
 	e.log.Info("stopped")
 	return nil
+}
+
+// newHandler wires the whole service over a store: the live state (loaded
+// now, then following new dataset versions in the background until ctx
+// ends), lookups, tiles, the API and the map page.
+func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, error) {
+	holder, err := live.New(ctx, st, e.log)
+	if err != nil {
+		return nil, err
+	}
+	go holder.Run(ctx)
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	look := lookup.Handler(holder, st, e.log)
+	ts := tiles.NewService(holder, st, e.log, tiles.Options{})
+	go func() { // the first tiles should not wait for their preparation
+		if err := ts.Refresh(); err != nil {
+			e.log.Warn("prepare tiles", "err", err)
+		}
+	}()
+	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
+		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON()})), nil
 }

@@ -6,7 +6,9 @@ const kindColor = ['match', ['get', 'kind'],
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
-  Object.assign(e, attrs || {});
+  const { dataset, ...props } = attrs || {};
+  Object.assign(e, props);
+  Object.assign(e.dataset, dataset || {});
   for (const c of children) e.append(c);
   return e;
 }
@@ -65,14 +67,15 @@ async function main() {
     return;
   }
   const tj = await getJSON('/tiles.json');
-  const tiles = tj.tiles.map((t) => new URL(t, location.href).href);
+  // Tile URL templates keep their {z}/{x}/{y} (new URL() would escape them).
+  const tiles = tj.tiles.map((t) => (/^https?:/.test(t) ? t : location.origin + t));
   const [minx, miny, maxx, maxy] = tj.bounds || [119.4, 32.5, 121.0, 34.5];
   const map = new maplibregl.Map({
     container: 'map',
     localIdeographFontFamily: "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif",
     style: {
       version: 8,
-      glyphs: new URL('/fonts/{fontstack}/{range}.pbf', location.href).href,
+      glyphs: location.origin + '/fonts/{fontstack}/{range}.pbf',
       sources: { g: { type: 'vector', tiles, minzoom: tj.minzoom ?? 0, maxzoom: tj.maxzoom ?? 14,
         bounds: [minx, miny, maxx, maxy] } },
       layers: [

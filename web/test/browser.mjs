@@ -1,0 +1,45 @@
+// Drives the map page in Debian's chromium (playwright-core) for the Go
+// test TestMapPageInBrowser: loads the page, waits for the map to settle,
+// takes a screenshot, clicks a point and reads the panel.
+//
+//   node browser.mjs URL LON LAT SCREENSHOT.png
+//
+// Prints one JSON line: {"panel": "...", "fields": {...}, "errors": [...]}.
+import { chromium } from 'playwright-core';
+
+const [url, lon, lat, shot] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
+    '--disable-component-update', '--disable-sync', '--no-first-run', '--use-gl=swiftshader',
+    '--enable-unsafe-swiftshader'],
+});
+const errors = [];
+try {
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  page.on('pageerror', (e) => errors.push(String(e)));
+  page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+  await page.goto(url, { waitUntil: 'load' });
+  await page.waitForFunction(() => window.gridmap && window.gridmap.loaded(), null, { timeout: 60000 });
+  // Zoom to the point so its grid is drawn, then wait for the tiles.
+  await page.evaluate(([lo, la]) => window.gridmap.jumpTo({ center: [lo, la], zoom: 14 }), [Number(lon), Number(lat)]);
+  await page.waitForFunction(() => window.gridmap.areTilesLoaded() && !window.gridmap.isMoving(), null, { timeout: 60000 });
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: shot });
+  const pt = await page.evaluate(([lo, la]) => {
+    const p = window.gridmap.project([lo, la]);
+    const r = window.gridmap.getCanvas().getBoundingClientRect();
+    return { x: r.left + p.x, y: r.top + p.y };
+  }, [Number(lon), Number(lat)]);
+  await page.mouse.click(pt.x, pt.y);
+  await page.waitForFunction(() => document.querySelector('#info dd[data-field="Grid"]') !== null, null, { timeout: 20000 });
+  const fields = await page.evaluate(() => Object.fromEntries(
+    [...document.querySelectorAll('#info dd')].map((d) => [d.dataset.field, d.textContent])));
+  const panel = await page.textContent('#info');
+  console.log(JSON.stringify({ panel, fields, errors }));
+} catch (e) {
+  console.log(JSON.stringify({ failure: String(e), errors }));
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
