@@ -73,7 +73,7 @@ type IndexOptions struct {
 
 func (o IndexOptions) withDefaults() IndexOptions {
 	if o.TopCellsPerEdge <= 0 {
-		o.TopCellsPerEdge = 0.5
+		o.TopCellsPerEdge = 1
 	}
 	if o.LeafEdges <= 0 {
 		o.LeafEdges = 24
@@ -235,12 +235,21 @@ func (ix *Index) finish(p orb.Point, g int32) Hit {
 }
 
 // batchChunk bounds the scratch memory of LookupBatch.
-const batchChunk = 1 << 16
+const batchChunk = 1 << 19
+
+// batchScratch is the reusable memory of one LookupBatch call.
+type batchScratch struct {
+	keys, tmp []uint64
+	pts       []orb.Point
+	hits      []Hit
+}
 
 // LookupBatch answers pts into out (len(out) must be at least len(pts)).
 // It visits the points in cell order (a radix sort on the top cell), so
 // consecutive lookups touch neighbouring memory; the answers come back in
-// the order of pts.
+// the order of pts. The points are gathered into sorted order and the
+// answers scattered back in separate passes, whose loads and stores are
+// independent of each other and so overlap their cache misses.
 func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 	_ = out[:len(pts)]
 	if len(pts) < 64 {
@@ -249,26 +258,34 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 		}
 		return
 	}
-	bufp, _ := ix.batchBuf.Get().(*[]uint64)
-	if bufp == nil {
-		b := make([]uint64, 2*batchChunk)
-		bufp = &b
+	sc, _ := ix.batchBuf.Get().(*batchScratch)
+	if sc == nil {
+		sc = &batchScratch{}
 	}
-	buf := *bufp
+	if n := min(len(pts), batchChunk); len(sc.keys) < n {
+		sc.keys, sc.tmp = make([]uint64, n), make([]uint64, n)
+		sc.pts, sc.hits = make([]orb.Point, n), make([]Hit, n)
+	}
 	for lo := 0; lo < len(pts); lo += batchChunk {
 		hi := min(lo+batchChunk, len(pts))
 		n := hi - lo
-		keys, tmp := buf[:n], buf[batchChunk:batchChunk+n]
-		for i := range n {
-			keys[i] = uint64(ix.grids.cellKey(pts[lo+i]))<<32 | uint64(i)
+		keys, sorted, hits := sc.keys[:n], sc.pts[:n], sc.hits[:n]
+		for i, p := range pts[lo:hi] {
+			keys[i] = uint64(ix.grids.cellKey(p))<<32 | uint64(i)
 		}
-		radixSortHigh(keys, tmp)
-		for _, k := range keys {
-			i := lo + int(uint32(k))
-			out[i] = ix.Lookup(pts[i])
+		radixSortHigh(keys, sc.tmp[:n])
+		for j, k := range keys {
+			sorted[j] = pts[lo+int(uint32(k))]
+		}
+		for j, p := range sorted {
+			hits[j] = ix.Lookup(p)
+		}
+		dst := out[lo:hi]
+		for j, k := range keys {
+			dst[uint32(k)] = hits[j]
 		}
 	}
-	ix.batchBuf.Put(bufp)
+	ix.batchBuf.Put(sc)
 }
 
 // radixSortHigh sorts keys by their upper 32 bits (LSD, 11-bit digits,

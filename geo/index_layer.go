@@ -182,7 +182,7 @@ func polyCovers(b []float64, nr int, xr float64, p orb.Point) bool {
 func ringStatus(b []float64, xr float64, p orb.Point) int {
 	wn := int32(b[0])
 	end := 3 + int(b[2])
-	py := p[1]
+	px, py := p[0], p[1]
 	q := [2]float64{xr, py}
 	for k := 3; k < end; {
 		npts, tiny := int(b[k]), b[k+1] != 0
@@ -193,9 +193,15 @@ func ringStatus(b []float64, xr float64, p orb.Point) int {
 			s2 := [2]float64{pts[j+2], pts[j+3]}
 			up := s1[1] <= py && py < s2[1]
 			down := s2[1] <= py && py < s1[1]
-			if !tiny {
-				inBox := onSegmentBox(s1, s2, p)
-				if up || down || inBox {
+			// p can only be on the edge when it is in the edge's box, and
+			// then py is within the edge's y range.
+			if up || down || py == s1[1] || py == s2[1] {
+				lo, hi := s1[0], s2[0]
+				if lo > hi {
+					lo, hi = hi, lo
+				}
+				inBox := px >= lo && px <= hi
+				if !tiny && (up || down || inBox) {
 					sd := postgisSide(s1, s2, p)
 					if sd == 0 && inBox {
 						return ringBoundary
