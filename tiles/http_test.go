@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -403,5 +404,30 @@ func TestServiceConcurrentSwaps(t *testing.T) {
 	}
 	if _, v, _ := svc.Tile(context.Background(), "", 12, x, y); v != 4 {
 		t.Errorf("after the last swap the service serves version %d; want 4", v)
+	}
+}
+
+func TestServiceWatchPreparesNewVersions(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	src := newSwapSource(fx.snapshot(t, 1))
+	svc := NewService(src, nil, nil, Options{})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go svc.Watch(ctx, time.Millisecond)
+	src.p.Store(shrinkIsland(t, fx, 2))
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		if p := svc.prep.Load(); p != nil && p.Version == 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("Watch did not prepare version 2 within 5 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	// A service without a source answers "not loaded yet", not a panic.
+	if _, _, err := NewService(nil, nil, nil, Options{}).Tile(ctx, "", 0, 0, 0); !errors.Is(err, ErrNoSnapshot) {
+		t.Errorf("nil source: %v; want ErrNoSnapshot", err)
 	}
 }

@@ -78,6 +78,9 @@ func (s *Service) Cache() *Cache { return s.cache }
 // preparing it first when the version is new. Concurrent callers wait
 // for one preparation.
 func (s *Service) Prepared() (*Prepared, error) {
+	if s.src == nil {
+		return nil, ErrNoSnapshot
+	}
 	snap := s.src.Snapshot()
 	if snap == nil {
 		return nil, ErrNoSnapshot
@@ -104,6 +107,24 @@ func (s *Service) Prepared() (*Prepared, error) {
 func (s *Service) Refresh() error {
 	_, err := s.Prepared()
 	return err
+}
+
+// Watch prepares each new version as soon as the source has it, checking
+// every interval until ctx ends, so no request waits for a preparation
+// after a swap. Without it the first request of a version prepares it.
+func (s *Service) Watch(ctx context.Context, every time.Duration) {
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := s.Refresh(); err != nil && !errors.Is(err, ErrNoSnapshot) {
+				s.log.Warn("prepare tiles", "err", err)
+			}
+		}
+	}
 }
 
 // Tile returns tile z/x/y of the current version, from the cache or
