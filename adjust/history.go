@@ -42,11 +42,11 @@ func (e *Engine) Diff(ctx context.Context, from, to time.Time, area geo.Code) (*
 	if !to.After(from) && !to.Equal(from) {
 		return nil, refuse(KindInvalid, "to (%s) is before from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
-	d, err := e.st.DiffGrids(ctx, from, to, area)
-	if err != nil {
-		return nil, &Error{Kind: KindInvalid, Msg: err.Error(), Err: err}
+	if area != "" && (area.Level() == geo.LevelUnknown || area.Level() > geo.LevelVillage) {
+		return nil, refuse(KindInvalid, "area %q is not a city, county, town or village code", area)
 	}
-	return d, nil
+	d, err := e.st.DiffGrids(ctx, from, to, area)
+	return d, classify(err)
 }
 
 // DiffVersions is Diff between the times of two dataset versions.
