@@ -29,7 +29,7 @@ func ExampleNewServer() {
 		Mounts: map[string]http.Handler{
 			"/tiles":               tiles,
 			"GET /lookup":          http.NotFoundHandler(),
-			"POST /grids/{code}/x": api.RequireRole(api.RolePlanner, api.ScopeFromURLParam("code"))(api.LimitBody(1<<20)(split)),
+			"POST /grids/{code}/x": api.RequireRole(api.RolePlanner, api.ScopeFromURLParam("code"))(api.LimitBody(1 << 20)(split)),
 		},
 	})
 	_ = &http.Server{Addr: ":8080", Handler: h}

@@ -34,6 +34,13 @@ func addRoutes(r chi.Router, d Deps) {
 		r.Method(http.MethodGet, "/tiles.json", d.TileJSON)
 	}
 
+	// Import and export stream whole files: their own body limit.
+	r.Group(func(r chi.Router) {
+		r.Use(RequireRole(RoleAdmin, nil))
+		r.Method(http.MethodPost, "/admin/import", handleImport(log, st, d.MaxImportBytes))
+		r.Method(http.MethodGet, "/admin/export", handleExport(log, st))
+	})
+
 	r.Group(func(r chi.Router) {
 		r.Use(LimitBody(d.MaxBodyBytes))
 

@@ -51,6 +51,9 @@ type Deps struct {
 	// MaxBodyBytes limits request bodies of the server's own routes;
 	// 0 means DefaultMaxBodyBytes.
 	MaxBodyBytes int64
+	// MaxImportBytes limits POST /admin/import; 0 means
+	// DefaultMaxImportBytes.
+	MaxImportBytes int64
 }
 
 // DefaultMaxBodyBytes is the body limit of the server's own routes.
@@ -63,6 +66,9 @@ func NewServer(deps Deps) http.Handler {
 	}
 	if deps.Registry == nil {
 		deps.Registry = prometheus.NewRegistry()
+	}
+	if deps.MaxImportBytes <= 0 {
+		deps.MaxImportBytes = DefaultMaxImportBytes
 	}
 	if deps.MaxBodyBytes <= 0 {
 		deps.MaxBodyBytes = DefaultMaxBodyBytes
