@@ -30,12 +30,18 @@ import (
 // vertices, on points computed on edges and one ulp off them.
 //
 // Why a lon/lat cell table and not H3: mapping a point to its cell is two
-// multiplications here, against ≈0.5 µs for an h3.LatLngToCell call
-// through cgo (BenchmarkH3LatLngToCell) — more than the whole lookup
-// budget — and H3 cells are hexagons whose edges are not axis-parallel, so
-// the exact "which edges can matter" tests would need a second geometry.
-// A multi-level uniform table gives the same adaptivity where boundaries
-// are dense.
+// multiplications here, while one h3.LatLngToCell call through cgo costs
+// more than a whole lookup (measured in one run on the 20k-grid benchmark
+// city: 1.4 µs per LatLngToCell against 0.22 µs per Lookup, see
+// BenchmarkH3LatLngToCell), and H3 cells are hexagons whose sides are not
+// axis-parallel, so the exact "which edges can matter here" tests would
+// need a second geometry. The uniform top table, refined where edges are
+// dense, gives the same adaptivity.
+//
+// Measured on that city (1.7 M vertices, 2 shared cores, CPU time per
+// point): Lookup ≈0.2 µs (≈4.6 M/s), LookupBatch ≈0.13 µs (≈7.5 M/s),
+// bounding-box buckets + planar.MultiPolygonContains ≈9 µs; build ≈0.9 s,
+// ≈87 bytes per vertex.
 //
 // An Index is immutable once built; any number of goroutines may call its
 // methods at once.
@@ -60,7 +66,7 @@ type gridMeta struct {
 // IndexOptions tunes the cell tables. The zero value picks the defaults.
 type IndexOptions struct {
 	// TopCellsPerEdge sets the size of each top table: this many cells per
-	// polygon edge (default 0.5).
+	// polygon edge (default 1).
 	TopCellsPerEdge float64
 	// LeafEdges is the number of edges above which a cell is split into a
 	// finer table (default 24).
