@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"testing"
 	"time"
@@ -58,4 +59,47 @@ func TestDiffGrids(t *testing.T) {
 	if _, err := st.DiffGrids(ctx, from, to, "12"); err == nil {
 		t.Errorf("bad area accepted")
 	}
+}
+
+// TestApplyEffectiveTime applies a merge backdated to 2026-03-01: the
+// history shows the old grids before and the new one after that time; an
+// effective time before the grids' versions began, or in the future, is
+// refused.
+func TestApplyEffectiveTime(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := newAdjustStore(t)
+	merge := store.AdjustOp{Type: store.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}
+	for _, at := range []time.Time{time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), time.Now().Add(time.Hour)} {
+		id := approved(t, st, merge)
+		var oe *store.OpError
+		if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: at}); !errors.As(err, &oe) {
+			t.Errorf("effective %s: %v, want an OpError", at, err)
+		}
+	}
+	id := approved(t, st, merge)
+	eff := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
+	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Effective.Equal(eff) {
+		t.Errorf("effective %s, want %s", res.Effective, eff)
+	}
+	for _, c := range []struct {
+		at   string
+		code geo.Code
+		want int64
+	}{
+		{"2026-02-28T23:59:59Z", fxGrid(1), 1}, {"2026-02-28T23:59:59Z", fxGrid(10), 0},
+		{"2026-03-01T00:00:00Z", fxGrid(1), 0}, {"2026-03-01T00:00:00Z", fxGrid(10), 1},
+	} {
+		if n := sqlInt(t, st, `SELECT count(*) FROM grid WHERE code = $1 AND valid @> $2::timestamptz`, c.code, c.at); n != c.want {
+			t.Errorf("%s at %s: %d versions, want %d", c.code, c.at, n, c.want)
+		}
+	}
+	if n := sqlInt(t, st, `SELECT count(*) FROM assignment WHERE adjustment = $1 AND lower(valid) <> '2026-03-01T00:00:00Z'`, id); n != 0 {
+		t.Errorf("%d assignments not starting at the effective time", n)
+	}
+	assertInvariants(t, st)
 }
