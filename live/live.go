@@ -17,13 +17,17 @@ import (
 
 	"gridmap/geo"
 	"gridmap/store"
+	"gridmap/tiles"
 )
 
-// State is one dataset version and what is derived from it. It is never
+// State is one dataset version and what is derived from it: the lookup
+// index and the prepared tile data, built together before the version is
+// published, so lookups and tiles switch to it at the same moment. It is never
 // modified after it is published.
 type State struct {
 	Snap    *geo.Snapshot
 	Index   *geo.Index
+	Tiles   *tiles.Prepared
 	BuiltAt time.Time
 	// BuildTime is how long loading and indexing took.
 	BuildTime time.Duration
@@ -49,7 +53,7 @@ type Holder struct {
 
 // FromSnapshot builds a State from a snapshot (for commands and tests that
 // do not follow versions).
-func FromSnapshot(snap *geo.Snapshot) *State { return build(snap) }
+func FromSnapshot(snap *geo.Snapshot) *State { return build(snap, nil) }
 
 // New loads the current state from the store.
 func New(ctx context.Context, st *store.Store, log *slog.Logger) (*Holder, error) {
@@ -68,6 +72,13 @@ func (h *Holder) Current() *State { return h.cur.Load() }
 
 // Snapshot returns the current snapshot (tiles.Source).
 func (h *Holder) Snapshot() *geo.Snapshot { return h.cur.Load().Snap }
+
+// SnapshotAndTiles returns the current snapshot and its prepared tile data,
+// from one state (tiles.PreparedSource).
+func (h *Holder) SnapshotAndTiles() (*geo.Snapshot, *tiles.Prepared) {
+	s := h.cur.Load()
+	return s.Snap, s.Tiles
+}
 
 // Reload loads the newest version and swaps it in, unless the published
 // state is already that version.
@@ -88,7 +99,7 @@ func (h *Holder) Reload(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
-	s := build(snap)
+	s := build(snap, h.cur.Load())
 	s.BuildTime = time.Since(start)
 	h.publish(s)
 	st := s.Index.Stats()
@@ -100,8 +111,22 @@ func (h *Holder) Reload(ctx context.Context) error {
 
 // build derives everything readers need from a snapshot. It runs on the
 // reloading goroutine while readers keep the previous State.
-func build(snap *geo.Snapshot) *State {
-	return &State{Snap: snap, Index: geo.NewIndex(snap, geo.IndexOptions{}), BuiltAt: time.Now()}
+func build(snap *geo.Snapshot, prev *State) *State {
+	s := &State{Snap: snap}
+	var prevTiles *tiles.Prepared
+	if prev != nil {
+		prevTiles = prev.Tiles // features whose geometry did not change are reused
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.Tiles = tiles.PrepareFrom(snap, prevTiles)
+	}()
+	s.Index = geo.NewIndex(snap, geo.IndexOptions{})
+	wg.Wait()
+	s.BuiltAt = time.Now()
+	return s
 }
 
 func (h *Holder) publish(s *State) {

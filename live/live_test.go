@@ -84,6 +84,9 @@ func TestHolderFollowsNewVersions(t *testing.T) {
 		if d := time.Since(start); d > 2*time.Second {
 			t.Errorf("version %d took %v to arrive", v, d)
 		}
+		if s := h2.Current(); s.Tiles == nil || s.Tiles.Version != v || s.Index.Snapshot() != s.Snap {
+			t.Fatalf("version %d: tiles and index not built from the state's snapshot", v)
+		}
 		if got := len(h2.Snapshot().Grids); got != int(v) {
 			t.Fatalf("version %d: %d grids, want %d", v, got, v)
 		}

@@ -17,6 +17,15 @@ type Source interface {
 	Snapshot() *geo.Snapshot
 }
 
+// PreparedSource is a Source that also prepares the tile data of each
+// version itself, before it publishes the version (the service's live
+// state does, alongside the lookup index), so no tile request ever waits
+// for a preparation. Both come from one state: they always match.
+type PreparedSource interface {
+	Source
+	SnapshotAndTiles() (*geo.Snapshot, *Prepared)
+}
+
 // HistoryRenderer renders a tile of the state at a past time, with the
 // same layer names and properties as the in-memory renderer (store.Store
 // implements it with ST_AsMVT). layers are the layers visible at z.
@@ -81,7 +90,19 @@ func (s *Service) Prepared() (*Prepared, error) {
 	if s.src == nil {
 		return nil, ErrNoSnapshot
 	}
-	snap := s.src.Snapshot()
+	var snap *geo.Snapshot
+	if ps, ok := s.src.(PreparedSource); ok {
+		var p *Prepared
+		snap, p = ps.SnapshotAndTiles()
+		if p != nil && snap != nil && p.Version == snap.Version {
+			if old := s.prep.Swap(p); old == nil || old.Version != p.Version {
+				s.cache.dropOlder(p.Version)
+			}
+			return p, nil
+		}
+	} else {
+		snap = s.src.Snapshot()
+	}
 	if snap == nil {
 		return nil, ErrNoSnapshot
 	}

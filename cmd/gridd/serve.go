@@ -103,11 +103,6 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	look := lookup.Handler(holder, st, e.log)
 	ts := tiles.NewService(holder, st, e.log, tiles.Options{})
-	go func() { // the first tiles should not wait for their preparation
-		if err := ts.Refresh(); err != nil {
-			e.log.Warn("prepare tiles", "err", err)
-		}
-	}()
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
 		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON()})), nil
 }
