@@ -14,18 +14,20 @@ import (
 )
 
 // cmdBench compares gridmap with PostGIS doing the same work, in one run:
-// gridd bench lookup | gridd bench tiles.
+// gridd bench lookup | tiles | http.
 func cmdBench(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: gridd bench lookup|tiles [flags]")
+		return errors.New("usage: gridd bench lookup|tiles|http [flags]")
 	}
 	switch args[0] {
 	case "lookup":
 		return benchLookup(ctx, e, args[1:])
 	case "tiles":
 		return benchTiles(ctx, e, args[1:])
+	case "http":
+		return benchHTTP(ctx, e, args[1:])
 	}
-	return fmt.Errorf("gridd bench %s: want lookup or tiles", args[0])
+	return fmt.Errorf("gridd bench %s: want lookup, tiles or http", args[0])
 }
 
 // benchPoints draws n points: a random grid, then a random point in its
@@ -134,8 +136,4 @@ func codeOf(snap *geo.Snapshot, h geo.Hit) geo.Code {
 		return ""
 	}
 	return snap.Grids[h.Grid].Code
-}
-
-func benchTiles(ctx context.Context, e *env, args []string) error {
-	return errors.New("gridd bench tiles: not implemented yet")
 }
