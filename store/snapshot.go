@@ -49,12 +49,11 @@ func (s *Store) LoadSnapshot(ctx context.Context) (*geo.Snapshot, error) {
 		return nil, fmt.Errorf("load snapshot grids: %w", err)
 	}
 
-	// Household counts per area add up those of the grids inside it.
+	// Household counts per area add up those of the grids inside it. A
+	// household is tied to one code, a grid's or a sub-grid's, so adding
+	// both levels counts each once.
 	perArea := make(map[geo.Code]int)
 	for _, g := range grids {
-		if g.ParentGrid != "" {
-			continue // counted in its exclusive grid
-		}
 		for l := geo.LevelCity; l <= geo.LevelVillage; l++ {
 			perArea[g.Code.Ancestor(l)] += g.Households
 		}
