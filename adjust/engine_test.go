@@ -296,7 +296,7 @@ func TestHistoryAndDiff(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(h.Versions) != 1 || h.Versions[0].ValidTo.IsZero() || len(h.Lineage) != 2 || h.Lineage[0].Old != g5 {
+	if len(h.Versions) != 1 || h.Versions[0].ValidTo == nil || len(h.Lineage) != 2 || h.Lineage[0].Old != g5 {
 		t.Errorf("history of %s: %+v", g5, h)
 	}
 	if _, err := e.History(ctx, "320902001001099"); adjust.KindOf(err) != adjust.KindNotFound {

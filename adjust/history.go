@@ -4,6 +4,8 @@ import (
 	"context"
 	"time"
 
+	"github.com/paulmach/orb/geojson"
+
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -12,8 +14,19 @@ import (
 // area came from and went to).
 type GridHistory struct {
 	Code     geo.Code        `json:"code"`
-	Versions []geo.Grid      `json:"versions"`
+	Versions []GridVersion   `json:"versions"`
 	Lineage  []store.Lineage `json:"lineage"`
+}
+
+// GridVersion is one version of a grid, oldest first.
+type GridVersion struct {
+	Kind       geo.Kind          `json:"kind"`
+	Name       string            `json:"name"`
+	Village    geo.Code          `json:"village"`
+	ParentGrid geo.Code          `json:"parent_grid,omitempty"`
+	ValidFrom  time.Time         `json:"valid_from"`
+	ValidTo    *time.Time        `json:"valid_to,omitempty"` // nil while current
+	Geometry   *geojson.Geometry `json:"geometry"`
 }
 
 // History returns the versions and lineage of a grid code (history is
@@ -33,7 +46,17 @@ func (e *Engine) History(ctx context.Context, code geo.Code) (*GridHistory, erro
 	if lin == nil {
 		lin = []store.Lineage{}
 	}
-	return &GridHistory{Code: code, Versions: vs, Lineage: lin}, nil
+	h := &GridHistory{Code: code, Versions: make([]GridVersion, len(vs)), Lineage: lin}
+	for i, g := range vs {
+		v := GridVersion{Kind: g.Kind, Name: g.Name, Village: g.Village, ParentGrid: g.ParentGrid, ValidFrom: g.ValidFrom,
+			Geometry: geojson.NewGeometry(g.Geom)}
+		if !g.ValidTo.IsZero() {
+			to := g.ValidTo
+			v.ValidTo = &to
+		}
+		h.Versions[i] = v
+	}
+	return h, nil
 }
 
 // Diff compares the grids under area ("" for the whole city) between two
