@@ -24,6 +24,7 @@ const (
 	CheckHouseholdBand   = "household-balance"   // urban grid outside the household band
 	CheckCodeRule        = "code-rule"           // a grid code rule broken
 	CheckRecordNoGrid    = "record-without-grid" // a record whose point no grid covers afterwards
+	CheckEdgeMismatch    = "edge-mismatch"       // a vertex on a shared edge that the neighbour lacks
 )
 
 // checkWork runs every check on the work tables (after the moves are
@@ -104,6 +105,25 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			WHERE w.state IN ('changed', 'retired')
 			AND (w.state = 'retired' OR w.kind <> 'exclusive' OR NOT ST_Equals(w.geom, s.u))`,
 			nil},
+		{CheckEdgeMismatch, SeverityWarning, `
+			WITH pairs AS (
+				SELECT a.code AS ac, b.code AS bc, a.geom AS ag, b.geom AS bg
+				FROM adj_work a JOIN LATERAL (
+					SELECT code, geom FROM adj_work WHERE state NOT IN ('retired', 'gone') AND code <> a.code
+					UNION ALL
+					SELECT code, geom FROM grid_latest WHERE length(code) = 15 AND village <> ALL(@villages)) b
+				ON a.geom && b.geom AND ST_Relate(a.geom, b.geom, 'F***1****')
+				WHERE a.` + changed + ` AND ST_IsValid(a.geom)),
+			lack AS (
+				SELECT ac, bc, p FROM (SELECT ac, bc, bg, (ST_DumpPoints(ag)).geom AS p FROM pairs) x
+				WHERE ST_Intersects(ST_Boundary(bg), p) AND NOT ST_Intersects(ST_Points(bg), p)
+				UNION ALL
+				SELECT bc, ac, p FROM (SELECT ac, bc, ag, (ST_DumpPoints(bg)).geom AS p FROM pairs) x
+				WHERE ST_Intersects(ST_Boundary(ag), p) AND NOT ST_Intersects(ST_Points(ag), p))
+			SELECT ARRAY[bc, ac], ST_Collect(DISTINCT p), count(DISTINCT p)::float8, 0::float8, '' FROM lack GROUP BY ac, bc`,
+			func(c []string, n, _ float64) string {
+				return fmt.Sprintf("grid %s lacks %.0f vertex(es) of its shared edge with %s: the edge is not vertex-identical (a cut ending between the vertices of a neighbour that is not redrawn, e.g. across a village boundary)", c[0], n, c[1])
+			}},
 		{CheckCodeRule, SeverityError, `
 			SELECT ARRAY[w.code], ST_Multi(ST_PointOnSurface(w.geom)), 0::float8, 0::float8, ''
 			FROM adj_work w
