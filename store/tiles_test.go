@@ -217,6 +217,83 @@ func TestTileAtRejectsBadInput(t *testing.T) {
 	}
 }
 
+// TestTileCurrent checks the PostGIS yardstick of gridd bench tiles: the
+// current grid versions only, the layers asked for, strict MVT 2.1 with
+// ids, grid household counts, and nil for an empty tile.
+func TestTileCurrent(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	historyFixture(t, st)
+	ctx := context.Background()
+	render := func(layers []string, z int, lon, lat float64) map[string]histFeature {
+		t.Helper()
+		tl := maptile.At(orb.Point{lon, lat}, maptile.Zoom(z))
+		b, err := st.TileCurrent(ctx, layers, z, int(tl.X), int(tl.Y))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return decodeByCode(t, b)
+	}
+	z12 := render(tiles.LayersAt(nil, 12), 12, 120.12, 33.38)
+	z14 := render(tiles.LayersAt(nil, 14), 14, 120.13, 33.3799)
+	now := render(nil, 12, 120.12, 33.38)
+	old, err := st.TileAt(ctx, tiles.LayersAt(nil, 12), 12, int(maptile.At(orb.Point{120.12, 33.38}, 12).X),
+		int(maptile.At(orb.Point{120.12, 33.38}, 12).Y), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := decodeByCode(t, old)
+	if r := z12["grid/320902001001001"].area / before["grid/320902001001001"].area; r < 0.48 || r > 0.52 {
+		t.Errorf("grid 001 area now/2024 = %.3f; want 0.5 (only the current version)", r)
+	}
+	for _, tc := range []struct {
+		name string
+		got  map[string]histFeature
+		key  string
+		prop string
+		want any
+	}{
+		{"grid households", z12, "grid/320902001001002", "households", int64(1)},
+		{"empty grid", z12, "grid/320902001001001", "households", int64(0)},
+		{"grid kind", z12, "grid/320902001001002", "kind", "exclusive"},
+		{"grid parent", z12, "grid/320902001001001", "parent", "320902001001"},
+		{"area level", z12, "county/320902000000", "level", "county"},
+		{"area parent", z12, "town/320902001000", "parent", "320902000000"},
+		{"village label", z12, "label/320902001001", "name", "五星社区"},
+		{"sub-grid parent", z14, "subgrid/32090200100100201", "parent", "320902001001002"},
+		{"grid label at z14", z14, "label/320902001001002", "level", "grid"},
+	} {
+		f, ok := tc.got[tc.key]
+		if !ok {
+			t.Errorf("%s: %s missing", tc.name, tc.key)
+			continue
+		}
+		if f.props[tc.prop] != tc.want {
+			t.Errorf("%s: %s %s = %v (%T); want %v", tc.name, tc.key, tc.prop, f.props[tc.prop], f.props[tc.prop], tc.want)
+		}
+	}
+	for k := range z12 {
+		if strings.HasPrefix(k, "subgrid/") || k == "label/320902001001001" {
+			t.Errorf("z12: %s present outside its zooms", k)
+		}
+	}
+	if len(now) != 0 {
+		t.Errorf("no layers asked for: %d features; want none", len(now))
+	}
+	if b, err := st.TileCurrent(ctx, []string{"grid", "label"}, 10, 0, 0); err != nil || b != nil {
+		t.Errorf("empty tile: %d bytes, %v; want nil, nil", len(b), err)
+	}
+	for _, bad := range []struct {
+		layers  []string
+		z, x, y int
+		want    string
+	}{{[]string{"grid"}, 31, 0, 0, "out of range"}, {[]string{"roads"}, 2, 0, 0, `unknown layer "roads"`}} {
+		if _, err := st.TileCurrent(ctx, bad.layers, bad.z, bad.x, bad.y); err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("%v %d/%d/%d: error %v; want one saying %q", bad.layers, bad.z, bad.x, bad.y, err, bad.want)
+		}
+	}
+}
+
 // loadSynthetic writes tiles.SyntheticCity into a test database.
 func loadSynthetic(b *testing.B, st *store.Store, snap *geo.Snapshot) {
 	b.Helper()
