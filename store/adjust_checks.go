@@ -57,10 +57,16 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 				return fmt.Sprintf("grids %s and %s overlap by %.2f m²; grids never overlap (touching is fine)", c[0], c[1], a)
 			}},
 		{CheckGridOutsideVillage, SeverityError, `
-			SELECT ARRAY[w.code, w.village], ST_CollectionExtract(ST_Difference(w.geom, v.geom), 3), ` + areaM2SQL("ST_Difference(w.geom, v.geom)") + `, 0::float8, ''
-			FROM adj_work w JOIN area v ON v.code = w.village
+			SELECT ARRAY[w.code, w.village],
+			       CASE WHEN ST_IsEmpty(d.g) THEN ST_Multi(ST_Difference(ST_Points(w.geom), v.geom)) ELSE d.g END,
+			       coalesce(` + areaM2SQL("d.g") + `, 0), 0::float8, ''
+			FROM adj_work w JOIN area v ON v.code = w.village,
+			LATERAL (SELECT ST_CollectionExtract(ST_Difference(w.geom, v.geom), 3) AS g) d
 			WHERE w.` + changed + ` AND ST_IsValid(w.geom) AND NOT ST_CoveredBy(w.geom, v.geom)`,
 			func(c []string, a, _ float64) string {
+				if a < 0.01 {
+					return fmt.Sprintf("grid %s has a vertex a hair outside its village %s, where a line meets the village boundary between two of its vertices; end the line at a vertex of the village boundary (lines within the snap tolerance are moved onto it)", c[0], c[1])
+				}
 				return fmt.Sprintf("grid %s reaches %.2f m² outside its village %s", c[0], a, c[1])
 			}},
 		{CheckVillageGap, SeverityError, `
