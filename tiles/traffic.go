@@ -24,19 +24,25 @@ func WeightedTiles(p *Prepared, n int, seed uint64) []TileRequest {
 	if !ok {
 		return nil
 	}
+	return WeightedTilesIn(orb.Bound{Min: orb.Point{w, s}, Max: orb.Point{e, nn}}, n, seed)
+}
+
+// WeightedTilesIn is WeightedTiles over a bounding box in degrees (such
+// as a TileJSON document's bounds), for clients that have no Prepared.
+func WeightedTilesIn(b orb.Bound, n int, seed uint64) []TileRequest {
 	r := rand.New(rand.NewPCG(seed, 42))
 	total := 0
 	for _, wt := range zoomWeights {
 		total += wt
 	}
-	out := make([]TileRequest, 0, n)
+	out := make([]TileRequest, 0, max(n, 0))
 	for len(out) < n {
 		k := r.IntN(total)
 		z := 0
 		for ; k >= zoomWeights[z]; z++ {
 			k -= zoomWeights[z]
 		}
-		pt := orb.Point{w + r.Float64()*(e-w), s + r.Float64()*(nn-s)}
+		pt := orb.Point{b.Min[0] + r.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + r.Float64()*(b.Max[1]-b.Min[1])}
 		t := maptile.At(pt, maptile.Zoom(z))
 		out = append(out, TileRequest{z, int(t.X), int(t.Y)})
 	}

@@ -1,0 +1,99 @@
+package main
+
+import (
+	"context"
+	"io"
+	"strconv"
+	"strings"
+	"testing"
+
+	"gridmap/geo"
+	"gridmap/store"
+	"gridmap/store/storetest"
+)
+
+// TestBenchTiles runs gridd bench tiles on a small demo city and checks
+// that each path, over HTTP and in process, printed a row of positive
+// figures, with the same non-empty tiles on every path.
+func TestBenchTiles(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	url := st.Pool().Config().ConnString()
+	var out strings.Builder
+	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
+	err := run(context.Background(), []string{"bench", "tiles", "--tiles", "60", "--seed", "3", "--concurrency", "2"},
+		getenv, strings.NewReader(""), &out, io.Discard)
+	if err != nil {
+		t.Fatalf("bench tiles: %v\n%s", err, out.String())
+	}
+	rows := map[string][]float64{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 6 {
+			continue
+		}
+		name := strings.Join(f[:len(f)-5], " ")
+		var nums []float64
+		for _, s := range f[len(f)-5:] {
+			v, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				nums = nil
+				break
+			}
+			nums = append(nums, v)
+		}
+		if nums != nil {
+			rows[name] = nums
+		}
+	}
+	for _, name := range []string{"gridmap-cold", "gridmap-warm", "postgis-query",
+		"gridmap-cold (in-process)", "gridmap-warm (in-process)", "postgis-query (in-process)"} {
+		r, ok := rows[name]
+		if !ok {
+			t.Fatalf("row %q missing from:\n%s", name, out.String())
+		}
+		for i, what := range []string{"tiles/s", "p50", "p99", "bytes/tile"} {
+			if r[i] <= 0 {
+				t.Errorf("%s: %s = %v; want > 0\n%s", name, what, r[i], out.String())
+			}
+		}
+	}
+	// Every pass asks for the same tiles: ours are empty alike on every
+	// pass, and PostGIS finds content in nearly the same ones (its labels
+	// sit elsewhere, so a tile edge may differ).
+	ours := rows["gridmap-cold"][4]
+	for _, name := range []string{"gridmap-warm", "gridmap-cold (in-process)", "gridmap-warm (in-process)"} {
+		if rows[name][4] != ours {
+			t.Errorf("%s: %v empty tiles; gridmap-cold had %v", name, rows[name][4], ours)
+		}
+	}
+	for _, name := range []string{"postgis-query", "postgis-query (in-process)"} {
+		if d := rows[name][4] - ours; d < -3 || d > 3 {
+			t.Errorf("%s: %v empty tiles; gridmap had %v", name, rows[name][4], ours)
+		}
+	}
+	t.Logf("\n%s", out.String())
+	for _, want := range []string{"60 tiles drawn (seed 3)", "over HTTP: cold/postgis", "in process: cold/postgis"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q:\n%s", want, out.String())
+		}
+	}
+}
+
+func TestBenchTilesRejectsBadFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--tiles", "0"}, "must be positive"},
+		{[]string{"--concurrency", "-1"}, "must be positive"},
+		{[]string{"extra"}, "takes no arguments"},
+	} {
+		getenv := func(string) string { return "" }
+		err := run(context.Background(), append([]string{"bench", "tiles"}, tc.args...), getenv, strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v; want one saying %q", tc.args, err, tc.want)
+		}
+	}
+}
