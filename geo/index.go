@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math/bits"
 	"sync"
 	"time"
 	"unsafe"
@@ -52,6 +53,10 @@ type Index struct {
 	meta     []gridMeta  // per grid-layer polygon
 	subs     []int32     // sub-grids (snapshot indexes), grid by grid, in code order
 	subBound []orb.Bound // bounding box of subs[i]
+	// subLayer indexes every sub-grid (layer polygon k is subs[k]), so the
+	// sub-grid of a point costs one cell lookup instead of a polygon walk.
+	subLayer *layer
+	subOwner []int32 // grid-layer polygon of subs[k]
 	stats    IndexStats
 	batchBuf sync.Pool
 }
@@ -160,14 +165,21 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 			subsOf[p] = append(subsOf[p], int32(i)) // snapshot order is code order
 		}
 	}
+	var sm []orb.MultiPolygon
 	for p, sub := range subsOf {
 		ix.meta[p].subStart = int32(len(ix.subs))
 		for _, sg := range sub {
 			ix.subs = append(ix.subs, sg)
+			ix.subOwner = append(ix.subOwner, int32(p))
 			ix.subBound = append(ix.subBound, s.Grids[sg].Geom.Bound())
+			sm = append(sm, s.Grids[sg].Geom)
 		}
 		ix.meta[p].subEnd = int32(len(ix.subs))
 	}
+	// subs is in code order (grids in code order, each one's sub-grids in
+	// code order), so the sub layer's first covering polygon is the
+	// smallest covering sub-grid code.
+	ix.subLayer = buildLayer(sm, ix.subs, opts)
 	// gm is in snapshot order, which is code order, so the smallest layer
 	// polygon is the smallest code; the same holds for areas.
 	ix.grids = buildLayer(gm, gid, opts)
@@ -186,7 +198,7 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 
 	st := &ix.stats
 	st.Grids = len(gid)
-	for _, l := range append([]*layer{ix.grids}, ix.areas[:]...) {
+	for _, l := range append([]*layer{ix.grids, ix.subLayer}, ix.areas[:]...) {
 		st.Vertices += l.vertCount
 		st.Cells += len(l.cells)
 		for _, w := range l.cells {
@@ -199,7 +211,7 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 		st.BoundaryEdges += l.edgeCount
 		st.Bytes += len(l.cells)*4 + len(l.tables)*int(unsafe.Sizeof(cellTable{})) + len(l.blob)*8 + len(l.ids)*4
 	}
-	st.Bytes += len(ix.meta)*int(unsafe.Sizeof(gridMeta{})) + len(ix.subs)*(4+int(unsafe.Sizeof(orb.Bound{})))
+	st.Bytes += len(ix.meta)*int(unsafe.Sizeof(gridMeta{})) + len(ix.subs)*(8+int(unsafe.Sizeof(orb.Bound{})))
 	st.BuildTime = time.Since(t0)
 	return ix
 }
@@ -221,6 +233,21 @@ func (ix *Index) finish(p orb.Point, g int32) Hit {
 	if g >= 0 {
 		m := &ix.meta[g]
 		h := Hit{Grid: m.snap, SubGrid: -1, Area: m.village}
+		if m.subStart == m.subEnd {
+			return h
+		}
+		// The sub layer gives the smallest sub-grid covering p among all
+		// grids'. When it belongs to g it is g's answer; when none covers
+		// p none of g's does; otherwise (p on the border of another grid's
+		// sub-grid with a smaller code) ask g's sub-grids one by one.
+		k := ix.subLayer.find(p)
+		switch {
+		case k < 0:
+			return h
+		case ix.subOwner[k] == g:
+			h.SubGrid = ix.subs[k]
+			return h
+		}
 		for k := m.subStart; k < m.subEnd; k++ {
 			sg := ix.subs[k]
 			if ix.subBound[k].Contains(p) && CoversPoint(ix.snap.Grids[sg].Geom, p) {
@@ -241,21 +268,29 @@ func (ix *Index) finish(p orb.Point, g int32) Hit {
 }
 
 // batchChunk bounds the scratch memory of LookupBatch.
-const batchChunk = 1 << 19
+const batchChunk = 1 << batchBits
+
+// batchBits leaves 13 bits of a key's lower half for the cell column.
+const batchBits = 19
 
 // batchScratch is the reusable memory of one LookupBatch call.
 type batchScratch struct {
 	keys, tmp []uint64
 	pts       []orb.Point
+	words     []uint32
 	hits      []Hit
 }
 
 // LookupBatch answers pts into out (len(out) must be at least len(pts)).
-// It visits the points in cell order (a radix sort on the top cell), so
-// consecutive lookups touch neighbouring memory; the answers come back in
-// the order of pts. The points are gathered into sorted order and the
-// answers scattered back in separate passes, whose loads and stores are
-// independent of each other and so overlap their cache misses.
+//
+// The points are radix-sorted by their top cell (a key computed from the
+// coordinates alone), gathered into that order with their cell words,
+// answered in cell order — so the cell words, the leaves (laid out in
+// cell order) and the grid records are read sequentially, and a point in
+// an interior cell costs no edge at all — and scattered back to the order
+// of pts. Gathering, answering and scattering are separate passes: their
+// loads and stores are independent of each other and so overlap their
+// cache misses.
 func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 	_ = out[:len(pts)]
 	if len(pts) < 64 {
@@ -270,57 +305,73 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 	}
 	if n := min(len(pts), batchChunk); len(sc.keys) < n {
 		sc.keys, sc.tmp = make([]uint64, n), make([]uint64, n)
-		sc.pts, sc.hits = make([]orb.Point, n), make([]Hit, n)
+		sc.pts, sc.words, sc.hits = make([]orb.Point, n), make([]uint32, n), make([]Hit, n)
 	}
+	l := ix.grids
 	for lo := 0; lo < len(pts); lo += batchChunk {
 		hi := min(lo+batchChunk, len(pts))
-		n := hi - lo
-		keys, sorted, hits := sc.keys[:n], sc.pts[:n], sc.hits[:n]
-		for i, p := range pts[lo:hi] {
-			keys[i] = uint64(ix.grids.cellKey(p))<<32 | uint64(i)
+		chunk, dst := pts[lo:hi], out[lo:hi]
+		n := len(chunk)
+		keys, sorted, words, hits := sc.keys[:n], sc.pts[:n], sc.words[:n], sc.hits[:n]
+		for i, p := range chunk {
+			c, col := l.cellKey(p)
+			keys[i] = uint64(c)<<32 | uint64(col)<<batchBits | uint64(i)
 		}
 		radixSortHigh(keys, sc.tmp[:n])
 		for j, k := range keys {
-			sorted[j] = pts[lo+int(uint32(k))]
+			sorted[j] = chunk[k&(batchChunk-1)]
+			words[j] = l.keyWord(uint32(k>>32), uint32(k)>>batchBits)
 		}
 		for j, p := range sorted {
-			hits[j] = ix.Lookup(p)
+			w := words[j]
+			g := int32(w&payloadMask) - 1
+			if w&^payloadMask != tagInterior {
+				g = l.findFrom(w, p)
+			}
+			hits[j] = ix.finish(p, g)
 		}
-		dst := out[lo:hi]
 		for j, k := range keys {
-			dst[uint32(k)] = hits[j]
+			dst[k&(batchChunk-1)] = hits[j]
 		}
 	}
 	ix.batchBuf.Put(sc)
 }
 
-// radixSortHigh sorts keys by their upper 32 bits (LSD, 11-bit digits,
-// skipping digits that are all equal).
+// radixSortHigh sorts keys by their upper 32 bits (LSD radix sort with as
+// few passes of at most 12-bit digits as the largest key needs).
 func radixSortHigh(keys, tmp []uint64) {
 	var maxKey uint64
 	for _, k := range keys {
 		maxKey = max(maxKey, k>>32)
 	}
+	nbits := uint(bits.Len64(maxKey))
+	if nbits == 0 {
+		return
+	}
+	passes := (nbits + 11) / 12
+	width := (nbits + passes - 1) / passes
+	mask := uint64(1)<<width - 1
+	var count [1 << 12]int
 	src, dst := keys, tmp
-	for shift := uint(32); shift < 64 && maxKey>>(shift-32) > 0; shift += 11 {
-		var count [1 << 11]int
+	for shift := uint(32); shift < 32+nbits; shift += width {
+		clear(count[:mask+1])
 		for _, k := range src {
-			count[k>>shift&(1<<11-1)]++
+			count[k>>shift&mask]++
 		}
 		sum := 0
-		for d := range count {
+		for d := range count[:mask+1] {
 			c := count[d]
 			count[d] = sum
 			sum += c
 		}
 		for _, k := range src {
-			d := k >> shift & (1<<11 - 1)
+			d := k >> shift & mask
 			dst[count[d]] = k
 			count[d]++
 		}
 		src, dst = dst, src
 	}
-	if &src[0] != &keys[0] {
+	if len(src) > 0 && &src[0] != &keys[0] {
 		copy(keys, src)
 	}
 }

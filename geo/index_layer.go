@@ -95,19 +95,71 @@ func (l *layer) find(p orb.Point) int32 {
 	}
 }
 
-// cellKey returns the top-table cell of p in the order leaves were laid
-// out (rows bottom-up, cells right to left), or 1<<32-1 outside the box.
-func (l *layer) cellKey(p orb.Point) uint32 {
+// outsideWord is what topWord answers for a point outside the layer's
+// box (or NaN): a word no table holds (tag 3).
+const outsideWord = 1<<32 - 1
+
+// topWord returns the top-table cell word of p, or outsideWord.
+func (l *layer) topWord(p orb.Point) uint32 {
 	x, y := p[0], p[1]
 	if !(x >= l.minX && x <= l.maxX && y >= l.minY && y <= l.maxY) {
-		return 1<<32 - 1
+		return outsideWord
 	}
 	t := &l.tables[0]
 	i := int32((x - t.x0) * t.invW)
 	j := int32((y - t.y0) * t.invH)
 	i = min(max(i, 0), t.nx-1)
 	j = min(max(j, 0), t.ny-1)
-	return uint32(j*t.nx + (t.nx - 1 - i))
+	return l.cells[t.base+uint32(j*t.nx+i)]
+}
+
+// cellKey returns p's top-table cell in the order the leaves were laid
+// out (rows bottom-up, cells right to left) and its column, which
+// keyWord needs to find the cell word again; (1<<32−1, 0) outside the
+// box. It reads no table memory, only the top table's header.
+func (l *layer) cellKey(p orb.Point) (key, col uint32) {
+	x, y := p[0], p[1]
+	if !(x >= l.minX && x <= l.maxX && y >= l.minY && y <= l.maxY) {
+		return 1<<32 - 1, 0
+	}
+	t := &l.tables[0]
+	i := int32((x - t.x0) * t.invW)
+	j := int32((y - t.y0) * t.invH)
+	i = min(max(i, 0), t.nx-1)
+	j = min(max(j, 0), t.ny-1)
+	return uint32(j*t.nx + (t.nx - 1 - i)), uint32(i)
+}
+
+// keyWord returns the cell word of a cellKey answer, outsideWord for a
+// point outside the box.
+func (l *layer) keyWord(key, col uint32) uint32 {
+	if key == 1<<32-1 {
+		return outsideWord
+	}
+	t := &l.tables[0]
+	return l.cells[t.base+key+2*col-uint32(t.nx-1)]
+}
+
+// findFrom finishes find for p from a cell word that is not interior
+// (a leaf, a table, or outsideWord).
+func (l *layer) findFrom(w uint32, p orb.Point) int32 {
+	for {
+		switch w &^ payloadMask {
+		case tagInterior:
+			return int32(w&payloadMask) - 1
+		case tagLeaf:
+			return l.leafFind(l.blob[w&payloadMask:], p)
+		case tagTable:
+			t := &l.tables[w&payloadMask]
+			i := int32((p[0] - t.x0) * t.invW)
+			j := int32((p[1] - t.y0) * t.invH)
+			i = min(max(i, 0), t.nx-1)
+			j = min(max(j, 0), t.ny-1)
+			w = l.cells[t.base+uint32(j*t.nx+i)]
+		default:
+			return -1
+		}
+	}
 }
 
 // leafFind returns the smallest polygon covering p among the leaf's
