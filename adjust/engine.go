@@ -115,6 +115,26 @@ func (e *Engine) editOps(ctx context.Context, a Actor, id int64, edit func(Propo
 	return out, classify(err)
 }
 
+// Rebase draws a draft on the current dataset version, after its planner
+// has looked again at a proposal refused as stale (the preview shows what
+// its operations now do).
+func (e *Engine) Rebase(ctx context.Context, a Actor, id int64) (Proposal, error) {
+	p, err := e.Get(ctx, a, id)
+	if err != nil {
+		return p, err
+	}
+	if err := stepEdit.allow(a, p); err != nil {
+		return p, err
+	}
+	v, err := e.st.Version(ctx)
+	if err != nil {
+		return p, fmt.Errorf("rebase proposal %d: %w", id, err)
+	}
+	out, err := e.st.UpdateProposal(ctx, id, store.ProposalChange{From: statuses(stepEdit.from), Action: "proposal.rebase",
+		Actor: a.ID, BaseVersion: v})
+	return out, classify(err)
+}
+
 // Preview runs the proposal on the current state without changing it:
 // the after-state of every touched grid, the findings (the Go checks of
 // each operation first, then PostGIS's) and the move matrix.

@@ -264,6 +264,15 @@ func TestWithdrawRejectAndSelfApproval(t *testing.T) {
 	if adjust.KindOf(err) != adjust.KindStale || !asError(err, &ae) || ae.Stale == nil || ae.Stale.Changed[0].Code != g2 {
 		t.Errorf("submit on a stale base: %v", err)
 	}
+	if _, err := e.Rebase(ctx, approver, late.ID); adjust.KindOf(err) != adjust.KindForbidden {
+		t.Errorf("approver rebases: %v", err)
+	}
+	if late, err = e.Rebase(ctx, planner, late.ID); err != nil || late.BaseVersion != 2 {
+		t.Fatalf("rebase: %v, base %d", err, late.BaseVersion)
+	}
+	if _, err := e.Submit(ctx, planner, late.ID); err != nil {
+		t.Errorf("submit after rebase: %v", err)
+	}
 }
 
 func asError(err error, target **adjust.Error) bool {

@@ -193,6 +193,7 @@ type ProposalChange struct {
 	EffectiveAt  *time.Time
 	ApprovedBy   string // set on approve/reject
 	DecisionNote string
+	BaseVersion  int64 // > 0: draw the proposal on this dataset version
 }
 
 // UpdateProposal applies ch to proposal id in one audited transaction. It
@@ -221,11 +222,12 @@ func (s *Store) UpdateProposal(ctx context.Context, id int64, ch ProposalChange)
 		if _, err := tx.Exec(ctx, `UPDATE proposal SET status = $2,
 				ops = coalesce($3::jsonb, ops),
 				effective_at = coalesce($4, effective_at),
+				base_version = CASE WHEN $8 > 0 THEN $8 ELSE base_version END,
 				approved_by = CASE WHEN $5 THEN $6 ELSE approved_by END,
 				decided_at = CASE WHEN $5 THEN now() ELSE decided_at END,
 				decision_note = CASE WHEN $5 THEN $7 ELSE decision_note END,
 				updated_at = now()
-			WHERE id = $1`, id, to, ops, ch.EffectiveAt, decided, ch.ApprovedBy, ch.DecisionNote); err != nil {
+			WHERE id = $1`, id, to, ops, ch.EffectiveAt, decided, ch.ApprovedBy, ch.DecisionNote, ch.BaseVersion); err != nil {
 			return err
 		}
 		if out, err = proposalTx(ctx, tx, id, false); err != nil {
@@ -243,7 +245,7 @@ func (s *Store) UpdateProposal(ctx context.Context, id int64, ch ProposalChange)
 // statusView is what the audit log keeps of a proposal step: the status
 // and decision, plus the operations (small: a few geometries).
 func statusView(p ProposalRecord) map[string]any {
-	return map[string]any{"status": p.Status, "ops": p.Ops, "approved_by": p.ApprovedBy,
+	return map[string]any{"status": p.Status, "ops": p.Ops, "approved_by": p.ApprovedBy, "base_version": p.BaseVersion,
 		"decision_note": p.DecisionNote, "effective_at": p.EffectiveAt}
 }
 
