@@ -206,10 +206,12 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 }
 
 // computeMoves fills adj_move with every household and unit whose grid
-// changes: the records in the area of a retired or new grid, or of a grid
-// whose shape changed (not one that only gained a vertex or a name),
-// looked up again (the smallest code among the after-state grids covering
-// the point).
+// may change, looked up again (the smallest code among the after-state
+// grids covering the point): the records in the closed area of a retired
+// grid or of one whose shape changed (not one that only gained a vertex or
+// a name), and in a grid drawn on a gap (create). Every other operation
+// only redistributes the area of the grids it changes or retires, so no
+// other point can change hands.
 func (w *work) computeMoves(ctx context.Context) error {
 	for _, rt := range recordTypes {
 		// rt is one of two constant table names.
@@ -220,7 +222,7 @@ func (w *work) computeMoves(ctx context.Context) error {
 					WHERE w.state = 'retired' OR (w.state = 'changed' AND NOT ST_Equals(w.geom, w.old_geom))
 					UNION ALL
 					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.geom, x.geom)) x
-					WHERE w.state = 'new' OR (w.state = 'changed' AND NOT ST_Equals(w.geom, w.old_geom))
+					WHERE w.code = ANY($3)
 					UNION ALL
 					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE x.grid_code = w.code) x
 					WHERE w.state = 'retired') u
@@ -234,7 +236,7 @@ func (w *work) computeMoves(ctx context.Context) error {
 				(SELECT min(a.code) FROM adj_work a WHERE a.state NOT IN ('retired', 'gone') AND ST_Covers(a.geom, r.geom)),
 				(SELECT min(g.code) FROM grid_latest g WHERE length(g.code) = 15 AND g.village <> ALL($1) AND ST_Covers(g.geom, r.geom)))) AS new
 			FROM c r`,
-			w.villages, rt)
+			w.villages, rt, w.created)
 		if err != nil {
 			return fmt.Errorf("moves of %s: %w", rt, err)
 		}

@@ -91,6 +91,7 @@ type work struct {
 	findings []Finding
 	opNew    []geo.Code // codes issued by the running operation
 	multi    []string   // grids allowed several parts (AdjustOp.Multipart)
+	created  []string   // grids drawn on a gap (create)
 }
 
 // workDDL creates the work tables once per session (connection): creating
@@ -206,7 +207,7 @@ func (t releasingTx) Rollback(ctx context.Context) error {
 // newWork empties the work tables and loads the current grids of the
 // villages. The caller has locked the villages when it is going to write.
 func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts AdjustOptions) (*work, error) {
-	w := &work{tx: tx, opts: opts.withDefaults(), villages: villages, next: map[geo.Code]int{}}
+	w := &work{tx: tx, opts: opts.withDefaults(), villages: villages, next: map[geo.Code]int{}, created: []string{}}
 	// The work queries touch a few grids and records but their estimates
 	// are large enough to trigger JIT compilation, which costs more (≈80 ms
 	// measured) than running them.
@@ -613,6 +614,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		if err != nil {
 			return err
 		}
+		w.created = append(w.created, string(nc))
 		if err := w.faces(ctx, v, poly, nil, nil); err != nil {
 			return err
 		}
