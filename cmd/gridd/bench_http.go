@@ -1,12 +1,416 @@
 package main
 
 import (
+	"bufio"
+	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"runtime"
+	"runtime/pprof"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+	"gridmap/store"
 )
 
+// httpBenchOptions bounds one gridd bench http run.
+type httpBenchOptions struct {
+	URL         string        // target server; "" starts the real handler in-process
+	Points      int           // points in the CSV batch
+	Clients     int           // concurrent keep-alive GET clients
+	Duration    time.Duration // how long the GET clients run at most
+	MaxRequests int           // and how many requests they send at most
+}
+
+// httpBenchResult is what a run measured.
+type httpBenchResult struct {
+	BatchPoints int           // answer lines received (header excluded)
+	BatchErrors int           // answer lines with an error column
+	BatchTime   time.Duration // wall time of the POST, first byte out to last byte in
+	BatchCPU    time.Duration // process CPU time meanwhile (in-process only)
+	Requests    int           // GET answers with status 200
+	Failed      int           // GET answers with another status
+	GetTime     time.Duration
+	GetCPU      time.Duration
+	P50, P99    time.Duration
+	InProcess   bool
+	Version     string // the Gridmap-Dataset-Version of the batch answer
+}
+
 // benchHTTP measures the HTTP lookup paths with a loopback load generator
-// (gridd bench http).
+// (gridd bench http): one streamed CSV batch, then concurrent single-point
+// GETs.
 func benchHTTP(ctx context.Context, e *env, args []string) error {
-	return errors.New("gridd bench http: not implemented yet")
+	fs := newFlags(e, "bench http", "[--url http://127.0.0.1:PORT] [--points N] [--clients K] [--duration D] [--max-requests M]")
+	o := httpBenchOptions{}
+	fs.StringVar(&o.URL, "url", "", "base URL of a running gridd on this machine (loopback only); empty: start the real handler in-process")
+	fs.IntVar(&o.Points, "points", 2_000_000, "points in the CSV batch (generated on the fly)")
+	fs.IntVar(&o.Clients, "clients", 16, "concurrent keep-alive clients for GET /lookup")
+	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "how long the GET clients run at most")
+	fs.IntVar(&o.MaxRequests, "max-requests", 2_000_000, "how many GET requests are sent at most")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the run (in-process server included) to this file")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench http takes no arguments, got %q", fs.Args())
+	}
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	r, err := runHTTPBench(ctx, e, st, o)
+	if err != nil {
+		return err
+	}
+	printHTTPBench(e.stdout, r, o)
+	return nil
+}
+
+// runHTTPBench runs the two measurements against o.URL, or against the
+// real handler over st served on a loopback listener of its own. The
+// points are drawn from the current snapshot of st.
+func runHTTPBench(ctx context.Context, e *env, st *store.Store, o httpBenchOptions) (httpBenchResult, error) {
+	var r httpBenchResult
+	switch {
+	case o.Points < 1:
+		return r, fmt.Errorf("--points %d: give at least 1", o.Points)
+	case o.Clients < 1 || o.Clients > 1024:
+		return r, fmt.Errorf("--clients %d: give 1 to 1024", o.Clients)
+	case o.Duration <= 0 || o.Duration > 10*time.Minute:
+		return r, fmt.Errorf("--duration %s: give a positive duration up to 10m", o.Duration)
+	case o.MaxRequests < 1:
+		return r, fmt.Errorf("--max-requests %d: give at least 1", o.MaxRequests)
+	}
+	snap, err := st.LoadSnapshot(ctx)
+	if err != nil {
+		return r, fmt.Errorf("load snapshot for the bench points: %w", err)
+	}
+	if len(snap.Grids) == 0 {
+		return r, errors.New("no grids: load the demo first (gridd demo)")
+	}
+	base := o.URL
+	if base == "" {
+		hctx, cancel := context.WithCancel(ctx)
+		defer cancel()
+		h, err := newHandler(hctx, e, st)
+		if err != nil {
+			return r, err
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return r, fmt.Errorf("listen on loopback: %w", err)
+		}
+		srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		go srv.Serve(ln)
+		defer srv.Close()
+		base = "http://" + ln.Addr().String()
+		r.InProcess = true
+	} else if err := checkLoopback(ctx, base); err != nil {
+		return r, err
+	}
+	base = strings.TrimSuffix(base, "/")
+	host := strings.TrimPrefix(base, "http://")
+
+	if err := benchBatch(ctx, base, snap, o.Points, &r); err != nil {
+		return r, err
+	}
+	if err := benchGets(ctx, host, snap, o, &r); err != nil {
+		return r, err
+	}
+	return r, nil
+}
+
+// checkLoopback refuses a --url that is not plain http on a loopback
+// address: the load generator must not hammer anything else.
+func checkLoopback(ctx context.Context, base string) error {
+	u, err := url.Parse(base)
+	if err != nil || u.Scheme != "http" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("--url %q: give a base URL such as http://127.0.0.1:8080", base)
+	}
+	ips, err := net.DefaultResolver.LookupIPAddr(ctx, u.Hostname())
+	if err != nil {
+		return fmt.Errorf("--url %q: %w", base, err)
+	}
+	for _, ip := range ips {
+		if !ip.IP.IsLoopback() {
+			return fmt.Errorf("--url %q: %s is not a loopback address; the load generator only targets this machine", base, ip.IP)
+		}
+	}
+	return nil
+}
+
+// cpuNow is the user+system CPU time of this process.
+func cpuNow() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchBatch POSTs n generated points as one CSV stream (written through a
+// pipe while the answer streams back) and counts the answer lines.
+func benchBatch(ctx context.Context, base string, snap *geo.Snapshot, n int, r *httpBenchResult) error {
+	pr, pw := io.Pipe()
+	go func() {
+		pw.CloseWithError(writeBenchCSV(pw, newPointSource(snap, 1), n))
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/lookup", pr)
+	if err != nil {
+		return fmt.Errorf("batch request: %w", err)
+	}
+	req.Header.Set("Content-Type", "text/csv")
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	defer client.CloseIdleConnections()
+	cpu0, t0 := cpuNow(), time.Now()
+	res, err := client.Do(req)
+	if err != nil {
+		return fmt.Errorf("POST /lookup: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(io.LimitReader(res.Body, 4<<10))
+		return fmt.Errorf("POST /lookup: %s: %s", res.Status, b)
+	}
+	lines, errs, err := countAnswerLines(res.Body)
+	if err != nil {
+		return fmt.Errorf("read batch answer: %w", err)
+	}
+	r.BatchTime, r.BatchCPU = time.Since(t0), cpuNow()-cpu0
+	r.Version = res.Header.Get("Gridmap-Dataset-Version")
+	if lines < 1 {
+		return errors.New("batch answer has no header line")
+	}
+	r.BatchPoints, r.BatchErrors = lines-1, errs
+	if r.BatchPoints != n {
+		return fmt.Errorf("batch answer has %d lines for %d points", r.BatchPoints, n)
+	}
+	return nil
+}
+
+// pointSource draws points as benchPoints does (a random grid, then a
+// random point in its bounding box), with the boxes computed once so the
+// generator costs little next to what it measures.
+type pointSource struct {
+	boxes []orb.Bound
+	rng   *rand.Rand
+}
+
+func newPointSource(snap *geo.Snapshot, seed uint64) *pointSource {
+	ps := &pointSource{rng: rand.New(rand.NewPCG(seed, 99))}
+	for i := range snap.Grids {
+		ps.boxes = append(ps.boxes, snap.Grids[i].Geom.Bound())
+	}
+	return ps
+}
+
+func (ps *pointSource) next() orb.Point {
+	b := ps.boxes[ps.rng.IntN(len(ps.boxes))]
+	return orb.Point{b.Min[0] + ps.rng.Float64()*(b.Max[0]-b.Min[0]), b.Min[1] + ps.rng.Float64()*(b.Max[1]-b.Min[1])}
+}
+
+// writeBenchCSV writes n points from ps as "id,lon,lat" lines, rounded
+// to 7 decimals (about 1 cm) like real coordinates.
+func writeBenchCSV(w io.Writer, ps *pointSource, n int) error {
+	bw := bufio.NewWriterSize(w, 256<<10)
+	if _, err := bw.WriteString("id,lon,lat\n"); err != nil {
+		return err
+	}
+	var line []byte
+	for i := range n {
+		p := ps.next()
+		line = strconv.AppendInt(line[:0], int64(i), 10)
+		line = append(line, ',')
+		line = strconv.AppendFloat(line, p[0], 'f', 7, 64)
+		line = append(line, ',')
+		line = strconv.AppendFloat(line, p[1], 'f', 7, 64)
+		line = append(line, '\n')
+		if _, err := bw.Write(line); err != nil {
+			return err
+		}
+	}
+	return bw.Flush()
+}
+
+// countAnswerLines counts lines and the lines after the first (the
+// header) whose last column, the error, is not empty.
+func countAnswerLines(r io.Reader) (lines, errs int, err error) {
+	buf := make([]byte, 256<<10)
+	last := byte('\n')
+	for {
+		n, rerr := r.Read(buf)
+		b := buf[:n]
+		for off := 0; ; {
+			i := bytes.IndexByte(b[off:], '\n')
+			if i < 0 {
+				break
+			}
+			before := last
+			if off+i > 0 {
+				before = b[off+i-1]
+			}
+			if lines > 0 && before != ',' {
+				errs++
+			}
+			lines++
+			off += i + 1
+		}
+		if n > 0 {
+			last = b[n-1]
+		}
+		if rerr == io.EOF {
+			if last != '\n' {
+				lines++
+			}
+			return lines, errs, nil
+		}
+		if rerr != nil {
+			return lines, errs, rerr
+		}
+	}
+}
+
+// benchGets runs o.Clients keep-alive connections, each sending GET
+// /lookup one request after another (a hand-written request, the answer
+// read by net/http), until o.Duration or o.MaxRequests.
+func benchGets(ctx context.Context, host string, snap *geo.Snapshot, o httpBenchOptions, r *httpBenchResult) error {
+	ps := newPointSource(snap, 7)
+	reqs := make([][]byte, 1<<14)
+	for i := range reqs {
+		reqs[i] = getRequest(host, ps.next())
+	}
+	deadline := time.Now().Add(o.Duration)
+	var (
+		mu      sync.Mutex
+		lat     []time.Duration
+		ok, bad int
+		first   error
+	)
+	var sent atomic.Int64
+	take := func() bool { return sent.Add(1) <= int64(o.MaxRequests) }
+	var wg sync.WaitGroup
+	cpu0, t0 := cpuNow(), time.Now()
+	for c := range o.Clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			my, nok, nbad, err := getLoop(ctx, host, reqs, c, deadline, take)
+			mu.Lock()
+			defer mu.Unlock()
+			lat = append(lat, my...)
+			ok += nok
+			bad += nbad
+			if err != nil && first == nil {
+				first = err
+			}
+		}()
+	}
+	wg.Wait()
+	r.GetTime, r.GetCPU = time.Since(t0), cpuNow()-cpu0
+	if first != nil {
+		return first
+	}
+	r.Requests, r.Failed = ok, bad
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		r.P50 = lat[len(lat)/2]
+		r.P99 = lat[min(len(lat)-1, len(lat)*99/100)]
+	}
+	return nil
+}
+
+func getRequest(host string, p orb.Point) []byte {
+	b := []byte("GET /lookup?lon=")
+	b = strconv.AppendFloat(b, p[0], 'f', 7, 64)
+	b = append(b, "&lat="...)
+	b = strconv.AppendFloat(b, p[1], 'f', 7, 64)
+	b = append(b, " HTTP/1.1\r\nHost: "...)
+	b = append(b, host...)
+	return append(b, "\r\nUser-Agent: gridd-bench\r\n\r\n"...)
+}
+
+// getLoop is one client connection.
+func getLoop(ctx context.Context, host string, reqs [][]byte, c int, deadline time.Time, take func() bool) (lat []time.Duration, ok, bad int, err error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", host)
+	if err != nil {
+		return nil, 0, 0, fmt.Errorf("connect to %s: %w", host, err)
+	}
+	defer conn.Close()
+	br := bufio.NewReaderSize(conn, 16<<10)
+	rng := rand.New(rand.NewPCG(uint64(c), 3))
+	for ctx.Err() == nil && take() {
+		t := time.Now()
+		if t.After(deadline) {
+			break
+		}
+		if _, err := conn.Write(reqs[rng.IntN(len(reqs))]); err != nil {
+			return lat, ok, bad, fmt.Errorf("send GET /lookup: %w", err)
+		}
+		res, err := http.ReadResponse(br, nil)
+		if err != nil {
+			return lat, ok, bad, fmt.Errorf("read GET /lookup answer: %w", err)
+		}
+		_, err = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if err != nil {
+			return lat, ok, bad, fmt.Errorf("read GET /lookup answer: %w", err)
+		}
+		lat = append(lat, time.Since(t))
+		if res.StatusCode == http.StatusOK {
+			ok++
+		} else {
+			bad++
+		}
+	}
+	return lat, ok, bad, nil
+}
+
+func printHTTPBench(w io.Writer, r httpBenchResult, o httpBenchOptions) {
+	where := "server at " + o.URL
+	if r.InProcess {
+		where = "real handler in-process on loopback; client and server share the process"
+	}
+	fmt.Fprintf(w, "gridd bench http (%s; GOMAXPROCS %d)\n", where, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "POST /lookup text/csv: %d points in %v: %.0f points/s end to end", r.BatchPoints, r.BatchTime.Round(time.Millisecond),
+		float64(r.BatchPoints)/r.BatchTime.Seconds())
+	if r.InProcess {
+		fmt.Fprintf(w, " (process CPU %v: %.0f points/cpu-s, generator and client included)", r.BatchCPU.Round(time.Millisecond),
+			float64(r.BatchPoints)/r.BatchCPU.Seconds())
+	}
+	fmt.Fprintf(w, "; %d row errors; dataset version %s\n", r.BatchErrors, r.Version)
+	fmt.Fprintf(w, "GET /lookup: %d clients, %d requests (%d not 200) in %v: %.0f requests/s, p50 %v, p99 %v",
+		o.Clients, r.Requests+r.Failed, r.Failed, r.GetTime.Round(time.Millisecond), float64(r.Requests+r.Failed)/r.GetTime.Seconds(),
+		r.P50.Round(time.Microsecond), r.P99.Round(time.Microsecond))
+	if r.InProcess {
+		fmt.Fprintf(w, " (process CPU %v: %.0f requests/cpu-s, load generator included)", r.GetCPU.Round(time.Millisecond),
+			float64(r.Requests+r.Failed)/r.GetCPU.Seconds())
+	}
+	fmt.Fprintln(w)
 }

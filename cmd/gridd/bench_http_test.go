@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"gridmap/geo"
+	"gridmap/store"
+	"gridmap/store/storetest"
+)
+
+// TestBenchHTTP runs gridd bench http's measurements with a tiny batch and
+// a short GET run against the real handler on a small demo city, and checks
+// that every point and request was answered and the report says so.
+func TestBenchHTTP(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard,
+		log: slog.New(slog.DiscardHandler)}
+	o := httpBenchOptions{Points: 5000, Clients: 3, Duration: 300 * time.Millisecond, MaxRequests: 400}
+	r, err := runHTTPBench(ctx, e, st, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.BatchPoints != o.Points || r.BatchErrors != 0 || r.BatchTime <= 0 || !r.InProcess {
+		t.Errorf("batch: %+v; want %d points answered without errors", r, o.Points)
+	}
+	if r.Requests < 1 || r.Failed != 0 || r.Requests > o.MaxRequests {
+		t.Errorf("GETs: %d answered, %d failed; want 1..%d answered, none failed", r.Requests, r.Failed, o.MaxRequests)
+	}
+	if r.P50 <= 0 || r.P99 < r.P50 {
+		t.Errorf("latencies p50 %v p99 %v", r.P50, r.P99)
+	}
+	if v, err := strconv.Atoi(r.Version); err != nil || v < 1 {
+		t.Errorf("dataset version %q", r.Version)
+	}
+	printHTTPBench(&out, r, o)
+	re := regexp.MustCompile(`POST /lookup text/csv: 5000 points in \S+: \d+ points/s end to end.*\nGET /lookup: 3 clients, \d+ requests \(0 not 200\) in \S+: \d+ requests/s, p50 \S+, p99 \S+`)
+	if !re.MatchString(out.String()) {
+		t.Errorf("report:\n%s", out.String())
+	}
+}
+
+// TestBenchHTTPRefusesRemoteURL: the load generator only targets loopback.
+func TestBenchHTTPRefusesRemoteURL(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ url, want string }{
+		{"http://192.0.2.1:8080", "not a loopback address"},
+		{"https://127.0.0.1:8080", "give a base URL"},
+		{"127.0.0.1:8080", "give a base URL"},
+		{"http://127.0.0.1:8080/lookup", "give a base URL"},
+	}
+	for _, tt := range tests {
+		err := checkLoopback(context.Background(), tt.url)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("checkLoopback(%q) = %v; want %q", tt.url, err, tt.want)
+		}
+	}
+	if err := checkLoopback(context.Background(), "http://127.0.0.1:8080"); err != nil {
+		t.Errorf("loopback refused: %v", err)
+	}
+}
