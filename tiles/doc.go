@@ -28,10 +28,18 @@
 // rounded to the 4096-unit tile grid and simplified per zoom up to z13,
 // a label point per feature (centroid, or pole of inaccessibility when
 // the centroid is not well inside), and an R-tree per layer. A tile then
-// takes the features whose boxes meet it, clips them to a 64-unit
-// buffer, winds exterior rings positive and holes negative in tile
-// coordinates (y down), drops rings that collapsed, and writes layer
-// version 2. Decode reads tiles back strictly, for tests and tools.
+// takes the features whose boxes meet it, winds exterior rings positive
+// and holes negative in tile coordinates (y down), clips each polygon as
+// a whole to the tile and a 64-unit buffer (clip.go: chains inside the
+// box stitched along its edge, so a concave shape that crosses an edge
+// twice becomes two polygons rather than one ring touching itself along
+// the edge), drops rings that collapsed, and writes layer version 2.
+// Decode reads tiles back strictly, for tests and tools.
+//
+// The protobuf is written by hand (encode.go) rather than with orb's
+// encoding/mvt: on the same prepared tiles orb's path took 2.4x the time
+// of the full cold render (render, hash, gzip; 2.35-2.8x across quiet
+// runs, p99 4.5-6x), with 83x the allocations (BenchmarkEncoders).
 //
 // # Serving
 //

@@ -31,15 +31,13 @@ func CheckTile(z, x, y int) error {
 
 // renderer holds the buffers one render reuses.
 type renderer struct {
-	hits []int32
-	w    geomWriter
-	buf  []ipt
-	clip clipper
-	enc  *layerEncoder
-
-	mark         int   // length of the commands before the current polygon
-	markX, markY int32 // and the cursor then
-	net          int64 // twice the net area of the current polygon so far
+	hits  []int32
+	w     geomWriter
+	buf   []ipt
+	pts   []ipt   // the rings of the current polygon, in tile units
+	rings [][]ipt // slices of pts
+	clip  clipper
+	enc   *layerEncoder
 }
 
 var renderers = sync.Pool{New: func() any { return new(renderer) }}
@@ -115,62 +113,67 @@ func (r *renderer) layer(tile []byte, l *layerData, z, x, y int) []byte {
 // tile's origin.
 func (r *renderer) precomputed(polys []ipoly, ox, oy int32) {
 	for _, poly := range polys {
-		r.begin()
-		for k, ring := range poly {
-			r.buf = r.buf[:0]
+		r.rings, r.pts = r.rings[:0], r.pts[:0]
+		for _, ring := range poly {
+			start := len(r.pts)
 			for _, p := range ring {
-				r.buf = append(r.buf, ipt{p.x - ox, p.y - oy})
+				r.pts = append(r.pts, ipt{p.x - ox, p.y - oy})
 			}
-			if !r.emit(r.buf, k == 0) && k == 0 {
-				break
-			}
+			r.rings = append(r.rings, r.pts[start:len(r.pts):len(r.pts)])
 		}
-		r.end()
+		r.polygon(r.rings)
 	}
 }
 
 // project writes polygons projected and rounded on the fly.
 func (r *renderer) project(polys []wpoly, sc, ox, oy float64) {
 	for _, poly := range polys {
-		r.begin()
+		r.rings, r.pts = r.rings[:0], r.pts[:0]
 		for k, ring := range poly {
 			r.buf = dropCollinear(quantise(r.buf[:0], ring, sc, ox, oy))
-			if !r.emit(r.buf, k == 0) && k == 0 {
-				break
+			if !orient(r.buf, k == 0) {
+				if k == 0 {
+					break
+				}
+				continue
 			}
+			start := len(r.pts)
+			r.pts = append(r.pts, r.buf...)
+			r.rings = append(r.rings, r.pts[start:len(r.pts):len(r.pts)])
 		}
-		r.end()
+		if len(r.rings) > 0 {
+			r.polygon(r.rings)
+		}
 	}
 }
 
-// begin marks the start of a polygon, so end can take it back.
-func (r *renderer) begin() {
-	r.mark, r.markX, r.markY, r.net = len(r.w.cmds), r.w.x, r.w.y, 0
-}
-
-// end takes back a polygon whose holes cover all of its exterior, as
-// happens in a tile that lies inside a hole: both clip to the tile.
-func (r *renderer) end() {
-	if r.net <= 0 {
-		r.w.cmds, r.w.x, r.w.y = r.w.cmds[:r.mark], r.markX, r.markY
-	}
-}
-
-// emit clips a ring in tile units to the buffered tile, winds it, and
-// writes it; it reports false when nothing was left to write.
-func (r *renderer) emit(ring []ipt, exterior bool) bool {
+// polygon writes one polygon in tile units, wound (exterior then holes),
+// clipped to the buffered tile: it may become several polygons or none.
+func (r *renderer) polygon(rings [][]ipt) {
 	const lo, hi = -Buffer, Extent + Buffer
-	minX, minY, maxX, maxY := ringBounds(ring)
+	minX, minY, maxX, maxY := ringBounds(rings[0])
 	if maxX < lo || maxY < lo || minX > hi || minY > hi {
-		return false
+		return
 	}
-	if minX < lo || minY < lo || maxX > hi || maxY > hi {
-		ring = dropCollinear(r.clip.clip(ring, lo, hi))
+	if minX >= lo && minY >= lo && maxX <= hi && maxY <= hi {
+		r.write(rings)
+		return
 	}
-	if !orient(ring, exterior) {
-		return false
+	for _, p := range r.clip.polygon(rings, lo, hi) {
+		r.write(p)
 	}
-	r.net += area2(ring)
-	r.w.ring(ring)
-	return true
+}
+
+// write writes the rings of one polygon, taking it back should its holes
+// cover all of its exterior (bad input: clipping leaves no such polygon).
+func (r *renderer) write(rings [][]ipt) {
+	mark, markX, markY := len(r.w.cmds), r.w.x, r.w.y
+	var net int64
+	for _, ring := range rings {
+		net += area2(ring)
+		r.w.ring(ring)
+	}
+	if net <= 0 {
+		r.w.cmds, r.w.x, r.w.y = r.w.cmds[:mark], markX, markY
+	}
 }

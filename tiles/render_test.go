@@ -230,32 +230,6 @@ func TestOrient(t *testing.T) {
 	}
 }
 
-func TestClipper(t *testing.T) {
-	t.Parallel()
-	var c clipper
-	for _, tc := range []struct {
-		name string
-		ring []ipt
-		area int64 // twice the area after clipping to [0,100]²
-	}{
-		{"inside", []ipt{{10, 10}, {20, 10}, {20, 20}, {10, 20}}, 200},
-		{"covers box", []ipt{{-50, -50}, {150, -50}, {150, 150}, {-50, 150}}, 20000},
-		{"half out", []ipt{{50, 10}, {150, 10}, {150, 20}, {50, 20}}, 1000},
-		{"outside", []ipt{{200, 200}, {300, 200}, {300, 300}}, 0},
-		{"triangle corner", []ipt{{-100, 50}, {50, -100}, {50, 50}}, 2 * (50*50 - 0)},
-	} {
-		got := c.clip(append([]ipt(nil), tc.ring...), 0, 100)
-		if a := abs64(area2(got)); a != tc.area {
-			t.Errorf("%s: clipped to %v, area2 %d; want %d", tc.name, got, a, tc.area)
-		}
-		for _, p := range got {
-			if p.x < 0 || p.x > 100 || p.y < 0 || p.y > 100 {
-				t.Errorf("%s: point %v outside the box", tc.name, p)
-			}
-		}
-	}
-}
-
 func abs64(v int64) int64 {
 	if v < 0 {
 		return -v
