@@ -127,6 +127,8 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s: cold/postgis %.1fx (target >=5x), warm/postgis %.1fx (target >=50x), warm p99 %.3f ms (target <5 ms)\n",
 			set.name, cold.rate/post.rate, warm.rate/post.rate, ms(warm.p99))
 	}
+	sl := list[procRows[0].slowest]
+	fmt.Fprintf(e.stdout, "slowest cold tile (in process): %d/%d/%d\n", sl.Z, sl.X, sl.Y)
 	fmt.Fprintln(e.stdout, "bytes/tile: mean gzip body of non-empty tiles; postgis-query serves table columns and ST_PointOnSurface labels, without area household counts")
 	return nil
 }
@@ -207,6 +209,7 @@ type tileStats struct {
 	p50, p99  time.Duration
 	meanBytes float64 // of the non-empty tiles
 	empty     int
+	slowest   int // index of the slowest tile
 }
 
 // overHTTP fetches tile i of urls through the client.
@@ -277,6 +280,11 @@ func runTiles(ctx context.Context, n int, fetch func(context.Context, int) (int,
 	}
 	if full > 0 {
 		s.meanBytes = float64(total) / float64(full)
+	}
+	for i := range lat {
+		if lat[i] > lat[s.slowest] {
+			s.slowest = i
+		}
 	}
 	slices.Sort(lat)
 	s.p50, s.p99 = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
