@@ -16,8 +16,8 @@ const maxLine = 64 << 10
 
 // csvDecoder reads "id,lon,lat" (or "lon,lat", the id then being the line
 // number) lines. A first line whose coordinates are not numbers is taken as
-// a header. It does not allocate per row: ids live in an arena that is
-// reset with every chunk.
+// a header. It does not allocate per row: ids live in the arena of the
+// chunk they are read into.
 type csvDecoder struct {
 	r     *bufio.Reader
 	line  int
@@ -28,10 +28,16 @@ func newCSVDecoder(r io.Reader) *csvDecoder {
 	return &csvDecoder{r: bufio.NewReaderSize(r, maxLine)}
 }
 
-// next fills rows and returns how many it read; io.EOF once the input is
+// next implements decoder: ids live in arena.
+func (d *csvDecoder) next(rows []Row, arena []byte) (int, []byte, error) {
+	d.arena = arena[:0]
+	n, err := d.fill(rows)
+	return n, d.arena, err
+}
+
+// fill fills rows and returns how many it read; io.EOF once the input is
 // exhausted (possibly with n > 0).
-func (d *csvDecoder) next(rows []Row) (int, error) {
-	d.arena = d.arena[:0]
+func (d *csvDecoder) fill(rows []Row) (int, error) {
 	n := 0
 	for n < len(rows) {
 		line, err := d.r.ReadSlice('\n')
@@ -145,7 +151,8 @@ func (d *csvDecoder) intern(b []byte) string {
 	}
 	if cap(d.arena)-len(d.arena) < len(b) {
 		// A fresh arena; strings already handed out keep the old one alive.
-		d.arena = make([]byte, 0, max(64<<10, 2*len(b)))
+		// It grows, so a reused chunk arena soon holds a whole chunk.
+		d.arena = make([]byte, 0, max(64<<10, 2*cap(d.arena), 2*len(b)))
 	}
 	start := len(d.arena)
 	d.arena = append(d.arena, b...)
@@ -161,11 +168,67 @@ func unquote(b []byte) []byte {
 }
 
 // parseFloat parses b without copying it into a new string.
+//
+// Plain decimals such as "120.1234567" (the usual coordinate) take a fast
+// path: when the digits make an integer m < 2⁵³ and there are k ≤ 22 of
+// them after the point, m and 10^k are exact float64 values and m / 10^k
+// is one correctly rounded division — the same float strconv.ParseFloat
+// returns (Clinger's fast path). Anything else goes to strconv.
 func parseFloat(b []byte) (float64, error) {
 	if len(b) == 0 {
 		return 0, strconv.ErrSyntax
 	}
+	if f, ok := parseDecimalFast(b); ok {
+		return f, nil
+	}
 	return strconv.ParseFloat(unsafe.String(&b[0], len(b)), 64)
+}
+
+// pow10 holds the exact powers 10^0 … 10^22.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10,
+	1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseDecimalFast parses [-]digits[.digits] exactly when it can (see
+// parseFloat); ok is false for every other input.
+func parseDecimalFast(b []byte) (float64, bool) {
+	neg := false
+	if b[0] == '-' {
+		neg = true
+		b = b[1:]
+	}
+	var m uint64
+	digits, frac := 0, -1
+	for i, c := range b {
+		switch {
+		case c >= '0' && c <= '9':
+			if digits == 18 {
+				return 0, false // m could pass 2^53 (and 10^19 overflows)
+			}
+			m = m*10 + uint64(c-'0')
+			if m != 0 || frac >= 0 {
+				digits++
+			}
+		case c == '.' && frac < 0 && i > 0:
+			frac = i
+		default:
+			return 0, false
+		}
+	}
+	k := 0
+	if frac >= 0 {
+		k = len(b) - frac - 1
+		if k == 0 {
+			return 0, false // "1." is for strconv
+		}
+	}
+	if len(b) == 0 || m >= 1<<53 || k > 22 {
+		return 0, false
+	}
+	f := float64(m) / pow10[k]
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 // csvEncoder writes "id,grid,subgrid,kind,area,error" lines.

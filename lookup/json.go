@@ -83,7 +83,13 @@ type geoFeature struct {
 	} `json:"geometry"`
 }
 
-func (d *jsonDecoder) next(rows []Row) (int, error) {
+// next implements decoder (ids are ordinary strings; arena is unused).
+func (d *jsonDecoder) next(rows []Row, arena []byte) (int, []byte, error) {
+	n, err := d.fill(rows)
+	return n, arena, err
+}
+
+func (d *jsonDecoder) fill(rows []Row) (int, error) {
 	if !d.started {
 		if err := d.start(); err != nil {
 			return 0, err
