@@ -127,6 +127,9 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 		fmt.Fprintf(e.stdout, "%s: cold/postgis %.1fx (target >=5x), warm/postgis %.1fx (target >=50x), warm p99 %.3f ms (target <5 ms)\n",
 			set.name, cold.rate/post.rate, warm.rate/post.rate, ms(warm.p99))
 	}
+	c := compareTiles(httpRows[0].bodies, httpRows[2].bodies)
+	fmt.Fprintf(e.stdout, "polygon features (layer and id): gridmap %d, postgis %d, in both %d (%.1f%% of either); tiles failing the strict MVT 2.1 decoder: gridmap %d, postgis %d\n",
+		c.ours, c.pg, c.both, 100*float64(c.both)/float64(max(c.ours, c.pg, 1)), c.badOurs, c.badPG)
 	sl := list[procRows[0].slowest]
 	fmt.Fprintf(e.stdout, "slowest cold tile (in process): %d/%d/%d\n", sl.Z, sl.X, sl.Y)
 	fmt.Fprintln(e.stdout, "bytes/tile: mean gzip body of non-empty tiles; postgis-query serves table columns and ST_PointOnSurface labels, without area household counts")
@@ -135,20 +138,90 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 
 // tilePasses runs the cold pass, the warm pass and the PostGIS pass over
 // the same n tiles.
-func tilePasses(ctx context.Context, n, conc int, ours, pg func(context.Context, int) (int, error)) ([3]tileStats, error) {
+func tilePasses(ctx context.Context, n, conc int, ours, pg func(context.Context, int) ([]byte, error)) ([3]tileStats, error) {
 	var out [3]tileStats
 	for k, p := range []struct {
 		name  string
-		fetch func(context.Context, int) (int, error)
+		fetch func(context.Context, int) ([]byte, error)
 	}{{"cold", ours}, {"warm", ours}, {"PostGIS", pg}} {
 		runtime.GC() // the garbage of one pass is not the next one's cost
 		s, err := runTiles(ctx, n, p.fetch, conc)
 		if err != nil {
 			return out, fmt.Errorf("%s pass: %w", p.name, err)
 		}
+		if k == 1 {
+			s.bodies = nil // the same as the cold pass's
+		}
 		out[k] = s
 	}
 	return out, nil
+}
+
+// featureCounts compare the content of two sets of tiles.
+type featureCounts struct {
+	ours, pg, both int
+	badOurs, badPG int
+}
+
+// compareTiles decodes each pair of tiles strictly and counts the polygon
+// features (layer and id) on each side and on both. Labels are left
+// out: PostGIS places them elsewhere, so they may fall in other tiles.
+func compareTiles(ours, pg [][]byte) featureCounts {
+	var c featureCounts
+	for i := range ours {
+		a, okA := polygonFeatures(ours[i])
+		b, okB := polygonFeatures(pg[i])
+		if !okA {
+			c.badOurs++
+		}
+		if !okB {
+			c.badPG++
+		}
+		c.ours += len(a)
+		c.pg += len(b)
+		for k := range a {
+			if b[k] {
+				c.both++
+			}
+		}
+	}
+	return c
+}
+
+type layerID struct {
+	layer string
+	id    uint64
+}
+
+// polygonFeatures reads a tile body (gzip or not); ok is false when it
+// fails the strict decoder.
+func polygonFeatures(body []byte) (map[layerID]bool, bool) {
+	if len(body) == 0 {
+		return nil, true
+	}
+	if len(body) > 2 && body[0] == 0x1f && body[1] == 0x8b {
+		zr, err := gzip.NewReader(bytes.NewReader(body))
+		if err != nil {
+			return nil, false
+		}
+		if body, err = io.ReadAll(zr); err != nil {
+			return nil, false
+		}
+	}
+	d, err := tiles.Decode(body)
+	if err != nil {
+		return nil, false
+	}
+	out := map[layerID]bool{}
+	for _, l := range d.Layers {
+		if l.Name == tiles.LayerLabel {
+			continue
+		}
+		for _, f := range l.Features {
+			out[layerID{l.Name, f.ID}] = true
+		}
+	}
+	return out, true
 }
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
@@ -209,35 +282,36 @@ type tileStats struct {
 	p50, p99  time.Duration
 	meanBytes float64 // of the non-empty tiles
 	empty     int
-	slowest   int // index of the slowest tile
+	slowest   int      // index of the slowest tile
+	bodies    [][]byte // the bodies as sent (gzip), nil for 204
 }
 
 // overHTTP fetches tile i of urls through the client.
-func overHTTP(c *http.Client, urls []string) func(context.Context, int) (int, error) {
-	return func(ctx context.Context, i int) (int, error) { return getTile(ctx, c, urls[i]) }
+func overHTTP(c *http.Client, urls []string) func(context.Context, int) ([]byte, error) {
+	return func(ctx context.Context, i int) ([]byte, error) { return getTile(ctx, c, urls[i]) }
 }
 
 // inProcess serves tile i of paths by calling the handler, with no
 // client, socket or loopback between: the server's own cost.
-func inProcess(h http.Handler, paths []string) func(context.Context, int) (int, error) {
-	return func(ctx context.Context, i int) (int, error) {
+func inProcess(h http.Handler, paths []string) func(context.Context, int) ([]byte, error) {
+	return func(ctx context.Context, i int) ([]byte, error) {
 		req := httptest.NewRequestWithContext(ctx, http.MethodGet, paths[i], nil)
 		req.Header.Set("Accept-Encoding", "gzip")
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, req)
 		if rec.Code != http.StatusOK && rec.Code != http.StatusNoContent {
-			return 0, fmt.Errorf("get %s: status %d: %s", paths[i], rec.Code, rec.Body.Bytes())
+			return nil, fmt.Errorf("get %s: status %d: %s", paths[i], rec.Code, rec.Body.Bytes())
 		}
-		return rec.Body.Len(), nil
+		return rec.Body.Bytes(), nil
 	}
 }
 
 // runTiles fetches tiles 0..n-1 once each with conc requests in flight
 // and measures each from sending the request to reading the last body
 // byte.
-func runTiles(ctx context.Context, n int, fetch func(context.Context, int) (int, error), conc int) (tileStats, error) {
+func runTiles(ctx context.Context, n int, fetch func(context.Context, int) ([]byte, error), conc int) (tileStats, error) {
 	lat := make([]time.Duration, n)
-	size := make([]int, n)
+	bodies := make([][]byte, n)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -259,7 +333,7 @@ func runTiles(ctx context.Context, n int, fetch func(context.Context, int) (int,
 					cancel(err)
 					return
 				}
-				size[i] = b
+				bodies[i] = b
 			}
 		}()
 	}
@@ -268,9 +342,10 @@ func runTiles(ctx context.Context, n int, fetch func(context.Context, int) (int,
 	if err := context.Cause(ctx); err != nil {
 		return tileStats{}, err
 	}
-	s := tileStats{rate: float64(n) / wall.Seconds()}
+	s := tileStats{rate: float64(n) / wall.Seconds(), bodies: bodies}
 	total, full := 0, 0
-	for _, n := range size {
+	for _, b := range bodies {
+		n := len(b)
 		if n == 0 {
 			s.empty++
 			continue
@@ -291,26 +366,26 @@ func runTiles(ctx context.Context, n int, fetch func(context.Context, int) (int,
 	return s, nil
 }
 
-// getTile fetches one tile and returns its body size (0 for 204).
-func getTile(ctx context.Context, c *http.Client, url string) (int, error) {
+// getTile fetches one tile and returns its body as sent (nil for 204).
+func getTile(ctx context.Context, c *http.Client, url string) ([]byte, error) {
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
 	req.Header.Set("Accept-Encoding", "gzip")
 	resp, err := c.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("get %s: %w", url, err)
+		return nil, fmt.Errorf("get %s: %w", url, err)
 	}
 	defer resp.Body.Close()
-	n, err := io.Copy(io.Discard, resp.Body)
+	body, err := io.ReadAll(resp.Body)
 	if err != nil {
-		return 0, fmt.Errorf("read %s: %w", url, err)
+		return nil, fmt.Errorf("read %s: %w", url, err)
 	}
 	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
-		return 0, fmt.Errorf("get %s: %s", url, resp.Status)
+		return nil, fmt.Errorf("get %s: %s", url, resp.Status)
 	}
-	return int(n), nil
+	return body, nil
 }
 
 // postgisTileHandler serves GET /{z}/{x}/{y}.mvt with one

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"io"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -71,6 +72,22 @@ func TestBenchTiles(t *testing.T) {
 		if d := rows[name][4] - ours; d < -3 || d > 3 {
 			t.Errorf("%s: %v empty tiles; gridmap had %v", name, rows[name][4], ours)
 		}
+	}
+	// Both servers drew the same polygons, and their tiles are strict MVT 2.1.
+	m := regexp.MustCompile(`gridmap (\d+), postgis (\d+), in both (\d+) .*decoder: gridmap (\d+), postgis (\d+)`).
+		FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no feature comparison in:\n%s", out.String())
+	}
+	n := make([]int, 5)
+	for i := range n {
+		n[i], _ = strconv.Atoi(m[i+1])
+	}
+	if n[0] < 20 || n[2] < n[0]*95/100 || n[2] < n[1]*95/100 {
+		t.Errorf("polygon features: gridmap %d, postgis %d, in both %d; want most in both", n[0], n[1], n[2])
+	}
+	if n[3] != 0 || n[4] != 0 {
+		t.Errorf("tiles failing the strict decoder: gridmap %d, postgis %d; want none", n[3], n[4])
 	}
 	t.Logf("\n%s", out.String())
 	for _, want := range []string{"60 tiles drawn (seed 3)", "over HTTP: cold/postgis", "in process: cold/postgis"} {
