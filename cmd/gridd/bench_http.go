@@ -297,8 +297,8 @@ func countAnswerLines(r io.Reader) (lines, errs int, err error) {
 }
 
 // benchGets runs o.Clients keep-alive connections, each sending GET
-// /lookup one request after another (a hand-written request, the answer
-// read by net/http), until o.Duration or o.MaxRequests.
+// /lookup one request after another (hand-written requests and answer
+// parsing, like wrk), until o.Duration or o.MaxRequests.
 func benchGets(ctx context.Context, host string, snap *geo.Snapshot, o httpBenchOptions, r *httpBenchResult) error {
 	ps := newPointSource(snap, 7)
 	reqs := make([][]byte, 1<<14)
@@ -355,7 +355,8 @@ func getRequest(host string, p orb.Point) []byte {
 	return append(b, "\r\nUser-Agent: gridd-bench\r\n\r\n"...)
 }
 
-// getLoop is one client connection.
+// getLoop is one client connection: a request, then its answer read
+// with readAnswer, over and over.
 func getLoop(ctx context.Context, host string, reqs [][]byte, c int, deadline time.Time, take func() bool) (lat []time.Duration, ok, bad int, err error) {
 	var d net.Dialer
 	conn, err := d.DialContext(ctx, "tcp", host)
@@ -373,23 +374,80 @@ func getLoop(ctx context.Context, host string, reqs [][]byte, c int, deadline ti
 		if _, err := conn.Write(reqs[rng.IntN(len(reqs))]); err != nil {
 			return lat, ok, bad, fmt.Errorf("send GET /lookup: %w", err)
 		}
-		res, err := http.ReadResponse(br, nil)
-		if err != nil {
-			return lat, ok, bad, fmt.Errorf("read GET /lookup answer: %w", err)
-		}
-		_, err = io.Copy(io.Discard, res.Body)
-		res.Body.Close()
+		status, err := readAnswer(br)
 		if err != nil {
 			return lat, ok, bad, fmt.Errorf("read GET /lookup answer: %w", err)
 		}
 		lat = append(lat, time.Since(t))
-		if res.StatusCode == http.StatusOK {
+		if status == http.StatusOK {
 			ok++
 		} else {
 			bad++
 		}
 	}
 	return lat, ok, bad, nil
+}
+
+// readAnswer reads one HTTP/1.1 answer (status line, headers, a body
+// with Content-Length or chunked) and returns its status. It allocates
+// nothing, so the load generator stays light next to the server.
+func readAnswer(br *bufio.Reader) (int, error) {
+	line, err := br.ReadSlice('\n')
+	if err != nil {
+		return 0, err
+	}
+	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
+		return 0, fmt.Errorf("bad status line %q", line)
+	}
+	status, err := strconv.Atoi(string(line[9:12]))
+	if err != nil {
+		return 0, fmt.Errorf("bad status line %q", line)
+	}
+	length, chunked := -1, false
+	for {
+		line, err = br.ReadSlice('\n')
+		if err != nil {
+			return 0, err
+		}
+		h := bytes.TrimRight(line, "\r\n")
+		if len(h) == 0 {
+			break
+		}
+		name, value, _ := bytes.Cut(h, []byte(":"))
+		value = bytes.TrimSpace(value)
+		switch {
+		case bytes.EqualFold(name, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
+				return 0, fmt.Errorf("bad Content-Length %q", value)
+			}
+		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(value, []byte("chunked"))
+		}
+	}
+	switch {
+	case chunked:
+		for {
+			line, err = br.ReadSlice('\n')
+			if err != nil {
+				return 0, err
+			}
+			size, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
+			n, err := strconv.ParseInt(string(size), 16, 64)
+			if err != nil || n < 0 {
+				return 0, fmt.Errorf("bad chunk size %q", line)
+			}
+			if _, err := br.Discard(int(n) + 2); err != nil { // data and CRLF
+				return 0, err
+			}
+			if n == 0 {
+				return status, nil // no trailers from gridd
+			}
+		}
+	case length >= 0:
+		_, err = br.Discard(length)
+		return status, err
+	}
+	return 0, errors.New("answer has neither Content-Length nor chunked body")
 }
 
 func printHTTPBench(w io.Writer, r httpBenchResult, o httpBenchOptions) {
