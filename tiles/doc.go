@@ -41,6 +41,20 @@
 // of the full cold render (render, hash, gzip; 2.35-2.8x across quiet
 // runs, p99 4.5-6x), with 83x the allocations (BenchmarkEncoders).
 //
+// # Speed
+//
+// `gridd bench tiles` renders one list of tiles drawn like map traffic
+// (all zooms, three quarters at z12-16) through the service cold and warm
+// and through the per-tile ST_AsMVT query of pg_tileserv and Martin
+// (store.TileCurrent), over loopback HTTP and in process; both sides
+// serve the same polygon features. On the full demo city (20,019 grids),
+// on a shared 2-core machine, ratios from one run: over HTTP cold 6.5x
+// the PostGIS query's tiles/s, warm 21.5x (loopback HTTP, 30 µs of the
+// 38 µs warm p50, is the floor), warm p99 0.19 ms; in process cold
+// 10.5x, warm 167x, warm p99 0.016 ms. Under heavy load from other
+// processes the warm p99 over HTTP rose to 7.5 ms in one run; in process
+// it stayed under 0.03 ms.
+//
 // # Serving
 //
 // Service caches encoded tiles (and their gzip form) in an LRU bounded in
