@@ -31,7 +31,9 @@ import (
 // tiles again, warm; (c) one ST_AsMVT query per tile (store.TileCurrent,
 // the query of pg_tileserv and Martin) behind a minimal HTTP handler.
 // All three go through loopback HTTP with gzip accepted, so each pays the
-// same client, server and compression costs.
+// same client, server and compression costs; then all three again in
+// process (handlers called directly, a second service for the cold
+// pass), which shows what the servers themselves cost.
 func benchTiles(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "bench tiles", "[--tiles N] [--seed S] [--concurrency C]")
 	n := fs.Int("tiles", 1000, "tiles drawn from the weighted traffic list; each distinct tile is requested once per pass")
@@ -84,7 +86,7 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 		oursURLs[i] = r.Replace(doc.Tiles[0])
 		pgURLs[i] = fmt.Sprintf("%s/%d/%d/%d.mvt", pg.URL, t.Z, t.X, t.Y)
 	}
-	fmt.Fprintf(e.stdout, "%d tiles drawn (seed %d), %d distinct, zooms %s; concurrency %d; every path over loopback HTTP, gzip accepted, request logs off\n",
+	fmt.Fprintf(e.stdout, "%d tiles drawn (seed %d), %d distinct, zooms %s; concurrency %d; gzip accepted, request logs off; rows without (in-process) go over loopback HTTP\n",
 		len(drawn), *seed, len(list), zoomSpread(list), *conc)
 
 	httpRows, err := tilePasses(ctx, len(list), *conc, overHTTP(client, oursURLs), overHTTP(client, pgURLs))
@@ -128,7 +130,7 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 			set.name, cold.rate/post.rate, warm.rate/post.rate, ms(warm.p99))
 	}
 	c := compareTiles(httpRows[0].bodies, httpRows[2].bodies)
-	fmt.Fprintf(e.stdout, "polygon features (layer and id): gridmap %d, postgis %d, in both %d (%.1f%% of either); tiles failing the strict MVT 2.1 decoder: gridmap %d, postgis %d\n",
+	fmt.Fprintf(e.stdout, "polygon features (layer and id): gridmap %d, postgis %d, in both %d (%.1f%% of the larger); tiles failing the strict MVT 2.1 decoder: gridmap %d, postgis %d\n",
 		c.ours, c.pg, c.both, 100*float64(c.both)/float64(max(c.ours, c.pg, 1)), c.badOurs, c.badPG)
 	sl := list[procRows[0].slowest]
 	fmt.Fprintf(e.stdout, "slowest cold tile (in process): %d/%d/%d\n", sl.Z, sl.X, sl.Y)
