@@ -114,15 +114,14 @@ func benchLookup(ctx context.Context, e *env, args []string) error {
 		}
 	}
 
-	fmt.Fprintf(e.stdout, "%-34s %12s %10s\n", "method (one core each)", "points/s", "vs index")
+	fmt.Fprintf(e.stdout, "%-34s %12s %14s %14s\n", "method (one core each)", "points/s", "x per-point", "x batch join")
 	row := func(name string, rate float64, n int) {
-		fmt.Fprintf(e.stdout, "%-34s %12.0f %9.0fx  (%d points)\n", name, rate, random/rate, n)
+		fmt.Fprintf(e.stdout, "%-34s %12.0f %13.1fx %13.1fx  (%d points)\n", name, rate, rate/perPoint, rate/batchJoin, n)
 	}
 	row("index, random order", random, len(pts))
 	row("index, sorted batch", sorted, len(pts))
 	row("PostGIS per-point query (GiST)", perPoint, len(pg))
 	row("PostGIS batch join (GiST)", batchJoin, len(join))
-	fmt.Fprintf(e.stdout, "index random / per-point query: %.0fx; index sorted / batch join: %.0fx\n", random/perPoint, sorted/batchJoin)
 	fmt.Fprintf(e.stdout, "answers compared with PostGIS: %d, disagreements: %d\n", len(pg)+len(join), disagree)
 	if disagree > 0 {
 		return fmt.Errorf("%d answers disagree with PostGIS", disagree)
