@@ -268,10 +268,17 @@ func (ix *Index) finish(p orb.Point, g int32) Hit {
 }
 
 // batchChunk bounds the scratch memory of LookupBatch.
-const batchChunk = 1 << batchBits
+const batchChunk = 1 << 20
 
-// batchBits leaves 13 bits of a key's lower half for the cell column.
-const batchBits = 19
+// A LookupBatch key is cell<<cellShift | column<<colShift | index: the
+// top cell in leaf order (27 bits: the tables have at most 8192×8192
+// cells, and outsideKey), its column (13 bits) and the point's index in
+// the chunk (24 bits).
+const (
+	cellShift = 37
+	colShift  = 24
+	idxMask   = 1<<colShift - 1
+)
 
 // batchScratch is the reusable memory of one LookupBatch call.
 type batchScratch struct {
@@ -315,12 +322,12 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 		keys, sorted, words, hits := sc.keys[:n], sc.pts[:n], sc.words[:n], sc.hits[:n]
 		for i, p := range chunk {
 			c, col := l.cellKey(p)
-			keys[i] = uint64(c)<<32 | uint64(col)<<batchBits | uint64(i)
+			keys[i] = uint64(c)<<cellShift | uint64(col)<<colShift | uint64(i)
 		}
-		radixSortHigh(keys, sc.tmp[:n])
+		radixSortHigh(keys, sc.tmp[:n], cellShift)
 		for j, k := range keys {
-			sorted[j] = chunk[k&(batchChunk-1)]
-			words[j] = l.keyWord(uint32(k>>32), uint32(k)>>batchBits)
+			sorted[j] = chunk[k&idxMask]
+			words[j] = l.keyWord(uint32(k>>cellShift), uint32(k>>colShift)&(1<<13-1))
 		}
 		for j, p := range sorted {
 			w := words[j]
@@ -331,18 +338,18 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 			hits[j] = ix.finish(p, g)
 		}
 		for j, k := range keys {
-			dst[k&(batchChunk-1)] = hits[j]
+			dst[k&idxMask] = hits[j]
 		}
 	}
 	ix.batchBuf.Put(sc)
 }
 
-// radixSortHigh sorts keys by their upper 32 bits (LSD radix sort with as
-// few passes of at most 12-bit digits as the largest key needs).
-func radixSortHigh(keys, tmp []uint64) {
+// radixSortHigh sorts keys by their bits from shift up (LSD radix sort
+// with as few passes of at most 12-bit digits as the largest key needs).
+func radixSortHigh(keys, tmp []uint64, shift uint) {
 	var maxKey uint64
 	for _, k := range keys {
-		maxKey = max(maxKey, k>>32)
+		maxKey = max(maxKey, k>>shift)
 	}
 	nbits := uint(bits.Len64(maxKey))
 	if nbits == 0 {
@@ -353,10 +360,10 @@ func radixSortHigh(keys, tmp []uint64) {
 	mask := uint64(1)<<width - 1
 	var count [1 << 12]int
 	src, dst := keys, tmp
-	for shift := uint(32); shift < 32+nbits; shift += width {
+	for sh := shift; sh < shift+nbits; sh += width {
 		clear(count[:mask+1])
 		for _, k := range src {
-			count[k>>shift&mask]++
+			count[k>>sh&mask]++
 		}
 		sum := 0
 		for d := range count[:mask+1] {
@@ -365,7 +372,7 @@ func radixSortHigh(keys, tmp []uint64) {
 			sum += c
 		}
 		for _, k := range src {
-			d := k >> shift & mask
+			d := k >> sh & mask
 			dst[count[d]] = k
 			count[d]++
 		}

@@ -115,12 +115,12 @@ func (l *layer) topWord(p orb.Point) uint32 {
 
 // cellKey returns p's top-table cell in the order the leaves were laid
 // out (rows bottom-up, cells right to left) and its column, which
-// keyWord needs to find the cell word again; (1<<32−1, 0) outside the
+// keyWord needs to find the cell word again; (outsideKey, 0) outside the
 // box. It reads no table memory, only the top table's header.
 func (l *layer) cellKey(p orb.Point) (key, col uint32) {
 	x, y := p[0], p[1]
 	if !(x >= l.minX && x <= l.maxX && y >= l.minY && y <= l.maxY) {
-		return 1<<32 - 1, 0
+		return outsideKey, 0
 	}
 	t := &l.tables[0]
 	i := int32((x - t.x0) * t.invW)
@@ -130,10 +130,14 @@ func (l *layer) cellKey(p orb.Point) (key, col uint32) {
 	return uint32(j*t.nx + (t.nx - 1 - i)), uint32(i)
 }
 
+// outsideKey is cellKey's answer outside the box: past the largest cell
+// key of a table of at most 8192×8192 cells.
+const outsideKey = 1 << 26
+
 // keyWord returns the cell word of a cellKey answer, outsideWord for a
 // point outside the box.
 func (l *layer) keyWord(key, col uint32) uint32 {
-	if key == 1<<32-1 {
+	if key == outsideKey {
 		return outsideWord
 	}
 	t := &l.tables[0]
