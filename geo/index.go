@@ -289,22 +289,24 @@ const (
 
 // batchScratch is the reusable memory of one LookupBatch call.
 type batchScratch struct {
-	keys, tmp []uint64
-	pts       []orb.Point
-	words     []uint32
+	recs, tmp []batchRec
 	hits      []Hit
+}
+
+// batchRec is a point with its sort key (see cellShift).
+type batchRec struct {
+	key uint64
+	p   orb.Point
 }
 
 // LookupBatch answers pts into out (len(out) must be at least len(pts)).
 //
 // The points are radix-sorted by their top cell (a key computed from the
-// coordinates alone), gathered into that order with their cell words,
-// answered in cell order — so the cell words, the leaves (laid out in
-// cell order) and the grid records are read sequentially, and a point in
-// an interior cell costs no edge at all — and scattered back to the order
-// of pts. Gathering, answering and scattering are separate passes: their
-// loads and stores are independent of each other and so overlap their
-// cache misses.
+// coordinates alone; the points travel with their keys, so no pass reads
+// them back in random order), answered in cell order — so the cell
+// words, the leaves (laid out in cell order) and the grid records are
+// read sequentially, and a point in an interior cell costs no edge at
+// all — and the answers scattered back to the order of pts.
 func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 	_ = out[:len(pts)]
 	if len(pts) < 64 {
@@ -317,46 +319,43 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 	if sc == nil {
 		sc = &batchScratch{}
 	}
-	if n := min(len(pts), batchChunk); len(sc.keys) < n {
-		sc.keys, sc.tmp = make([]uint64, n), make([]uint64, n)
-		sc.pts, sc.words, sc.hits = make([]orb.Point, n), make([]uint32, n), make([]Hit, n)
+	if n := min(len(pts), batchChunk); len(sc.recs) < n {
+		sc.recs, sc.tmp, sc.hits = make([]batchRec, n), make([]batchRec, n), make([]Hit, n)
 	}
 	l := ix.grids
 	for lo := 0; lo < len(pts); lo += batchChunk {
 		hi := min(lo+batchChunk, len(pts))
 		chunk, dst := pts[lo:hi], out[lo:hi]
 		n := len(chunk)
-		keys, sorted, words, hits := sc.keys[:n], sc.pts[:n], sc.words[:n], sc.hits[:n]
+		recs, hits := sc.recs[:n], sc.hits[:n]
 		for i, p := range chunk {
 			c, col := l.cellKey(p)
-			keys[i] = uint64(c)<<cellShift | uint64(col)<<colShift | uint64(i)
+			recs[i] = batchRec{uint64(c)<<cellShift | uint64(col)<<colShift | uint64(i), p}
 		}
-		radixSortHigh(keys, sc.tmp[:n], cellShift)
-		for j, k := range keys {
-			sorted[j] = chunk[k&idxMask]
-			words[j] = l.keyWord(uint32(k>>cellShift), uint32(k>>colShift)&(1<<13-1))
-		}
-		for j, p := range sorted {
-			w := words[j]
+		radixSortHigh(recs, sc.tmp[:n], cellShift)
+		for j := range recs {
+			r := &recs[j]
+			w := l.keyWord(uint32(r.key>>cellShift), uint32(r.key>>colShift)&(1<<13-1))
 			g := int32(w&payloadMask) - 1
 			if w&^payloadMask != tagInterior {
-				g = l.findFrom(w, p)
+				g = l.findFrom(w, r.p)
 			}
-			hits[j] = ix.finish(p, g)
+			hits[j] = ix.finish(r.p, g)
 		}
-		for j, k := range keys {
-			dst[k&idxMask] = hits[j]
+		for j := range recs {
+			dst[recs[j].key&idxMask] = hits[j]
 		}
 	}
 	ix.batchBuf.Put(sc)
 }
 
-// radixSortHigh sorts keys by their bits from shift up (LSD radix sort
-// with as few passes of at most 12-bit digits as the largest key needs).
-func radixSortHigh(keys, tmp []uint64, shift uint) {
+// radixSortHigh sorts recs by the bits of their keys from shift up (LSD
+// radix sort with as few passes of at most 12-bit digits as the largest
+// key needs).
+func radixSortHigh(keys, tmp []batchRec, shift uint) {
 	var maxKey uint64
-	for _, k := range keys {
-		maxKey = max(maxKey, k>>shift)
+	for i := range keys {
+		maxKey = max(maxKey, keys[i].key>>shift)
 	}
 	nbits := uint(bits.Len64(maxKey))
 	if nbits == 0 {
@@ -369,8 +368,8 @@ func radixSortHigh(keys, tmp []uint64, shift uint) {
 	src, dst := keys, tmp
 	for sh := shift; sh < shift+nbits; sh += width {
 		clear(count[:mask+1])
-		for _, k := range src {
-			count[k>>sh&mask]++
+		for i := range src {
+			count[src[i].key>>sh&mask]++
 		}
 		sum := 0
 		for d := range count[:mask+1] {
@@ -378,9 +377,9 @@ func radixSortHigh(keys, tmp []uint64, shift uint) {
 			count[d] = sum
 			sum += c
 		}
-		for _, k := range src {
-			d := k >> sh & mask
-			dst[count[d]] = k
+		for i := range src {
+			d := src[i].key >> sh & mask
+			dst[count[d]] = src[i]
 			count[d]++
 		}
 		src, dst = dst, src
