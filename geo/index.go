@@ -78,8 +78,19 @@ type gridMeta struct {
 // IndexOptions tunes the cell tables. The zero value picks the defaults.
 type IndexOptions struct {
 	// TopCellsPerEdge sets the size of each top table: this many cells per
-	// polygon edge (default 1).
+	// polygon edge (default 1)…
 	TopCellsPerEdge float64
+	// TopCellsPerPolygon …and at least this many cells per polygon
+	// (default 128), so that polygons with few vertices still get cells
+	// small next to them, where most points fall in interior cells.
+	//
+	// Measured on the demo city (20k grids of ≈7 vertices each, one run,
+	// CPU time): 128 instead of none made Lookup 1.85× and LookupBatch
+	// 1.95× faster (≈6.1 and ≈11.9 M/s) for 4× the memory (110 MiB, 541
+	// bytes per vertex, against 27 MiB); on the 1.7 M-vertex benchmark
+	// city, where TopCellsPerEdge already gives ≈85 cells per grid, it
+	// changes less.
+	TopCellsPerPolygon float64
 	// LeafEdges is the number of edges above which a cell is split into a
 	// finer table (default 24).
 	LeafEdges int
@@ -92,6 +103,9 @@ type IndexOptions struct {
 func (o IndexOptions) withDefaults() IndexOptions {
 	if o.TopCellsPerEdge <= 0 {
 		o.TopCellsPerEdge = 1
+	}
+	if o.TopCellsPerPolygon <= 0 {
+		o.TopCellsPerPolygon = 128
 	}
 	if o.LeafEdges <= 0 {
 		o.LeafEdges = 24

@@ -149,7 +149,7 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions) *layer {
 
 	// Top table: about TopCellsPerEdge cells per edge, square in degrees.
 	ne := len(l.verts) - nr
-	want := max(1, int(float64(ne)*opts.TopCellsPerEdge))
+	want := max(1, int(float64(ne)*opts.TopCellsPerEdge), int(float64(len(mps))*opts.TopCellsPerPolygon))
 	w, h := l.maxX-l.minX, l.maxY-l.minY
 	nx, ny := 1, 1
 	if w > 0 && h > 0 {

@@ -36,10 +36,10 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 		opts IndexOptions
 	}{
 		{"default", synthOptions{seed: 1, nx: 14, ny: 11, x0: 120.1, y0: 33.3, cell: 0.003, minWiggle: 0, maxWiggle: 12, holes: true, gaps: true, multi: true, subGrids: true}, IndexOptions{}},
-		{"coarse-top-deep", synthOptions{seed: 2, nx: 12, ny: 12, x0: 119.9, y0: 33.1, cell: 0.004, minWiggle: 2, maxWiggle: 30, holes: true, gaps: true, multi: true}, IndexOptions{TopCellsPerEdge: 0.001, LeafEdges: 4, MaxDepth: 5}},
+		{"coarse-top-deep", synthOptions{seed: 2, nx: 12, ny: 12, x0: 119.9, y0: 33.1, cell: 0.004, minWiggle: 2, maxWiggle: 30, holes: true, gaps: true, multi: true}, IndexOptions{TopCellsPerEdge: 0.001, TopCellsPerPolygon: 1e-9, LeafEdges: 4, MaxDepth: 5}},
 		{"fine-top-flat", synthOptions{seed: 3, nx: 10, ny: 9, x0: -73.99, y0: 40.7, cell: 0.001, minWiggle: 0, maxWiggle: 6, holes: true, gaps: true, subGrids: true}, IndexOptions{TopCellsPerEdge: 8, MaxDepth: 1}},
 		{"long-edges", longEdges, IndexOptions{}},
-		{"single-cell", synthOptions{seed: 4, nx: 5, ny: 4, x0: 120, y0: 33, cell: 0.01, minWiggle: 1, maxWiggle: 5, holes: true, gaps: true, multi: true}, IndexOptions{TopCellsPerEdge: 1e-9, LeafEdges: 1 << 30}},
+		{"single-cell", synthOptions{seed: 4, nx: 5, ny: 4, x0: 120, y0: 33, cell: 0.01, minWiggle: 1, maxWiggle: 5, holes: true, gaps: true, multi: true}, IndexOptions{TopCellsPerEdge: 1e-9, TopCellsPerPolygon: 1e-9, LeafEdges: 1 << 30}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
