@@ -40,16 +40,18 @@ import (
 // dense, gives the same adaptivity.
 //
 // Measured on that city (1.7 M vertices, 2 shared cores, CPU time per
-// point, one run): Lookup ≈0.17 µs (≈5.9 M/s), LookupBatch of 1 M random
-// points ≈0.11 µs (≈9.4 M/s), bounding-box buckets +
-// planar.MultiPolygonContains ≈9 µs; build ≈0.7–1.1 s, ≈87 bytes per
-// vertex. In LookupBatch about half the time goes to the boundary cells
-// (≈4 edges and 1.6 polygons per leaf visit, but nearly every visit reads
-// a leaf not yet in cache: the leaves hold ≈140 MB), the rest to keying,
-// sorting, gathering and scattering the points (≈40 ns). On the demo
-// city (20k grids, 213k vertices) the index takes 26.8 MiB (132 bytes per
-// vertex) and builds in 0.2–0.5 s. A finer top table (TopCellsPerEdge 4
-// to 16) makes both lookups ≈1.3–1.5× faster there for 2–4× the memory.
+// point, one run): Lookup ≈0.15 µs (≈6.8 M/s), LookupBatch of 1 M random
+// points ≈0.09 µs (≈11 M/s), bounding-box buckets +
+// planar.MultiPolygonContains ≈9 µs; build ≈0.8 s, ≈108 bytes per
+// vertex. On the demo city (20k grids of ≈7 vertices, 213k vertices;
+// gridd bench lookup, wall time, one run): Lookup ≈5.8 M/s, LookupBatch
+// ≈11 M/s, 110 MiB (541 bytes per vertex), build 0.7–1.2 s. In
+// LookupBatch about half the time goes to the boundary cells (≈4 edges
+// and 1.6 polygons per leaf visit, branchy code on a leaf rarely in
+// cache), a fifth to the radix sort, the rest to keying and scattering.
+// Tried and measured no better: sorting by only the top 12–20 bits of
+// the cell key, and touching the leaves of the next 16–64 points before
+// testing their edges.
 //
 // An Index is immutable once built; any number of goroutines may call its
 // methods at once.
@@ -87,9 +89,10 @@ type IndexOptions struct {
 	// Measured on the demo city (20k grids of ≈7 vertices each, one run,
 	// CPU time): 128 instead of none made Lookup 1.85× and LookupBatch
 	// 1.95× faster (≈6.1 and ≈11.9 M/s) for 4× the memory (110 MiB, 541
-	// bytes per vertex, against 27 MiB); on the 1.7 M-vertex benchmark
-	// city, where TopCellsPerEdge already gives ≈85 cells per grid, it
-	// changes less.
+	// bytes per vertex, against 27 MiB); 256 gave 7% more for 1.5× the
+	// memory again. On the 1.7 M-vertex benchmark city, where
+	// TopCellsPerEdge already gives ≈85 cells per grid, it changes less
+	// (LookupBatch ≈5% faster, 150 → 186 MB).
 	TopCellsPerPolygon float64
 	// LeafEdges is the number of edges above which a cell is split into a
 	// finer table (default 24).
