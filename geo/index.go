@@ -291,7 +291,11 @@ func (ix *Index) finish(p orb.Point, g int32) Hit {
 	return h
 }
 
-// batchChunk bounds the scratch memory of LookupBatch.
+// batchChunk bounds the scratch memory of LookupBatch (60 bytes a point,
+// so 60 MB). Denser chunks answer faster, since more points share each
+// cell's memory (benchmark city, one run: 4 M random points in one
+// chunk took 70 ns a point against 92 ns for 1 M), but the scratch grows
+// with them.
 const batchChunk = 1 << 20
 
 // A LookupBatch key is cell<<cellShift | column<<colShift | index: the
