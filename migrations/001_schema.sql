@@ -123,11 +123,13 @@ BEGIN
     IF length(NEW.code) = 15 THEN
         seq := substr(NEW.code, 13, 3)::integer;
         INSERT INTO grid_seq (parent, next_seq) VALUES (NEW.village, seq + 1)
-        ON CONFLICT (parent) DO UPDATE SET next_seq = greatest(grid_seq.next_seq, EXCLUDED.next_seq);
+        ON CONFLICT (parent) DO UPDATE SET next_seq = EXCLUDED.next_seq
+            WHERE grid_seq.next_seq < EXCLUDED.next_seq; -- no dead row when the counter is already past
     ELSE
         seq := substr(NEW.code, 16, 2)::integer;
         INSERT INTO grid_seq (parent, next_seq) VALUES (NEW.parent_grid, seq + 1)
-        ON CONFLICT (parent) DO UPDATE SET next_seq = greatest(grid_seq.next_seq, EXCLUDED.next_seq);
+        ON CONFLICT (parent) DO UPDATE SET next_seq = EXCLUDED.next_seq
+            WHERE grid_seq.next_seq < EXCLUDED.next_seq; -- no dead row when the counter is already past
     END IF;
     RETURN NEW;
 END $$;
