@@ -128,6 +128,19 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, server string) (string
 	if _, err := admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH IS_TEMPLATE true"); err != nil {
 		return "", err
 	}
+	// Templates of older schemas are of no use any more.
+	rows, err := admin.Query(ctx, "SELECT datname FROM pg_database WHERE starts_with(datname, 'gridmap_tmpl_') AND datname <> $1", name)
+	if err != nil {
+		return "", err
+	}
+	stale, err := pgx.CollectRows(rows, pgx.RowTo[string])
+	if err != nil {
+		return "", err
+	}
+	for _, s := range stale {
+		admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{s}.Sanitize()+" WITH IS_TEMPLATE false")
+		admin.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{s}.Sanitize()+" WITH (FORCE)")
+	}
 	return name, nil
 }
 
