@@ -49,9 +49,11 @@ import (
 // LookupBatch about half the time goes to the boundary cells (≈4 edges
 // and 1.6 polygons per leaf visit, branchy code on a leaf rarely in
 // cache), a fifth to the radix sort, the rest to keying and scattering.
-// Tried and measured no better: sorting by only the top 12–20 bits of
-// the cell key, and touching the leaves of the next 16–64 points before
-// testing their edges.
+// A leaf's edge tests take ≈60 ns when it is in cache and ≈175 ns when
+// not (benchmark city, sorted order); reading the first five cache lines
+// of the next 16 points' leaves before testing them gained ≈5% (only the
+// first line: nothing). Sorting by only the top 12–20 bits of the cell
+// key was slower.
 //
 // An Index is immutable once built; any number of goroutines may call its
 // methods at once.
@@ -312,7 +314,16 @@ const (
 type batchScratch struct {
 	recs, tmp []batchRec
 	hits      []Hit
+	words     [prefetchGroup]uint32
+	touch     float64 // keeps the prefetching loads alive
 }
+
+// prefetchGroup is how many points LookupBatch reads ahead, and
+// prefetchWords how much of each of their leaves.
+const (
+	prefetchGroup = 16
+	prefetchWords = 40
+)
 
 // batchRec is a point with its sort key (see cellShift).
 type batchRec struct {
@@ -354,14 +365,37 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 			recs[i] = batchRec{uint64(c)<<cellShift | uint64(col)<<colShift | uint64(i), p}
 		}
 		radixSortHigh(recs, sc.tmp[:n], cellShift)
-		for j := range recs {
-			r := &recs[j]
-			w := l.keyWord(uint32(r.key>>cellShift), uint32(r.key>>colShift)&(1<<13-1))
-			g := int32(w&payloadMask) - 1
-			if w&^payloadMask != tagInterior {
-				g = l.findFrom(w, r.p)
+		words := sc.words[:]
+		blob := l.blob
+		for b0 := 0; b0 < n; b0 += prefetchGroup {
+			group := recs[b0:min(b0+prefetchGroup, n)]
+			// Read the group's cell words and the first cache lines of its
+			// leaves first: these loads do not depend on each other, so
+			// their cache misses overlap instead of stalling the edge
+			// tests one after another.
+			var touch float64
+			for j := range group {
+				r := &group[j]
+				w := l.keyWord(uint32(r.key>>cellShift), uint32(r.key>>colShift)&(1<<13-1))
+				words[j] = w
+				if w&^payloadMask == tagLeaf {
+					o := int(w & payloadMask)
+					e := min(o+prefetchWords, len(blob))
+					for ; o < e; o += 8 {
+						touch += blob[o]
+					}
+				}
 			}
-			hits[j] = ix.finish(r.p, g)
+			sc.touch += touch
+			for j := range group {
+				r := &group[j]
+				w := words[j]
+				g := int32(w&payloadMask) - 1
+				if w&^payloadMask != tagInterior {
+					g = l.findFrom(w, r.p)
+				}
+				hits[b0+j] = ix.finish(r.p, g)
+			}
 		}
 		for j := range recs {
 			dst[recs[j].key&idxMask] = hits[j]
