@@ -64,6 +64,11 @@ func addRoutes(r chi.Router, d Deps) {
 		r.Method(http.MethodGet, "/grids/{code}", handleGrid(log, st))
 		r.Method(http.MethodGet, "/grids/{code}/versions", handleGridVersions(log, st))
 
+		// Boundary adjustments: token holders, by role and county.
+		if d.Adjust != nil {
+			proposalRoutes(r, log, d.Adjust)
+		}
+
 		// Administration: a city-wide admin token.
 		r.Group(func(r chi.Router) {
 			r.Use(RequireRole(RoleAdmin, nil))

@@ -22,6 +22,7 @@ import (
 	"github.com/go-chi/chi/v5/middleware"
 	"github.com/prometheus/client_golang/prometheus"
 
+	"gridmap/adjust"
 	prob "gridmap/problem"
 	"gridmap/store"
 )
@@ -37,6 +38,9 @@ type Deps struct {
 	// Lookup serves GET, HEAD and POST /lookup (package lookup); nil
 	// leaves the routes out.
 	Lookup http.Handler
+	// Adjust is the boundary-adjustment engine behind /proposals,
+	// /grids/{code}/history and /diff; nil leaves those routes out.
+	Adjust *adjust.Engine
 	// Tiles serves the vector tiles under /tiles (tiles.Service.Handler)
 	// and TileJSON serves GET /tiles.json (tiles.Service.TileJSON); nil
 	// leaves them out.

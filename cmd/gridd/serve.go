@@ -12,6 +12,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"gridmap/adjust"
 	"gridmap/api"
 	"gridmap/live"
 	"gridmap/lookup"
@@ -104,5 +105,6 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 	look := lookup.Handler(holder, st, e.log)
 	ts := tiles.NewService(holder, st, e.log, tiles.Options{})
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
-		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON()})), nil
+		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
+		Adjust: adjust.New(st, adjust.Options{})})), nil
 }

@@ -1,0 +1,131 @@
+package api_test
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"gridmap/adjust"
+	"gridmap/api"
+	"gridmap/store/storetest"
+)
+
+// TestProposalRoutes walks a split through the HTTP workflow — draft, add
+// operations, preview, submit, approve, apply, file, filing, history, diff —
+// with every response validated against openapi.json, and the refusals
+// on the way: no token, wrong role, self-approval, wrong status, bad
+// operation, stale base.
+func init() {
+	// The filing page is HTML: let the OpenAPI response check read it.
+	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
+}
+
+func TestProposalRoutes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.New(t)
+	sql, err := os.ReadFile("../store/testdata/adjust_fixture.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pool().Exec(ctx, string(sql)); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	srv := httptest.NewServer(api.NewServer(api.Deps{Store: st, Log: slog.New(slog.DiscardHandler), Registry: reg,
+		Adjust: adjust.New(st, adjust.Options{})}))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, srv: srv, store: st, reg: reg}
+	_, planner := e.mustToken("planner", "320902")
+	_, otherPlanner := e.mustToken("planner", "320902001002")
+	_, approver := e.mustToken("approver", "320902")
+	_, admin := e.mustToken("admin", "")
+	_, viewer := e.mustToken("viewer", "320902")
+
+	step := func(method, path, token, body string, want int) map[string]any {
+		t.Helper()
+		var r response
+		if body != "" {
+			r = e.do(method, path, token, strings.NewReader(body), "Content-Type", "application/json")
+		} else {
+			r = e.do(method, path, token, nil)
+		}
+		if r.status != want {
+			t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.status, want, r.body)
+		}
+		var m map[string]any
+		json.Unmarshal(r.body, &m)
+		return m
+	}
+
+	step("POST", "/proposals", "", `{}`, 401)
+	step("POST", "/proposals", otherPlanner, `{"county":"320902000000","reason":2}`, 403)
+	step("POST", "/proposals", planner, `{"county":"320902000000","reason":9}`, 422)
+	p := step("POST", "/proposals", planner, `{"county":"320902000000","reason":2}`, 201)
+	id := int64(p["id"].(float64))
+	path := "/proposals/" + itoa(id)
+	step("POST", path+"/ops", planner, `{"type":"split","grids":["320902001001005"],"geometry":{"type":"Point","coordinates":[120.015,33.005]}}`, 422)
+	step("POST", path+"/ops", viewer, `{"type":"rename","grids":["320902001001005"],"name":"x"}`, 403)
+	step("POST", path+"/ops", planner, `{"type":"split","grids":["320902001001005"],"geometry":{"type":"LineString","coordinates":[[120.015,33.005],[120.015,33.025]]}}`, 200)
+	prev := step("GET", path+"/preview", planner, "", 200)
+	if b, _ := json.Marshal(prev); !strings.Contains(string(b), "320902001001005") {
+		t.Fatalf("preview does not mention the split grid: %s", b)
+	}
+	step("POST", path+"/approve", approver, `{"note":"too early"}`, 409) // still a draft
+	step("POST", path+"/submit", planner, "", 200)
+	step("POST", path+"/approve", planner, `{"note":"self"}`, 403) // a planner cannot approve
+	step("POST", path+"/approve", approver, `{"note":"ok"}`, 200)
+	step("POST", path+"/apply", approver, "", 200)
+	step("POST", path+"/apply", approver, "", 409) // applied once only
+	step("POST", path+"/file", admin, `{"filing_no":"YC-2026-001"}`, 200)
+	r := e.do("GET", path+"/filing?format=html", planner, nil)
+	if r.status != 200 || !strings.Contains(string(r.body), "YC-2026-001") {
+		t.Fatalf("filing page: %d", r.status)
+	}
+
+	// The old code is retired, its area now in two new grids.
+	var live, retired int
+	if err := st.Pool().QueryRow(ctx, `SELECT
+		(SELECT count(*) FROM grid_current WHERE code = '320902001001005'),
+		(SELECT count(*) FROM grid_code WHERE code = '320902001001005' AND retired_at IS NOT NULL)`).Scan(&live, &retired); err != nil {
+		t.Fatal(err)
+	}
+	if live != 0 || retired != 1 {
+		t.Fatalf("after the split: %d current versions of 005, retired %d", live, retired)
+	}
+	h := step("GET", "/grids/320902001001005/history", planner, "", 200)
+	if b, _ := json.Marshal(h); !strings.Contains(string(b), "320902001001010") {
+		t.Fatalf("history does not lead to the new codes: %s", b)
+	}
+	d := step("GET", "/diff?from=2026-06-01T00:00:00Z&to=2100-01-01T00:00:00Z", planner, "", 200)
+	if b, _ := json.Marshal(d); !strings.Contains(string(b), "320902001001005") {
+		t.Fatalf("diff does not name the retired grid: %s", b)
+	}
+	step("GET", "/diff?from=x&to=1", planner, "", 400)
+
+	// Two drafts on the same base touch grid 004; once one applies, the
+	// other is stale and the refusal says what changed.
+	newDraft := func(name string) string {
+		p := step("POST", "/proposals", planner, `{"county":"320902000000","reason":4,"reason_text":"test",
+			"ops":[{"type":"rename","grids":["320902001001004"],"name":"`+name+`"}]}`, 201)
+		return "/proposals/" + itoa(int64(p["id"].(float64)))
+	}
+	first, second := newDraft("first"), newDraft("second")
+	step("POST", first+"/submit", planner, "", 200)
+	step("POST", first+"/approve", approver, `{"note":"ok"}`, 200)
+	step("POST", first+"/apply", approver, "", 200)
+	stale := step("POST", second+"/submit", planner, "", 409)
+	if _, ok := stale["stale"]; !ok {
+		t.Fatalf("stale refusal without what changed: %v", stale)
+	}
+	step("GET", "/proposals", planner, "", 200)
+	step("GET", "/proposals/999999", planner, "", 404)
+	step("GET", "/proposals/abc", planner, "", 400)
+}
