@@ -5,7 +5,6 @@ import (
 	prob "gridmap/problem"
 	"log/slog"
 	"net/http"
-	"sort"
 )
 
 // Problem is an RFC 9457 problem detail (the problem package's, shared by
@@ -20,22 +19,12 @@ const ProblemContentType = prob.ContentType
 
 // problem writes a problem response with a detail.
 func problem(w http.ResponseWriter, r *http.Request, status int, detail string) {
-	writeProblem(w, r, Problem{Status: status, Detail: detail})
+	prob.Status(w, r, status, detail)
 }
 
 // invalid writes a 400 with one entry per bad field (sorted by name).
 func invalid(w http.ResponseWriter, r *http.Request, problems map[string]string) {
-	p := Problem{Status: http.StatusBadRequest}
-	for name, detail := range problems {
-		p.Errors = append(p.Errors, FieldProblem{Name: name, Detail: detail})
-	}
-	sort.Slice(p.Errors, func(i, j int) bool { return p.Errors[i].Name < p.Errors[j].Name })
-	if len(p.Errors) == 1 {
-		p.Detail = fmt.Sprintf("%s: %s", p.Errors[0].Name, p.Errors[0].Detail)
-	} else {
-		p.Detail = fmt.Sprintf("%d parameters are invalid; see errors", len(p.Errors))
-	}
-	writeProblem(w, r, p)
+	prob.Invalid(w, r, problems)
 }
 
 // internalError logs err with the request id and answers a 500 that names

@@ -1,9 +1,9 @@
 package tiles
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
+	"gridmap/problem"
 	"net/http"
 	"strconv"
 	"strings"
@@ -239,18 +239,5 @@ func acceptsGzip(h string) bool {
 
 // writeProblem writes an RFC 9457 problem document.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, detail string, ext map[string]any) {
-	p := map[string]any{
-		"type":     "about:blank",
-		"title":    http.StatusText(status),
-		"status":   status,
-		"detail":   detail,
-		"instance": r.URL.Path,
-	}
-	for k, v := range ext {
-		p[k] = v
-	}
-	w.Header().Set("Content-Type", "application/problem+json")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(p)
+	problem.Write(w, r, problem.Details{Status: status, Detail: detail, Extra: ext})
 }

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,32 +23,10 @@ import (
 // tests may change it freely.
 func NewDemo(t testing.TB, opts store.DemoOptions) *store.Store {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	server := ServerURL(t)
-	admin, err := pgx.Connect(ctx, server)
-	if err != nil {
-		t.Fatalf("cannot reach the test PostGIS server: %v; %s", err, howToStart)
-	}
-	defer admin.Close(context.Background())
-	tmpl, err := ensureDemoTemplate(ctx, admin, server, opts)
-	if err != nil {
-		t.Fatalf("prepare demo template: %v", err)
-	}
-	name := "gridmap_t_" + randomHex(6)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
-		" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize()); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		if conn, err := pgx.Connect(ctx, server); err == nil {
-			conn.Exec(ctx, "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-			conn.Close(context.Background())
-		}
+	url := fromTemplate(t, "demo template", func(ctx context.Context, admin *pgx.Conn, server string) (string, error) {
+		return ensureDemoTemplate(ctx, admin, server, opts)
 	})
-	st, err := store.Open(context.Background(), withDatabase(t, server, name), slog.New(slog.DiscardHandler))
+	st, err := store.Open(context.Background(), url, slog.New(slog.DiscardHandler))
 	if err != nil {
 		t.Fatalf("open store: %v", err)
 	}

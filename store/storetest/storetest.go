@@ -51,7 +51,14 @@ func ServerURL(t testing.TB) string {
 // URL. The database is dropped when the test ends.
 func NewURL(t testing.TB) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	return fromTemplate(t, "template database", ensureTemplate)
+}
+
+// fromTemplate copies the template that prepare makes (once) into a fresh
+// database of the test's own, dropped when the test ends, and returns its URL.
+func fromTemplate(t testing.TB, what string, prepare func(ctx context.Context, admin *pgx.Conn, server string) (string, error)) string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	server := ServerURL(t)
 	admin, err := pgx.Connect(ctx, server)
@@ -60,9 +67,9 @@ func NewURL(t testing.TB) string {
 	}
 	defer admin.Close(context.Background())
 
-	tmpl, err := ensureTemplate(ctx, admin, server)
+	tmpl, err := prepare(ctx, admin, server)
 	if err != nil {
-		t.Fatalf("prepare template database: %v", err)
+		t.Fatalf("prepare %s: %v", what, err)
 	}
 	name := "gridmap_t_" + randomHex(6)
 	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
