@@ -69,9 +69,13 @@ func TestMapPageInBrowser(t *testing.T) {
 	cmd.Dir = "../../web"
 	out, err := cmd.Output()
 	var res struct {
-		Failure string            `json:"failure"`
-		Fields  map[string]string `json:"fields"`
-		Errors  []string          `json:"errors"`
+		Failure         string            `json:"failure"`
+		Fields          map[string]string `json:"fields"`
+		Popup           string            `json:"popup"`
+		Search          map[string]string `json:"search"`
+		ZoomAfterSearch float64           `json:"zoomAfterSearch"`
+		BadSearch       string            `json:"badSearch"`
+		Errors          []string          `json:"errors"`
 	}
 	if jerr := json.Unmarshal(out, &res); jerr != nil || err != nil || res.Failure != "" {
 		t.Fatalf("browser run failed: %v %v %s\n%s", err, jerr, res.Failure, out)
@@ -86,6 +90,18 @@ func TestMapPageInBrowser(t *testing.T) {
 	}
 	if !strings.Contains(res.Fields["County"], "亭湖区") {
 		t.Errorf("panel county %q, want 亭湖区", res.Fields["County"])
+	}
+	if res.Popup != string(want) {
+		t.Errorf("right-click popup %q, want %q", res.Popup, want)
+	}
+	if res.Search["code"] != "320902000000" || res.Search["name"] != "亭湖区" {
+		t.Errorf("search for 320902 shows %v", res.Search)
+	}
+	if res.ZoomAfterSearch < 7 || res.ZoomAfterSearch > 12 {
+		t.Errorf("zoom after searching a county is %.1f; want the county in view (7-12)", res.ZoomAfterSearch)
+	}
+	if !strings.Contains(res.BadSearch, "digits") {
+		t.Errorf("a malformed code gives %q", res.BadSearch)
 	}
 
 	// The screenshot must show a drawn map: many colours, grid fills and lines.

@@ -36,7 +36,25 @@ try {
   const fields = await page.evaluate(() => Object.fromEntries(
     [...document.querySelectorAll('#info dd')].map((d) => [d.dataset.field, d.textContent])));
   const panel = await page.textContent('#info');
-  console.log(JSON.stringify({ panel, fields, errors }));
+
+  // Right-click: the point lookup's popup names the grid.
+  await page.mouse.click(pt.x, pt.y, { button: 'right' });
+  await page.waitForSelector('.maplibregl-popup-content', { timeout: 20000 });
+  const popup = (await page.textContent('.maplibregl-popup-content')).replace('×', '').trim();
+
+  // Search by code: the county's code moves the map there and shows it.
+  await page.fill('#code', process.env.SEARCH_CODE || '320902');
+  await page.click('#search button');
+  await page.waitForFunction(() => document.querySelector('#info dd[data-field="code"]') !== null, null, { timeout: 20000 });
+  const search = await page.evaluate(() => Object.fromEntries(
+    [...document.querySelectorAll('#info dd')].map((d) => [d.dataset.field, d.textContent])));
+  const zoomAfterSearch = await page.evaluate(() => window.gridmap.getZoom());
+
+  // A malformed code says what a code looks like.
+  await page.fill('#code', '12ab');
+  await page.click('#search button');
+  const badSearch = await page.textContent('#info');
+  console.log(JSON.stringify({ panel, fields, popup, search, zoomAfterSearch, badSearch, errors }));
 } catch (e) {
   console.log(JSON.stringify({ failure: String(e), errors }));
   process.exitCode = 1;
