@@ -29,23 +29,59 @@ func proposalRoutes(r chi.Router, log *slog.Logger, e *adjust.Engine) {
 	h := proposalHandlers{log: log, e: e}
 	r.Method(http.MethodGet, "/proposals", h.auth(h.list))
 	r.Method(http.MethodPost, "/proposals", h.auth(h.create))
-	r.Method(http.MethodGet, "/proposals/{id}", h.auth(h.get))
+	r.Method(http.MethodGet, "/proposals/{id}", h.auth(h.byID(http.StatusOK, e.Get)))
 	r.Method(http.MethodPost, "/proposals/{id}/ops", h.auth(h.addOp))
 	r.Method(http.MethodDelete, "/proposals/{id}/ops/{index}", h.auth(h.removeOp))
 	r.Method(http.MethodGet, "/proposals/{id}/validate", h.auth(h.validate))
 	r.Method(http.MethodPost, "/proposals/{id}/validate", h.auth(h.validate))
-	r.Method(http.MethodGet, "/proposals/{id}/preview", h.auth(h.preview))
-	r.Method(http.MethodPost, "/proposals/{id}/submit", h.auth(h.submit))
-	r.Method(http.MethodPost, "/proposals/{id}/approve", h.auth(h.approve))
-	r.Method(http.MethodPost, "/proposals/{id}/reject", h.auth(h.reject))
-	r.Method(http.MethodPost, "/proposals/{id}/withdraw", h.auth(h.withdraw))
+	r.Method(http.MethodGet, "/proposals/{id}/preview", h.auth(h.previewByID()))
+	r.Method(http.MethodPost, "/proposals/{id}/submit", h.auth(h.byID(http.StatusOK, e.Submit)))
+	r.Method(http.MethodPost, "/proposals/{id}/approve", h.auth(h.withNote(e.Approve)))
+	r.Method(http.MethodPost, "/proposals/{id}/reject", h.auth(h.withNote(e.Reject)))
+	r.Method(http.MethodPost, "/proposals/{id}/withdraw", h.auth(h.byID(http.StatusOK, e.Withdraw)))
 	r.Method(http.MethodPost, "/proposals/{id}/apply", h.auth(h.apply))
 	r.Method(http.MethodPost, "/proposals/{id}/file", h.auth(h.file))
 	r.Method(http.MethodGet, "/proposals/{id}/filing", h.auth(h.filing))
-	r.Method(http.MethodPost, "/proposals/{id}/rebase", h.auth(h.rebase))
-	r.Method(http.MethodPost, "/proposals/{id}/revert", h.auth(h.revert))
+	r.Method(http.MethodPost, "/proposals/{id}/rebase", h.auth(h.byID(http.StatusOK, e.Rebase)))
+	r.Method(http.MethodPost, "/proposals/{id}/revert", h.auth(h.byID(http.StatusCreated, e.Revert)))
 	r.Method(http.MethodGet, "/grids/{code}/history", h.auth(h.history))
 	r.Method(http.MethodGet, "/diff", h.auth(h.diff))
+}
+
+// previewByID answers the preview of a proposal.
+func (h proposalHandlers) previewByID() func(http.ResponseWriter, *http.Request, adjust.Actor) {
+	return func(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
+		if n, ok := id(w, r); ok {
+			p, err := h.e.Preview(r.Context(), a, n)
+			h.reply(w, r, http.StatusOK, p, err)
+		}
+	}
+}
+
+// byID answers a route whose only input is the proposal id.
+func (h proposalHandlers) byID(status int, call func(context.Context, adjust.Actor, int64) (adjust.Proposal, error)) func(http.ResponseWriter, *http.Request, adjust.Actor) {
+	return func(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
+		if n, ok := id(w, r); ok {
+			p, err := call(r.Context(), a, n)
+			h.reply(w, r, status, p, err)
+		}
+	}
+}
+
+// withNote answers a decision route: the proposal id and an optional note.
+func (h proposalHandlers) withNote(call func(context.Context, adjust.Actor, int64, string) (adjust.Proposal, error)) func(http.ResponseWriter, *http.Request, adjust.Actor) {
+	return func(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
+		n, ok := id(w, r)
+		if !ok {
+			return
+		}
+		b, err := optional[noteBody](w, r)
+		if err != nil {
+			return
+		}
+		p, err := call(r.Context(), a, n, b.Note)
+		h.reply(w, r, http.StatusOK, p, err)
+	}
 }
 
 type proposalHandlers struct {
@@ -190,13 +226,6 @@ func (h proposalHandlers) create(w http.ResponseWriter, r *http.Request, a adjus
 	h.reply(w, r, http.StatusCreated, p, err)
 }
 
-func (h proposalHandlers) get(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
-	if n, ok := id(w, r); ok {
-		p, err := h.e.Get(r.Context(), a, n)
-		h.reply(w, r, http.StatusOK, p, err)
-	}
-}
-
 func (h proposalHandlers) addOp(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
 	n, ok := id(w, r)
 	if !ok {
@@ -231,53 +260,6 @@ func (h proposalHandlers) validate(w http.ResponseWriter, r *http.Request, a adj
 			fs = []adjust.Finding{}
 		}
 		h.reply(w, r, http.StatusOK, map[string]any{"findings": fs, "ok": !adjust.Blocking(fs)}, err)
-	}
-}
-
-func (h proposalHandlers) preview(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
-	if n, ok := id(w, r); ok {
-		p, err := h.e.Preview(r.Context(), a, n)
-		h.reply(w, r, http.StatusOK, p, err)
-	}
-}
-
-func (h proposalHandlers) submit(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
-	if n, ok := id(w, r); ok {
-		p, err := h.e.Submit(r.Context(), a, n)
-		h.reply(w, r, http.StatusOK, p, err)
-	}
-}
-
-func (h proposalHandlers) approve(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
-	n, ok := id(w, r)
-	if !ok {
-		return
-	}
-	b, err := optional[noteBody](w, r)
-	if err != nil {
-		return
-	}
-	p, err := h.e.Approve(r.Context(), a, n, b.Note)
-	h.reply(w, r, http.StatusOK, p, err)
-}
-
-func (h proposalHandlers) reject(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
-	n, ok := id(w, r)
-	if !ok {
-		return
-	}
-	b, err := optional[noteBody](w, r)
-	if err != nil {
-		return
-	}
-	p, err := h.e.Reject(r.Context(), a, n, b.Note)
-	h.reply(w, r, http.StatusOK, p, err)
-}
-
-func (h proposalHandlers) withdraw(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
-	if n, ok := id(w, r); ok {
-		p, err := h.e.Withdraw(r.Context(), a, n)
-		h.reply(w, r, http.StatusOK, p, err)
 	}
 }
 
@@ -367,20 +349,6 @@ func (h proposalHandlers) filing(w http.ResponseWriter, r *http.Request, a adjus
 		}
 	default:
 		invalid(w, r, map[string]string{"format": "want json, geojson or html"})
-	}
-}
-
-func (h proposalHandlers) rebase(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
-	if n, ok := id(w, r); ok {
-		p, err := h.e.Rebase(r.Context(), a, n)
-		h.reply(w, r, http.StatusOK, p, err)
-	}
-}
-
-func (h proposalHandlers) revert(w http.ResponseWriter, r *http.Request, a adjust.Actor) {
-	if n, ok := id(w, r); ok {
-		p, err := h.e.Revert(r.Context(), a, n)
-		h.reply(w, r, http.StatusCreated, p, err)
 	}
 }
 

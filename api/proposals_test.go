@@ -125,6 +125,18 @@ func TestProposalRoutes(t *testing.T) {
 	if _, ok := stale["stale"]; !ok {
 		t.Fatalf("stale refusal without what changed: %v", stale)
 	}
+	// Withdraw before approval; reject after submission.
+	third := newDraft("third")
+	if p := step("POST", third+"/withdraw", planner, "", 200); p["status"] != "withdrawn" {
+		t.Fatalf("withdraw: %v", p)
+	}
+	step("POST", third+"/submit", planner, "", 409)
+	fourth := newDraft("fourth")
+	step("POST", fourth+"/submit", planner, "", 200)
+	if p := step("POST", fourth+"/reject", approver, `{"note":"no"}`, 200); p["status"] != "rejected" {
+		t.Fatalf("reject: %v", p)
+	}
+	step("POST", fourth+"/apply", approver, "", 409)
 	step("GET", "/proposals", planner, "", 200)
 	step("GET", "/proposals/999999", planner, "", 404)
 	step("GET", "/proposals/abc", planner, "", 400)
