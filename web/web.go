@@ -14,7 +14,7 @@ import (
 //go:embed static vendor
 var files embed.FS
 
-// Handler serves the page at / and its assets under /static/ and
+// Handler serves the map page at /, the planner at /planner, and their assets under /static/ and
 // /vendor/. A build without MapLibre (npm not run) still serves the page,
 // which then says how to build it.
 func Handler() http.Handler {
@@ -27,6 +27,10 @@ func Handler() http.Handler {
 	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Cache-Control", "no-cache")
 		http.ServeFileFS(w, r, static, "index.html")
+	})
+	mux.HandleFunc("GET /planner", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-cache")
+		http.ServeFileFS(w, r, static, "planner.html")
 	})
 	return mux
 }
@@ -41,7 +45,7 @@ func WithPage(next http.Handler) http.Handler {
 		switch {
 		case p == "/" && (r.Method == http.MethodGet || r.Method == http.MethodHead) && wantsHTML(r) && r.URL.RawQuery == "":
 			page.ServeHTTP(w, r)
-		case strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/vendor/") || strings.HasPrefix(p, "/fonts/"):
+		case p == "/planner" || strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/vendor/") || strings.HasPrefix(p, "/fonts/"):
 			page.ServeHTTP(w, r)
 		default:
 			next.ServeHTTP(w, r)

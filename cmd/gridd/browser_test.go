@@ -29,14 +29,7 @@ import (
 // that point.
 func TestMapPageInBrowser(t *testing.T) {
 	t.Parallel()
-	for _, need := range []string{"/usr/bin/chromium", "../../web/node_modules/playwright-core", "../../web/vendor/maplibre-gl.js"} {
-		if _, err := os.Stat(need); err != nil {
-			t.Fatalf("%s is missing: run the tests with ./dev test (it installs chromium and the npm packages)", need)
-		}
-	}
-	if _, err := exec.LookPath("node"); err != nil {
-		t.Fatal("node is missing: run the tests with ./dev test (it installs nodejs)")
-	}
+	needBrowser(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.2, Seed: 5, County: geo.MustParseCode("320902")})
@@ -120,6 +113,20 @@ func TestMapPageInBrowser(t *testing.T) {
 	}
 	if mapPixels < 1000 {
 		t.Fatalf("only %d pixels differ from the background", mapPixels)
+	}
+}
+
+// needBrowser fails the test, saying how to install them, when chromium,
+// node or the npm packages are missing.
+func needBrowser(t *testing.T) {
+	t.Helper()
+	for _, need := range []string{"/usr/bin/chromium", "../../web/node_modules/playwright-core", "../../web/vendor/maplibre-gl.js"} {
+		if _, err := os.Stat(need); err != nil {
+			t.Fatalf("%s is missing: run the tests with ./dev test (it installs chromium and the npm packages)", need)
+		}
+	}
+	if _, err := exec.LookPath("node"); err != nil {
+		t.Fatal("node is missing: run the tests with ./dev test (it installs nodejs)")
 	}
 }
 

@@ -1,9 +1,6 @@
 // gridmap map page: the service's own vector tiles drawn with MapLibre GL JS.
 'use strict';
 
-const kindColor = ['match', ['get', 'kind'],
-  'urban', '#4e79a7', 'rural', '#59a14f', 'exclusive', '#e15759', '#bab0ac'];
-
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
   const { dataset, ...props } = attrs || {};
@@ -67,38 +64,11 @@ async function main() {
     return;
   }
   const tj = await getJSON('/tiles.json');
-  // Tile URL templates keep their {z}/{x}/{y} (new URL() would escape them).
-  const tiles = tj.tiles.map((t) => (/^https?:/.test(t) ? t : location.origin + t));
   const [minx, miny, maxx, maxy] = tj.bounds || [119.4, 32.5, 121.0, 34.5];
   const map = new maplibregl.Map({
     container: 'map',
     localIdeographFontFamily: "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif",
-    style: {
-      version: 8,
-      glyphs: location.origin + '/fonts/{fontstack}/{range}.pbf',
-      sources: { g: { type: 'vector', tiles, minzoom: tj.minzoom ?? 0, maxzoom: tj.maxzoom ?? 14,
-        bounds: [minx, miny, maxx, maxy] } },
-      layers: [
-        { id: 'bg', type: 'background', paint: { 'background-color': '#f4f1ea' } },
-        { id: 'county-fill', type: 'fill', source: 'g', 'source-layer': 'county',
-          paint: { 'fill-color': '#ffffff', 'fill-opacity': 0.6 } },
-        { id: 'grid-fill', type: 'fill', source: 'g', 'source-layer': 'grid',
-          paint: { 'fill-color': kindColor, 'fill-opacity': 0.25 } },
-        { id: 'subgrid-line', type: 'line', source: 'g', 'source-layer': 'subgrid',
-          paint: { 'line-color': '#e15759', 'line-width': 0.8, 'line-dasharray': [2, 2] } },
-        { id: 'grid-line', type: 'line', source: 'g', 'source-layer': 'grid',
-          paint: { 'line-color': '#555', 'line-width': 0.5 } },
-        { id: 'village-line', type: 'line', source: 'g', 'source-layer': 'village',
-          paint: { 'line-color': '#8c6d31', 'line-width': 1 } },
-        { id: 'town-line', type: 'line', source: 'g', 'source-layer': 'town',
-          paint: { 'line-color': '#6b4c9a', 'line-width': 1.5 } },
-        { id: 'county-line', type: 'line', source: 'g', 'source-layer': 'county',
-          paint: { 'line-color': '#333', 'line-width': 2.5 } },
-        { id: 'labels', type: 'symbol', source: 'g', 'source-layer': 'label',
-          layout: { 'text-field': ['get', 'name'], 'text-size': 12, 'text-font': ['sans'] },
-          paint: { 'text-color': '#222', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
-      ],
-    },
+    style: window.gridmapStyle(tj),
     bounds: [[minx, miny], [maxx, maxy]],
     attributionControl: false,
   });
