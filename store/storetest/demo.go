@@ -50,7 +50,7 @@ func ensureDemoTemplate(ctx context.Context, admin *pgx.Conn, server string, opt
 	}
 	io.Copy(h, f)
 	f.Close()
-	fmt.Fprintf(h, "%s|%+v", migrationsHash(), opts)
+	fmt.Fprintf(h, "%s", migrationsHash())
 	pkg := strings.TrimSuffix(filepath.Base(exe), ".test")
 	pkg = strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
@@ -61,13 +61,16 @@ func ensureDemoTemplate(ctx context.Context, admin *pgx.Conn, server string, opt
 	if len(pkg) > 20 {
 		pkg = pkg[:20]
 	}
-	prefix := "gridmap_demo_" + pkg + "_"
+	// Templates of one test binary differ by options; a rebuilt binary
+	// makes the older templates of the same options stale.
+	oh := sha256.Sum256(fmt.Appendf(nil, "%+v", opts))
+	prefix := "gridmap_demo_" + pkg + "_" + hex.EncodeToString(oh[:])[:8] + "_"
 	name := prefix + hex.EncodeToString(h.Sum(nil))[:12]
 
-	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock(hashtext('gridmap.storetest.demo'))"); err != nil {
+	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock(hashtext('gridmap.storetest'))"); err != nil {
 		return "", err
 	}
-	defer admin.Exec(context.Background(), "SELECT pg_advisory_unlock(hashtext('gridmap.storetest.demo'))")
+	defer admin.Exec(context.Background(), "SELECT pg_advisory_unlock(hashtext('gridmap.storetest'))")
 
 	var ready bool
 	err = admin.QueryRow(ctx, "SELECT datistemplate FROM pg_database WHERE datname = $1", name).Scan(&ready)

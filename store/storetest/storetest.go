@@ -71,9 +71,16 @@ func fromTemplate(t testing.TB, what string, prepare func(ctx context.Context, a
 	if err != nil {
 		t.Fatalf("prepare %s: %v", what, err)
 	}
+	// Copies take the lock shared, so no template is dropped under them
+	// (the template makers hold it exclusively).
+	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock_shared(hashtext('gridmap.storetest'))"); err != nil {
+		t.Fatalf("lock templates: %v", err)
+	}
 	name := "gridmap_t_" + randomHex(6)
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
-		" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize()); err != nil {
+	_, err = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
+		" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize())
+	admin.Exec(context.Background(), "SELECT pg_advisory_unlock_shared(hashtext('gridmap.storetest'))")
+	if err != nil {
 		t.Fatalf("create test database: %v", err)
 	}
 	t.Cleanup(func() {
