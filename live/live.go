@@ -157,7 +157,8 @@ func (h *Holder) WaitFor(ctx context.Context, v int64) error {
 // Run follows new dataset versions until ctx ends: it listens for the
 // store's notifications (reconnecting with back-off), reloads in the
 // background, coalesces bursts of versions into one reload, and polls as
-// a fallback.
+// a fallback. It also wakes at the effective time of every proposal
+// applied ahead of time, runs the switch (store.SwitchDue) and reloads.
 func (h *Holder) Run(ctx context.Context) {
 	go h.reloader(ctx)
 	backoff := time.Second
@@ -193,15 +194,49 @@ func (h *Holder) poke() {
 func (h *Holder) reloader(ctx context.Context) {
 	t := time.NewTicker(h.PollEvery)
 	defer t.Stop()
+	sw := time.NewTimer(0) // check for due switches at once
+	defer sw.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.wake:
 		case <-t.C:
+		case <-sw.C:
+		}
+		// A proposal applied ahead of time takes effect here (in whichever
+		// process gets there first; its version bump makes the others
+		// reload), then the reload picks up its version.
+		if n, v, err := h.st.SwitchDue(ctx); err != nil && ctx.Err() == nil {
+			h.log.Error("switching to adjustments that took effect failed; retrying", "err", err)
+		} else if n > 0 {
+			h.log.Info("adjustments took effect", "proposals", n, "version", v)
 		}
 		if err := h.Reload(ctx); err != nil && ctx.Err() == nil {
 			h.log.Error("reload failed; keeping the previous version", "err", err, "version", h.Current().Version())
 		}
+		sw.Reset(h.untilNextSwitch(ctx))
 	}
+}
+
+// untilNextSwitch is how long to sleep before the next pending effective
+// time (a little after it; soon again when one is already past, as when
+// this clock runs ahead of the database's or a switch failed), or the
+// poll interval when there is none.
+func (h *Holder) untilNextSwitch(ctx context.Context) time.Duration {
+	at, ok, err := h.st.NextSwitch(ctx)
+	if err != nil {
+		if ctx.Err() == nil {
+			h.log.Error("reading the next effective time failed", "err", err)
+		}
+		return time.Second
+	}
+	if !ok {
+		return h.PollEvery
+	}
+	d := time.Until(at)
+	if d <= 0 {
+		return 200 * time.Millisecond
+	}
+	return min(d+10*time.Millisecond, h.PollEvery)
 }

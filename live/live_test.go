@@ -3,12 +3,18 @@ package live_test
 import (
 	"context"
 	"fmt"
+	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
+
+	"gridmap/geo"
 	"gridmap/live"
+	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
@@ -98,5 +104,103 @@ func TestHolderFollowsNewVersions(t *testing.T) {
 	}
 	if reads.Load() == 0 {
 		t.Fatal("no reads happened")
+	}
+}
+
+// TestHolderSwitchesAtEffectiveTime applies a split effective two seconds
+// later with two holders (two gridd processes) running: both keep
+// answering the old grids until then, and by themselves (nobody calls
+// SwitchDue) switch to the new grids within a second after it, with the
+// dataset version bumped exactly once and every household in its lookup
+// grid.
+func TestHolderSwitchesAtEffectiveTime(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sql, err := os.ReadFile("../store/testdata/adjust_fixture.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pool().Exec(ctx, string(sql)); err != nil {
+		t.Fatal(err)
+	}
+	const old, new1, new2 = geo.Code("320902001001005"), geo.Code("320902001001010"), geo.Code("320902001001011")
+	p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: 1, Author: "planner",
+		Ops: []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{old},
+			Geometry: geojson.NewGeometry(orb.LineString{{120.015, 33.005}, {120.015, 33.025}})}}}, "planner")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []store.ProposalChange{
+		{From: []string{"draft"}, To: "submitted", Action: "proposal.submit", Actor: "planner"},
+		{From: []string{"submitted"}, To: "approved", Action: "proposal.approve", Actor: "approver", ApprovedBy: "approver"},
+	} {
+		if _, err := st.UpdateProposal(ctx, p.ID, step); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var hs []*live.Holder
+	for range 2 {
+		h, err := live.New(ctx, st, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hs = append(hs, h)
+	}
+	runCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	for _, h := range hs {
+		go h.Run(runCtx)
+	}
+	eff := time.Now().Add(2 * time.Second)
+	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "approver", EffectiveAt: eff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	has := func(h *live.Holder, c geo.Code) bool {
+		return h.Snapshot().Grid(c) != nil
+	}
+	for i, h := range hs {
+		wctx, wcancel := context.WithTimeout(ctx, 5*time.Second)
+		if err := h.WaitFor(wctx, res.Version); err != nil {
+			t.Fatalf("holder %d: version %d of the apply not picked up: %v", i, res.Version, err)
+		}
+		wcancel()
+		if !has(h, old) || has(h, new1) {
+			t.Errorf("holder %d: before the effective time, the new grids are answered", i)
+		}
+	}
+	for i, h := range hs {
+		wctx, wcancel := context.WithDeadline(ctx, eff.Add(time.Second))
+		if err := h.WaitFor(wctx, res.Version+1); err != nil {
+			t.Fatalf("holder %d: not switched within a second of the effective time: %v", i, err)
+		}
+		wcancel()
+		if time.Now().Before(eff) {
+			t.Errorf("holder %d switched before the effective time", i)
+		}
+		if has(h, old) || !has(h, new1) || !has(h, new2) {
+			t.Errorf("holder %d: after the effective time, grid %s %v, %s %v", i, old, has(h, old), new1, has(h, new1))
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a second switch would have bumped again by now
+	var versions, latest, misassigned int64
+	if err := st.Pool().QueryRow(ctx, `SELECT count(*), max(version),
+		(SELECT count(*) FROM household h WHERE h.grid_code IS DISTINCT FROM (SELECT code FROM grid_current g
+			WHERE length(code) = 15 AND ST_Covers(g.geom, h.geom) ORDER BY code LIMIT 1))
+		FROM dataset_version`).Scan(&versions, &latest, &misassigned); err != nil {
+		t.Fatal(err)
+	}
+	if versions != res.Version+1 || latest != res.Version+1 {
+		t.Errorf("%d versions up to %d, want exactly one bump after the apply's %d", versions, latest, res.Version)
+	}
+	if misassigned != 0 {
+		t.Errorf("%d households not in their lookup grid after the switch", misassigned)
+	}
+	for i, h := range hs {
+		if v := h.Current().Version(); v != res.Version+1 {
+			t.Errorf("holder %d at version %d, want %d", i, v, res.Version+1)
+		}
 	}
 }

@@ -276,4 +276,28 @@ CREATE TABLE filing (
 -- valid at now(), the start of the transaction; an apply that waited for a
 -- village lock must see the versions committed while it waited.
 CREATE VIEW grid_latest AS SELECT * FROM grid WHERE upper_inf(valid);
+-- A proposal applied ahead of its effective time: its grid versions are
+-- written at apply, but the records move (and the dataset version is
+-- bumped, so every gridd reloads) at the switch, once effective_at has
+-- passed. codes are the grids it changes, retires or creates, and the
+-- grids its records move from or to: no other proposal may touch them
+-- until the switch is done.
+CREATE TABLE adj_switch (
+    proposal     bigint PRIMARY KEY REFERENCES proposal (id),
+    effective_at timestamptz NOT NULL,
+    codes        text[] NOT NULL,
+    done_at      timestamptz,
+    done_version bigint
+);
+CREATE INDEX adj_switch_due_idx ON adj_switch (effective_at) WHERE done_at IS NULL;
+-- The moves planned at apply, carried out by the switch.
+CREATE TABLE adj_pending_move (
+    proposal    bigint NOT NULL REFERENCES adj_switch (proposal),
+    record_type text NOT NULL CHECK (record_type IN ('household', 'unit')),
+    record_id   bigint NOT NULL,
+    from_grid   text NOT NULL REFERENCES grid_code (code),
+    to_grid     text NOT NULL REFERENCES grid_code (code),
+    PRIMARY KEY (proposal, record_type, record_id)
+);
+CREATE INDEX adj_pending_move_record_idx ON adj_pending_move (record_type, record_id);
 -- end adjustment engine -----------------------------------------------------

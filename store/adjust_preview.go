@@ -149,6 +149,13 @@ func (s *Store) PreviewAdjustment(ctx context.Context, ops []AdjustOp, base int6
 	if err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
 	}
+	if stale == nil {
+		// Grids a proposal applied ahead of time still has to switch
+		// (checked whatever the base: they cannot be touched until then).
+		if stale, err = pendingConflicts(ctx, tx, base, opCodes(ops)); err != nil {
+			return nil, fmt.Errorf("preview: %w", err)
+		}
+	}
 	p.Stale = stale
 	return p, nil
 }

@@ -21,7 +21,8 @@ type ApplyRequest struct {
 	// EffectiveAt is when the new grids start; zero means the commit's
 	// transaction time. It may lie in the past (a late record of a change
 	// made on the ground) but not before the touched grids' current
-	// versions began, and not in the future (not supported yet).
+	// versions began. In the future, the grid versions are written now
+	// (starting then) and the records move at the switch (SwitchDue).
 	EffectiveAt time.Time
 	Options     AdjustOptions
 	// BeforeCommit, when set, is called with the backend pid of the apply
@@ -32,9 +33,12 @@ type ApplyRequest struct {
 
 // ApplyResult is what an apply did.
 type ApplyResult struct {
-	Version   int64          `json:"version"`
-	Effective time.Time      `json:"effective_at"`
-	Preview   *AdjustPreview `json:"preview"`
+	Version   int64     `json:"version"`
+	Effective time.Time `json:"effective_at"`
+	// Pending is set when the effective time is in the future: the new
+	// grids and record moves take effect at the switch (SwitchDue).
+	Pending bool           `json:"pending,omitempty"`
+	Preview *AdjustPreview `json:"preview"`
 }
 
 // ApplyProposal applies an approved proposal in one transaction: it locks
@@ -46,8 +50,16 @@ type ApplyResult struct {
 // lineage, the filing record and the audit, and bumps the dataset version
 // (which notifies). Nothing is written unless all of it commits.
 //
+// An effective time in the future writes the grid versions starting then
+// (the current grids stay current until then) and plans the record moves;
+// SwitchDue carries them out once the time has passed. Switches already
+// due are carried out first, so a proposal never works on a stale state.
+//
 // Errors: ErrStatus (not approved), *StaleError, *OpError, *ChecksError.
 func (s *Store) ApplyProposal(ctx context.Context, req ApplyRequest) (*ApplyResult, error) {
+	if _, _, err := s.SwitchDue(ctx); err != nil {
+		return nil, fmt.Errorf("apply proposal %d: %w", req.Proposal, err)
+	}
 	tx, err := s.beginWork(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("apply proposal %d: %w", req.Proposal, err)
@@ -93,6 +105,12 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 	if err != nil {
 		return nil, err
 	}
+	if stale, err := pendingConflicts(ctx, tx, p.BaseVersion, opCodes(p.Ops)); err != nil || stale != nil {
+		if err != nil {
+			return nil, err
+		}
+		return nil, stale
+	}
 	if prev.Errors() > 0 {
 		return nil, &ChecksError{Findings: prev.Findings}
 	}
@@ -111,18 +129,20 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 	} else if p.EffectiveAt != nil {
 		eff = *p.EffectiveAt
 	}
-	if eff.After(now) {
-		return nil, &OpError{0, "", fmt.Sprintf("effective time %s is in the future; applying ahead of time is not supported yet: apply at or after that time", eff.Format(time.RFC3339))}
-	}
+	pending := eff.After(now)
 	if latest != nil && !eff.After(*latest) {
 		return nil, &OpError{0, "", fmt.Sprintf("effective time %s is not after %s, when a touched grid's current version began", eff.Format(time.RFC3339), latest.Format(time.RFC3339))}
 	}
 
-	if err := w.write(ctx, p.ID, eff); err != nil {
+	if err := w.write(ctx, p.ID, eff, pending); err != nil {
 		return nil, err
 	}
+	note := fmt.Sprintf("proposal %d applied", p.ID)
+	if pending {
+		note += ", effective " + eff.UTC().Format(time.RFC3339Nano)
+	}
 	var version int64
-	if err := tx.QueryRow(ctx, `SELECT bump_dataset_version($1)`, fmt.Sprintf("proposal %d applied", p.ID)).Scan(&version); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT bump_dataset_version($1)`, note).Scan(&version); err != nil {
 		return nil, fmt.Errorf("bump version: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `UPDATE proposal SET status = 'applied', applied_at = now(), applied_version = $2,
@@ -142,12 +162,14 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 		After:  map[string]any{"status": "applied", "version": version, "effective_at": eff, "grids": prev.Grids, "moves": prev.Moves}}); err != nil {
 		return nil, err
 	}
-	return &ApplyResult{Version: version, Effective: eff, Preview: prev}, nil
+	return &ApplyResult{Version: version, Effective: eff, Pending: pending, Preview: prev}, nil
 }
 
 // write turns the work tables into grid versions, retired codes, lineage
-// and re-assigned records, all starting at eff.
-func (w *work) write(ctx context.Context, proposal int64, eff time.Time) error {
+// and re-assigned records, all starting at eff. When pending (eff is in
+// the future) the records are not re-assigned: their grid_code is the
+// current grid until eff. The moves are planned for the switch instead.
+func (w *work) write(ctx context.Context, proposal int64, eff time.Time, pending bool) error {
 	// Statements that open rows also take the proposal id ($2).
 	stmts := []struct{ what, sql string }{
 		{"close old versions", `UPDATE grid g SET valid = tstzrange(lower(g.valid), $1)
@@ -166,13 +188,20 @@ func (w *work) write(ctx context.Context, proposal int64, eff time.Time) error {
 		{"open assignments", `INSERT INTO assignment (record_type, record_id, grid_code, valid, adjustment)
 			SELECT rt, id, new, tstzrange($1, NULL), $2 FROM adj_move`},
 	}
+	if pending {
+		stmts = append(stmts[:3], struct{ what, sql string }{"plan switch", `INSERT INTO adj_switch (proposal, effective_at, codes)
+			SELECT $2, $1, array(SELECT code FROM adj_work WHERE state IN ('changed', 'retired', 'new')
+				UNION SELECT old FROM adj_move UNION SELECT new FROM adj_move WHERE new IS NOT NULL)`},
+			struct{ what, sql string }{"plan moves", `INSERT INTO adj_pending_move (proposal, record_type, record_id, from_grid, to_grid)
+			SELECT $2, rt, id, old, new FROM adj_move WHERE new IS NOT NULL AND $1::timestamptz IS NOT NULL`})
+	}
 	for _, st := range stmts {
 		var args []any
-		if strings.Contains(st.sql, "$1") {
-			args = append(args, eff)
-		}
-		if strings.Contains(st.sql, "$2") {
-			args = append(args, proposal)
+		switch {
+		case strings.Contains(st.sql, "$2"):
+			args = []any{eff, proposal}
+		case strings.Contains(st.sql, "$1"):
+			args = []any{eff}
 		}
 		if _, err := w.tx.Exec(ctx, st.sql, args...); err != nil {
 			return fmt.Errorf("%s: %w", st.what, err)
