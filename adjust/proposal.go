@@ -44,7 +44,11 @@ type StaleError = store.StaleError
 type Status string
 
 // The statuses: draft → submitted → approved | rejected; approved →
-// applied → filed; withdrawn from draft or submitted.
+// applied → filed; withdrawn from draft or submitted. A proposal applied
+// with an effective time in the future is applied (and can be filed) at
+// once; its grids and records switch at that time (store.SwitchDue, run
+// by every gridd's live.Holder), and until then no other proposal may
+// touch them (refused as stale).
 const (
 	StatusDraft     Status = "draft"
 	StatusSubmitted Status = "submitted"

@@ -161,17 +161,29 @@ func switchOne(ctx context.Context, tx pgx.Tx, d dueSwitch) (int64, error) {
 		// rt is one of two constant table names. The planned moves of
 		// records still in the grid they were planned from, then any
 		// other record tied to a grid of the proposal whose lookup at the
-		// effective time gives another grid (added since the apply).
+		// effective time gives another grid (added or re-tied since the
+		// apply).
+		// A record whose grid (as of the effective time) contains its
+		// point in the interior stays there (no other grid covers such a
+		// point: the apply checked they do not overlap); only the others
+		// take the lookup's index probe.
 		_, err := tx.Exec(ctx, `
+			WITH planned AS MATERIALIZED (
+				SELECT r.id, r.grid_code, m.to_grid FROM adj_pending_move m
+				JOIN `+rt+` r ON r.id = m.record_id AND r.grid_code = m.from_grid
+				WHERE m.proposal = $2 AND m.record_type = $1),
+			other AS MATERIALIZED (
+				SELECT r.id, r.grid_code, r.geom FROM `+rt+` r
+				LEFT JOIN grid own ON own.code = r.grid_code AND own.valid @> $3::timestamptz AND length(own.code) = 15
+				WHERE r.grid_code = ANY($4) AND NOT EXISTS (SELECT 1 FROM planned p WHERE p.id = r.id)
+				  AND NOT coalesce(ST_Contains(own.geom, r.geom), false))
 			INSERT INTO adj_move (rt, id, old, new)
-			SELECT $1, r.id, r.grid_code, m.to_grid FROM adj_pending_move m JOIN `+rt+` r ON r.id = m.record_id AND r.grid_code = m.from_grid
-			WHERE m.proposal = $2 AND m.record_type = $1
+			SELECT $1, id, grid_code, to_grid FROM planned
 			UNION ALL
-			SELECT $1, r.id, r.grid_code, l.code FROM `+rt+` r,
+			SELECT $1, r.id, r.grid_code, l.code FROM other r,
 			LATERAL (SELECT g.code FROM grid g WHERE length(g.code) = 15 AND g.valid @> $3::timestamptz AND ST_Covers(g.geom, r.geom)
 			         ORDER BY g.code LIMIT 1) l
-			WHERE r.grid_code = ANY($4) AND l.code <> r.grid_code
-			  AND NOT EXISTS (SELECT 1 FROM adj_pending_move m WHERE m.proposal = $2 AND m.record_type = $1 AND m.record_id = r.id)`,
+			WHERE l.code <> r.grid_code`,
 			rt, d.proposal, d.at, d.codes)
 		if err != nil {
 			return 0, fmt.Errorf("moves of %s: %w", rt, err)
@@ -179,6 +191,10 @@ func switchOne(ctx context.Context, tx pgx.Tx, d dueSwitch) (int64, error) {
 	}
 	var n int64
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM adj_move`).Scan(&n); err != nil {
+		return 0, err
+	}
+	// Statistics, so the updates joining adj_move probe the indexes.
+	if _, err := tx.Exec(ctx, `ANALYZE adj_move`); err != nil {
 		return 0, err
 	}
 	stmts := []struct{ what, sql string }{

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -210,4 +211,50 @@ func TestApplyAheadOfTime(t *testing.T) {
 		t.Errorf("adjusting a grid after the switch: %v", err)
 	}
 	assertInvariants(t, st)
+}
+
+// BenchmarkSwitch10k times the switch of a split applied ahead of time
+// whose grid holds 10,000 households, all of them moving at the effective
+// time (the apply and the wait are not timed). Each iteration splits the
+// next grid of the dense village; run it with -benchtime=Nx, N ≤ 20.
+func BenchmarkSwitch10k(b *testing.B) {
+	ctx := context.Background()
+	st := newBenchStore(b)
+	k := 0
+	for b.Loop() {
+		b.StopTimer()
+		if k >= 20 {
+			b.Fatalf("only 20 grids to split: run with -benchtime=Nx, N ≤ 20")
+		}
+		g := geo.Code(fmt.Sprintf("320902001002%03d", k+1))
+		x := 120.001 + float64(k)*0.002
+		v, err := st.Version(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
+			Ops: []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{g}, Geometry: line(x, 33.0095, x, 33.0125)}}}, "bench")
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
+			b.Fatal(err)
+		}
+		k++
+		eff := time.Now().Add(1500 * time.Millisecond)
+		if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "bench", EffectiveAt: eff}); err != nil {
+			b.Fatal(err)
+		}
+		time.Sleep(time.Until(eff) + 10*time.Millisecond)
+		b.StartTimer()
+		n, _, err := st.SwitchDue(ctx)
+		if err != nil || n != 1 {
+			b.Fatalf("switch: %d %v", n, err)
+		}
+		b.StopTimer()
+		if moved := sqlInt(b, st, `SELECT count(*) FROM assignment WHERE adjustment = $1`, p.ID); moved != 10000 {
+			b.Fatalf("moved %d households, want 10000", moved)
+		}
+		b.StartTimer()
+	}
 }

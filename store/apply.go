@@ -189,11 +189,16 @@ func (w *work) write(ctx context.Context, proposal int64, eff time.Time, pending
 			SELECT rt, id, new, tstzrange($1, NULL), $2 FROM adj_move`},
 	}
 	if pending {
-		stmts = append(stmts[:3], struct{ what, sql string }{"plan switch", `INSERT INTO adj_switch (proposal, effective_at, codes)
-			SELECT $2, $1, array(SELECT code FROM adj_work WHERE state IN ('changed', 'retired', 'new')
-				UNION SELECT old FROM adj_move UNION SELECT new FROM adj_move WHERE new IS NOT NULL)`},
-			struct{ what, sql string }{"plan moves", `INSERT INTO adj_pending_move (proposal, record_type, record_id, from_grid, to_grid)
-			SELECT $2, rt, id, old, new FROM adj_move WHERE new IS NOT NULL AND $1::timestamptz IS NOT NULL`})
+		// The records stay in their current grids until eff: plan the
+		// switch and its moves instead of re-assigning them.
+		stmts = append(stmts[:3], struct{ what, sql string }{"plan switch", `
+			WITH s AS (
+				INSERT INTO adj_switch (proposal, effective_at, codes)
+				SELECT $2, $1, array(SELECT code FROM adj_work WHERE state IN ('changed', 'retired', 'new')
+					UNION SELECT old FROM adj_move UNION SELECT new FROM adj_move WHERE new IS NOT NULL)
+				RETURNING proposal)
+			INSERT INTO adj_pending_move (proposal, record_type, record_id, from_grid, to_grid)
+			SELECT s.proposal, rt, id, old, new FROM s, adj_move WHERE new IS NOT NULL`})
 	}
 	for _, st := range stmts {
 		var args []any
