@@ -311,6 +311,9 @@ func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*
 		WHERE gc.retired_at IS NOT NULL OR g.code IS NULL
 		   OR (g.adjustment IS NULL AND lower(g.valid) > b.at)
 		   OR g.adjustment IN (SELECT id FROM proposal WHERE applied_version > $1)
+		   -- applied ahead of time: the grids changed (for the service)
+		   -- at the version of the switch
+		   OR g.adjustment IN (SELECT proposal FROM adj_switch WHERE done_version > $1)
 		ORDER BY c.code`, base, codes)
 	if err != nil {
 		return nil, fmt.Errorf("stale check: %w", err)

@@ -198,6 +198,15 @@ func TestApplyAheadOfTime(t *testing.T) {
 	}
 	assertInvariants(t, st)
 
+	// A proposal drawn before the switch (on the old grids, which the
+	// service showed until then) is stale once the switch is done.
+	drawn := approved(t, st, store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{fxGrid(2)}, Name: "drawn on the old grids"})
+	if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET base_version = $2 WHERE id = $1`, drawn, v0); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: drawn, Actor: "a"}); !store.IsStale(err) || store.IsPending(err) {
+		t.Errorf("a proposal drawn before the switch on a grid it changed: %v, want stale", err)
+	}
 	// Once in effect, the split's grids can be adjusted again.
 	v, err := st.Version(ctx)
 	if err != nil {
