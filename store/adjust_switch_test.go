@@ -267,3 +267,74 @@ func BenchmarkSwitch10k(b *testing.B) {
 		b.StartTimer()
 	}
 }
+
+// TestSwitchCrash kills the switch's database connection after it moved
+// the records and while it waits to bump the dataset version: nothing of
+// it is left (records, history, switch still pending, same version), and
+// the next SwitchDue does it completely.
+func TestSwitchCrash(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := newAdjustStore(t)
+	id := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.005, 120.015, 33.025)})
+	eff := time.Now().Add(time.Second)
+	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := gridCounts(t, st)
+	time.Sleep(time.Until(eff) + 20*time.Millisecond)
+
+	// Hold the version lock so the switch stops just before its bump.
+	blocker, err := st.Pool().Acquire(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := blocker.Exec(ctx, `SELECT pg_advisory_lock(hashtext('gridmap.dataset_version'))`); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, _, err := st.SwitchDue(ctx)
+		done <- err
+	}()
+	var pid int
+	for range 200 {
+		err := st.Pool().QueryRow(ctx, `SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
+			AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) LIMIT 1`).Scan(&pid)
+		if err == nil {
+			break
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	if pid == 0 {
+		t.Fatal("the switch never waited for the version lock")
+	}
+	if n := sqlInt(t, st, `SELECT count(*) FROM pg_stat_activity WHERE pid = $1 AND xact_start IS NOT NULL`, pid); n != 1 {
+		t.Fatalf("switch backend %d not in a transaction", pid)
+	}
+	if _, err := st.Pool().Exec(ctx, `SELECT pg_terminate_backend($1)`, pid); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err == nil {
+		t.Fatal("the killed switch reported success")
+	}
+	if _, err := blocker.Exec(ctx, `SELECT pg_advisory_unlock(hashtext('gridmap.dataset_version'))`); err != nil {
+		t.Fatal(err)
+	}
+	blocker.Release()
+	if after := gridCounts(t, st); after[string(fxGrid(5))] != before[string(fxGrid(5))] || after[string(fxGrid(10))] != 0 {
+		t.Errorf("records moved by the killed switch: %v", after)
+	}
+	if n := sqlInt(t, st, `SELECT count(*) FROM assignment WHERE adjustment = $1`, id); n != 0 {
+		t.Errorf("%d assignments left by the killed switch", n)
+	}
+	if v, err := st.Version(ctx); err != nil || v != res.Version {
+		t.Errorf("version %d after the killed switch, want %d (%v)", v, res.Version, err)
+	}
+	n, v, err := st.SwitchDue(ctx)
+	if err != nil || n != 1 || v != res.Version+1 {
+		t.Fatalf("switch after the crash: %d %d %v", n, v, err)
+	}
+	assertInvariants(t, st)
+}
