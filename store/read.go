@@ -68,8 +68,8 @@ const areaColumns = `a.code, a.level, a.name, coalesce(a.parent, ''), a.geom`
 // counted for current versions only (history has no counts).
 const gridColumns = `g.code, g.kind, g.name, g.village, coalesce(g.parent_grid, ''), g.geom,
 	lower(g.valid), upper(g.valid),
-	CASE WHEN upper_inf(g.valid) THEN (SELECT count(*) FROM household h WHERE h.grid_code = g.code) ELSE 0 END,
-	CASE WHEN upper_inf(g.valid) THEN (SELECT count(*) FROM unit u WHERE u.grid_code = g.code) ELSE 0 END`
+	CASE WHEN g.valid @> now() THEN (SELECT count(*) FROM household h WHERE h.grid_code = g.code) ELSE 0 END,
+	CASE WHEN g.valid @> now() THEN (SELECT count(*) FROM unit u WHERE u.grid_code = g.code) ELSE 0 END`
 
 // gridColumnsNoCounts is gridColumns without the counts (zero), for pages
 // of up to thousands of grids where counting would dominate the query.

@@ -37,6 +37,10 @@ func TestDemoCheckLookupCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "0 error(s)") {
 		t.Fatalf("check on the demo: %v\n%s", err, out)
 	}
+	out, _, err = runGridd(t, url, "", "switch")
+	if err != nil || !strings.Contains(out, "no adjustment is due") {
+		t.Fatalf("switch with nothing due: %v\n%s", err, out)
+	}
 
 	// Lookup: a CSV of household points plus a bad row.
 	ctx := context.Background()

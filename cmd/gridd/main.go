@@ -11,6 +11,7 @@
 //	gridd token create       create an API token
 //	gridd lookup             code a file of points with their grids
 //	gridd bench lookup|tiles compare against PostGIS in the same run
+//	gridd switch             carry out adjustments whose effective time has come
 //
 // The database comes from DATABASE_URL.
 package main
@@ -66,6 +67,7 @@ func commands() map[string]command {
 		"token":   {"create, list or revoke API tokens", cmdToken},
 		"lookup":  {"code a file of points with their grids (CSV, JSON, GeoJSON)", cmdLookup},
 		"bench":   {"measure lookups or tiles against PostGIS in the same run", cmdBench},
+		"switch":  {"carry out adjustments whose effective time has come", cmdSwitch},
 	}
 }
 
