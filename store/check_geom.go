@@ -274,7 +274,20 @@ func checkSubgridOutside(ctx context.Context, c *checkRun) error {
 }
 
 // scanGaps reads rows of (code, total, piece, area m², perimeter m).
-func scanGaps(ctx context.Context, c *checkRun, sql string, msg func(code string, area, width float64) string) error {
+func scanGaps(ctx context.Context, c *checkRun, pieces string, msg func(code string, area, width float64) string) error {
+	// pieces ends with a CTE d(code, geom) of the uncovered pieces; the
+	// polygonal ones at or above the tolerance are the gaps.
+	sql := pieces + `,
+		a AS (
+			SELECT code, geom, ` + areaM2SQL("geom") + ` AS area
+			FROM d WHERE ST_Dimension(geom) = 2),
+		p AS (
+			SELECT code, geom, area, count(*) OVER () AS total
+			FROM a WHERE area >= @tol
+			ORDER BY code, area DESC
+			LIMIT @max)
+		SELECT code, total, geom, area, ST_Perimeter(geom::geography)
+		FROM p ORDER BY code, area DESC`
 	base := c.cur.Count
 	rows, err := c.tx.Query(ctx, fixSQL(sql), c.args())
 	if err != nil {
@@ -312,17 +325,7 @@ func checkVillageGap(ctx context.Context, c *checkRun) error {
 		d AS (
 			SELECT v.code, (ST_Dump(ST_Difference(FIXA(v), u.geom))).geom AS geom
 			FROM area v JOIN u ON u.village = v.code
-			WHERE v.level = 'village' AND v.geom IS NOT NULL),
-		a AS (
-			SELECT code, geom, `+areaM2SQL("geom")+` AS area
-			FROM d WHERE ST_Dimension(geom) = 2),
-		p AS (
-			SELECT code, geom, area, count(*) OVER () AS total
-			FROM a WHERE area >= @tol
-			ORDER BY code, area DESC
-			LIMIT @max)
-		SELECT code, total, geom, area, ST_Perimeter(geom::geography)
-		FROM p ORDER BY code, area DESC`,
+			WHERE v.level = 'village' AND v.geom IS NOT NULL)`,
 		func(code string, area, width float64) string {
 			return fmt.Sprintf("village %s has a gap of %s (about %s wide) covered by none of its grids", code, m2(area), metres(width))
 		})
@@ -365,17 +368,7 @@ func checkSubgridGap(ctx context.Context, c *checkRun) error {
 		d AS (
 			SELECT p.code, (ST_Dump(ST_Difference(FIXG(p), u.geom))).geom AS geom
 			FROM grid_current p JOIN u ON u.parent_grid = p.code
-			WHERE length(p.code) = 15 AND p.kind = 'exclusive'),
-		a AS (
-			SELECT code, geom, `+areaM2SQL("geom")+` AS area
-			FROM d WHERE ST_Dimension(geom) = 2),
-		p AS (
-			SELECT code, geom, area, count(*) OVER () AS total
-			FROM a WHERE area >= @tol
-			ORDER BY code, area DESC
-			LIMIT @max)
-		SELECT code, total, geom, area, ST_Perimeter(geom::geography)
-		FROM p ORDER BY code, area DESC`,
+			WHERE length(p.code) = 15 AND p.kind = 'exclusive')`,
 		func(code string, area, width float64) string {
 			return fmt.Sprintf("exclusive grid %s has a gap of %s (about %s wide) covered by none of its sub-grids", code, m2(area), metres(width))
 		})
