@@ -33,11 +33,12 @@ type env struct {
 }
 
 // newEnv starts a server on a fresh database loaded with
-// testdata/fixture.sql, with extra mounts.
+// the store's read fixture (../store/testdata/read_fixture.sql), with
+// extra mounts.
 func newEnv(t *testing.T, mounts map[string]http.Handler) *env {
 	t.Helper()
 	st := storetest.New(t)
-	sql, err := os.ReadFile("testdata/fixture.sql")
+	sql, err := os.ReadFile("../store/testdata/read_fixture.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
