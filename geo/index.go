@@ -140,6 +140,7 @@ type IndexStats struct {
 	Cells         int           // cell words in all tables
 	InteriorCells int           // cells answered without any edge test
 	LeafCells     int           // boundary cells
+	FastLeaves    int           // boundary cells with a fast record (see leafAt)
 	Tables        int           // cell tables (1 per layer + refinements)
 	BoundaryEdges int           // edge references kept in boundary cells
 	Bytes         int           // memory held by the index (not the snapshot)
@@ -233,9 +234,10 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 			}
 		}
 		st.LeafCells += l.leafCount
+		st.FastLeaves += l.fastCount
 		st.Tables += len(l.tables)
 		st.BoundaryEdges += l.edgeCount
-		st.Bytes += len(l.cells)*4 + len(l.tables)*int(unsafe.Sizeof(cellTable{})) + len(l.blob)*8 + len(l.ids)*4
+		st.Bytes += len(l.cells)*4 + len(l.tables)*int(unsafe.Sizeof(cellTable{})) + len(l.blob)*8 + len(l.fast)*4 + len(l.ids)*4
 	}
 	st.Bytes += len(ix.meta)*int(unsafe.Sizeof(gridMeta{})) + len(ix.subs)*(8+int(unsafe.Sizeof(orb.Bound{})))
 	st.BuildTime = time.Since(t0)
@@ -322,7 +324,7 @@ type batchScratch struct {
 // prefetchWords how much of each of their leaves.
 const (
 	prefetchGroup = 16
-	prefetchWords = 40
+	prefetchWords = 32
 )
 
 // batchRec is a point with its sort key (see cellShift).
@@ -366,7 +368,7 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 		}
 		radixSortHigh(recs, sc.tmp[:n], cellShift)
 		words := sc.words[:]
-		blob := l.blob
+		fast := l.fast
 		for b0 := 0; b0 < n; b0 += prefetchGroup {
 			group := recs[b0:min(b0+prefetchGroup, n)]
 			// Read the group's cell words and the first cache lines of its
@@ -380,9 +382,9 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 				words[j] = w
 				if w&^payloadMask == tagLeaf {
 					o := int(w & payloadMask)
-					e := min(o+prefetchWords, len(blob))
-					for ; o < e; o += 8 {
-						touch += blob[o]
+					e := min(o+prefetchWords, len(fast))
+					for ; o < e; o += 16 {
+						touch += float64(fast[o])
 					}
 				}
 			}

@@ -42,6 +42,8 @@ type layerBuilder struct {
 		start, end int
 	}
 	polyBuf []int32
+	segBuf  []fastSeg
+	faceBuf [][]uvPt
 }
 
 // buildLayer indexes the multipolygons mps (layer polygon i is mps[i];
@@ -284,7 +286,7 @@ func (b *layerBuilder) table(ti int, x0, x1, y0, y1 float64, nx, ny int, edges [
 				}
 			}
 			c := j*nx + i
-			word := b.cell(cellEdges[start[c]:start[c+1]], xs[i], xs[i+1], ys[j], ys[j+1], tracked, bg0, depth)
+			word := b.cell(cellEdges[start[c]:start[c+1]], xs[i], xs[i+1], ys[j], ys[j+1], tracked, bg0, depth, cellAt{ti, i, j})
 			l.cells[t.base+uint32(c)] = word
 		}
 	}
@@ -378,7 +380,10 @@ func (b *layerBuilder) raster(xs, ys []float64, edges []uint32, visit func(c int
 
 // cell builds the word for one cell from the edges that meet it; b.wind
 // holds every ring's winding at the cell's corner K = (x1+m, y0−m).
-func (b *layerBuilder) cell(edges []uint32, x0, x1, y0, y1 float64, tracked []int32, bg0 int32, depth int) uint32 {
+// cellAt names a cell: column i, row j of table ti.
+type cellAt struct{ ti, i, j int }
+
+func (b *layerBuilder) cell(edges []uint32, x0, x1, y0, y1 float64, tracked []int32, bg0 int32, depth int, at cellAt) uint32 {
 	l := b.l
 	if len(edges) == 0 && !b.dirty && tracked == nil {
 		return b.lastInterior
@@ -557,7 +562,7 @@ func (b *layerBuilder) cell(edges []uint32, x0, x1, y0, y1 float64, tracked []in
 		l.blob[ph+1] = float64(nr)
 		l.blob[ph+2] = float64(len(l.blob) - ph - 3)
 	}
-	return uint32(tagLeaf | off)
+	return uint32(tagLeaf | b.fastLeaf(off, at))
 }
 
 // compRange is a half-open range of component indexes.

@@ -1,6 +1,10 @@
 package geo
 
-import "github.com/paulmach/orb"
+import (
+	"math"
+
+	"github.com/paulmach/orb"
+)
 
 // A layer answers "which is the first polygon (in layer order) that
 // covers p" for one set of polygons — the grids, or the areas of one
@@ -43,9 +47,16 @@ type layer struct {
 	// winding number at K corrected for the vertical crossings at K (see
 	// ringStatus); ext marks an outer ring, which starts a component; a
 	// tiny run is one edge PostGIS skips.
-	blob      []float64
+	blob []float64
+	// fast holds the leaves' fast records (see leafAt), which the cell
+	// words of leaves point to.
+	fast      []uint32
 	leafCount int
+	fastCount int // leaves with k > 0
 	edgeCount int
+	// fastConflicts counts faces left to the walk because two of their
+	// points answered differently (never, if leafAt's argument holds).
+	fastConflicts int
 	vertCount int
 
 	ids []int32 // layer polygon → index in the snapshot slice
@@ -54,7 +65,7 @@ type layer struct {
 // Cell word tags (top two bits) and payload mask.
 const (
 	tagInterior = 0 << 30 // payload: polygon + 1, 0 for none
-	tagLeaf     = 1 << 30 // payload: leaf index
+	tagLeaf     = 1 << 30 // payload: fast record (index in fast)
 	tagTable    = 2 << 30 // payload: table index
 	payloadMask = 1<<30 - 1
 
@@ -79,16 +90,15 @@ func (l *layer) find(p orb.Point) int32 {
 	}
 	t := &l.tables[0]
 	for {
-		i := int32((x - t.x0) * t.invW)
-		j := int32((y - t.y0) * t.invH)
-		i = min(max(i, 0), t.nx-1)
-		j = min(max(j, 0), t.ny-1)
+		fx, fy := (x-t.x0)*t.invW, (y-t.y0)*t.invH
+		i := min(max(int32(fx), 0), t.nx-1)
+		j := min(max(int32(fy), 0), t.ny-1)
 		w := l.cells[t.base+uint32(j*t.nx+i)]
 		switch w &^ payloadMask {
 		case tagInterior:
 			return int32(w&payloadMask) - 1
 		case tagLeaf:
-			return l.leafFind(l.blob[w&payloadMask:], p)
+			return l.leafAt(w&payloadMask, fx-float64(i), fy-float64(j), p)
 		default:
 			t = &l.tables[w&payloadMask]
 		}
@@ -147,23 +157,80 @@ func (l *layer) keyWord(key, col uint32) uint32 {
 // findFrom finishes find for p from a cell word that is not interior
 // (a leaf, a table, or outsideWord).
 func (l *layer) findFrom(w uint32, p orb.Point) int32 {
+	var t *cellTable // the table of w; nil for the top table
 	for {
 		switch w &^ payloadMask {
 		case tagInterior:
 			return int32(w&payloadMask) - 1
 		case tagLeaf:
-			return l.leafFind(l.blob[w&payloadMask:], p)
+			if t == nil {
+				t = &l.tables[0]
+			}
+			fx, fy := (p[0]-t.x0)*t.invW, (p[1]-t.y0)*t.invH
+			i := min(max(int32(fx), 0), t.nx-1)
+			j := min(max(int32(fy), 0), t.ny-1)
+			return l.leafAt(w&payloadMask, fx-float64(i), fy-float64(j), p)
 		case tagTable:
-			t := &l.tables[w&payloadMask]
-			i := int32((p[0] - t.x0) * t.invW)
-			j := int32((p[1] - t.y0) * t.invH)
-			i = min(max(i, 0), t.nx-1)
-			j = min(max(j, 0), t.ny-1)
+			t = &l.tables[w&payloadMask]
+			i := min(max(int32((p[0]-t.x0)*t.invW), 0), t.nx-1)
+			j := min(max(int32((p[1]-t.y0)*t.invH), 0), t.ny-1)
 			w = l.cells[t.base+uint32(j*t.nx+i)]
 		default:
 			return -1
 		}
 	}
+}
+
+// A leaf's fast record (in layer.fast) decides most points of the leaf
+// with a few float32 operations and no edge walk:
+//
+//	k, slow, tol, then k × line (a, b, c), then 2^k answers
+//
+// slow is the leaf's offset in blob (the exact walk, leafFind); the k
+// lines carry the distinct segments of the leaf (k = 0: no fast path).
+// In cell units (u, v) — the position of the point in its cell, in
+// [0, 1]² — line n is a·u + b·v + c = 0 with (a, b) of unit length, so
+// f = a·u + b·v + c is the signed distance to it in cell units.
+//
+// Why it is exact: the lines cut the cell into convex faces that no
+// segment crosses, and no edge outside the leaf comes near the cell, so
+// every point of a face has the same exact answer; PostGIS's float test
+// gives the exact answer too as long as the point is not within a few
+// ulps of a leaf edge's line. A point whose every |f| exceeds tol (which
+// bounds the float32 error of f plus that float error, see fastTol) is
+// certain to be on the side its sign says of every line, so the signs
+// (bit n set for f > tol) select its face, whose answer the build found
+// by running the exact walk on a point inside it: polygon + 1, 0 for
+// none, or unknownAnswer for a face the build did not reach (a sliver),
+// which, like a point near a line, takes the exact walk.
+const unknownAnswer = 1 << 31
+
+// maxFastLines bounds k: 2^k answers per record.
+const maxFastLines = 5
+
+// leafAt answers p from the leaf whose fast record is at off, (u, v)
+// being p's position in the cell.
+func (l *layer) leafAt(off uint32, u, v float64, p orb.Point) int32 {
+	f := l.fast[off:]
+	k := f[0]
+	if k != 0 && k <= maxFastLines {
+		uf, vf := float32(u), float32(v)
+		tol := math.Float32frombits(f[2])
+		lines := f[3 : 3+3*k]
+		var sig uint32
+		for n := uint32(0); n < k; n++ {
+			d := math.Float32frombits(lines[3*n])*uf + math.Float32frombits(lines[3*n+1])*vf + math.Float32frombits(lines[3*n+2])
+			if d > tol {
+				sig |= 1 << n
+			} else if !(d < -tol) {
+				return l.leafFind(l.blob[f[1]:], p)
+			}
+		}
+		if a := f[3+3*k+sig]; a != unknownAnswer {
+			return int32(a) - 1
+		}
+	}
+	return l.leafFind(l.blob[f[1]:], p)
 }
 
 // leafFind returns the smallest polygon covering p among the leaf's

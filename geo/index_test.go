@@ -67,6 +67,16 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 				t.Errorf("%d of %d points disagree", bad, len(pts))
 			}
 			t.Logf("%d points, stats %+v", len(pts), ix.Stats())
+			for _, l := range append([]*layer{ix.grids, ix.subLayer}, ix.areas[:]...) {
+				if l.fastConflicts != 0 {
+					t.Errorf("%d faces of fast records answered differently at two points", l.fastConflicts)
+				}
+			}
+			// Most leaves must take the fast path, or the comparison
+			// above would not test it.
+			if st := ix.Stats(); st.FastLeaves < st.LeafCells/2 {
+				t.Errorf("only %d of %d leaves have a fast record", st.FastLeaves, st.LeafCells)
+			}
 		})
 	}
 }
