@@ -57,7 +57,7 @@ type layer struct {
 	// fastConflicts counts faces left to the walk because two of their
 	// points answered differently (never, if leafAt's argument holds).
 	fastConflicts int
-	vertCount int
+	vertCount     int
 
 	ids []int32 // layer polygon → index in the snapshot slice
 }
