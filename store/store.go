@@ -73,7 +73,13 @@ func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 // not have yet. tern takes an advisory lock, so concurrent gridd processes
 // starting together apply each migration once.
 func Migrate(ctx context.Context, url string, log *slog.Logger) error {
-	conn, err := pgx.Connect(ctx, url)
+	// Through the pool's parser, so a URL with pool settings
+	// (pool_max_conns=...) works here too.
+	cfg, err := pgxpool.ParseConfig(url)
+	if err != nil {
+		return fmt.Errorf("parse database url: %w", err)
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg.ConnConfig)
 	if err != nil {
 		return fmt.Errorf("connect to %s: %w", redact(url), err)
 	}
