@@ -392,22 +392,30 @@ func getLoop(ctx context.Context, host string, reqs [][]byte, c int, deadline ti
 // with Content-Length or chunked) and returns its status. It allocates
 // nothing, so the load generator stays light next to the server.
 func readAnswer(br *bufio.Reader) (int, error) {
+	status, _, _, err := readAnswerBody(br, nil, false)
+	return status, err
+}
+
+// readAnswerBody is readAnswer that also returns the body's length and,
+// when keep is set, appends the body to dst (which it may grow) and
+// returns it; without keep it allocates nothing.
+func readAnswerBody(br *bufio.Reader, dst []byte, keep bool) (status, size int, _ []byte, _ error) {
 	line, err := br.ReadSlice('\n')
 	if err != nil {
-		return 0, err
+		return 0, size, dst, err
 	}
 	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
-		return 0, fmt.Errorf("bad status line %q", line)
+		return 0, size, dst, fmt.Errorf("bad status line %q", line)
 	}
-	status, err := strconv.Atoi(string(line[9:12]))
+	status, err = strconv.Atoi(string(line[9:12]))
 	if err != nil {
-		return 0, fmt.Errorf("bad status line %q", line)
+		return 0, size, dst, fmt.Errorf("bad status line %q", line)
 	}
 	length, chunked := -1, false
 	for {
 		line, err = br.ReadSlice('\n')
 		if err != nil {
-			return 0, err
+			return 0, size, dst, err
 		}
 		h := bytes.TrimRight(line, "\r\n")
 		if len(h) == 0 {
@@ -418,36 +426,52 @@ func readAnswer(br *bufio.Reader) (int, error) {
 		switch {
 		case bytes.EqualFold(name, []byte("Content-Length")):
 			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
-				return 0, fmt.Errorf("bad Content-Length %q", value)
+				return 0, size, dst, fmt.Errorf("bad Content-Length %q", value)
 			}
 		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
 			chunked = bytes.EqualFold(value, []byte("chunked"))
 		}
 	}
+	body := func(n int) error {
+		size += n
+		if !keep {
+			_, err := br.Discard(n)
+			return err
+		}
+		at := len(dst)
+		dst = slices.Grow(dst, n)[:at+n]
+		_, err := io.ReadFull(br, dst[at:])
+		return err
+	}
 	switch {
+	case status == http.StatusNoContent || status == http.StatusNotModified:
+		return status, 0, dst, nil // no body, whatever the headers say
 	case chunked:
 		for {
 			line, err = br.ReadSlice('\n')
 			if err != nil {
-				return 0, err
+				return 0, size, dst, err
 			}
-			size, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
-			n, err := strconv.ParseInt(string(size), 16, 64)
-			if err != nil || n < 0 {
-				return 0, fmt.Errorf("bad chunk size %q", line)
+			hex, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
+			n, err := strconv.ParseInt(string(hex), 16, 64)
+			if err != nil || n < 0 || n > 1<<30 {
+				return 0, size, dst, fmt.Errorf("bad chunk size %q", line)
 			}
-			if _, err := br.Discard(int(n) + 2); err != nil { // data and CRLF
-				return 0, err
+			if err := body(int(n)); err != nil {
+				return 0, size, dst, err
+			}
+			if _, err := br.Discard(2); err != nil { // CRLF after the data
+				return 0, size, dst, err
 			}
 			if n == 0 {
-				return status, nil // no trailers from gridd
+				return status, size, dst, nil // no trailers from gridd
 			}
 		}
 	case length >= 0:
-		_, err = br.Discard(length)
-		return status, err
+		err := body(length)
+		return status, size, dst, err
 	}
-	return 0, errors.New("answer has neither Content-Length nor chunked body")
+	return 0, size, dst, errors.New("answer has neither Content-Length nor chunked body")
 }
 
 func printHTTPBench(w io.Writer, r httpBenchResult, o httpBenchOptions) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -9,9 +10,13 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"os"
 	"runtime"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -28,27 +33,54 @@ import (
 // benchTiles compares the tile service with a PostGIS tile server on one
 // list of tiles drawn like map traffic (gridd bench tiles): (a) the real
 // service (newHandler) cold, the first request of each tile; (b) the same
-// tiles again, warm; (c) one ST_AsMVT query per tile (store.TileCurrent,
-// the query of pg_tileserv and Martin) behind a minimal HTTP handler.
-// All three go through loopback HTTP with gzip accepted, so each pays the
-// same client, server and compression costs; then all three again in
-// process (handlers called directly, a second service for the cold
-// pass), which shows what the servers themselves cost.
+// tiles again and again for a while, warm; (c) one ST_AsMVT query per tile
+// (store.TileCurrent, the query of pg_tileserv and Martin) behind a
+// minimal HTTP handler, on a pool with a connection per client. All three
+// go through loopback HTTP with the same load generator (C keep-alive
+// connections, requests written and answers parsed by hand, like wrk)
+// and gzip accepted, so each pays the same client, server and compression
+// costs; then all three again in process (handlers called directly, a
+// second service for the cold pass), which shows what the servers
+// themselves cost.
 func benchTiles(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "bench tiles", "[--tiles N] [--seed S] [--concurrency C]")
-	n := fs.Int("tiles", 1000, "tiles drawn from the weighted traffic list; each distinct tile is requested once per pass")
+	fs := newFlags(e, "bench tiles", "[--tiles N] [--seed S] [--concurrency C] [--warm D] [--cpuprofile FILE]")
+	n := fs.Int("tiles", 1000, "tiles drawn from the weighted traffic list; each distinct tile is requested once per cold and PostGIS pass")
 	seed := fs.Uint64("seed", 1, "seed of the tile list")
-	conc := fs.Int("concurrency", 2, "requests in flight at once")
+	conc := fs.Int("concurrency", 4, "connections (requests in flight) of every pass, ours and PostGIS's alike")
+	warm := fs.Duration("warm", 2*time.Second, "how long the warm passes go round the list (at least once)")
+	prof := fs.String("cpuprofile", "", "write a CPU profile of the whole run (servers included) to this file")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench tiles takes no arguments, got %q", fs.Args())
 	}
-	if *n <= 0 || *conc <= 0 {
-		return fmt.Errorf("--tiles %d --concurrency %d: both must be positive", *n, *conc)
+	if *n <= 0 || *conc <= 0 || *conc > 256 || *warm < 0 {
+		return fmt.Errorf("--tiles %d --concurrency %d --warm %s: tiles and concurrency must be positive (concurrency at most 256), warm not negative",
+			*n, *conc, *warm)
 	}
-	st, err := openStore(ctx, e)
+	if *prof != "" {
+		f, err := os.Create(*prof)
+		if err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fmt.Errorf("cpu profile: %w", err)
+		}
+		defer pprof.StopCPUProfile()
+	}
+	dbURL, err := databaseURL(e)
+	if err != nil {
+		return err
+	}
+	// A connection for every PostGIS client, and two more for the live
+	// state (LISTEN, snapshot loads).
+	dbURL, err = withPoolSize(dbURL, *conc+2)
+	if err != nil {
+		return err
+	}
+	st, err := store.Open(ctx, dbURL, e.log)
 	if err != nil {
 		return err
 	}
@@ -63,13 +95,20 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	ours := httptest.NewServer(h)
+	ours, err := serveLoopback(h)
+	if err != nil {
+		return err
+	}
 	defer ours.Close()
-	pg := httptest.NewServer(postgisTileHandler(st))
+	pg, err := serveLoopback(postgisTileHandler(st))
+	if err != nil {
+		return err
+	}
 	defer pg.Close()
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 2 * *conc, DisableCompression: true}}
 
-	doc, err := fetchTileJSON(ctx, client, ours.URL+"/tiles.json")
+	client := &http.Client{Transport: &http.Transport{DisableCompression: true}}
+	doc, err := fetchTileJSON(ctx, client, "http://"+ours.addr+"/tiles.json")
+	client.CloseIdleConnections()
 	if err != nil {
 		return err
 	}
@@ -79,17 +118,21 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 	b := doc.Bounds
 	drawn := tiles.WeightedTilesIn(orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}, *n, *seed)
 	list := distinctTiles(drawn)
-	oursURLs := make([]string, len(list))
-	pgURLs := make([]string, len(list))
+	oursPaths := make([]string, len(list))
+	pgPaths := make([]string, len(list))
 	for i, t := range list {
 		r := strings.NewReplacer("{z}", strconv.Itoa(t.Z), "{x}", strconv.Itoa(t.X), "{y}", strconv.Itoa(t.Y))
-		oursURLs[i] = r.Replace(doc.Tiles[0])
-		pgURLs[i] = fmt.Sprintf("%s/%d/%d/%d.mvt", pg.URL, t.Z, t.X, t.Y)
+		u, err := url.Parse(r.Replace(doc.Tiles[0]))
+		if err != nil {
+			return fmt.Errorf("tile URL %q: %w", doc.Tiles[0], err)
+		}
+		oursPaths[i] = u.RequestURI()
+		pgPaths[i] = fmt.Sprintf("/%d/%d/%d.mvt", t.Z, t.X, t.Y)
 	}
-	fmt.Fprintf(e.stdout, "%d tiles drawn (seed %d), %d distinct, zooms %s; concurrency %d; gzip accepted, request logs off; rows without (in-process) go over loopback HTTP\n",
-		len(drawn), *seed, len(list), zoomSpread(list), *conc)
+	fmt.Fprintf(e.stdout, "%d tiles drawn (seed %d), %d distinct, zooms %s; %d connections on every pass, warm passes %s; gzip accepted, request logs off; GOMAXPROCS %d; rows without (in-process) go over loopback HTTP\n",
+		len(drawn), *seed, len(list), zoomSpread(list), *conc, *warm, runtime.GOMAXPROCS(0))
 
-	httpRows, err := tilePasses(ctx, len(list), *conc, overHTTP(client, oursURLs), overHTTP(client, pgURLs))
+	httpRows, err := tilePasses(ctx, len(list), *conc, *warm, overHTTP(ours.addr, oursPaths), overHTTP(pg.addr, pgPaths))
 	if err != nil {
 		return err
 	}
@@ -100,25 +143,19 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	oursPaths := make([]string, len(list))
-	pgPaths := make([]string, len(list))
-	for i := range list {
-		oursPaths[i] = strings.TrimPrefix(oursURLs[i], ours.URL)
-		pgPaths[i] = strings.TrimPrefix(pgURLs[i], pg.URL)
-	}
-	procRows, err := tilePasses(ctx, len(list), *conc, inProcess(h2, oursPaths), inProcess(postgisTileHandler(st), pgPaths))
+	procRows, err := tilePasses(ctx, len(list), *conc, *warm, inProcess(h2, oursPaths), inProcess(postgisTileHandler(st), pgPaths))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%-27s %10s %9s %9s %11s %6s\n", "path", "tiles/s", "p50-ms", "p99-ms", "bytes/tile", "empty")
+	fmt.Fprintf(e.stdout, "%-27s %10s %9s %9s %11s %6s %9s\n", "path", "tiles/s", "p50-ms", "p99-ms", "bytes/tile", "empty", "requests")
 	for _, set := range []struct {
 		suffix string
 		rows   [3]tileStats
 	}{{"", httpRows}, {" (in-process)", procRows}} {
 		for k, name := range []string{"gridmap-cold", "gridmap-warm", "postgis-query"} {
 			r := set.rows[k]
-			fmt.Fprintf(e.stdout, "%-27s %10.1f %9.3f %9.3f %11.0f %6d\n", name+set.suffix, r.rate,
-				ms(r.p50), ms(r.p99), r.meanBytes, r.empty)
+			fmt.Fprintf(e.stdout, "%-27s %10.1f %9.3f %9.3f %11.0f %6d %9d\n", name+set.suffix, r.rate,
+				ms(r.p50), ms(r.p99), r.meanBytes, r.empty, r.requests)
 		}
 	}
 	for _, set := range []struct {
@@ -138,21 +175,69 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// withPoolSize sets the pgx pool's pool_max_conns in a database URL,
+// unless the URL sets it.
+func withPoolSize(dbURL string, n int) (string, error) {
+	u, err := url.Parse(dbURL)
+	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
+		// A key=value connection string: pgx reads the setting there too.
+		if strings.Contains(dbURL, "pool_max_conns") {
+			return dbURL, nil
+		}
+		if strings.Contains(dbURL, "://") {
+			return "", fmt.Errorf("database URL: cannot read it to size the pool")
+		}
+		return dbURL + " pool_max_conns=" + strconv.Itoa(n), nil
+	}
+	q := u.Query()
+	if q.Get("pool_max_conns") == "" {
+		q.Set("pool_max_conns", strconv.Itoa(n))
+		u.RawQuery = q.Encode()
+	}
+	return u.String(), nil
+}
+
+// loopbackServer is an http.Server on a loopback port of its own.
+type loopbackServer struct {
+	addr string
+	srv  *http.Server
+}
+
+func serveLoopback(h http.Handler) (*loopbackServer, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("listen on loopback: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	return &loopbackServer{addr: ln.Addr().String(), srv: srv}, nil
+}
+
+func (s *loopbackServer) Close() error { return s.srv.Close() }
+
+// tileTarget opens one client of a pass: fetch gets tile i and says how
+// many body bytes came (0 for 204), and returns the body as sent (gzip)
+// when keep is set.
+type tileTarget func(ctx context.Context) (tileClient, error)
+
+type tileClient interface {
+	fetch(ctx context.Context, i int, keep bool) (body []byte, size int, err error)
+	Close() error
+}
+
 // tilePasses runs the cold pass, the warm pass and the PostGIS pass over
-// the same n tiles.
-func tilePasses(ctx context.Context, n, conc int, ours, pg func(context.Context, int) ([]byte, error)) ([3]tileStats, error) {
+// the same n tiles with conc clients each.
+func tilePasses(ctx context.Context, n, conc int, warm time.Duration, ours, pg tileTarget) ([3]tileStats, error) {
 	var out [3]tileStats
 	for k, p := range []struct {
-		name  string
-		fetch func(context.Context, int) ([]byte, error)
-	}{{"cold", ours}, {"warm", ours}, {"PostGIS", pg}} {
+		name   string
+		target tileTarget
+		dur    time.Duration // 0: each tile once, bodies kept
+	}{{"cold", ours, 0}, {"warm", ours, warm}, {"PostGIS", pg, 0}} {
 		runtime.GC() // the garbage of one pass is not the next one's cost
-		s, err := runTiles(ctx, n, p.fetch, conc)
+		s, err := runTiles(ctx, n, conc, p.dur, p.target)
 		if err != nil {
 			return out, fmt.Errorf("%s pass: %w", p.name, err)
-		}
-		if k == 1 {
-			s.bodies = nil // the same as the cold pass's
 		}
 		out[k] = s
 	}
@@ -281,62 +366,134 @@ func fetchTileJSON(ctx context.Context, c *http.Client, url string) (tiles.TileJ
 // tileStats summarise one pass.
 type tileStats struct {
 	rate      float64 // tiles per second of wall time
+	requests  int
 	p50, p99  time.Duration
-	meanBytes float64 // of the non-empty tiles
-	empty     int
+	meanBytes float64  // of the non-empty tiles (each tile's first answer)
+	empty     int      // tiles answered 204
 	slowest   int      // index of the slowest tile
-	bodies    [][]byte // the bodies as sent (gzip), nil for 204
+	bodies    [][]byte // the bodies as sent (gzip), nil for 204; cold and PostGIS passes only
 }
 
-// overHTTP fetches tile i of urls through the client.
-func overHTTP(c *http.Client, urls []string) func(context.Context, int) ([]byte, error) {
-	return func(ctx context.Context, i int) ([]byte, error) { return getTile(ctx, c, urls[i]) }
-}
-
-// inProcess serves tile i of paths by calling the handler, with no
-// client, socket or loopback between: the server's own cost.
-func inProcess(h http.Handler, paths []string) func(context.Context, int) ([]byte, error) {
-	return func(ctx context.Context, i int) ([]byte, error) {
-		req := httptest.NewRequestWithContext(ctx, http.MethodGet, paths[i], nil)
-		req.Header.Set("Accept-Encoding", "gzip")
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code != http.StatusOK && rec.Code != http.StatusNoContent {
-			return nil, fmt.Errorf("get %s: status %d: %s", paths[i], rec.Code, rec.Body.Bytes())
+// overHTTP is a target whose clients are keep-alive connections to addr,
+// each sending GET paths[i] with Accept-Encoding: gzip and reading the
+// answer by hand, so the load generator costs little next to the server.
+func overHTTP(addr string, paths []string) tileTarget {
+	reqs := make([][]byte, len(paths))
+	for i, p := range paths {
+		reqs[i] = []byte("GET " + p + " HTTP/1.1\r\nHost: " + addr + "\r\nAccept-Encoding: gzip\r\nUser-Agent: gridd-bench\r\n\r\n")
+	}
+	return func(ctx context.Context) (tileClient, error) {
+		var d net.Dialer
+		conn, err := d.DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return nil, fmt.Errorf("connect to %s: %w", addr, err)
 		}
-		return rec.Body.Bytes(), nil
+		return &httpTileClient{conn: conn, br: bufio.NewReaderSize(conn, 64<<10), reqs: reqs, paths: paths}, nil
 	}
 }
 
-// runTiles fetches tiles 0..n-1 once each with conc requests in flight
-// and measures each from sending the request to reading the last body
-// byte.
-func runTiles(ctx context.Context, n int, fetch func(context.Context, int) ([]byte, error), conc int) (tileStats, error) {
-	lat := make([]time.Duration, n)
-	bodies := make([][]byte, n)
+type httpTileClient struct {
+	conn  net.Conn
+	br    *bufio.Reader
+	reqs  [][]byte
+	paths []string
+}
+
+func (c *httpTileClient) fetch(ctx context.Context, i int, keep bool) ([]byte, int, error) {
+	if _, err := c.conn.Write(c.reqs[i]); err != nil {
+		return nil, 0, fmt.Errorf("send GET %s: %w", c.paths[i], err)
+	}
+	status, size, body, err := readAnswerBody(c.br, nil, keep)
+	if err != nil {
+		return nil, 0, fmt.Errorf("read GET %s answer: %w", c.paths[i], err)
+	}
+	if status != http.StatusOK && status != http.StatusNoContent {
+		return nil, 0, fmt.Errorf("GET %s: status %d", c.paths[i], status)
+	}
+	return body, size, nil
+}
+
+func (c *httpTileClient) Close() error { return c.conn.Close() }
+
+// inProcess is a target that serves tile i of paths by calling the
+// handler, with no client, socket or loopback between: the server's own
+// cost.
+func inProcess(h http.Handler, paths []string) tileTarget {
+	return func(context.Context) (tileClient, error) { return &procTileClient{h: h, paths: paths}, nil }
+}
+
+type procTileClient struct {
+	h     http.Handler
+	paths []string
+}
+
+func (c *procTileClient) fetch(ctx context.Context, i int, keep bool) ([]byte, int, error) {
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, c.paths[i], nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	rec := httptest.NewRecorder()
+	c.h.ServeHTTP(rec, req)
+	if rec.Code != http.StatusOK && rec.Code != http.StatusNoContent {
+		return nil, 0, fmt.Errorf("get %s: status %d: %s", c.paths[i], rec.Code, rec.Body.Bytes())
+	}
+	return rec.Body.Bytes(), rec.Body.Len(), nil
+}
+
+func (c *procTileClient) Close() error { return nil }
+
+// runTiles runs conc clients of target over tiles 0..n-1. With dur 0
+// each tile is fetched once and its body kept; otherwise the clients go
+// round the list until dur has passed (at least once through it). Each
+// request is timed from sending it to reading the last body byte.
+func runTiles(ctx context.Context, n, conc int, dur time.Duration, target tileTarget) (tileStats, error) {
+	clients := make([]tileClient, conc)
+	for w := range clients {
+		c, err := target(ctx)
+		if err != nil {
+			return tileStats{}, err
+		}
+		defer c.Close()
+		clients[w] = c
+	}
+	keep := dur == 0
+	var bodies [][]byte
+	if keep {
+		bodies = make([][]byte, n)
+	}
+	first := make([]time.Duration, n) // the first request of each tile
+	sizes := make([]int, n)
+	lats := make([][]time.Duration, conc)
 	var next atomic.Int64
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
 	start := time.Now()
-	for w := 0; w < conc; w++ {
+	for w, c := range clients {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for {
-				i := int(next.Add(1)) - 1
-				if i >= n || ctx.Err() != nil {
-					return
+			lat := make([]time.Duration, 0, 2*n/conc+16)
+			for ctx.Err() == nil {
+				k := int(next.Add(1)) - 1
+				if k >= n && (keep || time.Since(start) >= dur) {
+					break
 				}
+				i := k % n
 				t0 := time.Now()
-				b, err := fetch(ctx, i)
-				lat[i] = time.Since(t0)
+				b, size, err := c.fetch(ctx, i, keep)
+				d := time.Since(t0)
 				if err != nil {
 					cancel(err)
 					return
 				}
-				bodies[i] = b
+				lat = append(lat, d)
+				if k < n {
+					first[i], sizes[i] = d, size
+					if keep {
+						bodies[i] = b
+					}
+				}
 			}
+			lats[w] = lat
 		}()
 	}
 	wg.Wait()
@@ -344,50 +501,28 @@ func runTiles(ctx context.Context, n int, fetch func(context.Context, int) ([]by
 	if err := context.Cause(ctx); err != nil {
 		return tileStats{}, err
 	}
-	s := tileStats{rate: float64(n) / wall.Seconds(), bodies: bodies}
+	all := slices.Concat(lats...)
+	s := tileStats{rate: float64(len(all)) / wall.Seconds(), requests: len(all), bodies: bodies}
 	total, full := 0, 0
-	for _, b := range bodies {
-		n := len(b)
-		if n == 0 {
+	for _, size := range sizes {
+		if size == 0 {
 			s.empty++
 			continue
 		}
-		total += n
+		total += size
 		full++
 	}
 	if full > 0 {
 		s.meanBytes = float64(total) / float64(full)
 	}
-	for i := range lat {
-		if lat[i] > lat[s.slowest] {
+	for i := range first {
+		if first[i] > first[s.slowest] {
 			s.slowest = i
 		}
 	}
-	slices.Sort(lat)
-	s.p50, s.p99 = lat[len(lat)/2], lat[min(len(lat)-1, len(lat)*99/100)]
+	slices.Sort(all)
+	s.p50, s.p99 = all[len(all)/2], all[min(len(all)-1, len(all)*99/100)]
 	return s, nil
-}
-
-// getTile fetches one tile and returns its body as sent (nil for 204).
-func getTile(ctx context.Context, c *http.Client, url string) ([]byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("Accept-Encoding", "gzip")
-	resp, err := c.Do(req)
-	if err != nil {
-		return nil, fmt.Errorf("get %s: %w", url, err)
-	}
-	defer resp.Body.Close()
-	body, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", url, err)
-	}
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNoContent {
-		return nil, fmt.Errorf("get %s: %s", url, resp.Status)
-	}
-	return body, nil
 }
 
 // postgisTileHandler serves GET /{z}/{x}/{y}.mvt with one

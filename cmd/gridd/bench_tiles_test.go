@@ -22,7 +22,7 @@ func TestBenchTiles(t *testing.T) {
 	url := st.Pool().Config().ConnString()
 	var out strings.Builder
 	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
-	err := run(context.Background(), []string{"bench", "tiles", "--tiles", "60", "--seed", "3", "--concurrency", "2"},
+	err := run(context.Background(), []string{"bench", "tiles", "--tiles", "60", "--seed", "3", "--concurrency", "3", "--warm", "300ms"},
 		getenv, strings.NewReader(""), &out, io.Discard)
 	if err != nil {
 		t.Fatalf("bench tiles: %v\n%s", err, out.String())
@@ -30,12 +30,12 @@ func TestBenchTiles(t *testing.T) {
 	rows := map[string][]float64{}
 	for _, line := range strings.Split(out.String(), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 6 {
+		if len(f) < 7 {
 			continue
 		}
-		name := strings.Join(f[:len(f)-5], " ")
+		name := strings.Join(f[:len(f)-6], " ")
 		var nums []float64
-		for _, s := range f[len(f)-5:] {
+		for _, s := range f[len(f)-6:] {
 			v, err := strconv.ParseFloat(s, 64)
 			if err != nil {
 				nums = nil
@@ -59,6 +59,21 @@ func TestBenchTiles(t *testing.T) {
 			}
 		}
 	}
+	// The cold and PostGIS passes ask for each distinct tile once, the
+	// warm ones go round them at least once.
+	m := regexp.MustCompile(`(\d+) distinct`).FindStringSubmatch(out.String())
+	if m == nil {
+		t.Fatalf("no distinct tile count in:\n%s", out.String())
+	}
+	distinct, _ := strconv.ParseFloat(m[1], 64)
+	for name, r := range rows {
+		if n := r[5]; strings.Contains(name, "warm") && n < distinct || !strings.Contains(name, "warm") && n != distinct {
+			t.Errorf("%s: %v requests for %v distinct tiles", name, n, distinct)
+		}
+	}
+	if !strings.Contains(out.String(), "3 connections on every pass") {
+		t.Errorf("output does not say the concurrency:\n%s", out.String())
+	}
 	// Every pass asks for the same tiles: ours are empty alike on every
 	// pass, and PostGIS finds content in nearly the same ones (its labels
 	// sit elsewhere, so a tile edge may differ).
@@ -74,7 +89,7 @@ func TestBenchTiles(t *testing.T) {
 		}
 	}
 	// Both servers drew the same polygons, and their tiles are strict MVT 2.1.
-	m := regexp.MustCompile(`gridmap (\d+), postgis (\d+), in both (\d+) .*decoder: gridmap (\d+), postgis (\d+)`).
+	m = regexp.MustCompile(`gridmap (\d+), postgis (\d+), in both (\d+) .*decoder: gridmap (\d+), postgis (\d+)`).
 		FindStringSubmatch(out.String())
 	if m == nil {
 		t.Fatalf("no feature comparison in:\n%s", out.String())
