@@ -6,6 +6,7 @@ import (
 	"container/list"
 	"crypto/sha256"
 	"encoding/hex"
+	"strconv"
 	"sync"
 )
 
@@ -18,6 +19,31 @@ type Tile struct {
 	// the bytes, so a tile that did not change across dataset versions
 	// keeps it. The gzip representation has its own tag, GzipETag.
 	ETag string
+
+	hdr *tileHeaders // made by newTile; nil in a Tile built otherwise
+}
+
+// tileHeaders are the header values of a tile's two representations,
+// made once when the tile is encoded so that serving it from the cache
+// builds none.
+type tileHeaders struct {
+	etag, length         []string
+	gzipETag, gzipLength []string
+}
+
+func makeTileHeaders(t Tile) *tileHeaders {
+	return &tileHeaders{
+		etag: []string{t.ETag}, length: []string{strconv.Itoa(len(t.Data))},
+		gzipETag: []string{t.GzipETag()}, gzipLength: []string{strconv.Itoa(len(t.Gzip))},
+	}
+}
+
+// headers returns the tile's header values.
+func (t Tile) headers() *tileHeaders {
+	if t.hdr != nil {
+		return t.hdr
+	}
+	return makeTileHeaders(t)
 }
 
 // GzipETag is the entity tag of the gzip representation: a different
@@ -31,7 +57,7 @@ func (t Tile) GzipETag() string {
 
 // size is what the tile costs in the cache, with a fixed overhead for the
 // entry itself.
-func (t Tile) size() int64 { return int64(len(t.Data)+len(t.Gzip)+len(t.ETag)) + 128 }
+func (t Tile) size() int64 { return int64(len(t.Data)+len(t.Gzip)+3*len(t.ETag)) + 256 }
 
 var gzipWriters = sync.Pool{New: func() any {
 	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
@@ -50,7 +76,9 @@ func newTile(data []byte) Tile {
 	w.Write(data)
 	w.Close()
 	gzipWriters.Put(w)
-	return Tile{Data: data, Gzip: buf.Bytes(), ETag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+	t := Tile{Data: data, Gzip: buf.Bytes(), ETag: `"` + hex.EncodeToString(sum[:16]) + `"`}
+	t.hdr = makeTileHeaders(t)
+	return t
 }
 
 // cacheKey names a tile of one dataset version. The version is part of

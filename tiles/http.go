@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"gridmap/problem"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -73,9 +74,9 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, http.StatusNotFound, err.Error(), map[string]any{"valid": validRange()})
 		return
 	}
-	q := r.URL.Query()
+	v, at := tileQuery(r.URL.RawQuery)
 	var wantV int64 = -1
-	if v := q.Get("v"); v != "" {
+	if v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
 		if err != nil || n < 0 {
 			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("v=%q is not a dataset version: it must be a non-negative integer (see /tiles.json)", v), nil)
@@ -83,7 +84,7 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
 		}
 		wantV = n
 	}
-	if at := q.Get("at"); at != "" {
+	if at != "" {
 		s.serveHistory(w, r, layer, z, x, y, at)
 		return
 	}
@@ -92,12 +93,41 @@ func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
 		s.tileError(w, r, err)
 		return
 	}
-	cc := fmt.Sprintf("public, max-age=%d", int(s.opts.MaxAge.Seconds()))
+	cc := s.maxAge
 	if wantV == version {
-		cc = immutable
+		cc = immutableHeader
 	}
-	w.Header().Set("X-Dataset-Version", strconv.FormatInt(version, 10))
+	w.Header()["X-Dataset-Version"] = s.versionHeader(version)
 	writeTile(w, r, t, cc)
+}
+
+// tileQuery returns the v and at query parameters. The usual query,
+// none or ?v=<digits> from TileJSON, is read without building a map.
+func tileQuery(raw string) (v, at string) {
+	if raw == "" {
+		return "", ""
+	}
+	if d, ok := strings.CutPrefix(raw, "v="); ok && d != "" && strings.Trim(d, "0123456789") == "" {
+		return d, ""
+	}
+	q, _ := url.ParseQuery(raw) // as r.URL.Query(): malformed pairs are left out
+	return q.Get("v"), q.Get("at")
+}
+
+// versionHeader is the X-Dataset-Version header value of a version,
+// built once per version.
+func (s *Service) versionHeader(v int64) []string {
+	if h := s.verHdr.Load(); h != nil && h.version == v {
+		return h.value
+	}
+	h := &versionHeader{version: v, value: []string{strconv.FormatInt(v, 10)}}
+	s.verHdr.Store(h)
+	return h.value
+}
+
+type versionHeader struct {
+	version int64
+	value   []string
 }
 
 func (s *Service) serveHistory(w http.ResponseWriter, r *http.Request, layer string, z, x, y int, at string) {
@@ -124,7 +154,7 @@ func (s *Service) serveHistory(w http.ResponseWriter, r *http.Request, layer str
 			return
 		}
 	}
-	writeTile(w, r, newTile(data), fmt.Sprintf("public, max-age=%d", int(s.opts.MaxAge.Seconds())))
+	writeTile(w, r, newTile(data), s.maxAge)
 }
 
 func (s *Service) tileError(w http.ResponseWriter, r *http.Request, err error) {
@@ -153,63 +183,78 @@ func validRange() string {
 
 // parseZXY reads the tile address, saying which part is wrong.
 func parseZXY(zs, xs, ys string) (z, x, y int, err error) {
-	parts := [3]struct {
-		name, s string
-		v       *int
-	}{{"z", zs, &z}, {"x", xs, &x}, {"y", ys, &y}}
-	for _, p := range parts {
-		n, err := strconv.Atoi(p.s)
-		if err != nil || len(p.s) > 8 {
-			return 0, 0, 0, fmt.Errorf("%s=%q is not a tile coordinate: z, x and y must be integers (z 0-%d, x and y 0-(2^z-1))", p.name, p.s, MaxZoom)
-		}
-		*p.v = n
+	if z, err = parseCoord("z", zs); err != nil {
+		return 0, 0, 0, err
+	}
+	if x, err = parseCoord("x", xs); err != nil {
+		return 0, 0, 0, err
+	}
+	if y, err = parseCoord("y", ys); err != nil {
+		return 0, 0, 0, err
 	}
 	return z, x, y, nil
 }
 
+func parseCoord(name, s string) (int, error) {
+	n, err := strconv.Atoi(s)
+	if err != nil || len(s) > 8 {
+		return 0, fmt.Errorf("%s=%q is not a tile coordinate: z, x and y must be integers (z 0-%d, x and y 0-(2^z-1))", name, s, MaxZoom)
+	}
+	return n, nil
+}
+
+// Header values shared by every tile answer. They are put into header
+// maps as they are and never modified.
+var (
+	immutableHeader   = []string{immutable}
+	varyHeader        = []string{"Accept-Encoding"}
+	contentTypeHeader = []string{ContentType}
+	gzipHeader        = []string{"gzip"}
+)
+
 // writeTile answers with a tile: 204 when empty, 304 when the client has
-// it, gzip when the client accepts it.
-func writeTile(w http.ResponseWriter, r *http.Request, t Tile, cacheControl string) {
+// it, gzip when the client accepts it. The header values come ready
+// made with the tile (and the caller's cache control), so a cached tile
+// is answered without building any.
+func writeTile(w http.ResponseWriter, r *http.Request, t Tile, cacheControl []string) {
 	h := w.Header()
-	h.Set("Cache-Control", cacheControl)
-	h.Set("Vary", "Accept-Encoding")
+	h["Cache-Control"] = cacheControl
+	h["Vary"] = varyHeader
 	if len(t.Data) == 0 {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	body, etag := t.Data, t.ETag
+	th := t.headers()
+	body, etag, length := t.Data, th.etag, th.length
 	gz := acceptsGzip(r.Header.Get("Accept-Encoding"))
 	if gz {
-		body, etag = t.Gzip, t.GzipETag()
+		body, etag, length = t.Gzip, th.gzipETag, th.gzipLength
 	}
-	h.Set("ETag", etag)
-	if inm := r.Header.Get("If-None-Match"); inm != "" && etagMatch(inm, t.ETag, t.GzipETag()) {
+	h["Etag"] = etag
+	if inm := r.Header.Get("If-None-Match"); inm != "" && (etagMatch(inm, th.etag[0]) || etagMatch(inm, th.gzipETag[0])) {
 		w.WriteHeader(http.StatusNotModified)
 		return
 	}
-	h.Set("Content-Type", ContentType)
+	h["Content-Type"] = contentTypeHeader
 	if gz {
-		h.Set("Content-Encoding", "gzip")
+		h["Content-Encoding"] = gzipHeader
 	}
-	h.Set("Content-Length", strconv.Itoa(len(body)))
+	h["Content-Length"] = length
 	w.WriteHeader(http.StatusOK)
 	if r.Method != http.MethodHead {
 		w.Write(body)
 	}
 }
 
-// etagMatch applies If-None-Match's weak comparison to a list of tags.
-func etagMatch(header string, tags ...string) bool {
-	for _, f := range strings.Split(header, ",") {
+// etagMatch applies If-None-Match's weak comparison of a list of tags
+// to one tag.
+func etagMatch(header, tag string) bool {
+	for rest := header; rest != ""; {
+		var f string
+		f, rest, _ = strings.Cut(rest, ",")
 		f = strings.TrimSpace(f)
-		if f == "*" {
+		if f == "*" || strings.TrimPrefix(f, "W/") == tag {
 			return true
-		}
-		f = strings.TrimPrefix(f, "W/")
-		for _, t := range tags {
-			if f == t {
-				return true
-			}
 		}
 	}
 	return false
@@ -217,14 +262,18 @@ func etagMatch(header string, tags ...string) bool {
 
 // acceptsGzip reports whether an Accept-Encoding value allows gzip.
 func acceptsGzip(h string) bool {
-	for _, part := range strings.Split(h, ",") {
+	for rest := h; rest != ""; {
+		var part string
+		part, rest, _ = strings.Cut(rest, ",")
 		name, params, _ := strings.Cut(strings.TrimSpace(part), ";")
-		name = strings.ToLower(strings.TrimSpace(name))
-		if name != "gzip" && name != "*" {
+		name = strings.TrimSpace(name)
+		if !strings.EqualFold(name, "gzip") && name != "*" {
 			continue
 		}
 		q := 1.0
-		for _, p := range strings.Split(params, ";") {
+		for params != "" {
+			var p string
+			p, params, _ = strings.Cut(params, ";")
 			k, v, ok := strings.Cut(strings.TrimSpace(p), "=")
 			if ok && strings.EqualFold(strings.TrimSpace(k), "q") {
 				if f, err := strconv.ParseFloat(strings.TrimSpace(v), 64); err == nil {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -60,6 +61,9 @@ type Service struct {
 
 	prep   atomic.Pointer[Prepared]
 	prepMu sync.Mutex
+
+	maxAge []string                      // Cache-Control of tiles without the current ?v=
+	verHdr atomic.Pointer[versionHeader] // X-Dataset-Version of the last version served
 }
 
 // NewService returns a service over src. hist may be nil, and then ?at=
@@ -77,7 +81,8 @@ func NewService(src Source, hist HistoryRenderer, log *slog.Logger, opts Options
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = time.Minute
 	}
-	return &Service{src: src, hist: hist, log: log, opts: opts, cache: NewCache(opts.CacheBytes)}
+	return &Service{src: src, hist: hist, log: log, opts: opts, cache: NewCache(opts.CacheBytes),
+		maxAge: []string{"public, max-age=" + strconv.Itoa(int(opts.MaxAge.Seconds()))}}
 }
 
 // Cache returns the service's tile cache (for its statistics).
