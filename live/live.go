@@ -95,17 +95,22 @@ func (h *Holder) Reload(ctx context.Context) error {
 		}
 	}
 	start := time.Now()
-	snap, err := h.st.LoadSnapshot(ctx)
+	var prevSnap *geo.Snapshot
+	if cur := h.cur.Load(); cur != nil {
+		prevSnap = cur.Snap // unchanged grid versions keep their geometry
+	}
+	snap, err := h.st.LoadSnapshotFrom(ctx, prevSnap)
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
+	loaded := time.Now()
 	s := build(snap, h.cur.Load())
 	s.BuildTime = time.Since(start)
 	h.publish(s)
 	st := s.Index.Stats()
 	h.log.Info("dataset version loaded", "version", snap.Version, "grids", len(snap.Grids),
-		"areas", len(snap.Areas), "index_mib", st.Bytes>>20, "index_build", st.BuildTime.Round(time.Millisecond),
-		"took", s.BuildTime.Round(time.Millisecond))
+		"areas", len(snap.Areas), "index_mib", st.Bytes>>20, "load", loaded.Sub(start).Round(time.Millisecond),
+		"index_build", st.BuildTime.Round(time.Millisecond), "took", s.BuildTime.Round(time.Millisecond))
 	return nil
 }
 

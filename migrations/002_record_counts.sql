@@ -8,15 +8,17 @@
 
 CREATE TABLE record_count (
     grid_code  text PRIMARY KEY REFERENCES grid_code (code),
-    households integer NOT NULL DEFAULT 0 CHECK (households >= 0),
-    units      integer NOT NULL DEFAULT 0 CHECK (units >= 0)
+    households integer NOT NULL DEFAULT 0,
+    units      integer NOT NULL DEFAULT 0
 );
 
 COMMENT ON TABLE record_count IS
     'households and units tied to each grid code; kept by triggers on household and unit';
 
--- record_count_add applies per-code deltas, in code order (so two
+-- record_count_apply adds per-code deltas, in code order (so two
 -- statements touching the same codes lock their rows in the same order).
+-- (No CHECK (>= 0) on the counts: PostgreSQL checks the proposed row of an
+-- INSERT … ON CONFLICT, a negative delta, before it finds the conflict.)
 CREATE FUNCTION record_count_apply(kind text, codes text[], deltas integer[]) RETURNS void
 LANGUAGE plpgsql AS $$
 BEGIN

@@ -37,6 +37,7 @@ const (
 	CheckRecordMisassigned       = "record-misassigned"
 	CheckRecordAssignmentHistory = "record-assignment-history"
 	CheckAreaOutsideParent       = "area-outside-parent"
+	CheckRecordCount             = "record-count"
 )
 
 // checkDef describes one check: its id, severity and what it looks for.
@@ -60,6 +61,7 @@ func checks() []checkDef {
 		{CheckSubgridGap, SeverityError, "parts of an exclusive grid covered by none of its sub-grids", checkSubgridGap},
 		{CheckRecordMisassigned, SeverityError, "households and units whose grid is not the grid the lookup gives for their point", checkRecordMisassigned},
 		{CheckRecordAssignmentHistory, SeverityError, "households and units whose assignment history is missing, duplicated, overlapping or disagrees with their grid", checkRecordHistory},
+		{CheckRecordCount, SeverityError, "grids whose kept household or unit count (record_count, read by every reload) differs from a fresh count", checkRecordCount},
 		{CheckAreaOutsideParent, SeverityWarning, "counties, towns and villages not covered by their parent area", checkAreaOutside},
 	}
 }

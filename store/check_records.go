@@ -200,3 +200,42 @@ func history(ctx context.Context, c *checkRun, recordType string) error {
 	c.setCount(base + total)
 	return rows.Err()
 }
+
+// recordCountSQL compares the per-grid counts the triggers keep in
+// record_count with a fresh count of the records.
+const recordCountSQL = `
+	WITH fresh AS (
+		SELECT grid_code, sum(h)::int AS h, sum(u)::int AS u FROM (
+			SELECT grid_code, count(*) AS h, 0 AS u FROM household GROUP BY grid_code
+			UNION ALL
+			SELECT grid_code, 0, count(*) FROM unit GROUP BY grid_code) c
+		GROUP BY grid_code),
+	bad AS (
+		SELECT coalesce(f.grid_code, k.grid_code) AS code,
+		       coalesce(k.households, 0) AS kh, coalesce(f.h, 0) AS fh,
+		       coalesce(k.units, 0) AS ku, coalesce(f.u, 0) AS fu
+		FROM fresh f FULL JOIN record_count k ON k.grid_code = f.grid_code
+		WHERE coalesce(k.households, 0) <> coalesce(f.h, 0) OR coalesce(k.units, 0) <> coalesce(f.u, 0))
+	SELECT code, kh, fh, ku, fu, count(*) OVER () FROM bad ORDER BY code LIMIT @max`
+
+func checkRecordCount(ctx context.Context, c *checkRun) error {
+	base := c.cur.Count
+	rows, err := c.tx.Query(ctx, recordCountSQL, c.args())
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	total := 0
+	for rows.Next() {
+		var code string
+		var kh, fh, ku, fu int
+		if err := rows.Scan(&code, &kh, &fh, &ku, &fu, &total); err != nil {
+			return err
+		}
+		c.add(Finding{Codes: []string{code}, Message: fmt.Sprintf(
+			"grid %s: record_count says %d households and %d units, but %d households and %d units are tied to it (fix: UPDATE record_count SET households = %d, units = %d WHERE grid_code = '%s')",
+			code, kh, ku, fh, fu, fh, fu, code)})
+	}
+	c.setCount(base + total)
+	return rows.Err()
+}

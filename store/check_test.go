@@ -177,6 +177,27 @@ func TestCheck(t *testing.T) {
 			want: []wantFinding{{store.CheckRecordMisassigned, []string{"unit/1", s00401, g004}, "POINT(120.006 33.008)", 0}},
 		},
 		{
+			// The triggers keep record_count through deletes, inserts,
+			// moves and truncation: no finding.
+			name: "records deleted, added, moved and truncated keep their counts",
+			plant: `DELETE FROM assignment WHERE record_type = 'household' AND record_id = 1;
+				DELETE FROM household WHERE id = 1;
+				WITH u AS (INSERT INTO unit (id, name, geom, grid_code)
+					SELECT 1000 + i, 'Shop ' || i, ST_SetSRID(ST_MakePoint(120.0075, 33.001 + i * 0.0001), 4326), '320902001001002'
+					FROM generate_series(1, 3) i RETURNING id)
+				INSERT INTO assignment (record_type, record_id, grid_code, valid) SELECT 'unit', id, '320902001001002', '[2025-01-01,)' FROM u;
+				UPDATE unit SET geom = ST_SetSRID(ST_MakePoint(120.0025, 33.0025), 4326), grid_code = '320902001001001' WHERE name = 'Shop 1';
+				UPDATE assignment a SET grid_code = '320902001001001' FROM unit u WHERE a.record_type = 'unit' AND a.record_id = u.id AND u.name = 'Shop 1';
+				CREATE TEMP TABLE keep AS SELECT * FROM household;
+				TRUNCATE household;
+				INSERT INTO household SELECT * FROM keep;`,
+		},
+		{
+			name:  "kept record count differs from the records",
+			plant: `UPDATE record_count SET households = households + 2 WHERE grid_code = '320902001001001';`,
+			want:  []wantFinding{{store.CheckRecordCount, []string{g001}, "", 0}},
+		},
+		{
 			name:  "missing open assignment",
 			plant: `DELETE FROM assignment WHERE record_type = 'household' AND record_id = 2;`,
 			want:  []wantFinding{{store.CheckRecordAssignmentHistory, []string{"household/2", g002}, "", 0}},

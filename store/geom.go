@@ -30,6 +30,10 @@ type multiPolygonScanner struct{ dst *orb.MultiPolygon }
 
 // ScanGeom implements pgxgeom.GeomScanner.
 func (s multiPolygonScanner) ScanGeom(g geom.T) error {
+	if g == nil { // SQL NULL
+		*s.dst = nil
+		return nil
+	}
 	o, err := toOrb(g)
 	if err != nil {
 		return err

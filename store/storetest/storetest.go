@@ -12,6 +12,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
@@ -67,21 +68,31 @@ func fromTemplate(t testing.TB, what string, prepare func(ctx context.Context, a
 	}
 	defer admin.Close(context.Background())
 
-	tmpl, err := prepare(ctx, admin, server)
-	if err != nil {
-		t.Fatalf("prepare %s: %v", what, err)
-	}
-	// Copies take the lock shared, so no template is dropped under them
-	// (the template makers hold it exclusively).
-	if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock_shared(hashtext('gridmap.storetest'))"); err != nil {
-		t.Fatalf("lock templates: %v", err)
-	}
-	name := "gridmap_t_" + randomHex(6)
-	_, err = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
-		" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize())
-	admin.Exec(context.Background(), "SELECT pg_advisory_unlock_shared(hashtext('gridmap.storetest'))")
-	if err != nil {
-		t.Fatalf("create test database: %v", err)
+	// Another test binary built from other migrations (a second work tree)
+	// drops this template when it makes its own; then make it again.
+	var name string
+	for attempt := 1; ; attempt++ {
+		tmpl, err := prepare(ctx, admin, server)
+		if err != nil {
+			t.Fatalf("prepare %s: %v", what, err)
+		}
+		// Copies take the lock shared, so no template is dropped under them
+		// (the template makers hold it exclusively).
+		if _, err := admin.Exec(ctx, "SELECT pg_advisory_lock_shared(hashtext('gridmap.storetest'))"); err != nil {
+			t.Fatalf("lock templates: %v", err)
+		}
+		name = "gridmap_t_" + randomHex(6)
+		_, err = admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()+
+			" TEMPLATE "+pgx.Identifier{tmpl}.Sanitize())
+		admin.Exec(context.Background(), "SELECT pg_advisory_unlock_shared(hashtext('gridmap.storetest'))")
+		var pgErr *pgconn.PgError
+		if err != nil && attempt < 5 && errors.As(err, &pgErr) && pgErr.Code == "3D000" {
+			continue // template dropped since prepare: make it again
+		}
+		if err != nil {
+			t.Fatalf("create test database: %v", err)
+		}
+		break
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -142,8 +153,18 @@ func ensureTemplate(ctx context.Context, admin *pgx.Conn, server string) (string
 	if _, err := admin.Exec(ctx, "ALTER DATABASE "+pgx.Identifier{name}.Sanitize()+" WITH IS_TEMPLATE true"); err != nil {
 		return "", err
 	}
-	// Templates of older schemas are of no use any more.
-	rows, err := admin.Query(ctx, "SELECT datname FROM pg_database WHERE starts_with(datname, 'gridmap_tmpl_') AND datname <> $1", name)
+	// Templates of older schemas are of no use any more, once they are an
+	// hour old: a younger one may belong to a test run of another work tree
+	// going on now (its tests would find it gone and make it again, and
+	// drop this one...). The comment carries the creation time.
+	if _, err := admin.Exec(ctx, fmt.Sprintf("COMMENT ON DATABASE %s IS 'gridmap test template, made %d'",
+		pgx.Identifier{name}.Sanitize(), time.Now().Unix())); err != nil {
+		return "", err
+	}
+	rows, err := admin.Query(ctx, `SELECT datname FROM pg_database
+		WHERE starts_with(datname, 'gridmap_tmpl_') AND datname <> $1
+		  AND coalesce(substring(shobj_description(oid, 'pg_database') FROM 'made ([0-9]+)')::bigint, 0) < $2`,
+		name, time.Now().Add(-time.Hour).Unix())
 	if err != nil {
 		return "", err
 	}
