@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"testing"
@@ -82,4 +83,55 @@ func BenchmarkReloadPhases(b *testing.B) {
 			build(s, p)
 		}
 	})
+}
+
+// BenchmarkCommitToServe measures, on the whole city, the time from the
+// commit of a change (a new version of one grid, named anew) to the
+// moment a following Holder serves the new dataset version to lookups and
+// tiles. It writes to the database named by GRIDMAP_BENCH_WRITE_URL (a
+// demo city of its own: gridd demo into a scratch database).
+func BenchmarkCommitToServe(b *testing.B) {
+	url := os.Getenv("GRIDMAP_BENCH_WRITE_URL")
+	if url == "" {
+		b.Fatal("set GRIDMAP_BENCH_WRITE_URL to a scratch database holding the demo city (this benchmark writes to it)")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st, err := store.Open(ctx, url, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	var log *slog.Logger
+	if os.Getenv("GRIDMAP_BENCH_LOG") != "" {
+		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
+	}
+	h, err := New(ctx, st, log)
+	if err != nil {
+		b.Fatal(err)
+	}
+	go h.Run(ctx)
+	g := h.Current().Snap.Grids[len(h.Current().Snap.Grids)/2]
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		var v int64
+		err := st.Pool().QueryRow(ctx, `
+			WITH old AS (
+				UPDATE grid SET valid = tstzrange(lower(valid), now())
+				WHERE code = $1 AND upper_inf(valid) RETURNING code, kind, village, parent_grid, geom)
+			, ins AS (
+				INSERT INTO grid (code, kind, village, parent_grid, name, geom, valid)
+				SELECT code, kind, village, parent_grid, $2, geom, tstzrange(now(), NULL) FROM old)
+			SELECT bump_dataset_version('bench: rename')`, string(g.Code), fmt.Sprintf("%s (%d)", g.Name, i)).Scan(&v)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := h.WaitFor(ctx, v); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	if got := h.Current().Snap.Grid(g.Code); got == nil || got.Name == g.Name {
+		b.Fatalf("the holder does not serve the renamed grid: %+v", got)
+	}
 }
