@@ -13,6 +13,13 @@ import (
 // properties are those of package tiles (which renders current tiles from
 // memory); only aggregates are written, never a household's own data.
 
+// tileIDOnly gives the layers whose polygons carry their id only below a
+// zoom (their labels' first zoom); they match package tiles.
+var tileIDOnly = []struct {
+	layer  string
+	before int
+}{{"town", 9}, {"village", 11}}
+
 // tileLayerNames are the layers TileAt can render, bottom to top.
 var tileLayerNames = []string{"county", "town", "village", "grid", "subgrid", "label"}
 
@@ -83,9 +90,15 @@ SELECT
   coalesce((SELECT ST_AsMVT(t, 'county', 4096, 'geom', 'id') FROM
       (SELECT geom, id, code, name, level, parent, households FROM polys WHERE layer = 'county' AND geom IS NOT NULL ORDER BY code) t), '')
   || coalesce((SELECT ST_AsMVT(t, 'town', 4096, 'geom', 'id') FROM
-      (SELECT geom, id, code, name, level, parent, households FROM polys WHERE layer = 'town' AND geom IS NOT NULL ORDER BY code) t), '')
+      (SELECT geom, id, code, name, level, parent, households FROM polys WHERE layer = 'town' AND geom IS NOT NULL
+       AND NOT 'town' = ANY($7::text[]) ORDER BY code) t), '')
+  || coalesce((SELECT ST_AsMVT(t, 'town', 4096, 'geom', 'id') FROM
+      (SELECT geom, id FROM polys WHERE layer = 'town' AND geom IS NOT NULL AND 'town' = ANY($7::text[]) ORDER BY code) t), '')
   || coalesce((SELECT ST_AsMVT(t, 'village', 4096, 'geom', 'id') FROM
-      (SELECT geom, id, code, name, level, parent, households FROM polys WHERE layer = 'village' AND geom IS NOT NULL ORDER BY code) t), '')
+      (SELECT geom, id, code, name, level, parent, households FROM polys WHERE layer = 'village' AND geom IS NOT NULL
+       AND NOT 'village' = ANY($7::text[]) ORDER BY code) t), '')
+  || coalesce((SELECT ST_AsMVT(t, 'village', 4096, 'geom', 'id') FROM
+      (SELECT geom, id FROM polys WHERE layer = 'village' AND geom IS NOT NULL AND 'village' = ANY($7::text[]) ORDER BY code) t), '')
   || coalesce((SELECT ST_AsMVT(t, 'grid', 4096, 'geom', 'id') FROM
       (SELECT geom, id, code, name, level, kind, parent, village, households, units FROM polys WHERE layer = 'grid' AND geom IS NOT NULL ORDER BY code) t), '')
   || coalesce((SELECT ST_AsMVT(t, 'subgrid', 4096, 'geom', 'id') FROM
@@ -97,6 +110,8 @@ SELECT
 // TileAt renders vector tile z/x/y of the named layers as they were at
 // time at: the grid versions valid then, the areas, and household and unit
 // counts from the assignment history. It returns nil for an empty tile.
+// Town and village polygons carry their ids only below the zoom of their
+// labels, as package tiles writes them.
 // Layers and properties match package tiles; the caller passes only the
 // layers visible at z. This path is slower than the in-memory one: it is
 // for looking back, not for the live map.
@@ -115,8 +130,14 @@ func (s *Store) TileAt(ctx context.Context, layers []string, z, x, y int, at tim
 			labelLevels = append(labelLevels, lz.level)
 		}
 	}
+	idOnly := []string{}
+	for _, l := range tileIDOnly {
+		if z < l.before {
+			idOnly = append(idOnly, l.layer)
+		}
+	}
 	var b []byte
-	if err := s.pool.QueryRow(ctx, tileAtSQL, z, x, y, at, layers, labelLevels).Scan(&b); err != nil {
+	if err := s.pool.QueryRow(ctx, tileAtSQL, z, x, y, at, layers, labelLevels, idOnly).Scan(&b); err != nil {
 		return nil, fmt.Errorf("render tile %d/%d/%d at %s: %w", z, x, y, at.Format(time.RFC3339), err)
 	}
 	if len(b) == 0 {

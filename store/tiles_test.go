@@ -370,3 +370,54 @@ func BenchmarkTileAtSynthetic(b *testing.B) {
 		})
 	}
 }
+
+// TestTileAtIDOnlyBelowLabels: below the zoom of their labels, town and
+// village polygons carry their ids only, in history tiles as in the
+// in-memory renderer's; from that zoom on, all their properties.
+func TestTileAtIDOnlyBelowLabels(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	historyFixture(t, st)
+	ctx := context.Background()
+	snap, err := st.LoadSnapshot(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	prep := tiles.Prepare(snap)
+	townID, villageID := geo.MustParseCode("320902001000").ID(), geo.MustParseCode("320902001001").ID()
+	for _, tc := range []struct {
+		z             int
+		town, village int // properties wanted on each; -1: not in the tile
+	}{
+		{8, 0, -1}, {9, 5, -1}, {10, 5, 0}, {11, 5, 5},
+	} {
+		tl := maptile.At(orb.Point{120.12, 33.38}, maptile.Zoom(tc.z))
+		x, y := int(tl.X), int(tl.Y)
+		hist, err := st.TileAt(ctx, tiles.LayersAt(nil, tc.z), tc.z, x, y, time.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		mem, err := prep.Render(nil, tc.z, x, y)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, b := range map[string][]byte{"TileAt": hist, "in memory": mem} {
+			d, err := tiles.Decode(b)
+			if err != nil {
+				t.Fatalf("z%d %s: %v", tc.z, name, err)
+			}
+			got := map[string]int{"town": -1, "village": -1}
+			for _, l := range d.Layers {
+				for _, f := range l.Features {
+					if (l.Name == "town" && f.ID == townID) || (l.Name == "village" && f.ID == villageID) {
+						got[l.Name] = len(f.Props)
+					}
+				}
+			}
+			if got["town"] != tc.town || got["village"] != tc.village {
+				t.Errorf("z%d %s: town has %d properties, village %d; want %d, %d (-1: absent)",
+					tc.z, name, got["town"], got["village"], tc.town, tc.village)
+			}
+		}
+	}
+}

@@ -10,13 +10,16 @@
 //
 //	layer    zooms  features                       properties
 //	county   0-14   county-level areas             code name level parent households
-//	town     7-14   towns and streets              code name level parent households
-//	village  9-16   villages and communities       code name level parent households
+//	town     7-14   towns and streets              code name level parent households (from z9)
+//	village  10-16  villages and communities       code name level parent households (from z11)
 //	grid     11-22  grids (15-digit codes)         code name level kind parent village households units
 //	subgrid  13-22  sub-grids (17-digit codes)     code name level kind parent village households units
 //	label    6-22   one point per area or grid     code name level [kind] households
 //
 // parent is the code one level up (a grid's village, a sub-grid's grid).
+// Town and village polygons are outlines with ids only until their
+// labels appear (z9, z11): codes, names and counts were most of the bytes
+// of the low-zoom tiles.
 // Labels of a level appear from a little after its polygons: county 6-14,
 // town 9-14, village 11-16, grid 13-22, sub-grid 15-22. Every feature id
 // is geo.Code.ID() of its code.

@@ -23,6 +23,12 @@ type LayerInfo struct {
 	Description string
 	MinZoom     int
 	MaxZoom     int
+	// FullZoom is the first zoom whose features carry their Fields;
+	// below it a polygon carries its id only (geo.Code.ID: the code
+	// times 100 plus its length, so the code can be read from it). It is
+	// the zoom its labels appear from: before that the polygons are only
+	// outlines, and codes, names and counts were most of the tile.
+	FullZoom int
 	// Fields maps each property to its type ("String" or "Number").
 	Fields map[string]string
 }
@@ -30,12 +36,12 @@ type LayerInfo struct {
 // Layers lists the layers in the order they are written into a tile
 // (bottom to top).
 var layerInfos = []LayerInfo{
-	{LayerCounty, "County-level areas (县/市/区) and functional zones", 0, 14, areaFields},
-	{LayerTown, "Towns and streets (镇/街道)", 7, 14, areaFields},
-	{LayerVillage, "Villages and communities (村/社区)", 9, 16, areaFields},
-	{LayerGrid, "Grids (网格): 15-digit codes", 11, MaxZoom, gridFields},
-	{LayerSubGrid, "Sub-grids of exclusive grids: 17-digit codes", 13, MaxZoom, gridFields},
-	{LayerLabel, "One point per area or grid inside its polygon, for text; level says which", 6, MaxZoom, labelFields},
+	{LayerCounty, "County-level areas (县/市/区) and functional zones", 0, 14, 0, areaFields},
+	{LayerTown, "Towns and streets (镇/街道); below z9 outlines with ids only (id = code×100 + code length)", 7, 14, 9, areaFields},
+	{LayerVillage, "Villages and communities (村/社区); below z11 outlines with ids only (id = code×100 + code length)", 10, 16, 11, areaFields},
+	{LayerGrid, "Grids (网格): 15-digit codes", 11, MaxZoom, 11, gridFields},
+	{LayerSubGrid, "Sub-grids of exclusive grids: 17-digit codes", 13, MaxZoom, 13, gridFields},
+	{LayerLabel, "One point per area or grid inside its polygon, for text; level says which", 6, MaxZoom, 6, labelFields},
 }
 
 var areaFields = map[string]string{
@@ -68,6 +74,19 @@ var polygonLayer = map[geo.Level]string{
 	geo.LevelVillage: LayerVillage,
 	geo.LevelGrid:    LayerGrid,
 	geo.LevelSubGrid: LayerSubGrid,
+}
+
+// IDOnlyAt returns the names of the layers in the request (all when
+// names is empty) whose polygons carry their id only at zoom z (see
+// LayerInfo.FullZoom).
+func IDOnlyAt(names []string, z int) []string {
+	var out []string
+	for _, l := range layerInfos {
+		if (len(names) == 0 || contains(names, l.Name)) && z >= l.MinZoom && z < l.FullZoom {
+			out = append(out, l.Name)
+		}
+	}
+	return out
 }
 
 // Layers returns the layers the service serves, bottom to top.

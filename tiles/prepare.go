@@ -21,15 +21,16 @@ const precomputeMaxZoom = 13
 // precomputed zoom. A unit is 1/8 of a screen pixel on a 512-pixel tile.
 // Shared edges are simplified separately on each side, so the tolerance
 // bounds how far neighbours may part: a quarter of a pixel (2 units) at
-// z11-12, where grids first appear and fills meet, 1 unit from z13, and up
-// to a pixel (8 units) at z8 and below, where only counties and towns are
-// drawn and their detail would all fall into a few pixels. A ring that
-// simplification would collapse keeps its rounded vertices instead, so
-// small areas do not vanish.
+// z11-12, where grids first appear and fills meet, 1 unit from z13, and
+// two pixels (16 units) at z8 and below, where only counties and town
+// outlines are drawn and the whole city fits in a tile or four. A ring
+// that simplification would collapse is simplified with half the
+// tolerance, and so on down to its rounded vertices, so small areas do
+// not vanish.
 func simplifyTolerance(z int) float64 {
 	switch {
 	case z <= 8:
-		return 8
+		return 16
 	case z <= 10:
 		return 4
 	case z <= 12:
@@ -236,9 +237,17 @@ func (l *layerData) simplify() {
 				var ip ipoly
 				for k, r := range poly {
 					q = dropCollinear(quantise(q[:0], r, sc, 0, 0))
-					s = dropCollinear(simplifyDP(s[:0], q, tol))
-					if len(s) < 3 || area2(s) == 0 {
-						s = append(s[:0], q...)
+					// A ring the tolerance would collapse is simplified
+					// less, down to its rounded vertices.
+					for t := tol; ; t /= 2 {
+						s = dropCollinear(simplifyDP(s[:0], q, t))
+						if len(s) >= 3 && area2(s) != 0 {
+							break
+						}
+						if t < 1 {
+							s = append(s[:0], q...)
+							break
+						}
 					}
 					if !orient(s, k == 0) {
 						if k == 0 {

@@ -93,9 +93,14 @@ func (r *renderer) layer(tile []byte, l *layerData, z, x, y int) []byte {
 		}
 		return enc.appendTo(tile)
 	}
+	idOnly := z < l.info.FullZoom
 	r.hits = l.index.search(q, r.hits[:0])
 	for _, i := range r.hits {
 		f := &l.feats[i]
+		props := f.props
+		if idOnly {
+			props = nil
+		}
 		r.w.reset()
 		if z <= l.zoomHi {
 			r.precomputed(f.byZoom[z-l.zoomLo], int32(x)*Extent, int32(y)*Extent)
@@ -103,7 +108,7 @@ func (r *renderer) layer(tile []byte, l *layerData, z, x, y int) []byte {
 			r.project(f.polys, sc, ox, oy)
 		}
 		if len(r.w.cmds) > 0 {
-			enc.add(f.id, f.props, geomPolygon, r.w.cmds)
+			enc.add(f.id, props, geomPolygon, r.w.cmds)
 		}
 	}
 	return enc.appendTo(tile)

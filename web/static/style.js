@@ -8,7 +8,14 @@ window.gridmapStyle = function gridmapStyle(tj) {
   const kindColor = ['match', ['get', 'kind'],
     'urban', '#4e79a7', 'rural', '#59a14f', 'exclusive', '#e15759', '#bab0ac'];
   const bounds = tj.bounds || [119.4, 32.5, 121.0, 34.5];
-  return {
+  // Each style layer draws at the zooms TileJSON gives its source layer,
+  // so the style and the tiles agree on what is shown where.
+  const zooms = Object.fromEntries((tj.vector_layers || []).map((l) => [l.id, l]));
+  const ranged = (layer) => {
+    const z = zooms[layer['source-layer']];
+    return z ? { ...layer, minzoom: z.minzoom, maxzoom: z.maxzoom + 1 } : layer;
+  };
+  const style = {
     version: 8,
     glyphs: location.origin + '/fonts/{fontstack}/{range}.pbf',
     sources: { g: { type: 'vector', tiles, minzoom: tj.minzoom ?? 0, maxzoom: tj.maxzoom ?? 14, bounds } },
@@ -33,4 +40,6 @@ window.gridmapStyle = function gridmapStyle(tj) {
         paint: { 'text-color': '#222', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
     ],
   };
+  style.layers = style.layers.map(ranged);
+  return style;
 };
