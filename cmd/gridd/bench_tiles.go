@@ -25,6 +25,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"gridmap/store"
 	"gridmap/tiles"
@@ -169,6 +170,9 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 	c := compareTiles(httpRows[0].bodies, httpRows[2].bodies)
 	fmt.Fprintf(e.stdout, "polygon features (layer and id): gridmap %d, postgis %d, in both %d (%.1f%% of the larger); tiles failing the strict MVT 2.1 decoder: gridmap %d, postgis %d\n",
 		c.ours, c.pg, c.both, 100*float64(c.both)/float64(max(c.ours, c.pg, 1)), c.badOurs, c.badPG)
+	if err := zoomTable(ctx, e.stdout, doc, h2, postgisTileHandler(st), 12, 10); err != nil {
+		return err
+	}
 	sl := list[procRows[0].slowest]
 	fmt.Fprintf(e.stdout, "slowest cold tile (in process): %d/%d/%d\n", sl.Z, sl.X, sl.Y)
 	fmt.Fprintln(e.stdout, "bytes/tile: mean gzip body of non-empty tiles; postgis-query serves table columns and ST_PointOnSurface labels, without area household counts")
@@ -571,3 +575,67 @@ func postgisTileHandler(st *store.Store) http.Handler {
 	})
 	return mux
 }
+
+// zoomTable prints the bytes per tile at each zoom up to maxZ, over every
+// tile covering the city (the weighted list has few low-zoom tiles), as
+// each handler serves them (gzip); PostGIS's up to pgMaxZ.
+func zoomTable(ctx context.Context, w io.Writer, doc tiles.TileJSONDoc, ours, pg http.Handler, maxZ, pgMaxZ int) error {
+	u, err := url.Parse(doc.Tiles[0])
+	if err != nil {
+		return fmt.Errorf("tile URL %q: %w", doc.Tiles[0], err)
+	}
+	template := strings.TrimPrefix(doc.Tiles[0], u.Scheme+"://"+u.Host) // with its {z}/{x}/{y} unescaped
+	size := func(h http.Handler, path string) (int, error) {
+		c, err := inProcess(h, []string{path})(ctx)
+		if err != nil {
+			return 0, err
+		}
+		_, n, err := c.fetch(ctx, 0, false)
+		return n, err
+	}
+	b := doc.Bounds
+	fmt.Fprintf(w, "bytes per tile by zoom, every tile covering the city (gzip, in process; full: not empty):\n%4s %6s %6s %8s %8s %8s %8s\n",
+		"zoom", "tiles", "full", "mean", "max", "pg-mean", "pg-max")
+	for z := 0; z <= maxZ; z++ {
+		sw := maptile.At(orb.Point{b[0], b[1]}, maptile.Zoom(z))
+		ne := maptile.At(orb.Point{b[2], b[3]}, maptile.Zoom(z))
+		var n int
+		var ourS, pgS sizeStats
+		for x := sw.X; x <= ne.X; x++ {
+			for y := ne.Y; y <= sw.Y; y++ {
+				n++
+				path := strings.NewReplacer("{z}", strconv.Itoa(z), "{x}", strconv.Itoa(int(x)), "{y}", strconv.Itoa(int(y))).Replace(template)
+				k, err := size(ours, path)
+				if err != nil {
+					return err
+				}
+				ourS.add(k)
+				if z <= pgMaxZ {
+					if k, err = size(pg, fmt.Sprintf("/%d/%d/%d.mvt", z, x, y)); err != nil {
+						return err
+					}
+					pgS.add(k)
+				}
+			}
+		}
+		pgMean, pgMax := "-", "-"
+		if z <= pgMaxZ {
+			pgMean, pgMax = fmt.Sprintf("%.0f", pgS.mean()), strconv.Itoa(pgS.max)
+		}
+		fmt.Fprintf(w, "z%-3d %6d %6d %8.0f %8d %8s %8s\n", z, n, ourS.full, ourS.mean(), ourS.max, pgMean, pgMax)
+	}
+	return nil
+}
+
+// sizeStats sum up the sizes of the non-empty tiles.
+type sizeStats struct{ full, total, max int }
+
+func (s *sizeStats) add(n int) {
+	if n > 0 {
+		s.full++
+		s.total += n
+		s.max = max(s.max, n)
+	}
+}
+
+func (s *sizeStats) mean() float64 { return float64(s.total) / float64(max(s.full, 1)) }
