@@ -2,6 +2,7 @@ package geo
 
 import (
 	"math/bits"
+	"runtime"
 	"sync"
 	"time"
 	"unsafe"
@@ -103,6 +104,10 @@ type IndexOptions struct {
 	MaxDepth int
 	// SubCells is the side of a split table (default 4, so 16 cells).
 	SubCells int
+	// Workers is how many goroutines build the tables (default
+	// GOMAXPROCS): the layers are built at once, and each top table in
+	// bands of rows.
+	Workers int
 }
 
 func (o IndexOptions) withDefaults() IndexOptions {
@@ -120,6 +125,9 @@ func (o IndexOptions) withDefaults() IndexOptions {
 	}
 	if o.SubCells < 2 {
 		o.SubCells = 4
+	}
+	if o.Workers <= 0 {
+		o.Workers = runtime.GOMAXPROCS(0)
 	}
 	return o
 }
@@ -205,11 +213,19 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 	}
 	// subs is in code order (grids in code order, each one's sub-grids in
 	// code order), so the sub layer's first covering polygon is the
-	// smallest covering sub-grid code.
-	ix.subLayer = buildLayer(sm, ix.subs, opts)
-	// gm is in snapshot order, which is code order, so the smallest layer
-	// polygon is the smallest code; the same holds for areas.
-	ix.grids = buildLayer(gm, gid, opts)
+	// smallest covering sub-grid code. gm is in snapshot order, which is
+	// code order, so the smallest layer polygon is the smallest code; the
+	// same holds for areas.
+	var wg sync.WaitGroup
+	build := func(dst **layer, mps []orb.MultiPolygon, ids []int32) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			*dst = buildLayer(mps, ids, opts, opts.Workers)
+		}()
+	}
+	build(&ix.grids, gm, gid)
+	build(&ix.subLayer, sm, ix.subs)
 	for k, lv := range [4]Level{LevelVillage, LevelTown, LevelCounty, LevelCity} {
 		var am []orb.MultiPolygon
 		var aid []int32
@@ -220,8 +236,9 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 				aid = append(aid, int32(i))
 			}
 		}
-		ix.areas[k] = buildLayer(am, aid, opts)
+		build(&ix.areas[k], am, aid)
 	}
+	wg.Wait()
 
 	st := &ix.stats
 	st.Grids = len(gid)

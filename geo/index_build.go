@@ -3,6 +3,7 @@ package geo
 import (
 	"math"
 	"slices"
+	"sync"
 
 	"github.com/paulmach/orb"
 )
@@ -43,12 +44,13 @@ type layerBuilder struct {
 	}
 	polyBuf []int32
 	segBuf  []fastSeg
-	faceBuf [][]uvPt
+	lineBuf []float64
+	faces   faceSet
 }
 
 // buildLayer indexes the multipolygons mps (layer polygon i is mps[i];
 // ids[i] is what the layer answers for it).
-func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions) *layer {
+func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers int) *layer {
 	l := &layer{ids: ids, minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
 	b := &layerBuilder{l: l, opts: opts}
 
@@ -174,8 +176,7 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions) *layer {
 		}
 	}
 	b.vertRing = b.vertRing[:len(l.verts)]
-	l.tables = append(l.tables, cellTable{})
-	b.table(0, l.minX, l.maxX, l.minY, l.maxY, nx, ny, edges, nil, -1, 0)
+	b.topTable(nx, ny, edges, workers)
 	b.vertRing = nil
 	l.vertCount = len(l.verts)
 	l.verts = nil // the leaves carry their own coordinates
@@ -199,49 +200,76 @@ func morton(c orb.Point, bd orb.Bound) uint64 {
 	return k
 }
 
-// table fills table ti, covering [x0,x1]×[y0,y1] with nx×ny cells, from
-// edges. For the top table tracked is nil and every ring's winding starts
-// at zero (the right side of the bounding box is outside everything). For
-// a sub-table, b.wind holds the windings of the tracked rings at the
-// table's corner (x1+m, y0−m), and bg0 covers the whole table.
-func (b *layerBuilder) table(ti int, x0, x1, y0, y1 float64, nx, ny int, edges []uint32, tracked []int32, bg0 int32, depth int) {
-	l, m := b.l, b.m
-	xs := make([]float64, nx+1)
-	ys := make([]float64, ny+1)
+// tableGrid is a table being built: its header, the cell boundaries
+// and the edges of every cell (CSR: cell c has cellEdges[start[c]:start[c+1]],
+// each list in edge order).
+type tableGrid struct {
+	t         cellTable
+	xs, ys    []float64
+	start     []uint32
+	cellEdges []uint32
+	edges     []uint32
+}
+
+// grid lays out a table covering [x0,x1]×[y0,y1] with nx×ny cells and
+// assigns the edges to its cells.
+func (b *layerBuilder) grid(x0, x1, y0, y1 float64, nx, ny int, edges []uint32) *tableGrid {
+	g := &tableGrid{xs: make([]float64, nx+1), ys: make([]float64, ny+1), edges: edges}
 	w, h := (x1-x0)/float64(nx), (y1-y0)/float64(ny)
 	for i := range nx {
-		xs[i] = x0 + float64(i)*w
+		g.xs[i] = x0 + float64(i)*w
 	}
 	for j := range ny {
-		ys[j] = y0 + float64(j)*h
+		g.ys[j] = y0 + float64(j)*h
 	}
-	xs[nx], ys[ny] = x1, y1
-	t := cellTable{x0: x0, y0: y0, nx: int32(nx), ny: int32(ny), base: uint32(len(l.cells))}
+	g.xs[nx], g.ys[ny] = x1, y1
+	g.t = cellTable{x0: x0, y0: y0, nx: int32(nx), ny: int32(ny)}
 	if x1 > x0 {
-		t.invW = float64(nx) / (x1 - x0)
+		g.t.invW = float64(nx) / (x1 - x0)
 	}
 	if y1 > y0 {
-		t.invH = float64(ny) / (y1 - y0)
+		g.t.invH = float64(ny) / (y1 - y0)
 	}
-	l.tables[ti] = t
-	l.cells = append(l.cells, make([]uint32, nx*ny)...)
-
-	// Edges per cell (CSR), each list in edge order.
-	start := make([]uint32, nx*ny+1)
-	b.raster(xs, ys, edges, func(c int, _ uint32) { start[c+1]++ })
+	g.start = make([]uint32, nx*ny+1)
+	b.raster(g.xs, g.ys, edges, func(c int, _ uint32) { g.start[c+1]++ })
 	for c := 1; c <= nx*ny; c++ {
-		start[c] += start[c-1]
+		g.start[c] += g.start[c-1]
 	}
-	cellEdges := make([]uint32, start[nx*ny])
-	fill := slices.Clone(start[:nx*ny])
-	b.raster(xs, ys, edges, func(c int, e uint32) { cellEdges[fill[c]] = e; fill[c]++ })
+	g.cellEdges = make([]uint32, g.start[nx*ny])
+	fill := slices.Clone(g.start[:nx*ny])
+	b.raster(g.xs, g.ys, edges, func(c int, e uint32) { g.cellEdges[fill[c]] = e; fill[c]++ })
+	return g
+}
 
+// table fills table ti, covering [x0,x1]×[y0,y1] with nx×ny cells, from
+// edges: a sub-table, for which b.wind holds the windings of the tracked
+// rings at the table's corner (x1+m, y0−m), and bg0 covers the whole
+// table.
+func (b *layerBuilder) table(ti int, x0, x1, y0, y1 float64, nx, ny int, edges []uint32, tracked []int32, bg0 int32, depth int) {
+	l := b.l
+	g := b.grid(x0, x1, y0, y1, nx, ny, edges)
+	g.t.base = uint32(len(l.cells))
+	l.tables[ti] = g.t
+	l.cells = append(l.cells, make([]uint32, nx*ny)...)
+	b.rows(ti, g, tracked, bg0, depth, 0, ny, &l.cells, int(g.t.base))
+}
+
+// rows fills rows j0..j1 of table ti (laid out in g) into (*out)[base:]
+// (the table's cell words; through a pointer, since building a cell may
+// append sub-tables' cells to the same slice). For the top table tracked is nil and every ring's
+// winding starts each row at zero (the right side of the bounding box is
+// outside everything), so rows can be built independently.
+func (b *layerBuilder) rows(ti int, g *tableGrid, tracked []int32, bg0 int32, depth int, j0, j1 int, out *[]uint32, base int) {
+	m := b.m
+	xs, ys, start, cellEdges, edges := g.xs, g.ys, g.start, g.cellEdges, g.edges
+	nx := len(xs) - 1
+	x1, y0 := xs[nx], ys[0]
 	var saved []int32
 	for _, r := range tracked {
 		saved = append(saved, b.wind[r])
 	}
 	xEnd := x1 + m
-	for j := 0; j < ny; j++ {
+	for j := j0; j < j1; j++ {
 		yb := ys[j] - m
 		if tracked == nil {
 			for len(b.active) > 0 {
@@ -286,8 +314,8 @@ func (b *layerBuilder) table(ti int, x0, x1, y0, y1 float64, nx, ny int, edges [
 				}
 			}
 			c := j*nx + i
-			word := b.cell(cellEdges[start[c]:start[c+1]], xs[i], xs[i+1], ys[j], ys[j+1], tracked, bg0, depth, cellAt{ti, i, j})
-			l.cells[t.base+uint32(c)] = word
+			w := b.cell(cellEdges[start[c]:start[c+1]], xs[i], xs[i+1], ys[j], ys[j+1], tracked, bg0, depth, cellAt{ti, i, j})
+			(*out)[base+c] = w
 		}
 	}
 	if tracked == nil {
@@ -300,6 +328,142 @@ func (b *layerBuilder) table(ti int, x0, x1, y0, y1 float64, nx, ny int, edges [
 		}
 	}
 	b.dirty = true
+}
+
+// topTable builds the top table over the layer's bounding box: the
+// edges are assigned to cells once, then bands of rows are built by up to
+// workers goroutines, each into its own arena, and the arenas are
+// concatenated (relocating the words that point into them).
+func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int) {
+	l := b.l
+	g := b.grid(l.minX, l.maxX, l.minY, l.maxY, nx, ny, edges)
+	l.tables = append(l.tables[:0], g.t)
+	l.cells = make([]uint32, nx*ny)
+
+	// Bands of rows of about equal work (edge references plus cells).
+	nb := 1
+	if workers > 1 {
+		nb = min(ny, 4*workers)
+	}
+	total := uint64(g.start[nx*ny]) + uint64(nx*ny)/4
+	bounds := []int{0}
+	for j := 1; j < ny && len(bounds) < nb; j++ {
+		work := uint64(g.start[j*nx]) + uint64(j*nx)/4
+		if work*uint64(nb) >= total*uint64(len(bounds)) {
+			bounds = append(bounds, j)
+		}
+	}
+	bounds = append(bounds, ny)
+
+	parts := make([]*layer, len(bounds)-1)
+	run := func(k int) {
+		wb := b
+		if len(parts) > 1 {
+			wb = b.fork()
+		}
+		pl := wb.l
+		if len(parts) > 1 {
+			pl.tables = []cellTable{g.t}
+		}
+		wb.rows(0, g, nil, -1, 0, bounds[k], bounds[k+1], &l.cells, 0)
+		parts[k] = pl
+	}
+	if len(parts) == 1 {
+		run(0)
+		return
+	}
+	var wg sync.WaitGroup
+	next := make(chan int, len(parts))
+	for k := range parts {
+		next <- k
+	}
+	close(next)
+	for range min(workers, len(parts)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range next {
+				run(k)
+			}
+		}()
+	}
+	wg.Wait()
+
+	// Concatenate: part k's sub-tables, cells, fast records and leaves go
+	// after those of parts 0..k−1.
+	var nTables, nCells, nFast, nBlob int
+	for _, pl := range parts {
+		nTables += len(pl.tables) - 1
+		nCells += len(pl.cells)
+		nFast += len(pl.fast)
+		nBlob += len(pl.blob)
+	}
+	if nFast > payloadMask || 1+nTables > payloadMask {
+		panic("geo: lookup index exceeds 2^30 fast words or tables")
+	}
+	l.tables = slices.Grow(l.tables, nTables)
+	l.cells = slices.Grow(l.cells, nCells)
+	l.fast = make([]uint32, 0, nFast)
+	l.blob = make([]float64, 0, nBlob)
+	for k, pl := range parts {
+		tableOff, fastOff, blobOff := uint32(len(l.tables)-1), uint32(len(l.fast)), len(l.blob)
+		cellOff := uint32(len(l.cells))
+		reloc := func(w uint32) uint32 {
+			switch w &^ payloadMask {
+			case tagLeaf:
+				return w + fastOff
+			case tagTable:
+				return w + tableOff
+			}
+			return w
+		}
+		for _, t := range pl.tables[1:] {
+			t.base += cellOff
+			l.tables = append(l.tables, t)
+		}
+		for _, w := range pl.cells {
+			l.cells = append(l.cells, reloc(w))
+		}
+		top := l.cells[bounds[k]*nx : bounds[k+1]*nx]
+		for c, w := range top {
+			top[c] = reloc(w)
+		}
+		for o := 0; o < len(pl.fast); {
+			rec := pl.fast[o:]
+			size := 2
+			if k := rec[0]; k != 0 {
+				size = 3 + 3*int(k) + 1<<k
+			}
+			l.fast = append(l.fast, rec[:size]...)
+			l.fast[int(fastOff)+o+1] += uint32(blobOff)
+			o += size
+		}
+		l.blob = append(l.blob, pl.blob...)
+		l.leafCount += pl.leafCount
+		l.fastCount += pl.fastCount
+		l.edgeCount += pl.edgeCount
+		l.fastConflicts += pl.fastConflicts
+	}
+}
+
+// fork returns a builder for a band of the top table: it shares the
+// layer's read-only ring data and vertices and has its own sweep state,
+// scratch and arena.
+func (b *layerBuilder) fork() *layerBuilder {
+	nb := &layerBuilder{
+		l:    &layer{verts: b.l.verts},
+		opts: b.opts, m: b.m,
+		ringStart: b.ringStart, ringPoly: b.ringPoly, ringComp: b.ringComp, ringExt: b.ringExt,
+		polyRing: b.polyRing, compRing: b.compRing, vertRing: b.vertRing, polyRingIdx: b.polyRingIdx,
+		wind:      make([]int32, len(b.wind)),
+		activePos: make([]int32, len(b.activePos)),
+		compStamp: make([]int32, len(b.compStamp)),
+		polyStamp: make([]int32, len(b.polyStamp)),
+	}
+	for i := range nb.activePos {
+		nb.activePos[i] = -1
+	}
+	return nb
 }
 
 func (b *layerBuilder) edge(e uint32) (s1, s2 [2]float64) {

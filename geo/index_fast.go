@@ -51,7 +51,8 @@ func leafSegments(b []float64, buf []fastSeg) (segs []fastSeg, ok bool) {
 					s1, s2 := [2]float64{pts[j], pts[j+1]}, [2]float64{pts[j+2], pts[j+3]}
 					dup := false
 					for _, o := range segs {
-						if Orient(o.s1, o.s2, s1) == 0 && Orient(o.s1, o.s2, s2) == 0 {
+						if (o.s1 == s1 && o.s2 == s2) || (o.s1 == s2 && o.s2 == s1) ||
+							(Orient(o.s1, o.s2, s1) == 0 && Orient(o.s1, o.s2, s2) == 0) {
 							dup = true
 							break
 						}
@@ -105,7 +106,7 @@ func (b *layerBuilder) fastLeaf(slow int, at cellAt) uint32 {
 	const e64 = 0x1p-53
 	inv := max(t.invW, t.invH)
 	var tolv float64
-	lines := make([]float64, 0, 3*len(segs))
+	lines := b.lineBuf[:0]
 	for _, sg := range segs {
 		u1, v1 := toUV(sg.s1)
 		u2, v2 := toUV(sg.s2)
@@ -121,6 +122,7 @@ func (b *layerBuilder) fastLeaf(slow int, at cellAt) uint32 {
 		reach := (math.Hypot(u1, v1) + math.Hypot(u2, v2) + 4) / min(t.invW, t.invH) // degrees
 		tolv = max(tolv, 8*e32*(2.2+math.Abs(c))+64*e64*far+8*ccwErrBoundA*reach*inv)
 	}
+	b.lineBuf = lines
 	tolv = 2*tolv + 1e-6
 	if tolv > 1e-3 {
 		return uint32(off) // cells too small for the fast path to pay
@@ -141,22 +143,14 @@ func (b *layerBuilder) fastLeaf(slow int, at cellAt) uint32 {
 
 	// Cut the cell square into the faces of the lines and answer each
 	// face from a point inside it with the exact walk.
-	faces := append(b.faceBuf[:0], []uvPt{{0, 0}, {1, 0}, {1, 1}, {0, 1}})
+	fs := &b.faces
+	fs.reset()
 	for n := 0; n < len(lines); n += 3 {
-		a, bb, c := lines[n], lines[n+1], lines[n+2]
-		var next [][]uvPt
-		for _, f := range faces {
-			for _, sgn := range [2]float64{1, -1} {
-				if g := clipHalf(f, a*sgn, bb*sgn, c*sgn); len(g) >= 3 {
-					next = append(next, g)
-				}
-			}
-		}
-		faces = next
+		fs.cut(lines[n], lines[n+1], lines[n+2])
 	}
-	b.faceBuf = faces[:0]
 	leaf := l.blob[slow:]
-	for _, f := range faces {
+	for fi0 := range fs.n {
+		f := fs.face(fi0)
 		var cu, cv float64
 		for _, q := range f {
 			cu, cv = cu+q[0], cv+q[1]
@@ -189,20 +183,65 @@ func (b *layerBuilder) fastLeaf(slow int, at cellAt) uint32 {
 // uvPt is a point in cell units.
 type uvPt [2]float64
 
-// clipHalf returns the part of the convex polygon f where a·u + b·v + c
-// ≥ 0 (Sutherland–Hodgman against one line).
-func clipHalf(f []uvPt, a, b, c float64) []uvPt {
-	var out []uvPt
+// maxFaces bounds the faces of maxFastLines lines in a square (at most
+// 1 + k + k(k−1)/2), maxFaceVerts their corners (4 + k).
+const (
+	maxFaces     = 1 + maxFastLines + maxFastLines*(maxFastLines-1)/2
+	maxFaceVerts = 4 + maxFastLines
+)
+
+// faceSet is the convex faces the lines cut the cell square into, in
+// fixed arrays (two generations, so cutting allocates nothing).
+type faceSet struct {
+	n    int
+	cur  int
+	pts  [2][maxFaces][maxFaceVerts]uvPt
+	npts [2][maxFaces]int
+}
+
+func (fs *faceSet) reset() {
+	fs.n, fs.cur = 1, 0
+	fs.pts[0][0] = [maxFaceVerts]uvPt{{0, 0}, {1, 0}, {1, 1}, {0, 1}}
+	fs.npts[0][0] = 4
+}
+
+func (fs *faceSet) face(i int) []uvPt { return fs.pts[fs.cur][i][:fs.npts[fs.cur][i]] }
+
+// cut splits every face by the line a·u + b·v + c = 0, keeping the parts
+// with at least three corners.
+func (fs *faceSet) cut(a, b, c float64) {
+	nxt := 1 - fs.cur
+	m := 0
+	for i := range fs.n {
+		f := fs.face(i)
+		for _, sg := range [2]float64{1, -1} {
+			if m == maxFaces {
+				break
+			}
+			k := clipHalf(f, a*sg, b*sg, c*sg, fs.pts[nxt][m][:0])
+			if k >= 3 {
+				fs.npts[nxt][m] = k
+				m++
+			}
+		}
+	}
+	fs.n, fs.cur = m, nxt
+}
+
+// clipHalf writes the part of the convex polygon f where a·u + b·v + c
+// ≥ 0 into out (Sutherland–Hodgman against one line) and returns its
+// number of corners.
+func clipHalf(f []uvPt, a, b, c float64, out []uvPt) int {
 	for i, p := range f {
 		q := f[(i+1)%len(f)]
 		dp, dq := a*p[0]+b*p[1]+c, a*q[0]+b*q[1]+c
-		if dp >= 0 {
+		if dp >= 0 && len(out) < cap(out) {
 			out = append(out, p)
 		}
-		if (dp >= 0) != (dq >= 0) {
+		if (dp >= 0) != (dq >= 0) && len(out) < cap(out) {
 			t := dp / (dp - dq)
 			out = append(out, uvPt{p[0] + t*(q[0]-p[0]), p[1] + t*(q[1]-p[1])})
 		}
 	}
-	return out
+	return len(out)
 }
