@@ -48,8 +48,15 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 		return byVillage[v]
 	}
 	alive := map[geo.Code]bool{}
+	// A grid the proposal only edge matched (it took a vertex of a new
+	// edge, same shape) is left as it is: the redraw of its changed
+	// neighbours keeps that vertex wherever their edges still meet.
+	matched := func(f *geojson.Feature) bool { return f.Properties["edge_matched"] == true }
 	if rec.After != nil {
 		for _, f := range rec.After.Features {
+			if matched(f) {
+				continue
+			}
 			c := geo.Code(fmt.Sprint(f.Properties["code"]))
 			alive[c] = true
 			v := get(c)
@@ -58,6 +65,9 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 	}
 	if rec.Before != nil {
 		for _, f := range rec.Before.Features {
+			if matched(f) {
+				continue
+			}
 			c := geo.Code(fmt.Sprint(f.Properties["code"]))
 			part := store.AdjustPart{Kind: geo.Kind(fmt.Sprint(f.Properties["kind"])), Name: fmt.Sprint(f.Properties["name"]),
 				Geometry: geojson.NewGeometry(f.Geometry)}

@@ -47,22 +47,31 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 		{CheckGridOverlap, SeverityError, `
 			SELECT ARRAY[a.code, b.code], ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3), ` + areaM2SQL("ST_Intersection(a.geom, b.geom)") + `, 0::float8, ''
 			FROM adj_work a JOIN LATERAL (
-				SELECT code, geom FROM adj_work WHERE state NOT IN ('retired', 'gone') AND code <> a.code
+				SELECT code, geom FROM adj_work WHERE state NOT IN ('retired', 'gone') AND code <> a.code AND length(code) = length(a.code)
 				UNION ALL
-				SELECT code, geom FROM grid_latest WHERE length(code) = 15 AND village <> ALL(@villages)) b
+				SELECT code, geom FROM grid_latest g WHERE length(code) = length(a.code) AND village <> ALL(@villages)
+				AND NOT EXISTS (SELECT 1 FROM adj_work x WHERE x.code = g.code)) b
 			ON a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********')
 			WHERE a.` + changed + ` AND ST_IsValid(a.geom) AND (b.code > a.code OR NOT EXISTS (
 				SELECT 1 FROM adj_work x WHERE x.code = b.code AND x.` + changed + `))`,
 			func(c []string, a, _ float64) string {
 				return fmt.Sprintf("grids %s and %s overlap by %.2f m²; grids never overlap (touching is fine)", c[0], c[1], a)
 			}},
+		// The container after the operations: the village (with the
+		// vertices edge matching gave it), or the exclusive grid of a
+		// sub-grid.
 		{CheckGridOutsideVillage, SeverityError, `
-			SELECT ARRAY[w.code, w.village],
+			SELECT ARRAY[w.code, ` + containerSQL + `],
 			       CASE WHEN ST_IsEmpty(d.g) THEN ST_Multi(ST_Difference(ST_Points(w.geom), v.geom)) ELSE d.g END,
 			       coalesce(` + areaM2SQL("d.g") + `, 0), 0::float8, ''
-			FROM adj_work w JOIN area v ON v.code = w.village,
+			FROM adj_work w,
+			LATERAL (SELECT coalesce(
+				(SELECT geom FROM adj_area x WHERE x.code = w.village AND w.parent IS NULL),
+				(SELECT geom FROM area x WHERE x.code = w.village AND w.parent IS NULL),
+				(SELECT geom FROM adj_work e WHERE e.code = w.parent AND e.state NOT IN ('retired', 'gone')),
+				(SELECT geom FROM grid_latest e WHERE e.code = w.parent)) AS geom) v,
 			LATERAL (SELECT ST_CollectionExtract(ST_Difference(w.geom, v.geom), 3) AS g) d
-			WHERE w.` + changed + ` AND ST_IsValid(w.geom) AND NOT ST_CoveredBy(w.geom, v.geom)`,
+			WHERE w.` + changed + ` AND ST_IsValid(w.geom) AND v.geom IS NOT NULL AND NOT ST_CoveredBy(w.geom, v.geom)`,
 			func(c []string, a, _ float64) string {
 				if a < 0.01 {
 					return fmt.Sprintf("grid %s has a vertex a hair outside its village %s, where a line meets the village boundary between two of its vertices; end the line at a vertex of the village boundary (lines within the snap tolerance are moved onto it)", c[0], c[1])
@@ -71,10 +80,10 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			}},
 		{CheckVillageGap, SeverityError, `
 			WITH g AS (
-				SELECT w.village, (ST_Dump(ST_Difference(
-					(SELECT ST_Union(old_geom) FROM adj_work o WHERE o.village = w.village AND o.state IN ('changed', 'retired')),
+				SELECT w.c AS village, (ST_Dump(ST_Difference(
+					(SELECT ST_Union(old_geom) FROM adj_work o WHERE coalesce(o.parent, o.village) = w.c AND o.state IN ('changed', 'retired')),
 					ST_Union(CASE WHEN ST_IsValid(w.geom) THEN w.geom ELSE ST_CollectionExtract(ST_MakeValid(w.geom), 3) END)))).geom AS g
-				FROM adj_work w WHERE w.state NOT IN ('retired', 'gone') GROUP BY w.village)
+				FROM (SELECT ` + containerSQL + ` AS c, geom FROM adj_work WHERE state NOT IN ('retired', 'gone')) w GROUP BY w.c)
 			SELECT ARRAY[village], ST_Multi(g), ` + areaM2SQL("g") + `,
 			       2 * (ST_MaximumInscribedCircle(g)).radius * ` + fmt.Sprint(metresPerDegree) + ` * cos(radians(ST_Y(ST_Centroid(g)))), ''
 			FROM g WHERE ST_Dimension(g) = 2 AND ` + areaM2SQL("g") + ` > @gap`,
@@ -83,12 +92,12 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			}},
 		{CheckSliver, SeverityError, `
 			WITH p AS (
-				SELECT w.code, w.village, (ST_Dump(w.geom)).geom AS g FROM adj_work w
+				SELECT w.code, ` + containerSQL + ` AS village, (ST_Dump(w.geom)).geom AS g FROM adj_work w
 				WHERE w.` + changed + ` AND ST_IsValid(w.geom)),
 			m AS (SELECT code, village, g, ST_MaximumInscribedCircle(g) AS mic FROM p)
 			SELECT ARRAY[m.code] || coalesce((
 				SELECT ARRAY[n.code] FROM adj_work n
-				WHERE n.village = m.village AND n.code <> m.code AND n.state NOT IN ('retired', 'gone') AND n.geom && m.g
+				WHERE coalesce(n.parent, n.village) = m.village AND n.code <> m.code AND n.state NOT IN ('retired', 'gone') AND n.geom && m.g
 				ORDER BY ST_Length(ST_Intersection(ST_Boundary(n.geom), ST_Boundary(m.g))) DESC, n.code LIMIT 1), '{}'),
 			       ST_Multi(m.g), ` + areaM2SQL("m.g") + `,
 			       2 * (m.mic).radius * ` + fmt.Sprint(metresPerDegree) + ` * cos(radians(ST_Y((m.mic).center))), ''
@@ -107,17 +116,24 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 		{CheckSubgridNoFit, SeverityError, `
 			SELECT ARRAY[w.code], ST_Multi(coalesce(ST_CollectionExtract(ST_SymDifference(w.geom, s.u), 3), w.old_geom)), 0::float8, 0::float8, w.state || ' ' || w.kind
 			FROM adj_work w
-			JOIN LATERAL (SELECT ST_Union(geom) AS u FROM grid_latest WHERE parent_grid = w.code) s ON s.u IS NOT NULL
-			WHERE w.state IN ('changed', 'retired')
+			JOIN LATERAL (SELECT ST_Union(geom) AS u FROM (
+				SELECT geom FROM adj_work WHERE parent = w.code AND state NOT IN ('retired', 'gone')
+				UNION ALL
+				-- sub-grids of a grid of another village (edge matched)
+				SELECT geom FROM grid_latest g WHERE g.parent_grid = w.code AND w.village <> ALL(@villages)
+				AND NOT EXISTS (SELECT 1 FROM adj_work x WHERE x.code = g.code)) s) s ON s.u IS NOT NULL
+			WHERE length(w.code) = 15 AND (w.state IN ('changed', 'retired')
+			   OR EXISTS (SELECT 1 FROM adj_work c WHERE c.parent = w.code AND c.state <> 'same'))
 			AND (w.state = 'retired' OR w.kind <> 'exclusive' OR NOT ST_Equals(w.geom, s.u))`,
 			nil},
 		{CheckEdgeMismatch, SeverityWarning, `
 			WITH pairs AS (
 				SELECT a.code AS ac, b.code AS bc, a.geom AS ag, b.geom AS bg
 				FROM adj_work a JOIN LATERAL (
-					SELECT code, geom FROM adj_work WHERE state NOT IN ('retired', 'gone') AND code <> a.code
+					SELECT code, geom FROM adj_work WHERE state NOT IN ('retired', 'gone') AND code <> a.code AND length(code) = length(a.code)
 					UNION ALL
-					SELECT code, geom FROM grid_latest WHERE length(code) = 15 AND village <> ALL(@villages)) b
+					SELECT code, geom FROM grid_latest g WHERE length(code) = length(a.code) AND village <> ALL(@villages)
+					AND NOT EXISTS (SELECT 1 FROM adj_work x WHERE x.code = g.code)) b
 				ON a.geom && b.geom AND ST_Relate(a.geom, b.geom, 'F***1****')
 				WHERE a.` + changed + ` AND ST_IsValid(a.geom)),
 			lack AS (
@@ -134,7 +150,9 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			SELECT ARRAY[w.code], ST_Multi(ST_PointOnSurface(w.geom)), 0::float8, 0::float8, ''
 			FROM adj_work w
 			WHERE w.state = 'new' AND (EXISTS (SELECT 1 FROM grid_code c WHERE c.code = w.code)
-			   OR w.code !~ '^[0-9]{15}$' OR substr(w.code, 1, 12) <> w.village OR substr(w.code, 13) = '000')`,
+			   OR substr(w.code, 1, 12) <> w.village
+			   OR (w.parent IS NULL AND (w.code !~ '^[0-9]{15}$' OR substr(w.code, 13) = '000'))
+			   OR (w.parent IS NOT NULL AND (w.code !~ '^[0-9]{17}$' OR substr(w.code, 1, 15) <> w.parent OR substr(w.code, 16) = '00')))`,
 			func(c []string, _, _ float64) string {
 				return fmt.Sprintf("new code %s was issued before or breaks the code rules; codes are never reused (check the village's sequence counter)", c[0])
 			}},
@@ -219,22 +237,23 @@ func (w *work) computeMoves(ctx context.Context) error {
 			WITH c AS (
 				SELECT DISTINCT ON (id) id, grid_code, geom FROM (
 					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.old_geom, x.geom)) x
-					WHERE w.state = 'retired' OR (w.state = 'changed' AND NOT ST_Equals(w.geom, w.old_geom))
+					WHERE w.parent IS NULL AND (w.state = 'retired' OR (w.state = 'changed' AND NOT ST_Equals(w.geom, w.old_geom)))
 					UNION ALL
 					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.geom, x.geom)) x
 					WHERE w.code = ANY($3)
 					UNION ALL
 					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE x.grid_code = w.code) x
-					WHERE w.state = 'retired') u
+					WHERE w.state = 'retired' AND w.parent IS NULL) u
 				ORDER BY id)
 			INSERT INTO adj_move (rt, id, old, new)
 			SELECT $2, r.id, r.grid_code, coalesce(
 				-- fast path: a point inside a grid's interior is covered by no
 				-- other grid (the overlap check refuses any that would be)
-				(SELECT min(a.code) FROM adj_work a WHERE a.state NOT IN ('retired', 'gone') AND ST_Contains(a.geom, r.geom)),
+				(SELECT min(a.code) FROM adj_work a WHERE a.parent IS NULL AND a.state NOT IN ('retired', 'gone') AND ST_Contains(a.geom, r.geom)),
 				least(
-				(SELECT min(a.code) FROM adj_work a WHERE a.state NOT IN ('retired', 'gone') AND ST_Covers(a.geom, r.geom)),
-				(SELECT min(g.code) FROM grid_latest g WHERE length(g.code) = 15 AND g.village <> ALL($1) AND ST_Covers(g.geom, r.geom)))) AS new
+				(SELECT min(a.code) FROM adj_work a WHERE a.parent IS NULL AND a.state NOT IN ('retired', 'gone') AND ST_Covers(a.geom, r.geom)),
+				(SELECT min(g.code) FROM grid_latest g WHERE length(g.code) = 15 AND g.village <> ALL($1) AND ST_Covers(g.geom, r.geom)
+				 AND NOT EXISTS (SELECT 1 FROM adj_work x WHERE x.code = g.code)))) AS new
 			FROM c r`,
 			w.villages, rt, w.created)
 		if err != nil {

@@ -58,8 +58,11 @@ func TestAdjustChecks(t *testing.T) {
 				('32090200100100602', 'exclusive', '320902001001', '320902001001006', 'S2', ST_Multi(ST_MakeEnvelope(120.025, 33.01, 120.03, 33.02, 4326)), tstzrange('2026-01-02', NULL))`,
 			ops:   []store.AdjustOp{{Type: store.OpReshape, Grids: []geo.Code{fxGrid(5), fxGrid(6)}, Geometry: line(120.022, 33.01, 120.022, 33.02)}},
 			codes: []string{string(fxGrid(6))}, msg: "sub-grids of 320902001001006"},
+		// Edge matching gives the neighbour in the other village the
+		// cut's vertex; planted: the neighbour without it.
 		{name: "cut ending between a neighbour's vertices", check: store.CheckEdgeMismatch, severity: store.SeverityWarning,
 			ops:   []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: line(120.019, 33.015, 120.035, 33.015)}},
+			after: `UPDATE adj_work SET geom = old_geom WHERE matched AND code = '320902001002001'`,
 			codes: []string{"320902001002001", string(fxGrid(10))}, msg: "lacks 1 vertex"},
 		{name: "new code breaking the rules", check: store.CheckCodeRule, severity: store.SeverityError,
 			ops:   []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(8), fxGrid(9)}}},
@@ -161,7 +164,9 @@ func TestAdjustRefusals(t *testing.T) {
 		{"reshape of grids not adjacent", []store.AdjustOp{{Type: store.OpReshape, Grids: []geo.Code{fxGrid(1), fxGrid(9)}, Geometry: line(120, 33, 120.03, 33.03)}}, "do not share an edge"},
 		{"retire without a taker", []store.AdjustOp{{Type: store.OpRetire, Grids: []geo.Code{fxGrid(1)}}}, "take the retired grid"},
 		{"create in no gap", []store.AdjustOp{{Type: store.OpCreate, Village: fxVillage, Kind: geo.KindRural, Name: "n", Geometry: rect(120.001, 33.001, 120.002, 33.002)}}, "covers no gap"},
-		{"sub-grid code", []store.AdjustOp{{Type: store.OpRename, Grids: []geo.Code{"32090200100100101"}, Name: "x"}}, "15-digit grid code"},
+		{"unknown sub-grid", []store.AdjustOp{{Type: store.OpRename, Grids: []geo.Code{"32090200100100101"}, Name: "x"}}, "not a current grid"},
+		{"sub-grids of two grids", []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{"32090200100100101", "32090200100100201"}}}, "different villages"},
+		{"a grid and a sub-grid", []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(1), "32090200100100101"}}}, "different villages"},
 		{"unknown type", []store.AdjustOp{{Type: "explode", Grids: []geo.Code{fxGrid(1)}}}, "unknown operation"},
 	}
 	for _, tc := range cases {

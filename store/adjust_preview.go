@@ -52,6 +52,9 @@ type PreviewGrid struct {
 	After    orb.MultiPolygon `json:"-"` // nil for a retired grid
 	AreaBefM float64          `json:"area_before_m2"`
 	AreaAftM float64          `json:"area_after_m2"`
+	// Matched is set for a grid changed only to take the vertices of
+	// its changed neighbours (edge matching): the same shape.
+	Matched bool `json:"edge_matched,omitempty"`
 }
 
 // MarshalJSON writes Before and After as GeoJSON geometries.
@@ -176,6 +179,9 @@ func evaluate(ctx context.Context, tx pgx.Tx, ops []AdjustOp, opts AdjustOptions
 	if err := w.run(ctx, ops); err != nil {
 		return nil, nil, err
 	}
+	if err := w.edgeMatch(ctx); err != nil {
+		return nil, nil, err
+	}
 	if opts.AfterOps != nil {
 		if err := opts.AfterOps(ctx, tx); err != nil {
 			return nil, nil, fmt.Errorf("after operations: %w", err)
@@ -212,7 +218,7 @@ func opCodes(ops []AdjustOp) []geo.Code {
 
 // result reads the touched grids, moves and totals off the work tables.
 func (w *work) result(ctx context.Context, p *AdjustPreview) error {
-	rows, err := w.tx.Query(ctx, `SELECT code, state, kind, name, village,
+	rows, err := w.tx.Query(ctx, `SELECT code, state, kind, name, village, matched,
 			CASE WHEN state = 'new' THEN NULL ELSE old_geom END,
 			CASE WHEN state = 'retired' THEN NULL ELSE ST_Multi(geom) END,
 			coalesce(`+areaM2SQL("old_geom")+`, 0), CASE WHEN state = 'retired' THEN 0 ELSE coalesce(`+areaM2SQL("geom")+`, 0) END
@@ -222,7 +228,7 @@ func (w *work) result(ctx context.Context, p *AdjustPreview) error {
 	}
 	for rows.Next() {
 		var g PreviewGrid
-		if err := rows.Scan(&g.Code, &g.State, &g.Kind, &g.Name, &g.Village,
+		if err := rows.Scan(&g.Code, &g.State, &g.Kind, &g.Name, &g.Village, &g.Matched,
 			nullMultiPolygon{&g.Before}, nullMultiPolygon{&g.After}, &g.AreaBefM, &g.AreaAftM); err != nil {
 			rows.Close()
 			return fmt.Errorf("after-state: %w", err)

@@ -118,24 +118,44 @@ func (s *Store) switchTx(ctx context.Context, tx pgx.Tx) (int, int64, error) {
 			villages[string(geo.Code(c).Village())] = true
 		}
 	}
-	vs := make([]string, 0, len(villages))
+	ids := make([]int64, len(due))
+	for i, d := range due {
+		ids[i] = d.proposal
+	}
+	var areaVillages []string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT a.code), '{}') FROM adj_pending_area p JOIN area a USING (code)
+		WHERE p.proposal = ANY($1) AND a.level = 'village'`, ids).Scan(&areaVillages); err != nil {
+		return 0, 0, fmt.Errorf("area vertices: %w", err)
+	}
+	for _, v := range areaVillages {
+		villages[v] = true
+	}
+	vs := make([]geo.Code, 0, len(villages))
 	for v := range villages {
-		vs = append(vs, v)
+		vs = append(vs, geo.Code(v))
 	}
-	if _, err := tx.Exec(ctx, `SELECT code FROM area WHERE code = ANY($1) ORDER BY code FOR UPDATE`, vs); err != nil {
-		return 0, 0, fmt.Errorf("lock villages: %w", err)
+	if err := lockVillages(ctx, tx, vs); err != nil {
+		return 0, 0, err
 	}
-	ids := make([]string, len(due))
+	// Then the other areas whose boundaries take vertices, in code order.
+	if _, err := tx.Exec(ctx, `SELECT a.code FROM area a WHERE a.code IN (SELECT code FROM adj_pending_area WHERE proposal = ANY($1))
+		ORDER BY a.code FOR UPDATE`, ids); err != nil {
+		return 0, 0, fmt.Errorf("lock areas: %w", err)
+	}
+	if _, err := tx.Exec(ctx, fmt.Sprintf(areaNodesSQL, "adj_pending_area", " AND x.proposal = ANY($2)"), edgeTolDeg, ids); err != nil {
+		return 0, 0, fmt.Errorf("area vertices: %w", err)
+	}
+	names := make([]string, len(due))
 	moved := make([]int64, len(due))
 	for i, d := range due {
 		m, err := switchOne(ctx, tx, d)
 		if err != nil {
 			return 0, 0, fmt.Errorf("proposal %d: %w", d.proposal, err)
 		}
-		ids[i], moved[i] = fmt.Sprint(d.proposal), m
+		names[i], moved[i] = fmt.Sprint(d.proposal), m
 	}
 	var version int64
-	if err := tx.QueryRow(ctx, `SELECT bump_dataset_version($1)`, "effective: proposal "+strings.Join(ids, ", ")).Scan(&version); err != nil {
+	if err := tx.QueryRow(ctx, `SELECT bump_dataset_version($1)`, "effective: proposal "+strings.Join(names, ", ")).Scan(&version); err != nil {
 		return 0, 0, fmt.Errorf("bump version: %w", err)
 	}
 	for i, d := range due {
@@ -143,7 +163,7 @@ func (s *Store) switchTx(ctx context.Context, tx pgx.Tx) (int, int64, error) {
 			d.proposal, version); err != nil {
 			return 0, 0, fmt.Errorf("mark switch done: %w", err)
 		}
-		if err := s.Audit(ctx, tx, AuditEntry{Actor: "system", Action: "proposal.effective", Target: ids[i],
+		if err := s.Audit(ctx, tx, AuditEntry{Actor: "system", Action: "proposal.effective", Target: names[i],
 			After: map[string]any{"effective_at": d.at, "records_moved": moved[i], "version": version}}); err != nil {
 			return 0, 0, err
 		}

@@ -103,11 +103,13 @@ CREATE TEMP TABLE IF NOT EXISTS adj_work (
 	kind     text NOT NULL,
 	name     text NOT NULL,
 	village  text NOT NULL,
+	parent   text,
 	geom     geometry,
 	old_geom geometry,
 	old_kind text,
 	old_name text,
-	state    text NOT NULL DEFAULT 'same'
+	state    text NOT NULL DEFAULT 'same',
+	matched  boolean NOT NULL DEFAULT false
 ) ON COMMIT DELETE ROWS;
 CREATE INDEX IF NOT EXISTS adj_work_geom ON adj_work USING gist (geom);
 CREATE TEMP TABLE IF NOT EXISTS adj_face (
@@ -123,10 +125,32 @@ CREATE TEMP TABLE IF NOT EXISTS adj_move (
 	old text NOT NULL,
 	new text
 ) ON COMMIT DELETE ROWS;
-CREATE INDEX IF NOT EXISTS adj_move_id ON adj_move (rt, id)`
+CREATE INDEX IF NOT EXISTS adj_move_id ON adj_move (rt, id);
+CREATE TEMP TABLE IF NOT EXISTS adj_node (
+	p geometry NOT NULL
+) ON COMMIT DELETE ROWS;
+CREATE TEMP TABLE IF NOT EXISTS adj_area (
+	code     text PRIMARY KEY,
+	nodes    geometry NOT NULL,
+	geom     geometry NOT NULL,
+	old_geom geometry NOT NULL
+) ON COMMIT DELETE ROWS`
+
+// containerOf is what a grid partitions with its siblings: its village
+// for a grid, its exclusive grid for a sub-grid.
+func containerOf(c geo.Code) geo.Code {
+	if c.Level() == geo.LevelSubGrid {
+		return c.Parent()
+	}
+	return c.Village()
+}
+
+// containerSQL is the container of an adj_work row (see containerOf).
+const containerSQL = `coalesce(parent, village)`
 
 // opVillages returns the villages the operations touch, checking that
-// each operation stays within one village.
+// each operation stays within one container: the grids of one village,
+// or the sub-grids of one exclusive grid.
 func opVillages(ops []AdjustOp) ([]geo.Code, error) {
 	seen := map[geo.Code]bool{}
 	for i, op := range ops {
@@ -139,18 +163,21 @@ func opVillages(ops []AdjustOp) ([]geo.Code, error) {
 			v = op.Village
 		}
 		for _, c := range codes {
-			if c.Level() != geo.LevelGrid {
-				return nil, &OpError{i, op.Type, fmt.Sprintf("%q is not a 15-digit grid code (sub-grids are adjusted with their exclusive grid)", c)}
+			if c.Level() != geo.LevelGrid && c.Level() != geo.LevelSubGrid {
+				return nil, &OpError{i, op.Type, fmt.Sprintf("%q is not a grid code (15 digits) or sub-grid code (17 digits)", c)}
 			}
 			if v == "" {
-				v = c.Village()
+				v = containerOf(c)
 			}
-			if c.Village() != v {
-				return nil, &OpError{i, op.Type, fmt.Sprintf("grids %s and %s are in different villages; an operation stays inside one village", codes[0], c)}
+			if containerOf(c) != v {
+				return nil, &OpError{i, op.Type, fmt.Sprintf("%s and %s are in different villages (or are sub-grids of different exclusive grids); an operation stays inside one village or one exclusive grid", codes[0], c)}
 			}
 		}
 		if v == "" {
 			return nil, &OpError{i, op.Type, "names no grid and no village"}
+		}
+		if v.Level() == geo.LevelGrid {
+			v = v.Village() // the exclusive grid of sub-grids
 		}
 		seen[v] = true
 	}
@@ -170,9 +197,18 @@ func (s *Store) beginWork(ctx context.Context) (pgx.Tx, error) {
 	if err != nil {
 		return nil, err
 	}
-	if _, err := conn.Exec(ctx, workDDL); err != nil {
+	// The DDL once per session: even as no-ops, its statements cost a
+	// preview more than this look-up (measured ≈20 ms against 0.3 ms).
+	var have bool
+	if err := conn.QueryRow(ctx, `SELECT to_regclass('pg_temp.adj_area') IS NOT NULL`).Scan(&have); err != nil {
 		conn.Release()
 		return nil, fmt.Errorf("work tables: %w", err)
+	}
+	if !have {
+		if _, err := conn.Exec(ctx, workDDL); err != nil {
+			conn.Release()
+			return nil, fmt.Errorf("work tables: %w", err)
+		}
 	}
 	tx, err := conn.Begin(ctx)
 	if err != nil {
@@ -208,6 +244,9 @@ func (t releasingTx) Rollback(ctx context.Context) error {
 // villages. The caller has locked the villages when it is going to write.
 func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts AdjustOptions) (*work, error) {
 	w := &work{tx: tx, opts: opts.withDefaults(), villages: villages, next: map[geo.Code]int{}, created: []string{}}
+	if len(villages) == 0 {
+		return nil, &OpError{0, "", "the proposal touches no village"}
+	}
 	// The work queries touch a few grids and records but their estimates
 	// are large enough to trigger JIT compilation, which costs more (≈80 ms
 	// measured) than running them.
@@ -219,44 +258,64 @@ func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts AdjustOpt
 	if _, err := tx.Exec(ctx, `TRUNCATE adj_work, adj_face, adj_move`); err != nil {
 		return nil, fmt.Errorf("work tables: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `INSERT INTO adj_work (code, kind, name, village, geom, old_geom, old_kind, old_name)
-		SELECT code, kind, name, village, geom, geom, kind, name FROM grid_latest
-		WHERE village = ANY($1) AND length(code) = 15`, villages); err != nil {
+	// The grids and sub-grids of the villages (sub-grids partition their
+	// exclusive grid as grids partition their village).
+	if _, err := tx.Exec(ctx, `INSERT INTO adj_work (code, kind, name, village, parent, geom, old_geom, old_kind, old_name)
+		SELECT code, kind, name, village, parent_grid, geom, geom, kind, name FROM grid_latest
+		WHERE village = ANY($1)`, villages); err != nil {
 		return nil, fmt.Errorf("load grids: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `ANALYZE adj_work`); err != nil {
 		return nil, fmt.Errorf("index work: %w", err)
 	}
-	for _, v := range villages {
-		var n int
-		var hasGeom bool
-		err := tx.QueryRow(ctx, `SELECT greatest(
-				coalesce((SELECT next_seq FROM grid_seq WHERE parent = $1), 1),
-				coalesce((SELECT max(substr(code, 13, 3)::int) + 1 FROM grid_code WHERE village = $1 AND length(code) = 15), 1)),
-			(SELECT geom IS NOT NULL FROM area WHERE code = $1 AND level = 'village')`, v).Scan(&n, &hasGeom)
-		if err != nil {
-			return nil, fmt.Errorf("village %s: %w", v, err)
-		}
-		if !hasGeom {
-			return nil, &OpError{0, "", fmt.Sprintf("village %s does not exist or has no boundary", v)}
-		}
-		w.next[v] = n
+	var missing []string
+	if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(v.code ORDER BY v.code), '{}') FROM unnest($1::text[]) AS v(code)
+		WHERE NOT EXISTS (SELECT 1 FROM area a WHERE a.code = v.code AND a.level = 'village' AND a.geom IS NOT NULL)`, villages).Scan(&missing); err != nil {
+		return nil, fmt.Errorf("villages: %w", err)
+	}
+	if len(missing) > 0 {
+		return nil, &OpError{0, "", fmt.Sprintf("village %s does not exist or has no boundary", missing[0])}
 	}
 	return w, nil
 }
 
-// newCode issues the next code of a village (within the transaction; the
-// grid trigger moves grid_seq past it when the grid is written).
+// newCode issues the next code in container v, a village (a grid code)
+// or an exclusive grid (a sub-grid code), within the transaction; the
+// grid trigger moves grid_seq past it when the grid is written.
 func (w *work) newCode(ctx context.Context, i int, op string, v geo.Code, kind, name string) (geo.Code, error) {
-	n := w.next[v]
-	c, err := geo.GridCode(v, n)
+	n, ok := w.next[v]
+	if !ok {
+		// The counter, or past every code ever issued in v when that is
+		// further (codes written before the counter existed).
+		if err := w.tx.QueryRow(ctx, `SELECT greatest(
+				coalesce((SELECT next_seq FROM grid_seq WHERE parent = $1), 1),
+				coalesce((SELECT max(substr(code, length($1) + 1)::int) + 1 FROM grid_code
+				          WHERE code BETWEEN $1 AND $1 || '999' AND length(code) = length($1) + CASE length($1) WHEN 12 THEN 3 ELSE 2 END), 1))`,
+			v).Scan(&n); err != nil {
+			return "", fmt.Errorf("sequence of %s: %w", v, err)
+		}
+	}
+	var c geo.Code
+	var err error
+	var parent *string
+	if v.Level() == geo.LevelGrid {
+		c, err = geo.SubGridCode(v, n)
+		p := string(v)
+		parent = &p
+		kind = string(geo.KindExclusive)
+	} else {
+		c, err = geo.GridCode(v, n)
+	}
 	if err != nil {
+		if v.Level() == geo.LevelGrid {
+			return "", &OpError{i, op, fmt.Sprintf("exclusive grid %s has used all 99 sub-grid sequences; codes are never reused", v)}
+		}
 		return "", &OpError{i, op, fmt.Sprintf("village %s has used all 999 grid sequences; codes are never reused", v)}
 	}
 	w.next[v] = n + 1
 	w.opNew = append(w.opNew, c)
-	if _, err := w.tx.Exec(ctx, `INSERT INTO adj_work (code, kind, name, village, state) VALUES ($1, $2, $3, $4, 'new')`,
-		c, kind, name, v); err != nil {
+	if _, err := w.tx.Exec(ctx, `INSERT INTO adj_work (code, kind, name, village, parent, state) VALUES ($1, $2, $3, $4, $5, 'new')`,
+		c, kind, name, c.Village(), parent); err != nil {
 		return "", fmt.Errorf("new code %s: %w", c, err)
 	}
 	return c, nil
@@ -295,11 +354,14 @@ func (w *work) faces(ctx context.Context, v geo.Code, extra any, clip []geo.Code
 	_, err := w.tx.Exec(ctx, `
 		WITH base AS (
 			SELECT ST_Boundary(geom) AS g FROM adj_work
-			WHERE village = $1 AND state NOT IN ('retired', 'gone') AND code <> ALL($4)
+			WHERE `+containerSQL+` = $1 AND state NOT IN ('retired', 'gone') AND code <> ALL($4)
 			UNION ALL
 			SELECT ST_Boundary(ST_Union(geom)) FROM adj_work WHERE code = ANY($4) HAVING count(*) > 0
 			UNION ALL
-			SELECT ST_Boundary(geom) FROM area WHERE code = $1),
+			-- the container: a village, or the exclusive grid of sub-grids
+			SELECT ST_Boundary(geom) FROM area WHERE code = $1
+			UNION ALL
+			SELECT ST_Boundary(geom) FROM adj_work WHERE code = $1 AND state NOT IN ('retired', 'gone')),
 		ref AS (SELECT ST_Collect(g) AS g FROM base),
 		ex AS (
 			SELECT CASE WHEN $2::geometry IS NULL THEN NULL
@@ -321,7 +383,7 @@ func (w *work) faces(ctx context.Context, v geo.Code, extra any, clip []geo.Code
 	_, err = w.tx.Exec(ctx, `
 		UPDATE adj_face f SET pt = ST_PointOnSurface(f.geom),
 			owner = (SELECT min(w.code) FROM adj_work w
-			         WHERE w.village = $1 AND w.state NOT IN ('retired', 'gone') AND ST_Covers(w.geom, ST_PointOnSurface(f.geom)))`, v)
+			         WHERE `+containerSQL+` = $1 AND w.state NOT IN ('retired', 'gone') AND ST_Covers(w.geom, ST_PointOnSurface(f.geom)))`, v)
 	if err != nil {
 		return fmt.Errorf("faces of village %s: %w", v, err)
 	}
@@ -342,14 +404,14 @@ func (w *work) rebuild(ctx context.Context, v geo.Code) error {
 			            THEN w.geom ELSE r.g END,
 			state = CASE WHEN w.state = 'same' AND NOT (ST_NPoints(r.g) = ST_NPoints(w.geom) AND ST_Equals(r.g, w.geom))
 			             THEN 'changed' ELSE w.state END
-		FROM r WHERE w.code = r.code AND w.village = $1`, v)
+		FROM r WHERE w.code = r.code AND `+containerSQL+` = $1`, v)
 	if err != nil {
 		return fmt.Errorf("rebuild village %s: %w", v, err)
 	}
 	// A live grid left without faces lost all its area to another.
 	var lost []string
 	err = w.tx.QueryRow(ctx, `SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM adj_work w
-		WHERE village = $1 AND state NOT IN ('retired', 'gone')
+		WHERE `+containerSQL+` = $1 AND state NOT IN ('retired', 'gone')
 		AND NOT EXISTS (SELECT 1 FROM adj_face f WHERE f.new_owner = w.code)`, v).Scan(&lost)
 	if err != nil {
 		return fmt.Errorf("rebuild village %s: %w", v, err)
@@ -428,7 +490,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		if op.Name != "" {
 			name = op.Name
 		}
-		v := op.Grids[0].Village()
+		v := containerOf(op.Grids[0])
 		nc, err := w.newCode(ctx, i, op.Type, v, kind, name)
 		if err != nil {
 			return err
@@ -460,7 +522,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		if err != nil {
 			return err
 		}
-		v := g.Village()
+		v := containerOf(g)
 		if err := w.faces(ctx, v, line, []geo.Code{g}, nil); err != nil {
 			return err
 		}
@@ -512,7 +574,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		if err != nil {
 			return err
 		}
-		v := a.Village()
+		v := containerOf(a)
 		if err := w.faces(ctx, v, line, []geo.Code{a, b}, []geo.Code{a, b}); err != nil {
 			return err
 		}
@@ -543,12 +605,12 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		if err != nil {
 			return err
 		}
-		v := op.To[0].Village()
+		v := containerOf(op.To[0])
 		if err := w.faces(ctx, v, poly, op.Grids, nil); err != nil {
 			return err
 		}
 		tag, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $3 WHERE f.owner = ANY($1)
-			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE village = $4), $5), f.pt)`,
+			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE `+containerSQL+` = $4), $5), f.pt)`,
 			op.Grids, poly, op.To[0], v, w.snapDeg())
 		if err != nil {
 			return err
@@ -574,7 +636,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 				return err
 			}
 		}
-		v := g.Village()
+		v := containerOf(g)
 		if err := w.faces(ctx, v, nil, nil, nil); err != nil {
 			return err
 		}
@@ -621,7 +683,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		if err := w.outside(ctx, i, nc, v, poly); err != nil {
 			return err
 		}
-		inPoly := `ST_Covers(ST_Snap(ST_SetSRID($1::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE village = $2), $3), f.pt)`
+		inPoly := `ST_Covers(ST_Snap(ST_SetSRID($1::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE ` + containerSQL + ` = $2), $3), f.pt)`
 		rows, err := w.tx.Query(ctx, `SELECT f.owner, ST_Multi(ST_Union(f.geom)) FROM adj_face f
 			WHERE f.owner IS NOT NULL AND `+inPoly+` GROUP BY f.owner ORDER BY f.owner`, poly, v, w.snapDeg())
 		if err != nil {
@@ -754,7 +816,7 @@ func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 		}
 		inSet[c] = true
 	}
-	v := op.Grids[0].Village()
+	v := containerOf(op.Grids[0])
 	var mp orb.MultiPolygon
 	codes := make([]string, len(op.Parts))
 	kept := map[geo.Code]bool{}
@@ -796,7 +858,7 @@ func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 	}
 	for k, p := range op.Parts {
 		if _, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $3 WHERE f.owner = ANY($1)
-			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE village = $4), $5), f.pt)`,
+			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE `+containerSQL+` = $4), $5), f.pt)`,
 			op.Grids, orbValuer{p.Geometry.Coordinates}, codes[k], v, w.snapDeg()); err != nil {
 			return err
 		}

@@ -90,9 +90,15 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 	if err != nil {
 		return nil, err
 	}
-	// Lock the villages in code order (no deadlock between proposals).
-	if _, err := tx.Exec(ctx, `SELECT code FROM area WHERE code = ANY($1) ORDER BY code FOR UPDATE`, villages); err != nil {
-		return nil, fmt.Errorf("lock villages: %w", err)
+	// Lock the villages in code order (no deadlock between proposals),
+	// with their neighbours: edge matching may give their grids and
+	// boundaries the vertices of new edges.
+	locked, err := neighbourVillages(ctx, tx, villages)
+	if err != nil {
+		return nil, err
+	}
+	if err := lockVillages(ctx, tx, locked); err != nil {
+		return nil, err
 	}
 	stale, err := staleCheck(ctx, tx, p.BaseVersion, opCodes(p.Ops))
 	if err != nil {
@@ -103,6 +109,9 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 	}
 	w, prev, err := evaluate(ctx, tx, p.Ops, req.Options)
 	if err != nil {
+		return nil, err
+	}
+	if err := w.lockMore(ctx, locked); err != nil {
 		return nil, err
 	}
 	if stale, err := pendingConflicts(ctx, tx, p.BaseVersion, opCodes(p.Ops)); err != nil || stale != nil {
@@ -176,8 +185,8 @@ func (w *work) write(ctx context.Context, proposal int64, eff time.Time, pending
 			FROM adj_work w WHERE g.code = w.code AND upper_inf(g.valid) AND w.state IN ('changed', 'retired')`},
 		{"retire codes", `UPDATE grid_code c SET retired_at = $1
 			FROM adj_work w WHERE c.code = w.code AND w.state = 'retired'`},
-		{"open new versions", `INSERT INTO grid (code, kind, village, name, geom, valid, adjustment)
-			SELECT code, kind, village, name, ST_Multi(geom), tstzrange($1, NULL), $2
+		{"open new versions", `INSERT INTO grid (code, kind, village, parent_grid, name, geom, valid, adjustment)
+			SELECT code, kind, village, parent, name, ST_Multi(geom), tstzrange($1, NULL), $2
 			FROM adj_work WHERE state IN ('changed', 'new') ORDER BY code`},
 		{"re-assign households", `UPDATE household h SET grid_code = m.new
 			FROM adj_move m WHERE m.rt = 'household' AND m.id = h.id`},
@@ -198,7 +207,9 @@ func (w *work) write(ctx context.Context, proposal int64, eff time.Time, pending
 					UNION SELECT old FROM adj_move UNION SELECT new FROM adj_move WHERE new IS NOT NULL)
 				RETURNING proposal)
 			INSERT INTO adj_pending_move (proposal, record_type, record_id, from_grid, to_grid)
-			SELECT s.proposal, rt, id, old, new FROM s, adj_move WHERE new IS NOT NULL`})
+			SELECT s.proposal, rt, id, old, new FROM s, adj_move WHERE new IS NOT NULL`},
+			struct{ what, sql string }{"plan area vertices", `INSERT INTO adj_pending_area (proposal, code, nodes)
+				SELECT s.proposal, x.code, x.nodes FROM adj_area x, adj_switch s WHERE s.proposal = $2 AND s.effective_at = $1`})
 	}
 	for _, st := range stmts {
 		var args []any
@@ -210,6 +221,11 @@ func (w *work) write(ctx context.Context, proposal int64, eff time.Time, pending
 		}
 		if _, err := w.tx.Exec(ctx, st.sql, args...); err != nil {
 			return fmt.Errorf("%s: %w", st.what, err)
+		}
+	}
+	if !pending {
+		if err := w.writeAreas(ctx); err != nil {
+			return err
 		}
 	}
 	for _, l := range w.lineage {
@@ -247,6 +263,9 @@ func filingRecord(p ProposalRecord, prev *AdjustPreview, actor string, eff, now 
 	before, after := geojson.NewFeatureCollection(), geojson.NewFeatureCollection()
 	for _, g := range prev.Grids {
 		props := map[string]any{"code": g.Code, "name": g.Name, "kind": g.Kind, "state": g.State}
+		if g.Matched {
+			props["edge_matched"] = true
+		}
 		if g.Before != nil {
 			f := geojson.NewFeature(g.Before)
 			f.Properties = props

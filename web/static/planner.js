@@ -55,7 +55,10 @@ function showPreview(map, prev) {
   grids.id = 'preview-grids';
   for (const g of prev.grids) {
     const tr = el('tr');
-    tr.append(el('td', g.code), el('td', g.state), el('td', `${Math.round(g.area_after_m2 || 0)} m²`));
+    // A neighbour (maybe of another village) that only takes the vertex
+    // where the line meets its edge keeps its shape: say so.
+    tr.append(el('td', g.code), el('td', g.state), el('td', `${Math.round(g.area_after_m2 || 0)} m²`),
+      el('td', g.edge_matched ? 'edge matched: takes the new vertex' : ''));
     grids.append(tr);
   }
   box.append(grids, el('h3', 'Households and units that move'));

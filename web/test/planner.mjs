@@ -4,8 +4,8 @@
 //
 //   node planner.mjs URL TOKEN LON LAT X0 Y0 X1 Y1 SCREENSHOT.png
 //
-// Prints one JSON line: {"grid": "...", "previewGrids": [[code, state], ...],
-// "moves": n, "status": "...", "errors": [...]}.
+// Prints one JSON line: {"grid": "...", "previewGrids": [[code, state, area, note], ...],
+// "moves": n, "findings": [...], "status": "...", "errors": [...]}.
 import { chromium } from 'playwright-core';
 
 const [url, token, lon, lat, x0, y0, x1, y1, shot] = process.argv.slice(2);
@@ -45,6 +45,7 @@ try {
   await page.waitForSelector('#preview-grids tr, #info .error', { timeout: 30000 });
   const previewGrids = await page.$$eval('#preview-grids tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
   const moves = await page.$$eval('#preview-moves tr', (rows) => rows.length);
+  const findings = await page.$$eval('#preview-findings li', (items) => items.map((i) => i.textContent));
   const info = await page.textContent('#info');
   await page.screenshot({ path: shot });
   let status = '';
@@ -53,7 +54,7 @@ try {
     await page.waitForSelector('#status[data-status], #info .error', { timeout: 30000 });
     status = (await page.getAttribute('#status', 'data-status')) || `refused: ${await page.textContent('#info')}`;
   }
-  console.log(JSON.stringify({ grid, previewGrids, moves, info, status, errors }));
+  console.log(JSON.stringify({ grid, previewGrids, moves, findings, info, status, errors }));
 } catch (e) {
   console.log(JSON.stringify({ failure: String(e), errors }));
   process.exitCode = 1;

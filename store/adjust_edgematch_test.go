@@ -1,0 +1,172 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+
+	"gridmap/geo"
+	"gridmap/store"
+	"gridmap/store/storetest"
+)
+
+// crossCut is a cutting line across a demo grid that ends on an edge the
+// grid shares with a grid of another village, in the middle of one of
+// that edge's segments (so the cut's node is a new vertex for both).
+type crossCut struct {
+	grid, neighbour        geo.Code
+	x0, y0, x1, y1, mx, my float64
+}
+
+// findCrossCut picks, on the current demo data, the comprehensive grid
+// (no sub-grids) with the longest straight segment shared with a grid of
+// another village — in the same town or in another town — and a line
+// from 20% of the way into the neighbour, through the middle of that
+// segment, across the grid and out of its box on the far side.
+func findCrossCut(t testing.TB, st *store.Store, sameTown bool) crossCut {
+	t.Helper()
+	var c crossCut
+	err := st.Pool().QueryRow(context.Background(), `
+		WITH pairs AS (
+			SELECT a.code AS ac, b.code AS bc, a.geom AS ag, b.geom AS bg
+			FROM grid_current a JOIN grid_current b ON a.village <> b.village AND a.geom && b.geom
+			  AND ST_Relate(a.geom, b.geom, 'F***1****')
+			WHERE length(a.code) = 15 AND length(b.code) = 15 AND a.kind <> 'exclusive'
+			  AND NOT EXISTS (SELECT 1 FROM grid_current s WHERE s.parent_grid = a.code)
+			  AND (substr(a.code, 1, 9) = substr(b.code, 1, 9)) = $1),
+		segs AS (
+			SELECT ac, bc, ag, (ST_DumpSegments(ST_LineMerge(ST_CollectionExtract(
+				ST_Intersection(ST_Boundary(ag), ST_Boundary(bg)), 2)))).geom AS s
+			FROM pairs),
+		best AS (
+			SELECT ac, bc, ag, ST_LineInterpolatePoint(s, 0.5) AS m FROM segs ORDER BY ST_Length(s) DESC, ac LIMIT 1),
+		dir AS (
+			SELECT ac, bc, m, ST_X(ST_PointOnSurface(ag)) - ST_X(m) AS dx, ST_Y(ST_PointOnSurface(ag)) - ST_Y(m) AS dy,
+			       sqrt(pow(ST_XMax(ag) - ST_XMin(ag), 2) + pow(ST_YMax(ag) - ST_YMin(ag), 2)) AS diag
+			FROM best)
+		SELECT ac, bc, ST_X(m) - 0.2 * dx, ST_Y(m) - 0.2 * dy,
+		       ST_X(m) + dx / sqrt(dx * dx + dy * dy) * diag, ST_Y(m) + dy / sqrt(dx * dx + dy * dy) * diag,
+		       ST_X(m), ST_Y(m)
+		FROM dir`, sameTown).Scan(&c.grid, &c.neighbour, &c.x0, &c.y0, &c.x1, &c.y1, &c.mx, &c.my)
+	if err != nil {
+		t.Fatalf("find a grid on a village boundary (same town %v): %v", sameTown, err)
+	}
+	return c
+}
+
+// TestSplitAcrossVillageBoundary splits demo grids by lines ending on an
+// edge shared with a grid of another village (of the same town, and of
+// another town, whose boundary the edge also is). The cut's node is a new
+// vertex of that edge: the neighbour gets a new version (same code, the
+// extra vertex, nothing else), and so do the village and town boundaries
+// that carry the edge. PostGIS is the oracle: afterwards no two grids
+// overlap, every shared edge is vertex-identical, every grid is covered
+// by its village, and gridd check finds nothing.
+func TestSplitAcrossVillageBoundary(t *testing.T) {
+	t.Parallel()
+	for _, sameTown := range []bool{true, false} {
+		name := "another village of the town"
+		if !sameTown {
+			name = "a village of another town"
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			ctx := context.Background()
+			st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.2, Seed: 5, County: "320902000000"})
+			c := findCrossCut(t, st, sameTown)
+			t.Logf("split %s across its edge with %s at (%.7f, %.7f)", c.grid, c.neighbour, c.mx, c.my)
+			nbVerts := sqlInt(t, st, `SELECT ST_NPoints(geom) FROM grid_current WHERE code = $1`, c.neighbour)
+			op := store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{c.grid}, Geometry: line(c.x0, c.y0, c.x1, c.y1)}
+			v, err := st.Version(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			prev, err := st.PreviewAdjustment(ctx, []store.AdjustOp{op}, v, store.AdjustOptions{})
+			if err != nil {
+				t.Fatalf("preview: %v", err)
+			}
+			for _, f := range prev.Findings {
+				if f.Severity == store.SeverityError || f.Check == store.CheckEdgeMismatch {
+					t.Errorf("preview finding %s: %s", f.Check, f.Message)
+				}
+			}
+			states := map[geo.Code]string{}
+			for _, g := range prev.Grids {
+				states[g.Code] = g.State
+			}
+			if states[c.grid] != "retired" || states[c.neighbour] != "changed" {
+				t.Errorf("preview: %s is %q (want retired), neighbour %s is %q (want changed)", c.grid, states[c.grid], c.neighbour, states[c.neighbour])
+			}
+			p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p",
+				Ops: []store.AdjustOp{op}}, "p")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "a"}); err != nil {
+				t.Fatalf("apply: %v", err)
+			}
+			// The neighbour: a second version, one vertex more, same shape.
+			if n := sqlInt(t, st, `SELECT count(*) FROM grid WHERE code = $1`, c.neighbour); n != 2 {
+				t.Errorf("neighbour %s has %d versions, want 2", c.neighbour, n)
+			}
+			if n := sqlInt(t, st, `SELECT ST_NPoints(geom) FROM grid_current WHERE code = $1`, c.neighbour); n != nbVerts+1 {
+				t.Errorf("neighbour %s has %d vertices, want %d (one more)", c.neighbour, n, nbVerts+1)
+			}
+			if n := sqlInt(t, st, `SELECT (ST_HausdorffDistance(a.geom, b.geom) * 1e12)::bigint FROM grid a, grid b
+				WHERE a.code = $1 AND b.code = $1 AND upper_inf(b.valid) AND NOT upper_inf(a.valid)`, c.neighbour); n != 0 {
+				t.Errorf("neighbour %s moved by %d e-12 degrees", c.neighbour, n)
+			}
+			// The node is a vertex of the neighbour and of both villages.
+			if n := sqlInt(t, st, `SELECT count(*) FROM grid_current g, area v
+				WHERE g.code = $1 AND v.code = ANY(ARRAY[$2, $3])
+				AND ST_Intersects(ST_Points(v.geom), (SELECT p FROM (SELECT (ST_DumpPoints(geom)).geom AS p FROM grid_current WHERE code = $1) x
+					ORDER BY ST_Distance(p, ST_SetSRID(ST_MakePoint($4, $5), 4326)) LIMIT 1))`,
+				c.neighbour, c.grid.Village(), c.neighbour.Village(), c.mx, c.my); n != 2 {
+				t.Errorf("the node is a vertex of %d of the two villages, want 2", n)
+			}
+			assertEdgesMatched(t, st, c.mx, c.my)
+			rep, err := st.Check(ctx, store.CheckOptions{}, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range rep.Findings {
+				if f.Severity == store.SeverityError {
+					t.Errorf("gridd check: %s: %s", f.Check, f.Message)
+				}
+			}
+		})
+	}
+}
+
+// assertEdgesMatched checks with PostGIS, around (x, y), that no two
+// current grids overlap and that every vertex of a grid lying on the
+// boundary of another grid (or of a village or town) is a vertex of it
+// too, and that every grid is covered by its village.
+func assertEdgesMatched(t testing.TB, st *store.Store, x, y float64) {
+	t.Helper()
+	const near = `ST_DWithin(geom, ST_SetSRID(ST_MakePoint(@x, @y), 4326), 0.02)`
+	for _, c := range []struct{ what, sql string }{
+		{"overlapping grid pairs", `WITH g AS (SELECT code, geom FROM grid_current WHERE length(code) = 15 AND ` + near + `)
+			SELECT count(*) FROM g a JOIN g b ON a.code < b.code AND a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********')`},
+		{"vertices on a neighbour's edge that the neighbour lacks", `
+			WITH g AS (SELECT code, geom FROM grid_current WHERE length(code) = 15 AND ` + near + `
+			           UNION ALL SELECT code, geom FROM area WHERE level IN ('village', 'town') AND ` + near + `),
+			v AS (SELECT code, (ST_DumpPoints(geom)).geom AS p FROM g)
+			SELECT count(*) FROM v JOIN g ON g.code <> v.code AND g.geom && ST_Expand(v.p, 1e-9)
+			WHERE ST_DWithin(ST_Boundary(g.geom), v.p, 1e-9) AND NOT ST_Intersects(ST_Points(g.geom), v.p)`},
+		{"grids not covered by their village", `SELECT count(*) FROM grid_current g JOIN area v ON v.code = g.village
+			WHERE length(g.code) = 15 AND NOT ST_CoveredBy(g.geom, v.geom) AND ST_DWithin(g.geom, ST_SetSRID(ST_MakePoint(@x, @y), 4326), 0.02)`},
+	} {
+		var n int64
+		if err := st.Pool().QueryRow(context.Background(), c.sql, pgx.NamedArgs{"x": x, "y": y}).Scan(&n); err != nil {
+			t.Fatalf("%s: %v", c.what, err)
+		}
+		if n != 0 {
+			t.Errorf("%s: %d", c.what, n)
+		}
+	}
+}
