@@ -364,6 +364,10 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int) {
 		pl := wb.l
 		if len(parts) > 1 {
 			pl.tables = []cellTable{g.t}
+			// About 5 words of leaves per edge reference (full city).
+			refs := int(g.start[bounds[k+1]*nx] - g.start[bounds[k]*nx])
+			pl.blob = make([]float64, 0, 6*refs)
+			pl.fast = make([]uint32, 0, 2*refs)
 		}
 		wb.rows(0, g, nil, -1, 0, bounds[k], bounds[k+1], &l.cells, 0)
 		parts[k] = pl

@@ -145,8 +145,32 @@ func (b *layerBuilder) fastLeaf(slow int, at cellAt) uint32 {
 	// face from a point inside it with the exact walk.
 	fs := &b.faces
 	fs.reset()
-	for n := 0; n < len(lines); n += 3 {
-		fs.cut(lines[n], lines[n+1], lines[n+2])
+	if k == 1 {
+		// Two half-planes: a point inside the cell on each side, the
+		// corner (pulled in a little) farthest from the line.
+		a, bb, c := lines[0], lines[1], lines[2]
+		var best [2]uvPt
+		var far [2]float64
+		for _, q := range [4]uvPt{{0.01, 0.01}, {0.99, 0.01}, {0.99, 0.99}, {0.01, 0.99}} {
+			d := a*q[0] + bb*q[1] + c
+			if d > far[0] {
+				far[0], best[0] = d, q
+			} else if -d > far[1] {
+				far[1], best[1] = -d, q
+			}
+		}
+		fs.n = 0
+		for side := range 2 {
+			if far[side] > 0 {
+				fs.pts[0][fs.n][0] = best[side]
+				fs.npts[0][fs.n] = 1
+				fs.n++
+			}
+		}
+	} else {
+		for n := 0; n < len(lines); n += 3 {
+			fs.cut(lines[n], lines[n+1], lines[n+2])
+		}
 	}
 	leaf := l.blob[slow:]
 	for fi0 := range fs.n {
