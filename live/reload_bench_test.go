@@ -96,12 +96,12 @@ func BenchmarkCommitToServe(b *testing.B) {
 		b.Fatal("set GRIDMAP_BENCH_WRITE_URL to a scratch database holding the demo city (this benchmark writes to it)")
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
 	st, err := store.Open(ctx, url, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer st.Close()
+	defer cancel() // before the pool closes
 	var log *slog.Logger
 	if os.Getenv("GRIDMAP_BENCH_LOG") != "" {
 		log = slog.New(slog.NewTextHandler(os.Stderr, nil))
