@@ -312,11 +312,9 @@ func (ix *Index) finish(p orb.Point, g int32) Hit {
 	return h
 }
 
-// batchChunk bounds the scratch memory of LookupBatch (60 bytes a point,
-// so 60 MB). Denser chunks answer faster, since more points share each
-// cell's memory (benchmark city, one run: 4 M random points in one
-// chunk took 70 ns a point against 92 ns for 1 M), but the scratch grows
-// with them.
+// batchChunk bounds the scratch memory of LookupBatch (32 bytes a
+// point, so 32 MB). Denser chunks answer faster, since more points share
+// each cell's memory, but the scratch grows with them.
 const batchChunk = 1 << 20
 
 // A LookupBatch key is cell<<cellShift | column<<colShift | index: the
@@ -332,32 +330,39 @@ const (
 // batchScratch is the reusable memory of one LookupBatch call.
 type batchScratch struct {
 	recs, tmp []batchRec
-	hits      []Hit
 	words     [prefetchGroup]uint32
 	touch     float64 // keeps the prefetching loads alive
 }
 
 // prefetchGroup is how many points LookupBatch reads ahead, and
-// prefetchWords how much of each of their leaves.
+// prefetchWords how much of each of their fast records.
 const (
 	prefetchGroup = 16
 	prefetchWords = 32
 )
 
-// batchRec is a point with its sort key (see cellShift).
+// batchRec is a point's sort key (see cellShift) and its position in its
+// top cell, rounded to float32 (what a fast record takes).
 type batchRec struct {
-	key uint64
-	p   orb.Point
+	key  uint64
+	u, v float32
 }
 
 // LookupBatch answers pts into out (len(out) must be at least len(pts)).
 //
 // The points are radix-sorted by their top cell (a key computed from the
-// coordinates alone; the points travel with their keys, so no pass reads
-// them back in random order), answered in cell order — so the cell
-// words, the leaves (laid out in cell order) and the grid records are
-// read sequentially, and a point in an interior cell costs no edge at
-// all — and the answers scattered back to the order of pts.
+// coordinates alone) and answered in cell order — so the cell words, the
+// fast records (laid out in cell order) and the grid records are read
+// sequentially, and a point in an interior cell costs no edge at all —
+// each answer going straight to its place in out. A sort record carries
+// the point's position in its cell in float32, all a fast record needs,
+// so it is 16 bytes; the point itself is read back (by index) only for
+// the exact walk, sub-tables, sub-grids and areas. Measured on the full
+// demo city (lookup's BenchmarkFullCitySortedBatch, CPU time, A/B runs
+// in one session): records carrying the whole point (24 bytes) were
+// slower, 8-byte records reading every point back slower still, and
+// bucketing by bands of 2^11 cells in one pass (cache-sized bands, random
+// order inside) slower than the two-pass sort by cell.
 func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 	_ = out[:len(pts)]
 	if len(pts) < 64 {
@@ -371,17 +376,17 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 		sc = &batchScratch{}
 	}
 	if n := min(len(pts), batchChunk); len(sc.recs) < n {
-		sc.recs, sc.tmp, sc.hits = make([]batchRec, n), make([]batchRec, n), make([]Hit, n)
+		sc.recs, sc.tmp = make([]batchRec, n), make([]batchRec, n)
 	}
 	l := ix.grids
 	for lo := 0; lo < len(pts); lo += batchChunk {
 		hi := min(lo+batchChunk, len(pts))
 		chunk, dst := pts[lo:hi], out[lo:hi]
 		n := len(chunk)
-		recs, hits := sc.recs[:n], sc.hits[:n]
+		recs := sc.recs[:n]
 		for i, p := range chunk {
-			c, col := l.cellKey(p)
-			recs[i] = batchRec{uint64(c)<<cellShift | uint64(col)<<colShift | uint64(i), p}
+			c, col, u, v := l.cellKeyUV(p)
+			recs[i] = batchRec{uint64(c)<<cellShift | uint64(col)<<colShift | uint64(i), u, v}
 		}
 		radixSortHigh(recs, sc.tmp[:n], cellShift)
 		words := sc.words[:]
@@ -389,9 +394,8 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 		for b0 := 0; b0 < n; b0 += prefetchGroup {
 			group := recs[b0:min(b0+prefetchGroup, n)]
 			// Read the group's cell words and the first cache lines of its
-			// leaves first: these loads do not depend on each other, so
-			// their cache misses overlap instead of stalling the edge
-			// tests one after another.
+			// fast records first: these loads do not depend on each
+			// other, so their cache misses overlap.
 			var touch float64
 			for j := range group {
 				r := &group[j]
@@ -409,15 +413,26 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 			for j := range group {
 				r := &group[j]
 				w := words[j]
+				idx := r.key & idxMask
 				g := int32(w&payloadMask) - 1
-				if w&^payloadMask != tagInterior {
-					g = l.findFrom(w, r.p)
+				switch w &^ payloadMask {
+				case tagInterior:
+				case tagLeaf:
+					var ok bool
+					if g, ok = l.leafFast(w&payloadMask, r.u, r.v); !ok {
+						g = l.leafFind(l.blob[fast[w&payloadMask+1]:], chunk[idx])
+					}
+				default:
+					g = l.findFrom(w, chunk[idx])
 				}
-				hits[b0+j] = ix.finish(r.p, g)
+				if g >= 0 {
+					if m := &ix.meta[g]; m.subStart == m.subEnd {
+						dst[idx] = Hit{Grid: m.snap, SubGrid: -1, Area: m.village}
+						continue
+					}
+				}
+				dst[idx] = ix.finish(chunk[idx], g)
 			}
-		}
-		for j := range recs {
-			dst[recs[j].key&idxMask] = hits[j]
 		}
 	}
 	ix.batchBuf.Put(sc)

@@ -140,6 +140,20 @@ func (l *layer) cellKey(p orb.Point) (key, col uint32) {
 	return uint32(j*t.nx + (t.nx - 1 - i)), uint32(i)
 }
 
+// cellKeyUV is cellKey that also returns p's position in the cell, as
+// leafAt computes it, rounded to float32 as leafFast takes it.
+func (l *layer) cellKeyUV(p orb.Point) (key, col uint32, u, v float32) {
+	x, y := p[0], p[1]
+	if !(x >= l.minX && x <= l.maxX && y >= l.minY && y <= l.maxY) {
+		return outsideKey, 0, 0, 0
+	}
+	t := &l.tables[0]
+	fx, fy := (x-t.x0)*t.invW, (y-t.y0)*t.invH
+	i := min(max(int32(fx), 0), t.nx-1)
+	j := min(max(int32(fy), 0), t.ny-1)
+	return uint32(j*t.nx + (t.nx - 1 - i)), uint32(i), float32(fx - float64(i)), float32(fy - float64(j))
+}
+
 // outsideKey is cellKey's answer outside the box: past the largest cell
 // key of a table of at most 8192×8192 cells.
 const outsideKey = 1 << 26
@@ -211,26 +225,34 @@ const maxFastLines = 5
 // leafAt answers p from the leaf whose fast record is at off, (u, v)
 // being p's position in the cell.
 func (l *layer) leafAt(off uint32, u, v float64, p orb.Point) int32 {
+	if g, ok := l.leafFast(off, float32(u), float32(v)); ok {
+		return g
+	}
+	return l.leafFind(l.blob[l.fast[off+1]:], p)
+}
+
+// leafFast answers from the fast record at off alone, (uf, vf) being the
+// point's position in the cell rounded to float32; ok is false when the
+// exact walk must decide.
+func (l *layer) leafFast(off uint32, uf, vf float32) (g int32, ok bool) {
 	f := l.fast[off:]
 	k := f[0]
-	if k != 0 && k <= maxFastLines {
-		uf, vf := float32(u), float32(v)
-		tol := math.Float32frombits(f[2])
-		lines := f[3 : 3+3*k]
-		var sig uint32
-		for n := uint32(0); n < k; n++ {
-			d := math.Float32frombits(lines[3*n])*uf + math.Float32frombits(lines[3*n+1])*vf + math.Float32frombits(lines[3*n+2])
-			if d > tol {
-				sig |= 1 << n
-			} else if !(d < -tol) {
-				return l.leafFind(l.blob[f[1]:], p)
-			}
-		}
-		if a := f[3+3*k+sig]; a != unknownAnswer {
-			return int32(a) - 1
+	if k == 0 || k > maxFastLines {
+		return 0, false
+	}
+	tol := math.Float32frombits(f[2])
+	lines := f[3 : 3+3*k]
+	var sig uint32
+	for n := uint32(0); n < k; n++ {
+		d := math.Float32frombits(lines[3*n])*uf + math.Float32frombits(lines[3*n+1])*vf + math.Float32frombits(lines[3*n+2])
+		if d > tol {
+			sig |= 1 << n
+		} else if !(d < -tol) {
+			return 0, false
 		}
 	}
-	return l.leafFind(l.blob[f[1]:], p)
+	a := f[3+3*k+sig]
+	return int32(a) - 1, a != unknownAnswer
 }
 
 // leafFind returns the smallest polygon covering p among the leaf's
