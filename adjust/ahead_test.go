@@ -87,3 +87,58 @@ func TestApplyAheadOfTime(t *testing.T) {
 		t.Errorf("apply after the switch: %v", err)
 	}
 }
+
+// TestCancelAhead: a proposal applied (and filed) ahead of its effective
+// time is cancelled by an approver of its county with a note; planners,
+// approvers of another county and a missing note are refused; the split
+// grid is current again and a proposal on it goes through.
+func TestCancelAhead(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, _ := newEngine(t)
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{splitOp()}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Submit(ctx, planner, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Cancel(ctx, approver, p.ID, "not applied yet"); adjust.KindOf(err) != adjust.KindConflict {
+		t.Errorf("cancel a submitted proposal: %v, want conflict", err)
+	}
+	if _, err := e.Approve(ctx, approver, p.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Apply(ctx, approver, p.ID, time.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.File(ctx, cityAdmin, p.ID, "BA-2026-8"); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		who  adjust.Actor
+		note string
+		kind string
+	}{
+		{planner, "mine", adjust.KindForbidden},
+		{viewer, "look", adjust.KindForbidden},
+		{other, "elsewhere", adjust.KindNotFound}, // another county's proposal is not even visible
+		{approver, "  ", adjust.KindInvalid},
+	} {
+		if _, err := e.Cancel(ctx, c.who, p.ID, c.note); adjust.KindOf(err) != c.kind {
+			t.Errorf("cancel by %s with note %q: %v, want %s", c.who.Role, c.note, err, c.kind)
+		}
+	}
+	out, err := e.Cancel(ctx, approver, p.ID, "the street office asked to wait")
+	if err != nil || out.Status != string(adjust.StatusCancelled) || out.CancelledBy != approver.ID {
+		t.Fatalf("cancel: %v %+v", err, out)
+	}
+	q, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation,
+		Ops: []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{g5}, Name: "still here"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Submit(ctx, planner, q.ID); err != nil {
+		t.Errorf("submit on the grid the cancelled split would have retired: %v", err)
+	}
+}

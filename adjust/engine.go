@@ -290,6 +290,25 @@ func (e *Engine) ApplyWith(ctx context.Context, a Actor, id int64, req store.App
 	return res, classify(err)
 }
 
+// Cancel cancels a proposal applied ahead of its effective time, before
+// that time (an approver of its county, with a note saying why): see
+// store.CancelPending. After the time it is refused (KindConflict):
+// revert it instead.
+func (e *Engine) Cancel(ctx context.Context, a Actor, id int64, note string) (Proposal, error) {
+	p, err := e.Get(ctx, a, id)
+	if err != nil {
+		return p, err
+	}
+	if err := stepCancel.allow(a, p); err != nil {
+		return p, err
+	}
+	if strings.TrimSpace(note) == "" {
+		return p, refuse(KindInvalid, "a cancellation needs a note saying why")
+	}
+	out, err := e.st.CancelPending(ctx, id, a.ID, note)
+	return out, classify(err)
+}
+
 // File records the city's acknowledgement (filing number) of an applied
 // proposal: admins with city-wide scope only.
 func (e *Engine) File(ctx context.Context, a Actor, id int64, filingNo string) (Proposal, error) {

@@ -48,7 +48,9 @@ type Status string
 // with an effective time in the future is applied (and can be filed) at
 // once; its grids and records switch at that time (store.SwitchDue, run
 // by every gridd's live.Holder), and until then no other proposal may
-// touch them (refused as stale).
+// touch them (refused as stale). Before that time an approver of the
+// county may cancel it (applied or filed → cancelled): its grid versions
+// are removed as if it had never been applied.
 const (
 	StatusDraft     Status = "draft"
 	StatusSubmitted Status = "submitted"
@@ -57,6 +59,7 @@ const (
 	StatusWithdrawn Status = "withdrawn"
 	StatusApplied   Status = "applied"
 	StatusFiled     Status = "filed"
+	StatusCancelled Status = "cancelled"
 )
 
 // Reason is the Art. 8 reason of an adjustment.
@@ -152,7 +155,7 @@ func classify(err error) error {
 		return &Error{Kind: KindInvalid, Msg: op.Error(), Err: err}
 	case errors.As(err, &checks):
 		return &Error{Kind: KindChecks, Msg: checks.Error(), Findings: checks.Findings, Err: err}
-	case errors.Is(err, store.ErrStatus):
+	case errors.Is(err, store.ErrStatus), errors.Is(err, store.ErrTookEffect):
 		return &Error{Kind: KindConflict, Msg: err.Error(), Err: err}
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Kind: KindNotFound, Msg: err.Error(), Err: err}
@@ -210,6 +213,7 @@ var (
 	stepReject   = transition{"proposal.reject", []Status{StatusSubmitted}, StatusRejected, []string{RoleApprover, RoleAdmin}}
 	stepEdit     = transition{"proposal.edit", []Status{StatusDraft}, StatusDraft, []string{RolePlanner, RoleAdmin}}
 	stepApply    = transition{"proposal.apply", []Status{StatusApproved}, StatusApplied, []string{RoleApprover, RoleAdmin}}
+	stepCancel   = transition{"proposal.cancel", []Status{StatusApplied, StatusFiled}, StatusCancelled, []string{RoleApprover, RoleAdmin}}
 )
 
 // allow says whether actor a may take step t on proposal p, and if not,

@@ -40,6 +40,7 @@ func proposalRoutes(r chi.Router, log *slog.Logger, e *adjust.Engine) {
 	r.Method(http.MethodPost, "/proposals/{id}/reject", h.auth(h.withNote(e.Reject)))
 	r.Method(http.MethodPost, "/proposals/{id}/withdraw", h.auth(h.byID(http.StatusOK, e.Withdraw)))
 	r.Method(http.MethodPost, "/proposals/{id}/apply", h.auth(h.apply))
+	r.Method(http.MethodPost, "/proposals/{id}/cancel", h.auth(h.withNote(e.Cancel)))
 	r.Method(http.MethodPost, "/proposals/{id}/file", h.auth(h.file))
 	r.Method(http.MethodGet, "/proposals/{id}/filing", h.auth(h.filing))
 	r.Method(http.MethodPost, "/proposals/{id}/rebase", h.auth(h.byID(http.StatusOK, e.Rebase)))

@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3filter"
 	"github.com/prometheus/client_golang/prometheus"
@@ -137,6 +138,30 @@ func TestProposalRoutes(t *testing.T) {
 		t.Fatalf("reject: %v", p)
 	}
 	step("POST", fourth+"/apply", approver, "", 409)
+	step("POST", fourth+"/cancel", approver, `{"note":"no"}`, 409) // never applied
+
+	// Cancel an adjustment applied ahead of time, before its effective
+	// time; one that took effect at apply cannot be cancelled.
+	ahead := step("POST", "/proposals", planner, `{"county":"320902000000","reason":2,
+		"ops":[{"type":"merge","grids":["320902001001008","320902001001009"]}]}`, 201)
+	aheadPath := "/proposals/" + itoa(int64(ahead["id"].(float64)))
+	step("POST", aheadPath+"/submit", planner, "", 200)
+	step("POST", aheadPath+"/approve", approver, `{"note":"ok"}`, 200)
+	eff := time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	if res := step("POST", aheadPath+"/apply", approver, `{"effective_at":"`+eff+`"}`, 200); res["pending"] != true {
+		t.Fatalf("apply ahead: %v", res)
+	}
+	step("POST", aheadPath+"/cancel", planner, `{"note":"mine"}`, 403) // planners do not cancel
+	step("POST", aheadPath+"/cancel", approver, "", 422)               // why?
+	if p := step("POST", aheadPath+"/cancel", approver, `{"note":"the street office asked to wait"}`, 200); p["status"] != "cancelled" || p["cancel_note"] == "" {
+		t.Fatalf("cancel: %v", p)
+	}
+	step("POST", aheadPath+"/cancel", approver, `{"note":"again"}`, 409)
+	step("POST", first+"/cancel", approver, `{"note":"too late"}`, 409) // took effect at apply
+	var open int
+	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM grid_current WHERE code IN ('320902001001008', '320902001001009')`).Scan(&open); err != nil || open != 2 {
+		t.Fatalf("after the cancel %d of the merged grids are current (%v), want 2", open, err)
+	}
 	step("GET", "/proposals", planner, "", 200)
 	step("GET", "/proposals/999999", planner, "", 404)
 	step("GET", "/proposals/abc", planner, "", 400)

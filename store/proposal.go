@@ -78,8 +78,13 @@ type ProposalRecord struct {
 	AppliedAt      *time.Time `json:"applied_at,omitempty"`
 	AppliedVersion int64      `json:"applied_version,omitempty"`
 	FilingNo       string     `json:"filing_no,omitempty"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	// Set when a proposal applied ahead of time was cancelled before
+	// its effective time.
+	CancelledBy string     `json:"cancelled_by,omitempty"`
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
+	CancelNote  string     `json:"cancel_note,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
 }
 
 // ErrStatus is wrapped when a proposal is not in the status a step needs
@@ -88,14 +93,15 @@ var ErrStatus = errors.New("proposal status changed")
 
 const proposalCols = `p.id, p.county, p.reason, p.reason_text, p.base_version, p.author, p.status, p.ops,
 	p.effective_at, coalesce(p.approved_by, ''), p.decided_at, p.decision_note, p.applied_at,
-	coalesce(p.applied_version, 0), coalesce(f.filing_no, ''), p.created_at, p.updated_at`
+	coalesce(p.applied_version, 0), coalesce(f.filing_no, ''), coalesce(p.cancelled_by, ''), p.cancelled_at, p.cancel_note,
+	p.created_at, p.updated_at`
 
 func scanProposal(row pgx.Row) (ProposalRecord, error) {
 	var p ProposalRecord
 	var ops []byte
 	err := row.Scan(&p.ID, &p.County, &p.Reason, &p.ReasonText, &p.BaseVersion, &p.Author, &p.Status, &ops,
 		&p.EffectiveAt, &p.ApprovedBy, &p.DecidedAt, &p.DecisionNote, &p.AppliedAt,
-		&p.AppliedVersion, &p.FilingNo, &p.CreatedAt, &p.UpdatedAt)
+		&p.AppliedVersion, &p.FilingNo, &p.CancelledBy, &p.CancelledAt, &p.CancelNote, &p.CreatedAt, &p.UpdatedAt)
 	if err != nil {
 		return p, err
 	}
