@@ -132,7 +132,9 @@ const areaNodesSQL = `UPDATE area a SET geom = ST_Multi(ST_Snap(a.geom, x.nodes,
 // code order first (every village row is locked already; towns, counties
 // and the city are locked only here, after all villages).
 func (w *work) writeAreas(ctx context.Context) error {
-	if _, err := w.tx.Exec(ctx, `SELECT a.code FROM area a JOIN adj_area x USING (code) ORDER BY a.code FOR UPDATE OF a`); err != nil {
+	// NO KEY UPDATE: the codes stay, so an import inserting children of
+	// these areas (a key share lock) is not held up.
+	if _, err := w.tx.Exec(ctx, `SELECT a.code FROM area a JOIN adj_area x USING (code) ORDER BY a.code FOR NO KEY UPDATE OF a`); err != nil {
 		return fmt.Errorf("lock areas: %w", err)
 	}
 	if _, err := w.tx.Exec(ctx, fmt.Sprintf(areaNodesSQL, "adj_area", ""), edgeTolDeg); err != nil {

@@ -139,7 +139,7 @@ func (s *Store) switchTx(ctx context.Context, tx pgx.Tx) (int, int64, error) {
 	}
 	// Then the other areas whose boundaries take vertices, in code order.
 	if _, err := tx.Exec(ctx, `SELECT a.code FROM area a WHERE a.code IN (SELECT code FROM adj_pending_area WHERE proposal = ANY($1))
-		ORDER BY a.code FOR UPDATE`, ids); err != nil {
+		ORDER BY a.code FOR NO KEY UPDATE`, ids); err != nil {
 		return 0, 0, fmt.Errorf("lock areas: %w", err)
 	}
 	if _, err := tx.Exec(ctx, fmt.Sprintf(areaNodesSQL, "adj_pending_area", " AND x.proposal = ANY($2)"), edgeTolDeg, ids); err != nil {

@@ -209,7 +209,11 @@ func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions
 			}, nil},
 		importCheck{"overlap", "error", `
 			SELECT t.idx, t.raw_code, g.code, NULL, NULL, ST_X(x.p), ST_Y(x.p), ST_Area(x.i::geography)
-			FROM import_feature t JOIN grid_current g
+			-- the latest versions, not those current at the start of this
+			-- transaction: an apply may have committed grids while the
+			-- import waited for its village locks (and grids applied ahead
+			-- of their effective time will be there too)
+			FROM import_feature t JOIN grid_latest g
 			  ON t.is_grid AND t.ok AND t.geom && g.geom AND g.code <> t.code
 			 AND length(g.code) = length(t.code) AND (length(t.code) = 15 OR g.parent_grid = t.parent_grid)
 			 ` + boxesOverlap("t.geom", "g.geom") + `

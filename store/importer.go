@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridmap/feature"
+	"gridmap/geo"
 )
 
 // ErrRejected is wrapped by the error Import returns when the input has
@@ -253,6 +254,19 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(hashtext('gridmap.import'))`); err != nil {
 		return rep, fmt.Errorf("import: lock: %w", err)
 	}
+	// And the villages it writes grids into, as an apply of an adjustment
+	// locks them (in code order, before any other area row): an import
+	// and an apply on one village never interleave, so neither checks
+	// against a state the other is changing.
+	var villages []geo.Code
+	if err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT parent ORDER BY parent), '{}') FROM import_feature
+		WHERE is_grid AND parent IS NOT NULL`).Scan(&villages); err != nil {
+		return rep, fmt.Errorf("import: villages: %w", err)
+	}
+	if err := lockVillages(ctx, tx, villages); err != nil {
+		return rep, fmt.Errorf("import: %w", err)
+	}
+	phase("village locks")
 	if err := s.importChecks(ctx, tx, &opts, rep); err != nil {
 		return rep, err
 	}
