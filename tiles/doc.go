@@ -28,7 +28,9 @@
 //
 // Prepare turns a snapshot into Web Mercator once per dataset version
 // (reusing unchanged features from the previous version): geometry
-// rounded to the 4096-unit tile grid and simplified per zoom up to z13,
+// rounded to the 4096-unit tile grid and simplified per zoom up to z13
+// (topologically: an edge two neighbours share is simplified once and
+// drawn alike in both, so fills meet without hairline gaps),
 // a label point per feature (centroid, or pole of inaccessibility when
 // the centroid is not well inside), and an R-tree per layer. A tile then
 // takes the features whose boxes meet it, winds exterior rings positive

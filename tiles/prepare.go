@@ -19,11 +19,12 @@ const precomputeMaxZoom = 13
 
 // simplifyTolerance is the Douglas-Peucker tolerance, in tile units, at a
 // precomputed zoom. A unit is 1/8 of a screen pixel on a 512-pixel tile.
-// Shared edges are simplified separately on each side, so the tolerance
-// bounds how far neighbours may part: a quarter of a pixel (2 units) at
-// z11-12, where grids first appear and fills meet, 1 unit from z13, and
-// two pixels (16 units) at z8 and below, where only counties and town
-// outlines are drawn and the whole city fits in a tile or four. A ring
+// Edges shared by neighbours are simplified once for both (topo.go), so
+// the tolerance bounds how far a boundary moves, not a gap between
+// fills: a quarter of a pixel (2 units) at z11-12, where grids first
+// appear, 1 unit from z13, and two pixels (16 units) at z8 and below,
+// where only counties and town outlines are drawn and the whole city
+// fits in a tile or four. A ring
 // that simplification would collapse is simplified with half the
 // tolerance, and so on down to its rounded vertices, so small areas do
 // not vanish.
@@ -220,51 +221,29 @@ func boxesOf(feats []feature) []box {
 	return boxes
 }
 
-// simplify computes, for each feature not reused from an earlier
-// version, its geometry at every precomputed zoom.
+// simplify computes the geometry of every feature at every precomputed
+// zoom, topologically (topo.go): arcs shared by neighbours are simplified
+// once. A feature's simplification depends on its neighbours, so when
+// any feature of the layer is new or changed the whole layer is redone;
+// a layer whose features were all reused keeps their geometry.
 func (l *layerData) simplify() {
-	var q, s []ipt
+	fresh := false
 	for i := range l.feats {
-		f := &l.feats[i]
-		if f.ready {
-			continue
-		}
-		f.byZoom = make([][]ipoly, l.zoomHi-l.zoomLo+1)
-		for z := l.zoomLo; z <= l.zoomHi; z++ {
-			sc, tol := scale(z), simplifyTolerance(z)
-			var out []ipoly
-			for _, poly := range f.polys {
-				var ip ipoly
-				for k, r := range poly {
-					q = dropCollinear(quantise(q[:0], r, sc, 0, 0))
-					// A ring the tolerance would collapse is simplified
-					// less, down to its rounded vertices.
-					for t := tol; ; t /= 2 {
-						s = dropCollinear(simplifyDP(s[:0], q, t))
-						if len(s) >= 3 && area2(s) != 0 {
-							break
-						}
-						if t < 1 {
-							s = append(s[:0], q...)
-							break
-						}
-					}
-					if !orient(s, k == 0) {
-						if k == 0 {
-							break
-						}
-						continue
-					}
-					ip = append(ip, append([]ipt(nil), s...))
-				}
-				if len(ip) > 0 {
-					out = append(out, ip)
-				}
-			}
-			f.byZoom[z-l.zoomLo] = out
-		}
-		f.ready = true
+		fresh = fresh || !l.feats[i].ready
 	}
+	if !fresh {
+		return
+	}
+	for i := range l.feats {
+		l.feats[i].byZoom = make([][]ipoly, l.zoomHi-l.zoomLo+1)
+		l.feats[i].ready = true
+	}
+	// Zooms are independent: each writes its own byZoom entries.
+	var wg sync.WaitGroup
+	for z := l.zoomLo; z <= l.zoomHi; z++ {
+		wg.Go(func() { simplifyShared(l.feats, z, z-l.zoomLo) })
+	}
+	wg.Wait()
 }
 
 // placeLabels computes the label points, on all cores: polylabel is the
