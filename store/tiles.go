@@ -108,8 +108,10 @@ SELECT
 `
 
 // TileAt renders vector tile z/x/y of the named layers as they were at
-// time at: the grid versions valid then, the areas, and household and unit
-// counts from the assignment history. It returns nil for an empty tile.
+// time at: the grid versions valid then and household and unit counts
+// from the assignment history. Areas keep no geometry history (the area
+// table holds today's), so their outlines and names are today's, with the
+// household counts of then. It returns nil for an empty tile.
 // Town and village polygons carry their ids only below the zoom of their
 // labels, as package tiles writes them.
 // Layers and properties match package tiles; the caller passes only the

@@ -1,7 +1,11 @@
 // Package tiles serves the current grids and areas as Mapbox Vector Tiles
 // (MVT 2.1) and TileJSON 3.0.0, encoded from the in-memory snapshot with
 // no database round trip; tiles of a past time (?at=) come from PostGIS
-// through a HistoryRenderer (store.Store.TileAt).
+// through a HistoryRenderer (store.Store.TileAt). A past tile draws the
+// grids and sub-grids valid at that time, with the household and unit
+// counts of that time; areas (counties, towns, villages) keep no
+// geometry history, so it draws today's areas, with the household counts
+// of that time.
 //
 // It never puts personal data into a tile: features carry codes, names,
 // kinds and aggregate household and unit counts only.
