@@ -30,6 +30,11 @@ const maxOps = 50
 // CheckOp checks an operation's shape without the database: the fields
 // its type needs, codes inside the county, the geometry type and, for
 // polygons, validity (geo.Validate). The error says what to fix.
+//
+// Grid codes are 15-digit grids or 17-digit sub-grids: sub-grids are
+// split, merged, reshaped, transferred, retired, renamed and redrawn
+// within their exclusive grid as grids are within their village (they
+// stay exclusive; create is for grids only).
 func CheckOp(op Op, county geo.Code) error {
 	grids := func(min, max int, what string) error {
 		if len(op.Grids) < min || (max > 0 && len(op.Grids) > max) {
@@ -37,19 +42,31 @@ func CheckOp(op Op, county geo.Code) error {
 		}
 		return nil
 	}
+	sub := false
 	for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
 		if _, err := geo.ParseCode(string(c)); err != nil {
 			return err
 		}
-		if c.Level() != geo.LevelGrid {
-			return fmt.Errorf("%s is not a 15-digit grid code", c)
+		if c.Level() != geo.LevelGrid && c.Level() != geo.LevelSubGrid {
+			return fmt.Errorf("%s is not a grid code (15 digits) or sub-grid code (17 digits)", c)
 		}
 		if c.County() != county {
 			return fmt.Errorf("grid %s is not in county %s", c, county)
 		}
+		sub = sub || c.Level() == geo.LevelSubGrid
 	}
 	if op.Kind != "" && !op.Kind.Valid() {
 		return fmt.Errorf("kind %q: want urban, rural or exclusive", op.Kind)
+	}
+	if sub {
+		if op.Type == OpCreate {
+			return fmt.Errorf("create draws grids in a village; draw sub-grids by splitting or redrawing those of the exclusive grid")
+		}
+		for _, k := range append([]geo.Kind{op.Kind}, partKinds(op.Parts)...) {
+			if k != "" && k != geo.KindExclusive {
+				return fmt.Errorf("sub-grids are exclusive, not %s", k)
+			}
+		}
 	}
 	if len(op.Name) > 200 || (op.Name != "" && strings.TrimSpace(op.Name) == "") {
 		return fmt.Errorf("name must be 1-200 characters, not only spaces")
@@ -108,6 +125,14 @@ func CheckOp(op Op, county geo.Code) error {
 		err = fmt.Errorf("unknown operation %q: want create, split, merge, reshape, transfer, retire, rename or redraw", op.Type)
 	}
 	return err
+}
+
+func partKinds(parts []store.AdjustPart) []geo.Kind {
+	out := make([]geo.Kind, len(parts))
+	for i, p := range parts {
+		out[i] = p.Kind
+	}
+	return out
 }
 
 func needLine(op Op) error {

@@ -40,7 +40,11 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 	byVillage := map[geo.Code]*village{}
 	var order []geo.Code
 	get := func(c geo.Code) *village {
+		// One redraw per village, or per exclusive grid for sub-grids.
 		v := c.Village()
+		if c.Level() == geo.LevelSubGrid {
+			v = c.Parent()
+		}
 		if byVillage[v] == nil {
 			byVillage[v] = &village{}
 			order = append(order, v)
@@ -82,7 +86,7 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 	for _, v := range order {
 		g := byVillage[v]
 		if len(g.grids) == 0 || len(g.parts) == 0 {
-			return p, refuse(KindInvalid, "proposal %d only created or only retired grids in village %s; revert it by hand", id, v)
+			return p, refuse(KindInvalid, "proposal %d only created or only retired grids in %s; revert it by hand", id, v)
 		}
 		ops = append(ops, Op{Type: store.OpRedraw, Grids: g.grids, Parts: g.parts})
 	}

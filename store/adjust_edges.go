@@ -28,12 +28,22 @@ import (
 // (≈1e-14°), far below anything drawn.
 const edgeTolDeg = 1e-9
 
-// edgeMatch inserts the vertices of the grids the operations changed or
-// made into the other grids, sub-grids and areas whose edges they lie on.
+// edgeMatch inserts the new vertices of the grids the operations changed
+// or made into the other grids, sub-grids and areas whose edges they lie
+// on.
 func (w *work) edgeMatch(ctx context.Context) error {
 	stmts := []struct{ what, sql string }{
-		{"nodes", `INSERT INTO adj_node (p)
-			SELECT DISTINCT (ST_DumpPoints(geom)).geom FROM adj_work WHERE state IN ('changed', 'new') AND geom IS NOT NULL`},
+		// The new vertices: those of the changed and new grids that no
+		// grid of the work had before (a vertex that was there already,
+		// matched or not, is left as the data had it).
+		{"nodes", `
+			WITH now AS (
+				SELECT DISTINCT ST_X(d.geom) AS x, ST_Y(d.geom) AS y
+				FROM adj_work w, ST_DumpPoints(w.geom) d WHERE w.state IN ('changed', 'new') AND w.geom IS NOT NULL),
+			was AS (
+				SELECT ST_X(d.geom) AS x, ST_Y(d.geom) AS y FROM adj_work w, ST_DumpPoints(w.old_geom) d WHERE w.old_geom IS NOT NULL)
+			INSERT INTO adj_node (p)
+			SELECT ST_SetSRID(ST_MakePoint(x, y), 4326) FROM (SELECT x, y FROM now EXCEPT SELECT x, y FROM was) n`},
 		// Rows of the work: grids of the villages loaded, and their sub-grids.
 		{"match loaded grids", `
 			WITH n AS (

@@ -452,6 +452,13 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		}
 		return nil
 	}
+	if len(op.Grids) > 0 && op.Grids[0].Level() == geo.LevelSubGrid {
+		for _, k := range append([]geo.Kind{op.Kind}, partKinds(op.Parts)...) {
+			if k != "" && k != geo.KindExclusive {
+				return &OpError{i, op.Type, fmt.Sprintf("sub-grids are exclusive, not %s", k)}
+			}
+		}
+	}
 	switch op.Type {
 	case OpRename:
 		if err := need(1, "the grid to rename"); err != nil {
@@ -715,6 +722,14 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		return w.rebuild(ctx, v)
 	}
 	return &OpError{i, op.Type, "unknown operation: want create, split, merge, reshape, transfer, retire, rename or redraw"}
+}
+
+func partKinds(parts []AdjustPart) []geo.Kind {
+	out := make([]geo.Kind, len(parts))
+	for i, p := range parts {
+		out[i] = p.Kind
+	}
+	return out
 }
 
 // outside reports the part of a drawn polygon outside village v (it is
