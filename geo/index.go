@@ -40,21 +40,22 @@ import (
 // need a second geometry. The uniform top table, refined where edges are
 // dense, gives the same adaptivity.
 //
-// Measured on that city (1.7 M vertices, 2 shared cores, CPU time per
-// point, one run): Lookup ≈0.15 µs (≈6.8 M/s), LookupBatch of 1 M random
-// points ≈0.09 µs (≈11 M/s), bounding-box buckets +
-// planar.MultiPolygonContains ≈9 µs; build ≈0.8 s, ≈108 bytes per
-// vertex. On the demo city (20k grids of ≈7 vertices, 213k vertices;
-// gridd bench lookup, wall time, one run): Lookup ≈5.8 M/s, LookupBatch
-// ≈11 M/s, 110 MiB (541 bytes per vertex), build 0.7–1.2 s. In
-// LookupBatch about half the time goes to the boundary cells (≈4 edges
-// and 1.6 polygons per leaf visit, branchy code on a leaf rarely in
-// cache), a fifth to the radix sort, the rest to keying and scattering.
-// A leaf's edge tests take ≈60 ns when it is in cache and ≈175 ns when
-// not (benchmark city, sorted order); reading the first five cache lines
-// of the next 16 points' leaves before testing them gained ≈5% (only the
-// first line: nothing). Sorting by only the top 12–20 bits of the cell
-// key was slower.
+// Earlier figures on that city (1.7 M vertices, 2 shared cores, CPU
+// time per point, one run): Lookup ≈0.15 µs, LookupBatch of 1 M random
+// points ≈0.09 µs, bounding-box buckets + planar.MultiPolygonContains
+// ≈9 µs. Boundary cells used to cost half of LookupBatch (≈4 edges and
+// 1.6 polygons per leaf visit, branchy code, a leaf of ≈3 cache lines
+// rarely in cache); a boundary cell now has a fast record (see leafAt)
+// that decides almost every point with ≤5 float32 line tests in one cache
+// line: on the full demo city (20k grids, 213k vertices, 2M points drawn
+// like gridd bench lookup does) 45% of points fall in boundary cells and
+// all but ≈1 in 1,000 of those are decided by the fast record.
+// Measured there in one session, 2 shared and busy cores, CPU time per
+// point (lookup's BenchmarkFullCity*, A/B against the previous code in
+// the same runs): LookupBatch 145–150 → 80–100 ns, build CPU 0.61 →
+// ≈0.9 s but ≈0.5–0.6 s wall on two cores, 541 → 623 bytes per vertex.
+// TopCellsPerPolygon 32 instead of 128 halves memory (66 MB) and build
+// time for a LookupBatch ≈5–10% slower in those runs.
 //
 // An Index is immutable once built; any number of goroutines may call its
 // methods at once.
@@ -90,10 +91,12 @@ type IndexOptions struct {
 	// small next to them, where most points fall in interior cells.
 	//
 	// Measured on the demo city (20k grids of ≈7 vertices each, one run,
-	// CPU time): 128 instead of none made Lookup 1.85× and LookupBatch
-	// 1.95× faster (≈6.1 and ≈11.9 M/s) for 4× the memory (110 MiB, 541
-	// bytes per vertex, against 27 MiB); 256 gave 7% more for 1.5× the
-	// memory again. On the 1.7 M-vertex benchmark city, where
+	// CPU time), before boundary cells had fast records: 128 instead of
+	// none made Lookup 1.85× and LookupBatch 1.95× faster (≈6.1 and ≈11.9
+	// M/s) for 4× the memory (110 MiB, 541 bytes per vertex, against 27
+	// MiB); 256 gave 7% more for 1.5× the memory again. With fast records
+	// 32 and 128 are within noise of each other for Lookup and ≈5–10%
+	// apart for LookupBatch, for half the memory and build time. On the 1.7 M-vertex benchmark city, where
 	// TopCellsPerEdge already gives ≈85 cells per grid, it changes less
 	// (LookupBatch ≈5% faster, 150 → 186 MB).
 	TopCellsPerPolygon float64
