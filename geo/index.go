@@ -51,11 +51,10 @@ import (
 // like gridd bench lookup does) 45% of points fall in boundary cells and
 // all but ≈1 in 1,000 of those are decided by the fast record.
 // Measured there in one session, 2 shared and busy cores, CPU time per
-// point (lookup's BenchmarkFullCity*, A/B against the previous code in
-// the same runs): LookupBatch 145–150 → 80–100 ns, build CPU 0.61 →
-// ≈0.9 s but ≈0.5–0.6 s wall on two cores, 541 → 623 bytes per vertex.
-// TopCellsPerPolygon 32 instead of 128 halves memory (66 MB) and build
-// time for a LookupBatch ≈5–10% slower in those runs.
+// point, A/B against the previous code in the same runs (see
+// TopCellsPerPolygon): LookupBatch 115–136 → 80–108 ns, Lookup ≈300 →
+// 170–235 ns, build CPU ≈0.55 s either way but built on both cores,
+// 541 → ≈310 bytes per vertex.
 //
 // An Index is immutable once built; any number of goroutines may call its
 // methods at once.
@@ -87,18 +86,20 @@ type IndexOptions struct {
 	// polygon edge (default 1)…
 	TopCellsPerEdge float64
 	// TopCellsPerPolygon …and at least this many cells per polygon
-	// (default 128), so that polygons with few vertices still get cells
+	// (default 32), so that polygons with few vertices still get cells
 	// small next to them, where most points fall in interior cells.
 	//
 	// Measured on the demo city (20k grids of ≈7 vertices each, one run,
 	// CPU time), before boundary cells had fast records: 128 instead of
 	// none made Lookup 1.85× and LookupBatch 1.95× faster (≈6.1 and ≈11.9
 	// M/s) for 4× the memory (110 MiB, 541 bytes per vertex, against 27
-	// MiB); 256 gave 7% more for 1.5× the memory again. With fast records
-	// 32 and 128 are within noise of each other for Lookup and ≈5–10%
-	// apart for LookupBatch, for half the memory and build time. On the 1.7 M-vertex benchmark city, where
-	// TopCellsPerEdge already gives ≈85 cells per grid, it changes less
-	// (LookupBatch ≈5% faster, 150 → 186 MB).
+	// MiB). With fast records a boundary cell costs little more than an
+	// interior one, and 32 and 128 measure within the noise of each other
+	// for Lookup and LookupBatch (A/B runs in one session, 2 busy cores:
+	// LookupBatch 80–108 against 90–99 ns a point) while 32 takes half the
+	// memory (66 against 132 MB) and half the build CPU (0.53–0.59 against
+	// 0.87–1.14 s); 16 made LookupBatch ≈20% slower. On the 1.7 M-vertex
+	// benchmark city TopCellsPerEdge dominates (≈85 cells per grid).
 	TopCellsPerPolygon float64
 	// LeafEdges is the number of edges above which a cell is split into a
 	// finer table (default 24).
@@ -118,7 +119,7 @@ func (o IndexOptions) withDefaults() IndexOptions {
 		o.TopCellsPerEdge = 1
 	}
 	if o.TopCellsPerPolygon <= 0 {
-		o.TopCellsPerPolygon = 128
+		o.TopCellsPerPolygon = 32
 	}
 	if o.LeafEdges <= 0 {
 		o.LeafEdges = 24
