@@ -80,15 +80,28 @@ func (w *work) edgeMatch(ctx context.Context) error {
 					WHERE a.geom IS NOT NULL AND a.geom && (SELECT ST_Expand(ST_Extent(p), $1) FROM adj_node)) x
 				WHERE nodes IS NOT NULL) y
 			WHERE NOT ST_OrderingEquals(g, geom)`},
-		{"analyze", `ANALYZE adj_work`},
 	}
+	added := int64(0)
 	for _, st := range stmts {
 		var args []any
-		if st.what != "nodes" && st.what != "analyze" {
+		if st.what != "nodes" {
 			args = []any{edgeTolDeg}
 		}
-		if _, err := w.tx.Exec(ctx, st.sql, args...); err != nil {
+		tag, err := w.tx.Exec(ctx, st.sql, args...)
+		if err != nil {
 			return fmt.Errorf("edge matching: %s: %w", st.what, err)
+		}
+		if st.what == "nodes" && tag.RowsAffected() == 0 {
+			return nil // no new vertex: nothing to match
+		}
+		if st.what == "match other grids" {
+			added = tag.RowsAffected()
+		}
+	}
+	if added > 0 {
+		// The checks join adj_work; let the planner know its new rows.
+		if _, err := w.tx.Exec(ctx, `ANALYZE adj_work`); err != nil {
+			return fmt.Errorf("edge matching: %w", err)
 		}
 	}
 	return nil
