@@ -136,9 +136,11 @@ func lockVillages(ctx context.Context, tx pgx.Tx, villages []geo.Code) error {
 // before it runs the operations.
 func neighbourVillages(ctx context.Context, tx pgx.Tx, villages []geo.Code) ([]geo.Code, error) {
 	var out []geo.Code
-	err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(n.code ORDER BY n.code), '{}') FROM area n
-		WHERE n.level = 'village' AND (n.code = ANY($1) OR EXISTS (
-			SELECT 1 FROM area v WHERE v.code = ANY($1) AND v.geom && ST_Expand(n.geom, $2) AND ST_DWithin(v.geom, n.geom, $2)))`,
+	err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT c ORDER BY c), '{}') FROM (
+			SELECT unnest($1::text[]) AS c
+			UNION ALL
+			SELECT n.code FROM area v JOIN area n ON n.level = 'village' AND n.geom && ST_Expand(v.geom, $2) AND ST_DWithin(v.geom, n.geom, $2)
+			WHERE v.code = ANY($1)) x`,
 		villages, edgeTolDeg).Scan(&out)
 	if err != nil {
 		return nil, fmt.Errorf("neighbour villages: %w", err)

@@ -51,7 +51,7 @@ func currentCodes(t *testing.T, st *store.Store) map[geo.Code]bool {
 	return out
 }
 
-// TestApplyAheadOfTime applies a split of grid 005 effective two seconds
+// TestApplyAheadOfTime applies a split of grid 005 effective four seconds
 // later. Until then the old grids are current, no record moved, gridd
 // check is clean, the switch is not due, and proposals touching the
 // split's grids (or records it moves) are refused as pending while an
@@ -67,7 +67,8 @@ func TestApplyAheadOfTime(t *testing.T) {
 	split := store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.005, 120.015, 33.025)}
 	id := approved(t, st, split)
 	before := gridCounts(t, st)
-	eff := time.Now().Add(2 * time.Second).Truncate(time.Microsecond)
+	// Time enough for the dozen proposals below on a loaded machine.
+	eff := time.Now().Add(4 * time.Second).Truncate(time.Microsecond)
 	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
 	if err != nil {
 		t.Fatal(err)
