@@ -156,6 +156,8 @@ type IndexStats struct {
 	Tables        int           // cell tables (1 per layer + refinements)
 	BoundaryEdges int           // edge references kept in boundary cells
 	Bytes         int           // memory held by the index (not the snapshot)
+	RowsCopied    int           // top-table rows copied from the previous index (NewIndexFrom)
+	Rows          int           // top-table rows
 	BuildTime     time.Duration // time NewIndex took
 }
 
@@ -163,6 +165,17 @@ type IndexStats struct {
 // not change afterwards. Building takes about a second for a city of 20k
 // grids; lookups on a previous index can go on meanwhile.
 func NewIndex(s *Snapshot, opts IndexOptions) *Index {
+	return NewIndexFrom(nil, s, opts)
+}
+
+// NewIndexFrom builds the index of s like NewIndex, reusing the work of
+// prev (an index of an earlier snapshot, or nil) where the polygons did
+// not change: a row of a layer's top table that no added, removed or
+// changed grid (or area) reaches — unchanged meaning the same code and
+// the same vertices — is copied from prev instead of built. The answers
+// are the same as NewIndex's; only the table size may stay prev's.
+// prev is only read and may still be in use.
+func NewIndexFrom(prev *Index, s *Snapshot, opts IndexOptions) *Index {
 	t0 := time.Now()
 	opts = opts.withDefaults()
 	ix := &Index{snap: s}
@@ -221,15 +234,23 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 	// code order, so the smallest layer polygon is the smallest code; the
 	// same holds for areas.
 	var wg sync.WaitGroup
-	build := func(dst **layer, mps []orb.MultiPolygon, ids []int32) {
+	gridCode := func(g *Snapshot) func(int32) Code { return func(id int32) Code { return g.Grids[id].Code } }
+	areaCode := func(g *Snapshot) func(int32) Code { return func(id int32) Code { return g.Areas[id].Code } }
+	build := func(dst **layer, mps []orb.MultiPolygon, ids []int32, prevL func(*Index) *layer, code func(*Snapshot) func(int32) Code) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			*dst = buildLayer(mps, ids, opts, opts.Workers)
+			var pl *layer
+			var prevOf []int32
+			if prev != nil {
+				pl = prevL(prev)
+				prevOf = matchLayer(pl, code(prev.snap), mps, ids, code(s))
+			}
+			*dst = buildLayer(mps, ids, opts, opts.Workers, pl, prevOf)
 		}()
 	}
-	build(&ix.grids, gm, gid)
-	build(&ix.subLayer, sm, ix.subs)
+	build(&ix.grids, gm, gid, func(p *Index) *layer { return p.grids }, gridCode)
+	build(&ix.subLayer, sm, ix.subs, func(p *Index) *layer { return p.subLayer }, gridCode)
 	for k, lv := range [4]Level{LevelVillage, LevelTown, LevelCounty, LevelCity} {
 		var am []orb.MultiPolygon
 		var aid []int32
@@ -240,7 +261,7 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 				aid = append(aid, int32(i))
 			}
 		}
-		build(&ix.areas[k], am, aid)
+		build(&ix.areas[k], am, aid, func(p *Index) *layer { return p.areas[k] }, areaCode)
 	}
 	wg.Wait()
 
@@ -256,6 +277,10 @@ func NewIndex(s *Snapshot, opts IndexOptions) *Index {
 		}
 		st.LeafCells += l.leafCount
 		st.FastLeaves += l.fastCount
+		st.RowsCopied += l.rowsCopied
+		if len(l.tables) > 0 {
+			st.Rows += int(l.tables[0].ny)
+		}
 		st.Tables += len(l.tables)
 		st.BoundaryEdges += l.edgeCount
 		st.Bytes += len(l.cells)*4 + len(l.tables)*int(unsafe.Sizeof(cellTable{})) + len(l.blob)*8 + len(l.fast)*4 + len(l.ids)*4

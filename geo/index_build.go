@@ -50,8 +50,15 @@ type layerBuilder struct {
 
 // buildLayer indexes the multipolygons mps (layer polygon i is mps[i];
 // ids[i] is what the layer answers for it).
-func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers int) *layer {
-	l := &layer{ids: ids, minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
+//
+// prev, when not nil, is the same layer of a previous index and prevOf
+// maps each polygon to the identical one (same geometry) in prev, −1 for
+// none: rows of the top table that no changed polygon reaches are then
+// copied from prev instead of built (see reuseRows).
+func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers int, prev *layer, prevOf []int32) *layer {
+	lo := opts
+	lo.Workers = 0
+	l := &layer{ids: ids, mps: mps, opts: lo, minX: math.Inf(1), minY: math.Inf(1), maxX: math.Inf(-1), maxY: math.Inf(-1)}
 	b := &layerBuilder{l: l, opts: opts}
 
 	// Lay vertices out in spatial order of the polygons (their bounding
@@ -61,12 +68,14 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers 
 	keys := make([]uint64, len(mps))
 	var all orb.Bound
 	first := true
+	bounds := make([]orb.Bound, len(mps))
 	for i, mp := range mps {
 		order[i] = i
 		if len(mp) == 0 {
 			continue
 		}
-		bd := mp.Bound()
+		bd := geomBound(mp)
+		bounds[i] = bd
 		if first {
 			all, first = bd, false
 		} else {
@@ -77,8 +86,7 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers 
 		if len(mp) == 0 {
 			continue
 		}
-		c := mp.Bound().Center()
-		keys[i] = morton(c, all)
+		keys[i] = morton(bounds[i].Center(), all)
 	}
 	slices.SortStableFunc(order, func(a, c int) int {
 		switch {
@@ -165,6 +173,7 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers 
 		ny = want
 	}
 	nx, ny = min(nx, 1<<13), min(ny, 1<<13)
+	clean := b.reuseRows(prev, prevOf, &nx, &ny)
 	edges := make([]uint32, 0, ne)
 	for r := 0; r < nr; r++ {
 		for i := b.ringStart[r]; i+1 < b.ringStart[r+1]; i++ {
@@ -176,11 +185,27 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers 
 		}
 	}
 	b.vertRing = b.vertRing[:len(l.verts)]
-	b.topTable(nx, ny, edges, workers)
+	b.topTable(nx, ny, edges, workers, prev, clean)
 	b.vertRing = nil
 	l.vertCount = len(l.verts)
 	l.verts = nil // the leaves carry their own coordinates
 	return l
+}
+
+// geomBound is mp.Bound() in one plain loop (orb's goes through
+// Bound.Extend per point, which showed in build profiles).
+func geomBound(mp orb.MultiPolygon) orb.Bound {
+	minX, minY := math.Inf(1), math.Inf(1)
+	maxX, maxY := math.Inf(-1), math.Inf(-1)
+	for _, poly := range mp {
+		for _, r := range poly {
+			for _, p := range r {
+				minX, maxX = min(minX, p[0]), max(maxX, p[0])
+				minY, maxY = min(minY, p[1]), max(maxY, p[1])
+			}
+		}
+	}
+	return orb.Bound{Min: orb.Point{minX, minY}, Max: orb.Point{maxX, maxY}}
 }
 
 // morton interleaves the 16-bit positions of c in bound.
@@ -213,7 +238,10 @@ type tableGrid struct {
 
 // grid lays out a table covering [x0,x1]×[y0,y1] with nx×ny cells and
 // assigns the edges to its cells.
-func (b *layerBuilder) grid(x0, x1, y0, y1 float64, nx, ny int, edges []uint32) *tableGrid {
+//
+// skipRow, when not nil, marks rows whose cells need no edges (rows
+// copied from a previous index).
+func (b *layerBuilder) grid(x0, x1, y0, y1 float64, nx, ny int, edges []uint32, skipRow []bool) *tableGrid {
 	g := &tableGrid{xs: make([]float64, nx+1), ys: make([]float64, ny+1), edges: edges}
 	w, h := (x1-x0)/float64(nx), (y1-y0)/float64(ny)
 	for i := range nx {
@@ -231,13 +259,13 @@ func (b *layerBuilder) grid(x0, x1, y0, y1 float64, nx, ny int, edges []uint32) 
 		g.t.invH = float64(ny) / (y1 - y0)
 	}
 	g.start = make([]uint32, nx*ny+1)
-	b.raster(g.xs, g.ys, edges, func(c int, _ uint32) { g.start[c+1]++ })
+	b.raster(g.xs, g.ys, edges, skipRow, func(c int, _ uint32) { g.start[c+1]++ })
 	for c := 1; c <= nx*ny; c++ {
 		g.start[c] += g.start[c-1]
 	}
 	g.cellEdges = make([]uint32, g.start[nx*ny])
 	fill := slices.Clone(g.start[:nx*ny])
-	b.raster(g.xs, g.ys, edges, func(c int, e uint32) { g.cellEdges[fill[c]] = e; fill[c]++ })
+	b.raster(g.xs, g.ys, edges, skipRow, func(c int, e uint32) { g.cellEdges[fill[c]] = e; fill[c]++ })
 	return g
 }
 
@@ -247,7 +275,7 @@ func (b *layerBuilder) grid(x0, x1, y0, y1 float64, nx, ny int, edges []uint32) 
 // table.
 func (b *layerBuilder) table(ti int, x0, x1, y0, y1 float64, nx, ny int, edges []uint32, tracked []int32, bg0 int32, depth int) {
 	l := b.l
-	g := b.grid(x0, x1, y0, y1, nx, ny, edges)
+	g := b.grid(x0, x1, y0, y1, nx, ny, edges, nil)
 	g.t.base = uint32(len(l.cells))
 	l.tables[ti] = g.t
 	l.cells = append(l.cells, make([]uint32, nx*ny)...)
@@ -271,6 +299,10 @@ func (b *layerBuilder) rows(ti int, g *tableGrid, tracked []int32, bg0 int32, de
 	xEnd := x1 + m
 	for j := j0; j < j1; j++ {
 		yb := ys[j] - m
+		if depth == 0 {
+			l := b.l
+			l.rowSpans = append(l.rowSpans, rowSpan{uint32(len(l.fast)), uint32(len(l.blob)), uint32(len(l.tables) - 1), uint32(len(l.cells))})
+		}
 		if tracked == nil {
 			for len(b.active) > 0 {
 				b.setWind(b.active[len(b.active)-1], 0)
@@ -334,47 +366,71 @@ func (b *layerBuilder) rows(ti int, g *tableGrid, tracked []int32, bg0 int32, de
 // edges are assigned to cells once, then bands of rows are built by up to
 // workers goroutines, each into its own arena, and the arenas are
 // concatenated (relocating the words that point into them).
-func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int) {
+func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int, prev *layer, clean *reuse) {
 	l := b.l
-	g := b.grid(l.minX, l.maxX, l.minY, l.maxY, nx, ny, edges)
+	var skip []bool
+	if clean != nil {
+		skip = clean.row
+	}
+	g := b.grid(l.minX, l.maxX, l.minY, l.maxY, nx, ny, edges, skip)
 	l.tables = append(l.tables[:0], g.t)
 	l.cells = make([]uint32, nx*ny)
 
-	// Bands of rows of about equal work (edge references plus cells).
-	nb := 1
-	if workers > 1 {
-		nb = min(ny, 4*workers)
+	// Runs of rows to build, cut into bands of about equal work (edge
+	// references plus cells), and runs of rows to copy from prev.
+	type part struct {
+		j0, j1 int
+		copy   bool
 	}
-	total := uint64(g.start[nx*ny]) + uint64(nx*ny)/4
-	bounds := []int{0}
-	for j := 1; j < ny && len(bounds) < nb; j++ {
-		work := uint64(g.start[j*nx]) + uint64(j*nx)/4
-		if work*uint64(nb) >= total*uint64(len(bounds)) {
-			bounds = append(bounds, j)
+	var parts []part
+	nb := max(1, min(ny, 4*workers))
+	if workers <= 1 {
+		nb = 1
+	}
+	work := func(j int) uint64 { return uint64(g.start[j*nx]) + uint64(j*nx)/4 }
+	total := work(ny)
+	for j := 0; j < ny; {
+		e := j + 1
+		cp := clean != nil && clean.row[j]
+		for e < ny && (clean != nil && clean.row[e]) == cp {
+			e++
 		}
+		if cp {
+			parts = append(parts, part{j, e, true})
+		} else {
+			// Cut [j, e) where the cumulative work crosses multiples of
+			// total/nb.
+			lo := j
+			for k := j + 1; k < e; k++ {
+				if work(k)*uint64(nb)/max(total, 1) != work(lo)*uint64(nb)/max(total, 1) && k > lo {
+					parts = append(parts, part{lo, k, false})
+					lo = k
+				}
+			}
+			parts = append(parts, part{lo, e, false})
+		}
+		j = e
 	}
-	bounds = append(bounds, ny)
 
-	parts := make([]*layer, len(bounds)-1)
+	out := make([]*layer, len(parts))
 	run := func(k int) {
-		wb := b
-		if len(parts) > 1 {
-			wb = b.fork()
+		pt := parts[k]
+		if pt.copy {
+			if pl, ok := prev.copyRows(pt.j0, pt.j1, clean.remap, l.cells); ok {
+				out[k] = pl
+				return
+			}
+			parts[k].copy = false
 		}
+		wb := b.fork()
 		pl := wb.l
-		if len(parts) > 1 {
-			pl.tables = []cellTable{g.t}
-			// About 5 words of leaves per edge reference (full city).
-			refs := int(g.start[bounds[k+1]*nx] - g.start[bounds[k]*nx])
-			pl.blob = make([]float64, 0, 6*refs)
-			pl.fast = make([]uint32, 0, 2*refs)
-		}
-		wb.rows(0, g, nil, -1, 0, bounds[k], bounds[k+1], &l.cells, 0)
-		parts[k] = pl
-	}
-	if len(parts) == 1 {
-		run(0)
-		return
+		pl.tables = []cellTable{g.t}
+		// About 5 words of leaves per edge reference (full city).
+		refs := int(g.start[pt.j1*nx] - g.start[pt.j0*nx])
+		pl.blob = make([]float64, 0, 6*refs)
+		pl.fast = make([]uint32, 0, 2*refs)
+		wb.rows(0, g, nil, -1, 0, pt.j0, pt.j1, &l.cells, 0)
+		out[k] = pl
 	}
 	var wg sync.WaitGroup
 	next := make(chan int, len(parts))
@@ -382,7 +438,7 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int) {
 		next <- k
 	}
 	close(next)
-	for range min(workers, len(parts)) {
+	for range max(1, min(workers, len(parts))) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -392,11 +448,17 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int) {
 		}()
 	}
 	wg.Wait()
+	bounds := make([]int, 0, len(parts)+1)
+	for _, pt := range parts {
+		bounds = append(bounds, pt.j0)
+	}
+	bounds = append(bounds, ny)
+	l.rowSpans = make([]rowSpan, 0, ny+1)
 
 	// Concatenate: part k's sub-tables, cells, fast records and leaves go
 	// after those of parts 0..k−1.
 	var nTables, nCells, nFast, nBlob int
-	for _, pl := range parts {
+	for _, pl := range out {
 		nTables += len(pl.tables) - 1
 		nCells += len(pl.cells)
 		nFast += len(pl.fast)
@@ -409,9 +471,12 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int) {
 	l.cells = slices.Grow(l.cells, nCells)
 	l.fast = make([]uint32, 0, nFast)
 	l.blob = make([]float64, 0, nBlob)
-	for k, pl := range parts {
+	for k, pl := range out {
 		tableOff, fastOff, blobOff := uint32(len(l.tables)-1), uint32(len(l.fast)), len(l.blob)
 		cellOff := uint32(len(l.cells))
+		for _, r := range pl.rowSpans {
+			l.rowSpans = append(l.rowSpans, rowSpan{r.fast + fastOff, r.blob + uint32(blobOff), r.tables + tableOff, r.cells + cellOff})
+		}
 		reloc := func(w uint32) uint32 {
 			switch w &^ payloadMask {
 			case tagLeaf:
@@ -447,6 +512,13 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int) {
 		l.fastCount += pl.fastCount
 		l.edgeCount += pl.edgeCount
 		l.fastConflicts += pl.fastConflicts
+	}
+	l.rowSpans = append(l.rowSpans, rowSpan{uint32(len(l.fast)), uint32(len(l.blob)), uint32(len(l.tables) - 1), uint32(len(l.cells))})
+	l.rowsCopied = 0
+	for _, pt := range parts {
+		if pt.copy {
+			l.rowsCopied += pt.j1 - pt.j0
+		}
 	}
 }
 
@@ -499,7 +571,7 @@ func (b *layerBuilder) setWind(r int32, v int32) {
 // time). A tiny edge, which PostGIS skips, is given to every cell of its
 // rows to its left as well, since skipping it changes the crossing count
 // of every point left of it.
-func (b *layerBuilder) raster(xs, ys []float64, edges []uint32, visit func(c int, e uint32)) {
+func (b *layerBuilder) raster(xs, ys []float64, edges []uint32, skipRow []bool, visit func(c int, e uint32)) {
 	nx, ny := len(xs)-1, len(ys)-1
 	m := b.m
 	x0, y0 := xs[0], ys[0]
@@ -523,7 +595,7 @@ func (b *layerBuilder) raster(xs, ys []float64, edges []uint32, visit func(c int
 		}
 		nX, nY := s1[1]-s2[1], s2[0]-s1[0]
 		for j := j0; j <= j1; j++ {
-			if ys[j]-m > maxy || ys[j+1]+m < miny {
+			if ys[j]-m > maxy || ys[j+1]+m < miny || (skipRow != nil && skipRow[j]) {
 				continue
 			}
 			for i := i0; i <= i1; i++ {

@@ -60,7 +60,19 @@ type layer struct {
 	vertCount     int
 
 	ids []int32 // layer polygon → index in the snapshot slice
+
+	// For building the next index from this one (see reuseRows): the
+	// polygons and options it was built from, and where each row of the
+	// top table starts in the arenas (rowSpans[ny] is their end).
+	mps        []orb.MultiPolygon
+	opts       IndexOptions
+	rowSpans   []rowSpan
+	rowsCopied int // rows of the top table copied from a previous index
 }
+
+// rowSpan is where a row of the top table starts in fast, blob, tables
+// (sub-tables counted from 0) and cells (sub-tables' cells).
+type rowSpan struct{ fast, blob, tables, cells uint32 }
 
 // Cell word tags (top two bits) and payload mask.
 const (
