@@ -144,7 +144,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 				WHERE ST_Intersects(ST_Boundary(ag), p) AND NOT ST_Intersects(ST_Points(ag), p))
 			SELECT ARRAY[bc, ac], ST_Collect(DISTINCT p), count(DISTINCT p)::float8, 0::float8, '' FROM lack GROUP BY ac, bc`,
 			func(c []string, n, _ float64) string {
-				return fmt.Sprintf("grid %s lacks %.0f vertex(es) of its shared edge with %s: the edge is not vertex-identical (a cut ending between the vertices of a neighbour that is not redrawn, e.g. across a village boundary)", c[0], n, c[1])
+				return fmt.Sprintf("grid %s lacks %.0f vertex(es) of its shared edge with %s: the edge is not vertex-identical (edge matching gives neighbours the vertices an operation makes; this one was missing before, or lies off the edge by more than 0.1 mm)", c[0], n, c[1])
 			}},
 		{CheckCodeRule, SeverityError, `
 			SELECT ARRAY[w.code], ST_Multi(ST_PointOnSurface(w.geom)), 0::float8, 0::float8, ''
