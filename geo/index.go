@@ -46,7 +46,7 @@ import (
 // ≈9 µs. Boundary cells used to cost half of LookupBatch (≈4 edges and
 // 1.6 polygons per leaf visit, branchy code, a leaf of ≈3 cache lines
 // rarely in cache); a boundary cell now has a fast record (see leafAt)
-// that decides almost every point with ≤5 float32 line tests in one cache
+// that decides almost every point with ≤7 float32 line tests in one cache
 // line: on the full demo city (20k grids, 213k vertices, 2M points drawn
 // like gridd bench lookup does) 45% of points fall in boundary cells and
 // all but ≈1 in 1,000 of those are decided by the fast record.
