@@ -118,3 +118,37 @@ func BenchmarkFullCityBuild(b *testing.B) {
 	b.ReportMetric(float64(st.Bytes)/float64(st.Vertices), "bytes/vertex")
 	b.ReportMetric(float64(st.Bytes)/(1<<20), "MiB")
 }
+
+// BenchmarkFullCityBuildFrom: geo.NewIndexFrom after a change of three
+// grids (each one's vertices moved a tenth of the way to its centre) on
+// the full demo city, from the index before the change.
+func BenchmarkFullCityBuildFrom(b *testing.B) {
+	snap, _ := fullCity()
+	prev := geo.NewIndex(snap, geo.IndexOptions{})
+	grids := append([]geo.Grid(nil), snap.Grids...)
+	for _, i := range []int{len(grids) / 4, len(grids) / 2, 3 * len(grids) / 4} {
+		g := grids[i].Geom
+		c := g.Bound().Center()
+		moved := make(orb.MultiPolygon, len(g))
+		for k, poly := range g {
+			moved[k] = make(orb.Polygon, len(poly))
+			for r, ring := range poly {
+				nr := make(orb.Ring, len(ring))
+				for v, p := range ring {
+					nr[v] = orb.Point{p[0] + 0.1*(c[0]-p[0]), p[1] + 0.1*(c[1]-p[1])}
+				}
+				moved[k][r] = nr
+			}
+		}
+		grids[i].Geom = moved
+	}
+	next := geo.NewSnapshot(snap.Version+1, snap.LoadedAt, snap.Areas, grids)
+	var st geo.IndexStats
+	runtime.GC()
+	cpu0 := rusageCPU()
+	for b.Loop() {
+		st = geo.NewIndexFrom(prev, next, geo.IndexOptions{}).Stats()
+	}
+	b.ReportMetric(float64((rusageCPU()-cpu0).Milliseconds())/float64(b.N), "cpu-ms/build")
+	b.ReportMetric(float64(st.RowsCopied)/float64(max(st.Rows, 1)), "rows-copied")
+}
