@@ -119,8 +119,10 @@ func (h *Holder) Reload(ctx context.Context) error {
 func build(snap *geo.Snapshot, prev *State) *State {
 	s := &State{Snap: snap}
 	var prevTiles *tiles.Prepared
+	var prevIndex *geo.Index
 	if prev != nil {
-		prevTiles = prev.Tiles // features whose geometry did not change are reused
+		// Features and index rows whose geometry did not change are reused.
+		prevTiles, prevIndex = prev.Tiles, prev.Index
 	}
 	var wg sync.WaitGroup
 	wg.Add(1)
@@ -128,7 +130,7 @@ func build(snap *geo.Snapshot, prev *State) *State {
 		defer wg.Done()
 		s.Tiles = tiles.PrepareFrom(snap, prevTiles)
 	}()
-	s.Index = geo.NewIndex(snap, geo.IndexOptions{})
+	s.Index = geo.NewIndexFrom(prevIndex, snap, geo.IndexOptions{})
 	wg.Wait()
 	s.BuiltAt = time.Now()
 	return s

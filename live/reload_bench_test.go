@@ -38,6 +38,7 @@ func BenchmarkReloadPhases(b *testing.B) {
 		b.Fatal(err)
 	}
 	prev := tiles.Prepare(snap)
+	prevIndex := geo.NewIndex(snap, geo.IndexOptions{})
 	b.Run("load", func(b *testing.B) {
 		for b.Loop() {
 			if _, err := st.LoadSnapshot(ctx); err != nil {
@@ -48,6 +49,11 @@ func BenchmarkReloadPhases(b *testing.B) {
 	b.Run("index", func(b *testing.B) {
 		for b.Loop() {
 			geo.NewIndex(snap, geo.IndexOptions{})
+		}
+	})
+	b.Run("index-from-prev", func(b *testing.B) {
+		for b.Loop() {
+			geo.NewIndexFrom(prevIndex, snap, geo.IndexOptions{})
 		}
 	})
 	b.Run("tiles-cold", func(b *testing.B) {
@@ -61,7 +67,7 @@ func BenchmarkReloadPhases(b *testing.B) {
 		}
 	})
 	b.Run("build-from-prev", func(b *testing.B) {
-		p := &State{Snap: snap, Tiles: prev}
+		p := &State{Snap: snap, Tiles: prev, Index: prevIndex}
 		for b.Loop() {
 			build(snap, p)
 		}
@@ -74,7 +80,7 @@ func BenchmarkReloadPhases(b *testing.B) {
 		}
 	})
 	b.Run("reload", func(b *testing.B) {
-		p := &State{Snap: snap, Tiles: prev}
+		p := &State{Snap: snap, Tiles: prev, Index: prevIndex}
 		for b.Loop() {
 			s, err := st.LoadSnapshotFrom(ctx, snap)
 			if err != nil {
