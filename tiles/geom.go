@@ -199,36 +199,8 @@ func simplifyDP(dst, r []ipt, tol float64) []ipt {
 	keep[0], keep[far], keep[n] = true, true, true
 	ext := append(r[:n:n], r[0]) // a closed copy: cap n forces a new array
 	tol2 := tol * tol
-	var rec func(a, b int)
-	rec = func(a, b int) {
-		if b-a < 2 {
-			return
-		}
-		pa, pb := ext[a], ext[b]
-		dx, dy := float64(pb.x-pa.x), float64(pb.y-pa.y)
-		l2 := dx*dx + dy*dy
-		idx, best := -1, tol2
-		for i := a + 1; i < b; i++ {
-			px, py := float64(ext[i].x-pa.x), float64(ext[i].y-pa.y)
-			var d2 float64
-			if l2 == 0 {
-				d2 = px*px + py*py
-			} else {
-				c := px*dy - py*dx
-				d2 = c * c / l2
-			}
-			if d2 > best {
-				idx, best = i, d2
-			}
-		}
-		if idx >= 0 {
-			keep[idx] = true
-			rec(a, idx)
-			rec(idx, b)
-		}
-	}
-	rec(0, far)
-	rec(far, n)
+	markDP(ext, keep, 0, far, tol2)
+	markDP(ext, keep, far, n, tol2)
 	for i := 0; i < n; i++ {
 		if keep[i] {
 			dst = append(dst, r[i])

@@ -280,39 +280,42 @@ func simplifyLine(dst, l []ipt, tol float64) []ipt {
 	keep := make([]bool, n)
 	keep[0], keep[n-1] = true, true
 	tol2 := tol * tol
-	var rec func(a, b int)
-	rec = func(a, b int) {
-		if b-a < 2 {
-			return
-		}
-		pa, pb := l[a], l[b]
-		dx, dy := float64(pb.x-pa.x), float64(pb.y-pa.y)
-		l2 := dx*dx + dy*dy
-		idx, best := -1, tol2
-		for i := a + 1; i < b; i++ {
-			px, py := float64(l[i].x-pa.x), float64(l[i].y-pa.y)
-			var d2 float64
-			if l2 == 0 {
-				d2 = px*px + py*py
-			} else {
-				c := px*dy - py*dx
-				d2 = c * c / l2
-			}
-			if d2 > best {
-				idx, best = i, d2
-			}
-		}
-		if idx >= 0 {
-			keep[idx] = true
-			rec(a, idx)
-			rec(idx, b)
-		}
-	}
-	rec(0, n-1)
+	markDP(l, keep, 0, n-1, tol2)
 	for i := range l {
 		if keep[i] {
 			dst = append(dst, l[i])
 		}
 	}
 	return dst
+}
+
+// markDP is the Douglas-Peucker step shared by lines and rings: between
+// the kept points a and b of l it marks in keep the points farther than
+// √tol2 from the chord a–b, recursively.
+func markDP(l []ipt, keep []bool, a, b int, tol2 float64) {
+	if b-a < 2 {
+		return
+	}
+	pa, pb := l[a], l[b]
+	dx, dy := float64(pb.x-pa.x), float64(pb.y-pa.y)
+	l2 := dx*dx + dy*dy
+	idx, best := -1, tol2
+	for i := a + 1; i < b; i++ {
+		px, py := float64(l[i].x-pa.x), float64(l[i].y-pa.y)
+		var d2 float64
+		if l2 == 0 {
+			d2 = px*px + py*py
+		} else {
+			c := px*dy - py*dx
+			d2 = c * c / l2
+		}
+		if d2 > best {
+			idx, best = i, d2
+		}
+	}
+	if idx >= 0 {
+		keep[idx] = true
+		markDP(l, keep, a, idx, tol2)
+		markDP(l, keep, idx, b, tol2)
+	}
 }
