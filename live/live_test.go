@@ -107,7 +107,7 @@ func TestHolderFollowsNewVersions(t *testing.T) {
 	}
 }
 
-// TestHolderSwitchesAtEffectiveTime applies a split effective two seconds
+// TestHolderSwitchesAtEffectiveTime applies a split effective a few seconds
 // later with two holders (two gridd processes) running: both keep
 // answering the old grids until then, and by themselves (nobody calls
 // SwitchDue) switch to the new grids within a second after it, with the
@@ -153,7 +153,10 @@ func TestHolderSwitchesAtEffectiveTime(t *testing.T) {
 	for _, h := range hs {
 		go h.Run(runCtx)
 	}
-	eff := time.Now().Add(2 * time.Second)
+	// The lead must cover the apply and both reloads, which take several
+	// times longer under -race on a loaded machine (2 s was not enough).
+	const lead = 6 * time.Second
+	eff := time.Now().Add(lead)
 	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "approver", EffectiveAt: eff})
 	if err != nil {
 		t.Fatal(err)
@@ -167,8 +170,13 @@ func TestHolderSwitchesAtEffectiveTime(t *testing.T) {
 			t.Fatalf("holder %d: version %d of the apply not picked up: %v", i, res.Version, err)
 		}
 		wcancel()
-		if !has(h, old) || has(h, new1) {
-			t.Errorf("holder %d: before the effective time, the new grids are answered", i)
+		snap := h.Snapshot()
+		if !time.Now().Before(eff) && snap.Version != res.Version {
+			t.Fatalf("holder %d: the apply and reload took longer than %v, so the state before the effective time could not be seen; raise the lead", i, lead)
+		}
+		if snap.Version != res.Version || snap.Grid(old) == nil || snap.Grid(new1) != nil {
+			t.Errorf("holder %d: before the effective time, version %d (want %d) answers %s %v, %s %v",
+				i, snap.Version, res.Version, old, snap.Grid(old) != nil, new1, snap.Grid(new1) != nil)
 		}
 	}
 	for i, h := range hs {
