@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -153,14 +154,28 @@ func neighbourVillages(ctx context.Context, tx pgx.Tx, villages []geo.Code) ([]g
 // boundary as it is now (another writer may have added vertices since).
 const areaNodesSQL = `UPDATE area a SET geom = ST_Multi(ST_Snap(a.geom, x.nodes, $1)) FROM %s x WHERE a.code = x.code%s`
 
+// setAreaAt dates the area versions the transaction writes from now on
+// (the trigger on area reads gridmap.area_at): at, the effective time of
+// the proposal whose vertices they take, like its grid versions.
+func setAreaAt(ctx context.Context, tx pgx.Tx, at time.Time) error {
+	if _, err := tx.Exec(ctx, `SELECT set_config('gridmap.area_at', $1::timestamptz::text, true)`, at); err != nil {
+		return fmt.Errorf("date area versions: %w", err)
+	}
+	return nil
+}
+
 // writeAreas adds the work's area nodes to the area rows, locking them in
 // code order first (every village row is locked already; towns, counties
-// and the city are locked only here, after all villages).
-func (w *work) writeAreas(ctx context.Context) error {
+// and the city are locked only here, after all villages). The areas'
+// new versions start at eff.
+func (w *work) writeAreas(ctx context.Context, eff time.Time) error {
 	// NO KEY UPDATE: the codes stay, so an import inserting children of
 	// these areas (a key share lock) is not held up.
 	if _, err := w.tx.Exec(ctx, `SELECT a.code FROM area a JOIN adj_area x USING (code) ORDER BY a.code FOR NO KEY UPDATE OF a`); err != nil {
 		return fmt.Errorf("lock areas: %w", err)
+	}
+	if err := setAreaAt(ctx, w.tx, eff); err != nil {
+		return err
 	}
 	if _, err := w.tx.Exec(ctx, fmt.Sprintf(areaNodesSQL, "adj_area", ""), edgeTolDeg); err != nil {
 		return fmt.Errorf("match areas: %w", err)

@@ -142,8 +142,17 @@ func (s *Store) switchTx(ctx context.Context, tx pgx.Tx) (int, int64, error) {
 		ORDER BY a.code FOR NO KEY UPDATE`, ids); err != nil {
 		return 0, 0, fmt.Errorf("lock areas: %w", err)
 	}
-	if _, err := tx.Exec(ctx, fmt.Sprintf(areaNodesSQL, "adj_pending_area", " AND x.proposal = ANY($2)"), edgeTolDeg, ids); err != nil {
-		return 0, 0, fmt.Errorf("area vertices: %w", err)
+	// One switch at a time, in effective-time order: each area version
+	// starts at its proposal's effective time, and two proposals adding
+	// vertices to one area both get theirs (an UPDATE … FROM joining two
+	// rows to one target row would apply only one of them).
+	for _, d := range due {
+		if err := setAreaAt(ctx, tx, d.at); err != nil {
+			return 0, 0, err
+		}
+		if _, err := tx.Exec(ctx, fmt.Sprintf(areaNodesSQL, "adj_pending_area", " AND x.proposal = $2"), edgeTolDeg, d.proposal); err != nil {
+			return 0, 0, fmt.Errorf("area vertices of proposal %d: %w", d.proposal, err)
+		}
 	}
 	names := make([]string, len(due))
 	moved := make([]int64, len(due))

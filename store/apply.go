@@ -128,8 +128,10 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 	var latest *time.Time
 	// The clock, not now(): this transaction may have waited for the
 	// village locks while others committed versions starting later.
-	if err := tx.QueryRow(ctx, `SELECT clock_timestamp(), (SELECT max(lower(g.valid)) FROM grid_latest g JOIN adj_work w ON w.code = g.code
-		WHERE w.state IN ('changed', 'retired'))`).Scan(&now, &latest); err != nil {
+	// Areas whose boundary takes a vertex start a version at eff too.
+	if err := tx.QueryRow(ctx, `SELECT clock_timestamp(), greatest(
+		(SELECT max(lower(g.valid)) FROM grid_latest g JOIN adj_work w ON w.code = g.code WHERE w.state IN ('changed', 'retired')),
+		(SELECT nullif(max(lower(h.valid)), '-infinity') FROM area_history h JOIN adj_area x USING (code) WHERE upper_inf(h.valid)))`).Scan(&now, &latest); err != nil {
 		return nil, fmt.Errorf("effective time: %w", err)
 	}
 	eff := now
@@ -140,7 +142,7 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 	}
 	pending := eff.After(now)
 	if latest != nil && !eff.After(*latest) {
-		return nil, &OpError{0, "", fmt.Sprintf("effective time %s is not after %s, when a touched grid's current version began", eff.Format(time.RFC3339), latest.Format(time.RFC3339))}
+		return nil, &OpError{0, "", fmt.Sprintf("effective time %s is not after %s, when a touched grid's or area's current version began", eff.Format(time.RFC3339), latest.Format(time.RFC3339))}
 	}
 
 	if err := w.write(ctx, p.ID, eff, pending); err != nil {
@@ -185,8 +187,8 @@ func (w *work) write(ctx context.Context, proposal int64, eff time.Time, pending
 			FROM adj_work w WHERE g.code = w.code AND upper_inf(g.valid) AND w.state IN ('changed', 'retired')`},
 		{"retire codes", `UPDATE grid_code c SET retired_at = $1
 			FROM adj_work w WHERE c.code = w.code AND w.state = 'retired'`},
-		{"open new versions", `INSERT INTO grid (code, kind, village, parent_grid, name, geom, valid, adjustment)
-			SELECT code, kind, village, parent, name, ST_Multi(geom), tstzrange($1, NULL), $2
+		{"open new versions", `INSERT INTO grid (code, kind, village, parent_grid, name, geom, valid, adjustment, edge_matched)
+			SELECT code, kind, village, parent, name, ST_Multi(geom), tstzrange($1, NULL), $2, matched
 			FROM adj_work WHERE state IN ('changed', 'new') ORDER BY code`},
 		{"re-assign households", `UPDATE household h SET grid_code = m.new
 			FROM adj_move m WHERE m.rt = 'household' AND m.id = h.id`},
@@ -224,7 +226,7 @@ func (w *work) write(ctx context.Context, proposal int64, eff time.Time, pending
 		}
 	}
 	if !pending {
-		if err := w.writeAreas(ctx); err != nil {
+		if err := w.writeAreas(ctx, eff); err != nil {
 			return err
 		}
 	}
