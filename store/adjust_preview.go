@@ -295,7 +295,10 @@ func (w *work) result(ctx context.Context, p *AdjustPreview) error {
 }
 
 // staleCheck returns a StaleError when any of the codes has a version
-// newer than the base version, was retired since, or is not current.
+// newer than the base version, was retired since, or is not current. An
+// edge-matched version (a neighbour's new vertex added, nothing else) is
+// not a change: the operations are computed on the current geometry at
+// apply, vertex included, so a proposal drawn before it still holds.
 func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*StaleError, error) {
 	e := &StaleError{Base: base}
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM dataset_version`).Scan(&e.Current); err != nil {
@@ -307,19 +310,24 @@ func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*
 			CASE WHEN gc.retired_at IS NOT NULL THEN 'retired'
 			     WHEN g.code IS NULL THEN 'not current'
 			     ELSE 'new version' END,
-			coalesce(gc.retired_at, lower(g.valid), now())
+			coalesce(gc.retired_at, n.at, now())
 		FROM unnest($2::text[]) c(code)
 		JOIN grid_code gc ON gc.code = c.code -- codes never issued cannot have changed
-		LEFT JOIN grid_latest g ON g.code = c.code, b
+		LEFT JOIN grid_latest g ON g.code = c.code
+		CROSS JOIN b
+		-- The newest version since the base that is not only edge matched.
 		-- A version written by a proposal is as new as the version that
 		-- proposal made (its effective time may be later or earlier than
 		-- the commit); any other write is compared by time.
-		WHERE gc.retired_at IS NOT NULL OR g.code IS NULL
-		   OR (g.adjustment IS NULL AND lower(g.valid) > b.at)
-		   OR g.adjustment IN (SELECT id FROM proposal WHERE applied_version > $1)
-		   -- applied ahead of time: the grids changed (for the service)
-		   -- at the version of the switch
-		   OR g.adjustment IN (SELECT proposal FROM adj_switch WHERE done_version > $1)
+		LEFT JOIN LATERAL (
+			SELECT max(lower(v.valid)) AS at FROM grid v
+			WHERE v.code = c.code AND NOT v.edge_matched
+			  AND ((v.adjustment IS NULL AND lower(v.valid) > b.at)
+			       OR v.adjustment IN (SELECT id FROM proposal WHERE applied_version > $1)
+			       -- applied ahead of time: the grids changed (for the
+			       -- service) at the version of the switch
+			       OR v.adjustment IN (SELECT proposal FROM adj_switch WHERE done_version > $1))) n ON true
+		WHERE gc.retired_at IS NOT NULL OR g.code IS NULL OR n.at IS NOT NULL
 		ORDER BY c.code`, base, codes)
 	if err != nil {
 		return nil, fmt.Errorf("stale check: %w", err)
