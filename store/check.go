@@ -38,6 +38,7 @@ const (
 	CheckRecordAssignmentHistory = "record-assignment-history"
 	CheckAreaOutsideParent       = "area-outside-parent"
 	CheckRecordCount             = "record-count"
+	CheckAreaHistory             = "area-history"
 )
 
 // checkDef describes one check: its id, severity and what it looks for.
@@ -62,6 +63,7 @@ func checks() []checkDef {
 		{CheckRecordMisassigned, SeverityError, "households and units whose grid is not the grid the lookup gives for their point", checkRecordMisassigned},
 		{CheckRecordAssignmentHistory, SeverityError, "households and units whose assignment history is missing, duplicated, overlapping or disagrees with their grid", checkRecordHistory},
 		{CheckRecordCount, SeverityError, "grids whose kept household or unit count (record_count, read by every reload) differs from a fresh count", checkRecordCount},
+		{CheckAreaHistory, SeverityError, "areas whose current row differs from the open version of their history (as-of reads and tiles draw the history)", checkAreaHistory},
 		{CheckAreaOutsideParent, SeverityWarning, "counties, towns and villages not covered by their parent area", checkAreaOutside},
 	}
 }
