@@ -22,6 +22,20 @@ type GridDiff struct {
 	// or kind.
 	Changed []GridChange `json:"changed"`
 	Moves   []Move       `json:"moves"`
+	// Areas are the areas (under the area asked for, itself included)
+	// created, removed, or with another boundary or name, from
+	// area_history: edge matching adds vertices to village, town and
+	// county boundaries.
+	Areas []AreaChange `json:"areas"`
+}
+
+// AreaChange says how an area differs between the two times of a diff.
+type AreaChange struct {
+	Code     geo.Code `json:"code"`
+	Created  bool     `json:"created,omitempty"`
+	Removed  bool     `json:"removed,omitempty"`
+	Geometry bool     `json:"geometry"`
+	Name     bool     `json:"name"`
 }
 
 // GridChange says what changed in a grid alive at both times.
@@ -52,14 +66,15 @@ func codePrefix(area geo.Code) (string, error) {
 }
 
 // DiffGrids compares the grids under area ("" for all) at two times: codes
-// created and retired, grids whose geometry, name or kind changed, and how
-// many households and units moved between which grids.
+// created and retired, grids whose geometry, name or kind changed, how
+// many households and units moved between which grids, and the areas
+// whose boundary or name changed.
 func (s *Store) DiffGrids(ctx context.Context, from, to time.Time, area geo.Code) (*GridDiff, error) {
 	prefix, err := codePrefix(area)
 	if err != nil {
 		return nil, err
 	}
-	d := &GridDiff{From: from, To: to, Created: []geo.Code{}, Retired: []geo.Code{}, Changed: []GridChange{}, Moves: []Move{}}
+	d := &GridDiff{From: from, To: to, Created: []geo.Code{}, Retired: []geo.Code{}, Changed: []GridChange{}, Moves: []Move{}, Areas: []AreaChange{}}
 	rows, err := s.pool.Query(ctx, `
 		WITH a AS (SELECT code, kind, name, geom FROM grid WHERE valid @> $1::timestamptz AND starts_with(code, $3)),
 		     b AS (SELECT code, kind, name, geom FROM grid WHERE valid @> $2::timestamptz AND starts_with(code, $3))
@@ -92,6 +107,30 @@ func (s *Store) DiffGrids(ctx context.Context, from, to time.Time, area geo.Code
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("diff grids: %w", err)
+	}
+	rows, err = s.pool.Query(ctx, `
+		WITH a AS (SELECT code, name, geom FROM area_history WHERE valid @> $1::timestamptz AND starts_with(code, $3)),
+		     b AS (SELECT code, name, geom FROM area_history WHERE valid @> $2::timestamptz AND starts_with(code, $3))
+		SELECT coalesce(a.code, b.code), a.code IS NULL, b.code IS NULL,
+		       a.code IS NOT NULL AND b.code IS NOT NULL AND ST_AsEWKB(a.geom) IS DISTINCT FROM ST_AsEWKB(b.geom),
+		       coalesce(a.name <> b.name, false)
+		FROM a FULL JOIN b ON a.code = b.code
+		WHERE a.code IS NULL OR b.code IS NULL OR a.name <> b.name OR ST_AsEWKB(a.geom) IS DISTINCT FROM ST_AsEWKB(b.geom)
+		ORDER BY 1`, from, to, prefix)
+	if err != nil {
+		return nil, fmt.Errorf("diff areas: %w", err)
+	}
+	for rows.Next() {
+		var c AreaChange
+		if err := rows.Scan(&c.Code, &c.Created, &c.Removed, &c.Geometry, &c.Name); err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("diff areas: %w", err)
+		}
+		d.Areas = append(d.Areas, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("diff areas: %w", err)
 	}
 	rows, err = s.pool.Query(ctx, `
 		SELECT a.grid_code, b.grid_code, count(*) FILTER (WHERE a.record_type = 'household'), count(*) FILTER (WHERE a.record_type = 'unit')

@@ -37,8 +37,9 @@ type ItemsQuery struct {
 	Offset int
 	Level  geo.Level // areas: city..village; grids: grid or subgrid
 	Kind   geo.Kind  // grids only
-	// Time selects, for grids only, the versions valid at some moment of
-	// a time range instead of the current ones (nil: current grids).
+	// Time selects the versions (of grids, or of areas from their
+	// history) valid at some moment of a time range instead of the
+	// current ones (nil: current).
 	Time *TimeRange
 }
 
@@ -86,6 +87,49 @@ func (s *Store) Area(ctx context.Context, code geo.Code) (geo.Area, error) {
 		return geo.Area{}, fmt.Errorf("area %s: %w", code, ErrNotFound)
 	}
 	return areas[0], nil
+}
+
+// AreaVersion is one version of an area: its code, name, parent and
+// boundary over a validity range. ValidFrom is zero for the first version
+// of an area imported without a start (it holds from -infinity), ValidTo
+// zero while current.
+type AreaVersion struct {
+	geo.Area
+	ValidFrom time.Time
+	ValidTo   time.Time
+}
+
+// areaVersionColumns are the columns scanAreaVersions reads.
+const areaVersionColumns = `a.code, a.level, a.name, coalesce(a.parent, ''), a.geom,
+	nullif(lower(a.valid), '-infinity'), upper(a.valid)`
+
+// AreaAt returns the area with the code as it was at time at (outline,
+// name and parent from area_history): an edge-matched vertex added later
+// is not in it. ErrNotFound when the area did not exist then.
+func (s *Store) AreaAt(ctx context.Context, code geo.Code, at time.Time) (AreaVersion, error) {
+	vs, err := scanAreaVersions(ctx, s.pool, `SELECT `+areaVersionColumns+` FROM area_history a
+		WHERE a.code = $1 AND a.valid @> $2::timestamptz`, string(code), at)
+	if err != nil {
+		return AreaVersion{}, fmt.Errorf("read area %s at %s: %w", code, at.Format(time.RFC3339), err)
+	}
+	if len(vs) == 0 {
+		return AreaVersion{}, fmt.Errorf("area %s at %s: %w", code, at.Format(time.RFC3339), ErrNotFound)
+	}
+	return vs[0], nil
+}
+
+// AreaVersions returns every version of the area, oldest first. A code
+// that never existed is ErrNotFound.
+func (s *Store) AreaVersions(ctx context.Context, code geo.Code) ([]AreaVersion, error) {
+	vs, err := scanAreaVersions(ctx, s.pool, `SELECT `+areaVersionColumns+` FROM area_history a
+		WHERE a.code = $1 ORDER BY lower(a.valid)`, string(code))
+	if err != nil {
+		return nil, fmt.Errorf("read versions of area %s: %w", code, err)
+	}
+	if len(vs) == 0 {
+		return nil, fmt.Errorf("area %s: %w", code, ErrNotFound)
+	}
+	return vs, nil
 }
 
 // Children returns what lies one level below an area: the areas whose
@@ -159,8 +203,12 @@ func (s *Store) Items(ctx context.Context, c Collection, q ItemsQuery) (Items, e
 	switch c {
 	case CollectionAreas:
 		from = `FROM area a`
-		if q.Kind != "" || q.Time != nil {
-			return Items{}, fmt.Errorf("items of areas: areas have no kind and no time")
+		if q.Kind != "" {
+			return Items{}, fmt.Errorf("items of areas: areas have no kind")
+		}
+		if q.Time != nil {
+			from = `FROM area_history a`
+			where = append(where, "a.valid && tstzrange("+arg(timeOrNil(q.Time.From))+"::timestamptz, "+arg(timeOrNil(q.Time.To))+"::timestamptz, '[]')")
 		}
 		if q.Level != geo.LevelUnknown {
 			where = append(where, "a.level = "+arg(q.Level.String()))
@@ -196,6 +244,9 @@ func (s *Store) Items(ctx context.Context, c Collection, q ItemsQuery) (Items, e
 		return Items{}, fmt.Errorf("count items of %s: %w", c, err)
 	}
 	order := " ORDER BY a.code"
+	if c == CollectionAreas && q.Time != nil {
+		order = " ORDER BY a.code, lower(a.valid)"
+	}
 	if c == CollectionGrids {
 		order = " ORDER BY g.code, lower(g.valid)"
 	}
@@ -282,6 +333,36 @@ func scanAreas(ctx context.Context, q querier, sql string, args ...any) ([]geo.A
 		areas = append(areas, a)
 	}
 	return areas, rows.Err()
+}
+
+// scanAreaVersions reads rows of areaVersionColumns.
+func scanAreaVersions(ctx context.Context, q querier, sql string, args ...any) ([]AreaVersion, error) {
+	rows, err := q.Query(ctx, sql, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []AreaVersion
+	for rows.Next() {
+		var v AreaVersion
+		var code, level, parent string
+		var from, to *time.Time
+		if err := rows.Scan(&code, &level, &v.Name, &parent, multiPolygonScanner{&v.Geom}, &from, &to); err != nil {
+			return nil, err
+		}
+		v.Code, v.Parent = geo.Code(code), geo.Code(parent)
+		if v.Level, err = geo.ParseLevel(level); err != nil {
+			return nil, fmt.Errorf("area %s: %w", code, err)
+		}
+		if from != nil {
+			v.ValidFrom = *from
+		}
+		if to != nil {
+			v.ValidTo = *to
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
 
 // migrationCount is the number of embedded migrations: the schema version

@@ -9,7 +9,7 @@ import (
 // Historical vector tiles, rendered by PostGIS with the query shape of
 // pg_tileserv and Martin: ST_AsMVT(ST_AsMVTGeom(ST_Transform(geom, 3857),
 // ST_TileEnvelope(z, x, y), 4096, 64)) over the grid versions valid at a
-// time and the areas, behind a GiST && filter. The layer names and
+// time and the area versions valid then, behind a GiST && filter. The layer names and
 // properties are those of package tiles (which renders current tiles from
 // memory); only aggregates are written, never a household's own data.
 
@@ -56,8 +56,8 @@ ah AS (
 areas AS (
     SELECT ((a.code::numeric * 100) + 12)::bigint AS id, a.code, a.name, a.level, coalesce(a.parent, '') AS parent,
            coalesce(ah.n, 0)::bigint AS households, a.geom
-    FROM area a CROSS JOIN env LEFT JOIN ah ON ah.code = a.code
-    WHERE a.geom && env.q AND a.level IN ('county', 'town', 'village')
+    FROM area_history a CROSS JOIN env LEFT JOIN ah ON ah.code = a.code
+    WHERE a.valid @> $4::timestamptz AND a.geom && env.q AND a.level IN ('county', 'town', 'village')
       AND (a.level = ANY($5::text[]) OR ('label' = ANY($5::text[]) AND a.level = ANY($6::text[])))
 ),
 grids AS (
@@ -108,10 +108,11 @@ SELECT
 `
 
 // TileAt renders vector tile z/x/y of the named layers as they were at
-// time at: the grid versions valid then and household and unit counts
-// from the assignment history. Areas keep no geometry history (the area
-// table holds today's), so their outlines and names are today's, with the
-// household counts of then. It returns nil for an empty tile.
+// time at: the grid and area versions valid then (area_history: the
+// village, town and county outlines and names as they were, vertices
+// added by edge matching since included only after) and household and
+// unit counts from the assignment history. It returns nil for an empty
+// tile.
 // Town and village polygons carry their ids only below the zoom of their
 // labels, as package tiles writes them.
 // Layers and properties match package tiles; the caller passes only the
