@@ -272,6 +272,24 @@ func TestCheck(t *testing.T) {
 			want:  []wantFinding{{store.CheckAreaOutsideParent, []string{village, town}, envelope(120.008, 33.0, 120.01, 33.01), 0}},
 		},
 		{
+			// A history row edited by hand (or a write that bypassed the
+			// trigger): the as-of reads would draw another village.
+			name:  "area history disagrees with the area",
+			plant: `UPDATE area_history SET name = 'Old name' WHERE code = '320902001001' AND upper_inf(valid);`,
+			want:  []wantFinding{{store.CheckAreaHistory, []string{village}, "", 0}},
+		},
+		{
+			name:  "area without an open history version",
+			plant: `DELETE FROM area_history WHERE code = '320902001000';`,
+			want:  []wantFinding{{store.CheckAreaHistory, []string{town}, "", 0}},
+		},
+		{
+			// Writes through the trigger keep the history: no finding.
+			name:  "area renamed",
+			plant: `UPDATE area SET name = 'New name' WHERE code = '320902001001';`,
+			want:  nil,
+		},
+		{
 			name: "village without grids",
 			plant: `INSERT INTO area (code, level, name, parent, geom) VALUES ('320902001002', 'village', 'Empty', '320902001000',
 				ST_Multi(ST_MakeEnvelope(120.01, 33.0, 120.02, 33.01, 4326)));`,
