@@ -6,9 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/paulmach/orb"
@@ -60,9 +63,14 @@ func Handler(src Source, hist History, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	fast := &fastPath{}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.Method {
 		case http.MethodGet, http.MethodHead:
+			if lon, lat, ok := parseFastQuery(r.URL.RawQuery); ok {
+				fast.serve(w, src.Current(), lon, lat)
+				return
+			}
 			serveOne(w, r, src, hist, log)
 		case http.MethodPost:
 			serveBatch(w, r, src, log)
@@ -289,4 +297,192 @@ func (c *commitWriter) Write(p []byte) (int, error) {
 		c.started = true
 	}
 	return c.w.Write(p)
+}
+
+// The single-point GET is the hottest route of the service (tens of
+// thousands a second), so its usual form, "lon=X&lat=Y" with plain
+// decimal numbers, is answered without the generic machinery: no
+// url.Values, no error map, no encoding/json per request. The answer for
+// a grid is the same for every point in it but for the echoed lon and
+// lat, so the rest of it is encoded once per grid and version (by
+// encoding/json, from the same Answer the general path builds: the bytes
+// are identical) and appended to the two numbers. Anything unusual
+// (another parameter, escapes, a bad number, at=) takes the general path,
+// which says what is wrong.
+
+// parseFastQuery reads a raw query of exactly lon=X&lat=Y (either order)
+// whose values need no unescaping and are valid, in-range coordinates.
+// ok is false for everything else, which the general path then answers
+// (with the same result for the same query, or the problem).
+func parseFastQuery(raw string) (lon, lat float64, ok bool) {
+	a, b, found := strings.Cut(raw, "&")
+	if !found {
+		return 0, 0, false
+	}
+	var lonS, latS string
+	for _, kv := range [2]string{a, b} {
+		k, v, _ := strings.Cut(kv, "=")
+		switch k {
+		case "lon":
+			lonS = v
+		case "lat":
+			latS = v
+		default:
+			return 0, 0, false
+		}
+	}
+	if lonS == "" || latS == "" || !plainValue(lonS) || !plainValue(latS) {
+		return 0, 0, false
+	}
+	var err error
+	if lon, err = strconv.ParseFloat(lonS, 64); err != nil || !(lon >= -180 && lon <= 180) {
+		return 0, 0, false
+	}
+	if lat, err = strconv.ParseFloat(latS, 64); err != nil || !(lat >= -90 && lat <= 90) {
+		return 0, 0, false
+	}
+	return lon, lat, true
+}
+
+// plainValue reports whether a raw query value unescapes to itself: no
+// '%' escapes, no '+' (a space), no '&' or ';' separators.
+func plainValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		switch v[i] {
+		case '%', '+', '&', ';':
+			return false
+		}
+	}
+	return true
+}
+
+// fastPath holds the encoded answer tails of the current snapshot.
+type fastPath struct {
+	cur atomic.Pointer[answerTails]
+}
+
+// answerTails are the encoded answers of one snapshot after lon and lat:
+// `,"dataset_version":V,"grid":…,"area":…}` and a newline, made on first
+// use for each grid (or sub-grid) and each area that answers.
+type answerTails struct {
+	snap    *geo.Snapshot
+	version []string                     // the VersionHeader value
+	grids   []atomic.Pointer[answerTail] // by the sub-grid's index when there is one, else the grid's
+	areas   []atomic.Pointer[answerTail] // areas answering points in no grid
+	none    *answerTail
+}
+
+// answerTail is one encoded tail and the hit it was made for.
+type answerTail struct {
+	hit  geo.Hit
+	tail []byte
+}
+
+// Header values shared by every fast answer; header maps hold them as
+// they are and nothing modifies them.
+var (
+	jsonContentType = []string{"application/json"}
+	noCacheHeader   = []string{"no-cache"}
+)
+
+// tails returns the tails of snap, starting a new set when the snapshot
+// changed.
+func (f *fastPath) tails(snap *geo.Snapshot) *answerTails {
+	if t := f.cur.Load(); t != nil && t.snap == snap {
+		return t
+	}
+	t := &answerTails{snap: snap, version: []string{strconv.FormatInt(snap.Version, 10)},
+		grids: make([]atomic.Pointer[answerTail], len(snap.Grids)),
+		areas: make([]atomic.Pointer[answerTail], len(snap.Areas))}
+	t.none = t.make(geo.Hit{Grid: -1, SubGrid: -1, Area: -1})
+	f.cur.Store(t) // a racing store of another set for the same snapshot costs only its work
+	return t
+}
+
+// make encodes the tail of a hit's answer with encoding/json, as the
+// general path does.
+func (t *answerTails) make(h geo.Hit) *answerTail {
+	a := answerFor(t.snap, h)
+	b, err := json.Marshal(struct {
+		Version int64  `json:"dataset_version"`
+		Grid    *Named `json:"grid"`
+		SubGrid *Named `json:"subgrid"`
+		Village *Named `json:"village"`
+		Town    *Named `json:"town"`
+		County  *Named `json:"county"`
+		Area    *Named `json:"area"`
+	}{t.snap.Version, a.Grid, a.SubGrid, a.Village, a.Town, a.County, a.Area})
+	if err != nil { // Named holds only strings
+		panic(fmt.Sprintf("lookup: encode answer: %v", err))
+	}
+	b[0] = ','
+	return &answerTail{hit: h, tail: append(b, '\n')}
+}
+
+// of returns the tail for a hit.
+func (t *answerTails) of(h geo.Hit) []byte {
+	var slot *atomic.Pointer[answerTail]
+	switch {
+	case h.Grid >= 0 && h.SubGrid >= 0 && int(h.SubGrid) < len(t.grids):
+		slot = &t.grids[h.SubGrid]
+	case h.Grid >= 0 && h.SubGrid < 0 && int(h.Grid) < len(t.grids):
+		slot = &t.grids[h.Grid]
+	case h.Grid < 0 && h.SubGrid < 0 && h.Area >= 0 && int(h.Area) < len(t.areas):
+		slot = &t.areas[h.Area]
+	case h.Grid < 0 && h.SubGrid < 0 && h.Area < 0:
+		return t.none.tail
+	default:
+		return t.make(h).tail // not a shape the index gives; answered all the same
+	}
+	want := geo.Hit{Grid: h.Grid, SubGrid: h.SubGrid, Area: -1}
+	if h.Grid < 0 {
+		want.Area = h.Area
+	}
+	if at := slot.Load(); at != nil && at.hit == want {
+		return at.tail
+	}
+	at := t.make(want)
+	slot.Store(at)
+	return at.tail
+}
+
+var answerBufs = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// serve answers one point from state.
+func (f *fastPath) serve(w http.ResponseWriter, state *live.State, lon, lat float64) {
+	t := f.tails(state.Snap)
+	tail := t.of(state.Index.Lookup(orb.Point{lon, lat}))
+	h := w.Header()
+	h["Content-Type"] = jsonContentType
+	h[VersionHeader] = t.version
+	h["Cache-Control"] = noCacheHeader
+	bp := answerBufs.Get().(*[]byte)
+	b := append((*bp)[:0], `{"lon":`...)
+	b = appendEncodedFloat(b, lon)
+	b = append(b, `,"lat":`...)
+	b = appendEncodedFloat(b, lat)
+	b = append(b, tail...)
+	w.Write(b)
+	*bp = b
+	answerBufs.Put(bp)
+}
+
+// appendEncodedFloat appends a finite float64 exactly as encoding/json
+// writes it: shortest representation, 'f' format unless the exponent is
+// below -6 or at least 21, and then no leading zero in the exponent.
+func appendEncodedFloat(b []byte, f float64) []byte {
+	abs := math.Abs(f)
+	format := byte('f')
+	if abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		// e-09 becomes e-9
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b
 }

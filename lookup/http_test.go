@@ -11,9 +11,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/paulmach/orb"
 
 	"gridmap/geo"
 	"gridmap/live"
@@ -25,6 +29,11 @@ import (
 type fixedSource struct{ s *live.State }
 
 func (f fixedSource) Current() *live.State { return f.s }
+
+// switchSource is a Source whose state a test swaps.
+type switchSource struct{ p atomic.Pointer[live.State] }
+
+func (s *switchSource) Current() *live.State { return s.p.Load() }
 
 func TestLookupHTTP(t *testing.T) {
 	t.Parallel()
@@ -63,6 +72,106 @@ func TestLookupHTTP(t *testing.T) {
 		}
 		if a.Version != snap.Version || resp.Header.Get(lookup.VersionHeader) != fmt.Sprint(snap.Version) {
 			t.Fatalf("version %d header %q, want %d", a.Version, resp.Header.Get(lookup.VersionHeader), snap.Version)
+		}
+	})
+
+	t.Run("fast path answers as the general path and PostGIS", func(t *testing.T) {
+		pts := probePoints(snap, rand.New(rand.NewPCG(5, 6)), 150)
+		pts = append(pts, orb.Point{hlon, hlat}, orb.Point{1e-7, -0.0}, orb.Point{-180, 90}, orb.Point{10, 10})
+		for _, g := range snap.Grids { // a vertex of every sub-grid
+			if len(g.Code) > 15 {
+				pts = append(pts, g.Geom[0][0][0])
+			}
+		}
+		want, wantSub := oracle(ctx, t, st, pts)
+		client := srv.Client()
+		var subs, none int
+		get := func(q string) (string, http.Header) {
+			resp, err := client.Get(srv.URL + "/?" + q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, err := io.ReadAll(resp.Body)
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET ?%s: %d %v %s", q, resp.StatusCode, err, b)
+			}
+			return string(b), resp.Header
+		}
+		for i, p := range pts {
+			lon, lat := strconv.FormatFloat(p[0], 'g', -1, 64), strconv.FormatFloat(p[1], 'g', -1, 64)
+			fast, fh := get("lon=" + lon + "&lat=" + lat)
+			// A trailing separator takes the general path (url.Values,
+			// encoding/json); the answer must be the same bytes.
+			general, gh := get("lat=" + lat + "&lon=" + lon + "&")
+			if fast != general {
+				t.Fatalf("point %v: fast path answered\n%s\ngeneral path\n%s", p, fast, general)
+			}
+			for _, k := range []string{"Content-Type", "Cache-Control", lookup.VersionHeader} {
+				if fh.Get(k) != gh.Get(k) {
+					t.Fatalf("point %v: %s %q on the fast path, %q on the general path", p, k, fh.Get(k), gh.Get(k))
+				}
+			}
+			var a lookup.Answer
+			if err := json.Unmarshal([]byte(fast), &a); err != nil {
+				t.Fatal(err)
+			}
+			var g, s string
+			if a.Grid != nil {
+				g = a.Grid.Code
+			}
+			if a.SubGrid != nil {
+				s = a.SubGrid.Code
+			}
+			if g != want[i] || s != wantSub[i] || a.Lon != p[0] || a.Lat != p[1] {
+				t.Fatalf("point %v: answered %s; PostGIS says grid %q sub-grid %q", p, fast, want[i], wantSub[i])
+			}
+			switch {
+			case s != "":
+				subs++
+			case g == "":
+				none++
+			}
+		}
+		// The kinds of answer (and so of cached tails) were all seen; the
+		// demo's grids cover its areas, so points in an area but no grid
+		// come in the next test.
+		if subs == 0 || none == 0 {
+			t.Errorf("answers with a sub-grid %d, nothing %d; want some of each", subs, none)
+		}
+	})
+
+	t.Run("fast path follows a new version", func(t *testing.T) {
+		// The next version lacks the grids of the household's village, so
+		// the point is answered with the village alone.
+		var grids []geo.Grid
+		for _, gr := range snap.Grids {
+			if gr.Village != g.Village {
+				grids = append(grids, gr)
+			}
+		}
+		next := live.FromSnapshot(geo.NewSnapshot(snap.Version+1, snap.LoadedAt, snap.Areas, grids))
+		var src switchSource
+		src.p.Store(state)
+		srv := httptest.NewServer(lookup.Handler(&src, st, nil))
+		defer srv.Close()
+		q := fmt.Sprintf("/?lon=%v&lat=%v", hlon, hlat)
+		var a lookup.Answer
+		if getJSON(t, srv.URL+q, http.StatusOK, &a); a.Grid == nil || a.Grid.Code != hgrid {
+			t.Fatalf("before: %+v", a)
+		}
+		src.p.Store(next)
+		for _, q := range []string{q, q + "&"} { // fast, general
+			var b lookup.Answer
+			resp := getJSON(t, srv.URL+q, http.StatusOK, &b)
+			if b.Grid != nil || b.Area == nil || b.Area.Code != string(g.Village) || b.Village == nil || b.Village.Code != string(g.Village) ||
+				b.Version != snap.Version+1 || resp.Header.Get(lookup.VersionHeader) != fmt.Sprint(snap.Version+1) {
+				t.Fatalf("%s after the switch: %+v, version header %q; want village %s alone, version %d",
+					q, b, resp.Header.Get(lookup.VersionHeader), g.Village, snap.Version+1)
+			}
+		}
+		if fast, general := getBody(t, srv.URL+q), getBody(t, srv.URL+q+"&"); fast != general {
+			t.Fatalf("area-only answer: fast path\n%s\ngeneral path\n%s", fast, general)
 		}
 	})
 
@@ -190,6 +299,20 @@ func getJSON(t *testing.T, u string, status int, v any) *http.Response {
 		t.Fatalf("GET %s: %v: %s", u, err, b)
 	}
 	return resp
+}
+
+func getBody(t *testing.T, u string) string {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
 
 func geoCode(s string) geo.Code { return geo.Code(s) }
