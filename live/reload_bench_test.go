@@ -5,7 +5,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"testing"
+
+	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"gridmap/geo"
 	"gridmap/store"
@@ -92,10 +96,13 @@ func BenchmarkReloadPhases(b *testing.B) {
 }
 
 // BenchmarkCommitToServe measures, on the whole city, the time from the
-// commit of a change (a new version of one grid, named anew) to the
-// moment a following Holder serves the new dataset version to lookups and
-// tiles. It writes to the database named by GRIDMAP_BENCH_WRITE_URL (a
-// demo city of its own: gridd demo into a scratch database).
+// commit of a change to the moment a following Holder serves the new
+// dataset version to lookups and tiles. The change is a new version of
+// one grid: renamed (geometry reused everywhere), or reshaped (a vertex
+// added in the middle of an edge, then taken out again, so its index
+// rows and tile geometry are redone; its neighbours keep their
+// geometry). It writes to the database named by GRIDMAP_BENCH_WRITE_URL
+// (a demo city of its own: gridd demo into a scratch database).
 func BenchmarkCommitToServe(b *testing.B) {
 	url := os.Getenv("GRIDMAP_BENCH_WRITE_URL")
 	if url == "" {
@@ -118,8 +125,9 @@ func BenchmarkCommitToServe(b *testing.B) {
 	}
 	go h.Run(ctx)
 	g := h.Current().Snap.Grids[len(h.Current().Snap.Grids)/2]
-	b.ResetTimer()
-	for i := 0; b.Loop(); i++ {
+	// commit writes a new version of g with a name and a geometry
+	// (GeoJSON; "" keeps the geometry) and returns the dataset version.
+	commit := func(name, geom string) int64 {
 		var v int64
 		err := st.Pool().QueryRow(ctx, `
 			WITH old AS (
@@ -127,17 +135,52 @@ func BenchmarkCommitToServe(b *testing.B) {
 				WHERE code = $1 AND upper_inf(valid) RETURNING code, kind, village, parent_grid, geom)
 			, ins AS (
 				INSERT INTO grid (code, kind, village, parent_grid, name, geom, valid)
-				SELECT code, kind, village, parent_grid, $2, geom, tstzrange(now(), NULL) FROM old)
-			SELECT bump_dataset_version('bench: rename')`, string(g.Code), fmt.Sprintf("%s (%d)", g.Name, i)).Scan(&v)
+				SELECT code, kind, village, parent_grid, $2,
+				       CASE WHEN $3 = '' THEN geom ELSE ST_SetSRID(ST_GeomFromGeoJSON($3), 4326) END,
+				       tstzrange(now(), NULL) FROM old)
+			SELECT bump_dataset_version('bench: new version of one grid')`, string(g.Code), name, geom).Scan(&v)
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := h.WaitFor(ctx, v); err != nil {
+		return v
+	}
+	// The reshaped geometry: a vertex in the middle of the exterior
+	// ring's first edge (the same shape, other vertices).
+	shapes := [2]string{}
+	for i := range shapes {
+		mp := orb.MultiPolygon{}
+		for _, p := range g.Geom {
+			mp = append(mp, slices.Clone(p))
+		}
+		if i == 1 {
+			r := mp[0][0]
+			mid := orb.Point{(r[0][0] + r[1][0]) / 2, (r[0][1] + r[1][1]) / 2}
+			mp[0][0] = slices.Insert(slices.Clone(r), 1, mid)
+		}
+		js, err := geojson.NewGeometry(mp).MarshalJSON()
+		if err != nil {
 			b.Fatal(err)
 		}
+		shapes[i] = string(js)
 	}
-	b.StopTimer()
-	if got := h.Current().Snap.Grid(g.Code); got == nil || got.Name == g.Name {
-		b.Fatalf("the holder does not serve the renamed grid: %+v", got)
+	for _, bc := range []struct {
+		name    string
+		reshape bool
+	}{{"rename", false}, {"reshape", true}} {
+		b.Run(bc.name, func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				geom := ""
+				if bc.reshape {
+					geom = shapes[i%2]
+				}
+				if err := h.WaitFor(ctx, commit(fmt.Sprintf("%s (%s %d)", g.Name, bc.name, i), geom)); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.StopTimer()
+			if got := h.Current().Snap.Grid(g.Code); got == nil || got.Name == g.Name {
+				b.Fatalf("the holder does not serve the changed grid: %+v", got)
+			}
+		})
 	}
 }

@@ -3,6 +3,7 @@ package tiles
 import (
 	"math"
 	"runtime"
+	"slices"
 	"sort"
 	"sync"
 
@@ -80,6 +81,7 @@ type feature struct {
 	byZoom [][]ipoly // world pixels at zoomLo+i, simplified and wound; nil when collapsed
 	ghash  uint64    // hash of the source geometry, to reuse work across versions
 	ready  bool      // pt (labels) or byZoom (polygons) is computed
+	halved uint32    // bit k: at zoomLo+k an arc of its rings was simplified with less than the tolerance, or a ring collapsed
 }
 
 // Prepare builds the tile data of a snapshot. It never fails: areas
@@ -110,7 +112,7 @@ func PrepareFrom(snap *geo.Snapshot, prev *Prepared) *Prepared {
 		h := geomHash(mp)
 		f := feature{id: id, props: props, ghash: h}
 		if o := old[layer][id]; o != nil && o.ghash == h && o.ready {
-			f.polys, f.b, f.byZoom, f.ready = o.polys, o.b, o.byZoom, true
+			f.polys, f.b, f.byZoom, f.halved, f.ready = o.polys, o.b, o.byZoom, o.halved, true
 		} else {
 			f.polys = worldPolys(mp)
 			if len(f.polys) == 0 {
@@ -156,11 +158,15 @@ func PrepareFrom(snap *geo.Snapshot, prev *Prepared) *Prepared {
 			feature{props: labelProps(g.Code, g.Name, g.Kind, g.Households), minZ: zr[0], maxZ: zr[1]})
 	}
 	var wg sync.WaitGroup
-	for _, l := range p.layers {
+	for name, l := range p.layers {
+		var pl *layerData
+		if prev != nil {
+			pl = prev.layers[name]
+		}
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			l.build()
+			l.build(pl)
 		}()
 	}
 	wg.Wait()
@@ -190,8 +196,9 @@ func geomHash(mp orb.MultiPolygon) uint64 {
 }
 
 // build precomputes the label points or the simplified zooms of a
-// layer, and its index.
-func (l *layerData) build() {
+// layer, and its index. prev is the layer of the previous version (may
+// be nil), whose features were reused where unchanged.
+func (l *layerData) build(prev *layerData) {
 	l.zoomLo, l.zoomHi = l.info.MinZoom, min(l.info.MaxZoom, precomputeMaxZoom)
 	if l.point {
 		l.zoomHi = l.zoomLo - 1
@@ -209,8 +216,8 @@ func (l *layerData) build() {
 		}
 		return
 	}
-	l.simplify()
 	l.index = newRTree(boxesOf(l.feats))
+	l.simplify(prev)
 }
 
 func boxesOf(feats []feature) []box {
@@ -223,27 +230,160 @@ func boxesOf(feats []feature) []box {
 
 // simplify computes the geometry of every feature at every precomputed
 // zoom, topologically (topo.go): arcs shared by neighbours are simplified
-// once. A feature's simplification depends on its neighbours, so when
-// any feature of the layer is new or changed the whole layer is redone;
-// a layer whose features were all reused keeps their geometry.
-func (l *layerData) simplify() {
-	fresh := false
-	for i := range l.feats {
-		fresh = fresh || !l.feats[i].ready
-	}
-	if !fresh {
+// once. A feature's simplification depends on its neighbours (where
+// their boundaries meet, which cuts the arcs), so when features of the
+// layer are new, changed or gone, the features near them are redone
+// (simplifyNear), or the whole layer when that cannot be done exactly.
+// A layer whose features were all reused keeps their geometry.
+func (l *layerData) simplify(prev *layerData) {
+	if l.zoomHi < l.zoomLo {
 		return
 	}
+	var fresh []int
 	for i := range l.feats {
-		l.feats[i].byZoom = make([][]ipoly, l.zoomHi-l.zoomLo+1)
-		l.feats[i].ready = true
+		if !l.feats[i].ready {
+			fresh = append(fresh, i)
+		}
 	}
+	gone := l.goneBoxes(prev)
+	if len(fresh) == 0 && len(gone) == 0 {
+		return
+	}
+	if prev != nil && prev.zoomLo == l.zoomLo && prev.zoomHi == l.zoomHi && l.simplifyNear(fresh, gone) {
+		return
+	}
+	l.simplifyAll()
+}
+
+// simplifyAll simplifies every feature of the layer at every precomputed
+// zoom.
+func (l *layerData) simplifyAll() {
+	nz := l.zoomHi - l.zoomLo + 1
+	for i := range l.feats {
+		l.feats[i].byZoom = make([][]ipoly, nz)
+		l.feats[i].ready, l.feats[i].halved = true, 0
+	}
+	marks := make([][]int, nz)
 	// Zooms are independent: each writes its own byZoom entries.
 	var wg sync.WaitGroup
 	for z := l.zoomLo; z <= l.zoomHi; z++ {
-		wg.Go(func() { simplifyShared(l.feats, z, z-l.zoomLo) })
+		wg.Go(func() { marks[z-l.zoomLo] = simplifyShared(l.feats, z, z-l.zoomLo) })
 	}
 	wg.Wait()
+	for k, m := range marks {
+		for _, i := range m {
+			l.feats[i].halved |= 1 << k
+		}
+	}
+}
+
+// goneBoxes returns the boxes of the features of prev that this layer
+// did not reuse: removed, or changed (their new geometry is not ready).
+func (l *layerData) goneBoxes(prev *layerData) []box {
+	if prev == nil {
+		return nil
+	}
+	kept := make(map[uint64]bool, len(l.feats))
+	for i := range l.feats {
+		if l.feats[i].ready {
+			kept[l.feats[i].id] = true
+		}
+	}
+	var gone []box
+	for i := range prev.feats {
+		if !kept[prev.feats[i].id] {
+			gone = append(gone, prev.feats[i].b)
+		}
+	}
+	return gone
+}
+
+// simplifyNear redoes only the features whose simplified geometry a
+// change can reach, and reports whether it could do so exactly; when it
+// reports false it changed nothing.
+//
+// At a zoom, a ring's arcs depend on which rounded points it shares with
+// other rings: the changed features (fresh, and the boxes of those gone)
+// can change the arcs of the features that come within rounding distance
+// of them (near), and computing those needs every ring that comes within
+// rounding distance of near (context). The simplified arcs are then those
+// a whole-layer run gives, unless a ring collapsed and an arc was
+// simplified again with a smaller tolerance, which spreads to neighbours
+// along shared arcs: so any such halving in the context, before or now,
+// makes the whole layer be redone. A test compares this with a
+// whole-layer run of the same version (TestPrepareFromMatchesPrepare).
+func (l *layerData) simplifyNear(fresh []int, gone []box) bool {
+	margin := 2 / scale(l.zoomLo) // a rounding unit at the coarsest zoom, twice
+	grow := func(b box) box {
+		return box{b.minX - margin, b.minY - margin, b.maxX + margin, b.maxY + margin}
+	}
+	n := len(l.feats)
+	// within marks in seen the features whose boxes meet one of qs, and
+	// returns them in ascending order, or false when there are too many
+	// for a local redo to pay.
+	within := func(qs []box, seen []bool, limit int) ([]int32, bool) {
+		var out, buf []int32
+		for _, q := range qs {
+			buf = l.index.search(grow(q), buf[:0])
+			for _, i := range buf {
+				if !seen[i] {
+					seen[i] = true
+					out = append(out, i)
+				}
+			}
+			if len(out) > limit {
+				return nil, false
+			}
+		}
+		slices.Sort(out)
+		return out, true
+	}
+	changed := make([]box, 0, len(fresh)+len(gone))
+	for _, i := range fresh {
+		changed = append(changed, l.feats[i].b)
+	}
+	changed = append(changed, gone...)
+	inNear := make([]bool, n)
+	near, ok := within(changed, inNear, n/8)
+	if !ok {
+		return false
+	}
+	nearBoxes := make([]box, len(near))
+	for j, i := range near {
+		nearBoxes[j] = l.feats[i].b
+	}
+	context, ok := within(nearBoxes, make([]bool, n), n/4)
+	if !ok {
+		return false
+	}
+	for _, i := range context {
+		if f := &l.feats[i]; f.ready && f.halved != 0 {
+			return false
+		}
+	}
+	nz := l.zoomHi - l.zoomLo + 1
+	sub := make([]feature, len(context))
+	for j, i := range context {
+		sub[j] = feature{polys: l.feats[i].polys, byZoom: make([][]ipoly, nz)}
+	}
+	halved := make([]bool, nz)
+	var wg sync.WaitGroup
+	for z := l.zoomLo; z <= l.zoomHi; z++ {
+		wg.Go(func() { halved[z-l.zoomLo] = len(simplifyShared(sub, z, z-l.zoomLo)) > 0 })
+	}
+	wg.Wait()
+	if slices.Contains(halved, true) {
+		return false
+	}
+	for j, i := range context {
+		if inNear[i] {
+			// A new slice: the previous version, still being served,
+			// shares the old one.
+			f := &l.feats[i]
+			f.byZoom, f.ready, f.halved = sub[j].byZoom, true, 0
+		}
+	}
+	return true
 }
 
 // placeLabels computes the label points, on all cores: polylabel is the

@@ -96,8 +96,11 @@ func (d *degrees) add(p, u, w uint64) {
 func (d *degrees) of(p ipt) int32 { return int32(d.slot(pack(p)).count) }
 
 // simplifyShared computes f.byZoom[k] of every feature at zoom z, with
-// arcs shared between neighbours simplified once.
-func simplifyShared(feats []feature, z, k int) {
+// arcs shared between neighbours simplified once. It returns the
+// features (indices into feats, ascending, once each) that ran along an
+// arc simplified with less than the tolerance, or lost a ring that
+// collapsed.
+func simplifyShared(feats []feature, z, k int) (halved []int) {
 	sc, tol := scale(z), simplifyTolerance(z)
 	var rings []*ringRef
 	npts := 0
@@ -154,6 +157,11 @@ func simplifyShared(feats []feature, z, k int) {
 		feats[i].byZoom[k] = nil
 	}
 	// Rings come polygon by polygon, exterior first.
+	mark := func(fi int) {
+		if n := len(halved); n == 0 || halved[n-1] != fi {
+			halved = append(halved, fi)
+		}
+	}
 	var ip ipoly
 	var cur *ringRef
 	skip := false
@@ -169,17 +177,24 @@ func simplifyShared(feats []feature, z, k int) {
 			flush()
 			cur, skip = r, false
 		}
+		for _, u := range r.arcs {
+			if u.a.tol != tol {
+				mark(r.feat)
+			}
+		}
 		if skip {
 			continue
 		}
 		s := dropCollinear(assemble(nil, r.arcs))
 		if !orient(s, r.ring == 0) {
+			mark(r.feat)
 			skip = r.ring == 0 // no exterior: no polygon
 			continue
 		}
 		ip = append(ip, s)
 	}
 	flush()
+	return halved
 }
 
 func halve(t float64) float64 {
