@@ -2,8 +2,11 @@ package api
 
 import (
 	"errors"
+	"maps"
 	"net/http"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/go-chi/chi/v5"
@@ -16,6 +19,9 @@ import (
 type metrics struct {
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
+
+	series atomic.Pointer[map[seriesKey]series] // read per request without a lock
+	mu     sync.Mutex                           // serialises additions to series
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -32,6 +38,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 	}
 	m.requests = register(reg, m.requests)
 	m.duration = register(reg, m.duration)
+	m.series.Store(&map[seriesKey]series{})
 	return m
 }
 
@@ -50,25 +57,69 @@ func register[C prometheus.Collector](reg *prometheus.Registry, c C) C {
 	return c
 }
 
-func (m *metrics) middleware(next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		start := time.Now()
-		sw := wrap(w)
-		defer func() {
-			route := "unmatched"
-			if rc := chi.RouteContext(r.Context()); rc != nil && rc.RoutePattern() != "" {
-				route = rc.RoutePattern()
-			}
-			status := sw.code()
-			if v := recover(); v != nil { // recoverer re-panics only ErrAbortHandler
-				status = 499
-				defer panic(v)
-			}
-			m.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
-			m.duration.WithLabelValues(route, r.Method).Observe(time.Since(start).Seconds())
-		}()
-		next.ServeHTTP(sw, r)
-	})
+// observe counts a finished request and its duration. The series of a
+// route, method and status are resolved once and then found in a map
+// read without a lock, keyed by chi's route patterns as they are
+// (joining them into the label allocates, and WithLabelValues hashes the
+// labels and formats the status on every request).
+func (m *metrics) observe(r *http.Request, status int, d time.Duration) {
+	k := seriesKey{method: r.Method, status: status}
+	rc := chi.RouteContext(r.Context())
+	if rc != nil {
+		switch len(rc.RoutePatterns) {
+		case 0:
+		case 1:
+			k.p0 = rc.RoutePatterns[0]
+		case 2:
+			k.p0, k.p1 = rc.RoutePatterns[0], rc.RoutePatterns[1]
+		default:
+			k.p0, k.p1 = rc.RoutePattern(), "\x00" // deeper mounts: rare
+		}
+	}
+	s, ok := (*m.series.Load())[k]
+	if !ok {
+		s = m.resolve(k, rc)
+	}
+	s.requests.Inc()
+	s.duration.Observe(d.Seconds())
+}
+
+// seriesKey names a request's series: its route patterns, method and
+// status.
+type seriesKey struct {
+	p0, p1 string
+	method string
+	status int
+}
+
+// series are the metric children of one seriesKey.
+type series struct {
+	requests prometheus.Counter
+	duration prometheus.Observer
+}
+
+// resolve makes the series of k and publishes a copy of the map with it.
+// The map only grows, to the routes × methods × statuses the server sees.
+func (m *metrics) resolve(k seriesKey, rc *chi.Context) series {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	old := *m.series.Load()
+	if s, ok := old[k]; ok {
+		return s
+	}
+	route := "unmatched"
+	if rc != nil && rc.RoutePattern() != "" {
+		route = rc.RoutePattern()
+	}
+	s := series{
+		requests: m.requests.WithLabelValues(route, k.method, strconv.Itoa(k.status)),
+		duration: m.duration.WithLabelValues(route, k.method),
+	}
+	next := make(map[seriesKey]series, len(old)+1)
+	maps.Copy(next, old)
+	next[k] = s
+	m.series.Store(&next)
+	return s
 }
 
 // handleMetrics serves /metrics from the registry.
