@@ -13,8 +13,8 @@ import (
 
 // fingerprint is a digest of what an apply writes and a cancel must undo:
 // every grid version (code, validity, geometry bit for bit, kind, name),
-// every code's retirement, the lineage, the area boundaries and the
-// records' grids and assignment history.
+// every code's retirement, the lineage, the area boundaries and their
+// history, and the records' grids and assignment history.
 func fingerprint(t *testing.T, st *store.Store) map[string]string {
 	t.Helper()
 	out := map[string]string{}
@@ -23,6 +23,8 @@ func fingerprint(t *testing.T, st *store.Store) map[string]string {
 		"codes":   `SELECT md5(string_agg(code || coalesce(retired_at::text, '-'), ',' ORDER BY code)) FROM grid_code`,
 		"lineage": `SELECT count(*)::text FROM grid_lineage`,
 		"areas":   `SELECT md5(string_agg(code || encode(ST_AsBinary(geom), 'hex'), ',' ORDER BY code)) FROM area`,
+		"area history": `SELECT md5(string_agg(code || valid::text || name || encode(ST_AsEWKB(geom), 'hex'), ',' ORDER BY code, lower(valid)))
+			FROM area_history`,
 		"records": `SELECT md5(string_agg(id::text || grid_code, ',' ORDER BY id)) FROM household`,
 		"history": `SELECT md5(string_agg(record_type || record_id || grid_code || valid::text, ',' ORDER BY record_type, record_id, lower(valid))) FROM assignment`,
 		"pending": `SELECT (SELECT count(*) FROM adj_switch) || '/' || (SELECT count(*) FROM adj_pending_move) || '/' || (SELECT count(*) FROM adj_pending_area)`,

@@ -177,7 +177,8 @@ func assertEdgesMatched(t testing.TB, st *store.Store, x, y float64, areas bool)
 // TestEdgeMatchAheadOfTime: a split applied ahead of its effective time
 // across the fixture's village boundary writes the neighbour's matched
 // version (from the effective time) at once, but the village boundaries
-// take the cut's vertex only at the switch (areas have no versions).
+// take the cut's vertex only at the switch (the area table is the current
+// state), in a version of their history dated at the effective time.
 func TestEdgeMatchAheadOfTime(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -203,10 +204,56 @@ func TestEdgeMatchAheadOfTime(t *testing.T) {
 	if n := sqlInt(t, st, areaVerts); n != before+2 {
 		t.Errorf("village boundaries have %d vertices after the switch, want %d (the cut's vertex in both)", n, before+2)
 	}
+	// History: the new versions start at the effective time, not at the
+	// switch; just before it the villages are as they were.
+	if n := sqlInt(t, st, `SELECT count(*) FROM area_history WHERE code IN ('320902001001', '320902001002') AND lower(valid) = $1`, eff); n != 2 {
+		t.Errorf("%d village versions start at the effective time, want 2", n)
+	}
+	if n := sqlInt(t, st, `SELECT sum(ST_NPoints(geom)) FROM area_history WHERE code IN ('320902001001', '320902001002')
+		AND valid @> $1::timestamptz`, eff.Add(-time.Millisecond)); n != before {
+		t.Errorf("village boundaries as of just before the effective time have %d vertices, want %d", n, before)
+	}
 	if n := sqlInt(t, st, `SELECT count(*) FROM adj_pending_area`); n != 0 {
 		// kept with the done switch: harmless, but say so if it changes
 		t.Logf("%d area vertex rows kept with the done switch", n)
 	}
 	assertInvariants(t, st)
 	assertEdgesMatched(t, st, 120.03, 33.0151, false)
+}
+
+// TestPendingAreaVerticesBothLand: two proposals applied ahead of time,
+// switched together, each add a vertex to the same areas (the west
+// village and the town, county and city boxes). Both vertices land, and
+// the areas' history has a version from each effective time.
+func TestPendingAreaVerticesBothLand(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := newAdjustStore(t)
+	const nodes = `SELECT count(*) FROM area a, (VALUES (120.0, 33.005), (120.0, 33.025)) p(x, y)
+		WHERE a.code = $1 AND ST_Intersects(ST_Points(a.geom), ST_SetSRID(ST_MakePoint(p.x, p.y), 4326))`
+	a := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(1)}, Geometry: line(119.99, 33.005, 120.011, 33.005)})
+	b := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(7)}, Geometry: line(119.99, 33.025, 120.011, 33.025)})
+	effA := time.Now().Add(1500 * time.Millisecond).Truncate(time.Microsecond)
+	effB := effA.Add(200 * time.Millisecond)
+	for _, x := range []struct {
+		id  int64
+		eff time.Time
+	}{{a, effA}, {b, effB}} {
+		if res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: x.id, Actor: "a", EffectiveAt: x.eff}); err != nil || !res.Pending {
+			t.Fatalf("apply %d ahead: %v", x.id, err)
+		}
+	}
+	time.Sleep(time.Until(effB) + 20*time.Millisecond)
+	if n, _, err := st.SwitchDue(ctx); err != nil || n != 2 {
+		t.Fatalf("switch: %d %v, want both at once", n, err)
+	}
+	for _, code := range []string{string(fxVillage), "320902001000", "320902000000", "320900000000"} {
+		if n := sqlInt(t, st, nodes, code); n != 2 {
+			t.Errorf("%s has %d of the two cuts' vertices, want 2", code, n)
+		}
+		if n := sqlInt(t, st, `SELECT count(*) FROM area_history WHERE code = $1 AND lower(valid) IN ($2, $3)`, code, effA, effB); n != 2 {
+			t.Errorf("%s has %d versions from the two effective times, want 2", code, n)
+		}
+	}
+	assertInvariants(t, st)
 }
