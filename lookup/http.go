@@ -1,6 +1,7 @@
 package lookup
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -362,8 +363,9 @@ type fastPath struct {
 }
 
 // answerTails are the encoded answers of one snapshot after lon and lat:
-// `,"dataset_version":V,"grid":…,"area":…}` and a newline, made on first
-// use for each grid (or sub-grid) and each area that answers.
+// `,"dataset_version":V,"grid":…,"area":…}` and the newline json.Encoder
+// ends with, made on first use for each grid (or sub-grid) and each area
+// that answers.
 type answerTails struct {
 	snap    *geo.Snapshot
 	version []string                     // the VersionHeader value
@@ -399,24 +401,21 @@ func (f *fastPath) tails(snap *geo.Snapshot) *answerTails {
 	return t
 }
 
-// make encodes the tail of a hit's answer with encoding/json, as the
-// general path does.
+// make encodes the tail of a hit's answer: the Answer the general path
+// builds, encoded by encoding/json with lon and lat 0, less the leading
+// {"lon":0,"lat":0.
 func (t *answerTails) make(h geo.Hit) *answerTail {
 	a := answerFor(t.snap, h)
-	b, err := json.Marshal(struct {
-		Version int64  `json:"dataset_version"`
-		Grid    *Named `json:"grid"`
-		SubGrid *Named `json:"subgrid"`
-		Village *Named `json:"village"`
-		Town    *Named `json:"town"`
-		County  *Named `json:"county"`
-		Area    *Named `json:"area"`
-	}{t.snap.Version, a.Grid, a.SubGrid, a.Village, a.Town, a.County, a.Area})
+	a.Version = t.snap.Version
+	b, err := json.Marshal(a)
 	if err != nil { // Named holds only strings
 		panic(fmt.Sprintf("lookup: encode answer: %v", err))
 	}
-	b[0] = ','
-	return &answerTail{hit: h, tail: append(b, '\n')}
+	tail, ok := bytes.CutPrefix(b, []byte(`{"lon":0,"lat":0`))
+	if !ok {
+		panic("lookup: Answer no longer starts with lon and lat: the fast path needs them first")
+	}
+	return &answerTail{hit: h, tail: append(tail, '\n')}
 }
 
 // of returns the tail for a hit.
