@@ -2,13 +2,19 @@ package store_test
 
 import (
 	"context"
+	"fmt"
+	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/tern/v2/migrate"
 
+	"gridmap/migrations"
+	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
@@ -178,6 +184,172 @@ func TestBumpDatasetVersionNotifies(t *testing.T) {
 		}
 		if n.Payload != strconv.FormatInt(want, 10) {
 			t.Fatalf("notification payload %q, want %d", n.Payload, want)
+		}
+	}
+}
+
+// TestAreaHistoryTrigger: every write to area is recorded in
+// area_history (migration 004): an area's first version holds from
+// -infinity, a change closes the open version and opens one at
+// gridmap.area_at (or the transaction time), two changes at one instant
+// make one version, an update that changes nothing writes none, a delete
+// closes the history and a code inserted again starts where it ended.
+func TestAreaHistoryTrigger(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	ctx := context.Background()
+	exec := func(sql string) {
+		t.Helper()
+		if _, err := st.Pool().Exec(ctx, sql); err != nil {
+			t.Fatalf("%s: %v", sql, err)
+		}
+	}
+	type version struct {
+		from, to, name string
+		verts          int
+	}
+	versions := func(code string) []version {
+		t.Helper()
+		rows, err := st.Pool().Query(ctx, `SELECT CASE WHEN lower(valid) = '-infinity' THEN '-infinity' ELSE to_char(lower(valid) AT TIME ZONE 'UTC', 'YYYY-MM-DD') END,
+			CASE WHEN upper_inf(valid) THEN '' ELSE to_char(upper(valid) AT TIME ZONE 'UTC', 'YYYY-MM-DD') END,
+			name, ST_NPoints(geom) FROM area_history WHERE code = $1 ORDER BY lower(valid)`, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		vs, err := pgx.CollectRows(rows, func(r pgx.CollectableRow) (version, error) {
+			var v version
+			err := r.Scan(&v.from, &v.to, &v.name, &v.verts)
+			return v, err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return vs
+	}
+	exec(schemaFixture)
+	if n := sqlInt(t, st, `SELECT count(*) FROM area_history WHERE lower(valid) = '-infinity' AND upper_inf(valid)`); n != 5 {
+		t.Fatalf("%d open versions from -infinity after inserting 5 areas", n)
+	}
+	exec(`UPDATE area SET name = name, geom = geom`)
+	if n := sqlInt(t, st, `SELECT count(*) FROM area_history`); n != 5 {
+		t.Errorf("an update that changes nothing wrote versions: %d rows", n)
+	}
+	exec(`BEGIN;
+		SELECT set_config('gridmap.area_at', '2025-01-01 00:00:00+00', true);
+		UPDATE area SET geom = ST_Multi(ST_GeomFromText('POLYGON((120 33,120.05 33,120.1 33,120.1 33.2,120 33.2,120 33))', 4326)) WHERE code = '320902001001';
+		UPDATE area SET name = '一村新' WHERE code = '320902001001';
+		COMMIT`)
+	want := []version{{"-infinity", "2025-01-01", "一村", 5}, {"2025-01-01", "", "一村新", 6}}
+	if got := versions("320902001001"); !slices.Equal(got, want) {
+		t.Errorf("village 001 after a dated change: %v, want %v", got, want)
+	}
+	// Dated before the open version began: it replaces that version.
+	exec(`BEGIN;
+		SELECT set_config('gridmap.area_at', '2024-06-01 00:00:00+00', true);
+		UPDATE area SET name = '一村再' WHERE code = '320902001001';
+		COMMIT`)
+	want[1].name = "一村再"
+	if got := versions("320902001001"); !slices.Equal(got, want) {
+		t.Errorf("village 001 after a change dated before its open version: %v, want %v", got, want)
+	}
+	// Undated: from the transaction time; delete; insert again.
+	var today string
+	if err := st.Pool().QueryRow(ctx, `SELECT to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD')`).Scan(&today); err != nil {
+		t.Fatal(err)
+	}
+	exec(`UPDATE area SET name = '二村新' WHERE code = '320902001002'`)
+	exec(`DELETE FROM area WHERE code = '320902001002'`)
+	exec(`INSERT INTO area (code, level, name, parent, geom) VALUES ('320902001002', 'village', '二村又', '320902001000',
+		ST_Multi(ST_MakeEnvelope(120.1, 33.0, 120.2, 33.2, 4326)))`)
+	got := versions("320902001002")
+	if len(got) != 3 || got[0].from != "-infinity" || got[0].to != today || got[1].name != "二村新" || got[1].to != today ||
+		got[2].from != today || got[2].to != "" || got[2].name != "二村又" {
+		t.Errorf("village 002 renamed, deleted and inserted again: %v", got)
+	}
+	if n := sqlInt(t, st, `SELECT count(*) FROM area_history h WHERE code = '320902001002' AND upper_inf(valid)
+		AND lower(valid) = (SELECT upper(valid) FROM area_history WHERE code = h.code AND name = '二村新')`); n != 1 {
+		t.Errorf("the code inserted again does not start where its deleted version ended")
+	}
+}
+
+// TestAreaHistoryBackfill migrates a database to 003, fills areas, and
+// migrates to 004: every area gets one open version from -infinity equal
+// to it, and gridd check's area-history rule finds nothing.
+func TestAreaHistoryBackfill(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	server := storetest.ServerURL(t)
+	admin, err := pgx.Connect(ctx, server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close(context.Background())
+	name := fmt.Sprintf("gridmap_t_backfill_%d", time.Now().UnixNano())
+	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		conn, err := pgx.Connect(context.Background(), server)
+		if err != nil {
+			t.Logf("drop %s: %v", name, err)
+			return
+		}
+		defer conn.Close(context.Background())
+		conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
+	})
+	cfg, err := pgx.ParseConfig(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Database = name
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(context.Background())
+	m, err := migrate.NewMigrator(ctx, conn, "schema_version")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.LoadMigrations(migrations.FS); err != nil {
+		t.Fatal(err)
+	}
+	if err := m.MigrateTo(ctx, 3); err != nil {
+		t.Fatalf("migrate to 3: %v", err)
+	}
+	if _, err := conn.Exec(ctx, schemaFixture); err != nil {
+		t.Fatalf("fixture: %v", err)
+	}
+	if err := m.MigrateTo(ctx, 4); err != nil {
+		t.Fatalf("migrate to 4: %v", err)
+	}
+	var n, same int
+	if err := conn.QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE h.name = a.name AND h.level = a.level
+			AND h.parent IS NOT DISTINCT FROM a.parent AND ST_AsEWKB(h.geom) = ST_AsEWKB(a.geom)
+			AND lower(h.valid) = '-infinity' AND upper_inf(h.valid))
+		FROM area a LEFT JOIN area_history h USING (code)`).Scan(&n, &same); err != nil {
+		t.Fatal(err)
+	}
+	if n != 5 || same != 5 {
+		t.Errorf("after the backfill: %d area rows joined, %d with one equal version from -infinity; want 5, 5", n, same)
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	st, err := store.Open(ctx, u.String(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	rep, err := st.Check(ctx, store.CheckOptions{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if f.Check == store.CheckAreaHistory {
+			t.Errorf("gridd check after the backfill: %s", f.Message)
 		}
 	}
 }
