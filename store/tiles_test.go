@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -189,6 +190,68 @@ func TestTileAt(t *testing.T) {
 	}
 	if _, ok := z14["grid/320902001001002"]; ok {
 		t.Errorf("z14: grid layer present though only subgrid and label were asked for")
+	}
+}
+
+// TestTileAtAreaHistory: the village of the history fixture is renamed
+// and shrunk to its west half on 2025-01-01 (a write to area dated then,
+// as an apply dates its edge matching). ?at= tiles, AreaAt, AreaVersions
+// and area items with a time show the village of each time.
+func TestTileAtAreaHistory(t *testing.T) {
+	t.Parallel()
+	st := storetest.New(t)
+	historyFixture(t, st)
+	ctx := context.Background()
+	tx, err := st.Pool().Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Rollback(ctx)
+	for _, q := range []string{
+		`SELECT set_config('gridmap.area_at', '2025-01-01 00:00:00+00', true)`,
+		`UPDATE area SET name = '五星新社区', geom = ST_Multi(ST_MakeEnvelope(120.10, 33.36, 120.12, 33.40, 4326)) WHERE code = '320902001001'`,
+	} {
+		if _, err := tx.Exec(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	const z = 12
+	tl := maptile.At(orb.Point{120.12, 33.38}, z)
+	render := func(at time.Time) histFeature {
+		t.Helper()
+		b, err := st.TileAt(ctx, []string{"village"}, z, int(tl.X), int(tl.Y), at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return decodeByCode(t, b)["village/320902001001"]
+	}
+	was, now := render(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC)), render(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
+	if was.props["name"] != "五星社区" || now.props["name"] != "五星新社区" {
+		t.Errorf("village names in ?at= tiles: %v before, %v after; want 五星社区, 五星新社区", was.props["name"], now.props["name"])
+	}
+	if was.area == 0 || now.area/was.area < 0.48 || now.area/was.area > 0.52 {
+		t.Errorf("village area after/before in ?at= tiles: %g / %g; want 0.5", now.area, was.area)
+	}
+	a, err := st.AreaAt(ctx, "320902001001", y2024)
+	if err != nil || a.Name != "五星社区" || a.Geom.Bound().Max[0] != 120.14 || !a.ValidFrom.IsZero() || !a.ValidTo.Equal(y2025) {
+		t.Errorf("AreaAt 2024: %s %v %v–%v (%v)", a.Name, a.Geom.Bound(), a.ValidFrom, a.ValidTo, err)
+	}
+	if a, err := st.AreaAt(ctx, "320902001001", y2025); err != nil || a.Name != "五星新社区" || a.Geom.Bound().Max[0] != 120.12 {
+		t.Errorf("AreaAt 2025: %s %v (%v)", a.Name, a.Geom.Bound(), err)
+	}
+	if _, err := st.AreaAt(ctx, "320902001009", y2025); !errors.Is(err, store.ErrNotFound) {
+		t.Errorf("AreaAt of an unknown village: %v, want ErrNotFound", err)
+	}
+	if vs, err := st.AreaVersions(ctx, "320902001001"); err != nil || len(vs) != 2 || !vs[1].ValidFrom.Equal(y2025) || !vs[1].ValidTo.IsZero() {
+		t.Errorf("AreaVersions: %d versions (%v)", len(vs), err)
+	}
+	items, err := st.Items(ctx, store.CollectionAreas, store.ItemsQuery{Limit: 10, Level: geo.LevelVillage,
+		Time: &store.TimeRange{From: y2024, To: y2025}})
+	if err != nil || items.Matched != 2 || len(items.Areas) != 2 || items.Areas[0].Name != "五星社区" || items.Areas[1].Name != "五星新社区" {
+		t.Errorf("village versions 2024–2025: %+v (%v)", items, err)
 	}
 }
 
