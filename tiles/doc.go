@@ -3,9 +3,9 @@
 // no database round trip; tiles of a past time (?at=) come from PostGIS
 // through a HistoryRenderer (store.Store.TileAt). A past tile draws the
 // grids and sub-grids valid at that time, with the household and unit
-// counts of that time; areas (counties, towns, villages) keep no
-// geometry history, so it draws today's areas, with the household counts
-// of that time.
+// counts of that time, and the areas (counties, towns, villages) as they
+// were then, from their history (edge matching adds vertices to their
+// boundaries), with the household counts of that time.
 //
 // It never puts personal data into a tile: features carry codes, names,
 // kinds and aggregate household and unit counts only.
