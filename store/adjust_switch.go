@@ -20,7 +20,11 @@ import (
 // moves them (assignment history closed and opened at T, not at the
 // switch's own time) and bumps the dataset version so every gridd
 // reloads. Until the switch is done no other proposal may touch the grids
-// or records involved (pendingConflicts).
+// or records involved (pendingConflicts). The area table is the current
+// state too, so the areas take the proposal's edge-matched vertices at
+// the switch, in versions of their history dated at the effective time
+// (as of a time between the effective time and a late switch, the
+// history shows them without those vertices until the switch is done).
 
 // switchLock is the advisory lock key that serialises switches, so that
 // several gridd processes can all run SwitchDue and exactly one does each.
