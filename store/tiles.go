@@ -8,8 +8,8 @@ import (
 
 // Historical vector tiles, rendered by PostGIS with the query shape of
 // pg_tileserv and Martin: ST_AsMVT(ST_AsMVTGeom(ST_Transform(geom, 3857),
-// ST_TileEnvelope(z, x, y), 4096, 64)) over the grid versions valid at a
-// time and the area versions valid then, behind a GiST && filter. The layer names and
+// ST_TileEnvelope(z, x, y), 4096, 64)) over the grid and area versions
+// valid at a time, behind a GiST && filter. The layer names and
 // properties are those of package tiles (which renders current tiles from
 // memory); only aggregates are written, never a household's own data.
 
