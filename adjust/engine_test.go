@@ -326,6 +326,68 @@ func TestHistoryAndDiff(t *testing.T) {
 	}
 }
 
+// TestAreaHistory splits a grid of the west village by a line ending in
+// the east village: both villages take the cut's vertex in a new version
+// from the effective time, the old one kept, and the diff lists them.
+func TestAreaHistory(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, st := newEngine(t)
+	op := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{"320902001001006"},
+		Geometry: geojson.NewGeometry(orb.LineString{{120.019, 33.0151}, {120.035, 33.0151}})}
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{op}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Submit(ctx, planner, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Approve(ctx, approver, p.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	res, err := e.Apply(ctx, approver, p.ID, time.Time{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, code := range []geo.Code{"320902001001", "320902001002"} {
+		h, err := e.AreaHistory(ctx, code)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(h.Versions) != 2 || h.Versions[0].ValidFrom != nil || h.Versions[0].ValidTo == nil ||
+			h.Versions[1].ValidFrom == nil || !h.Versions[1].ValidFrom.Equal(*h.Versions[0].ValidTo) || h.Versions[1].ValidTo != nil {
+			t.Fatalf("history of %s: %+v", code, h)
+		}
+		// The second version has the cut's vertex, the first has not.
+		var had, has int64
+		if err := st.Pool().QueryRow(ctx, `SELECT
+				count(*) FILTER (WHERE NOT upper_inf(valid) AND ST_Intersects(ST_Points(geom), ST_SetSRID(ST_MakePoint(120.03, 33.0151), 4326))),
+				count(*) FILTER (WHERE upper_inf(valid) AND ST_Intersects(ST_Points(geom), ST_SetSRID(ST_MakePoint(120.03, 33.0151), 4326)))
+			FROM area_history WHERE code = $1`, code).Scan(&had, &has); err != nil {
+			t.Fatal(err)
+		}
+		if had != 0 || has != 1 {
+			t.Errorf("%s: the cut's vertex in %d old and %d current versions, want 0 and 1", code, had, has)
+		}
+		if len(h.Versions[1].Geometry.Coordinates.(orb.MultiPolygon)[0][0]) != len(h.Versions[0].Geometry.Coordinates.(orb.MultiPolygon)[0][0])+1 {
+			t.Errorf("%s: the new version's ring is not one vertex longer", code)
+		}
+	}
+	d, err := e.Diff(ctx, res.Effective.Add(-time.Microsecond), res.Effective, county)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Areas) != 2 || d.Areas[0].Code != "320902001001" || d.Areas[1].Code != "320902001002" || !d.Areas[0].Geometry {
+		t.Errorf("diff areas: %+v", d.Areas)
+	}
+	if _, err := e.AreaHistory(ctx, "320902001009"); adjust.KindOf(err) != adjust.KindNotFound {
+		t.Errorf("history of an unknown area: %v", err)
+	}
+	if _, err := e.AreaHistory(ctx, g1); adjust.KindOf(err) != adjust.KindInvalid {
+		t.Errorf("area history of a grid code: %v", err)
+	}
+}
+
 // TestRevert splits a grid and reverts the split: the village has its old
 // shapes again (the retired code's area under a new code), and every
 // household is back in the grid of its point.

@@ -59,8 +59,56 @@ func (e *Engine) History(ctx context.Context, code geo.Code) (*GridHistory, erro
 	return h, nil
 }
 
+// AreaHistory is every version of an area (village, town, county or
+// city): edge matching adds the vertices of new grid edges to the
+// boundaries they lie on, each time in a new version.
+type AreaHistory struct {
+	Code     geo.Code      `json:"code"`
+	Versions []AreaVersion `json:"versions"`
+}
+
+// AreaVersion is one version of an area, oldest first.
+type AreaVersion struct {
+	Level  string   `json:"level"`
+	Name   string   `json:"name"`
+	Parent geo.Code `json:"parent,omitempty"`
+	// ValidFrom is nil for the first version of an area imported without
+	// a start: it holds from the beginning of the history.
+	ValidFrom *time.Time        `json:"valid_from,omitempty"`
+	ValidTo   *time.Time        `json:"valid_to,omitempty"` // nil while current
+	Geometry  *geojson.Geometry `json:"geometry"`
+}
+
+// AreaHistory returns the versions of an area (public like History).
+func (e *Engine) AreaHistory(ctx context.Context, code geo.Code) (*AreaHistory, error) {
+	if l := code.Level(); l == geo.LevelUnknown || l > geo.LevelVillage {
+		return nil, refuse(KindInvalid, "%q is not a city, county, town or village code (12 digits)", code)
+	}
+	vs, err := e.st.AreaVersions(ctx, code)
+	if err != nil {
+		return nil, classify(err)
+	}
+	h := &AreaHistory{Code: code, Versions: make([]AreaVersion, len(vs))}
+	for i, a := range vs {
+		v := AreaVersion{Level: a.Level.String(), Name: a.Name, Parent: a.Parent}
+		if a.Geom != nil {
+			v.Geometry = geojson.NewGeometry(a.Geom)
+		}
+		if !a.ValidFrom.IsZero() {
+			from := a.ValidFrom
+			v.ValidFrom = &from
+		}
+		if !a.ValidTo.IsZero() {
+			to := a.ValidTo
+			v.ValidTo = &to
+		}
+		h.Versions[i] = v
+	}
+	return h, nil
+}
+
 // Diff compares the grids under area ("" for the whole city) between two
-// times.
+// times, and the areas whose boundary or name changed.
 func (e *Engine) Diff(ctx context.Context, from, to time.Time, area geo.Code) (*store.GridDiff, error) {
 	if !to.After(from) && !to.Equal(from) {
 		return nil, refuse(KindInvalid, "to (%s) is before from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
