@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -25,6 +26,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridmap/geo"
+	"gridmap/lookup"
 	"gridmap/store"
 )
 
@@ -50,6 +52,7 @@ type httpBenchResult struct {
 	P50, P99    time.Duration
 	InProcess   bool
 	Version     string // the Gridmap-Dataset-Version of the batch answer
+	Checked     int    // sampled GET answers checked against PostGIS
 }
 
 // benchHTTP measures the HTTP lookup paths with a loopback load generator
@@ -142,7 +145,7 @@ func runHTTPBench(ctx context.Context, e *env, st *store.Store, o httpBenchOptio
 	if err := benchBatch(ctx, base, snap, o.Points, &r); err != nil {
 		return r, err
 	}
-	if err := benchGets(ctx, host, snap, o, &r); err != nil {
+	if err := benchGets(ctx, st, host, snap, o, &r); err != nil {
 		return r, err
 	}
 	return r, nil
@@ -298,17 +301,23 @@ func countAnswerLines(r io.Reader) (lines, errs int, err error) {
 
 // benchGets runs o.Clients keep-alive connections, each sending GET
 // /lookup one request after another (hand-written requests and answer
-// parsing, like wrk), until o.Duration or o.MaxRequests.
-func benchGets(ctx context.Context, host string, snap *geo.Snapshot, o httpBenchOptions, r *httpBenchResult) error {
+// parsing, like wrk), until o.Duration or o.MaxRequests. A sample of the
+// answers (each client's first and every getSampleEvery-th) is kept and
+// checked afterwards against PostGIS, so a server answering fast but
+// wrong cannot score.
+func benchGets(ctx context.Context, st *store.Store, host string, snap *geo.Snapshot, o httpBenchOptions, r *httpBenchResult) error {
 	ps := newPointSource(snap, 7)
-	reqs := make([][]byte, 1<<14)
+	pts := make([]orb.Point, 1<<14)
+	reqs := make([][]byte, len(pts))
 	for i := range reqs {
-		reqs[i] = getRequest(host, ps.next())
+		pts[i] = round7(ps.next())
+		reqs[i] = getRequest(host, pts[i])
 	}
 	deadline := time.Now().Add(o.Duration)
 	var (
 		mu      sync.Mutex
 		lat     []time.Duration
+		samples []getSample
 		ok, bad int
 		first   error
 	)
@@ -320,12 +329,13 @@ func benchGets(ctx context.Context, host string, snap *geo.Snapshot, o httpBench
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			my, nok, nbad, err := getLoop(ctx, host, reqs, c, deadline, take)
+			g, err := getLoop(ctx, host, reqs, c, deadline, take)
 			mu.Lock()
 			defer mu.Unlock()
-			lat = append(lat, my...)
-			ok += nok
-			bad += nbad
+			lat = append(lat, g.lat...)
+			samples = append(samples, g.samples...)
+			ok += g.ok
+			bad += g.bad
 			if err != nil && first == nil {
 				first = err
 			}
@@ -342,6 +352,65 @@ func benchGets(ctx context.Context, host string, snap *geo.Snapshot, o httpBench
 		r.P50 = lat[len(lat)/2]
 		r.P99 = lat[min(len(lat)-1, len(lat)*99/100)]
 	}
+	return verifyGets(ctx, st, pts, samples, r)
+}
+
+// round7 rounds a point to the 7 decimals its request carries, so the
+// point the server reads is the one the answer is checked for.
+func round7(p orb.Point) orb.Point {
+	for i := range p {
+		p[i], _ = strconv.ParseFloat(strconv.FormatFloat(p[i], 'f', 7, 64), 64)
+	}
+	return p
+}
+
+// getSample is a kept GET answer: which request, its status and body.
+type getSample struct {
+	req    int
+	status int
+	body   []byte
+}
+
+// Sampling of GET answers: each client keeps its first answer and every
+// getSampleEvery-th, at most getSamplesPerClient.
+const (
+	getSampleEvery      = 509
+	getSamplesPerClient = 32
+)
+
+// verifyGets checks the sampled answers: status 200, valid JSON echoing
+// the request's lon and lat, the batch's dataset version, and the grid
+// PostGIS gives for the point (store.LookupPoints, the lookup rule).
+func verifyGets(ctx context.Context, st *store.Store, pts []orb.Point, samples []getSample, r *httpBenchResult) error {
+	if len(samples) == 0 {
+		return errors.New("GET /lookup: no answer was sampled")
+	}
+	sp := make([]orb.Point, len(samples))
+	for i, s := range samples {
+		sp[i] = pts[s.req]
+	}
+	want, err := st.LookupPoints(ctx, sp)
+	if err != nil {
+		return fmt.Errorf("check GET /lookup answers in PostGIS: %w", err)
+	}
+	for i, s := range samples {
+		var a lookup.Answer
+		if s.status != http.StatusOK {
+			return fmt.Errorf("GET /lookup for %v: status %d: %.200s", sp[i], s.status, s.body)
+		}
+		if err := json.Unmarshal(s.body, &a); err != nil {
+			return fmt.Errorf("GET /lookup for %v: %v: %.200s", sp[i], err, s.body)
+		}
+		got := ""
+		if a.Grid != nil {
+			got = a.Grid.Code
+		}
+		if a.Lon != sp[i][0] || a.Lat != sp[i][1] || strconv.FormatInt(a.Version, 10) != r.Version || got != string(want[i]) {
+			return fmt.Errorf("GET /lookup for %v answered %.300s; want lon and lat echoed, dataset version %s and grid %q (PostGIS)",
+				sp[i], s.body, r.Version, want[i])
+		}
+	}
+	r.Checked = len(samples)
 	return nil
 }
 
@@ -355,50 +424,86 @@ func getRequest(host string, p orb.Point) []byte {
 	return append(b, "\r\nUser-Agent: gridd-bench\r\n\r\n"...)
 }
 
-// getLoop is one client connection: a request, then its answer read
-// with readAnswer, over and over.
-func getLoop(ctx context.Context, host string, reqs [][]byte, c int, deadline time.Time, take func() bool) (lat []time.Duration, ok, bad int, err error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", host)
+// getResult is what one GET client measured.
+type getResult struct {
+	lat     []time.Duration
+	ok, bad int
+	samples []getSample
+}
+
+// getLoop is one client connection: a request, then its answer, over
+// and over.
+func getLoop(ctx context.Context, host string, reqs [][]byte, c int, deadline time.Time, take func() bool) (getResult, error) {
+	var g getResult
+	conn, err := dialLoad(ctx, host)
 	if err != nil {
-		return nil, 0, 0, fmt.Errorf("connect to %s: %w", host, err)
+		return g, err
 	}
 	defer conn.Close()
-	br := bufio.NewReaderSize(conn, 16<<10)
 	rng := rand.New(rand.NewPCG(uint64(c), 3))
-	for ctx.Err() == nil && take() {
+	for n := 0; ctx.Err() == nil && take(); n++ {
 		t := time.Now()
 		if t.After(deadline) {
 			break
 		}
-		if _, err := conn.Write(reqs[rng.IntN(len(reqs))]); err != nil {
-			return lat, ok, bad, fmt.Errorf("send GET /lookup: %w", err)
-		}
-		status, err := readAnswer(br)
+		i := rng.IntN(len(reqs))
+		keep := n%getSampleEvery == 0 && len(g.samples) < getSamplesPerClient
+		status, _, body, err := conn.do(reqs[i], nil, keep)
 		if err != nil {
-			return lat, ok, bad, fmt.Errorf("read GET /lookup answer: %w", err)
+			return g, fmt.Errorf("GET /lookup: %w", err)
 		}
-		lat = append(lat, time.Since(t))
+		g.lat = append(g.lat, time.Since(t))
 		if status == http.StatusOK {
-			ok++
+			g.ok++
 		} else {
-			bad++
+			g.bad++
+		}
+		if keep {
+			g.samples = append(g.samples, getSample{req: i, status: status, body: body})
 		}
 	}
-	return lat, ok, bad, nil
+	return g, nil
 }
 
-// readAnswer reads one HTTP/1.1 answer (status line, headers, a body
-// with Content-Length or chunked) and returns its status. It allocates
-// nothing, so the load generator stays light next to the server.
-func readAnswer(br *bufio.Reader) (int, error) {
-	status, _, _, err := readAnswerBody(br, nil, false)
-	return status, err
+// loadConn is one keep-alive connection of the load generator of gridd
+// bench http and gridd bench tiles: pre-built requests written as they
+// are and answers read by hand (readAnswerBody), one in flight, like wrk,
+// so the generator costs little next to the server it shares the
+// machine with, and every server measured meets the same client.
+type loadConn struct {
+	conn net.Conn
+	br   *bufio.Reader
 }
 
-// readAnswerBody is readAnswer that also returns the body's length and,
-// when keep is set, appends the body to dst (which it may grow) and
-// returns it; without keep it allocates nothing.
+func dialLoad(ctx context.Context, addr string) (*loadConn, error) {
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("connect to %s: %w", addr, err)
+	}
+	return &loadConn{conn: conn, br: bufio.NewReaderSize(conn, 64<<10)}, nil
+}
+
+// do sends a request and reads its answer: the status, the body's
+// length and, with keep, the body appended to dst.
+func (c *loadConn) do(req, dst []byte, keep bool) (status, size int, body []byte, err error) {
+	if _, err := c.conn.Write(req); err != nil {
+		return 0, 0, dst, fmt.Errorf("send: %w", err)
+	}
+	status, size, body, err = readAnswerBody(c.br, dst, keep)
+	if err != nil {
+		return 0, 0, body, fmt.Errorf("read answer: %w", err)
+	}
+	return status, size, body, nil
+}
+
+func (c *loadConn) Close() error { return c.conn.Close() }
+
+// readAnswerBody reads one HTTP/1.1 answer (status line, headers, a
+// body with Content-Length or chunked) and returns its status and the
+// body's length and, when keep is set, appends the body to dst (which it
+// may grow) and returns it. Without keep it allocates nothing, so the
+// load generator stays light next to the server.
 func readAnswerBody(br *bufio.Reader, dst []byte, keep bool) (status, size int, _ []byte, _ error) {
 	line, err := br.ReadSlice('\n')
 	if err != nil {
@@ -494,5 +599,5 @@ func printHTTPBench(w io.Writer, r httpBenchResult, o httpBenchOptions) {
 		fmt.Fprintf(w, " (process CPU %v: %.0f requests/cpu-s, load generator included)", r.GetCPU.Round(time.Millisecond),
 			float64(r.Requests+r.Failed)/r.GetCPU.Seconds())
 	}
-	fmt.Fprintln(w)
+	fmt.Fprintf(w, "; %d sampled answers agree with PostGIS\n", r.Checked)
 }

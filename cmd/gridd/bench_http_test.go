@@ -31,8 +31,7 @@ func TestBenchHTTP(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: &out, stderr: io.Discard,
-		log: slog.New(slog.DiscardHandler)}
+	e := quietEnv(&out)
 	o := httpBenchOptions{Points: 5000, Clients: 3, Duration: 300 * time.Millisecond, MaxRequests: 400}
 	r, err := runHTTPBench(ctx, e, st, o)
 	if err != nil {
@@ -47,14 +46,56 @@ func TestBenchHTTP(t *testing.T) {
 	if r.P50 <= 0 || r.P99 < r.P50 {
 		t.Errorf("latencies p50 %v p99 %v", r.P50, r.P99)
 	}
+	if r.Checked < o.Clients {
+		t.Errorf("%d answers checked against PostGIS; want at least one per client (%d)", r.Checked, o.Clients)
+	}
 	if v, err := strconv.Atoi(r.Version); err != nil || v < 1 {
 		t.Errorf("dataset version %q", r.Version)
 	}
 	printHTTPBench(&out, r, o)
-	re := regexp.MustCompile(`POST /lookup text/csv: 5000 points in \S+: \d+ points/s end to end.*\nGET /lookup: 3 clients, \d+ requests \(0 not 200\) in \S+: \d+ requests/s, p50 \S+, p99 \S+`)
+	re := regexp.MustCompile(`POST /lookup text/csv: 5000 points in \S+: \d+ points/s end to end.*\nGET /lookup: 3 clients, \d+ requests \(0 not 200\) in \S+: \d+ requests/s, p50 \S+, p99 \S+.*; \d+ sampled answers agree with PostGIS`)
 	if !re.MatchString(out.String()) {
 		t.Errorf("report:\n%s", out.String())
 	}
+}
+
+// TestBenchHTTPChecksAnswers: a server whose single lookups answer fast
+// but wrong (here: always the same grid) makes the bench fail rather
+// than score.
+func TestBenchHTTPChecksAnswers(t *testing.T) {
+	t.Parallel()
+	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	e := quietEnv(io.Discard)
+	real, err := newHandler(ctx, e, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := st.Version(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodGet {
+			real.ServeHTTP(w, r) // the batch answers right
+			return
+		}
+		fmt.Fprintf(w, `{"lon":%s,"lat":%s,"dataset_version":%d,"grid":{"code":"320902001001001","name":"x"}}`,
+			r.URL.Query().Get("lon"), r.URL.Query().Get("lat"), v)
+	}))
+	defer srv.Close()
+	o := httpBenchOptions{URL: srv.URL, Points: 100, Clients: 2, Duration: 200 * time.Millisecond, MaxRequests: 200}
+	_, err = runHTTPBench(ctx, e, st, o)
+	if err == nil || !strings.Contains(err.Error(), "(PostGIS)") {
+		t.Fatalf("bench against a wrong server: %v; want the disagreement with PostGIS", err)
+	}
+}
+
+// quietEnv is an env with no environment, no input and no log.
+func quietEnv(stdout io.Writer) *env {
+	return &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: stdout, stderr: io.Discard,
+		log: slog.New(slog.DiscardHandler)}
 }
 
 // TestBenchHTTPRefusesRemoteURL: the load generator only targets loopback.
@@ -85,8 +126,7 @@ func BenchmarkHotHandlers(b *testing.B) {
 	st := storetest.NewDemo(b, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	e := &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: io.Discard, stderr: io.Discard,
-		log: slog.New(slog.DiscardHandler)}
+	e := quietEnv(io.Discard)
 	h, err := newHandler(ctx, e, st)
 	if err != nil {
 		b.Fatal(err)

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"compress/gzip"
 	"context"
@@ -164,8 +163,8 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 		rows [3]tileStats
 	}{{"over HTTP", httpRows}, {"in process", procRows}} {
 		cold, warm, post := set.rows[0], set.rows[1], set.rows[2]
-		fmt.Fprintf(e.stdout, "%s: cold/postgis %.1fx (target >=5x), warm/postgis %.1fx (target >=50x), warm p99 %.3f ms (target <5 ms)\n",
-			set.name, cold.rate/post.rate, warm.rate/post.rate, ms(warm.p99))
+		fmt.Fprintf(e.stdout, "%s: cold/postgis %.1fx (target >=5x), warm/postgis %.1fx (target >=50x), warm p99 %.3f ms (target <5 ms); %d warm answers equal the cold ones\n",
+			set.name, cold.rate/post.rate, warm.rate/post.rate, ms(warm.p99), warm.checked)
 	}
 	c := compareTiles(httpRows[0].bodies, httpRows[2].bodies)
 	fmt.Fprintf(e.stdout, "polygon features (layer and id): gridmap %d, postgis %d, in both %d (%.1f%% of the larger); tiles failing the strict MVT 2.1 decoder: gridmap %d, postgis %d\n",
@@ -239,7 +238,11 @@ func tilePasses(ctx context.Context, n, conc int, warm time.Duration, ours, pg t
 		dur    time.Duration // 0: each tile once, bodies kept
 	}{{"cold", ours, 0}, {"warm", ours, warm}, {"PostGIS", pg, 0}} {
 		runtime.GC() // the garbage of one pass is not the next one's cost
-		s, err := runTiles(ctx, n, conc, p.dur, p.target)
+		var check [][]byte
+		if k == 1 {
+			check = out[0].bodies // the warm pass must serve what the cold pass did
+		}
+		s, err := runTiles(ctx, n, conc, p.dur, p.target, check)
 		if err != nil {
 			return out, fmt.Errorf("%s pass: %w", p.name, err)
 		}
@@ -376,48 +379,46 @@ type tileStats struct {
 	empty     int      // tiles answered 204
 	slowest   int      // index of the slowest tile
 	bodies    [][]byte // the bodies as sent (gzip), nil for 204; cold and PostGIS passes only
+	checked   int      // answers compared with the first pass's (warm pass)
 }
 
-// overHTTP is a target whose clients are keep-alive connections to addr,
-// each sending GET paths[i] with Accept-Encoding: gzip and reading the
-// answer by hand, so the load generator costs little next to the server.
+// tileCheckEvery is how often the warm pass compares an answer with the
+// cold pass's: a server answering fast but wrong cannot score.
+const tileCheckEvery = 97
+
+// overHTTP is a target whose clients are load generator connections to
+// addr (loadConn), each sending GET paths[i] with Accept-Encoding: gzip.
 func overHTTP(addr string, paths []string) tileTarget {
 	reqs := make([][]byte, len(paths))
 	for i, p := range paths {
 		reqs[i] = []byte("GET " + p + " HTTP/1.1\r\nHost: " + addr + "\r\nAccept-Encoding: gzip\r\nUser-Agent: gridd-bench\r\n\r\n")
 	}
 	return func(ctx context.Context) (tileClient, error) {
-		var d net.Dialer
-		conn, err := d.DialContext(ctx, "tcp", addr)
+		conn, err := dialLoad(ctx, addr)
 		if err != nil {
-			return nil, fmt.Errorf("connect to %s: %w", addr, err)
+			return nil, err
 		}
-		return &httpTileClient{conn: conn, br: bufio.NewReaderSize(conn, 64<<10), reqs: reqs, paths: paths}, nil
+		return &httpTileClient{loadConn: conn, reqs: reqs, paths: paths}, nil
 	}
 }
 
+// httpTileClient is a tile client on the load generator's connection.
 type httpTileClient struct {
-	conn  net.Conn
-	br    *bufio.Reader
+	*loadConn
 	reqs  [][]byte
 	paths []string
 }
 
 func (c *httpTileClient) fetch(ctx context.Context, i int, keep bool) ([]byte, int, error) {
-	if _, err := c.conn.Write(c.reqs[i]); err != nil {
-		return nil, 0, fmt.Errorf("send GET %s: %w", c.paths[i], err)
-	}
-	status, size, body, err := readAnswerBody(c.br, nil, keep)
+	status, size, body, err := c.do(c.reqs[i], nil, keep)
 	if err != nil {
-		return nil, 0, fmt.Errorf("read GET %s answer: %w", c.paths[i], err)
+		return nil, 0, fmt.Errorf("GET %s: %w", c.paths[i], err)
 	}
 	if status != http.StatusOK && status != http.StatusNoContent {
 		return nil, 0, fmt.Errorf("GET %s: status %d", c.paths[i], status)
 	}
 	return body, size, nil
 }
-
-func (c *httpTileClient) Close() error { return c.conn.Close() }
 
 // inProcess is a target that serves tile i of paths by calling the
 // handler, with no client, socket or loopback between: the server's own
@@ -447,8 +448,9 @@ func (c *procTileClient) Close() error { return nil }
 // runTiles runs conc clients of target over tiles 0..n-1. With dur 0
 // each tile is fetched once and its body kept; otherwise the clients go
 // round the list until dur has passed (at least once through it). Each
-// request is timed from sending it to reading the last body byte.
-func runTiles(ctx context.Context, n, conc int, dur time.Duration, target tileTarget) (tileStats, error) {
+// request is timed from sending it to reading the last body byte. With
+// check, every tileCheckEvery-th answer must be check[i] byte for byte.
+func runTiles(ctx context.Context, n, conc int, dur time.Duration, target tileTarget, check [][]byte) (tileStats, error) {
 	clients := make([]tileClient, conc)
 	for w := range clients {
 		c, err := target(ctx)
@@ -466,7 +468,7 @@ func runTiles(ctx context.Context, n, conc int, dur time.Duration, target tileTa
 	first := make([]time.Duration, n) // the first request of each tile
 	sizes := make([]int, n)
 	lats := make([][]time.Duration, conc)
-	var next atomic.Int64
+	var next, checked atomic.Int64
 	var wg sync.WaitGroup
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
@@ -482,12 +484,20 @@ func runTiles(ctx context.Context, n, conc int, dur time.Duration, target tileTa
 					break
 				}
 				i := k % n
+				verify := check != nil && k%tileCheckEvery == 0
 				t0 := time.Now()
-				b, size, err := c.fetch(ctx, i, keep)
+				b, size, err := c.fetch(ctx, i, keep || verify)
 				d := time.Since(t0)
 				if err != nil {
 					cancel(err)
 					return
+				}
+				if verify {
+					if !bytes.Equal(b, check[i]) {
+						cancel(fmt.Errorf("tile %d: %d bytes, not the %d bytes the first pass served", i, len(b), len(check[i])))
+						return
+					}
+					checked.Add(1)
 				}
 				lat = append(lat, d)
 				if k < n {
@@ -506,7 +516,7 @@ func runTiles(ctx context.Context, n, conc int, dur time.Duration, target tileTa
 		return tileStats{}, err
 	}
 	all := slices.Concat(lats...)
-	s := tileStats{rate: float64(len(all)) / wall.Seconds(), requests: len(all), bodies: bodies}
+	s := tileStats{rate: float64(len(all)) / wall.Seconds(), requests: len(all), bodies: bodies, checked: int(checked.Load())}
 	total, full := 0, 0
 	for _, size := range sizes {
 		if size == 0 {

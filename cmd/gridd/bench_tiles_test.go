@@ -2,11 +2,15 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"net/http"
 	"regexp"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"gridmap/geo"
 	"gridmap/store"
@@ -122,11 +126,46 @@ func TestBenchTiles(t *testing.T) {
 			t.Errorf("zoom table z%d: %v; want full <= tiles, mean <= max, max <= 5000 bytes up to z8", z, r)
 		}
 	}
+	// The warm passes served what the cold ones did.
+	checked := regexp.MustCompile(`(?m)^(over HTTP|in process): .*; (\d+) warm answers equal the cold ones$`).FindAllStringSubmatch(out.String(), -1)
+	if len(checked) != 2 || checked[0][2] == "0" || checked[1][2] == "0" {
+		t.Errorf("warm answers checked: %q; want some on both lines:\n%s", checked, out.String())
+	}
 	t.Logf("\n%s", out.String())
 	for _, want := range []string{"60 tiles drawn (seed 3)", "over HTTP: cold/postgis", "in process: cold/postgis"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
+	}
+}
+
+// TestRunTilesChecksWarmAnswers: a warm pass whose answers differ from
+// the cold pass's fails instead of scoring.
+func TestRunTilesChecksWarmAnswers(t *testing.T) {
+	t.Parallel()
+	var calls atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if calls.Add(1) > 20 { // fine for the cold pass, wrong after
+			io.WriteString(w, "stale "+r.URL.Path)
+			return
+		}
+		io.WriteString(w, "tile "+r.URL.Path)
+	})
+	paths := make([]string, 20)
+	for i := range paths {
+		paths[i] = fmt.Sprintf("/1/%d/0.mvt", i)
+	}
+	ctx := context.Background()
+	cold, err := runTiles(ctx, len(paths), 2, 0, inProcess(h, paths), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(cold.bodies[3]) != "tile /1/3/0.mvt" {
+		t.Fatalf("cold body %q", cold.bodies[3])
+	}
+	_, err = runTiles(ctx, len(paths), 2, 10*time.Millisecond, inProcess(h, paths), cold.bodies)
+	if err == nil || !strings.Contains(err.Error(), "not the") {
+		t.Fatalf("warm pass with other answers: %v; want it refused", err)
 	}
 }
 
