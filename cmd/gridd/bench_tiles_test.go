@@ -26,7 +26,7 @@ func TestBenchTiles(t *testing.T) {
 	url := st.Pool().Config().ConnString()
 	var out strings.Builder
 	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
-	err := run(context.Background(), []string{"bench", "tiles", "--tiles", "60", "--seed", "3", "--concurrency", "3", "--warm", "300ms"},
+	err := run(context.Background(), []string{"bench", "tiles", "--tiles", "60", "--seed", "3", "--concurrency", "3", "--warm", "300ms", "--runs", "2"},
 		getenv, strings.NewReader(""), &out, io.Discard)
 	if err != nil {
 		t.Fatalf("bench tiles: %v\n%s", err, out.String())
@@ -132,7 +132,7 @@ func TestBenchTiles(t *testing.T) {
 		t.Errorf("warm answers checked: %q; want some on both lines:\n%s", checked, out.String())
 	}
 	t.Logf("\n%s", out.String())
-	for _, want := range []string{"60 tiles drawn (seed 3)", "over HTTP: cold/postgis", "in process: cold/postgis"} {
+	for _, want := range []string{"60 tiles drawn (seed 3)", "the fastest of 2 runs each", "over HTTP: cold/postgis", "in process: cold/postgis"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
@@ -177,6 +177,7 @@ func TestBenchTilesRejectsBadFlags(t *testing.T) {
 	}{
 		{[]string{"--tiles", "0"}, "must be positive"},
 		{[]string{"--concurrency", "-1"}, "must be positive"},
+		{[]string{"--runs", "0"}, "runs 1 to 20"},
 		{[]string{"extra"}, "takes no arguments"},
 	} {
 		getenv := func(string) string { return "" }
