@@ -20,8 +20,8 @@ type ExportFilter struct {
 	// Within keeps the areas or grids inside an area or grid (by code,
 	// itself included); "" keeps all.
 	Within geo.Code
-	// At exports the grid versions valid at that time (zero: current).
-	// Areas have no history; At does not apply to them.
+	// At exports the grid and area versions valid at that time (zero:
+	// current).
 	At time.Time
 }
 
@@ -45,10 +45,20 @@ func (s *Store) ExportAreas(ctx context.Context, w *feature.Writer, f ExportFilt
 		}
 		level = f.Level.String()
 	}
+	// Current areas come from area, earlier ones from area_history (its
+	// open rows equal area, as gridd check verifies).
+	var at any
+	if !f.At.IsZero() {
+		at = f.At
+	}
 	rows, err := s.pool.Query(ctx, `
 		SELECT code, level, name, coalesce(parent, ''), geom FROM area
-		WHERE ($1 = '' OR level = $1) AND ($2 = '' OR left(code, length($2)) = $2)
-		ORDER BY code`, level, f.prefix())
+		WHERE $3::timestamptz IS NULL AND ($1 = '' OR level = $1) AND ($2 = '' OR left(code, length($2)) = $2)
+		UNION ALL
+		SELECT code, level, name, coalesce(parent, ''), geom FROM area_history
+		WHERE $3::timestamptz IS NOT NULL AND valid @> $3::timestamptz
+		  AND ($1 = '' OR level = $1) AND ($2 = '' OR left(code, length($2)) = $2)
+		ORDER BY code`, level, f.prefix(), at)
 	if err != nil {
 		return 0, fmt.Errorf("export areas: %w", err)
 	}

@@ -25,7 +25,7 @@ type PointAnswer struct {
 }
 
 // LookupAt answers the lookup rule from the history: the grid versions
-// valid at time at (areas have no history and are taken as they are now).
+// valid at time at, and the area versions valid then (area_history).
 // This is the as-of path; current lookups use the in-memory index.
 func (s *Store) LookupAt(ctx context.Context, p orb.Point, at time.Time) (PointAnswer, error) {
 	var a PointAnswer
@@ -42,8 +42,8 @@ func (s *Store) LookupAt(ctx context.Context, p orb.Point, at time.Time) (PointA
 			WHERE s.parent_grid = g.code AND s.valid @> $3::timestamptz AND ST_Covers(s.geom, pt.p)
 			ORDER BY s.code LIMIT 1),
 		ar AS (
-			SELECT a.code FROM area a, pt
-			WHERE a.geom IS NOT NULL AND ST_Covers(a.geom, pt.p)
+			SELECT a.code FROM area_history a, pt
+			WHERE a.valid @> $3::timestamptz AND a.geom IS NOT NULL AND ST_Covers(a.geom, pt.p)
 			ORDER BY CASE a.level WHEN 'village' THEN 0 WHEN 'town' THEN 1 WHEN 'county' THEN 2 ELSE 3 END, a.code
 			LIMIT 1)
 		SELECT (SELECT code FROM g), (SELECT name FROM g), (SELECT kind FROM g),
