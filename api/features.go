@@ -55,7 +55,7 @@ type extent struct {
 }
 
 var collectionTitles = map[store.Collection][2]string{
-	store.CollectionAreas: {"Administrative areas", "City, counties, towns/streets and villages/communities with their boundaries. Filters: bbox, level (city, county, town, village)."},
+	store.CollectionAreas: {"Administrative areas", "City, counties, towns/streets and villages/communities with their boundaries, or with datetime the versions valid then. Filters: bbox, datetime, level (city, county, town, village)."},
 	store.CollectionGrids: {"Current grids", "The current version of every grid and sub-grid, or with datetime the versions valid then. Filters: bbox, datetime, level (grid, subgrid), kind (urban, rural, exclusive)."},
 }
 
@@ -223,13 +223,9 @@ func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[st
 		}
 	}
 	if q.Has("datetime") && problems["datetime"] == "" {
-		tr, err := parseDatetime(q.Get("datetime"))
-		switch {
-		case c != store.CollectionGrids:
-			problems["datetime"] = "only grids have versions in time: drop datetime, or use /collections/grids/items"
-		case err != nil:
+		if tr, err := parseDatetime(q.Get("datetime")); err != nil {
 			problems["datetime"] = err.Error()
-		default:
+		} else {
 			iq.Time = &tr
 		}
 	}

@@ -46,6 +46,7 @@ func proposalRoutes(r chi.Router, log *slog.Logger, e *adjust.Engine) {
 	r.Method(http.MethodPost, "/proposals/{id}/rebase", h.auth(h.byID(http.StatusOK, e.Rebase)))
 	r.Method(http.MethodPost, "/proposals/{id}/revert", h.auth(h.byID(http.StatusCreated, e.Revert)))
 	r.Method(http.MethodGet, "/grids/{code}/history", h.auth(h.history))
+	r.Method(http.MethodGet, "/areas/{code}/history", h.auth(h.areaHistory))
 	r.Method(http.MethodGet, "/diff", h.auth(h.diff))
 }
 
@@ -360,6 +361,22 @@ func (h proposalHandlers) history(w http.ResponseWriter, r *http.Request, _ adju
 		return
 	}
 	hist, err := h.e.History(r.Context(), c)
+	h.reply(w, r, http.StatusOK, hist, err)
+}
+
+// areaHistory answers GET /areas/{code}/history: every version of a
+// city, county, town or village outline.
+func (h proposalHandlers) areaHistory(w http.ResponseWriter, r *http.Request, _ adjust.Actor) {
+	c, err := geo.ParseCode(chi.URLParam(r, "code"))
+	if err != nil {
+		invalid(w, r, map[string]string{"code": err.Error()})
+		return
+	}
+	if c.Level() > geo.LevelVillage {
+		invalid(w, r, map[string]string{"code": fmt.Sprintf("%s is not an area code: want a city, county, town or village code (12 digits); grids have /grids/{code}/history", c)})
+		return
+	}
+	hist, err := h.e.AreaHistory(r.Context(), c)
 	h.reply(w, r, http.StatusOK, hist, err)
 }
 

@@ -105,6 +105,15 @@ func TestProposalRoutes(t *testing.T) {
 	if b, _ := json.Marshal(h); !strings.Contains(string(b), "320902001001010") {
 		t.Fatalf("history does not lead to the new codes: %s", b)
 	}
+	// The village's outline: one version from the fixture, current, with
+	// its geometry; a grid code is not an area.
+	ah := step("GET", "/areas/320902001001/history", planner, "", 200)
+	if vs, _ := ah["versions"].([]any); len(vs) == 0 || vs[len(vs)-1].(map[string]any)["geometry"] == nil ||
+		vs[len(vs)-1].(map[string]any)["valid_to"] != nil || vs[len(vs)-1].(map[string]any)["level"] != "village" {
+		t.Fatalf("area history: %v", ah)
+	}
+	step("GET", "/areas/320902001001005/history", planner, "", 400)
+	step("GET", "/areas/320902001001/history", "", "", 401)
 	d := step("GET", "/diff?from=2026-06-01T00:00:00Z&to=2100-01-01T00:00:00Z", planner, "", 200)
 	if b, _ := json.Marshal(d); !strings.Contains(string(b), "320902001001005") {
 		t.Fatalf("diff does not name the retired grid: %s", b)

@@ -141,7 +141,8 @@ func TestReadRoutes(t *testing.T) {
 		{"/collections/grids/items?datetime=yesterday", 400, "", problem("datetime", "RFC 3339")},
 		{"/collections/grids/items?datetime=../..", 400, "", problem("datetime", "open at both ends")},
 		{"/collections/grids/items?datetime=2025-01-01/2024-01-01", 400, "", problem("datetime", "starts after it ends")},
-		{"/collections/areas/items?datetime=2024-01-01", 400, "", problem("datetime", "only grids")},
+		{"/collections/areas/items?datetime=2024-01-01&level=village", 200, "application/geo+json", codes("320902001001", "320902001002")},
+		{"/collections/areas/items?datetime=yesterday", 400, "", problem("datetime", "RFC 3339")},
 		// Bad query parameters: each names the parameter and the accepted form.
 		{"/collections/grids/items?bbox=120,33,121", 400, "", problem("bbox", "3 numbers", "minLon,minLat,maxLon,maxLat")},
 		{"/collections/grids/items?bbox=120,33,121,34,5", 400, "", problem("bbox", "5 numbers")},
