@@ -1,7 +1,6 @@
 package geo
 
 import (
-	"math/bits"
 	"runtime"
 	"sync"
 	"time"
@@ -347,168 +346,108 @@ func (ix *Index) finish(p orb.Point, g int32) Hit {
 	return h
 }
 
-// batchChunk bounds the scratch memory of LookupBatch (32 bytes a
-// point, so 32 MB). Denser chunks answer faster, since more points share
-// each cell's memory, but the scratch grows with them.
-const batchChunk = 1 << 20
+// batchChunk is how many points LookupBatch keys before it answers
+// them: the chunk's records (12 bytes a point, 24 KB) stay in the L1
+// cache between the two loops.
+const batchChunk = 2048
 
-// A LookupBatch key is cell<<cellShift | column<<colShift | index: the
-// top cell in leaf order (27 bits: the tables have at most 8192×8192
-// cells, and outsideKey), its column (13 bits) and the point's index in
-// the chunk (24 bits).
-const (
-	cellShift = 37
-	colShift  = 24
-	idxMask   = 1<<colShift - 1
-)
-
-// batchScratch is the reusable memory of one LookupBatch call.
-type batchScratch struct {
-	recs, tmp []batchRec
-	words     [prefetchGroup]uint32
-	touch     float64 // keeps the prefetching loads alive
-}
-
-// prefetchGroup is how many points LookupBatch reads ahead, and
-// prefetchWords how much of each of their fast records.
-const (
-	prefetchGroup = 16
-	prefetchWords = 32
-)
-
-// batchRec is a point's sort key (see cellShift) and its position in its
-// top cell, rounded to float32 (what a fast record takes).
+// batchRec is a point's top-table cell word and its position in that
+// cell, rounded to float32 (what a fast record takes).
 type batchRec struct {
-	key  uint64
+	w    uint32
 	u, v float32
 }
 
 // LookupBatch answers pts into out (len(out) must be at least len(pts)).
+// The answers are Lookup's.
 //
-// The points are radix-sorted by their top cell (a key computed from the
-// coordinates alone) and answered in cell order — so the cell words, the
-// fast records (laid out in cell order) and the grid records are read
-// sequentially, and a point in an interior cell costs no edge at all —
-// each answer going straight to its place in out. A sort record carries
-// the point's position in its cell in float32, all a fast record needs,
-// so it is 16 bytes; the point itself is read back (by index) only for
-// the exact walk, sub-tables, sub-grids and areas. Measured on the full
-// demo city (lookup's BenchmarkFullCitySortedBatch, CPU time, A/B runs
-// in one session): records carrying the whole point (24 bytes) were
-// slower, 8-byte records reading every point back slower still, and
-// bucketing by bands of 2^11 cells in one pass (cache-sized bands, random
-// order inside) slower than the two-pass sort by cell.
+// It takes the points in chunks of batchChunk, in two loops per chunk.
+// The first maps each point to its top-table cell and loads the cell
+// word, with no branch on that word: the loads of different points do
+// not depend on each other, so their cache misses overlap. The second
+// answers the chunk from the words (now in L1, so a mispredicted branch
+// on a word costs little): interior cells directly; leaves from the fast
+// record, whose line count k is in the word and whose line signs are
+// computed without branches (see leafFast); anything else (sub-tables,
+// the exact walk, outside the box) by the general code. Answers go out
+// in input order.
+//
+// Measured on the full demo city (lookup's BenchmarkFullCitySortedBatch,
+// 2M points, CPU time per point, each variant A/B in the same run on 2
+// shared busy cores): the previous design — a 16-byte sort record per
+// point, a two-pass radix sort by cell so that cell words and fast
+// records were read in order, answers scattered back — took 75–83 ns a
+// point; this one 48–50 ns (20–20.6 M points per CPU second). What the
+// sort bought was sequential reads of the
+// index; what it cost (keying, two passes over 32 MB, a random write of
+// every answer) was more, once the loop no longer stalls on branches
+// that depend on loads which miss: with the old branchy leafFast the
+// same unsorted loop took 55–62 ns, with the branch-free one and k in
+// the word 47–50. Tried and not kept, each in the same runs: touching
+// each point's fast record in the first loop (+5 ns: the records come
+// in anyway, and it adds a dependent load); bucketing the chunk's
+// points by leaf kind (interior, k = 1, 2, 3, more) so that every branch
+// is predictable (no faster than the branch-free code, ±2 ns); bands of
+// rows sized for L2 with points bucketed by band (56–58 ns: the
+// fast-record reads got cheaper, the branches did not); answers through
+// a per-grid Hit table with sub-grid points fixed up after the chunk
+// (within noise of the meta lookup); chunks of 1024–16384 points
+// (within noise).
 func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 	_ = out[:len(pts)]
-	if len(pts) < 64 {
+	l := ix.grids
+	if len(pts) < 64 || len(l.tables) == 0 || len(l.cells) == 0 {
 		for i, p := range pts {
 			out[i] = ix.Lookup(p)
 		}
 		return
 	}
-	sc, _ := ix.batchBuf.Get().(*batchScratch)
-	if sc == nil {
-		sc = &batchScratch{}
+	recs, _ := ix.batchBuf.Get().(*[batchChunk]batchRec)
+	if recs == nil {
+		recs = new([batchChunk]batchRec)
 	}
-	if n := min(len(pts), batchChunk); len(sc.recs) < n {
-		sc.recs, sc.tmp = make([]batchRec, n), make([]batchRec, n)
-	}
-	l := ix.grids
+	t := &l.tables[0]
+	cells, fast := l.cells, l.fast
 	for lo := 0; lo < len(pts); lo += batchChunk {
-		hi := min(lo+batchChunk, len(pts))
-		chunk, dst := pts[lo:hi], out[lo:hi]
-		n := len(chunk)
-		recs := sc.recs[:n]
+		chunk := pts[lo:min(lo+batchChunk, len(pts))]
+		dst := out[lo : lo+len(chunk)]
+		rs := recs[:len(chunk)]
 		for i, p := range chunk {
-			c, col, u, v := l.cellKeyUV(p)
-			recs[i] = batchRec{uint64(c)<<cellShift | uint64(col)<<colShift | uint64(i), u, v}
+			x, y := p[0], p[1]
+			fx, fy := (x-t.x0)*t.invW, (y-t.y0)*t.invH
+			ci := min(max(int32(fx), 0), t.nx-1)
+			cj := min(max(int32(fy), 0), t.ny-1)
+			w := cells[t.base+uint32(cj*t.nx+ci)]
+			// Also false for NaN; a select, not a branch (see above).
+			if !(x >= l.minX && x <= l.maxX && y >= l.minY && y <= l.maxY) {
+				w = outsideWord
+			}
+			rs[i] = batchRec{w, float32(fx - float64(ci)), float32(fy - float64(cj))}
 		}
-		radixSortHigh(recs, sc.tmp[:n], cellShift)
-		words := sc.words[:]
-		fast := l.fast
-		for b0 := 0; b0 < n; b0 += prefetchGroup {
-			group := recs[b0:min(b0+prefetchGroup, n)]
-			// Read the group's cell words and the first cache lines of its
-			// fast records first: these loads do not depend on each
-			// other, so their cache misses overlap.
-			var touch float64
-			for j := range group {
-				r := &group[j]
-				w := l.keyWord(uint32(r.key>>cellShift), uint32(r.key>>colShift)&(1<<13-1))
-				words[j] = w
-				if w&^payloadMask == tagLeaf {
-					o := int(w & payloadMask)
-					e := min(o+prefetchWords, len(fast))
-					for ; o < e; o += 16 {
-						touch += float64(fast[o])
-					}
+		for i := range rs {
+			r := &rs[i]
+			w := r.w
+			var g int32
+			switch w &^ payloadMask {
+			case tagInterior:
+				g = int32(w&payloadMask) - 1
+			case tagLeaf:
+				off := w & leafOffMask
+				var ok bool
+				if g, ok = l.leafFast(off, w>>leafKShift&7, r.u, r.v); !ok {
+					g = l.leafFind(l.blob[fast[off+1]:], chunk[i])
+				}
+			default:
+				g = l.findFrom(w, chunk[i])
+			}
+			if g >= 0 {
+				if m := &ix.meta[g]; m.subStart == m.subEnd {
+					dst[i] = Hit{Grid: m.snap, SubGrid: -1, Area: m.village}
+					continue
 				}
 			}
-			sc.touch += touch
-			for j := range group {
-				r := &group[j]
-				w := words[j]
-				idx := r.key & idxMask
-				g := int32(w&payloadMask) - 1
-				switch w &^ payloadMask {
-				case tagInterior:
-				case tagLeaf:
-					var ok bool
-					if g, ok = l.leafFast(w&payloadMask, r.u, r.v); !ok {
-						g = l.leafFind(l.blob[fast[w&payloadMask+1]:], chunk[idx])
-					}
-				default:
-					g = l.findFrom(w, chunk[idx])
-				}
-				if g >= 0 {
-					if m := &ix.meta[g]; m.subStart == m.subEnd {
-						dst[idx] = Hit{Grid: m.snap, SubGrid: -1, Area: m.village}
-						continue
-					}
-				}
-				dst[idx] = ix.finish(chunk[idx], g)
-			}
+			dst[i] = ix.finish(chunk[i], g)
 		}
 	}
-	ix.batchBuf.Put(sc)
-}
-
-// radixSortHigh sorts recs by the bits of their keys from shift up (LSD
-// radix sort with as few passes of at most 12-bit digits as the largest
-// key needs).
-func radixSortHigh(keys, tmp []batchRec, shift uint) {
-	var maxKey uint64
-	for i := range keys {
-		maxKey = max(maxKey, keys[i].key>>shift)
-	}
-	nbits := uint(bits.Len64(maxKey))
-	if nbits == 0 {
-		return
-	}
-	passes := (nbits + 11) / 12
-	width := (nbits + passes - 1) / passes
-	mask := uint64(1)<<width - 1
-	var count [1 << 12]int
-	src, dst := keys, tmp
-	for sh := shift; sh < shift+nbits; sh += width {
-		clear(count[:mask+1])
-		for i := range src {
-			count[src[i].key>>sh&mask]++
-		}
-		sum := 0
-		for d := range count[:mask+1] {
-			c := count[d]
-			count[d] = sum
-			sum += c
-		}
-		for i := range src {
-			d := src[i].key >> sh & mask
-			dst[count[d]] = src[i]
-			count[d]++
-		}
-		src, dst = dst, src
-	}
-	if len(src) > 0 && &src[0] != &keys[0] {
-		copy(keys, src)
-	}
+	ix.batchBuf.Put(recs)
 }

@@ -464,8 +464,8 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int, prev *l
 		nFast += len(pl.fast)
 		nBlob += len(pl.blob)
 	}
-	if nFast > payloadMask || 1+nTables > payloadMask {
-		panic("geo: lookup index exceeds 2^30 fast words or tables")
+	if nFast > leafOffMask || 1+nTables > payloadMask {
+		panic("geo: lookup index exceeds 2^27 fast words or 2^30 tables")
 	}
 	l.tables = slices.Grow(l.tables, nTables)
 	l.cells = slices.Grow(l.cells, nCells)
@@ -802,7 +802,8 @@ func (b *layerBuilder) cell(edges []uint32, x0, x1, y0, y1 float64, tracked []in
 		l.blob[ph+1] = float64(nr)
 		l.blob[ph+2] = float64(len(l.blob) - ph - 3)
 	}
-	return uint32(tagLeaf | b.fastLeaf(off, at))
+	fo := b.fastLeaf(off, at)
+	return tagLeaf | l.fast[fo]<<leafKShift | fo
 }
 
 // compRange is a half-open range of component indexes.

@@ -78,8 +78,8 @@ func leafSegments(b []float64, buf []fastSeg) (segs []fastSeg, ok bool) {
 func (b *layerBuilder) fastLeaf(slow int, at cellAt) uint32 {
 	l := b.l
 	off := len(l.fast)
-	if off > payloadMask {
-		panic("geo: lookup index fast records exceed 2^30 words")
+	if off > leafOffMask {
+		panic("geo: lookup index fast records exceed 2^27 words")
 	}
 	l.fast = append(l.fast, 0, uint32(slow))
 	t := l.tables[at.ti]
