@@ -3,11 +3,16 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"io"
 	"log/slog"
+	"math"
+	"net/http"
 	"net/http/httptest"
+	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -17,12 +22,22 @@ import (
 	"gridmap/store/storetest"
 )
 
-// TestPlannerInBrowser splits grids through the planner page in chromium:
-// click the grid, draw a line across it, preview (the grid retires, new
-// grids appear, households move), submit; the proposal is then stored as
-// submitted with that split. One cut stays inside the grid's village; the
-// other ends on an edge shared with a grid of another village, which the
-// preview shows taking the cut's vertex (edge matched, same shape).
+// TestPlannerInBrowser drives the planner page in chromium the way a
+// planner would, and checks what the page shows and what it stored
+// against PostGIS.
+//
+// Splits: click the grid, draw a line across it, preview (the grid
+// retires, new grids appear, households move), submit; the proposal is
+// then stored as submitted with that split. One cut stays inside the
+// grid's village; the other ends on an edge shared with a grid of another
+// village, which the preview shows taking the cut's vertex (edge matched,
+// same shape).
+//
+// Merge: two adjacent grids of one village merged, a rename drafted and
+// removed again, and a sub-grid (picked from the sub-grid layer) renamed,
+// all in one proposal. Retire: a grid retired into its neighbour. Both are
+// submitted, approved and applied through the API, and the grids after
+// are checked against the grids before in PostGIS (areas, households).
 func TestPlannerInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
@@ -80,16 +95,42 @@ func TestPlannerInBrowser(t *testing.T) {
 			plannerSplit(t, tc.query)
 		})
 	}
+	t.Run("merge and rename a sub-grid in one proposal", func(t *testing.T) {
+		t.Parallel()
+		plannerMerge(t)
+	})
+	t.Run("retire into a neighbour", func(t *testing.T) {
+		t.Parallel()
+		plannerRetire(t)
+	})
 }
 
-func plannerSplit(t *testing.T, query string) {
+// plannerEnv is a server on its own copy of the demo city, with a planner
+// token (the page's) and an approver token (to approve and apply what the
+// page submitted).
+type plannerEnv struct {
+	ctx               context.Context
+	st                *store.Store
+	url               string
+	planner, approver string
+}
+
+func newPlannerEnv(t *testing.T) *plannerEnv {
 	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	// The development zone at full scale: small, with communities of several grids.
+	t.Cleanup(cancel)
+	// The development zone at full scale: small, with communities of
+	// several grids and exclusive grids with sub-grids.
 	st := storetest.NewDemo(t, store.DemoOptions{Scale: 1, Seed: 1, County: geo.MustParseCode("320971")})
-	_, token, err := st.CreateToken(ctx, store.NewToken{Name: "planner", Role: "planner", Area: "320971000000"}, nil)
-	if err != nil {
-		t.Fatal(err)
+	pe := &plannerEnv{ctx: ctx, st: st}
+	for _, tk := range []struct {
+		role string
+		to   *string
+	}{{"planner", &pe.planner}, {"approver", &pe.approver}} {
+		_, secret, err := st.CreateToken(ctx, store.NewToken{Name: tk.role, Role: tk.role, Area: "320971000000"}, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		*tk.to = secret
 	}
 	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
 	h, err := newHandler(ctx, e, st)
@@ -97,32 +138,55 @@ func plannerSplit(t *testing.T, query string) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(h)
-	defer srv.Close()
+	t.Cleanup(srv.Close)
+	pe.url = srv.URL
+	return pe
+}
 
-	var code, neighbour string
-	var lon, lat, x0, y0, x1, y1 float64
-	if err := st.Pool().QueryRow(ctx, query).Scan(&code, &neighbour, &lon, &lat, &x0, &y0, &x1, &y1); err != nil {
+// plannerResult is what web/test/planner.mjs saw on the page.
+type plannerResult struct {
+	Failure      string            `json:"failure"`
+	Reads        map[string]string `json:"reads"`
+	Ops          []string          `json:"ops"`
+	PreviewGrids [][]string        `json:"previewGrids"`
+	Moves        [][]string        `json:"moves"`
+	Totals       map[string]string `json:"totals"`
+	Findings     []string          `json:"findings"`
+	Info         string            `json:"info"`
+	Status       string            `json:"status"`
+	Errors       []string          `json:"errors"`
+}
+
+// row returns the preview row of a grid (nil when it is not there).
+func (r plannerResult) row(code string) []string {
+	for _, row := range r.PreviewGrids {
+		if row[0] == code {
+			return row
+		}
+	}
+	return nil
+}
+
+// browse runs the page through the steps (see web/test/planner.mjs) and
+// fails the test on a failed run, a page error, or error findings.
+func (pe *plannerEnv) browse(t *testing.T, steps ...map[string]any) plannerResult {
+	t.Helper()
+	dir := t.TempDir()
+	plan, err := json.Marshal(map[string]any{"url": pe.url + "/planner", "token": pe.planner,
+		"shot": filepath.Join(dir, "planner.png"), "steps": steps})
+	if err != nil {
 		t.Fatal(err)
 	}
-	t.Logf("split %s (neighbour %q) by (%.6f %.6f)-(%.6f %.6f)", code, neighbour, x0, y0, x1, y1)
-	f := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	shot := filepath.Join(t.TempDir(), "planner.png")
-	cctx, ccancel := context.WithTimeout(ctx, 3*time.Minute)
+	planFile := filepath.Join(dir, "plan.json")
+	if err := os.WriteFile(planFile, plan, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cctx, ccancel := context.WithTimeout(pe.ctx, 3*time.Minute)
 	defer ccancel()
-	cmd := exec.CommandContext(cctx, "node", "test/planner.mjs", srv.URL+"/planner", token,
-		f(lon), f(lat), f(x0), f(y0), f(x1), f(y1), shot)
+	cmd := exec.CommandContext(cctx, "node", "test/planner.mjs", planFile)
 	cmd.Dir = "../../web"
 	out, err := cmd.Output()
-	var res struct {
-		Failure      string     `json:"failure"`
-		Grid         string     `json:"grid"`
-		PreviewGrids [][]string `json:"previewGrids"`
-		Moves        int        `json:"moves"`
-		Findings     []string   `json:"findings"`
-		Info         string     `json:"info"`
-		Status       string     `json:"status"`
-		Errors       []string   `json:"errors"`
-	}
+	var res plannerResult
 	if jerr := json.Unmarshal(out, &res); jerr != nil || err != nil || res.Failure != "" {
 		t.Fatalf("browser run failed: %v %v %s\n%s", err, jerr, res.Failure, out)
 	}
@@ -131,13 +195,131 @@ func plannerSplit(t *testing.T, query string) {
 			t.Errorf("page error: %s", msg)
 		}
 	}
-	if res.Grid != code {
-		t.Fatalf("clicked grid %q, want %q", res.Grid, code)
-	}
 	for _, f := range res.Findings {
 		if strings.HasPrefix(f, "error") || strings.Contains(f, "edge-mismatch") {
 			t.Errorf("preview finding: %s", f)
 		}
+	}
+	return res
+}
+
+// storedOp is the part of a stored operation the page fills in.
+type storedOp struct {
+	Type  string   `json:"type"`
+	Grids []string `json:"grids"`
+	To    []string `json:"to,omitempty"`
+	Name  string   `json:"name,omitempty"`
+	Kind  string   `json:"kind,omitempty"`
+}
+
+// lastProposal returns the id, status and operations of the newest proposal.
+func (pe *plannerEnv) lastProposal(t *testing.T) (int64, string, []storedOp) {
+	t.Helper()
+	var id int64
+	var status string
+	var raw []byte
+	if err := pe.st.Pool().QueryRow(pe.ctx, `SELECT id, status, ops FROM proposal ORDER BY id DESC LIMIT 1`).Scan(&id, &status, &raw); err != nil {
+		t.Fatal(err)
+	}
+	var ops []storedOp
+	if err := json.Unmarshal(raw, &ops); err != nil {
+		t.Fatalf("stored ops %s: %v", raw, err)
+	}
+	return id, status, ops
+}
+
+// approveApply approves and applies proposal id as the approver, through
+// the API, as the approval would after the page's submit.
+func (pe *plannerEnv) approveApply(t *testing.T, id int64) {
+	t.Helper()
+	for _, step := range []string{"approve", "apply"} {
+		req, err := http.NewRequestWithContext(pe.ctx, http.MethodPost, fmt.Sprintf("%s/proposals/%d/%s", pe.url, id, step), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Authorization", "Bearer "+pe.approver)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s proposal %d: %s %s", step, id, resp.Status, body)
+		}
+	}
+}
+
+// households counts the households tied to the grids now.
+func (pe *plannerEnv) households(t *testing.T, codes ...string) int {
+	t.Helper()
+	var n int
+	if err := pe.st.Pool().QueryRow(pe.ctx, `SELECT count(*) FROM household WHERE grid_code = ANY($1)`, codes).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
+}
+
+// area returns the area on the spheroid (PostGIS geography) of the
+// current grids, in m², and how many of them are current.
+func (pe *plannerEnv) area(t *testing.T, codes ...string) (float64, int) {
+	t.Helper()
+	var a float64
+	var n int
+	if err := pe.st.Pool().QueryRow(pe.ctx, `SELECT coalesce(sum(ST_Area(geom::geography)), 0), count(*)
+		FROM grid_current WHERE code = ANY($1)`, codes).Scan(&a, &n); err != nil {
+		t.Fatal(err)
+	}
+	return a, n
+}
+
+// previewHouseholds reads "B → A households" off a preview row.
+func previewHouseholds(t *testing.T, row []string) (before, after int) {
+	t.Helper()
+	if len(row) < 5 {
+		t.Fatalf("preview row %q has no households", row)
+	}
+	if _, err := fmt.Sscanf(row[4], "%d → %d households", &before, &after); err != nil {
+		t.Fatalf("preview row %q: %v", row, err)
+	}
+	return before, after
+}
+
+// conserved checks that the preview's totals keep every household and unit.
+func conserved(t *testing.T, res plannerResult) {
+	t.Helper()
+	tt := res.Totals
+	if tt["hhBefore"] == "" || tt["hhBefore"] != tt["hhAfter"] || tt["unitsBefore"] != tt["unitsAfter"] {
+		t.Errorf("preview totals %v: households or units not conserved", tt)
+	}
+}
+
+func sameArea(t *testing.T, what string, got, want float64) {
+	t.Helper()
+	if want <= 0 || math.Abs(got-want) > 1e-6*want {
+		t.Errorf("%s: area %.6f m², want %.6f m² (difference %.3g m²)", what, got, want, got-want)
+	}
+}
+
+func plannerSplit(t *testing.T, query string) {
+	pe := newPlannerEnv(t)
+	ctx, st := pe.ctx, pe.st
+	var code, neighbour string
+	var lon, lat, x0, y0, x1, y1 float64
+	if err := st.Pool().QueryRow(ctx, query).Scan(&code, &neighbour, &lon, &lat, &x0, &y0, &x1, &y1); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("split %s (neighbour %q) by (%.6f %.6f)-(%.6f %.6f)", code, neighbour, x0, y0, x1, y1)
+	res := pe.browse(t,
+		map[string]any{"frame": []float64{x0, y0, x1, y1}},
+		map[string]any{"click": []float64{lon, lat}},
+		map[string]any{"read": "grid", "sel": "#grid"},
+		map[string]any{"click": []float64{x0, y0}},
+		map[string]any{"click": []float64{x1, y1}},
+		map[string]any{"preview": true},
+		map[string]any{"submit": true})
+	if res.Reads["grid"] != code {
+		t.Fatalf("clicked grid %q, want %q", res.Reads["grid"], code)
 	}
 	states := map[string]int{}
 	matched := false
@@ -156,17 +338,215 @@ func plannerSplit(t *testing.T, query string) {
 	if states["retired"] != 1 || states["new"] < 2 {
 		t.Fatalf("preview grids %v (info %q): want 1 retired and at least 2 new", res.PreviewGrids, res.Info)
 	}
-	if res.Moves == 0 {
+	if len(res.Moves) == 0 {
 		t.Errorf("no household moves in the preview of splitting a grid with households")
 	}
+	conserved(t, res)
 	if res.Status != "submitted" {
 		t.Fatalf("status after submit %q", res.Status)
 	}
-	var status, op string
-	if err := st.Pool().QueryRow(ctx, `SELECT status, ops::text FROM proposal ORDER BY id DESC LIMIT 1`).Scan(&status, &op); err != nil {
+	_, status, ops := pe.lastProposal(t)
+	if status != "submitted" || len(ops) != 1 || ops[0].Type != "split" || !reflect.DeepEqual(ops[0].Grids, []string{code}) {
+		t.Fatalf("stored proposal: %s %+v", status, ops)
+	}
+}
+
+// plannerMerge merges two adjacent grids of one village with households,
+// drafts a rename of a third grid and removes it again, and renames a
+// sub-grid of another village picked from the sub-grid layer; all in one
+// proposal, submitted, then approved and applied.
+func plannerMerge(t *testing.T) {
+	pe := newPlannerEnv(t)
+	ctx, pool := pe.ctx, pe.st.Pool()
+	var a, b string
+	var ax, ay, bx, by, x0, y0, x1, y1 float64
+	if err := pool.QueryRow(ctx, `
+		SELECT a.code, b.code, ST_X(pa), ST_Y(pa), ST_X(pb), ST_Y(pb), ST_XMin(u), ST_YMin(u), ST_XMax(u), ST_YMax(u)
+		FROM grid_current a JOIN grid_current b ON a.village = b.village AND a.code < b.code AND a.kind = b.kind
+		  AND a.geom && b.geom AND ST_Relate(a.geom, b.geom, 'F***1****'),
+		  LATERAL (SELECT ST_PointOnSurface(a.geom) pa, ST_PointOnSurface(b.geom) pb, ST_Envelope(ST_Collect(a.geom, b.geom)) u) x
+		WHERE length(a.code) = 15 AND length(b.code) = 15 AND a.kind <> 'exclusive'
+		  AND EXISTS (SELECT 1 FROM household h WHERE h.grid_code = a.code)
+		  AND EXISTS (SELECT 1 FROM household h WHERE h.grid_code = b.code)
+		ORDER BY a.code, b.code LIMIT 1`).Scan(&a, &b, &ax, &ay, &bx, &by, &x0, &y0, &x1, &y1); err != nil {
 		t.Fatal(err)
 	}
-	if status != "submitted" || !strings.Contains(op, code) || !strings.Contains(op, "split") {
-		t.Fatalf("stored proposal: %s %s", status, op)
+	var c, sub string
+	var cx, cy, sx, sy float64
+	if err := pool.QueryRow(ctx, `
+		SELECT c.code, ST_X(ST_PointOnSurface(c.geom)), ST_Y(ST_PointOnSurface(c.geom)),
+		       s.code, ST_X(ST_PointOnSurface(s.geom)), ST_Y(ST_PointOnSurface(s.geom))
+		FROM grid_current c, grid_current s
+		WHERE length(c.code) = 15 AND c.kind <> 'exclusive' AND c.village <> $1
+		  AND length(s.code) = 17 AND left(s.code, 12) <> $1
+		ORDER BY c.code, s.code LIMIT 1`, a[:12]).Scan(&c, &cx, &cy, &sub, &sx, &sy); err != nil {
+		t.Fatal(err)
+	}
+	areaBefore, n := pe.area(t, a, b)
+	if n != 2 {
+		t.Fatalf("%d of %s, %s current", n, a, b)
+	}
+	hh := pe.households(t, a, b)
+	hhSub := pe.households(t, sub)
+	const subName = "planner test sub-grid"
+	t.Logf("merge %s and %s (%d households, %.0f m²); rename sub-grid %s; %s drafted and removed", a, b, hh, areaBefore, sub, c)
+
+	res := pe.browse(t,
+		map[string]any{"op": "merge"},
+		map[string]any{"frame": []float64{x0, y0, x1, y1}},
+		map[string]any{"click": []float64{ax, ay}},
+		map[string]any{"click": []float64{bx, by}},
+		map[string]any{"read": "merge", "sel": "#grid"},
+		map[string]any{"add": 1},
+		map[string]any{"op": "rename"},
+		map[string]any{"zoomTo": []float64{cx, cy, 15}},
+		map[string]any{"click": []float64{cx, cy}},
+		map[string]any{"fill": []string{"#name", "drafted by mistake"}},
+		map[string]any{"add": 2},
+		map[string]any{"remove": 1, "left": 1},
+		map[string]any{"check": "#subgrids"},
+		map[string]any{"zoomTo": []float64{sx, sy, 16}},
+		map[string]any{"click": []float64{sx, sy}},
+		map[string]any{"read": "sub", "sel": "#grid"},
+		map[string]any{"fill": []string{"#name", subName}},
+		map[string]any{"add": 2},
+		map[string]any{"read": "ops", "sel": "#ops"},
+		map[string]any{"preview": true},
+		map[string]any{"submit": true})
+	if res.Reads["merge"] != a+" "+b || res.Reads["sub"] != sub {
+		t.Fatalf("picked %q for the merge and %q for the rename, want %q and %q (info %q)", res.Reads["merge"], res.Reads["sub"], a+" "+b, sub, res.Info)
+	}
+	if len(res.Ops) != 2 || !strings.HasPrefix(res.Ops[0], "merge "+a+", "+b) || !strings.Contains(res.Ops[1], sub) || strings.Contains(res.Reads["ops"], c) {
+		t.Errorf("drafted operations on the page %q", res.Ops)
+	}
+	// The preview: both grids retire into one new grid holding their
+	// households; the sub-grid changes (its name) and keeps its own.
+	var merged string
+	for _, row := range res.PreviewGrids {
+		if row[1] == "new" {
+			if merged != "" {
+				t.Errorf("a second new grid %v", row)
+			}
+			merged = row[0]
+		}
+	}
+	for _, code := range []string{a, b} {
+		if row := res.row(code); row == nil || row[1] != "retired" {
+			t.Errorf("merged grid %s in the preview: %q, want retired", code, row)
+		}
+	}
+	if row := res.row(sub); row == nil || row[1] != "changed" {
+		t.Errorf("renamed sub-grid %s in the preview: %q, want changed", sub, row)
+	} else if bf, af := previewHouseholds(t, row); bf != hhSub || af != hhSub {
+		t.Errorf("renamed sub-grid %s: households %d → %d in the preview, want %d kept", sub, bf, af, hhSub)
+	}
+	if merged == "" {
+		t.Fatalf("no new grid in the preview %v (info %q)", res.PreviewGrids, res.Info)
+	}
+	if _, af := previewHouseholds(t, res.row(merged)); af != hh {
+		t.Errorf("merged grid %s: %d households after in the preview, want %d (PostGIS: households of %s and %s)", merged, af, hh, a, b)
+	}
+	conserved(t, res)
+	if res.Status != "submitted" {
+		t.Fatalf("status after submit %q (info %q)", res.Status, res.Info)
+	}
+	id, status, ops := pe.lastProposal(t)
+	want := []storedOp{{Type: "merge", Grids: []string{a, b}}, {Type: "rename", Grids: []string{sub}, Name: subName}}
+	if status != "submitted" || !reflect.DeepEqual(ops, want) {
+		t.Fatalf("stored proposal %d: %s %+v, want submitted %+v", id, status, ops, want)
+	}
+
+	pe.approveApply(t, id)
+	got, n := pe.area(t, merged)
+	if n != 1 {
+		t.Fatalf("merged grid %s is not current after apply", merged)
+	}
+	sameArea(t, "merged grid "+merged, got, areaBefore)
+	if _, n := pe.area(t, a, b); n != 0 {
+		t.Errorf("%d of the merged grids %s, %s still current", n, a, b)
+	}
+	if n := pe.households(t, merged); n != hh {
+		t.Errorf("merged grid %s holds %d households, want %d", merged, n, hh)
+	}
+	var name string
+	if err := pool.QueryRow(ctx, `SELECT name FROM grid_current WHERE code = $1`, sub).Scan(&name); err != nil || name != subName {
+		t.Errorf("sub-grid %s after apply: name %q (%v), want %q", sub, name, err, subName)
+	}
+}
+
+// plannerRetire retires a grid with households into a neighbour of its
+// village, submitted, then approved and applied.
+func plannerRetire(t *testing.T) {
+	pe := newPlannerEnv(t)
+	ctx, pool := pe.ctx, pe.st.Pool()
+	var g, to string
+	var gx, gy, tx, ty, x0, y0, x1, y1 float64
+	if err := pool.QueryRow(ctx, `
+		SELECT g.code, t.code, ST_X(pg), ST_Y(pg), ST_X(pt), ST_Y(pt), ST_XMin(u), ST_YMin(u), ST_XMax(u), ST_YMax(u)
+		FROM grid_current g JOIN grid_current t ON g.village = t.village AND g.code <> t.code
+		  AND g.geom && t.geom AND ST_Relate(g.geom, t.geom, 'F***1****'),
+		  LATERAL (SELECT ST_PointOnSurface(g.geom) pg, ST_PointOnSurface(t.geom) pt, ST_Envelope(ST_Collect(g.geom, t.geom)) u) x
+		WHERE length(g.code) = 15 AND length(t.code) = 15 AND g.kind <> 'exclusive' AND t.kind <> 'exclusive'
+		  AND EXISTS (SELECT 1 FROM household h WHERE h.grid_code = g.code)
+		ORDER BY g.code DESC, t.code LIMIT 1`).Scan(&g, &to, &gx, &gy, &tx, &ty, &x0, &y0, &x1, &y1); err != nil {
+		t.Fatal(err)
+	}
+	areaBefore, n := pe.area(t, g, to)
+	if n != 2 {
+		t.Fatalf("%d of %s, %s current", n, g, to)
+	}
+	hhG, hhT := pe.households(t, g), pe.households(t, to)
+	t.Logf("retire %s (%d households) into %s (%d households)", g, hhG, to, hhT)
+
+	res := pe.browse(t,
+		map[string]any{"op": "retire"},
+		map[string]any{"frame": []float64{x0, y0, x1, y1}},
+		map[string]any{"click": []float64{gx, gy}},
+		map[string]any{"click": []float64{tx, ty}},
+		map[string]any{"read": "picked", "sel": "#grid"},
+		map[string]any{"preview": true},
+		map[string]any{"submit": true})
+	if res.Reads["picked"] != g+" "+to {
+		t.Fatalf("picked %q, want %q (info %q)", res.Reads["picked"], g+" "+to, res.Info)
+	}
+	if row := res.row(g); row == nil || row[1] != "retired" {
+		t.Errorf("retired grid %s in the preview: %q", g, row)
+	}
+	row := res.row(to)
+	if row == nil || row[1] != "changed" {
+		t.Fatalf("taker %s in the preview: %q (grids %v, info %q)", to, row, res.PreviewGrids, res.Info)
+	}
+	if bf, af := previewHouseholds(t, row); bf != hhT || af != hhT+hhG {
+		t.Errorf("taker %s: households %d → %d in the preview, want %d → %d", to, bf, af, hhT, hhT+hhG)
+	}
+	wantMove := []string{g + " → " + to, fmt.Sprintf("%d households", hhG)}
+	found := false
+	for _, m := range res.Moves {
+		found = found || (len(m) == 2 && m[0] == wantMove[0] && strings.HasPrefix(m[1], wantMove[1]))
+	}
+	if !found {
+		t.Errorf("moves %q: want %q", res.Moves, wantMove)
+	}
+	conserved(t, res)
+	if res.Status != "submitted" {
+		t.Fatalf("status after submit %q (info %q)", res.Status, res.Info)
+	}
+	id, status, ops := pe.lastProposal(t)
+	want := []storedOp{{Type: "retire", Grids: []string{g}, To: []string{to}}}
+	if status != "submitted" || !reflect.DeepEqual(ops, want) {
+		t.Fatalf("stored proposal %d: %s %+v, want submitted %+v", id, status, ops, want)
+	}
+
+	pe.approveApply(t, id)
+	got, n := pe.area(t, to)
+	if n != 1 {
+		t.Fatalf("taker %s is not current after apply", to)
+	}
+	sameArea(t, "taker "+to, got, areaBefore)
+	if _, n := pe.area(t, g); n != 0 {
+		t.Errorf("retired grid %s still current", g)
+	}
+	if n := pe.households(t, to); n != hhT+hhG {
+		t.Errorf("taker %s holds %d households, want %d", to, n, hhT+hhG)
 	}
 }

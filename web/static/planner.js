@@ -1,16 +1,41 @@
-// gridmap planner: draft a split of one grid, preview it (after-state,
-// findings, household moves) and submit it, through the /proposals API.
+// gridmap planner: draft boundary adjustments — split, merge, retire,
+// rename, reshape, create — on grids and sub-grids, several in one
+// proposal, preview them (after-state, located findings, household moves)
+// and submit them, all through the /proposals API. The server keeps the
+// proposal's list of operations; the page only drafts the next one.
 'use strict';
 
-const state = { grid: null, county: null, line: [], proposal: null };
+// What each operation needs and what the planner is told to click. grids:
+// how many grids to pick (min, max; max 0 = any); pts: the drawn vertices
+// (min; 0 = none); the pick goes before the drawing.
+const OPS = {
+  split: { grids: [1, 1], pts: 2, label: 'line points',
+    hint: 'Click the grid to split, then two or more points for the cutting line, from outside the grid on one side to outside on the other.' },
+  merge: { grids: [2, 0], pts: 0,
+    hint: 'Click two or more adjacent grids of one village (click a picked grid again to drop it). They become one new grid.' },
+  retire: { grids: [2, 0], pts: 0,
+    hint: 'Click the grid to retire, then the neighbour(s) that take its area.' },
+  rename: { grids: [1, 1], pts: 0,
+    hint: 'Click a grid, then type its new name and/or pick its new kind.' },
+  reshape: { grids: [2, 2], pts: 2, label: 'line points',
+    hint: 'Click two adjacent grids, then two or more points for their new shared edge, from their common border out and back onto it.' },
+  create: { grids: [0, 0], pts: 3, label: 'polygon vertices',
+    hint: 'Click the vertices of the new grid in a gap of one village (it is closed for you), then give it a name and a kind.' },
+};
+
+const empty = () => ({ type: 'FeatureCollection', features: [] });
+const state = { op: 'split', picks: [], pts: [], village: null, proposal: null, ops: [], status: null };
 const $ = (id) => document.getElementById(id);
 
-function el(tag, text) {
+function el(tag, text, cls) {
   const e = document.createElement(tag);
   if (text !== undefined) e.textContent = text;
+  if (cls) e.className = cls;
   return e;
 }
 
+// api calls the service with the token; a refusal (problem+json) becomes
+// an Error carrying the problem's findings, stale grids and field errors.
 async function api(method, path, body) {
   const r = await fetch(path, {
     method,
@@ -19,63 +44,275 @@ async function api(method, path, body) {
   });
   const data = await r.json().catch(() => ({}));
   if (!r.ok) {
-    const err = new Error(data.detail || `${r.status} ${r.statusText}`);
-    err.findings = data.findings;
+    const err = new Error(data.detail || data.title || `${r.status} ${r.statusText}`);
+    Object.assign(err, { status: r.status, findings: data.findings, stale: data.stale, fields: data.errors });
     throw err;
   }
   return data;
 }
 
-function say(msg, cls) {
-  const p = el('p', msg);
-  if (cls) p.className = cls;
-  $('info').replaceChildren(p);
+const county = (code) => code.slice(0, 6) + '000000';
+const spec = () => OPS[state.op];
+
+// pending returns the operation being drafted as the API takes it, or null
+// while it still lacks clicks or fields.
+function pending() {
+  const s = spec();
+  const codes = state.picks.map((p) => p.code);
+  const name = $('name').value.trim();
+  const kind = $('kind').value;
+  if (codes.length < s.grids[0] || state.pts.length < s.pts) return null;
+  const line = { type: 'LineString', coordinates: state.pts };
+  switch (state.op) {
+    case 'split': return { type: 'split', grids: codes, geometry: line, ...(name && { name }) };
+    case 'merge': return { type: 'merge', grids: codes, ...(name && { name }), ...(kind && { kind }) };
+    case 'retire': return { type: 'retire', grids: codes.slice(0, 1), to: codes.slice(1) };
+    case 'rename': return name || kind ? { type: 'rename', grids: codes, ...(name && { name }), ...(kind && { kind }) } : null;
+    case 'reshape': return { type: 'reshape', grids: codes, geometry: line };
+    case 'create':
+      if (!state.village || !name || !kind) return null;
+      return { type: 'create', village: state.village, name, kind,
+        geometry: { type: 'Polygon', coordinates: [[...state.pts, state.pts[0]]] } };
+  }
+  return null;
 }
 
+// describe says in words what a stored operation does.
+function describe(op) {
+  const g = (op.grids || []).join(', ');
+  const named = [op.name && `name “${op.name}”`, op.kind && `kind ${op.kind}`].filter(Boolean).join(', ');
+  const pts = op.geometry && op.geometry.type === 'LineString' ? ` by a line of ${op.geometry.coordinates.length} points` : '';
+  switch (op.type) {
+    case 'merge': return `merge ${g} into one new grid${named ? ` (${named})` : ''}`;
+    case 'retire': return `retire ${g}, its area to ${(op.to || []).join(', ')}`;
+    case 'rename': return `rename ${g}: ${named}`;
+    case 'split': return `split ${g}${pts}`;
+    case 'reshape': return `reshape the edge of ${g}${pts}`;
+    case 'create': return `create “${op.name}” (${op.kind}) in village ${op.village}`;
+    default: return `${op.type} ${g}`;
+  }
+}
+
+function say(msg, cls) {
+  $('info').replaceChildren(el('p', msg, cls));
+}
+
+const geomFeature = (geometry, properties) => ({ type: 'Feature', properties: properties || {}, geometry });
+
+// refresh redraws the panel and the map's selection from the state.
 function refresh(map) {
-  $('grid').textContent = state.grid || '—';
-  $('npts').textContent = String(state.line.length);
-  $('preview').disabled = !(state.grid && state.line.length === 2 && $('token').value.trim());
-  $('submit').disabled = !state.proposal;
-  map.getSource('draft').setData({
-    type: 'FeatureCollection',
-    features: state.line.length === 2
-      ? [{ type: 'Feature', properties: {}, geometry: { type: 'LineString', coordinates: state.line } }]
-      : state.line.map((c) => ({ type: 'Feature', properties: {}, geometry: { type: 'Point', coordinates: c } })),
+  const s = spec();
+  const op = pending();
+  $('grid').textContent = state.picks.map((p) => p.code).join(' ') || (state.village ? `village ${state.village}` : '—');
+  $('npts').textContent = String(state.pts.length);
+  $('pts-label').textContent = s.label || 'points';
+  $('op-hint').textContent = s.hint;
+  for (const l of document.querySelectorAll('#op-fields [data-for]')) l.hidden = !l.dataset.for.split(' ').includes(state.op);
+  const token = !!$('token').value.trim();
+  const open = state.status === null;
+  $('add').disabled = !(op && token && open);
+  $('preview').disabled = !(token && open && (op || state.ops.length));
+  $('submit').disabled = !(token && open && state.proposal && state.ops.length && !op);
+  $('proposal-id').textContent = state.proposal ? `(proposal ${state.proposal}${state.status ? `, ${state.status}` : ''})` : '';
+  const list = $('ops');
+  list.replaceChildren(...(state.ops.length ? state.ops.map((o, i) => {
+    const li = el('li', describe(o));
+    if (open) {
+      const rm = el('button', '×', 'remove');
+      rm.title = 'remove this operation';
+      rm.dataset.index = String(i);
+      li.append(' ', rm);
+    }
+    return li;
+  }) : [el('li', 'none yet', 'hint')]));
+  if (!map.getLayer('sel-grid')) return; // the map is still loading
+  // The selection: the first pick is the grid acted on, the others (the
+  // takers of a retire, the rest of a merge) are outlined apart.
+  const codes = state.picks.map((p) => p.code);
+  const first = state.op === 'retire' ? codes.slice(0, 1) : codes;
+  const rest = state.op === 'retire' ? codes.slice(1) : [];
+  for (const layer of ['grid', 'subgrid']) {
+    map.setFilter(`sel-${layer}`, ['in', ['get', 'code'], ['literal', first]]);
+    map.setFilter(`to-${layer}`, ['in', ['get', 'code'], ['literal', rest]]);
+  }
+  const draft = [];
+  if (state.pts.length >= 2) {
+    const ring = state.op === 'create' && state.pts.length >= 3 ? [...state.pts, state.pts[0]] : state.pts;
+    draft.push(geomFeature({ type: 'LineString', coordinates: ring }));
+  }
+  for (const c of state.pts) draft.push(geomFeature({ type: 'Point', coordinates: c }));
+  // Drafted operations' lines and polygons stay on the map, greyed.
+  for (const o of state.ops) if (o.geometry) draft.push(geomFeature(o.geometry, { drafted: true }));
+  map.getSource('draft').setData({ type: 'FeatureCollection', features: draft });
+}
+
+// clearDraft forgets the clicks of the operation being drafted.
+function clearDraft(map) {
+  Object.assign(state, { picks: [], pts: [], village: null });
+  $('name').value = '';
+  $('kind').value = '';
+  refresh(map);
+}
+
+// clearPreview takes the after-state and findings off the map: they no
+// longer hold once the list of operations changed.
+function clearPreview(map) {
+  map.getSource('after').setData(empty());
+  map.getSource('findings').setData(empty());
+}
+
+// bbox returns [[w, s], [e, n]] of a GeoJSON geometry.
+function bbox(g) {
+  const b = [[Infinity, Infinity], [-Infinity, -Infinity]];
+  const walk = (c) => {
+    if (typeof c[0] === 'number') {
+      b[0][0] = Math.min(b[0][0], c[0]); b[0][1] = Math.min(b[0][1], c[1]);
+      b[1][0] = Math.max(b[1][0], c[0]); b[1][1] = Math.max(b[1][1], c[1]);
+    } else c.forEach(walk);
+  };
+  walk(g.type === 'GeometryCollection' ? g.geometries.map((x) => x.coordinates) : g.coordinates);
+  return b;
+}
+
+// findingList renders findings, each with its place on the map when it
+// has one (the overlap, gap, part outside, or the record's point).
+function findingList(map, findings) {
+  const ul = el('ul');
+  ul.id = 'preview-findings';
+  const located = [];
+  (findings || []).forEach((f, i) => {
+    const li = el('li', `${f.severity}: ${f.check}: ${f.message}`, `finding ${f.severity}`);
+    if (f.location) {
+      located.push(geomFeature(f.location, { severity: f.severity, n: i }));
+      const show = el('button', 'show', 'show');
+      show.addEventListener('click', () => map.fitBounds(bbox(f.location), { padding: 80, maxZoom: 18 }));
+      li.append(' ', show);
+    }
+    ul.append(li);
   });
+  if (!ul.children.length) ul.append(el('li', 'none'));
+  map.getSource('findings').setData({ type: 'FeatureCollection', features: located });
+  return ul;
+}
+
+// refusal shows a refused request readably: the problem's detail, the
+// fields to fix, the grids that changed since the proposal was drawn,
+// and the failing findings located on the map.
+function refusal(map, err) {
+  const box = el('div');
+  box.append(el('p', err.status ? `Refused (${err.status}): ${err.message}` : err.message, 'error'));
+  if (err.fields && err.fields.length) {
+    const ul = el('ul');
+    for (const f of err.fields) ul.append(el('li', `${f.name}: ${f.detail}`));
+    box.append(ul);
+  }
+  if (err.stale && err.stale.changed) {
+    box.append(el('p', `Changed since version ${err.stale.base_version}: ` +
+      err.stale.changed.map((c) => `${c.code} (${c.change})`).join(', ')));
+  }
+  if (err.findings) box.append(el('h3', 'Findings'), findingList(map, err.findings));
+  $('info').replaceChildren(box);
 }
 
 function showPreview(map, prev) {
-  const after = prev.grids.filter((g) => g.after).map((g) => ({
-    type: 'Feature', properties: { code: g.code, state: g.state }, geometry: g.after }));
-  map.getSource('after').setData({ type: 'FeatureCollection', features: after });
+  const feats = [];
+  for (const g of prev.grids) {
+    if (g.after) feats.push(geomFeature(g.after, { code: g.code, state: g.state }));
+    else if (g.before) feats.push(geomFeature(g.before, { code: g.code, state: g.state }));
+  }
+  map.getSource('after').setData({ type: 'FeatureCollection', features: feats });
+  const totals = Object.fromEntries((prev.totals || []).map((t) => [t.code, t]));
   const box = el('div');
-  box.append(el('h3', 'After the split'));
+  box.append(el('h3', 'After the operations'));
   const grids = el('table');
   grids.id = 'preview-grids';
   for (const g of prev.grids) {
     const tr = el('tr');
+    tr.dataset.code = g.code;
+    const t = totals[g.code];
     // A neighbour (maybe of another village) that only takes the vertex
-    // where the line meets its edge keeps its shape: say so.
+    // where a line meets its edge keeps its shape: say so.
     tr.append(el('td', g.code), el('td', g.state), el('td', `${Math.round(g.area_after_m2 || 0)} m²`),
-      el('td', g.edge_matched ? 'edge matched: takes the new vertex' : ''));
+      el('td', g.edge_matched ? 'edge matched: takes the new vertex' : g.name || ''),
+      el('td', t ? `${t.households_before} → ${t.households_after} households` : ''));
     grids.append(tr);
   }
-  box.append(grids, el('h3', 'Households and units that move'));
+  const sum = (k) => (prev.totals || []).reduce((a, t) => a + t[k], 0);
+  const tot = el('p', `Households ${sum('households_before')} before, ${sum('households_after')} after; ` +
+    `units ${sum('units_before')} before, ${sum('units_after')} after.`);
+  tot.id = 'preview-totals';
+  Object.assign(tot.dataset, { hhBefore: sum('households_before'), hhAfter: sum('households_after'),
+    unitsBefore: sum('units_before'), unitsAfter: sum('units_after') });
+  box.append(grids, tot, el('h3', 'Households and units that move'));
   const moves = el('table');
   moves.id = 'preview-moves';
   for (const m of prev.moves || []) {
     const tr = el('tr');
-    tr.append(el('td', `${m.from} → ${m.to}`), el('td', `${m.households} households, ${m.units} units`));
+    tr.append(el('td', `${m.from} → ${m.to || '(no grid)'}`), el('td', `${m.households} households, ${m.units} units`));
     moves.append(tr);
   }
-  box.append(moves, el('h3', 'Findings'));
-  const fl = el('ul');
-  fl.id = 'preview-findings';
-  for (const f of prev.findings || []) fl.append(el('li', `${f.severity}: ${f.check}: ${f.message}`));
-  if (!(prev.findings || []).length) fl.append(el('li', 'none'));
-  box.append(fl);
+  box.append(moves);
+  if (prev.stale) {
+    box.append(el('p', `Stale: drawn on version ${prev.stale.base_version}; changed since: ` +
+      prev.stale.changed.map((c) => `${c.code} (${c.change})`).join(', '), 'error'));
+  }
+  box.append(el('h3', 'Findings'), findingList(map, prev.findings));
   $('info').replaceChildren(box);
+}
+
+// addPending stores the operation being drafted in the proposal (created
+// on the first one, in the county of its first grid or village).
+async function addPending(map) {
+  const op = pending();
+  if (!op) return;
+  if (!state.proposal) {
+    const p = await api('POST', '/proposals', { county: county((op.grids && op.grids[0]) || op.village),
+      reason: Number($('reason').value), reason_text: $('reason-text').value.trim() });
+    state.proposal = p.id;
+  }
+  const p = await api('POST', `/proposals/${state.proposal}/ops`, op);
+  state.ops = p.ops || [];
+  clearPreview(map);
+  clearDraft(map);
+}
+
+// pick returns the grid (or sub-grid) under a click, if any.
+function pick(map, point) {
+  const layer = $('subgrids').checked ? 'subgrid-pick' : 'grid-fill';
+  const f = map.queryRenderedFeatures(point, { layers: [layer] })[0];
+  return f && f.properties.code ? { code: f.properties.code, village: f.properties.village } : null;
+}
+
+async function onClick(map, e) {
+  const s = spec();
+  const at = [e.lngLat.lng, e.lngLat.lat];
+  if (state.op === 'create') {
+    if (!state.pts.length) {
+      // The village of the first vertex: the lookup answers the deepest
+      // area of a point in no grid.
+      const r = await (await fetch(`/lookup?lon=${at[0]}&lat=${at[1]}`)).json();
+      if (!r.village) return say('Start the new grid inside a village.', 'error');
+      state.village = r.village.code;
+    }
+    state.pts.push(at);
+    return refresh(map);
+  }
+  const max = s.grids[1];
+  if (max === 1 && !s.pts) state.picks = []; // rename: a click picks another grid
+  if (max === 0 || state.picks.length < max) {
+    const g = pick(map, e.point);
+    if (!g) return say($('subgrids').checked ? 'No sub-grid there (zoom in to 13 or more).' : 'No grid there.', 'error');
+    const i = state.picks.findIndex((p) => p.code === g.code);
+    if (i >= 0) state.picks.splice(i, 1);
+    else state.picks.push(g);
+    // Merge needs grids of one village; say so before the server does.
+    const villages = new Set(state.picks.map((p) => p.village));
+    if (state.op === 'merge' && villages.size > 1) say('These grids are of different villages: merge needs grids of one village.', 'error');
+    else $('info').replaceChildren();
+  } else if (s.pts) {
+    state.pts.push(at);
+  }
+  refresh(map);
 }
 
 async function main() {
@@ -88,58 +325,87 @@ async function main() {
   });
   window.gridmap = map; // for the browser tests
   map.on('load', () => {
-    map.addSource('draft', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-    map.addSource('after', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
-    map.addLayer({ id: 'after-fill', type: 'fill', source: 'after', paint: { 'fill-color': '#f28e2b', 'fill-opacity': 0.35 } });
-    map.addLayer({ id: 'after-line', type: 'line', source: 'after', paint: { 'line-color': '#d45500', 'line-width': 2 } });
-    map.addLayer({ id: 'draft-line', type: 'line', source: 'draft', paint: { 'line-color': '#000', 'line-width': 2, 'line-dasharray': [3, 2] } });
-    map.addLayer({ id: 'draft-pts', type: 'circle', source: 'draft', paint: { 'circle-radius': 4, 'circle-color': '#000' } });
-    map.addLayer({ id: 'selected', type: 'line', source: 'g', 'source-layer': 'grid',
-      filter: ['==', ['get', 'code'], ''], paint: { 'line-color': '#000', 'line-width': 3 } });
+    for (const id of ['draft', 'after', 'findings']) map.addSource(id, { type: 'geojson', data: empty() });
+    // Sub-grids are only outlined in the shared style: a transparent fill
+    // makes them clickable inside.
+    map.addLayer({ id: 'subgrid-pick', type: 'fill', source: 'g', 'source-layer': 'subgrid', minzoom: 13,
+      paint: { 'fill-color': '#000', 'fill-opacity': 0 } }, 'grid-line');
+    const stateColor = ['match', ['get', 'state'], 'new', '#f28e2b', 'retired', '#888888', '#edc948'];
+    map.addLayer({ id: 'after-fill', type: 'fill', source: 'after', paint: { 'fill-color': stateColor, 'fill-opacity': 0.35 } });
+    map.addLayer({ id: 'after-line', type: 'line', source: 'after',
+      paint: { 'line-color': ['match', ['get', 'state'], 'retired', '#666666', '#d45500'], 'line-width': 2 } });
+    for (const layer of ['grid', 'subgrid']) {
+      map.addLayer({ id: `sel-${layer}`, type: 'line', source: 'g', 'source-layer': layer,
+        filter: ['in', ['get', 'code'], ['literal', []]], paint: { 'line-color': '#000', 'line-width': 3 } });
+      map.addLayer({ id: `to-${layer}`, type: 'line', source: 'g', 'source-layer': layer,
+        filter: ['in', ['get', 'code'], ['literal', []]], paint: { 'line-color': '#1f77b4', 'line-width': 3, 'line-dasharray': [2, 1] } });
+    }
+    const sev = ['match', ['get', 'severity'], 'error', '#b00020', '#e08a00'];
+    map.addLayer({ id: 'findings-fill', type: 'fill', source: 'findings', filter: ['in', ['geometry-type'], ['literal', ['Polygon', 'MultiPolygon']]],
+      paint: { 'fill-color': sev, 'fill-opacity': 0.5 } });
+    map.addLayer({ id: 'findings-line', type: 'line', source: 'findings', paint: { 'line-color': sev, 'line-width': 3 } });
+    map.addLayer({ id: 'findings-pts', type: 'circle', source: 'findings', filter: ['in', ['geometry-type'], ['literal', ['Point', 'MultiPoint']]],
+      paint: { 'circle-radius': 6, 'circle-color': sev, 'circle-stroke-color': '#fff', 'circle-stroke-width': 1 } });
+    map.addLayer({ id: 'draft-line', type: 'line', source: 'draft',
+      paint: { 'line-color': ['case', ['has', 'drafted'], '#777', '#000'], 'line-width': 2, 'line-dasharray': [3, 2] } });
+    map.addLayer({ id: 'draft-pts', type: 'circle', source: 'draft', filter: ['==', ['geometry-type'], 'Point'],
+      paint: { 'circle-radius': 4, 'circle-color': '#000' } });
+    map.on('click', (e) => onClick(map, e).catch((err) => say(err.message, 'error')));
+    refresh(map);
     document.body.dataset.ready = 'true';
   });
-  map.on('click', (e) => {
-    if (!state.grid) {
-      const f = map.queryRenderedFeatures(e.point, { layers: ['grid-fill'] })[0];
-      if (!f) return;
-      state.grid = f.properties.code;
-      state.county = f.properties.code.slice(0, 6) + '000000';
-      map.setFilter('selected', ['==', ['get', 'code'], state.grid]);
-    } else if (state.line.length < 2) {
-      state.line.push([e.lngLat.lng, e.lngLat.lat]);
+  // run carries out a button's request, showing a refusal readably.
+  const run = (fn) => async (e) => {
+    try {
+      await fn(e);
+    } catch (err) {
+      refusal(map, err);
     }
     refresh(map);
-  });
+  };
   $('token').addEventListener('input', () => { localStorage.setItem('gridmap.token', $('token').value.trim()); refresh(map); });
+  $('op').addEventListener('change', () => { state.op = $('op').value; clearDraft(map); });
+  $('subgrids').addEventListener('change', () => { state.picks = []; refresh(map); });
+  for (const id of ['name', 'kind']) $(id).addEventListener('input', () => refresh(map));
+  $('undo').addEventListener('click', () => {
+    if (state.pts.length) state.pts.pop();
+    else state.picks.pop();
+    if (!state.pts.length && state.op === 'create') state.village = null;
+    refresh(map);
+  });
+  $('clear').addEventListener('click', () => clearDraft(map));
+  $('add').addEventListener('click', run(async () => {
+    await addPending(map);
+    say(`Operation ${state.ops.length} added.`);
+  }));
+  $('ops').addEventListener('click', run(async (e) => {
+    const i = e && e.target && e.target.dataset ? e.target.dataset.index : undefined;
+    if (i === undefined) return;
+    const p = await api('DELETE', `/proposals/${state.proposal}/ops/${i}`);
+    state.ops = p.ops || [];
+    clearPreview(map);
+    say(`Operation ${Number(i) + 1} removed.`);
+  }));
   $('reset').addEventListener('click', () => {
-    Object.assign(state, { grid: null, county: null, line: [], proposal: null });
-    map.setFilter('selected', ['==', ['get', 'code'], '']);
-    map.getSource('after').setData({ type: 'FeatureCollection', features: [] });
+    Object.assign(state, { proposal: null, ops: [], status: null });
+    clearPreview(map);
     $('info').replaceChildren();
-    refresh(map);
+    $('status').replaceChildren();
+    delete $('status').dataset.status;
+    clearDraft(map);
   });
-  $('preview').addEventListener('click', async () => {
-    try {
-      say('Drafting…');
-      const p = await api('POST', '/proposals', { county: state.county, reason: 4, reason_text: 'split drawn in the planner' });
-      await api('POST', `/proposals/${p.id}/ops`, { type: 'split', grids: [state.grid], geometry: { type: 'LineString', coordinates: state.line } });
-      state.proposal = p.id;
-      showPreview(map, await api('GET', `/proposals/${p.id}/preview`));
-    } catch (err) {
-      say(err.message, 'error');
-    }
-    refresh(map);
-  });
-  $('submit').addEventListener('click', async () => {
-    try {
-      const p = await api('POST', `/proposals/${state.proposal}/submit`);
-      $('status').textContent = `Proposal ${p.id}: ${p.status}`;
-      $('status').dataset.status = p.status;
-    } catch (err) {
-      say(err.message, 'error');
-    }
-  });
-  refresh(map);
+  $('preview').addEventListener('click', run(async () => {
+    say('Previewing…');
+    // A complete operation still being drafted goes into the list first.
+    await addPending(map);
+    showPreview(map, await api('GET', `/proposals/${state.proposal}/preview`));
+  }));
+  $('submit').addEventListener('click', run(async () => {
+    const p = await api('POST', `/proposals/${state.proposal}/submit`);
+    state.status = p.status;
+    $('status').textContent = `Proposal ${p.id}: ${p.status}`;
+    $('status').dataset.status = p.status;
+  }));
 }
 
 main().catch((err) => say(`The planner could not start: ${err.message}`, 'error'));

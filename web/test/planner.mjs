@@ -1,14 +1,28 @@
 // Drives the planner page in Debian's chromium for the Go test
-// TestPlannerInBrowser: paste a token, click a grid, draw a cutting line,
-// preview the split and submit it.
+// TestPlannerInBrowser: paste a token, then follow a plan of steps (pick an
+// operation, click grids and line points at lon/lat, fill fields, add or
+// remove operations, preview, submit) the way a planner would.
 //
-//   node planner.mjs URL TOKEN LON LAT X0 Y0 X1 Y1 SCREENSHOT.png
+//   node planner.mjs PLAN.json
 //
-// Prints one JSON line: {"grid": "...", "previewGrids": [[code, state, area, note], ...],
-// "moves": n, "findings": [...], "status": "...", "errors": [...]}.
+// PLAN is {"url", "token", "shot", "steps": [...]}; each step is one of
+//   {"frame": [x0, y0, x1, y1]}       fit the map to a box (max zoom 16)
+//   {"zoomTo": [lon, lat, z]}        centre the map there
+//   {"op": "merge"}                  pick the operation
+//   {"check": "#subgrids"}           tick a checkbox
+//   {"fill": ["#name", "text"]}, {"select": ["#kind", "rural"]}
+//   {"click": [lon, lat]}            click the map there (recentred when off screen)
+//   {"read": "name", "sel": "#grid"} record the text of an element
+//   {"add": n}                       Add operation; wait for n drafted (or a refusal)
+//   {"remove": i, "left": n}         remove drafted operation i (from 0); wait for n
+//   {"preview": true}, {"submit": true}
+// Prints one JSON line: {"reads": {...}, "ops": [...], "previewGrids": [[code,
+// state, area, note, households], ...], "moves": [...], "totals": {...},
+// "findings": [...], "info": "...", "status": "...", "errors": [...]}.
+import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
-const [url, token, lon, lat, x0, y0, x1, y1, shot] = process.argv.slice(2);
+const plan = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -16,47 +30,85 @@ const browser = await chromium.launch({
     '--enable-unsafe-swiftshader'],
 });
 const errors = [];
+const out = { reads: {}, status: '' };
 try {
   const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(url, { waitUntil: 'load' });
+  await page.goto(plan.url, { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
-  await page.fill('#token', token);
-  // Frame the cutting line, so both its ends are on screen.
-  await page.evaluate(([a, b, c, d]) => window.gridmap.fitBounds([[a, b], [c, d]], { padding: 120, duration: 0, maxZoom: 16 }),
-    [Number(x0), Number(y0), Number(x1), Number(y1)]);
-  await page.waitForFunction(() => window.gridmap.areTilesLoaded() && !window.gridmap.isMoving(), null, { timeout: 60000 });
-  await page.waitForTimeout(300);
-  const screen = async (lo, la) => page.evaluate(([a, b]) => {
-    const p = window.gridmap.project([a, b]);
-    const r = window.gridmap.getCanvas().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  }, [Number(lo), Number(la)]);
-  let p = await screen(lon, lat);
-  await page.mouse.click(p.x, p.y);
-  const grid = await page.textContent('#grid');
-  // The cutting line's ends: MapLibre turns the clicks back into lon/lat.
-  p = await screen(x0, y0);
-  await page.mouse.click(p.x, p.y);
-  p = await screen(x1, y1);
-  await page.mouse.click(p.x, p.y);
-  await page.click('#preview');
-  await page.waitForSelector('#preview-grids tr, #info .error', { timeout: 30000 });
-  const previewGrids = await page.$$eval('#preview-grids tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
-  const moves = await page.$$eval('#preview-moves tr', (rows) => rows.length);
-  const findings = await page.$$eval('#preview-findings li', (items) => items.map((i) => i.textContent));
-  const info = await page.textContent('#info');
-  await page.screenshot({ path: shot });
-  let status = '';
-  if (previewGrids.length) {
-    await page.click('#submit');
-    await page.waitForSelector('#status[data-status], #info .error', { timeout: 30000 });
-    status = (await page.getAttribute('#status', 'data-status')) || `refused: ${await page.textContent('#info')}`;
+  await page.fill('#token', plan.token);
+  const settle = async () => {
+    await page.waitForFunction(() => window.gridmap.areTilesLoaded() && !window.gridmap.isMoving(), null, { timeout: 60000 });
+    await page.waitForTimeout(300);
+  };
+  const drafted = (n) => page.waitForFunction((k) => document.querySelectorAll('#ops li button.remove').length === k ||
+    document.querySelector('#info .error'), n, { timeout: 30000 });
+  for (const s of plan.steps) {
+    if (s.frame) {
+      await page.evaluate(([a, b, c, d]) => window.gridmap.fitBounds([[a, b], [c, d]], { padding: 120, duration: 0, maxZoom: 16 }), s.frame);
+      await settle();
+    } else if (s.zoomTo) {
+      await page.evaluate(([lon, lat, z]) => window.gridmap.jumpTo({ center: [lon, lat], zoom: z }), s.zoomTo);
+      await settle();
+    } else if (s.op) {
+      await page.selectOption('#op', s.op);
+    } else if (s.check) {
+      await page.check(s.check);
+    } else if (s.fill) {
+      await page.fill(s.fill[0], s.fill[1]);
+    } else if (s.select) {
+      await page.selectOption(s.select[0], s.select[1]);
+    } else if (s.click) {
+      // MapLibre turns the click back into lon/lat (and picks what is
+      // drawn there).
+      const at = () => page.evaluate(([lon, lat]) => {
+        const m = window.gridmap;
+        const p = m.project([lon, lat]);
+        const c = m.getCanvas().getBoundingClientRect();
+        return { x: c.left + p.x, y: c.top + p.y, inside: p.x > 5 && p.y > 5 && p.x < c.width - 5 && p.y < c.height - 5 };
+      }, s.click);
+      let p = await at();
+      if (!p.inside) {
+        await page.evaluate(([lon, lat]) => window.gridmap.jumpTo({ center: [lon, lat] }), s.click);
+        await settle();
+        p = await at();
+      }
+      await page.mouse.click(p.x, p.y);
+      await page.waitForTimeout(100);
+    } else if (s.read) {
+      out.reads[s.read] = (await page.textContent(s.sel)).trim();
+    } else if (s.add !== undefined) {
+      await page.click('#add');
+      await drafted(s.add);
+    } else if (s.remove !== undefined) {
+      await page.click(`#ops li:nth-child(${s.remove + 1}) button.remove`);
+      await drafted(s.left);
+    } else if (s.preview) {
+      await page.click('#preview');
+      await page.waitForSelector('#preview-grids tr, #info .error', { timeout: 30000 });
+    } else if (s.submit) {
+      if (await page.isDisabled('#submit')) {
+        out.status = `submit disabled: ${await page.textContent('#info')}`;
+        break;
+      }
+      await page.click('#submit');
+      await page.waitForSelector('#status[data-status], #info .error', { timeout: 30000 });
+      out.status = (await page.getAttribute('#status', 'data-status')) || `refused: ${await page.textContent('#info')}`;
+    } else {
+      throw new Error(`unknown step ${JSON.stringify(s)}`);
+    }
   }
-  console.log(JSON.stringify({ grid, previewGrids, moves, findings, info, status, errors }));
+  out.ops = await page.$$eval('#ops li', (items) => items.map((i) => i.firstChild.textContent.trim()));
+  out.previewGrids = await page.$$eval('#preview-grids tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+  out.moves = await page.$$eval('#preview-moves tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+  out.totals = await page.$eval('#preview-totals', (e) => ({ ...e.dataset })).catch(() => ({}));
+  out.findings = await page.$$eval('#preview-findings li', (items) => items.map((i) => i.textContent));
+  out.info = await page.textContent('#info');
+  await page.screenshot({ path: plan.shot });
+  console.log(JSON.stringify({ ...out, errors }));
 } catch (e) {
-  console.log(JSON.stringify({ failure: String(e), errors }));
+  console.log(JSON.stringify({ failure: String(e), ...out, errors }));
   process.exitCode = 1;
 } finally {
   await browser.close();
