@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"math"
 	"runtime"
 	"sync"
 	"time"
@@ -467,10 +468,22 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 			r := &rs[i]
 			w := r.w
 			var g int32
-			switch w &^ payloadMask {
-			case tagInterior:
+			switch {
+			case w&^leafOffMask == tagLeaf|1<<leafKShift:
+				// One line, the most common leaf (58% of the leaf
+				// points of the full demo city): leafFast unrolled.
+				off := w & leafOffMask
+				f := fast[off : off+8 : off+8]
+				tol := math.Float32frombits(f[2])
+				d := math.Float32frombits(f[3])*r.u + math.Float32frombits(f[4])*r.v + math.Float32frombits(f[5])
+				a := f[6+b2u(d > tol)]
+				if !(math.Float32frombits(math.Float32bits(d)&^(1<<31)) > tol) || a == unknownAnswer {
+					a = uint32(l.leafFind(l.blob[f[1]:], chunk[i]) + 1)
+				}
+				g = int32(a) - 1
+			case w&^payloadMask == tagInterior:
 				g = int32(w&payloadMask) - 1
-			case tagLeaf:
+			case w&^payloadMask == tagLeaf:
 				off := w & leafOffMask
 				var ok bool
 				if g, ok = l.leafFast(off, w>>leafKShift&7, r.u, r.v); !ok {
