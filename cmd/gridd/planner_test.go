@@ -172,8 +172,12 @@ func (r plannerResult) row(code string) []string {
 func (pe *plannerEnv) browse(t *testing.T, steps ...map[string]any) plannerResult {
 	t.Helper()
 	dir := t.TempDir()
-	plan, err := json.Marshal(map[string]any{"url": pe.url + "/planner", "token": pe.planner,
-		"shot": filepath.Join(dir, "planner.png"), "steps": steps})
+	// GRIDMAP_PLANNER_SHOTS names a directory to keep the screenshots in.
+	shot := filepath.Join(dir, "planner.png")
+	if keep := os.Getenv("GRIDMAP_PLANNER_SHOTS"); keep != "" {
+		shot = filepath.Join(keep, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".png")
+	}
+	plan, err := json.Marshal(map[string]any{"url": pe.url + "/planner", "token": pe.planner, "shot": shot, "steps": steps})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -273,13 +277,13 @@ func (pe *plannerEnv) area(t *testing.T, codes ...string) (float64, int) {
 	return a, n
 }
 
-// previewHouseholds reads "B → A households" off a preview row.
+// previewHouseholds reads "before → after" households off a preview row.
 func previewHouseholds(t *testing.T, row []string) (before, after int) {
 	t.Helper()
 	if len(row) < 5 {
 		t.Fatalf("preview row %q has no households", row)
 	}
-	if _, err := fmt.Sscanf(row[4], "%d → %d households", &before, &after); err != nil {
+	if _, err := fmt.Sscanf(row[4], "%d → %d", &before, &after); err != nil {
 		t.Fatalf("preview row %q: %v", row, err)
 	}
 	return before, after
@@ -296,7 +300,8 @@ func conserved(t *testing.T, res plannerResult) {
 
 func sameArea(t *testing.T, what string, got, want float64) {
 	t.Helper()
-	if want <= 0 || math.Abs(got-want) > 1e-6*want {
+	t.Logf("%s: area %.6f m², want %.6f m²", what, got, want)
+	if want <= 0 || math.Abs(got-want) > 1e-9*want {
 		t.Errorf("%s: area %.6f m², want %.6f m² (difference %.3g m²)", what, got, want, got-want)
 	}
 }

@@ -212,6 +212,7 @@ function refusal(map, err) {
   }
   if (err.findings) box.append(el('h3', 'Findings'), findingList(map, err.findings));
   $('info').replaceChildren(box);
+  box.scrollIntoView();
 }
 
 function showPreview(map, prev) {
@@ -226,15 +227,16 @@ function showPreview(map, prev) {
   box.append(el('h3', 'After the operations'));
   const grids = el('table');
   grids.id = 'preview-grids';
+  grids.append(el('caption', 'grid · state · area after · note · households before → after'));
   for (const g of prev.grids) {
     const tr = el('tr');
-    tr.dataset.code = g.code;
+    tr.title = `${g.name} (${g.kind})`;
     const t = totals[g.code];
     // A neighbour (maybe of another village) that only takes the vertex
     // where a line meets its edge keeps its shape: say so.
     tr.append(el('td', g.code), el('td', g.state), el('td', `${Math.round(g.area_after_m2 || 0)} m²`),
-      el('td', g.edge_matched ? 'edge matched: takes the new vertex' : g.name || ''),
-      el('td', t ? `${t.households_before} → ${t.households_after} households` : ''));
+      el('td', g.edge_matched ? 'edge matched: takes the new vertex' : ''),
+      el('td', t ? `${t.households_before} → ${t.households_after}` : ''));
     grids.append(tr);
   }
   const sum = (k) => (prev.totals || []).reduce((a, t) => a + t[k], 0);
@@ -258,6 +260,7 @@ function showPreview(map, prev) {
   }
   box.append(el('h3', 'Findings'), findingList(map, prev.findings));
   $('info').replaceChildren(box);
+  box.scrollIntoView();
 }
 
 // addPending stores the operation being drafted in the proposal (created
@@ -330,10 +333,16 @@ async function main() {
     // makes them clickable inside.
     map.addLayer({ id: 'subgrid-pick', type: 'fill', source: 'g', 'source-layer': 'subgrid', minzoom: 13,
       paint: { 'fill-color': '#000', 'fill-opacity': 0 } }, 'grid-line');
-    const stateColor = ['match', ['get', 'state'], 'new', '#f28e2b', 'retired', '#888888', '#edc948'];
-    map.addLayer({ id: 'after-fill', type: 'fill', source: 'after', paint: { 'fill-color': stateColor, 'fill-opacity': 0.35 } });
-    map.addLayer({ id: 'after-line', type: 'line', source: 'after',
-      paint: { 'line-color': ['match', ['get', 'state'], 'retired', '#666666', '#d45500'], 'line-width': 2 } });
+    const stateColor = ['match', ['get', 'state'], 'new', '#f28e2b', '#edc948'];
+    // Retired grids are only outlined (grey, dashed): their area is in
+    // the grids that take it.
+    const retired = ['==', ['get', 'state'], 'retired'];
+    map.addLayer({ id: 'after-fill', type: 'fill', source: 'after', filter: ['!', retired],
+      paint: { 'fill-color': stateColor, 'fill-opacity': 0.35 } });
+    map.addLayer({ id: 'after-line', type: 'line', source: 'after', filter: ['!', retired],
+      paint: { 'line-color': '#d45500', 'line-width': 2 } });
+    map.addLayer({ id: 'retired-line', type: 'line', source: 'after', filter: retired,
+      paint: { 'line-color': '#555', 'line-width': 2, 'line-dasharray': [1, 1] } });
     for (const layer of ['grid', 'subgrid']) {
       map.addLayer({ id: `sel-${layer}`, type: 'line', source: 'g', 'source-layer': layer,
         filter: ['in', ['get', 'code'], ['literal', []]], paint: { 'line-color': '#000', 'line-width': 3 } });
