@@ -40,7 +40,108 @@ func (s *Service) Handler() http.Handler {
 		w.Header().Set("Allow", "GET, HEAD")
 		writeProblem(w, r, http.StatusMethodNotAllowed, "only GET and HEAD are allowed here", nil)
 	})
-	return r
+	return &tileRouter{s: s, router: r}
+}
+
+// tileRouter answers the usual tile request, GET or HEAD of
+// /{z}/{x}/{y}.mvt or /{layer}/{z}/{x}/{y}.mvt with plain digits and a
+// known layer, without routing it through chi a second time: for a
+// cached tile that routing was a third of the garbage (a path-value map,
+// two route-pattern strings) on the service's hottest path. Such a
+// request is the one chi would send to serveTile with the same values;
+// every other request goes to the chi router, which answers as before.
+type tileRouter struct {
+	s      *Service
+	router http.Handler
+}
+
+// The route patterns of the two tile routes, added to chi's route
+// context as its router would, so metrics still label tiles by route.
+const (
+	tilePattern      = "/{z}/{x}/{y}.mvt"
+	layerTilePattern = "/{layer}/{z}/{x}/{y}.mvt"
+)
+
+func (t *tileRouter) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if r.Method == http.MethodGet || r.Method == http.MethodHead {
+		// The path chi would route: what is left below a mount, else the
+		// whole (raw) path.
+		rctx := chi.RouteContext(r.Context())
+		path := r.URL.Path
+		if r.URL.RawPath != "" {
+			path = r.URL.RawPath
+		}
+		if rctx != nil && rctx.RoutePath != "" {
+			path = rctx.RoutePath
+		}
+		if layer, z, x, y, ok := splitTilePath(path); ok {
+			if rctx != nil {
+				p := tilePattern
+				if layer != "" {
+					p = layerTilePattern
+				}
+				rctx.RoutePatterns = append(rctx.RoutePatterns, p)
+			}
+			t.s.serveTileAt(w, r, layer, z, x, y)
+			return
+		}
+	}
+	t.router.ServeHTTP(w, r)
+}
+
+// splitTilePath reads /{z}/{x}/{y}.mvt or /{layer}/{z}/{x}/{y}.mvt whose
+// z, x and y are 1 to 8 digits and whose layer is known; ok is false
+// for anything else.
+func splitTilePath(path string) (layer, z, x, y string, ok bool) {
+	rest, found := strings.CutPrefix(path, "/")
+	if !found {
+		return "", "", "", "", false
+	}
+	if rest, found = strings.CutSuffix(rest, ".mvt"); !found {
+		return "", "", "", "", false
+	}
+	var parts [4]string
+	n := 0
+	for {
+		part, after, more := strings.Cut(rest, "/")
+		if n == len(parts) {
+			return "", "", "", "", false
+		}
+		parts[n] = part
+		n++
+		if !more {
+			break
+		}
+		rest = after
+	}
+	switch n {
+	case 3:
+	case 4:
+		if _, known := LayerByName(parts[0]); !known {
+			return "", "", "", "", false
+		}
+		layer = parts[0]
+	default:
+		return "", "", "", "", false
+	}
+	z, x, y = parts[n-3], parts[n-2], parts[n-1]
+	if !digits(z) || !digits(x) || !digits(y) {
+		return "", "", "", "", false
+	}
+	return layer, z, x, y, true
+}
+
+// digits reports whether s is 1 to 8 ASCII digits.
+func digits(s string) bool {
+	if s == "" || len(s) > 8 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func notFound(w http.ResponseWriter, r *http.Request) {
@@ -58,8 +159,13 @@ func layerNames() []string {
 }
 
 func (s *Service) serveTile(w http.ResponseWriter, r *http.Request) {
-	layer := chi.URLParam(r, "layer")
-	z, x, y, err := parseZXY(chi.URLParam(r, "z"), chi.URLParam(r, "x"), chi.URLParam(r, "y"))
+	s.serveTileAt(w, r, chi.URLParam(r, "layer"), chi.URLParam(r, "z"), chi.URLParam(r, "x"), chi.URLParam(r, "y"))
+}
+
+// serveTileAt answers a tile request with its path values (layer "" for
+// all layers).
+func (s *Service) serveTileAt(w http.ResponseWriter, r *http.Request, layer, zs, xs, ys string) {
+	z, x, y, err := parseZXY(zs, xs, ys)
 	if err != nil {
 		writeProblem(w, r, http.StatusBadRequest, err.Error(), map[string]any{"valid": validRange()})
 		return

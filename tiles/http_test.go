@@ -431,3 +431,84 @@ func TestServiceWatchPreparesNewVersions(t *testing.T) {
 		t.Errorf("nil source: %v; want ErrNoSnapshot", err)
 	}
 }
+
+// TestTileRouterAnswersAsChi: the tile requests the tile router answers
+// itself get the same status, headers, body and route pattern (for the
+// metrics) as through the chi router, mounted and not; and it takes
+// only plain tile paths.
+func TestTileRouterAnswersAsChi(t *testing.T) {
+	t.Parallel()
+	fx := loadFixture(t)
+	svc := NewService(newSwapSource(fx.snapshot(t, 7)), nil, nil, Options{})
+	tr := svc.Handler().(*tileRouter)
+	x14, y14 := tileAt(120.12, 33.38, 14)
+	paths := []string{
+		fmt.Sprintf("/14/%d/%d.mvt", x14, y14),
+		fmt.Sprintf("/grid/14/%d/%d.mvt", x14, y14),
+		fmt.Sprintf("/label/14/%d/%d.mvt?v=7", x14, y14),
+		fmt.Sprintf("/14/%d/%d.mvt?v=6", x14, y14),
+		fmt.Sprintf("/14/%d/%d.mvt?v=x", x14, y14),
+		"/0/0/0.mvt", "/14/0/0.mvt", "/grid/5/26/12.mvt", "/23/0/0.mvt", "/3/8/0.mvt", "/00000003/1/2.mvt",
+		"/1/0/0.mvt?at=2024-05-01T00:00:00Z", "/1/0/0.mvt?at=yesterday", "/" + islandTile() + ".mvt",
+	}
+	for _, p := range paths {
+		path, _, _ := strings.Cut(p, "?")
+		if _, _, _, _, ok := splitTilePath(path); !ok {
+			t.Fatalf("%s: not taken by the tile router", p)
+		}
+	}
+	for _, p := range []string{"/a/0/0.mvt", "/1/99999999999/0.mvt", "/roads/1/0/0.mvt", "/1/0/0.png", "/1/0/0.mvt/",
+		"/1/0/-1.mvt", "/1//0.mvt", "/grid/1/0/0/0.mvt", "/1/0.mvt", "/grid.json", "1/0/0.mvt", "/%31/0/0.mvt"} {
+		if _, _, _, _, ok := splitTilePath(p); ok {
+			t.Errorf("%s: taken by the tile router; want it left to chi", p)
+		}
+	}
+	type answer struct {
+		status  int
+		header  http.Header
+		body    string
+		pattern string
+	}
+	serve := func(h http.Handler, mounted bool, method, path string, hdr ...string) answer {
+		var pattern string
+		if mounted {
+			r := chi.NewRouter()
+			r.Use(func(next http.Handler) http.Handler {
+				return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+					next.ServeHTTP(w, r)
+					pattern = chi.RouteContext(r.Context()).RoutePattern()
+				})
+			})
+			r.Mount("/tiles", h)
+			h, path = r, "/tiles"+path
+		}
+		req := httptest.NewRequest(method, path, nil)
+		for i := 0; i+1 < len(hdr); i += 2 {
+			req.Header.Set(hdr[i], hdr[i+1])
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return answer{rec.Code, rec.Header(), rec.Body.String(), pattern}
+	}
+	etag := serve(tr, false, "GET", paths[0]).header.Get("ETag")
+	for _, p := range paths {
+		for _, mounted := range []bool{false, true} {
+			for _, tc := range []struct {
+				method string
+				hdr    []string
+			}{{"GET", nil}, {"HEAD", nil}, {"GET", []string{"Accept-Encoding", "gzip"}}, {"GET", []string{"If-None-Match", etag}}} {
+				fast := serve(tr, mounted, tc.method, p, tc.hdr...)
+				viaChi := serve(tr.router, mounted, tc.method, p, tc.hdr...)
+				if fast.status != viaChi.status || fast.body != viaChi.body || fmt.Sprint(fast.header) != fmt.Sprint(viaChi.header) ||
+					fast.pattern != viaChi.pattern {
+					t.Errorf("%s %s %v (mounted %v): tile router answered %d %v, %d bytes (route %q); chi %d %v, %d bytes (route %q)",
+						tc.method, p, tc.hdr, mounted, fast.status, fast.header, len(fast.body), fast.pattern,
+						viaChi.status, viaChi.header, len(viaChi.body), viaChi.pattern)
+				}
+			}
+		}
+	}
+	if a := serve(tr, true, "GET", paths[1]); a.pattern != "/tiles/{layer}/{z}/{x}/{y}.mvt" || a.status != 200 {
+		t.Errorf("one-layer tile: %d, route %q", a.status, a.pattern)
+	}
+}
