@@ -48,8 +48,10 @@ import (
 // rarely in cache); a boundary cell now has a fast record (see leafAt)
 // that decides almost every point with ≤7 float32 line tests in one cache
 // line: on the full demo city (20k grids, 213k vertices, 2M points drawn
-// like gridd bench lookup does) 45% of points fall in boundary cells and
-// all but ≈1 in 1,000 of those are decided by the fast record.
+// like gridd bench lookup does) 45% of points fell in boundary cells
+// (71% with today's default of 32 top cells per polygon: 41% of the
+// points in cells of one line, 29% in interior cells), and the fast
+// records leave 0.25% of all points to the exact walk.
 // Measured there in one session, 2 shared and busy cores, CPU time per
 // point, A/B against the previous code in the same runs (see
 // TopCellsPerPolygon): LookupBatch 115–136 → 72–100 ns, Lookup ≈300 →
@@ -57,9 +59,12 @@ import (
 // dependent cache misses (the cell word, then the fast record) and
 // little else: copying the arenas to madvise'd huge pages changed
 // nothing measurable, nor did keeping one-line records beside the cell
-// words (16 bytes per top cell, so that both loads overlap). The build takes ≈0.5 s CPU, ≈0.27 s wall on two
-// free cores; NewIndexFrom after a three-grid change copies 97% of the
-// rows and takes ≈0.13 s CPU, ≈0.09 s wall (lookup's
+// words (16 bytes per top cell, so that both loads overlap). LookupBatch
+// has since dropped its sort by cell (see LookupBatch for why and the
+// figures), and the sub-grid layer got finer cells (see NewIndexFrom:
+// 3 MB more, 329 bytes per vertex). The build takes ≈0.5 s CPU, ≈0.27 s
+// wall on two free cores; NewIndexFrom after a three-grid change copies
+// 97% of the rows and takes ≈0.13 s CPU, ≈0.09 s wall (lookup's
 // BenchmarkFullCityBuild*).
 //
 // An Index is immutable once built; any number of goroutines may call its

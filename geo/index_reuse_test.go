@@ -74,6 +74,7 @@ func TestIndexFromPrevious(t *testing.T) {
 			if st.RowsCopied == 0 || (c.copiedLess && st.RowsCopied >= st.Rows) || (!c.copiedLess && st.RowsCopied != st.Rows) {
 				t.Errorf("workers %d, %s: %d of %d rows copied", workers, c.name, st.RowsCopied, st.Rows)
 			}
+			checkLeafWords(t, c.ix)
 			pts := probePoints(s2, 9, 4000, 4000)
 			out := make([]Hit, len(pts))
 			c.ix.LookupBatch(pts, out)

@@ -72,6 +72,7 @@ func TestIndexMatchesBruteForce(t *testing.T) {
 					t.Errorf("%d faces of fast records answered differently at two points", l.fastConflicts)
 				}
 			}
+			checkLeafWords(t, ix)
 			// Most leaves must take the fast path, or the comparison
 			// above would not test it.
 			if st := ix.Stats(); st.FastLeaves < st.LeafCells/2 {
@@ -111,5 +112,27 @@ func TestProbesReachFloatCases(t *testing.T) {
 	t.Logf("%d probe points: %d (point, grid) pairs where PostGIS's float test differs from exact, %d pairs exactly on a boundary", len(pts), differ, onEdge)
 	if differ == 0 || onEdge == 0 {
 		t.Errorf("probes reach no float-sensitive case (%d) or no exact boundary case (%d)", differ, onEdge)
+	}
+}
+
+// checkLeafWords checks that every leaf's cell word, in every table of
+// every layer, carries the line count of the fast record it points to
+// (LookupBatch picks its code by the count in the word alone).
+func checkLeafWords(t *testing.T, ix *Index) {
+	t.Helper()
+	bad := 0
+	for _, l := range append([]*layer{ix.grids, ix.subLayer}, ix.areas[:]...) {
+		for c, w := range l.cells {
+			if w&^payloadMask != tagLeaf {
+				continue
+			}
+			off := w & leafOffMask
+			if int(off)+1 >= len(l.fast) || l.fast[off] != w>>leafKShift&7 {
+				bad++
+				if bad <= 5 {
+					t.Errorf("cell %d: leaf word %#x, fast record k %d", c, w, l.fast[min(int(off), len(l.fast)-1)])
+				}
+			}
+		}
 	}
 }
