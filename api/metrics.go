@@ -62,9 +62,8 @@ func register[C prometheus.Collector](reg *prometheus.Registry, c C) C {
 // read without a lock, keyed by chi's route patterns as they are
 // (joining them into the label allocates, and WithLabelValues hashes the
 // labels and formats the status on every request).
-func (m *metrics) observe(r *http.Request, status int, d time.Duration) {
-	k := seriesKey{method: r.Method, status: status}
-	rc := chi.RouteContext(r.Context())
+func (m *metrics) observe(rc *chi.Context, method string, status int, d time.Duration) {
+	k := seriesKey{method: method, status: status}
 	if rc != nil {
 		switch len(rc.RoutePatterns) {
 		case 0:

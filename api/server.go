@@ -17,6 +17,7 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -81,7 +82,7 @@ func NewServer(deps Deps) http.Handler {
 	}
 	r := chi.NewRouter()
 	m := newMetrics(deps.Registry)
-	r.Use(instrument(deps.Log, m), Authenticate(deps.Store, deps.Log), middleware.GetHead)
+	r.Use(Authenticate(deps.Store, deps.Log), middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusNotFound, fmt.Sprintf("no route %s: see /openapi.json for the routes", r.URL.Path))
 	})
@@ -99,7 +100,7 @@ func NewServer(deps Deps) http.Handler {
 		problem(w, req, http.StatusMethodNotAllowed, fmt.Sprintf("method %s is not allowed on %s; use %s", req.Method, req.URL.Path, strings.Join(allowed, " or ")))
 	})
 	addRoutes(r, deps)
-	return r
+	return instrument(deps.Log, m, r)
 }
 
 type ctxKey int
@@ -115,60 +116,77 @@ const RequestIDHeader = "X-Request-Id"
 // RequestID returns the id of the request the context belongs to.
 func RequestID(ctx context.Context) string { return prob.RequestID(ctx) }
 
-// instrument is the outermost middleware of every request: the request
-// id, panic recovery, metrics and the access log, in one wrapper with one
-// status recorder, one clock reading and one deferred function. As four
-// middlewares they cost more than the single lookup they wrap (the
-// hottest route does nothing else); together they behave as the chain
-// requestID → accessLog → metrics → recoverer did.
-func instrument(log *slog.Logger, m *metrics) func(http.Handler) http.Handler {
+// instrument wraps the router with what every request gets first: the
+// request id, panic recovery, metrics and the access log, in one wrapper
+// with one status recorder, one clock reading and one deferred function.
+// As four middlewares they cost more than the single lookup they wrap
+// (the hottest route does nothing else); together they behave as the
+// chain requestID → accessLog → metrics → recoverer did. It also hands
+// the router its route context (from a pool, as chi does), in the same
+// request copy as the id: each r.WithContext copies the whole request.
+func instrument(log *slog.Logger, m *metrics, mux *chi.Mux) http.Handler {
 	ids := newIDSource()
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			start := time.Now()
-			id := r.Header.Get(RequestIDHeader)
-			if !validRequestID(id) {
-				id = ids.next()
+	rctxs := sync.Pool{New: func() any { return chi.NewRouteContext() }}
+	return instrumented{routes: mux, serve: func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		id := r.Header.Get(RequestIDHeader)
+		if !validRequestID(id) {
+			id = ids.next()
+		}
+		w.Header()[RequestIDHeader] = []string{id}
+		rctx := rctxs.Get().(*chi.Context)
+		rctx.Reset()
+		rctx.Routes = mux
+		r = r.WithContext(context.WithValue(prob.WithRequestID(r.Context(), id), chi.RouteCtxKey, rctx))
+		sw := wrap(w)
+		defer func() {
+			v := recover()
+			status, abort := sw.code(), false
+			switch {
+			case v == nil:
+			case v == http.ErrAbortHandler:
+				// Re-panicked for net/http to abort the answer: counted,
+				// not logged as a request.
+				status, abort = 499, true
+			default:
+				log.Error("panic", "id", id, "method", r.Method, "path", r.URL.Path,
+					"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				if sw.status == 0 {
+					problem(sw, r, http.StatusInternalServerError, internalDetail(r))
+				}
+				status = sw.code()
 			}
-			w.Header()[RequestIDHeader] = []string{id}
-			r = r.WithContext(prob.WithRequestID(r.Context(), id))
-			sw := wrap(w)
-			defer func() {
-				v := recover()
-				status, abort := sw.code(), false
-				switch {
-				case v == nil:
-				case v == http.ErrAbortHandler:
-					// Re-panicked for net/http to abort the answer: counted,
-					// not logged as a request.
-					status, abort = 499, true
-				default:
-					log.Error("panic", "id", id, "method", r.Method, "path", r.URL.Path,
-						"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
-					if sw.status == 0 {
-						problem(sw, r, http.StatusInternalServerError, internalDetail(r))
-					}
-					status = sw.code()
-				}
-				m.observe(r, status, time.Since(start))
-				if abort {
-					panic(v)
-				}
-				if level := accessLevel(r, status); log.Enabled(r.Context(), level) {
-					log.LogAttrs(r.Context(), level, "http",
-						slog.String("id", id),
-						slog.String("method", r.Method),
-						slog.String("path", r.URL.Path),
-						slog.Int("status", status),
-						slog.Int64("bytes", sw.bytes),
-						slog.Duration("dur", time.Since(start)),
-						slog.String("remote", r.RemoteAddr))
-				}
-			}()
-			next.ServeHTTP(sw, r)
-		})
-	}
+			m.observe(rctx, r.Method, status, time.Since(start))
+			if abort {
+				panic(v) // the route context is not reused: a handler may still hold it
+			}
+			if level := accessLevel(r, status); log.Enabled(r.Context(), level) {
+				log.LogAttrs(r.Context(), level, "http",
+					slog.String("id", id),
+					slog.String("method", r.Method),
+					slog.String("path", r.URL.Path),
+					slog.Int("status", status),
+					slog.Int64("bytes", sw.bytes),
+					slog.Duration("dur", time.Since(start)),
+					slog.String("remote", r.RemoteAddr))
+			}
+			rctxs.Put(rctx)
+		}()
+		// The router finds rctx in the context and routes with it.
+		mux.ServeHTTP(sw, r)
+	}}
 }
+
+// instrumented is the instrumented router: it serves through instrument
+// and is the router's chi.Routes, so its route table can be walked.
+type instrumented struct {
+	routes // its methods; an embedded chi.Routes, named Routes, would hide Routes()
+	serve  http.HandlerFunc
+}
+
+type routes = chi.Routes
+
+func (s instrumented) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // idSource makes request ids for requests that bring none: a random
 // prefix per server and a counter, "3f9a1c2e-1b", unique across servers

@@ -40,7 +40,7 @@ func (s *Service) Handler() http.Handler {
 		w.Header().Set("Allow", "GET, HEAD")
 		writeProblem(w, r, http.StatusMethodNotAllowed, "only GET and HEAD are allowed here", nil)
 	})
-	return &tileRouter{s: s, router: r}
+	return &tileRouter{routes: r, s: s, router: r}
 }
 
 // tileRouter answers the usual tile request, GET or HEAD of
@@ -50,10 +50,15 @@ func (s *Service) Handler() http.Handler {
 // two route-pattern strings) on the service's hottest path. Such a
 // request is the one chi would send to serveTile with the same values;
 // every other request goes to the chi router, which answers as before.
+// It is the chi router's chi.Routes, so a parent router mounting it sees
+// (walks, matches) the tile routes as before.
 type tileRouter struct {
+	routes // its methods; an embedded chi.Routes, named Routes, would hide Routes()
 	s      *Service
 	router http.Handler
 }
+
+type routes = chi.Routes
 
 // The route patterns of the two tile routes, added to chi's route
 // context as its router would, so metrics still label tiles by route.
