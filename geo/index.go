@@ -472,31 +472,56 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 		for i := range rs {
 			r := &rs[i]
 			w := r.w
+			// Leaves of one, two and three lines (89% of the leaf points
+			// of the full demo city) take leafFast unrolled for their k;
+			// the rest the general code.
+			o := int(w & leafOffMask)
 			var g int32
-			switch {
-			case w&^leafOffMask == tagLeaf|1<<leafKShift:
-				// One line, the most common leaf (58% of the leaf
-				// points of the full demo city): leafFast unrolled.
-				off := w & leafOffMask
-				f := fast[off : off+8 : off+8]
+			var a uint32 // a fast record's answer, see leafFast
+			switch w &^ leafOffMask {
+			case tagLeaf | 1<<leafKShift:
+				f := (*[8]uint32)(fast[o : o+8])
 				tol := math.Float32frombits(f[2])
-				d := math.Float32frombits(f[3])*r.u + math.Float32frombits(f[4])*r.v + math.Float32frombits(f[5])
-				a := f[6+b2u(d > tol)]
-				if !(math.Float32frombits(math.Float32bits(d)&^(1<<31)) > tol) || a == unknownAnswer {
-					a = uint32(l.leafFind(l.blob[f[1]:], chunk[i]) + 1)
+				s0, n0 := lineSide(f[3], f[4], f[5], r.u, r.v, tol)
+				if a = f[6+s0&1]; n0 != 0 {
+					a = unknownAnswer
 				}
-				g = int32(a) - 1
-			case w&^payloadMask == tagInterior:
-				g = int32(w&payloadMask) - 1
-			case w&^payloadMask == tagLeaf:
-				off := w & leafOffMask
-				var ok bool
-				if g, ok = l.leafFast(off, w>>leafKShift&7, r.u, r.v); !ok {
-					g = l.leafFind(l.blob[fast[off+1]:], chunk[i])
+			case tagLeaf | 2<<leafKShift:
+				f := (*[13]uint32)(fast[o : o+13])
+				tol := math.Float32frombits(f[2])
+				s0, n0 := lineSide(f[3], f[4], f[5], r.u, r.v, tol)
+				s1, n1 := lineSide(f[6], f[7], f[8], r.u, r.v, tol)
+				if a = f[9+(s0|s1<<1)&3]; n0|n1 != 0 {
+					a = unknownAnswer
+				}
+			case tagLeaf | 3<<leafKShift:
+				f := (*[20]uint32)(fast[o : o+20])
+				tol := math.Float32frombits(f[2])
+				s0, n0 := lineSide(f[3], f[4], f[5], r.u, r.v, tol)
+				s1, n1 := lineSide(f[6], f[7], f[8], r.u, r.v, tol)
+				s2, n2 := lineSide(f[9], f[10], f[11], r.u, r.v, tol)
+				if a = f[12+(s0|s1<<1|s2<<2)&7]; n0|n1|n2 != 0 {
+					a = unknownAnswer
 				}
 			default:
-				g = l.findFrom(w, chunk[i])
+				switch w &^ payloadMask {
+				case tagInterior:
+					a = w & payloadMask
+				case tagLeaf:
+					var ok bool
+					if g, ok = l.leafFast(uint32(o), w>>leafKShift&7, r.u, r.v); ok {
+						a = uint32(g + 1)
+					} else {
+						a = unknownAnswer
+					}
+				default:
+					a = uint32(l.findFrom(w, chunk[i]) + 1)
+				}
 			}
+			if a == unknownAnswer {
+				a = uint32(l.leafFind(l.blob[fast[o+1]:], chunk[i]) + 1)
+			}
+			g = int32(a) - 1
 			if g >= 0 {
 				if m := &ix.meta[g]; m.subStart == m.subEnd {
 					dst[i] = Hit{Grid: m.snap, SubGrid: -1, Area: m.village}

@@ -213,13 +213,20 @@ func (l *layer) leafFast(off, k uint32, uf, vf float32) (g int32, ok bool) {
 	tol := math.Float32frombits(f[2])
 	var sig, near uint32
 	for n := range k {
-		d := math.Float32frombits(f[3+3*n])*uf + math.Float32frombits(f[4+3*n])*vf + math.Float32frombits(f[5+3*n])
-		sig |= b2u(d > tol) << n
-		// |d| ≤ tol, or NaN: the exact walk decides.
-		near |= b2u(!(math.Float32frombits(math.Float32bits(d)&^(1<<31)) > tol))
+		s, nr := lineSide(f[3+3*n], f[4+3*n], f[5+3*n], uf, vf, tol)
+		sig |= s << n
+		near |= nr
 	}
 	a := f[3+3*k+sig]
 	return int32(a) - 1, a != unknownAnswer && near == 0
+}
+
+// lineSide evaluates the line (a, b, c) of a fast record (float32 bits)
+// at (u, v): side is 1 when a·u + b·v + c > tol, near is 1 when
+// |a·u + b·v + c| ≤ tol (or NaN), where the exact walk must decide.
+func lineSide(a, b, c uint32, u, v, tol float32) (side, near uint32) {
+	d := math.Float32frombits(a)*u + math.Float32frombits(b)*v + math.Float32frombits(c)
+	return b2u(d > tol), b2u(!(math.Float32frombits(math.Float32bits(d)&^(1<<31)) > tol))
 }
 
 // b2u is 1 for true, 0 for false, without a branch (the compiler emits
