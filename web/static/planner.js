@@ -18,7 +18,7 @@ const OPS = {
   rename: { grids: [1, 1], pts: 0,
     hint: 'Click a grid, then type its new name and/or pick its new kind.' },
   reshape: { grids: [2, 2], pts: 2, label: 'line points',
-    hint: 'Click two adjacent grids, then two or more points for their new shared edge, from their common border out and back onto it.' },
+    hint: 'Click two adjacent grids, then two or more points for their whole new shared edge, from just outside the pair on one side to just outside on the other.' },
   create: { grids: [0, 0], pts: 3, label: 'polygon vertices',
     hint: 'Click the vertices of the new grid in a gap of one village (it is closed for you), then give it a name and a kind.' },
 };
@@ -216,6 +216,7 @@ function refusal(map, err) {
 }
 
 function showPreview(map, prev) {
+  prev.grids = prev.grids || [];
   const feats = [];
   for (const g of prev.grids) {
     if (g.after) feats.push(geomFeature(g.after, { code: g.code, state: g.state }));
@@ -224,6 +225,11 @@ function showPreview(map, prev) {
   map.getSource('after').setData({ type: 'FeatureCollection', features: feats });
   const totals = Object.fromEntries((prev.totals || []).map((t) => [t.code, t]));
   const box = el('div');
+  // An operation that cannot be carried out leaves no after-state, only
+  // the error findings saying why.
+  if (!prev.grids.length && (prev.findings || []).some((f) => f.severity === 'error')) {
+    box.append(el('p', 'The operations cannot be carried out: see the findings.', 'error'));
+  }
   box.append(el('h3', 'After the operations'));
   const grids = el('table');
   grids.id = 'preview-grids';

@@ -16,6 +16,8 @@
 //   {"add": n}                       Add operation; wait for n drafted (or a refusal)
 //   {"remove": i, "left": n}         remove drafted operation i (from 0); wait for n
 //   {"preview": true}, {"submit": true}
+//   {"press": "#reset"}              click any other button
+//   {"waitFor": "selector"}          wait for an element (Playwright selector)
 // Prints one JSON line: {"reads": {...}, "ops": [...], "previewGrids": [[code,
 // state, area, note, households], ...], "moves": [...], "totals": {...},
 // "findings": [...], "info": "...", "status": "...", "errors": [...]}.
@@ -84,6 +86,11 @@ try {
     } else if (s.remove !== undefined) {
       await page.click(`#ops li:nth-child(${s.remove + 1}) button.remove`);
       await drafted(s.left);
+    } else if (s.press) {
+      await page.click(s.press);
+      await page.waitForTimeout(200);
+    } else if (s.waitFor) {
+      await page.waitForSelector(s.waitFor, { timeout: 30000 });
     } else if (s.preview) {
       await page.click('#preview');
       await page.waitForSelector('#preview-grids tr, #info .error', { timeout: 30000 });
