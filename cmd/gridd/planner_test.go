@@ -160,6 +160,7 @@ type plannerResult struct {
 	Moves        [][]string        `json:"moves"`
 	Totals       map[string]string `json:"totals"`
 	Findings     []string          `json:"findings"`
+	Located      []json.RawMessage `json:"located"`
 	Info         string            `json:"info"`
 	Status       string            `json:"status"`
 	Errors       []string          `json:"errors"`
@@ -211,10 +212,19 @@ func (pe *plannerEnv) browse(t *testing.T, steps ...map[string]any) plannerResul
 			t.Errorf("page error: %s", msg)
 		}
 	}
+	shown := 0
 	for _, f := range res.Findings {
 		if strings.HasPrefix(f, "error") || strings.Contains(f, "edge-mismatch") {
 			t.Errorf("preview finding: %s", f)
 		}
+		if strings.HasSuffix(f, " show") {
+			shown++
+		}
+	}
+	// Every finding with a location is drawn on the map (and has a
+	// button that shows it).
+	if shown != len(res.Located) {
+		t.Errorf("%d findings with a show button, %d drawn on the map: %q", shown, len(res.Located), res.Findings)
 	}
 	return res
 }
@@ -489,6 +499,15 @@ func plannerMerge(t *testing.T) {
 	}
 	if n := pe.households(t, merged); n != hh {
 		t.Errorf("merged grid %s holds %d households, want %d", merged, n, hh)
+	}
+	// The findings drawn on the map lie in the grids they are about.
+	t.Logf("%d located findings: %q", len(res.Located), res.Findings)
+	for _, loc := range res.Located {
+		var in bool
+		if err := pool.QueryRow(ctx, `SELECT ST_Covers(ST_Union(geom), ST_SetSRID(ST_GeomFromGeoJSON($2), 4326))
+			FROM grid_current WHERE code = ANY($1)`, []string{merged, sub}, string(loc)).Scan(&in); err != nil || !in {
+			t.Errorf("finding drawn at %s: not in the grids %s, %s after apply (%v)", loc, merged, sub, err)
+		}
 	}
 	var name string
 	if err := pool.QueryRow(ctx, `SELECT name FROM grid_current WHERE code = $1`, sub).Scan(&name); err != nil || name != subName {

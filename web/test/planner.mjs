@@ -20,7 +20,8 @@
 //   {"waitFor": "selector"}          wait for an element (Playwright selector)
 // Prints one JSON line: {"reads": {...}, "ops": [...], "previewGrids": [[code,
 // state, area, note, households], ...], "moves": [...], "totals": {...},
-// "findings": [...], "info": "...", "status": "...", "errors": [...]}.
+// "findings": [...], "located": [geometry, ...], "info": "...", "status": "...",
+// "errors": [...]}.
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
 
@@ -111,6 +112,8 @@ try {
   out.moves = await page.$$eval('#preview-moves tr', (rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
   out.totals = await page.$eval('#preview-totals', (e) => ({ ...e.dataset })).catch(() => ({}));
   out.findings = await page.$$eval('#preview-findings li', (items) => items.map((i) => i.textContent));
+  // The findings drawn on the map (each located one is).
+  out.located = await page.evaluate(async () => (await window.gridmap.getSource('findings').getData()).features.map((f) => f.geometry));
   out.info = await page.textContent('#info');
   await page.screenshot({ path: plan.shot });
   console.log(JSON.stringify({ ...out, errors }));
