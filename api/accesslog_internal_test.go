@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/prometheus/client_golang/prometheus"
@@ -143,3 +144,40 @@ func TestInstrument(t *testing.T) {
 type writerFunc func([]byte) (int, error)
 
 func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
+// TestMetricsSeriesCacheBounded: methods are the client's, so the map of
+// resolved series stops growing at maxCachedSeries, and requests beyond
+// it are still counted.
+func TestMetricsSeriesCacheBounded(t *testing.T) {
+	t.Parallel()
+	reg := prometheus.NewRegistry()
+	m := newMetrics(reg)
+	n := maxCachedSeries + 300
+	for range 2 {
+		for i := range n {
+			m.observe(nil, fmt.Sprintf("M%d", i), 200, time.Millisecond)
+		}
+	}
+	if got := len(*m.series.Load()); got != maxCachedSeries {
+		t.Errorf("%d cached series; want %d", got, maxCachedSeries)
+	}
+	mfs, err := reg.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	counted := 0
+	for _, mf := range mfs {
+		if mf.GetName() != "gridd_http_requests_total" {
+			continue
+		}
+		for _, s := range mf.GetMetric() {
+			if s.GetCounter().GetValue() != 2 {
+				t.Fatalf("series %v counted %v; want 2", s.GetLabel(), s.GetCounter().GetValue())
+			}
+			counted++
+		}
+	}
+	if counted != n {
+		t.Errorf("%d series; want %d", counted, n)
+	}
+}

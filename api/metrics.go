@@ -97,8 +97,14 @@ type series struct {
 	duration prometheus.Observer
 }
 
-// resolve makes the series of k and publishes a copy of the map with it.
-// The map only grows, to the routes × methods × statuses the server sees.
+// maxCachedSeries bounds the map of resolved series: the method is the
+// client's, so the keys are not bounded by the routes alone, and each
+// addition copies the map.
+const maxCachedSeries = 1024
+
+// resolve makes the series of k and publishes a copy of the map with it,
+// until the map holds maxCachedSeries (then the series is resolved again
+// at each such request, as before the map).
 func (m *metrics) resolve(k seriesKey, rc *chi.Context) series {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -113,6 +119,9 @@ func (m *metrics) resolve(k seriesKey, rc *chi.Context) series {
 	s := series{
 		requests: m.requests.WithLabelValues(route, k.method, strconv.Itoa(k.status)),
 		duration: m.duration.WithLabelValues(route, k.method),
+	}
+	if len(old) >= maxCachedSeries {
+		return s
 	}
 	next := make(map[seriesKey]series, len(old)+1)
 	maps.Copy(next, old)

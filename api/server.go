@@ -189,16 +189,16 @@ type routes = chi.Routes
 func (s instrumented) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.serve(w, r) }
 
 // idSource makes request ids for requests that bring none: a random
-// prefix per server and a counter, "3f9a1c2e-1b", unique across servers
-// and restarts for all practical purposes and made without a call to
-// crypto/rand per request.
+// 48-bit prefix per server and a counter, "3f9a1c2e07d4-1b", unique
+// across servers and restarts for all practical purposes and made
+// without a call to crypto/rand per request.
 type idSource struct {
-	prefix [8]byte
+	prefix [12]byte
 	n      atomic.Uint64
 }
 
 func newIDSource() *idSource {
-	var b [4]byte
+	var b [6]byte
 	rand.Read(b[:])
 	s := &idSource{}
 	hex.Encode(s.prefix[:], b[:])
@@ -206,10 +206,10 @@ func newIDSource() *idSource {
 }
 
 func (s *idSource) next() string {
-	var b [8 + 1 + 16]byte
+	var b [12 + 1 + 16]byte
 	copy(b[:], s.prefix[:])
-	b[8] = '-'
-	return string(strconv.AppendUint(b[:9], s.n.Add(1), 16))
+	b[12] = '-'
+	return string(strconv.AppendUint(b[:13], s.n.Add(1), 16))
 }
 
 func validRequestID(id string) bool {
