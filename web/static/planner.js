@@ -219,7 +219,8 @@ function showPreview(map, prev) {
   prev.grids = prev.grids || [];
   const feats = [];
   for (const g of prev.grids) {
-    if (g.after) feats.push(geomFeature(g.after, { code: g.code, state: g.state }));
+    // A grid only edge matched keeps its shape: it is not drawn.
+    if (g.after && !g.edge_matched) feats.push(geomFeature(g.after, { code: g.code, state: g.state }));
     else if (g.before) feats.push(geomFeature(g.before, { code: g.code, state: g.state }));
   }
   map.getSource('after').setData({ type: 'FeatureCollection', features: feats });
