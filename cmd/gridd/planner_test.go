@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -40,6 +41,8 @@ import (
 // edge of two grids bent. They are submitted, approved and applied
 // through the API, and the grids after are checked against the grids
 // before in PostGIS (areas, households, which grid covers a point).
+// Create: a grid of the test's copy of the demo is taken away (with its
+// records) to leave a gap, and drawn again vertex by vertex as a new grid.
 func TestPlannerInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
@@ -109,6 +112,10 @@ func TestPlannerInBrowser(t *testing.T) {
 		t.Parallel()
 		plannerReshape(t)
 	})
+	t.Run("create a grid in a gap", func(t *testing.T) {
+		t.Parallel()
+		plannerCreate(t)
+	})
 }
 
 // plannerEnv is a server on its own copy of the demo city, with a planner
@@ -123,13 +130,18 @@ type plannerEnv struct {
 	allow []string
 }
 
-func newPlannerEnv(t *testing.T) *plannerEnv {
+// newPlannerEnv starts the server after prepare (if any) changed the
+// test's own copy of the demo, so the server's snapshot has the change.
+func newPlannerEnv(t *testing.T, prepare ...func(*plannerEnv)) *plannerEnv {
 	ctx, cancel := context.WithCancel(context.Background())
 	t.Cleanup(cancel)
 	// The development zone at full scale: small, with communities of
 	// several grids and exclusive grids with sub-grids.
 	st := storetest.NewDemo(t, store.DemoOptions{Scale: 1, Seed: 1, County: geo.MustParseCode("320971")})
 	pe := &plannerEnv{ctx: ctx, st: st}
+	for _, p := range prepare {
+		p(pe)
+	}
 	for _, tk := range []struct {
 		role string
 		to   *string
@@ -236,10 +248,11 @@ type storedOp struct {
 	To    []string `json:"to,omitempty"`
 	Name  string   `json:"name,omitempty"`
 	Kind  string   `json:"kind,omitempty"`
-	// Geometry is the drawn line of a split or reshape.
+	// Geometry is the drawn line of a split or reshape, or the polygon of
+	// a create.
 	Geometry *struct {
-		Type        string      `json:"type"`
-		Coordinates [][]float64 `json:"coordinates"`
+		Type        string          `json:"type"`
+		Coordinates json.RawMessage `json:"coordinates"`
 	} `json:"geometry,omitempty"`
 }
 
@@ -703,14 +716,14 @@ func plannerReshape(t *testing.T) {
 		t.Fatalf("status after submit %q (info %q)", res.Status, res.Info)
 	}
 	id, status, ops := pe.lastProposal(t)
+	var c [][]float64
 	if status != "submitted" || len(ops) != 1 || ops[0].Type != "reshape" || !reflect.DeepEqual(ops[0].Grids, []string{a, b}) ||
-		ops[0].Geometry == nil || ops[0].Geometry.Type != "LineString" || len(ops[0].Geometry.Coordinates) != 3 {
+		ops[0].Geometry == nil || ops[0].Geometry.Type != "LineString" || json.Unmarshal(ops[0].Geometry.Coordinates, &c) != nil || len(c) != 3 {
 		t.Fatalf("stored proposal %d: %s %+v, want one reshape of %s, %s by a line of 3 points", id, status, ops, a, b)
 	}
 	// The line as clicked (MapLibre turned the clicks back into lon/lat)
 	// and the old edge's line bound a triangle; the part of the pair's
 	// grid on the bent side inside it goes to the other grid.
-	c := ops[0].Geometry.Coordinates
 	tri := `ST_MakePolygon(ST_MakeLine(ARRAY[ST_SetSRID(ST_MakePoint($1, $2), 4326), ST_SetSRID(ST_MakePoint($3, $4), 4326),
 		ST_SetSRID(ST_MakePoint($5, $6), 4326), ST_SetSRID(ST_MakePoint($1, $2), 4326)]))`
 	args := []any{c[0][0], c[0][1], c[1][0], c[1][1], c[2][0], c[2][1]}
@@ -744,5 +757,94 @@ func plannerReshape(t *testing.T) {
 	var now string
 	if err := pool.QueryRow(ctx, holderSQL, args...).Scan(&now); err != nil || now != taker {
 		t.Errorf("the bent triangle's centroid was in %s, now in %q (%v); want it in %s", holder, now, err, taker)
+	}
+}
+
+// plannerCreate leaves a gap in a village of the test's own copy of the
+// demo (the grid with the fewest vertices, its records deleted and its
+// version closed, before the server starts) and draws a new grid on it,
+// clicking the old grid's vertices at zoom 18 (half a metre a pixel; the
+// service snaps vertices within 0.5 m to the boundaries around).
+func plannerCreate(t *testing.T) {
+	var gone, village, kind string
+	var ring [][2]float64
+	var areaGone float64
+	pe := newPlannerEnv(t, func(pe *plannerEnv) {
+		ctx, pool := pe.ctx, pe.st.Pool()
+		var ringJSON string
+		if err := pool.QueryRow(ctx, `
+			SELECT code, village, kind, ST_AsGeoJSON(ST_ExteriorRing(ST_GeometryN(geom, 1))), ST_Area(geom::geography)
+			FROM grid_current g WHERE length(code) = 15 AND kind <> 'exclusive' AND ST_NumGeometries(geom) = 1
+			  AND ST_NumInteriorRings(ST_GeometryN(geom, 1)) = 0
+			ORDER BY ST_NPoints(geom), code LIMIT 1`).Scan(&gone, &village, &kind, &ringJSON, &areaGone); err != nil {
+			t.Fatal(err)
+		}
+		var line struct{ Coordinates [][2]float64 }
+		if err := json.Unmarshal([]byte(ringJSON), &line); err != nil {
+			t.Fatal(err)
+		}
+		ring = line.Coordinates[:len(line.Coordinates)-1]
+		for _, q := range []string{
+			`DELETE FROM assignment a USING household h WHERE a.record_type = 'household' AND a.record_id = h.id AND h.grid_code = $1`,
+			`DELETE FROM assignment a USING unit u WHERE a.record_type = 'unit' AND a.record_id = u.id AND u.grid_code = $1`,
+			`DELETE FROM household WHERE grid_code = $1`,
+			`DELETE FROM unit WHERE grid_code = $1`,
+			`UPDATE grid SET valid = tstzrange(lower(valid), now()) WHERE code = $1 AND upper_inf(valid)`,
+		} {
+			if _, err := pool.Exec(ctx, q, gone); err != nil {
+				t.Fatalf("leave a gap where %s was: %v", gone, err)
+			}
+		}
+	})
+	ctx, pool := pe.ctx, pe.st.Pool()
+	const name = "planner test grid"
+	t.Logf("draw a %s grid in village %s where %s was (%d vertices, %.0f m²)", kind, village, gone, len(ring), areaGone)
+	steps := []map[string]any{{"op": "create"}, {"fill": []string{"#name", name}}, {"select": []string{"#kind", kind}}}
+	for _, v := range ring {
+		steps = append(steps, map[string]any{"zoomTo": []float64{v[0], v[1], 18}}, map[string]any{"click": []float64{v[0], v[1]}})
+	}
+	steps = append(steps, map[string]any{"read": "grid", "sel": "#grid"}, map[string]any{"read": "npts", "sel": "#npts"},
+		map[string]any{"preview": true}, map[string]any{"submit": true})
+	res := pe.browse(t, steps...)
+	if res.Reads["grid"] != "village "+village || res.Reads["npts"] != strconv.Itoa(len(ring)) {
+		t.Fatalf("page shows %q with %s vertices, want village %s with %d (info %q)", res.Reads["grid"], res.Reads["npts"], village, len(ring), res.Info)
+	}
+	var created string
+	for _, row := range res.PreviewGrids {
+		if row[1] == "new" {
+			created = row[0]
+		} else if len(row) < 4 || !strings.Contains(row[3], "edge matched") {
+			t.Errorf("preview: %q changed by drawing a grid in a gap", row)
+		}
+	}
+	if created == "" || created[:12] != village {
+		t.Fatalf("no new grid of village %s in the preview %v (info %q)", village, res.PreviewGrids, res.Info)
+	}
+	if res.Status != "submitted" {
+		t.Fatalf("status after submit %q (info %q)", res.Status, res.Info)
+	}
+	id, status, ops := pe.lastProposal(t)
+	if status != "submitted" || len(ops) != 1 || ops[0].Type != "create" || ops[0].Name != name || ops[0].Kind != kind {
+		t.Fatalf("stored proposal %d: %s %+v, want one create of a %s grid %q", id, status, ops, kind, name)
+	}
+	pe.approveApply(t, id)
+	// The new grid fills the gap: the clicks were at the old vertices,
+	// within a quarter metre, and the service snaps them onto the
+	// boundaries around; allow a 5 cm band along the outline.
+	var gotKind, gotName, gotVillage string
+	var area, diff, perimeter float64
+	if err := pool.QueryRow(ctx, `
+		SELECT n.kind, n.name, n.village, ST_Area(n.geom::geography), ST_Area(ST_SymDifference(n.geom, o.geom)::geography),
+		       ST_Perimeter(o.geom::geography)
+		FROM grid_current n, grid o WHERE n.code = $1 AND o.code = $2`, created, gone).Scan(
+		&gotKind, &gotName, &gotVillage, &area, &diff, &perimeter); err != nil {
+		t.Fatalf("created grid %s after apply: %v", created, err)
+	}
+	t.Logf("created %s: %.1f m² (the gap: %.1f m²), differs by %.3f m² along a %.0f m outline", created, area, areaGone, diff, perimeter)
+	if gotKind != kind || gotName != name || gotVillage != village {
+		t.Errorf("created grid %s: %s %q in %s, want %s %q in %s", created, gotKind, gotName, gotVillage, kind, name, village)
+	}
+	if diff > 0.05*perimeter {
+		t.Errorf("created grid %s differs from the gap by %.1f m² (outline %.0f m)", created, diff, perimeter)
 	}
 }

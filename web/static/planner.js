@@ -297,15 +297,22 @@ async function onClick(map, e) {
   const s = spec();
   const at = [e.lngLat.lng, e.lngLat.lat];
   if (state.op === 'create') {
-    if (!state.pts.length) {
-      // The village of the first vertex: the lookup answers the deepest
-      // area of a point in no grid.
-      const r = await (await fetch(`/lookup?lon=${at[0]}&lat=${at[1]}`)).json();
-      if (!r.village) return say('Start the new grid inside a village.', 'error');
-      state.village = r.village.code;
-    }
     state.pts.push(at);
-    return refresh(map);
+    refresh(map);
+    if (state.pts.length === 1) {
+      // The village of the first vertex: the lookup answers the deepest
+      // area of a point in no grid. (The vertex is kept first, so the
+      // clicks while this is asked keep their order.)
+      const r = await (await fetch(`/lookup?lon=${at[0]}&lat=${at[1]}`)).json();
+      if (state.pts[0] !== at) return; // undone meanwhile
+      if (r.village) state.village = r.village.code;
+      else {
+        state.pts = [];
+        say('Start the new grid inside a village.', 'error');
+      }
+      refresh(map);
+    }
+    return;
   }
   const max = s.grids[1];
   if (max === 1 && !s.pts) state.picks = []; // rename: a click picks another grid
