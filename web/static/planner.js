@@ -107,6 +107,9 @@ function refresh(map) {
   $('npts').textContent = String(state.pts.length);
   $('pts-label').textContent = s.label || 'points';
   $('op-hint').textContent = s.hint;
+  // A new grid needs a kind; elsewhere an empty kind keeps the old one.
+  $('kind').options[0].textContent = state.op === 'create' ? '— pick a kind —' : 'unchanged';
+  $('name').placeholder = state.op === 'create' || state.op === 'rename' ? 'new name' : 'new name (optional)';
   for (const l of document.querySelectorAll('#op-fields [data-for]')) l.hidden = !l.dataset.for.split(' ').includes(state.op);
   const token = !!$('token').value.trim();
   const open = state.status === null;
@@ -224,6 +227,10 @@ function showPreview(map, prev) {
     else if (g.before) feats.push(geomFeature(g.before, { code: g.code, state: g.state }));
   }
   map.getSource('after').setData({ type: 'FeatureCollection', features: feats });
+  if (feats.length) {
+    const b = bbox({ type: 'GeometryCollection', geometries: feats.map((f) => f.geometry) });
+    map.fitBounds(b, { padding: 60, maxZoom: 17 });
+  }
   const totals = Object.fromEntries((prev.totals || []).map((t) => [t.code, t]));
   const box = el('div');
   // An operation that cannot be carried out leaves no after-state, only
