@@ -355,31 +355,10 @@ func (ix *Index) Lookup(p orb.Point) Hit {
 // finish adds the sub-grid and area to a grid-layer answer.
 func (ix *Index) finish(p orb.Point, g int32) Hit {
 	if g >= 0 {
-		m := &ix.meta[g]
-		h := Hit{Grid: m.snap, SubGrid: -1, Area: m.village}
-		if m.subStart == m.subEnd {
-			return h
+		if m := &ix.meta[g]; m.subStart == m.subEnd {
+			return Hit{Grid: m.snap, SubGrid: -1, Area: m.village}
 		}
-		// The sub layer gives the smallest sub-grid covering p among all
-		// grids'. When it belongs to g it is g's answer; when none covers
-		// p none of g's does; otherwise (p on the border of another grid's
-		// sub-grid with a smaller code) ask g's sub-grids one by one.
-		k := ix.subLayer.find(p)
-		switch {
-		case k < 0:
-			return h
-		case ix.subOwner[k] == g:
-			h.SubGrid = ix.subs[k]
-			return h
-		}
-		for k := m.subStart; k < m.subEnd; k++ {
-			sg := ix.subs[k]
-			if ix.subBound[k].Contains(p) && CoversPoint(ix.snap.Grids[sg].Geom, p) {
-				h.SubGrid = sg
-				break
-			}
-		}
-		return h
+		return ix.subHit(p, g, ix.subLayer.find(p))
 	}
 	h := Hit{Grid: -1, SubGrid: -1, Area: -1}
 	for _, l := range ix.areas {
@@ -391,9 +370,35 @@ func (ix *Index) finish(p orb.Point, g int32) Hit {
 	return h
 }
 
+// subHit is the answer for p in grid-layer polygon g, which has
+// sub-grids, k being the sub layer's answer for p.
+func (ix *Index) subHit(p orb.Point, g, k int32) Hit {
+	m := &ix.meta[g]
+	h := Hit{Grid: m.snap, SubGrid: -1, Area: m.village}
+	// The sub layer gives the smallest sub-grid covering p among all
+	// grids'. When it belongs to g it is g's answer; when none covers p
+	// none of g's does; otherwise (p on the border of another grid's
+	// sub-grid with a smaller code) ask g's sub-grids one by one.
+	switch {
+	case k < 0:
+		return h
+	case ix.subOwner[k] == g:
+		h.SubGrid = ix.subs[k]
+		return h
+	}
+	for k := m.subStart; k < m.subEnd; k++ {
+		sg := ix.subs[k]
+		if ix.subBound[k].Contains(p) && CoversPoint(ix.snap.Grids[sg].Geom, p) {
+			h.SubGrid = sg
+			break
+		}
+	}
+	return h
+}
+
 // batchChunk is how many points LookupBatch keys before it answers
 // them: the chunk's records (12 bytes a point, 24 KB) stay in the L1
-// cache between the two loops.
+// cache between the two loops of findChunk.
 const batchChunk = 2048
 
 // batchRec is a point's top-table cell word and its position in that
@@ -401,6 +406,16 @@ const batchChunk = 2048
 type batchRec struct {
 	w    uint32
 	u, v float32
+}
+
+// batchScratch is the reusable memory of one LookupBatch call.
+type batchScratch struct {
+	recs [batchChunk]batchRec
+	gs   [batchChunk]int32     // answers of a layer
+	rest [batchChunk]int32     // chunk indexes of points left to answer
+	sub  [batchChunk]int32     // those in grids with sub-grids
+	pts  [batchChunk]orb.Point // their points
+	as   [batchChunk]int32     // their answers
 }
 
 // LookupBatch answers pts into out (len(out) must be at least len(pts)).
@@ -461,89 +476,159 @@ func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 		}
 		return
 	}
-	recs, _ := ix.batchBuf.Get().(*[batchChunk]batchRec)
-	if recs == nil {
-		recs = new([batchChunk]batchRec)
+	sc, _ := ix.batchBuf.Get().(*batchScratch)
+	if sc == nil {
+		sc = new(batchScratch)
 	}
-	t := &l.tables[0]
-	cells, fast := l.cells, l.fast
 	for lo := 0; lo < len(pts); lo += batchChunk {
 		chunk := pts[lo:min(lo+batchChunk, len(pts))]
 		dst := out[lo : lo+len(chunk)]
-		rs := recs[:len(chunk)]
-		for i, p := range chunk {
-			x, y := p[0], p[1]
-			fx, fy := (x-t.x0)*t.invW, (y-t.y0)*t.invH
-			ci := min(max(int32(fx), 0), t.nx-1)
-			cj := min(max(int32(fy), 0), t.ny-1)
-			w := cells[t.base+uint32(cj*t.nx+ci)]
-			// Also false for NaN; a select, not a branch (see above).
-			if !(x >= l.minX && x <= l.maxX && y >= l.minY && y <= l.maxY) {
-				w = outsideWord
-			}
-			rs[i] = batchRec{w, float32(fx - float64(ci)), float32(fy - float64(cj))}
-		}
-		for i := range rs {
-			r := &rs[i]
-			w := r.w
-			// Leaves of one, two and three lines (89% of the leaf points
-			// of the full demo city) take leafFast unrolled for their k;
-			// the rest the general code.
-			o := int(w & leafOffMask)
-			var g int32
-			var a uint32 // a fast record's answer, see leafFast
-			switch w &^ leafOffMask {
-			case tagLeaf | 1<<leafKShift:
-				f := (*[8]uint32)(fast[o : o+8])
-				tol := math.Float32frombits(f[2])
-				s0, n0 := lineSide(f[3], f[4], f[5], r.u, r.v, tol)
-				if a = f[6+s0&1]; n0 != 0 {
-					a = unknownAnswer
-				}
-			case tagLeaf | 2<<leafKShift:
-				f := (*[13]uint32)(fast[o : o+13])
-				tol := math.Float32frombits(f[2])
-				s0, n0 := lineSide(f[3], f[4], f[5], r.u, r.v, tol)
-				s1, n1 := lineSide(f[6], f[7], f[8], r.u, r.v, tol)
-				if a = f[9+(s0|s1<<1)&3]; n0|n1 != 0 {
-					a = unknownAnswer
-				}
-			case tagLeaf | 3<<leafKShift:
-				f := (*[20]uint32)(fast[o : o+20])
-				tol := math.Float32frombits(f[2])
-				s0, n0 := lineSide(f[3], f[4], f[5], r.u, r.v, tol)
-				s1, n1 := lineSide(f[6], f[7], f[8], r.u, r.v, tol)
-				s2, n2 := lineSide(f[9], f[10], f[11], r.u, r.v, tol)
-				if a = f[12+(s0|s1<<1|s2<<2)&7]; n0|n1|n2 != 0 {
-					a = unknownAnswer
-				}
-			default:
-				switch w &^ payloadMask {
-				case tagInterior:
-					a = w & payloadMask
-				case tagLeaf:
-					var ok bool
-					if g, ok = l.leafFast(uint32(o), w>>leafKShift&7, r.u, r.v); ok {
-						a = uint32(g + 1)
-					} else {
-						a = unknownAnswer
-					}
-				default:
-					a = uint32(l.findFrom(w, chunk[i]) + 1)
-				}
-			}
-			if a == unknownAnswer {
-				a = uint32(l.leafFind(l.blob[fast[o+1]:], chunk[i]) + 1)
-			}
-			g = int32(a) - 1
+		gs := sc.gs[:len(chunk)]
+		l.findChunk(chunk, sc.recs[:], gs)
+		// Most answers are a grid without sub-grids; the others (2.3%
+		// of the full demo city's points) are answered together below.
+		rest := sc.rest[:0]
+		for i, g := range gs {
 			if g >= 0 {
 				if m := &ix.meta[g]; m.subStart == m.subEnd {
 					dst[i] = Hit{Grid: m.snap, SubGrid: -1, Area: m.village}
 					continue
 				}
 			}
-			dst[i] = ix.finish(chunk[i], g)
+			rest = append(rest, int32(i))
+		}
+		if len(rest) > 0 {
+			ix.finishChunk(chunk, gs, rest, dst, sc)
 		}
 	}
-	ix.batchBuf.Put(recs)
+	ix.batchBuf.Put(sc)
+}
+
+// finishChunk answers the points chunk[i], i in rest, whose grid-layer
+// answers gs[i] are a grid with sub-grids or none, into dst: the sub
+// layer and then the area layers take them in chunks as well (one at a
+// time, these lookups cost 149 ns a sub-grid point and 215 a point in no
+// grid on the full demo city).
+func (ix *Index) finishChunk(chunk []orb.Point, gs, rest []int32, dst []Hit, sc *batchScratch) {
+	sub, none := sc.sub[:0], rest[:0] // in a grid with sub-grids, in no grid
+	for _, i := range rest {
+		if gs[i] >= 0 {
+			sub = append(sub, i)
+		} else {
+			none = append(none, i)
+		}
+	}
+	if len(sub) > 0 {
+		pts, as := sc.pts[:len(sub)], sc.as[:len(sub)]
+		for j, i := range sub {
+			pts[j] = chunk[i]
+		}
+		ix.subLayer.findChunk(pts, sc.recs[:], as)
+		for j, i := range sub {
+			dst[i] = ix.subHit(pts[j], gs[i], as[j])
+		}
+	}
+	for _, i := range none {
+		dst[i] = Hit{Grid: -1, SubGrid: -1, Area: -1}
+	}
+	// The deepest area first; the points an area layer answers leave
+	// the list.
+	for _, l := range ix.areas {
+		if len(none) == 0 {
+			break
+		}
+		pts, as := sc.pts[:len(none)], sc.as[:len(none)]
+		for j, i := range none {
+			pts[j] = chunk[i]
+		}
+		l.findChunk(pts, sc.recs[:], as)
+		left := none[:0]
+		for j, i := range none {
+			if as[j] >= 0 {
+				dst[i].Area = l.ids[as[j]]
+			} else {
+				left = append(left, i)
+			}
+		}
+		none = left
+	}
+}
+
+// findChunk answers l.find(pts[i]) into gs[i] for at most batchChunk
+// points, recs being scratch of that size; see LookupBatch.
+func (l *layer) findChunk(pts []orb.Point, recs []batchRec, gs []int32) {
+	if len(l.tables) == 0 || len(l.cells) == 0 {
+		for i := range pts {
+			gs[i] = -1
+		}
+		return
+	}
+	t := &l.tables[0]
+	cells, fast := l.cells, l.fast
+	rs := recs[:len(pts)]
+	gs = gs[:len(pts)]
+	for i, p := range pts {
+		x, y := p[0], p[1]
+		fx, fy := (x-t.x0)*t.invW, (y-t.y0)*t.invH
+		ci := min(max(int32(fx), 0), t.nx-1)
+		cj := min(max(int32(fy), 0), t.ny-1)
+		w := cells[t.base+uint32(cj*t.nx+ci)]
+		// Also false for NaN; a select, not a branch (see LookupBatch).
+		if !(x >= l.minX && x <= l.maxX && y >= l.minY && y <= l.maxY) {
+			w = outsideWord
+		}
+		rs[i] = batchRec{w, float32(fx - float64(ci)), float32(fy - float64(cj))}
+	}
+	for i := range rs {
+		r := &rs[i]
+		w := r.w
+		// Leaves of one, two and three lines (89% of the leaf points
+		// of the full demo city) take leafFast unrolled for their k;
+		// the rest the general code.
+		o := int(w & leafOffMask)
+		var a uint32 // polygon + 1, 0 for none, or unknownAnswer (see leafFast)
+		switch w &^ leafOffMask {
+		case tagLeaf | 1<<leafKShift:
+			f := (*[8]uint32)(fast[o : o+8])
+			tol := math.Float32frombits(f[2])
+			s0, n0 := lineSide(f[3], f[4], f[5], r.u, r.v, tol)
+			if a = f[6+s0&1]; n0 != 0 {
+				a = unknownAnswer
+			}
+		case tagLeaf | 2<<leafKShift:
+			f := (*[13]uint32)(fast[o : o+13])
+			tol := math.Float32frombits(f[2])
+			s0, n0 := lineSide(f[3], f[4], f[5], r.u, r.v, tol)
+			s1, n1 := lineSide(f[6], f[7], f[8], r.u, r.v, tol)
+			if a = f[9+(s0|s1<<1)&3]; n0|n1 != 0 {
+				a = unknownAnswer
+			}
+		case tagLeaf | 3<<leafKShift:
+			f := (*[20]uint32)(fast[o : o+20])
+			tol := math.Float32frombits(f[2])
+			s0, n0 := lineSide(f[3], f[4], f[5], r.u, r.v, tol)
+			s1, n1 := lineSide(f[6], f[7], f[8], r.u, r.v, tol)
+			s2, n2 := lineSide(f[9], f[10], f[11], r.u, r.v, tol)
+			if a = f[12+(s0|s1<<1|s2<<2)&7]; n0|n1|n2 != 0 {
+				a = unknownAnswer
+			}
+		default:
+			switch w &^ payloadMask {
+			case tagInterior:
+				a = w & payloadMask
+			case tagLeaf:
+				if g, ok := l.leafFast(uint32(o), w>>leafKShift&7, r.u, r.v); ok {
+					a = uint32(g + 1)
+				} else {
+					a = unknownAnswer
+				}
+			default:
+				a = uint32(l.findFrom(w, pts[i]) + 1)
+			}
+		}
+		if a == unknownAnswer {
+			a = uint32(l.leafFind(l.blob[fast[o+1]:], pts[i]) + 1)
+		}
+		gs[i] = int32(a) - 1
+	}
 }
