@@ -421,22 +421,24 @@ type batchScratch struct {
 // LookupBatch answers pts into out (len(out) must be at least len(pts)).
 // The answers are Lookup's.
 //
-// It takes the points in chunks of batchChunk, in two loops per chunk.
-// The first maps each point to its top-table cell and loads the cell
-// word, with no branch on that word: the loads of different points do not
-// depend on each other, so their cache misses overlap. The second answers
-// the chunk in input order from the words, which are in L1 by then, so a
-// mispredicted branch on a word costs little: interior cells directly;
-// leaves of one to three lines with leafFast unrolled for their k (k is
-// in the cell word), the line signs computed without branches; anything
-// else (more lines, sub-tables, the exact walk, outside the box) by the
-// general code.
+// It takes the points in chunks of batchChunk, in two loops per chunk
+// (layer.findChunk). The first maps each point to its top-table cell and
+// loads the cell word, with no branch on that word: the loads of
+// different points do not depend on each other, so their cache misses
+// overlap. The second answers the chunk in input order from the words,
+// which are in L1 by then, so a mispredicted branch on a word costs
+// little: interior cells directly; leaves of one to three lines with
+// leafFast unrolled for their k (k is in the cell word), the line signs
+// computed without branches; anything else (more lines, sub-tables, the
+// exact walk, outside the box) by the general code. The points of the
+// chunk in grids with sub-grids, and those in no grid, then go through
+// the sub layer, or the area layers, the same way (finishChunk).
 //
 // Measured on the full demo city (lookup's BenchmarkFullCitySortedBatch:
 // 2M points, CPU time per point, variants A/B in the same run on 2 shared
 // busy cores). The previous design sorted: a 16-byte record per point, a
 // two-pass radix sort by cell so that cell words and fast records were
-// read in order, answers scattered back to their places: 80–88 ns a
+// read in order, answers scattered back to their places: 80–100 ns a
 // point. The sort bought sequential reads of the index, which saved less
 // than it cost (keying, two passes over 32 MB, a random write of every
 // answer) once the loop stopped stalling on branches whose conditions
@@ -446,10 +448,15 @@ type batchScratch struct {
 // order, with the old branchy leafFast: 55–62 ns; with branch-free line
 // signs and k in the cell word: 48–50 (each alone gained little: 54–60,
 // the other branch still waiting); the sub-grid layer's finer cells:
-// −2.5; one to three lines unrolled: −5; in all ≈45 ns (22 M points per
-// CPU second). With the index in cache (4,000 points repeated) the same
-// code takes ≈22 ns a point, so about half of the 45 is waiting for
-// memory.
+// −2.5; one to three lines unrolled: −5; sub-grid and no-grid points in
+// chunks too: −1 to −3. In all, in the same runs: 88.6–100 ns a point
+// before, 42.3–50.9 after (20–23.7 M points per CPU second), the load
+// average 2.2–2.9 on the 2 cores; Lookup, one point at a time, 94–111 →
+// 89–94 ns. With the index in cache (4,000 points repeated) the batch
+// takes ≈22 ns a point, so about half of it is waiting for memory. On
+// the synthetic 1.7 M-vertex city (geo's BenchmarkLookupSortedBatch, 70%
+// of points in interior cells, 8% in gaps between grids): 106–112 →
+// 87–102 ns.
 //
 // Tried and not kept, each A/B in the same runs: loading each point's
 // fast record already in the first loop (+5 ns), or in a loop of its own
@@ -461,12 +468,12 @@ type batchScratch struct {
 // then: the fast records came from L2, the branches still mispredicted);
 // answers through a per-grid Hit table, sub-grid points fixed up after
 // the chunk (within noise of the meta lookup), or the grid's meta read in
-// a third loop (within noise); fast records laid out so that none of up
-// to 64 bytes straddles a cache line (within noise); the fast records and
-// cell words on madvise'd 2 MB pages (within noise); one branch-free path
-// for k = 1–3 reading three lines always (2× slower: the words past a
-// short record are answers, which as float32 are denormals); chunks of
-// 1,024 to 16,384 points (within noise).
+// a third loop, or from an 8-byte copy of it (within noise); fast records
+// laid out so that none of up to 64 bytes straddles a cache line (within
+// noise); the fast records and cell words on madvise'd 2 MB pages (within
+// noise); one branch-free path for k = 1–3 reading three lines always (2×
+// slower: the words past a short record are answers, which as float32 are
+// denormals); chunks of 1,024 to 16,384 points (within noise).
 func (ix *Index) LookupBatch(pts []orb.Point, out []Hit) {
 	_ = out[:len(pts)]
 	l := ix.grids
