@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -32,7 +33,7 @@ func TestBenchHTTP(t *testing.T) {
 	defer cancel()
 	var out bytes.Buffer
 	e := quietEnv(&out)
-	o := httpBenchOptions{Points: 5000, Clients: 3, Duration: 300 * time.Millisecond, MaxRequests: 400}
+	o := httpBenchOptions{Points: 5000, Clients: 3, Duration: 300 * time.Millisecond, MaxRequests: 400, Runs: 2}
 	r, err := runHTTPBench(ctx, e, st, o)
 	if err != nil {
 		t.Fatal(err)
@@ -46,14 +47,17 @@ func TestBenchHTTP(t *testing.T) {
 	if r.P50 <= 0 || r.P99 < r.P50 {
 		t.Errorf("latencies p50 %v p99 %v", r.P50, r.P99)
 	}
-	if r.Checked < o.Clients {
-		t.Errorf("%d answers checked against PostGIS; want at least one per client (%d)", r.Checked, o.Clients)
+	if r.Checked < o.Runs {
+		t.Errorf("%d answers checked against PostGIS; want some in every run (%d)", r.Checked, o.Runs)
+	}
+	if len(r.Rates) != o.Runs || slices.Max(r.Rates) != r.rate() {
+		t.Errorf("rates of the runs %v, reported %v; want %d runs, the fastest reported", r.Rates, r.rate(), o.Runs)
 	}
 	if v, err := strconv.Atoi(r.Version); err != nil || v < 1 {
 		t.Errorf("dataset version %q", r.Version)
 	}
 	printHTTPBench(&out, r, o)
-	re := regexp.MustCompile(`POST /lookup text/csv: 5000 points in \S+: \d+ points/s end to end.*\nGET /lookup: 3 clients, \d+ requests \(0 not 200\) in \S+: \d+ requests/s, p50 \S+, p99 \S+.*; \d+ sampled answers agree with PostGIS`)
+	re := regexp.MustCompile(`POST /lookup text/csv: 5000 points in \S+: \d+ points/s end to end.*\nGET /lookup: 3 clients, \d+ requests \(0 not 200\) in \S+: \d+ requests/s, p50 \S+, p99 \S+.*; \d+ sampled answers agree with PostGIS\nGET /lookup runs: \d+, \d+ requests/s`)
 	if !re.MatchString(out.String()) {
 		t.Errorf("report:\n%s", out.String())
 	}
