@@ -25,9 +25,39 @@ type AdjustPreview struct {
 	Moves    []Move        `json:"moves"`
 	Totals   []GridTotal   `json:"totals"`
 	Lineage  []Lineage     `json:"lineage"`
+	// Ops are the codes each operation makes, in the order references
+	// "@k.n" number them (see ParseOpRef).
+	Ops []OpResult `json:"ops"`
 	// Stale is set when grids the proposal names changed since its base
 	// version (Apply refuses such a proposal).
 	Stale *StaleError `json:"stale,omitempty"`
+}
+
+// MarshalJSON writes empty lists as [] rather than null, so that a
+// preview of operations that cannot be carried out (no after-state, only
+// findings) has the shape of any other.
+func (p AdjustPreview) MarshalJSON() ([]byte, error) {
+	type plain AdjustPreview
+	out := plain(p)
+	if out.Grids == nil {
+		out.Grids = []PreviewGrid{}
+	}
+	if out.Findings == nil {
+		out.Findings = []Finding{}
+	}
+	if out.Moves == nil {
+		out.Moves = []Move{}
+	}
+	if out.Totals == nil {
+		out.Totals = []GridTotal{}
+	}
+	if out.Lineage == nil {
+		out.Lineage = []Lineage{}
+	}
+	if out.Ops == nil {
+		out.Ops = []OpResult{}
+	}
+	return json.Marshal(out)
 }
 
 // Errors counts the error findings (an apply needs none).
@@ -166,18 +196,32 @@ func (s *Store) PreviewAdjustment(ctx context.Context, ops []AdjustOp, base int6
 // evaluate runs the operations, the moves and the checks on tx.
 func evaluate(ctx context.Context, tx pgx.Tx, ops []AdjustOp, opts AdjustOptions) (*work, *AdjustPreview, error) {
 	if len(ops) == 0 {
-		return nil, nil, &OpError{0, "", "the proposal has no operations"}
+		return nil, nil, &OpError{Index: 0, Op: "", Msg: "the proposal has no operations"}
+	}
+	// An operation that cannot be carried out keeps the findings gathered
+	// up to it and a location (see locateOpError).
+	located := func(err error, w *work) error {
+		var oe *OpError
+		if errors.As(err, &oe) {
+			var fs []Finding
+			resolved := ops
+			if w != nil {
+				fs, resolved = w.findings, w.ops
+			}
+			locateOpError(ctx, tx, resolved, oe, fs)
+		}
+		return err
 	}
 	villages, err := opVillages(ops)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, located(err, nil)
 	}
 	w, err := newWork(ctx, tx, villages, opts)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, located(err, nil)
 	}
 	if err := w.run(ctx, ops); err != nil {
-		return nil, nil, err
+		return nil, nil, located(err, w)
 	}
 	if err := w.edgeMatch(ctx); err != nil {
 		return nil, nil, err
@@ -197,6 +241,13 @@ func evaluate(ctx context.Context, tx pgx.Tx, ops []AdjustOp, opts AdjustOptions
 	if err := w.result(ctx, p); err != nil {
 		return nil, nil, err
 	}
+	for i, op := range ops {
+		made := []geo.Code{}
+		if i < len(w.made) && w.made[i] != nil {
+			made = w.made[i]
+		}
+		p.Ops = append(p.Ops, OpResult{Index: i, Type: op.Type, Makes: made})
+	}
 	return w, p, nil
 }
 
@@ -205,7 +256,11 @@ func opCodes(ops []AdjustOp) []geo.Code {
 	seen := map[geo.Code]bool{}
 	for _, op := range ops {
 		for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
-			seen[c] = true
+			// A reference names a grid made by this proposal: nothing
+			// another can have changed.
+			if !IsOpRef(c) {
+				seen[c] = true
+			}
 		}
 	}
 	out := make([]geo.Code, 0, len(seen))

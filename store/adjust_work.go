@@ -77,9 +77,108 @@ type OpError struct {
 	Index int
 	Op    string
 	Msg   string
+	// Codes are the grids (or, for create, the village) the operation
+	// names. Set by the evaluation, like Location and Findings.
+	Codes []string
+	// Location is where a map shows the failure: the operation's own
+	// line or polygon, else the grids it names (else their village).
+	Location orb.Geometry
+	// Findings are the located findings the operations gathered before
+	// this one failed (a create's overlaps, say): they still say what to
+	// fix, so they are not dropped with the run.
+	Findings []Finding
 }
 
 func (e *OpError) Error() string { return fmt.Sprintf("operation %d (%s): %s", e.Index+1, e.Op, e.Msg) }
+
+// Finding is the failure as a located error finding (check "operation").
+func (e *OpError) Finding() Finding {
+	codes := e.Codes
+	if codes == nil {
+		codes = []string{}
+	}
+	return Finding{Check: CheckAdjustOperation, Severity: SeverityError, Codes: codes, Message: e.Error(), Location: e.Location}
+}
+
+// AllFindings are the findings gathered before the failure followed by
+// the failure itself: everything a planner has to fix, in order.
+func (e *OpError) AllFindings() []Finding {
+	return append(append([]Finding{}, e.Findings...), e.Finding())
+}
+
+// locateOpError fills in what the evaluation knows of a failed operation:
+// the codes it names, a location and the findings gathered so far. The
+// location is looked up on tx (the work table first: a grid made earlier
+// in the proposal is only there); a lookup that fails leaves it nil, as
+// the failure itself is what matters.
+func locateOpError(ctx context.Context, tx pgx.Tx, ops []AdjustOp, e *OpError, findings []Finding) {
+	e.Findings = append(e.Findings, findings...)
+	if e.Index < 0 || e.Index >= len(ops) {
+		return
+	}
+	op := ops[e.Index]
+	var codes []string
+	for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
+		codes = append(codes, string(c))
+	}
+	if len(codes) == 0 && op.Village != "" {
+		codes = []string{string(op.Village)}
+	}
+	if e.Codes == nil {
+		e.Codes = codes
+	}
+	if e.Location != nil {
+		return
+	}
+	if op.Geometry != nil && op.Geometry.Coordinates != nil {
+		e.Location = op.Geometry.Coordinates
+		return
+	}
+	var mp orb.MultiPolygon
+	for _, p := range op.Parts {
+		if p.Geometry == nil {
+			continue
+		}
+		switch g := p.Geometry.Coordinates.(type) {
+		case orb.Polygon:
+			mp = append(mp, g)
+		case orb.MultiPolygon:
+			mp = append(mp, g...)
+		}
+	}
+	if len(mp) > 0 {
+		e.Location = mp
+		return
+	}
+	if len(codes) == 0 {
+		return
+	}
+	villages := make([]string, 0, len(codes))
+	for _, c := range codes {
+		v := geo.Code(c)
+		if v.Level() != geo.LevelVillage {
+			v = v.Village()
+		}
+		villages = append(villages, string(v))
+	}
+	// A savepoint: the failure may have come from a statement that left
+	// the transaction usable, and this look-up must not spoil an apply's.
+	sp, err := tx.Begin(ctx)
+	if err != nil {
+		return
+	}
+	defer sp.Rollback(ctx)
+	var loc orb.MultiPolygon
+	if err := sp.QueryRow(ctx, `SELECT ST_Multi(ST_Union(g)) FROM (
+			SELECT coalesce(w.geom, w.old_geom) AS g FROM adj_work w WHERE w.code = ANY($1)
+			UNION ALL SELECT geom FROM grid_latest g WHERE g.code = ANY($1) AND NOT EXISTS (SELECT 1 FROM adj_work w WHERE w.code = g.code)) x
+		HAVING count(g) > 0
+		UNION ALL
+		SELECT ST_Multi(ST_Union(geom)) FROM area WHERE code = ANY($2) AND geom IS NOT NULL HAVING count(*) > 0
+		LIMIT 1`, codes, villages).Scan(nullMultiPolygon{&loc}); err == nil && loc != nil {
+		e.Location = loc
+	}
+}
 
 // work is one run of a proposal's operations inside a transaction.
 type work struct {
@@ -89,9 +188,11 @@ type work struct {
 	next     map[geo.Code]int // next free grid sequence per village
 	lineage  [][2]geo.Code
 	findings []Finding
-	opNew    []geo.Code // codes issued by the running operation
-	multi    []string   // grids allowed several parts (AdjustOp.Multipart)
-	created  []string   // grids drawn on a gap (create)
+	opNew    []geo.Code   // codes issued by the running operation
+	made     [][]geo.Code // codes issued by each operation run, in order
+	ops      []AdjustOp   // the operations, references resolved as far as run
+	multi    []string     // grids allowed several parts (AdjustOp.Multipart)
+	created  []string     // grids drawn on a gap (create)
 }
 
 // workDDL creates the work tables once per session (connection): creating
@@ -153,29 +254,39 @@ const containerSQL = `coalesce(parent, village)`
 // or the sub-grids of one exclusive grid.
 func opVillages(ops []AdjustOp) ([]geo.Code, error) {
 	seen := map[geo.Code]bool{}
+	// conts[k] is operation k's container: a reference "@k.n" to a grid
+	// it makes lies in it too.
+	conts := make([]geo.Code, len(ops))
 	for i, op := range ops {
 		var v geo.Code
 		codes := append(append([]geo.Code{}, op.Grids...), op.To...)
 		if op.Type == OpCreate {
 			if op.Village.Level() != geo.LevelVillage {
-				return nil, &OpError{i, op.Type, fmt.Sprintf("village %q is not a village code", op.Village)}
+				return nil, &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("village %q is not a village code", op.Village)}
 			}
 			v = op.Village
 		}
+		if err := CheckOpRefs(op, i); err != nil {
+			return nil, &OpError{Index: i, Op: op.Type, Msg: err.Error()}
+		}
 		for _, c := range codes {
-			if c.Level() != geo.LevelGrid && c.Level() != geo.LevelSubGrid {
-				return nil, &OpError{i, op.Type, fmt.Sprintf("%q is not a grid code (15 digits) or sub-grid code (17 digits)", c)}
+			cont := containerOf(c)
+			if k, _, ok, _ := ParseOpRef(c); ok {
+				cont = conts[k]
+			} else if c.Level() != geo.LevelGrid && c.Level() != geo.LevelSubGrid {
+				return nil, &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("%q is not a grid code (15 digits) or sub-grid code (17 digits)", c)}
 			}
 			if v == "" {
-				v = containerOf(c)
+				v = cont
 			}
-			if containerOf(c) != v {
-				return nil, &OpError{i, op.Type, fmt.Sprintf("%s and %s are in different villages (or are sub-grids of different exclusive grids); an operation stays inside one village or one exclusive grid", codes[0], c)}
+			if cont != v {
+				return nil, &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("%s and %s are in different villages (or are sub-grids of different exclusive grids); an operation stays inside one village or one exclusive grid", codes[0], c)}
 			}
 		}
 		if v == "" {
-			return nil, &OpError{i, op.Type, "names no grid and no village"}
+			return nil, &OpError{Index: i, Op: op.Type, Msg: "names no grid and no village"}
 		}
+		conts[i] = v
 		if v.Level() == geo.LevelGrid {
 			v = v.Village() // the exclusive grid of sub-grids
 		}
@@ -245,7 +356,7 @@ func (t releasingTx) Rollback(ctx context.Context) error {
 func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts AdjustOptions) (*work, error) {
 	w := &work{tx: tx, opts: opts.withDefaults(), villages: villages, next: map[geo.Code]int{}, created: []string{}}
 	if len(villages) == 0 {
-		return nil, &OpError{0, "", "the proposal touches no village"}
+		return nil, &OpError{Index: 0, Op: "", Msg: "the proposal touches no village"}
 	}
 	// The work queries touch a few grids and records but their estimates
 	// are large enough to trigger JIT compilation, which costs more (≈80 ms
@@ -274,7 +385,7 @@ func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts AdjustOpt
 		return nil, fmt.Errorf("villages: %w", err)
 	}
 	if len(missing) > 0 {
-		return nil, &OpError{0, "", fmt.Sprintf("village %s does not exist or has no boundary", missing[0])}
+		return nil, &OpError{Index: 0, Op: "", Msg: fmt.Sprintf("village %s does not exist or has no boundary", missing[0])}
 	}
 	return w, nil
 }
@@ -308,9 +419,9 @@ func (w *work) newCode(ctx context.Context, i int, op string, v geo.Code, kind, 
 	}
 	if err != nil {
 		if v.Level() == geo.LevelGrid {
-			return "", &OpError{i, op, fmt.Sprintf("exclusive grid %s has used all 99 sub-grid sequences; codes are never reused", v)}
+			return "", &OpError{Index: i, Op: op, Msg: fmt.Sprintf("exclusive grid %s has used all 99 sub-grid sequences; codes are never reused", v)}
 		}
-		return "", &OpError{i, op, fmt.Sprintf("village %s has used all 999 grid sequences; codes are never reused", v)}
+		return "", &OpError{Index: i, Op: op, Msg: fmt.Sprintf("village %s has used all 999 grid sequences; codes are never reused", v)}
 	}
 	w.next[v] = n + 1
 	w.opNew = append(w.opNew, c)
@@ -326,7 +437,7 @@ func (w *work) newCode(ctx context.Context, i int, op string, v geo.Code, kind, 
 func (w *work) grid(ctx context.Context, i int, op string, c geo.Code) (kind, name string, err error) {
 	err = w.tx.QueryRow(ctx, `SELECT kind, name FROM adj_work WHERE code = $1 AND state NOT IN ('retired', 'gone')`, c).Scan(&kind, &name)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", &OpError{i, op, fmt.Sprintf("grid %s is not a current grid (or an earlier operation of this proposal retired it)", c)}
+		return "", "", &OpError{Index: i, Op: op, Msg: fmt.Sprintf("grid %s is not a current grid (or an earlier operation of this proposal retired it)", c)}
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("grid %s: %w", c, err)
@@ -408,28 +519,47 @@ func (w *work) rebuild(ctx context.Context, v geo.Code) error {
 	if err != nil {
 		return fmt.Errorf("rebuild village %s: %w", v, err)
 	}
-	// A live grid left without faces lost all its area to another.
-	var lost []string
-	err = w.tx.QueryRow(ctx, `SELECT coalesce(array_agg(code ORDER BY code), '{}') FROM adj_work w
+	// A live grid left without faces lost all its area to another; the
+	// finding is located on the area it had.
+	rows, err := w.tx.Query(ctx, `SELECT code, ST_Multi(coalesce(geom, old_geom)) FROM adj_work w
 		WHERE `+containerSQL+` = $1 AND state NOT IN ('retired', 'gone')
-		AND NOT EXISTS (SELECT 1 FROM adj_face f WHERE f.new_owner = w.code)`, v).Scan(&lost)
+		AND NOT EXISTS (SELECT 1 FROM adj_face f WHERE f.new_owner = w.code) ORDER BY code`, v)
 	if err != nil {
 		return fmt.Errorf("rebuild village %s: %w", v, err)
 	}
-	for _, c := range lost {
-		w.findings = append(w.findings, Finding{Check: CheckAdjustOperation, Severity: SeverityError, Codes: []string{c},
-			Message: fmt.Sprintf("grid %s would lose all its area; retire it instead (with the grids that take its area)", c)})
+	defer rows.Close()
+	for rows.Next() {
+		var c string
+		var loc orb.MultiPolygon
+		if err := rows.Scan(&c, nullMultiPolygon{&loc}); err != nil {
+			return fmt.Errorf("rebuild village %s: %w", v, err)
+		}
+		f := Finding{Check: CheckAdjustOperation, Severity: SeverityError, Codes: []string{c},
+			Message: fmt.Sprintf("grid %s would lose all its area; retire it instead (with the grids that take its area)", c)}
+		if loc != nil {
+			f.Location = loc
+		}
+		w.findings = append(w.findings, f)
 	}
-	return nil
+	return rows.Err()
 }
 
-// run carries out the operations in order.
+// run carries out the operations in order, each with its references to
+// grids made by earlier ones resolved (w.ops keeps them so, w.made the
+// codes each made).
 func (w *work) run(ctx context.Context, ops []AdjustOp) error {
+	w.ops = append([]AdjustOp{}, ops...)
 	for i, op := range ops {
 		w.opNew = nil
+		op, err := resolveRefs(op, i, w.made)
+		if err != nil {
+			return err
+		}
+		w.ops[i] = op
 		if err := w.op(ctx, i, op); err != nil {
 			return err
 		}
+		w.made = append(w.made, w.opNew)
 		if op.Multipart {
 			for _, c := range append(append(append([]geo.Code{}, op.Grids...), op.To...), w.opNew...) {
 				w.multi = append(w.multi, string(c))
@@ -442,20 +572,20 @@ func (w *work) run(ctx context.Context, ops []AdjustOp) error {
 func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 	geom := func() (any, error) {
 		if op.Geometry == nil || op.Geometry.Coordinates == nil {
-			return nil, &OpError{i, op.Type, "needs a geometry"}
+			return nil, &OpError{Index: i, Op: op.Type, Msg: "needs a geometry"}
 		}
 		return orbValuer{op.Geometry.Coordinates}, nil
 	}
 	need := func(n int, what string) error {
 		if len(op.Grids) < n {
-			return &OpError{i, op.Type, fmt.Sprintf("needs %s", what)}
+			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("needs %s", what)}
 		}
 		return nil
 	}
 	if len(op.Grids) > 0 && op.Grids[0].Level() == geo.LevelSubGrid {
 		for _, k := range append([]geo.Kind{op.Kind}, partKinds(op.Parts)...) {
 			if k != "" && k != geo.KindExclusive {
-				return &OpError{i, op.Type, fmt.Sprintf("sub-grids are exclusive, not %s", k)}
+				return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("sub-grids are exclusive, not %s", k)}
 			}
 		}
 	}
@@ -538,7 +668,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 			return err
 		}
 		if len(ids) < 2 {
-			return &OpError{i, op.Type, fmt.Sprintf("the line does not cut grid %s into parts: it must cross the grid from edge to edge", g)}
+			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("the line does not cut grid %s into parts: it must cross the grid from edge to edge", g)}
 		}
 		prefix := name
 		if op.Name != "" {
@@ -575,7 +705,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 			return err
 		}
 		if !adjacent {
-			return &OpError{i, op.Type, fmt.Sprintf("grids %s and %s do not share an edge", a, b)}
+			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("grids %s and %s do not share an edge", a, b)}
 		}
 		line, err := geom()
 		if err != nil {
@@ -601,7 +731,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 			return err
 		}
 		if len(op.To) != 1 {
-			return &OpError{i, op.Type, "needs exactly one grid to take the area (to)"}
+			return &OpError{Index: i, Op: op.Type, Msg: "needs exactly one grid to take the area (to)"}
 		}
 		for _, c := range append(append([]geo.Code{}, op.Grids...), op.To[0]) {
 			if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
@@ -623,7 +753,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return &OpError{i, op.Type, "the polygon covers no part of the grids the area comes from"}
+			return &OpError{Index: i, Op: op.Type, Msg: "the polygon covers no part of the grids the area comes from"}
 		}
 		return w.rebuild(ctx, v)
 
@@ -632,7 +762,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 			return err
 		}
 		if len(op.To) == 0 {
-			return &OpError{i, op.Type, "needs the grid(s) that take the retired grid's area (to)"}
+			return &OpError{Index: i, Op: op.Type, Msg: "needs the grid(s) that take the retired grid's area (to)"}
 		}
 		g := op.Grids[0]
 		if _, _, err := w.grid(ctx, i, op.Type, g); err != nil {
@@ -676,7 +806,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 			return err
 		}
 		if !op.Kind.Valid() {
-			return &OpError{i, op.Type, fmt.Sprintf("kind %q: want urban, rural or exclusive", op.Kind)}
+			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("kind %q: want urban, rural or exclusive", op.Kind)}
 		}
 		v := op.Village
 		nc, err := w.newCode(ctx, i, op.Type, v, string(op.Kind), op.Name)
@@ -717,11 +847,11 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 			return err
 		}
 		if tag.RowsAffected() == 0 {
-			return &OpError{i, op.Type, fmt.Sprintf("the polygon covers no gap of village %s", v)}
+			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("the polygon covers no gap of village %s", v)}
 		}
 		return w.rebuild(ctx, v)
 	}
-	return &OpError{i, op.Type, "unknown operation: want create, split, merge, reshape, transfer, retire, rename or redraw"}
+	return &OpError{Index: i, Op: op.Type, Msg: "unknown operation: want create, split, merge, reshape, transfer, retire, rename or redraw"}
 }
 
 func partKinds(parts []AdjustPart) []geo.Kind {
@@ -763,7 +893,7 @@ func (w *work) needFaces(ctx context.Context, i int, op string, codes ...geo.Cod
 			return err
 		}
 		if n == 0 {
-			return &OpError{i, op, fmt.Sprintf("the new line leaves grid %s without area", c)}
+			return &OpError{Index: i, Op: op, Msg: fmt.Sprintf("the new line leaves grid %s without area", c)}
 		}
 	}
 	return nil
@@ -822,7 +952,7 @@ func (w *work) finalLineage(ctx context.Context) ([][2]geo.Code, error) {
 // point on surface. Codes of the set that no part keeps are retired.
 func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 	if len(op.Grids) == 0 || len(op.Parts) == 0 {
-		return &OpError{i, op.Type, "needs the grids to redraw and the parts to draw"}
+		return &OpError{Index: i, Op: op.Type, Msg: "needs the grids to redraw and the parts to draw"}
 	}
 	inSet := map[geo.Code]bool{}
 	for _, c := range op.Grids {
@@ -837,7 +967,7 @@ func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 	kept := map[geo.Code]bool{}
 	for k, p := range op.Parts {
 		if p.Geometry == nil {
-			return &OpError{i, op.Type, fmt.Sprintf("part %d has no polygon", k+1)}
+			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d has no polygon", k+1)}
 		}
 		switch g := p.Geometry.Coordinates.(type) {
 		case orb.Polygon:
@@ -845,11 +975,11 @@ func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 		case orb.MultiPolygon:
 			mp = append(mp, g...)
 		default:
-			return &OpError{i, op.Type, fmt.Sprintf("part %d is not a polygon", k+1)}
+			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d is not a polygon", k+1)}
 		}
 		if p.Code != "" {
 			if !inSet[p.Code] || kept[p.Code] {
-				return &OpError{i, op.Type, fmt.Sprintf("part %d keeps code %s, which is not (once) in the redrawn set", k+1, p.Code)}
+				return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d keeps code %s, which is not (once) in the redrawn set", k+1, p.Code)}
 			}
 			kept[p.Code] = true
 			codes[k] = string(p.Code)
@@ -860,7 +990,7 @@ func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 			continue
 		}
 		if !p.Kind.Valid() || p.Name == "" {
-			return &OpError{i, op.Type, fmt.Sprintf("new part %d needs a kind and a name", k+1)}
+			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("new part %d needs a kind and a name", k+1)}
 		}
 		nc, err := w.newCode(ctx, i, op.Type, v, string(p.Kind), p.Name)
 		if err != nil {

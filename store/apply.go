@@ -142,7 +142,7 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 	}
 	pending := eff.After(now)
 	if latest != nil && !eff.After(*latest) {
-		return nil, &OpError{0, "", fmt.Sprintf("effective time %s is not after %s, when a touched grid's or area's current version began", eff.Format(time.RFC3339), latest.Format(time.RFC3339))}
+		return nil, &OpError{Index: 0, Op: "", Msg: fmt.Sprintf("effective time %s is not after %s, when a touched grid's or area's current version began", eff.Format(time.RFC3339), latest.Format(time.RFC3339))}
 	}
 
 	if err := w.write(ctx, p.ID, eff, pending); err != nil {
@@ -160,7 +160,11 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 		effective_at = $3, updated_at = now() WHERE id = $1`, p.ID, version, eff); err != nil {
 		return nil, fmt.Errorf("mark applied: %w", err)
 	}
-	rec := filingRecord(p, prev, req.Actor, eff, now, version)
+	// The filing records the operations as carried out: references to
+	// grids made by earlier operations replaced by their codes.
+	done := p
+	done.Ops = w.ops
+	rec := filingRecord(done, prev, req.Actor, eff, now, version)
 	b, err := json.Marshal(rec)
 	if err != nil {
 		return nil, fmt.Errorf("filing record: %w", err)
