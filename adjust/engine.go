@@ -3,6 +3,7 @@ package adjust
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -78,7 +79,7 @@ func (e *Engine) List(ctx context.Context, a Actor, limit int) ([]Proposal, erro
 // AddOp appends an operation to a draft.
 func (e *Engine) AddOp(ctx context.Context, a Actor, id int64, op Op) (Proposal, error) {
 	return e.editOps(ctx, a, id, func(p Proposal) ([]Op, error) {
-		if err := CheckOp(op, p.County); err != nil {
+		if err := checkOpAt(op, p.County, len(p.Ops)); err != nil {
 			return nil, &Error{Kind: KindInvalid, Msg: err.Error()}
 		}
 		if len(p.Ops) >= maxOps {
@@ -94,7 +95,14 @@ func (e *Engine) RemoveOp(ctx context.Context, a Actor, id int64, i int) (Propos
 		if i < 0 || i >= len(p.Ops) {
 			return nil, refuse(KindInvalid, "operation %d does not exist: the proposal has %d (numbered from 0)", i, len(p.Ops))
 		}
-		return append(append([]Op{}, p.Ops[:i]...), p.Ops[i+1:]...), nil
+		// Later operations' references "@k.n" keep naming the same
+		// operations; one naming a grid the removed operation makes
+		// refuses the removal.
+		ops, err := store.RenumberOpRefs(p.Ops, i)
+		if err != nil {
+			return nil, &Error{Kind: KindInvalid, Msg: err.Error()}
+		}
+		return ops, nil
 	})
 }
 
@@ -146,25 +154,49 @@ func (e *Engine) Preview(ctx context.Context, a Actor, id int64) (*Preview, erro
 	return e.preview(ctx, p)
 }
 
+// preview answers operations that cannot be carried out with a preview
+// that has no after-state and error findings saying why — the findings
+// gathered up to the failure, then the failure, each located where a map
+// can show it — rather than with an error: the planner page draws them
+// like any other findings (validate answers the same findings, submit,
+// approve and apply refuse with them: 422).
 func (e *Engine) preview(ctx context.Context, p Proposal) (*Preview, error) {
 	var pre []Finding
 	for i, op := range p.Ops {
-		if err := CheckOp(op, p.County); err != nil {
-			pre = append(pre, Finding{Check: store.CheckAdjustOperation, Severity: store.SeverityError,
-				Message: fmt.Sprintf("operation %d (%s): %s", i+1, op.Type, err)})
+		if err := checkOpAt(op, p.County, i); err != nil {
+			f := Finding{Check: store.CheckAdjustOperation, Severity: store.SeverityError, Codes: opNames(op),
+				Message: fmt.Sprintf("operation %d (%s): %s", i+1, op.Type, err)}
+			if op.Geometry != nil && op.Geometry.Coordinates != nil {
+				f.Location = op.Geometry.Coordinates
+			}
+			pre = append(pre, f)
 		}
 	}
 	if len(pre) > 0 {
-		return &Preview{Findings: pre}, nil
+		return &Preview{Grids: []store.PreviewGrid{}, Findings: pre}, nil
 	}
 	prev, err := e.st.PreviewAdjustment(ctx, p.Ops, p.BaseVersion, e.opts)
+	var oe *store.OpError
+	if errors.As(err, &oe) {
+		return &Preview{Grids: []store.PreviewGrid{}, Findings: oe.AllFindings()}, nil
+	}
 	if err != nil {
-		if k := KindOf(classify(err)); k == KindInvalid {
-			return &Preview{Findings: []Finding{{Check: store.CheckAdjustOperation, Severity: store.SeverityError, Message: err.Error()}}}, nil
-		}
 		return nil, classify(err)
 	}
 	return prev, nil
+}
+
+// opNames returns the codes an operation names (its grids and takers, or
+// the village of a create), for the Codes of a finding about it.
+func opNames(op Op) []string {
+	out := []string{}
+	for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
+		out = append(out, string(c))
+	}
+	if len(out) == 0 && op.Village != "" {
+		out = append(out, string(op.Village))
+	}
+	return out
 }
 
 // Validate returns the findings of the proposal (the preview's, plus the

@@ -44,6 +44,14 @@ func CheckOp(op Op, county geo.Code) error {
 	}
 	sub := false
 	for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
+		if _, _, ok, err := store.ParseOpRef(c); ok {
+			// A grid made by an earlier operation: checkOpAt checks
+			// which, the run finds its code.
+			if err != nil {
+				return err
+			}
+			continue
+		}
 		if _, err := geo.ParseCode(string(c)); err != nil {
 			return err
 		}
@@ -125,6 +133,15 @@ func CheckOp(op Op, county geo.Code) error {
 		err = fmt.Errorf("unknown operation %q: want create, split, merge, reshape, transfer, retire, rename or redraw", op.Type)
 	}
 	return err
+}
+
+// checkOpAt is CheckOp for operation i of a proposal: its references
+// "@k.n" must name operations before it (store.ParseOpRef).
+func checkOpAt(op Op, county geo.Code, i int) error {
+	if err := CheckOp(op, county); err != nil {
+		return err
+	}
+	return store.CheckOpRefs(op, i)
 }
 
 func partKinds(parts []store.AdjustPart) []geo.Kind {

@@ -107,7 +107,7 @@ func (a Actor) cityWide() bool { return a.Area == "" || a.Area.Level() == geo.Le
 type Error struct {
 	Kind     string
 	Msg      string
-	Findings []Finding   // for KindChecks
+	Findings []Finding   // for KindChecks, and KindInvalid from an operation that cannot be carried out
 	Stale    *StaleError // for KindStale
 	Err      error
 }
@@ -152,7 +152,7 @@ func classify(err error) error {
 	case errors.As(err, &stale):
 		return &Error{Kind: KindStale, Msg: stale.Error(), Stale: stale, Err: err}
 	case errors.As(err, &op):
-		return &Error{Kind: KindInvalid, Msg: op.Error(), Err: err}
+		return &Error{Kind: KindInvalid, Msg: op.Error(), Findings: op.AllFindings(), Err: err}
 	case errors.As(err, &checks):
 		return &Error{Kind: KindChecks, Msg: checks.Error(), Findings: checks.Findings, Err: err}
 	case errors.Is(err, store.ErrStatus), errors.Is(err, store.ErrTookEffect):
@@ -191,7 +191,7 @@ func (d Draft) Valid() map[string]string {
 		p["base_version"] = "must not be negative"
 	}
 	for i, op := range d.Ops {
-		if err := CheckOp(op, d.County); err != nil {
+		if err := checkOpAt(op, d.County, i); err != nil {
 			p[fmt.Sprintf("ops[%d]", i)] = err.Error()
 		}
 	}
