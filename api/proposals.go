@@ -118,6 +118,11 @@ func (h proposalHandlers) fail(w http.ResponseWriter, r *http.Request, err error
 	switch ae.Kind {
 	case adjust.KindInvalid:
 		p.Status = http.StatusUnprocessableEntity
+		// An operation that cannot be carried out says where (and what
+		// the operations before it found), as failing checks do.
+		if len(ae.Findings) > 0 {
+			p.Extra = map[string]any{"findings": ae.Findings}
+		}
 	case adjust.KindForbidden:
 		p.Status = http.StatusForbidden
 	case adjust.KindNotFound:

@@ -175,3 +175,98 @@ func TestProposalRoutes(t *testing.T) {
 	step("GET", "/proposals/999999", planner, "", 404)
 	step("GET", "/proposals/abc", planner, "", 400)
 }
+
+// TestPreviewCannotCarryOut: over HTTP (responses validated against
+// openapi.json), the preview of a split whose line does not cross its
+// grid answers 200 with no after-state (grids: [], not null) and the
+// failure as an error finding located on the line; validate answers it
+// too (ok false) and submit refuses with it (422, findings). Then a
+// proposal splits grid 005 and renames its western part by reference
+// (@0.1): the preview lists the codes the split makes, and after apply
+// PostGIS finds the renamed grid is the west half of the old 005.
+func TestPreviewCannotCarryOut(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	st := storetest.New(t)
+	sql, err := os.ReadFile("../store/testdata/adjust_fixture.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pool().Exec(ctx, string(sql)); err != nil {
+		t.Fatal(err)
+	}
+	reg := prometheus.NewRegistry()
+	srv := httptest.NewServer(api.NewServer(api.Deps{Store: st, Log: slog.New(slog.DiscardHandler), Registry: reg,
+		Adjust: adjust.New(st, adjust.Options{})}))
+	t.Cleanup(srv.Close)
+	e := &env{t: t, srv: srv, store: st, reg: reg}
+	_, planner := e.mustToken("planner", "320902")
+	_, approver := e.mustToken("approver", "320902")
+	step := func(method, path, token, body string, want int) map[string]any {
+		t.Helper()
+		var r response
+		if body != "" {
+			r = e.do(method, path, token, strings.NewReader(body), "Content-Type", "application/json")
+		} else {
+			r = e.do(method, path, token, nil)
+		}
+		if r.status != want {
+			t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.status, want, r.body)
+		}
+		return r.json(t)
+	}
+	located := func(what string, fs any) {
+		t.Helper()
+		list, _ := fs.([]any)
+		if len(list) != 1 {
+			t.Fatalf("%s: findings %v, want one", what, fs)
+		}
+		f := list[0].(map[string]any)
+		loc, _ := f["location"].(map[string]any)
+		if f["check"] != "operation" || f["severity"] != "error" || loc == nil || loc["type"] != "LineString" {
+			t.Errorf("%s: finding %v, want the failure located on the split line", what, f)
+		}
+		if codes, _ := f["codes"].([]any); len(codes) != 1 || codes[0] != "320902001001005" {
+			t.Errorf("%s: finding codes %v, want the split grid", what, f["codes"])
+		}
+	}
+	p := step("POST", "/proposals", planner, `{"county":"320902000000","reason":2,
+		"ops":[{"type":"split","grids":["320902001001005"],"geometry":{"type":"LineString","coordinates":[[120.015,33.012],[120.015,33.018]]}}]}`, 201)
+	path := "/proposals/" + itoa(int64(p["id"].(float64)))
+	prev := step("GET", path+"/preview", planner, "", 200)
+	if g, ok := prev["grids"].([]any); !ok || len(g) != 0 {
+		t.Errorf("preview grids %v, want []", prev["grids"])
+	}
+	located("preview", prev["findings"])
+	v := step("GET", path+"/validate", planner, "", 200)
+	if v["ok"] != false {
+		t.Errorf("validate: ok %v", v["ok"])
+	}
+	located("validate", v["findings"])
+	located("submit", step("POST", path+"/submit", planner, "", 422)["findings"])
+
+	// Split, then rename the western part by reference.
+	p = step("POST", "/proposals", planner, `{"county":"320902000000","reason":2,
+		"ops":[{"type":"split","grids":["320902001001005"],"geometry":{"type":"LineString","coordinates":[[120.015,33.005],[120.015,33.025]]}}]}`, 201)
+	path = "/proposals/" + itoa(int64(p["id"].(float64)))
+	step("POST", path+"/ops", planner, `{"type":"rename","grids":["@1.1"],"name":"West"}`, 422) // not before it
+	step("POST", path+"/ops", planner, `{"type":"rename","grids":["@0.1"],"name":"West"}`, 200)
+	prev = step("GET", path+"/preview", planner, "", 200)
+	ops, _ := prev["ops"].([]any)
+	if len(ops) != 2 {
+		t.Fatalf("preview ops %v", prev["ops"])
+	}
+	makes, _ := ops[0].(map[string]any)["makes"].([]any)
+	if len(makes) != 2 {
+		t.Fatalf("the split makes %v, want two codes", makes)
+	}
+	step("POST", path+"/submit", planner, "", 200)
+	step("POST", path+"/approve", approver, `{"note":"ok"}`, 200)
+	step("POST", path+"/apply", approver, "", 200)
+	var n int
+	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM grid_current WHERE code = $1 AND name = 'West'
+		AND ST_Equals(geom, ST_Intersection((SELECT geom FROM grid WHERE code = '320902001001005' ORDER BY lower(valid) LIMIT 1),
+			ST_MakeEnvelope(120.01, 33, 120.015, 33.03, 4326)))`, makes[0]).Scan(&n); err != nil || n != 1 {
+		t.Errorf("the grid named West (%v) is not the west half of 005: %d, %v", makes[0], n, err)
+	}
+}
