@@ -178,7 +178,11 @@ func (e *Engine) preview(ctx context.Context, p Proposal) (*Preview, error) {
 	prev, err := e.st.PreviewAdjustment(ctx, p.Ops, p.BaseVersion, e.opts)
 	var oe *store.OpError
 	if errors.As(err, &oe) {
-		return &Preview{Grids: []store.PreviewGrid{}, Findings: oe.AllFindings()}, nil
+		out := &Preview{Grids: []store.PreviewGrid{}, Findings: oe.AllFindings()}
+		if prev != nil {
+			out.Stale = prev.Stale
+		}
+		return out, nil
 	}
 	if err != nil {
 		return nil, classify(err)

@@ -165,7 +165,10 @@ func (e *ChecksError) Error() string {
 // PreviewAdjustment runs ops on the current state in a transaction that is
 // rolled back, and returns the after-state, findings and moves. base is
 // the proposal's base version, for the stale check (0 skips it). An
-// operation that cannot be carried out is an *OpError.
+// operation that cannot be carried out is an *OpError, returned with a
+// preview that has no after-state, its findings (OpError.AllFindings)
+// and the stale base if any — an operation often fails because its
+// grids changed since the base.
 func (s *Store) PreviewAdjustment(ctx context.Context, ops []AdjustOp, base int64, opts AdjustOptions) (*AdjustPreview, error) {
 	tx, err := s.beginWork(ctx)
 	if err != nil {
@@ -179,6 +182,10 @@ func (s *Store) PreviewAdjustment(ctx context.Context, ops []AdjustOp, base int6
 		}
 	}
 	_, p, err := evaluate(ctx, tx, ops, opts)
+	var oe *OpError
+	if errors.As(err, &oe) {
+		return &AdjustPreview{Findings: oe.AllFindings(), Stale: stale}, fmt.Errorf("preview: %w", err)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
 	}

@@ -85,9 +85,22 @@ func TestOpErrorLocated(t *testing.T) {
 			}
 		}
 	}
+	// An operation that fails because its grid changed since the base:
+	// the preview that comes with the OpError says it is stale.
+	merge := approved(t, st, store.AdjustOp{Type: store.OpMerge, Grids: []geo.Code{fxGrid(7), fxGrid(8)}})
+	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: merge, Actor: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	prev, err := st.PreviewAdjustment(ctx, []store.AdjustOp{{Type: store.OpRename, Grids: []geo.Code{fxGrid(7)}, Name: "x"}}, 1, store.AdjustOptions{})
+	var oe *store.OpError
+	if !errors.As(err, &oe) || prev == nil || prev.Stale == nil || len(prev.Stale.Changed) != 1 || prev.Stale.Changed[0].Change != "retired" ||
+		len(prev.Findings) != 1 || prev.Findings[0].Location == nil {
+		t.Errorf("rename of a grid retired since the base: %v, preview %+v: want an OpError with a preview saying stale, one located finding", err, prev)
+	}
+
 	// A create that overlaps and covers a gap too carries on: the
 	// overlap stays a finding of the preview.
-	prev, err := st.PreviewAdjustment(ctx, []store.AdjustOp{{Type: store.OpCreate, Village: fxEast, Kind: geo.KindRural, Name: "n",
+	prev, err = st.PreviewAdjustment(ctx, []store.AdjustOp{{Type: store.OpCreate, Village: fxEast, Kind: geo.KindRural, Name: "n",
 		Geometry: rect(120.04, 33.01, 120.05, 33.02)}}, 1, store.AdjustOptions{})
 	if err != nil {
 		t.Fatalf("create half over a grid: %v", err)
