@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/paulmach/orb"
+
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -212,7 +214,17 @@ func (e *Engine) Validate(ctx context.Context, a Actor, id int64) ([]Finding, er
 	}
 	fs := prev.Findings
 	if prev.Stale != nil {
-		fs = append(fs, Finding{Check: "stale-base", Severity: store.SeverityError, Message: prev.Stale.Error()})
+		// Located on the grids that changed, like every finding.
+		f := Finding{Check: "stale-base", Severity: store.SeverityError, Codes: []string{}, Message: prev.Stale.Error()}
+		var where orb.MultiPolygon
+		for _, g := range prev.Stale.Changed {
+			f.Codes = append(f.Codes, string(g.Code))
+			where = append(where, g.Geom...)
+		}
+		if len(where) > 0 {
+			f.Location = where
+		}
+		fs = append(fs, f)
 	}
 	return fs, nil
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/json"
 	"testing"
+	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/adjust"
@@ -117,5 +119,50 @@ func TestOpRefsRemove(t *testing.T) {
 	if _, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{
 		{Type: adjust.OpRename, Grids: []geo.Code{"@0.1"}, Name: "x"}}}); adjust.KindOf(err) != adjust.KindInvalid {
 		t.Errorf("a draft whose operation names itself: %v, want KindInvalid", err)
+	}
+}
+
+// TestValidateStaleLocated: the stale-base finding of a validation names
+// the grids that changed since the base and is located on their shape
+// (PostGIS: equal to grid 001's current geometry).
+func TestValidateStaleLocated(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e, st := newEngine(t)
+	draft := func(name string) int64 {
+		p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, BaseVersion: 1,
+			Ops: []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{g1}, Name: name}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.ID
+	}
+	first, second := draft("first"), draft("second")
+	if _, err := e.Submit(ctx, planner, first); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Approve(ctx, approver, first, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Apply(ctx, approver, first, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	fs, err := e.Validate(ctx, planner, second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stale *store.Finding
+	for i := range fs {
+		if fs[i].Check == "stale-base" {
+			stale = &fs[i]
+		}
+	}
+	if stale == nil || len(stale.Codes) != 1 || stale.Codes[0] != string(g1) || stale.Location == nil {
+		t.Fatalf("validate: %+v, want a stale-base finding naming %s, located", fs, g1)
+	}
+	var eq bool
+	if err := st.Pool().QueryRow(ctx, `SELECT ST_Equals(ST_GeomFromText($1, 4326), geom) FROM grid_current WHERE code = $2`,
+		wkt.MarshalString(stale.Location), g1).Scan(&eq); err != nil || !eq {
+		t.Errorf("stale-base finding located at %s, want grid %s (%v)", wkt.MarshalString(stale.Location), g1, err)
 	}
 }

@@ -126,6 +126,9 @@ type StaleGrid struct {
 	Code   geo.Code  `json:"code"`
 	Change string    `json:"change"` // "new version", "retired", "not current"
 	At     time.Time `json:"at,omitempty"`
+	// Geom is the grid's latest shape, where a map shows the change
+	// (the stale-base finding of a validation).
+	Geom orb.MultiPolygon `json:"-"`
 }
 
 // StaleError says that grids a proposal touches changed since the version
@@ -372,7 +375,8 @@ func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*
 			CASE WHEN gc.retired_at IS NOT NULL THEN 'retired'
 			     WHEN g.code IS NULL THEN 'not current'
 			     ELSE 'new version' END,
-			coalesce(gc.retired_at, n.at, now())
+			coalesce(gc.retired_at, n.at, now()),
+			(SELECT ST_Multi(v.geom) FROM grid v WHERE v.code = c.code ORDER BY lower(v.valid) DESC LIMIT 1)
 		FROM unnest($2::text[]) c(code)
 		JOIN grid_code gc ON gc.code = c.code -- codes never issued cannot have changed
 		LEFT JOIN grid_latest g ON g.code = c.code
@@ -397,7 +401,7 @@ func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*
 	defer rows.Close()
 	for rows.Next() {
 		var g StaleGrid
-		if err := rows.Scan(&g.Code, &g.Change, &g.At); err != nil {
+		if err := rows.Scan(&g.Code, &g.Change, &g.At, nullMultiPolygon{&g.Geom}); err != nil {
 			return nil, fmt.Errorf("stale check: %w", err)
 		}
 		e.Changed = append(e.Changed, g)
