@@ -143,6 +143,22 @@ func TestOpRefs(t *testing.T) {
 	if prev.Ops[0].Makes[0] != fxGrid(10) || prev.Ops[0].Makes[1] != fxGrid(11) || prev.Ops[2].Makes[0] != fxGrid(12) {
 		t.Errorf("preview codes %+v, want the next of the village: 010, 011, then 012", prev.Ops)
 	}
+	// Named by the code the preview showed, it works as long as no other
+	// proposal takes codes first, with a warning saying how to name it.
+	byCode := []store.AdjustOp{ops[0], {Type: store.OpRename, Grids: []geo.Code{fxGrid(10)}, Name: "West half"}}
+	prev, err = st.PreviewAdjustment(ctx, byCode, 1, store.AdjustOptions{})
+	if err != nil {
+		t.Fatalf("preview by code: %v", err)
+	}
+	warned := 0
+	for _, f := range prev.Findings {
+		if f.Check == store.CheckAdjustOperation && f.Severity == store.SeverityWarning && strings.Contains(f.Message, "@0.1") && f.Location != nil {
+			warned++
+		}
+	}
+	if warned != 1 || prev.Errors() > 0 {
+		t.Errorf("preview naming %s by code: %d located warnings naming @0.1, %d errors: %+v", fxGrid(10), warned, prev.Errors(), prev.Findings)
+	}
 	p := approved(t, st, ops...)
 	// Another proposal takes 010 and 011 first.
 	other := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(1)}, Geometry: line(119.99, 33.005, 120.011, 33.005)})

@@ -551,6 +551,9 @@ func (w *work) run(ctx context.Context, ops []AdjustOp) error {
 	w.ops = append([]AdjustOp{}, ops...)
 	for i, op := range ops {
 		w.opNew = nil
+		if err := w.byCode(ctx, i, op); err != nil {
+			return err
+		}
 		op, err := resolveRefs(op, i, w.made)
 		if err != nil {
 			return err
@@ -563,6 +566,34 @@ func (w *work) run(ctx context.Context, ops []AdjustOp) error {
 		if op.Multipart {
 			for _, c := range append(append(append([]geo.Code{}, op.Grids...), op.To...), w.opNew...) {
 				w.multi = append(w.multi, string(c))
+			}
+		}
+	}
+	return nil
+}
+
+// byCode warns when operation i names by its code a grid an earlier
+// operation of the proposal makes: the code is only what this run
+// allocates — another proposal taking the village's next codes first
+// moves it (apply then refuses the proposal as stale, or, once rebased,
+// the code names another grid) — while "@k.n" always names that grid.
+func (w *work) byCode(ctx context.Context, i int, op AdjustOp) error {
+	for _, c := range op.codes() {
+		for k, made := range w.made {
+			for n, m := range made {
+				if c != m {
+					continue
+				}
+				f := Finding{Check: CheckAdjustOperation, Severity: SeverityWarning, Codes: []string{string(c)},
+					Message: fmt.Sprintf("operation %d names %s, which operation %d makes in this run: name it @%d.%d, so that it stays that grid whatever codes the apply allocates", i+1, c, k+1, k, n+1)}
+				var loc orb.MultiPolygon
+				if err := w.tx.QueryRow(ctx, `SELECT ST_Multi(geom) FROM adj_work WHERE code = $1`, c).Scan(nullMultiPolygon{&loc}); err != nil {
+					return fmt.Errorf("grid %s: %w", c, err)
+				}
+				if loc != nil {
+					f.Location = loc
+				}
+				w.findings = append(w.findings, f)
 			}
 		}
 	}
