@@ -161,8 +161,8 @@ func locateOpError(ctx context.Context, tx pgx.Tx, ops []AdjustOp, e *OpError, f
 		}
 		villages = append(villages, string(v))
 	}
-	// A savepoint: the failure may have come from a statement that left
-	// the transaction usable, and this look-up must not spoil an apply's.
+	// In a savepoint, so that a look-up that fails leaves the caller's
+	// transaction as it was.
 	sp, err := tx.Begin(ctx)
 	if err != nil {
 		return
