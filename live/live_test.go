@@ -110,7 +110,7 @@ func TestHolderFollowsNewVersions(t *testing.T) {
 // TestHolderSwitchesAtEffectiveTime applies a split effective a few seconds
 // later with two holders (two gridd processes) running: both keep
 // answering the old grids until then, and by themselves (nobody calls
-// SwitchDue) switch to the new grids within a second after it, with the
+// SwitchDue) switch to the new grids soon after it (within a second on a quiet machine), with the
 // dataset version bumped exactly once and every household in its lookup
 // grid.
 func TestHolderSwitchesAtEffectiveTime(t *testing.T) {
