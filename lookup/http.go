@@ -397,7 +397,9 @@ func (f *fastPath) tails(snap *geo.Snapshot) *answerTails {
 		grids: make([]atomic.Pointer[answerTail], len(snap.Grids)),
 		areas: make([]atomic.Pointer[answerTail], len(snap.Areas))}
 	t.none = t.make(geo.Hit{Grid: -1, SubGrid: -1, Area: -1})
-	f.cur.Store(t) // a racing store of another set for the same snapshot costs only its work
+	// A racing store (another set for snap, or one for an older snapshot
+	// by a request still on it) costs only the tails made again.
+	f.cur.Store(t)
 	return t
 }
 
