@@ -28,22 +28,30 @@ func init() {
 	openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
 }
 
-func TestProposalRoutes(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
+// newProposalServer serves the adjustment fixture (a test database of its
+// own) with the adjustment engine mounted.
+func newProposalServer(t *testing.T) *env {
+	t.Helper()
 	st := storetest.New(t)
 	sql, err := os.ReadFile("../store/testdata/adjust_fixture.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.Pool().Exec(ctx, string(sql)); err != nil {
+	if _, err := st.Pool().Exec(context.Background(), string(sql)); err != nil {
 		t.Fatal(err)
 	}
 	reg := prometheus.NewRegistry()
 	srv := httptest.NewServer(api.NewServer(api.Deps{Store: st, Log: slog.New(slog.DiscardHandler), Registry: reg,
 		Adjust: adjust.New(st, adjust.Options{})}))
 	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, store: st, reg: reg}
+	return &env{t: t, srv: srv, store: st, reg: reg}
+}
+
+func TestProposalRoutes(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	e := newProposalServer(t)
+	st := e.store
 	_, planner := e.mustToken("planner", "320902")
 	_, otherPlanner := e.mustToken("planner", "320902001002")
 	_, approver := e.mustToken("approver", "320902")
@@ -187,19 +195,8 @@ func TestProposalRoutes(t *testing.T) {
 func TestPreviewCannotCarryOut(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := storetest.New(t)
-	sql, err := os.ReadFile("../store/testdata/adjust_fixture.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Pool().Exec(ctx, string(sql)); err != nil {
-		t.Fatal(err)
-	}
-	reg := prometheus.NewRegistry()
-	srv := httptest.NewServer(api.NewServer(api.Deps{Store: st, Log: slog.New(slog.DiscardHandler), Registry: reg,
-		Adjust: adjust.New(st, adjust.Options{})}))
-	t.Cleanup(srv.Close)
-	e := &env{t: t, srv: srv, store: st, reg: reg}
+	e := newProposalServer(t)
+	st := e.store
 	_, planner := e.mustToken("planner", "320902")
 	_, approver := e.mustToken("approver", "320902")
 	step := func(method, path, token, body string, want int) map[string]any {

@@ -47,26 +47,7 @@ func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 			t.Fatalf("%s has the cut's node before the split", code)
 		}
 	}
-	var before time.Time
-	if err := st.Pool().QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&before); err != nil {
-		t.Fatal(err)
-	}
-	v, err := st.Version(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p",
-		Ops: []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{c.grid}, Geometry: line(c.x0, c.y0, c.x1, c.y1)}}}, "p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
-		t.Fatal(err)
-	}
-	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "a"})
-	if err != nil {
-		t.Fatalf("apply: %v", err)
-	}
+	before, res := applyCrossCut(t, st, c)
 	eff := res.Effective
 
 	for _, code := range areas {
@@ -225,4 +206,32 @@ func countPoints(mp orb.MultiPolygon) int {
 		}
 	}
 	return n
+}
+
+// applyCrossCut applies, now, an approved split along the cross cut c of
+// county 320902, and returns the time just before it and the result.
+func applyCrossCut(t testing.TB, st *store.Store, c crossCut) (time.Time, *store.ApplyResult) {
+	t.Helper()
+	ctx := context.Background()
+	var before time.Time
+	if err := st.Pool().QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&before); err != nil {
+		t.Fatal(err)
+	}
+	v, err := st.Version(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p",
+		Ops: []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{c.grid}, Geometry: line(c.x0, c.y0, c.x1, c.y1)}}}, "p")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "a"})
+	if err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	return before, res
 }

@@ -4,12 +4,10 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
-	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -24,25 +22,7 @@ func BenchmarkTileAtAreas(b *testing.B) {
 	ctx := context.Background()
 	st := storetest.NewDemo(b, store.DemoOptions{Scale: 0.2, Seed: 5, County: "320902000000"})
 	c := findCrossCut(b, st, false)
-	var before time.Time
-	if err := st.Pool().QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&before); err != nil {
-		b.Fatal(err)
-	}
-	v, err := st.Version(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p",
-		Ops: []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{c.grid}, Geometry: line(c.x0, c.y0, c.x1, c.y1)}}}, "p")
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "a"}); err != nil {
-		b.Fatal(err)
-	}
+	before, _ := applyCrossCut(b, st, c)
 	const fromHistory = "FROM area_history a CROSS JOIN env LEFT JOIN ah ON ah.code = a.code\n    WHERE a.valid @> $4::timestamptz AND "
 	if !strings.Contains(store.TileAtSQL, fromHistory) {
 		b.Fatal("the tile query no longer reads area_history as this benchmark expects")
