@@ -13,12 +13,15 @@ import (
 // properties are those of package tiles (which renders current tiles from
 // memory); only aggregates are written, never a household's own data.
 
-// tileIDOnly gives the layers whose polygons carry their id only below a
-// zoom (their labels' first zoom); they match package tiles.
-var tileIDOnly = []struct {
+// tileLean gives the layers whose polygons are lean below a zoom (their
+// labels' first zoom): towns and villages carry their id only, grids
+// their id and kind (the map colours grid fills by kind). They match
+// package tiles (LayerInfo.FullZoom and LeanFields); the tests compare
+// both renderers' properties at every zoom.
+var tileLean = []struct {
 	layer  string
 	before int
-}{{"town", 9}, {"village", 11}}
+}{{"town", 9}, {"village", 11}, {"grid", 13}}
 
 // tileLayerNames are the layers TileAt can render, bottom to top.
 var tileLayerNames = []string{"county", "town", "village", "grid", "subgrid", "label"}
@@ -100,7 +103,10 @@ SELECT
   || coalesce((SELECT ST_AsMVT(t, 'village', 4096, 'geom', 'id') FROM
       (SELECT geom, id FROM polys WHERE layer = 'village' AND geom IS NOT NULL AND 'village' = ANY($7::text[]) ORDER BY code) t), '')
   || coalesce((SELECT ST_AsMVT(t, 'grid', 4096, 'geom', 'id') FROM
-      (SELECT geom, id, code, name, level, kind, parent, village, households, units FROM polys WHERE layer = 'grid' AND geom IS NOT NULL ORDER BY code) t), '')
+      (SELECT geom, id, code, name, level, kind, parent, village, households, units FROM polys WHERE layer = 'grid' AND geom IS NOT NULL
+       AND NOT 'grid' = ANY($7::text[]) ORDER BY code) t), '')
+  || coalesce((SELECT ST_AsMVT(t, 'grid', 4096, 'geom', 'id') FROM
+      (SELECT geom, id, kind FROM polys WHERE layer = 'grid' AND geom IS NOT NULL AND 'grid' = ANY($7::text[]) ORDER BY code) t), '')
   || coalesce((SELECT ST_AsMVT(t, 'subgrid', 4096, 'geom', 'id') FROM
       (SELECT geom, id, code, name, level, kind, parent, village, households, units FROM polys WHERE layer = 'subgrid' AND geom IS NOT NULL ORDER BY code) t), '')
   || coalesce((SELECT ST_AsMVT(t, 'label', 4096, 'geom', 'id') FROM
@@ -113,8 +119,8 @@ SELECT
 // added by edge matching since included only after) and household and
 // unit counts from the assignment history. It returns nil for an empty
 // tile.
-// Town and village polygons carry their ids only below the zoom of their
-// labels, as package tiles writes them.
+// Below the zoom of their labels, town and village polygons carry their
+// ids only and grids their ids and kinds, as package tiles writes them.
 // Layers and properties match package tiles; the caller passes only the
 // layers visible at z. This path is slower than the in-memory one: it is
 // for looking back, not for the live map.
@@ -133,14 +139,14 @@ func (s *Store) TileAt(ctx context.Context, layers []string, z, x, y int, at tim
 			labelLevels = append(labelLevels, lz.level)
 		}
 	}
-	idOnly := []string{}
-	for _, l := range tileIDOnly {
+	lean := []string{}
+	for _, l := range tileLean {
 		if z < l.before {
-			idOnly = append(idOnly, l.layer)
+			lean = append(lean, l.layer)
 		}
 	}
 	var b []byte
-	if err := s.pool.QueryRow(ctx, tileAtSQL, z, x, y, at, layers, labelLevels, idOnly).Scan(&b); err != nil {
+	if err := s.pool.QueryRow(ctx, tileAtSQL, z, x, y, at, layers, labelLevels, lean).Scan(&b); err != nil {
 		return nil, fmt.Errorf("render tile %d/%d/%d at %s: %w", z, x, y, at.Format(time.RFC3339), err)
 	}
 	if len(b) == 0 {

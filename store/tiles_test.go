@@ -3,7 +3,10 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -86,7 +89,10 @@ func decodeByCode(t *testing.T, b []byte) map[string]histFeature {
 	out := map[string]histFeature{}
 	for _, l := range d.Layers {
 		for _, f := range l.Features {
-			code, _ := f.Props["code"].(string)
+			code, ok := f.Props["code"].(string)
+			if !ok { // a lean feature (below its layer's full zoom): the code is in the id
+				code = codeOfID(f.ID)
+			}
 			if f.ID != geo.Code(code).ID() {
 				t.Errorf("layer %s: id %d for code %s; want %d", l.Name, f.ID, code, geo.Code(code).ID())
 			}
@@ -102,27 +108,42 @@ func decodeByCode(t *testing.T, b []byte) map[string]histFeature {
 	return out
 }
 
+// codeOfID reads a feature id back into its code (geo.Code.ID: the code
+// times 100 plus its length).
+func codeOfID(id uint64) string {
+	s := strconv.FormatUint(id/100, 10)
+	if n := int(id % 100); n > len(s) {
+		s = strings.Repeat("0", n-len(s)) + s
+	}
+	return s
+}
+
 func TestTileAt(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
 	historyFixture(t, st)
 	ctx := context.Background()
-	z := 12 // the whole village fits in this tile
-	tl := maptile.At(orb.Point{120.12, 33.38}, maptile.Zoom(z))
-	x, y := int(tl.X), int(tl.Y)
-	layers := tiles.LayersAt(nil, z)
-
-	render := func(at time.Time) map[string]histFeature {
+	// At z12 the whole village fits in the tile, and grids are lean (id
+	// and kind); the z13 tile on the line between grids 001 and 002 has
+	// both with all their properties.
+	render := func(z int, at time.Time) map[string]histFeature {
 		t.Helper()
-		b, err := st.TileAt(ctx, layers, z, x, y, at)
+		tl := maptile.At(orb.Point{120.12, 33.38}, maptile.Zoom(z))
+		b, err := st.TileAt(ctx, tiles.LayersAt(nil, z), z, int(tl.X), int(tl.Y), at)
 		if err != nil {
 			t.Fatal(err)
 		}
 		return decodeByCode(t, b)
 	}
-	before := render(time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
-	after := render(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC))
-	ancient := render(time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC))
+	y2024mid, y2025mid := time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
+	before, after := render(12, y2024mid), render(12, y2025mid)
+	before13, after13 := render(13, y2024mid), render(13, y2025mid)
+	ancient := render(13, time.Date(2023, 6, 1, 0, 0, 0, 0, time.UTC))
+	for k, f := range after {
+		if strings.HasPrefix(k, "grid/") && (len(f.props) != 1 || f.props["kind"] == nil) {
+			t.Errorf("z12: %s carries %v; want its kind only", k, f.props)
+		}
+	}
 
 	g1b, g1a := before["grid/320902001001001"], after["grid/320902001001001"]
 	if g1b.area == 0 || g1a.area == 0 {
@@ -138,14 +159,16 @@ func TestTileAt(t *testing.T) {
 		prop string
 		want any
 	}{
-		{"household in 001 before", before, "grid/320902001001001", "households", int64(1)},
-		{"no household in 002 before", before, "grid/320902001001002", "households", int64(0)},
-		{"household in 002 after", after, "grid/320902001001002", "households", int64(1)},
+		{"household in 001 before", before13, "grid/320902001001001", "households", int64(1)},
+		{"no household in 002 before", before13, "grid/320902001001002", "households", int64(0)},
+		{"household in 002 after", after13, "grid/320902001001002", "households", int64(1)},
 		{"village sums households", after, "village/320902001001", "households", int64(1)},
 		{"town sums households", before, "town/320902001000", "households", int64(1)},
-		{"grid kind", after, "grid/320902001001002", "kind", "exclusive"},
-		{"grid parent is its village", after, "grid/320902001001001", "parent", "320902001001"},
-		{"grid level", after, "grid/320902001001001", "level", "grid"},
+		{"grid kind", after13, "grid/320902001001002", "kind", "exclusive"},
+		{"lean grid kind", after, "grid/320902001001002", "kind", "exclusive"},
+		{"lean grid kind before", before, "grid/320902001001001", "kind", "urban"},
+		{"grid parent is its village", after13, "grid/320902001001001", "parent", "320902001001"},
+		{"grid level", after13, "grid/320902001001001", "level", "grid"},
 		{"area level", after, "county/320902000000", "level", "county"},
 		{"area parent", after, "town/320902001000", "parent", "320902000000"},
 		{"area name", after, "village/320902001001", "name", "五星社区"},
@@ -176,7 +199,7 @@ func TestTileAt(t *testing.T) {
 	}
 
 	// z14 has sub-grids and grid labels, with the sub-grid's parent grid.
-	tl = maptile.At(orb.Point{120.13, 33.3799}, 14) // grid 002's centre, in sub-grid 00201
+	tl := maptile.At(orb.Point{120.13, 33.3799}, 14) // grid 002's centre, in sub-grid 00201
 	b, err := st.TileAt(ctx, []string{"subgrid", "label"}, 14, int(tl.X), int(tl.Y), time.Now())
 	if err != nil {
 		t.Fatal(err)
@@ -434,10 +457,12 @@ func BenchmarkTileAtSynthetic(b *testing.B) {
 	}
 }
 
-// TestTileAtIDOnlyBelowLabels: below the zoom of their labels, town and
-// village polygons carry their ids only, in history tiles as in the
-// in-memory renderer's; from that zoom on, all their properties.
-func TestTileAtIDOnlyBelowLabels(t *testing.T) {
+// TestTileAtLeanBelowLabels: below the zoom of their labels, town and
+// village polygons carry their ids only and grids their ids and kinds, in
+// history tiles as in the in-memory renderer's; from that zoom on, all
+// their properties. At every zoom from 6 to 14 both renderers write the
+// same properties for every polygon in both tiles.
+func TestTileAtLeanBelowLabels(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
 	historyFixture(t, st)
@@ -447,14 +472,24 @@ func TestTileAtIDOnlyBelowLabels(t *testing.T) {
 		t.Fatal(err)
 	}
 	prep := tiles.Prepare(snap)
-	townID, villageID := geo.MustParseCode("320902001000").ID(), geo.MustParseCode("320902001001").ID()
+	ids := map[string]uint64{
+		"town":    geo.MustParseCode("320902001000").ID(),
+		"village": geo.MustParseCode("320902001001").ID(),
+		"grid":    geo.MustParseCode("320902001001002").ID(),
+	}
 	for _, tc := range []struct {
-		z             int
-		town, village int // properties wanted on each; -1: not in the tile
+		z                   int
+		town, village, grid string // the properties wanted on each, sorted; "-": not in the tile
 	}{
-		{8, 0, -1}, {9, 5, -1}, {10, 5, 0}, {11, 5, 5},
+		{8, "", "-", "-"},
+		{9, "code households level name parent", "-", "-"},
+		{10, "code households level name parent", "", "-"},
+		{11, "code households level name parent", "code households level name parent", "kind"},
+		{12, "code households level name parent", "code households level name parent", "kind"},
+		{13, "code households level name parent", "code households level name parent", "code households kind level name parent units village"},
+		{14, "code households level name parent", "code households level name parent", "code households kind level name parent units village"},
 	} {
-		tl := maptile.At(orb.Point{120.12, 33.38}, maptile.Zoom(tc.z))
+		tl := maptile.At(orb.Point{120.13, 33.38}, maptile.Zoom(tc.z))
 		x, y := int(tl.X), int(tl.Y)
 		hist, err := st.TileAt(ctx, tiles.LayersAt(nil, tc.z), tc.z, x, y, time.Now())
 		if err != nil {
@@ -464,23 +499,41 @@ func TestTileAtIDOnlyBelowLabels(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		props := map[string]map[string]string{} // renderer → layer/id → properties
 		for name, b := range map[string][]byte{"TileAt": hist, "in memory": mem} {
 			d, err := tiles.Decode(b)
 			if err != nil {
 				t.Fatalf("z%d %s: %v", tc.z, name, err)
 			}
-			got := map[string]int{"town": -1, "village": -1}
+			props[name] = map[string]string{}
+			got := map[string]string{"town": "-", "village": "-", "grid": "-"}
 			for _, l := range d.Layers {
 				for _, f := range l.Features {
-					if (l.Name == "town" && f.ID == townID) || (l.Name == "village" && f.ID == villageID) {
-						got[l.Name] = len(f.Props)
+					keys := slices.Sorted(maps.Keys(f.Props))
+					if l.Name != tiles.LayerLabel {
+						props[name][fmt.Sprintf("%s/%d", l.Name, f.ID)] = fmt.Sprint(f.Props)
+					}
+					if id, ok := ids[l.Name]; ok && f.ID == id {
+						got[l.Name] = strings.Join(keys, " ")
 					}
 				}
 			}
-			if got["town"] != tc.town || got["village"] != tc.village {
-				t.Errorf("z%d %s: town has %d properties, village %d; want %d, %d (-1: absent)",
-					tc.z, name, got["town"], got["village"], tc.town, tc.village)
+			if got["town"] != tc.town || got["village"] != tc.village || got["grid"] != tc.grid {
+				t.Errorf("z%d %s: properties of town %q, village %q, grid %q; want %q, %q, %q (-: absent)",
+					tc.z, name, got["town"], got["village"], got["grid"], tc.town, tc.village, tc.grid)
 			}
+		}
+		both := 0
+		for k, m := range props["in memory"] {
+			if h, ok := props["TileAt"][k]; ok {
+				both++
+				if h != m {
+					t.Errorf("z%d %s: TileAt %s, in memory %s", tc.z, k, h, m)
+				}
+			}
+		}
+		if both == 0 {
+			t.Errorf("z%d: no polygon in both tiles", tc.z)
 		}
 	}
 }

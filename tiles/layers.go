@@ -1,6 +1,8 @@
 package tiles
 
 import (
+	"slices"
+
 	"gridmap/geo"
 )
 
@@ -23,12 +25,17 @@ type LayerInfo struct {
 	Description string
 	MinZoom     int
 	MaxZoom     int
-	// FullZoom is the first zoom whose features carry their Fields;
-	// below it a polygon carries its id only (geo.Code.ID: the code
-	// times 100 plus its length, so the code can be read from it). It is
-	// the zoom its labels appear from: before that the polygons are only
-	// outlines, and codes, names and counts were most of the tile.
+	// FullZoom is the first zoom whose features carry all their Fields;
+	// below it a polygon carries its id (geo.Code.ID: the code times 100
+	// plus its length, so the code can be read from it) and its
+	// LeanFields only. It is the zoom its labels appear from: before
+	// that the polygons are only outlines or fills, and codes, names and
+	// counts were most of the tile.
 	FullZoom int
+	// LeanFields are the properties a polygon keeps below FullZoom: those
+	// the map style needs to draw it before its label shows (web/static/
+	// style.js colours grid fills by kind). None: the id only.
+	LeanFields []string
 	// Fields maps each property to its type ("String" or "Number").
 	Fields map[string]string
 }
@@ -36,12 +43,12 @@ type LayerInfo struct {
 // Layers lists the layers in the order they are written into a tile
 // (bottom to top).
 var layerInfos = []LayerInfo{
-	{LayerCounty, "County-level areas (县/市/区) and functional zones", 0, 14, 0, areaFields},
-	{LayerTown, "Towns and streets (镇/街道); below z9 outlines with ids only (id = code×100 + code length)", 7, 14, 9, areaFields},
-	{LayerVillage, "Villages and communities (村/社区); below z11 outlines with ids only (id = code×100 + code length)", 10, 16, 11, areaFields},
-	{LayerGrid, "Grids (网格): 15-digit codes", 11, MaxZoom, 11, gridFields},
-	{LayerSubGrid, "Sub-grids of exclusive grids: 17-digit codes", 13, MaxZoom, 13, gridFields},
-	{LayerLabel, "One point per area or grid inside its polygon, for text; level says which", 6, MaxZoom, 6, labelFields},
+	{LayerCounty, "County-level areas (县/市/区) and functional zones", 0, 14, 0, nil, areaFields},
+	{LayerTown, "Towns and streets (镇/街道); below z9 outlines with ids only (id = code×100 + code length)", 7, 14, 9, nil, areaFields},
+	{LayerVillage, "Villages and communities (村/社区); below z11 outlines with ids only (id = code×100 + code length)", 10, 16, 11, nil, areaFields},
+	{LayerGrid, "Grids (网格): 15-digit codes; at z11-12 the id (= code×100 + 15) and kind only, all fields from z13", 11, MaxZoom, 13, []string{"kind"}, gridFields},
+	{LayerSubGrid, "Sub-grids of exclusive grids: 17-digit codes", 13, MaxZoom, 13, nil, gridFields},
+	{LayerLabel, "One point per area or grid inside its polygon, for text; level says which", 6, MaxZoom, 6, nil, labelFields},
 }
 
 var areaFields = map[string]string{
@@ -76,14 +83,41 @@ var polygonLayer = map[geo.Level]string{
 	geo.LevelSubGrid: LayerSubGrid,
 }
 
-// IDOnlyAt returns the names of the layers in the request (all when
-// names is empty) whose polygons carry their id only at zoom z (see
-// LayerInfo.FullZoom).
-func IDOnlyAt(names []string, z int) []string {
+// LeanAt returns the names of the layers in the request (all when names
+// is empty) whose polygons carry only their id and LeanFields at zoom z
+// (see LayerInfo.FullZoom).
+func LeanAt(names []string, z int) []string {
 	var out []string
 	for _, l := range layerInfos {
 		if (len(names) == 0 || contains(names, l.Name)) && z >= l.MinZoom && z < l.FullZoom {
 			out = append(out, l.Name)
+		}
+	}
+	return out
+}
+
+// FieldsAt returns the properties the features of a layer carry at zoom
+// z, besides their id: all its Fields from FullZoom on, its LeanFields
+// below.
+func (l LayerInfo) FieldsAt(z int) []string {
+	if z < l.FullZoom {
+		return slices.Clone(l.LeanFields)
+	}
+	out := make([]string, 0, len(l.Fields))
+	for k := range l.Fields {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// leanProps returns the props among ps that the layer keeps below its
+// FullZoom, in their order; nil when it keeps none.
+func (l LayerInfo) leanProps(ps []prop) []prop {
+	var out []prop
+	for _, p := range ps {
+		if slices.Contains(l.LeanFields, p.key) {
+			out = append(out, p)
 		}
 	}
 	return out

@@ -73,7 +73,8 @@ type labelGroup struct {
 type feature struct {
 	id     uint64
 	props  []prop
-	minZ   int // label features only: the zooms of the label's level
+	lean   []prop // props below the layer's FullZoom (LayerInfo.LeanFields), picked once here, not per tile
+	minZ   int    // label features only: the zooms of the label's level
 	maxZ   int
 	b      box
 	polys  []wpoly
@@ -110,7 +111,8 @@ func PrepareFrom(snap *geo.Snapshot, prev *Prepared) *Prepared {
 	label := p.layers[LayerLabel]
 	addPolygon := func(layer string, id uint64, props []prop, mp orb.MultiPolygon, lf feature) {
 		h := geomHash(mp)
-		f := feature{id: id, props: props, ghash: h}
+		l := p.layers[layer]
+		f := feature{id: id, props: props, lean: l.info.leanProps(props), ghash: h}
 		if o := old[layer][id]; o != nil && o.ghash == h && o.ready {
 			f.polys, f.b, f.byZoom, f.halved, f.ready = o.polys, o.b, o.byZoom, o.halved, true
 		} else {
@@ -126,7 +128,6 @@ func PrepareFrom(snap *geo.Snapshot, prev *Prepared) *Prepared {
 			}
 		}
 		p.bounds = p.bounds.union(f.b)
-		l := p.layers[layer]
 		l.feats = append(l.feats, f)
 		lf.id, lf.ghash = id, h
 		if o := old[LayerLabel][id]; o != nil && o.ghash == h && o.ready {

@@ -93,13 +93,13 @@ func (r *renderer) layer(tile []byte, l *layerData, z, x, y int) []byte {
 		}
 		return enc.appendTo(tile)
 	}
-	idOnly := z < l.info.FullZoom
+	lean := z < l.info.FullZoom
 	r.hits = l.index.search(q, r.hits[:0])
 	for _, i := range r.hits {
 		f := &l.feats[i]
 		props := f.props
-		if idOnly {
-			props = nil
+		if lean {
+			props = f.lean
 		}
 		r.w.reset()
 		if z <= l.zoomHi {

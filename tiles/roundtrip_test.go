@@ -255,8 +255,9 @@ func TestFreshnessAndHistoryThroughPostGIS(t *testing.T) {
 	src := newSwapSource(snap)
 	srv := newTestServer(t, NewService(src, st, nil, Options{}))
 
-	// Same properties from both renderers, for every feature in both.
-	for _, z := range []int{12, 14} {
+	// Same properties from both renderers, for every feature in both:
+	// lean grids (id and kind) at z11-12, everything from z13.
+	for _, z := range []int{11, 12, 13, 14} {
 		x, y := tileAt(120.125, 33.375, z)
 		ours := get(t, fmt.Sprintf("%s/tiles/%d/%d/%d.mvt", srv.URL, z, x, y))
 		theirs := get(t, fmt.Sprintf("%s/tiles/%d/%d/%d.mvt?at=%s", srv.URL, z, x, y, time.Now().UTC().Format(time.RFC3339)))
@@ -271,16 +272,19 @@ func TestFreshnessAndHistoryThroughPostGIS(t *testing.T) {
 				t.Errorf("z%d: PostGIS tile has no %s layer", z, ol.Name)
 				continue
 			}
-			byCode := map[any]DecodedFeature{}
+			byID := map[uint64]DecodedFeature{}
 			for _, f := range pl.Features {
-				byCode[f.Props["code"]] = f
+				byID[f.ID] = f
 			}
 			for _, f := range ol.Features {
-				pf, ok := byCode[f.Props["code"]]
+				pf, ok := byID[f.ID]
 				if !ok {
 					continue // a label near the edge may fall on either side
 				}
 				both++
+				if info, _ := LayerByName(ol.Name); len(f.Props) != len(info.FieldsAt(z)) && ol.Name != LayerLabel {
+					t.Errorf("z%d %s %d: properties %v; want %v", z, ol.Name, f.ID, f.Props, info.FieldsAt(z))
+				}
 				if fmt.Sprint(f.Props) != fmt.Sprint(pf.Props) || f.ID != pf.ID {
 					t.Errorf("z%d %s: ours id %d %v; PostGIS id %d %v", z, ol.Name, f.ID, f.Props, pf.ID, pf.Props)
 				}

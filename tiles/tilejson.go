@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/go-chi/chi/v5"
@@ -30,11 +31,15 @@ type TileJSONDoc struct {
 
 // VectorLayer describes one layer in TileJSON's vector_layers.
 type VectorLayer struct {
-	ID          string            `json:"id"`
-	Description string            `json:"description"`
-	MinZoom     int               `json:"minzoom"`
-	MaxZoom     int               `json:"maxzoom"`
-	Fields      map[string]string `json:"fields"`
+	ID          string `json:"id"`
+	Description string `json:"description"`
+	MinZoom     int    `json:"minzoom"`
+	MaxZoom     int    `json:"maxzoom"`
+	// Fields gives each property's type, "String" or "Number", followed
+	// by " (from zN)" for a property the layer's features carry only from
+	// zoom N (LayerInfo.FullZoom); below it they carry their id and the
+	// unmarked fields only.
+	Fields map[string]string `json:"fields"`
 }
 
 // TileJSON serves TileJSON documents, for mounting at the root:
@@ -123,7 +128,7 @@ func (s *Service) Document(p *Prepared, layer, base string) TileJSONDoc {
 			continue
 		}
 		doc.VectorLayers = append(doc.VectorLayers, VectorLayer{
-			ID: l.Name, Description: l.Description, MinZoom: l.MinZoom, MaxZoom: l.MaxZoom, Fields: l.Fields,
+			ID: l.Name, Description: l.Description, MinZoom: l.MinZoom, MaxZoom: l.MaxZoom, Fields: fieldZooms(l),
 		})
 		minZ, maxZ = min(minZ, l.MinZoom), max(maxZ, l.MaxZoom)
 	}
@@ -141,6 +146,20 @@ func (s *Service) Document(p *Prepared, layer, base string) TileJSONDoc {
 	cz = math.Max(cz, float64(minZ))
 	doc.Center = [3]float64{round6((w + e) / 2), round6((so + n) / 2), cz}
 	return doc
+}
+
+// fieldZooms returns the layer's fields for TileJSON, marking those its
+// features carry only from FullZoom, so a client knows what a tile below
+// it holds (TileJSON lets a field's value describe it).
+func fieldZooms(l LayerInfo) map[string]string {
+	out := make(map[string]string, len(l.Fields))
+	for k, typ := range l.Fields {
+		if l.FullZoom > l.MinZoom && !slices.Contains(l.LeanFields, k) {
+			typ += fmt.Sprintf(" (from z%d)", l.FullZoom)
+		}
+		out[k] = typ
+	}
+	return out
 }
 
 func round6(v float64) float64 { return math.Round(v*1e6) / 1e6 }
