@@ -26,7 +26,8 @@ import (
 // Debian's chromium (driven by playwright-core, web/test/browser.mjs),
 // checks the screenshot is a drawn map and not a blank page, clicks a
 // household's point and checks the panel names the grid PostGIS gives for
-// that point.
+// that point: at z14, and at z12, where grids are lean (id and kind), both
+// before the lookup answers (the code read from the feature id) and after.
 func TestMapPageInBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
@@ -53,6 +54,10 @@ func TestMapPageInBrowser(t *testing.T) {
 	if err != nil || want == "" {
 		t.Fatalf("PostGIS lookup of (%v, %v): %q, %v", lon, lat, want, err)
 	}
+	var wantKind string
+	if err := st.Pool().QueryRow(ctx, `SELECT kind FROM grid_current WHERE code = $1`, want).Scan(&wantKind); err != nil {
+		t.Fatal(err)
+	}
 
 	shot := filepath.Join(t.TempDir(), "map.png")
 	cctx, ccancel := context.WithTimeout(ctx, 3*time.Minute)
@@ -62,8 +67,18 @@ func TestMapPageInBrowser(t *testing.T) {
 	cmd.Dir = "../../web"
 	out, err := cmd.Output()
 	var res struct {
-		Failure         string            `json:"failure"`
-		Fields          map[string]string `json:"fields"`
+		Failure string            `json:"failure"`
+		Fields  map[string]string `json:"fields"`
+		Lean    struct {
+			Props []string `json:"props"`
+			Panel struct {
+				Title  string            `json:"title"`
+				Text   string            `json:"text"`
+				Fields map[string]string `json:"fields"`
+			} `json:"panel"`
+			Refined map[string]string `json:"refined"`
+		} `json:"lean"`
+		FullProps       []string          `json:"fullProps"`
 		Popup           string            `json:"popup"`
 		Search          map[string]string `json:"search"`
 		ZoomAfterSearch float64           `json:"zoomAfterSearch"`
@@ -80,6 +95,20 @@ func TestMapPageInBrowser(t *testing.T) {
 	}
 	if got := res.Fields["Grid"]; got != string(want) {
 		t.Fatalf("panel shows grid %q, PostGIS says %q (fields %v)", got, want, res.Fields)
+	}
+	// z12: the tile's grid has its kind only; the panel shows the code
+	// read from the feature id, then the lookup's answer.
+	if strings.Join(res.Lean.Props, " ") != "kind" || len(res.FullProps) != 8 {
+		t.Errorf("grid properties the map has at z12: %v, at z14: %v; want [kind] and all 8", res.Lean.Props, res.FullProps)
+	}
+	lp := res.Lean.Panel
+	if lp.Fields["Code"] != string(want) || lp.Title != string(want) || lp.Fields["Kind"] != wantKind ||
+		lp.Fields["Village"] != string(want)[:12] || strings.Contains(lp.Text, "undefined") {
+		t.Errorf("z12 panel before the lookup: title %q, fields %v (%q); want the code %s as title and Code, kind %s, village %s",
+			lp.Title, lp.Fields, lp.Text, want, wantKind, string(want)[:12])
+	}
+	if got := res.Lean.Refined["Grid"]; got != string(want) {
+		t.Errorf("z12 panel after the lookup shows grid %q, PostGIS says %q (fields %v)", got, want, res.Lean.Refined)
 	}
 	if !strings.Contains(res.Fields["County"], "亭湖区") {
 		t.Errorf("panel county %q, want 亭湖区", res.Fields["County"])

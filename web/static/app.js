@@ -43,6 +43,19 @@ function bboxOf(geom) {
   return [[minx, miny], [maxx, maxy]];
 }
 
+// gridCode returns a grid feature's 15-digit code. Below z13 grids are
+// drawn lean (their id and kind only; TileJSON marks the fields that come
+// from z13), so the code is read from the id, geo.Code.ID = code × 100 +
+// 15. The id is above 2^53 and JavaScript holds it rounded to a multiple
+// of 8 at most, an error the two length digits absorb: the quotient is the
+// code exactly.
+function gridCode(f) {
+  if (f.properties.code) return f.properties.code;
+  if (typeof f.id !== 'number' || !Number.isInteger(f.id)) return undefined;
+  const code = String(BigInt(f.id) / 100n);
+  return code.length === 15 ? code : undefined;
+}
+
 function lookupFacts(a) {
   const facts = [['Lon, lat', `${a.lon.toFixed(6)}, ${a.lat.toFixed(6)}`]];
   if (a.grid) {
@@ -78,7 +91,11 @@ async function main() {
   map.on('click', 'grid-fill', async (e) => {
     const f = e.features[0];
     const p = f.properties;
-    showFacts(`${p.name}`, [['Code', p.code], ['Kind', p.kind], ['Village', p.parent], ['Households', p.households]]);
+    const code = gridCode(f);
+    // At z11-12 name, village and counts are not in the tile: the code
+    // stands in for the name until the lookup below answers.
+    showFacts(p.name || code || 'Grid', [['Code', code], ['Kind', p.kind],
+      ['Village', p.parent || (code && code.slice(0, 12))], ['Households', p.households]]);
     try {
       const a = await getJSON(`/lookup?lon=${e.lngLat.lng}&lat=${e.lngLat.lat}`);
       showFacts(a.grid ? a.grid.name : 'No grid here', lookupFacts(a));

@@ -1,10 +1,12 @@
 // Drives the map page in Debian's chromium (playwright-core) for the Go
 // test TestMapPageInBrowser: loads the page, waits for the map to settle,
-// takes a screenshot, clicks a point and reads the panel.
+// clicks a point at z12 (grids lean: id and kind only) and reads the
+// panel before and after the lookup answers, takes a screenshot at z14,
+// clicks the point and reads the panel.
 //
 //   node browser.mjs URL LON LAT SCREENSHOT.png
 //
-// Prints one JSON line: {"panel": "...", "fields": {...}, "errors": [...]}.
+// Prints one JSON line: {"panel": "...", "fields": {...}, "lean": {...}, "errors": [...]}.
 import { chromium } from 'playwright-core';
 
 const [url, lon, lat, shot] = process.argv.slice(2);
@@ -22,15 +24,40 @@ try {
   await page.goto(url, { waitUntil: 'load' });
   await page.waitForFunction(() => window.gridmap && window.gridmap.loaded(), null, { timeout: 60000 });
   // Zoom to the point so its grid is drawn, then wait for the tiles.
-  await page.evaluate(([lo, la]) => window.gridmap.jumpTo({ center: [lo, la], zoom: 14 }), [Number(lon), Number(lat)]);
-  await page.waitForFunction(() => window.gridmap.areTilesLoaded() && !window.gridmap.isMoving(), null, { timeout: 60000 });
-  await page.waitForTimeout(500);
+  const zoomTo = async (z) => {
+    await page.evaluate(([lo, la, zz]) => window.gridmap.jumpTo({ center: [lo, la], zoom: zz }), [Number(lon), Number(lat), z]);
+    await page.waitForFunction(() => window.gridmap.areTilesLoaded() && !window.gridmap.isMoving(), null, { timeout: 60000 });
+    await page.waitForTimeout(500);
+    return page.evaluate(([lo, la]) => {
+      const p = window.gridmap.project([lo, la]);
+      const r = window.gridmap.getCanvas().getBoundingClientRect();
+      const f = window.gridmap.queryRenderedFeatures(p, { layers: ['grid-fill'] })[0];
+      return { x: r.left + p.x, y: r.top + p.y, props: f ? Object.keys(f.properties).sort() : null };
+    }, [Number(lon), Number(lat)]);
+  };
+  const readPanel = () => page.evaluate(() => ({
+    title: document.querySelector('#info h2')?.textContent,
+    text: document.querySelector('#info').textContent,
+    fields: Object.fromEntries([...document.querySelectorAll('#info dd')].map((d) => [d.dataset.field, d.textContent])),
+  }));
+
+  // z12: the grid under the point is lean. The lookup is held back until
+  // the panel has shown what the tile alone gives, then let through.
+  const at12 = await zoomTo(12);
+  let release;
+  const held = new Promise((r) => { release = r; });
+  await page.route('**/lookup?*', async (route) => { await held; await route.continue(); });
+  await page.mouse.click(at12.x, at12.y);
+  await page.waitForFunction(() => document.querySelector('#info dd[data-field="Code"]') !== null, null, { timeout: 20000 });
+  const leanPanel = await readPanel();
+  release();
+  await page.waitForFunction(() => document.querySelector('#info dd[data-field="Grid"]') !== null, null, { timeout: 20000 });
+  const leanRefined = await readPanel();
+  await page.unroute('**/lookup?*');
+  const lean = { props: at12.props, panel: leanPanel, refined: leanRefined.fields };
+
+  const pt = await zoomTo(14);
   await page.screenshot({ path: shot });
-  const pt = await page.evaluate(([lo, la]) => {
-    const p = window.gridmap.project([lo, la]);
-    const r = window.gridmap.getCanvas().getBoundingClientRect();
-    return { x: r.left + p.x, y: r.top + p.y };
-  }, [Number(lon), Number(lat)]);
   await page.mouse.click(pt.x, pt.y);
   await page.waitForFunction(() => document.querySelector('#info dd[data-field="Grid"]') !== null, null, { timeout: 20000 });
   const fields = await page.evaluate(() => Object.fromEntries(
@@ -54,7 +81,7 @@ try {
   await page.fill('#code', '12ab');
   await page.click('#search button');
   const badSearch = await page.textContent('#info');
-  console.log(JSON.stringify({ panel, fields, popup, search, zoomAfterSearch, badSearch, errors }));
+  console.log(JSON.stringify({ panel, fields, lean, fullProps: pt.props, popup, search, zoomAfterSearch, badSearch, errors }));
 } catch (e) {
   console.log(JSON.stringify({ failure: String(e), errors }));
   process.exitCode = 1;
