@@ -297,7 +297,11 @@ async function addPending(map) {
 function pick(map, point) {
   const layer = $('subgrids').checked ? 'subgrid-pick' : 'grid-fill';
   const f = map.queryRenderedFeatures(point, { layers: [layer] })[0];
-  return f && f.properties.code ? { code: f.properties.code, village: f.properties.village } : null;
+  if (!f) return null;
+  // Below z13 grids are lean (id and kind): the code is the id (code × 100
+  // + 15) over 100, exact although JavaScript rounds an id above 2^53.
+  const code = f.properties.code || (Number.isInteger(f.id) ? String(BigInt(f.id) / 100n) : '');
+  return code.length === 15 || code.length === 17 ? { code, village: f.properties.village || code.slice(0, 12) } : null;
 }
 
 async function onClick(map, e) {
