@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/maptile"
 
 	"gridmap/geo"
 )
@@ -89,6 +90,40 @@ func BenchmarkRenderCold(b *testing.B) {
 		bytes += len(tile.Data)
 	}
 	reportLatency(b, lat, bytes, i)
+}
+
+// BenchmarkRenderLeanGrids renders cold (encode, hash, gzip) every z11
+// and z12 tile covering the synthetic city, with grids lean (id and kind)
+// and with every grid property (withFullGrids), in one run; B/tile is
+// the gzipped size.
+func BenchmarkRenderLeanGrids(b *testing.B) {
+	_, p, _ := benchCity(b)
+	w, s, e, n, _ := p.Bounds()
+	var list []maptile.Tile
+	for _, z := range []int{11, 12} {
+		list = append(list, tilesCovering(orb.Bound{Min: orb.Point{w, s}, Max: orb.Point{e, n}}, z)...)
+	}
+	for _, bc := range []struct {
+		name string
+		p    *Prepared
+	}{{"full", withFullGrids(p)}, {"lean", p}} {
+		b.Run(bc.name, func(b *testing.B) {
+			var lat []time.Duration
+			bytes, i := 0, 0
+			for b.Loop() {
+				t := list[i%len(list)]
+				i++
+				start := time.Now()
+				tile, err := bc.p.RenderTile(nil, int(t.Z), int(t.X), int(t.Y))
+				if err != nil {
+					b.Fatal(err)
+				}
+				lat = append(lat, time.Since(start))
+				bytes += len(tile.Gzip)
+			}
+			reportLatency(b, lat, bytes, i)
+		})
+	}
 }
 
 // BenchmarkRenderWarm serves tiles from a filled cache.

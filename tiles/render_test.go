@@ -450,10 +450,7 @@ func TestLowZoomTilesAreSmall(t *testing.T) {
 func TestLeanGridTilesAreSmaller(t *testing.T) {
 	t.Parallel()
 	_, p, _ := benchCity(t)
-	full := &Prepared{Version: p.Version, bounds: p.bounds, layers: maps.Clone(p.layers)}
-	grid := *p.layers[LayerGrid]
-	grid.info.FullZoom = grid.info.MinZoom
-	full.layers[LayerGrid] = &grid
+	full := withFullGrids(p)
 	w, s, e, n, _ := p.Bounds()
 	b := orb.Bound{Min: orb.Point{w, s}, Max: orb.Point{e, n}}
 	for _, z := range []int{11, 12} {
@@ -492,6 +489,17 @@ func TestLeanGridTilesAreSmaller(t *testing.T) {
 			t.Errorf("z%d: lean tiles are %.2f of full ones (max tile %d of %d bytes); want under 0.85", z, ratio, leanMax, fullMax)
 		}
 	}
+}
+
+// withFullGrids returns p with its grid layer carrying every property
+// from its first zoom, as before grids were lean at z11-12, to compare
+// with in the same run.
+func withFullGrids(p *Prepared) *Prepared {
+	full := &Prepared{Version: p.Version, bounds: p.bounds, layers: maps.Clone(p.layers)}
+	grid := *p.layers[LayerGrid]
+	grid.info.FullZoom = grid.info.MinZoom
+	full.layers[LayerGrid] = &grid
+	return full
 }
 
 // decodeStrict decodes a tile, failing the test when it is not valid.
