@@ -489,6 +489,15 @@ func TestTileAtLeanBelowLabels(t *testing.T) {
 		{13, "code households level name parent", "code households level name parent", "code households kind level name parent units village"},
 		{14, "code households level name parent", "code households level name parent", "code households kind level name parent units village"},
 	} {
+		var lean []string // the layers the table wants lean at z, as tiles.LeanAt names them
+		for _, l := range []struct{ name, props string }{{"town", tc.town}, {"village", tc.village}, {"grid", tc.grid}} {
+			if info, _ := tiles.LayerByName(l.name); l.props != "-" && len(strings.Fields(l.props)) < len(info.Fields) {
+				lean = append(lean, l.name)
+			}
+		}
+		if got := tiles.LeanAt([]string{"town", "village", "grid"}, tc.z); !slices.Equal(got, lean) {
+			t.Errorf("z%d: tiles.LeanAt %v; want %v", tc.z, got, lean)
+		}
 		tl := maptile.At(orb.Point{120.13, 33.38}, maptile.Zoom(tc.z))
 		x, y := int(tl.X), int(tl.Y)
 		hist, err := st.TileAt(ctx, tiles.LayersAt(nil, tc.z), tc.z, x, y, time.Now())
