@@ -48,7 +48,7 @@ try {
   const held = new Promise((r) => { release = r; });
   await page.route('**/lookup?*', async (route) => { await held; await route.continue(); });
   await page.mouse.click(at12.x, at12.y);
-  await page.waitForFunction(() => document.querySelector('#info dd[data-field="Code"]') !== null, null, { timeout: 20000 });
+  await page.waitForFunction(() => document.querySelector('#info h2') !== null, null, { timeout: 20000 });
   const leanPanel = await readPanel();
   release();
   await page.waitForFunction(() => document.querySelector('#info dd[data-field="Grid"]') !== null, null, { timeout: 20000 });
