@@ -47,6 +47,26 @@ func newProposalServer(t *testing.T) *env {
 	return &env{t: t, srv: srv, store: st, reg: reg}
 }
 
+// step sends a request with a JSON body ("" for none), fails the test
+// unless it answers want, and returns the JSON object it answered (nil
+// for an empty body).
+func (e *env) step(method, path, token, body string, want int) map[string]any {
+	e.t.Helper()
+	var r response
+	if body != "" {
+		r = e.do(method, path, token, strings.NewReader(body), "Content-Type", "application/json")
+	} else {
+		r = e.do(method, path, token, nil)
+	}
+	if r.status != want {
+		e.t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.status, want, r.body)
+	}
+	if len(r.body) == 0 {
+		return nil
+	}
+	return r.json(e.t)
+}
+
 func TestProposalRoutes(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
@@ -58,21 +78,7 @@ func TestProposalRoutes(t *testing.T) {
 	_, admin := e.mustToken("admin", "")
 	_, viewer := e.mustToken("viewer", "320902")
 
-	step := func(method, path, token, body string, want int) map[string]any {
-		t.Helper()
-		var r response
-		if body != "" {
-			r = e.do(method, path, token, strings.NewReader(body), "Content-Type", "application/json")
-		} else {
-			r = e.do(method, path, token, nil)
-		}
-		if r.status != want {
-			t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.status, want, r.body)
-		}
-		var m map[string]any
-		json.Unmarshal(r.body, &m)
-		return m
-	}
+	step := e.step
 
 	step("POST", "/proposals", "", `{}`, 401)
 	step("POST", "/proposals", otherPlanner, `{"county":"320902000000","reason":2}`, 403)
@@ -199,19 +205,7 @@ func TestPreviewCannotCarryOut(t *testing.T) {
 	st := e.store
 	_, planner := e.mustToken("planner", "320902")
 	_, approver := e.mustToken("approver", "320902")
-	step := func(method, path, token, body string, want int) map[string]any {
-		t.Helper()
-		var r response
-		if body != "" {
-			r = e.do(method, path, token, strings.NewReader(body), "Content-Type", "application/json")
-		} else {
-			r = e.do(method, path, token, nil)
-		}
-		if r.status != want {
-			t.Fatalf("%s %s: status %d, want %d: %s", method, path, r.status, want, r.body)
-		}
-		return r.json(t)
-	}
+	step := e.step
 	located := func(what string, fs any) {
 		t.Helper()
 		list, _ := fs.([]any)
