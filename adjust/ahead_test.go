@@ -19,16 +19,7 @@ func TestApplyAheadOfTime(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e, st := newEngine(t)
-	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{splitOp()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Submit(ctx, planner, p.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Approve(ctx, approver, p.ID, ""); err != nil {
-		t.Fatal(err)
-	}
+	p := approvedProposal(t, e, splitOp())
 	eff := time.Now().Add(1500 * time.Millisecond).Truncate(time.Microsecond)
 	res, err := e.Apply(ctx, approver, p.ID, eff)
 	if err != nil {

@@ -35,6 +35,24 @@ var (
 	admin2    = adjust.Actor{ID: "token:10", Role: adjust.RoleAdmin, Area: county}
 )
 
+// approvedProposal drafts a proposal of ops in the fixture county as the
+// planner, submits it, and approves it as the approver.
+func approvedProposal(t *testing.T, e *adjust.Engine, ops ...adjust.Op) adjust.Proposal {
+	t.Helper()
+	ctx := context.Background()
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: ops})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Submit(ctx, planner, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.Approve(ctx, approver, p.ID, ""); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func newEngine(t *testing.T) (*adjust.Engine, *store.Store) {
 	t.Helper()
 	st := storetest.New(t)
@@ -288,16 +306,7 @@ func TestHistoryAndDiff(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e, _ := newEngine(t)
-	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{splitOp()}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Submit(ctx, planner, p.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Approve(ctx, approver, p.ID, ""); err != nil {
-		t.Fatal(err)
-	}
+	p := approvedProposal(t, e, splitOp())
 	if _, err := e.Apply(ctx, approver, p.ID, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
@@ -335,16 +344,7 @@ func TestAreaHistory(t *testing.T) {
 	e, st := newEngine(t)
 	op := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{"320902001001006"},
 		Geometry: geojson.NewGeometry(orb.LineString{{120.019, 33.0151}, {120.035, 33.0151}})}
-	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{op}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Submit(ctx, planner, p.ID); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := e.Approve(ctx, approver, p.ID, ""); err != nil {
-		t.Fatal(err)
-	}
+	p := approvedProposal(t, e, op)
 	res, err := e.Apply(ctx, approver, p.ID, time.Time{})
 	if err != nil {
 		t.Fatal(err)
