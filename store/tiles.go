@@ -47,19 +47,19 @@ g AS (
     FROM grid g
     WHERE g.valid @> $4::timestamptz
 ),
-ah AS (
-    SELECT v.code, sum(c.n) AS n
-    FROM (SELECT a.grid_code, count(*) AS n FROM assignment a
-          WHERE a.record_type = 'household' AND a.valid @> $4::timestamptz AND length(a.grid_code) >= 15
-          GROUP BY a.grid_code) c,
-         LATERAL (VALUES (left(c.grid_code, 4) || '00000000'), (left(c.grid_code, 6) || '000000'),
-                         (left(c.grid_code, 9) || '000'), (left(c.grid_code, 12))) v(code)
-    GROUP BY v.code
-),
 areas AS (
+    -- An area's households are those of the grids and sub-grids whose
+    -- codes start with its own (6 digits for a county, 9 for a town, 12
+    -- for a village): counted for the areas in this tile only, as a
+    -- range of grid_code (digit strings of one length order the same in
+    -- any collation), so the index on grid_code serves it.
     SELECT ((a.code::numeric * 100) + 12)::bigint AS id, a.code, a.name, a.level, coalesce(a.parent, '') AS parent,
-           coalesce(ah.n, 0)::bigint AS households, a.geom
-    FROM area_history a CROSS JOIN env LEFT JOIN ah ON ah.code = a.code
+           (SELECT count(*) FROM assignment s
+            WHERE s.record_type = 'household' AND s.valid @> $4::timestamptz AND length(s.grid_code) >= 15
+              AND s.grid_code >= p.lo AND s.grid_code < p.hi)::bigint AS households, a.geom
+    FROM area_history a CROSS JOIN env
+    CROSS JOIN LATERAL (SELECT pre AS lo, lpad((pre::bigint + 1)::text, length(pre), '0') AS hi
+        FROM (SELECT CASE a.level WHEN 'county' THEN left(a.code, 6) WHEN 'town' THEN left(a.code, 9) ELSE a.code END) x(pre)) p
     WHERE a.valid @> $4::timestamptz AND a.geom && env.q AND a.level IN ('county', 'town', 'village')
       AND (a.level = ANY($5::text[]) OR ('label' = ANY($5::text[]) AND a.level = ANY($6::text[])))
 ),
