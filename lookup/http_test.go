@@ -190,7 +190,7 @@ func TestLookupHTTP(t *testing.T) {
 			t.Fatalf("grid %+v in 2000, before any grid existed", a.Grid)
 		}
 		if a.Village == nil || a.Village.Code != string(g.Village) {
-			t.Fatalf("village %+v, want the point's village (areas have no history)", a.Village)
+			t.Fatalf("village %+v, want the point's village (of then: the fixture's areas have one version)", a.Village)
 		}
 		getJSON(t, srv.URL+fmt.Sprintf("/?lon=%v&lat=%v&at=%s", hlon, hlat, url.QueryEscape(time.Now().Format(time.RFC3339))), http.StatusOK, &a)
 		if a.Grid == nil || a.Grid.Code != hgrid {

@@ -19,7 +19,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "export", "areas|grids [--level L] [--within CODE] [--at RFC3339] [-o FILE]")
 	level := fs.String("level", "", "only this level: city, county, town, village (areas); grid, subgrid (grids)")
 	within := fs.String("within", "", "only what lies in this area or grid (code, short forms allowed)")
-	at := fs.String("at", "", "grid versions valid at this time, RFC 3339 (default: current)")
+	at := fs.String("at", "", "the grid or area versions valid at this time, RFC 3339 (default: current)")
 	out := fs.String("o", "-", "output file (- for standard output)")
 	rest, err := parseInterleaved(fs, args)
 	if err != nil {
