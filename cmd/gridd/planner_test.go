@@ -256,9 +256,13 @@ type storedOp struct {
 	} `json:"geometry,omitempty"`
 }
 
-// lastProposal returns the id, status and operations of the newest proposal.
-func (pe *plannerEnv) lastProposal(t *testing.T) (int64, string, []storedOp) {
+// submitted checks that the page reports the proposal submitted and
+// that the newest stored proposal is, and returns its id and operations.
+func (pe *plannerEnv) submitted(t *testing.T, res plannerResult) (int64, []storedOp) {
 	t.Helper()
+	if res.Status != "submitted" {
+		t.Fatalf("status after submit %q (info %q)", res.Status, res.Info)
+	}
 	var id int64
 	var status string
 	var raw []byte
@@ -269,7 +273,10 @@ func (pe *plannerEnv) lastProposal(t *testing.T) (int64, string, []storedOp) {
 	if err := json.Unmarshal(raw, &ops); err != nil {
 		t.Fatalf("stored ops %s: %v", raw, err)
 	}
-	return id, status, ops
+	if status != "submitted" {
+		t.Fatalf("stored proposal %d: %s %+v, want submitted", id, status, ops)
+	}
+	return id, ops
 }
 
 // approveApply approves and applies proposal id as the approver, through
@@ -387,12 +394,9 @@ func plannerSplit(t *testing.T, query string) {
 		t.Errorf("no household moves in the preview of splitting a grid with households")
 	}
 	conserved(t, res)
-	if res.Status != "submitted" {
-		t.Fatalf("status after submit %q", res.Status)
-	}
-	_, status, ops := pe.lastProposal(t)
-	if status != "submitted" || len(ops) != 1 || ops[0].Type != "split" || !reflect.DeepEqual(ops[0].Grids, []string{code}) {
-		t.Fatalf("stored proposal: %s %+v", status, ops)
+	_, ops := pe.submitted(t, res)
+	if len(ops) != 1 || ops[0].Type != "split" || !reflect.DeepEqual(ops[0].Grids, []string{code}) {
+		t.Fatalf("stored proposal: %+v", ops)
 	}
 }
 
@@ -492,13 +496,10 @@ func plannerMerge(t *testing.T) {
 		t.Errorf("merged grid %s: %d households after in the preview, want %d (PostGIS: households of %s and %s)", merged, af, hh, a, b)
 	}
 	conserved(t, res)
-	if res.Status != "submitted" {
-		t.Fatalf("status after submit %q (info %q)", res.Status, res.Info)
-	}
-	id, status, ops := pe.lastProposal(t)
+	id, ops := pe.submitted(t, res)
 	want := []storedOp{{Type: "merge", Grids: []string{a, b}}, {Type: "rename", Grids: []string{sub}, Name: subName}}
-	if status != "submitted" || !reflect.DeepEqual(ops, want) {
-		t.Fatalf("stored proposal %d: %s %+v, want submitted %+v", id, status, ops, want)
+	if !reflect.DeepEqual(ops, want) {
+		t.Fatalf("stored proposal %d: %+v, want %+v", id, ops, want)
 	}
 
 	pe.approveApply(t, id)
@@ -582,13 +583,10 @@ func plannerRetire(t *testing.T) {
 		t.Errorf("moves %q: want %q", res.Moves, wantMove)
 	}
 	conserved(t, res)
-	if res.Status != "submitted" {
-		t.Fatalf("status after submit %q (info %q)", res.Status, res.Info)
-	}
-	id, status, ops := pe.lastProposal(t)
+	id, ops := pe.submitted(t, res)
 	want := []storedOp{{Type: "retire", Grids: []string{g}, To: []string{to}}}
-	if status != "submitted" || !reflect.DeepEqual(ops, want) {
-		t.Fatalf("stored proposal %d: %s %+v, want submitted %+v", id, status, ops, want)
+	if !reflect.DeepEqual(ops, want) {
+		t.Fatalf("stored proposal %d: %+v, want %+v", id, ops, want)
 	}
 
 	pe.approveApply(t, id)
@@ -712,14 +710,11 @@ func plannerReshape(t *testing.T) {
 		}
 	}
 	conserved(t, res)
-	if res.Status != "submitted" {
-		t.Fatalf("status after submit %q (info %q)", res.Status, res.Info)
-	}
-	id, status, ops := pe.lastProposal(t)
+	id, ops := pe.submitted(t, res)
 	var c [][]float64
-	if status != "submitted" || len(ops) != 1 || ops[0].Type != "reshape" || !reflect.DeepEqual(ops[0].Grids, []string{a, b}) ||
+	if len(ops) != 1 || ops[0].Type != "reshape" || !reflect.DeepEqual(ops[0].Grids, []string{a, b}) ||
 		ops[0].Geometry == nil || ops[0].Geometry.Type != "LineString" || json.Unmarshal(ops[0].Geometry.Coordinates, &c) != nil || len(c) != 3 {
-		t.Fatalf("stored proposal %d: %s %+v, want one reshape of %s, %s by a line of 3 points", id, status, ops, a, b)
+		t.Fatalf("stored proposal %d: %+v, want one reshape of %s, %s by a line of 3 points", id, ops, a, b)
 	}
 	// The line as clicked (MapLibre turned the clicks back into lon/lat)
 	// and the old edge's line bound a triangle; the part of the pair's
@@ -820,12 +815,9 @@ func plannerCreate(t *testing.T) {
 	if created == "" || created[:12] != village {
 		t.Fatalf("no new grid of village %s in the preview %v (info %q)", village, res.PreviewGrids, res.Info)
 	}
-	if res.Status != "submitted" {
-		t.Fatalf("status after submit %q (info %q)", res.Status, res.Info)
-	}
-	id, status, ops := pe.lastProposal(t)
-	if status != "submitted" || len(ops) != 1 || ops[0].Type != "create" || ops[0].Name != name || ops[0].Kind != kind {
-		t.Fatalf("stored proposal %d: %s %+v, want one create of a %s grid %q", id, status, ops, kind, name)
+	id, ops := pe.submitted(t, res)
+	if len(ops) != 1 || ops[0].Type != "create" || ops[0].Name != name || ops[0].Kind != kind {
+		t.Fatalf("stored proposal %d: %+v, want one create of a %s grid %q", id, ops, kind, name)
 	}
 	pe.approveApply(t, id)
 	// The new grid fills the gap: the clicks were at the old vertices,
