@@ -431,5 +431,5 @@ func (s nullMultiPolygon) ScanGeom(g geom.T) error {
 	if g == nil {
 		return nil
 	}
-	return multiPolygonScanner{s.dst}.ScanGeom(g)
+	return MultiPolygonScanner{s.dst}.ScanGeom(g)
 }

@@ -605,7 +605,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		if op.Geometry == nil || op.Geometry.Coordinates == nil {
 			return nil, &OpError{Index: i, Op: op.Type, Msg: "needs a geometry"}
 		}
-		return orbValuer{op.Geometry.Coordinates}, nil
+		return OrbValue{op.Geometry.Coordinates}, nil
 	}
 	need := func(n int, what string) error {
 		if len(op.Grids) < n {
@@ -860,7 +860,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		for rows.Next() {
 			var owner string
 			var loc orb.MultiPolygon
-			if err := rows.Scan(&owner, multiPolygonScanner{&loc}); err != nil {
+			if err := rows.Scan(&owner, MultiPolygonScanner{&loc}); err != nil {
 				rows.Close()
 				return err
 			}
@@ -906,7 +906,7 @@ func (w *work) outside(ctx context.Context, i int, code, v geo.Code, poly any) e
 	for rows.Next() {
 		var d orb.MultiPolygon
 		var a float64
-		if err := rows.Scan(multiPolygonScanner{&d}, &a); err != nil {
+		if err := rows.Scan(MultiPolygonScanner{&d}, &a); err != nil {
 			return fmt.Errorf("outside village: %w", err)
 		}
 		w.findings = append(w.findings, Finding{Check: CheckGridOutsideVillage, Severity: SeverityError, Codes: []string{string(code), string(v)},
@@ -1029,13 +1029,13 @@ func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 		}
 		codes[k] = string(nc)
 	}
-	if err := w.faces(ctx, v, orbValuer{mp}, op.Grids, op.Grids); err != nil {
+	if err := w.faces(ctx, v, OrbValue{mp}, op.Grids, op.Grids); err != nil {
 		return err
 	}
 	for k, p := range op.Parts {
 		if _, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $3 WHERE f.owner = ANY($1)
 			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE `+containerSQL+` = $4), $5), f.pt)`,
-			op.Grids, orbValuer{p.Geometry.Coordinates}, codes[k], v, w.snapDeg()); err != nil {
+			op.Grids, OrbValue{p.Geometry.Coordinates}, codes[k], v, w.snapDeg()); err != nil {
 			return err
 		}
 	}

@@ -305,7 +305,7 @@ func (s locationScanner) ScanGeom(g geom.T) error {
 func locationToOrb(g geom.T) (orb.Geometry, error) {
 	gc, ok := g.(*geom.GeometryCollection)
 	if !ok {
-		return toOrb(g)
+		return ToOrb(g)
 	}
 	var out orb.Collection
 	for _, e := range gc.Geoms() {

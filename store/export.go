@@ -67,7 +67,7 @@ func (s *Store) ExportAreas(ctx context.Context, w *feature.Writer, f ExportFilt
 	for rows.Next() {
 		var code, lvl, name, parent string
 		var mp orb.MultiPolygon
-		if err := rows.Scan(&code, &lvl, &name, &parent, multiPolygonScanner{&mp}); err != nil {
+		if err := rows.Scan(&code, &lvl, &name, &parent, MultiPolygonScanner{&mp}); err != nil {
 			return n, fmt.Errorf("export areas: %w", err)
 		}
 		props := map[string]any{"code": code, "name": name, "level": lvl}
@@ -129,7 +129,7 @@ func (s *Store) ExportGrids(ctx context.Context, w *feature.Writer, f ExportFilt
 		var mp orb.MultiPolygon
 		var from time.Time
 		var to *time.Time
-		if err := rows.Scan(&code, &kind, &name, &village, &parent, multiPolygonScanner{&mp}, &from, &to); err != nil {
+		if err := rows.Scan(&code, &kind, &name, &village, &parent, MultiPolygonScanner{&mp}, &from, &to); err != nil {
 			return n, fmt.Errorf("export grids: %w", err)
 		}
 		props := map[string]any{"code": code, "name": name, "kind": kind, "village": village,

@@ -10,13 +10,16 @@ import (
 // SRID is the spatial reference of every geometry gridmap stores (WGS 84).
 const SRID = 4326
 
-// orbScanner scans a PostGIS geometry (decoded by pgx-geom into go-geom)
+// OrbScanner scans a PostGIS geometry (decoded by pgx-geom into go-geom)
 // into an orb geometry. This is the one place go-geom turns into orb.
-type orbScanner struct{ dst *orb.Geometry }
+type OrbScanner struct{ dst *orb.Geometry }
+
+// ScanOrb returns a scan target that decodes a PostGIS geometry into *dst.
+func ScanOrb(dst *orb.Geometry) OrbScanner { return OrbScanner{dst} }
 
 // ScanGeom implements pgxgeom.GeomScanner.
-func (s orbScanner) ScanGeom(g geom.T) error {
-	o, err := toOrb(g)
+func (s OrbScanner) ScanGeom(g geom.T) error {
+	o, err := ToOrb(g)
 	if err != nil {
 		return err
 	}
@@ -24,17 +27,21 @@ func (s orbScanner) ScanGeom(g geom.T) error {
 	return nil
 }
 
-// multiPolygonScanner scans a Polygon or MultiPolygon into an
+// MultiPolygonScanner scans a Polygon or MultiPolygon into an
 // orb.MultiPolygon; NULL leaves it empty.
-type multiPolygonScanner struct{ dst *orb.MultiPolygon }
+type MultiPolygonScanner struct{ dst *orb.MultiPolygon }
+
+// ScanMultiPolygon returns a scan target that decodes a Polygon or
+// MultiPolygon (or NULL) into *dst.
+func ScanMultiPolygon(dst *orb.MultiPolygon) MultiPolygonScanner { return MultiPolygonScanner{dst} }
 
 // ScanGeom implements pgxgeom.GeomScanner.
-func (s multiPolygonScanner) ScanGeom(g geom.T) error {
+func (s MultiPolygonScanner) ScanGeom(g geom.T) error {
 	if g == nil { // SQL NULL
 		*s.dst = nil
 		return nil
 	}
-	o, err := toOrb(g)
+	o, err := ToOrb(g)
 	if err != nil {
 		return err
 	}
@@ -49,11 +56,14 @@ func (s multiPolygonScanner) ScanGeom(g geom.T) error {
 	return nil
 }
 
-// orbValuer passes an orb geometry to PostGIS, with SRID 4326.
-type orbValuer struct{ g orb.Geometry }
+// OrbValue passes an orb geometry to PostGIS, with SRID 4326.
+type OrbValue struct{ g orb.Geometry }
+
+// Geom returns a query argument that passes g to PostGIS with SRID 4326.
+func Geom(g orb.Geometry) OrbValue { return OrbValue{g} }
 
 // GeomValue implements pgxgeom.GeomValuer.
-func (v orbValuer) GeomValue() (geom.T, error) { return fromOrb(v.g) }
+func (v OrbValue) GeomValue() (geom.T, error) { return FromOrb(v.g) }
 
 func coords(p orb.Point) []float64 { return []float64{p[0], p[1]} }
 
@@ -73,8 +83,8 @@ func polyCoords(p orb.Polygon) [][][]float64 {
 	return out
 }
 
-// fromOrb converts an orb geometry to go-geom with SRID 4326.
-func fromOrb(g orb.Geometry) (geom.T, error) {
+// FromOrb converts an orb geometry to go-geom with SRID 4326.
+func FromOrb(g orb.Geometry) (geom.T, error) {
 	switch g := g.(type) {
 	case orb.Point:
 		return geom.NewPointFlat(geom.XY, coords(g)).SetSRID(SRID), nil
@@ -120,8 +130,8 @@ func toCoords2(in [][][]float64) [][]geom.Coord {
 	return out
 }
 
-// toOrb converts a go-geom geometry (2D; Z and M are dropped) to orb.
-func toOrb(g geom.T) (orb.Geometry, error) {
+// ToOrb converts a go-geom geometry (2D; Z and M are dropped) to orb.
+func ToOrb(g geom.T) (orb.Geometry, error) {
 	flat, stride := g.FlatCoords(), g.Stride()
 	pt := func(i int) orb.Point { return orb.Point{flat[i], flat[i+1]} }
 	ring := func(start, end int) orb.Ring {

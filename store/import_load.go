@@ -208,9 +208,9 @@ func (l *loader) check(f *feature.Feature) []any {
 		if sendable {
 			switch g := f.Geometry.(type) {
 			case orb.Polygon:
-				geom = orbValuer{orb.MultiPolygon{g}}
+				geom = OrbValue{orb.MultiPolygon{g}}
 			case orb.MultiPolygon:
-				geom = orbValuer{g}
+				geom = OrbValue{g}
 			}
 		}
 	}

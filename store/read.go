@@ -57,8 +57,8 @@ type Items struct {
 	Matched int64 // features matching the filters, across all pages
 }
 
-// querier is what pool, connection and transaction have in common.
-type querier interface {
+// Querier is what pool, connection and transaction have in common.
+type Querier interface {
 	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
 	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
 }
@@ -313,7 +313,7 @@ func timeOrNil(t time.Time) any {
 }
 
 // scanAreas reads rows of (code, level, name, parent, geom).
-func scanAreas(ctx context.Context, q querier, sql string, args ...any) ([]geo.Area, error) {
+func scanAreas(ctx context.Context, q Querier, sql string, args ...any) ([]geo.Area, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -323,7 +323,7 @@ func scanAreas(ctx context.Context, q querier, sql string, args ...any) ([]geo.A
 	for rows.Next() {
 		var a geo.Area
 		var code, level, parent string
-		if err := rows.Scan(&code, &level, &a.Name, &parent, multiPolygonScanner{&a.Geom}); err != nil {
+		if err := rows.Scan(&code, &level, &a.Name, &parent, MultiPolygonScanner{&a.Geom}); err != nil {
 			return nil, err
 		}
 		a.Code, a.Parent = geo.Code(code), geo.Code(parent)
@@ -336,7 +336,7 @@ func scanAreas(ctx context.Context, q querier, sql string, args ...any) ([]geo.A
 }
 
 // scanAreaVersions reads rows of areaVersionColumns.
-func scanAreaVersions(ctx context.Context, q querier, sql string, args ...any) ([]AreaVersion, error) {
+func scanAreaVersions(ctx context.Context, q Querier, sql string, args ...any) ([]AreaVersion, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -347,7 +347,7 @@ func scanAreaVersions(ctx context.Context, q querier, sql string, args ...any) (
 		var v AreaVersion
 		var code, level, parent string
 		var from, to *time.Time
-		if err := rows.Scan(&code, &level, &v.Name, &parent, multiPolygonScanner{&v.Geom}, &from, &to); err != nil {
+		if err := rows.Scan(&code, &level, &v.Name, &parent, MultiPolygonScanner{&v.Geom}, &from, &to); err != nil {
 			return nil, err
 		}
 		v.Code, v.Parent = geo.Code(code), geo.Code(parent)

@@ -160,7 +160,7 @@ func loadGrids(ctx context.Context, tx pgx.Tx, prev *geo.Snapshot) ([]geo.Grid, 
 		var code, kind, village, parent string
 		var to *time.Time
 		var geom orb.MultiPolygon
-		if err := rows.Scan(&code, &kind, &g.Name, &village, &parent, multiPolygonScanner{&geom},
+		if err := rows.Scan(&code, &kind, &g.Name, &village, &parent, MultiPolygonScanner{&geom},
 			&g.ValidFrom, &to); err != nil {
 			return nil, fmt.Errorf("load snapshot grids: %w", err)
 		}
@@ -195,7 +195,7 @@ func loadAreas(ctx context.Context, tx pgx.Tx) ([]geo.Area, error) {
 	for rows.Next() {
 		var a geo.Area
 		var code, level, parent string
-		if err := rows.Scan(&code, &level, &a.Name, &parent, multiPolygonScanner{&a.Geom}); err != nil {
+		if err := rows.Scan(&code, &level, &a.Name, &parent, MultiPolygonScanner{&a.Geom}); err != nil {
 			return nil, fmt.Errorf("load snapshot areas: %w", err)
 		}
 		a.Code, a.Parent = geo.Code(code), geo.Code(parent)
@@ -225,7 +225,7 @@ func scanGrids(ctx context.Context, q interface {
 		var g geo.Grid
 		var code, kind, village, parent string
 		var to *time.Time
-		if err := rows.Scan(&code, &kind, &g.Name, &village, &parent, multiPolygonScanner{&g.Geom},
+		if err := rows.Scan(&code, &kind, &g.Name, &village, &parent, MultiPolygonScanner{&g.Geom},
 			&g.ValidFrom, &to, &g.Households, &g.Units); err != nil {
 			return nil, err
 		}

@@ -74,7 +74,7 @@ func (s *Store) CreateToken(ctx context.Context, nt NewToken, audit *AuditEntry)
 	return t, secret, nil
 }
 
-func createToken(ctx context.Context, q querier, nt NewToken) (Token, string, error) {
+func createToken(ctx context.Context, q Querier, nt NewToken) (Token, string, error) {
 	raw := make([]byte, 32)
 	if _, err := rand.Read(raw); err != nil {
 		return Token{}, "", fmt.Errorf("create token: random: %w", err)
@@ -192,7 +192,7 @@ func (s *Store) RevokeToken(ctx context.Context, id int64, audit *AuditEntry) (T
 	return after, nil
 }
 
-func revokeToken(ctx context.Context, q querier, id int64) (before, after Token, err error) {
+func revokeToken(ctx context.Context, q Querier, id int64) (before, after Token, err error) {
 	before, err = scanToken(q.QueryRow(ctx, `SELECT `+tokenColumns+` FROM api_token WHERE id = $1 FOR UPDATE`, id))
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Token{}, Token{}, fmt.Errorf("token %d: %w", id, ErrNotFound)
