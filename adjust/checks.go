@@ -1,9 +1,8 @@
 package adjust
 
 import (
+	"gridmap/geo"
 	"sort"
-
-	"gridmap/store"
 )
 
 // The checks of a proposal run in two places: CheckOp (here, without the
@@ -18,7 +17,7 @@ import (
 // can be neither submitted, approved nor applied).
 func Blocking(fs []Finding) bool {
 	for _, f := range fs {
-		if f.Severity == store.SeverityError {
+		if f.Severity == geo.SeverityError {
 			return true
 		}
 	}

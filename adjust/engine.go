@@ -166,7 +166,7 @@ func (e *Engine) preview(ctx context.Context, p Proposal) (*Preview, error) {
 	var pre []Finding
 	for i, op := range p.Ops {
 		if err := checkOpAt(op, p.County, i); err != nil {
-			f := Finding{Check: store.CheckAdjustOperation, Severity: store.SeverityError, Codes: opNames(op),
+			f := Finding{Check: store.CheckAdjustOperation, Severity: geo.SeverityError, Codes: opNames(op),
 				Message: fmt.Sprintf("operation %d (%s): %s", i+1, op.Type, err)}
 			if op.Geometry != nil && op.Geometry.Coordinates != nil {
 				f.Location = op.Geometry.Coordinates
@@ -215,7 +215,7 @@ func (e *Engine) Validate(ctx context.Context, a Actor, id int64) ([]Finding, er
 	fs := prev.Findings
 	if prev.Stale != nil {
 		// Located on the grids that changed, like every finding.
-		f := Finding{Check: "stale-base", Severity: store.SeverityError, Codes: []string{}, Message: prev.Stale.Error()}
+		f := Finding{Check: "stale-base", Severity: geo.SeverityError, Codes: []string{}, Message: prev.Stale.Error()}
 		var where orb.MultiPolygon
 		for _, g := range prev.Stale.Changed {
 			f.Codes = append(f.Codes, string(g.Code))

@@ -51,11 +51,11 @@ func TestPreviewCannotCarryOut(t *testing.T) {
 	checks := []string{}
 	for _, f := range prev.Findings {
 		checks = append(checks, f.Check)
-		if f.Severity != store.SeverityError || f.Location == nil {
+		if f.Severity != geo.SeverityError || f.Location == nil {
 			t.Errorf("finding %s: %s, severity %s, located %v: want a located error", f.Check, f.Message, f.Severity, f.Location != nil)
 		}
 	}
-	if len(checks) != 3 || checks[0] != store.CheckGridOverlap || checks[1] != store.CheckGridOverlap || checks[2] != store.CheckAdjustOperation {
+	if len(checks) != 3 || checks[0] != geo.CheckGridOverlap || checks[1] != geo.CheckGridOverlap || checks[2] != store.CheckAdjustOperation {
 		t.Errorf("findings %v, want two overlaps and then the failure", checks)
 	}
 	fs, err := e.Validate(ctx, planner, p.ID)
@@ -151,7 +151,7 @@ func TestValidateStaleLocated(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var stale *store.Finding
+	var stale *geo.Finding
 	for i := range fs {
 		if fs[i].Check == "stale-base" {
 			stale = &fs[i]

@@ -29,7 +29,7 @@ type Proposal = store.ProposalRecord
 type Op = store.AdjustOp
 
 // Finding is one problem found by a check, located.
-type Finding = store.Finding
+type Finding = geo.Finding
 
 // Preview is what a proposal would do.
 type Preview = store.AdjustPreview

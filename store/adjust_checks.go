@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"gridmap/geo"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -29,22 +30,22 @@ const (
 
 // checkWork runs every check on the work tables (after the moves are
 // computed) and returns the findings, the operations' own first.
-func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
-	out := append([]Finding{}, w.findings...)
+func (w *work) checkWork(ctx context.Context) ([]geo.Finding, error) {
+	out := append([]geo.Finding{}, w.findings...)
 	type q struct {
 		check    string
-		severity Severity
+		severity geo.Severity
 		sql      string
 		msg      func(codes []string, a, b float64) string
 	}
 	changed := `state IN ('changed', 'new')`
 	checks := []q{
-		{CheckInvalidGeometry, SeverityError, `
+		{geo.CheckInvalidGeometry, geo.SeverityError, `
 			SELECT ARRAY[code], ST_Multi(coalesce((ST_IsValidDetail(geom)).location, ST_PointOnSurface(ST_Envelope(geom)))), 0::float8, 0::float8,
 			       coalesce((ST_IsValidDetail(geom)).reason, 'empty')
 			FROM adj_work WHERE ` + changed + ` AND (geom IS NULL OR ST_IsEmpty(geom) OR NOT ST_IsValid(geom))`,
 			nil},
-		{CheckGridOverlap, SeverityError, `
+		{geo.CheckGridOverlap, geo.SeverityError, `
 			SELECT ARRAY[a.code, b.code], ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3), ` + areaM2SQL("ST_Intersection(a.geom, b.geom)") + `, 0::float8, ''
 			FROM adj_work a JOIN LATERAL (
 				SELECT code, geom FROM adj_work WHERE state NOT IN ('retired', 'gone') AND code <> a.code AND length(code) = length(a.code)
@@ -60,7 +61,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 		// The container after the operations: the village (with the
 		// vertices edge matching gave it), or the exclusive grid of a
 		// sub-grid.
-		{CheckGridOutsideVillage, SeverityError, `
+		{geo.CheckGridOutsideVillage, geo.SeverityError, `
 			SELECT ARRAY[w.code, ` + containerSQL + `],
 			       CASE WHEN ST_IsEmpty(d.g) THEN ST_Multi(ST_Difference(ST_Points(w.geom), v.geom)) ELSE d.g END,
 			       coalesce(` + areaM2SQL("d.g") + `, 0), 0::float8, ''
@@ -78,7 +79,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 				}
 				return fmt.Sprintf("grid %s reaches %.2f m² outside its village %s", c[0], a, c[1])
 			}},
-		{CheckVillageGap, SeverityError, `
+		{geo.CheckVillageGap, geo.SeverityError, `
 			WITH g AS (
 				SELECT w.c AS village, (ST_Dump(ST_Difference(
 					(SELECT ST_Union(old_geom) FROM adj_work o WHERE coalesce(o.parent, o.village) = w.c AND o.state IN ('changed', 'retired')),
@@ -90,7 +91,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			func(c []string, a, wd float64) string {
 				return fmt.Sprintf("the adjustment leaves a gap of %.2f m² (about %.1f m wide) in village %s that no grid covers; give it to a neighbouring grid", a, wd, c[0])
 			}},
-		{CheckSliver, SeverityError, `
+		{CheckSliver, geo.SeverityError, `
 			WITH p AS (
 				SELECT w.code, ` + containerSQL + ` AS village, (ST_Dump(w.geom)).geom AS g FROM adj_work w
 				WHERE w.` + changed + ` AND ST_IsValid(w.geom)),
@@ -109,11 +110,11 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 				}
 				return s
 			}},
-		{CheckNotContiguous, SeverityError, `
+		{CheckNotContiguous, geo.SeverityError, `
 			SELECT ARRAY[code], ST_Multi(geom), 0::float8, 0::float8, ST_NumGeometries(geom)::text
 			FROM adj_work WHERE ` + changed + ` AND ST_NumGeometries(geom) > 1 AND code <> ALL(@multi)`,
 			nil},
-		{CheckSubgridNoFit, SeverityError, `
+		{CheckSubgridNoFit, geo.SeverityError, `
 			SELECT ARRAY[w.code], ST_Multi(coalesce(ST_CollectionExtract(ST_SymDifference(w.geom, s.u), 3), w.old_geom)), 0::float8, 0::float8, w.state || ' ' || w.kind
 			FROM adj_work w
 			JOIN LATERAL (SELECT ST_Union(geom) AS u FROM (
@@ -126,7 +127,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			   OR EXISTS (SELECT 1 FROM adj_work c WHERE c.parent = w.code AND c.state <> 'same'))
 			AND (w.state = 'retired' OR w.kind <> 'exclusive' OR NOT ST_Equals(w.geom, s.u))`,
 			nil},
-		{CheckEdgeMismatch, SeverityWarning, `
+		{CheckEdgeMismatch, geo.SeverityWarning, `
 			WITH pairs AS (
 				SELECT a.code AS ac, b.code AS bc, a.geom AS ag, b.geom AS bg
 				FROM adj_work a JOIN LATERAL (
@@ -146,7 +147,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			func(c []string, n, _ float64) string {
 				return fmt.Sprintf("grid %s lacks %.0f vertex(es) of its shared edge with %s: the edge is not vertex-identical (edge matching gives neighbours the vertices an operation makes; this one was missing before, or lies off the edge by more than 0.1 mm)", c[0], n, c[1])
 			}},
-		{CheckCodeRule, SeverityError, `
+		{CheckCodeRule, geo.SeverityError, `
 			SELECT ARRAY[w.code], ST_Multi(ST_PointOnSurface(w.geom)), 0::float8, 0::float8, ''
 			FROM adj_work w
 			WHERE w.state = 'new' AND (EXISTS (SELECT 1 FROM grid_code c WHERE c.code = w.code)
@@ -156,7 +157,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			func(c []string, _, _ float64) string {
 				return fmt.Sprintf("new code %s was issued before or breaks the code rules; codes are never reused (check the village's sequence counter)", c[0])
 			}},
-		{CheckRecordNoGrid, SeverityError, `
+		{CheckRecordNoGrid, geo.SeverityError, `
 			SELECT ARRAY[m.rt || '/' || m.id, m.old], ST_Multi(ST_Buffer(r.geom, 0.00001)), 0::float8, 0::float8, ''
 			FROM adj_move m JOIN (SELECT 'household' AS rt, id, geom FROM household UNION ALL SELECT 'unit', id, geom FROM unit) r
 			  ON r.rt = m.rt AND r.id = m.id
@@ -164,7 +165,7 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			func(c []string, _, _ float64) string {
 				return fmt.Sprintf("%s (now in grid %s) would be in no grid afterwards", c[0], c[1])
 			}},
-		{CheckHouseholdBand, SeverityWarning, `
+		{CheckHouseholdBand, geo.SeverityWarning, `
 			SELECT ARRAY[w.code], ST_Multi(ST_PointOnSurface(w.geom)), n.after::float8, 0::float8, ''
 			FROM adj_work w,
 			LATERAL (SELECT (SELECT count(*) FROM household h WHERE h.grid_code = w.code)
@@ -191,13 +192,13 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 			var loc orb.Geometry
 			var a, b float64
 			var note string
-			if err := rows.Scan(&codes, locationScanner{&loc}, &a, &b, &note); err != nil {
+			if err := rows.Scan(&codes, LocationScanner{&loc}, &a, &b, &note); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("check %s: %w", c.check, err)
 			}
-			f := Finding{Check: c.check, Severity: c.severity, Codes: codes, Location: loc}
+			f := geo.Finding{Check: c.check, Severity: c.severity, Codes: codes, Location: loc}
 			switch c.check {
-			case CheckInvalidGeometry:
+			case geo.CheckInvalidGeometry:
 				f.Message = fmt.Sprintf("grid %s would not be a valid polygon: %s", codes[0], note)
 			case CheckNotContiguous:
 				f.Message = fmt.Sprintf("grid %s would have %s separate parts; a grid is one piece", codes[0], note)
@@ -207,10 +208,10 @@ func (w *work) checkWork(ctx context.Context) ([]Finding, error) {
 				f.Message = c.msg(codes, a, b)
 			}
 			switch c.check {
-			case CheckGridOverlap, CheckGridOutsideVillage, CheckVillageGap, CheckSliver:
+			case geo.CheckGridOverlap, geo.CheckGridOutsideVillage, geo.CheckVillageGap, CheckSliver:
 				f.AreaM2 = a
 			}
-			if c.check == CheckVillageGap || c.check == CheckSliver {
+			if c.check == geo.CheckVillageGap || c.check == CheckSliver {
 				f.WidthM = b
 			}
 			out = append(out, f)

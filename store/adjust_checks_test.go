@@ -28,30 +28,30 @@ func TestAdjustChecks(t *testing.T) {
 		ops      []store.AdjustOp
 		after    string
 		check    string
-		severity store.Severity
+		severity geo.Severity
 		codes    []string // codes the finding must name (prefix match on the list)
 		msg      string   // words the message must contain
 		none     string   // a check that must not report
 	}{
-		{name: "new grid overlapping a grid", check: store.CheckGridOverlap, severity: store.SeverityError,
+		{name: "new grid overlapping a grid", check: geo.CheckGridOverlap, severity: geo.SeverityError,
 			ops:   []store.AdjustOp{{Type: store.OpCreate, Village: fxEast, Kind: geo.KindRural, Name: "new", Geometry: rect(120.04, 33, 120.06, 33.03)}},
 			codes: []string{"320902001002002", "320902001002001"}, msg: "overlaps grid 320902001002001"},
-		{name: "new grid outside the village", check: store.CheckGridOutsideVillage, severity: store.SeverityError,
+		{name: "new grid outside the village", check: geo.CheckGridOutsideVillage, severity: geo.SeverityError,
 			ops:   []store.AdjustOp{{Type: store.OpCreate, Village: fxEast, Kind: geo.KindRural, Name: "new", Geometry: rect(120.045, 33, 120.07, 33.03)}},
 			codes: []string{"320902001002002", string(fxEast)}, msg: "outside village"},
-		{name: "sliver from a cut close to an edge", check: store.CheckSliver, severity: store.SeverityError,
+		{name: "sliver from a cut close to an edge", check: store.CheckSliver, severity: geo.SeverityError,
 			ops:   []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.01002, 33.005, 120.01002, 33.025)}},
 			codes: []string{"320902001001010", string(fxGrid(4))}, msg: "give it to 320902001001004"},
-		{name: "transfer cutting a grid in two", check: store.CheckNotContiguous, severity: store.SeverityError,
+		{name: "transfer cutting a grid in two", check: store.CheckNotContiguous, severity: geo.SeverityError,
 			ops:   []store.AdjustOp{{Type: store.OpTransfer, Grids: []geo.Code{fxGrid(2)}, To: []geo.Code{fxGrid(1)}, Geometry: rect(120.009, 33.004, 120.021, 33.006)}},
 			codes: []string{string(fxGrid(2))}, msg: "2 separate parts"},
-		{name: "several parts allowed, other findings remain", check: store.CheckHouseholdBand, severity: store.SeverityWarning,
+		{name: "several parts allowed, other findings remain", check: store.CheckHouseholdBand, severity: geo.SeverityWarning,
 			ops:   []store.AdjustOp{{Type: store.OpTransfer, Grids: []geo.Code{fxGrid(5)}, To: []geo.Code{fxGrid(4)}, Multipart: true, Geometry: rect(120.009, 33.014, 120.021, 33.016)}},
 			codes: []string{string(fxGrid(5))}, msg: "households", none: store.CheckNotContiguous},
-		{name: "household balance of an urban grid", check: store.CheckHouseholdBand, severity: store.SeverityWarning,
+		{name: "household balance of an urban grid", check: store.CheckHouseholdBand, severity: geo.SeverityWarning,
 			ops:   []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(5), fxGrid(6)}, Kind: geo.KindUrban}},
 			codes: []string{"320902001001010"}, msg: "households"},
-		{name: "sub-grids no longer partition", check: store.CheckSubgridNoFit, severity: store.SeverityError,
+		{name: "sub-grids no longer partition", check: store.CheckSubgridNoFit, severity: geo.SeverityError,
 			setup: `UPDATE grid SET kind = 'exclusive' WHERE code = '320902001001006';
 				INSERT INTO grid (code, kind, village, parent_grid, name, geom, valid) VALUES
 				('32090200100100601', 'exclusive', '320902001001', '320902001001006', 'S1', ST_Multi(ST_MakeEnvelope(120.02, 33.01, 120.025, 33.02, 4326)), tstzrange('2026-01-02', NULL)),
@@ -60,24 +60,24 @@ func TestAdjustChecks(t *testing.T) {
 			codes: []string{string(fxGrid(6))}, msg: "sub-grids of 320902001001006"},
 		// Edge matching gives the neighbour in the other village the
 		// cut's vertex; planted: the neighbour without it.
-		{name: "cut ending between a neighbour's vertices", check: store.CheckEdgeMismatch, severity: store.SeverityWarning,
+		{name: "cut ending between a neighbour's vertices", check: store.CheckEdgeMismatch, severity: geo.SeverityWarning,
 			ops:   []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: line(120.019, 33.015, 120.035, 33.015)}},
 			after: `UPDATE adj_work SET geom = old_geom WHERE matched AND code = '320902001002001'`,
 			codes: []string{"320902001002001", string(fxGrid(10))}, msg: "lacks 1 vertex"},
-		{name: "new code breaking the rules", check: store.CheckCodeRule, severity: store.SeverityError,
+		{name: "new code breaking the rules", check: store.CheckCodeRule, severity: geo.SeverityError,
 			ops:   []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(8), fxGrid(9)}}},
 			after: `UPDATE adj_work SET code = '320902001001000' WHERE state = 'new'`,
 			codes: []string{"320902001001000"}, msg: "never reused"},
-		{name: "invalid geometry", check: store.CheckInvalidGeometry, severity: store.SeverityError, ops: []store.AdjustOp{rename},
+		{name: "invalid geometry", check: geo.CheckInvalidGeometry, severity: geo.SeverityError, ops: []store.AdjustOp{rename},
 			after: `UPDATE adj_work SET geom = ST_GeomFromText('MULTIPOLYGON(((120 33, 120.01 33.01, 120.01 33, 120 33.01, 120 33)))', 4326) WHERE code = '320902001001001'`,
 			codes: []string{string(fxGrid(1))}, msg: "not be a valid polygon"},
-		{name: "gap left in the village", check: store.CheckVillageGap, severity: store.SeverityError, ops: []store.AdjustOp{rename},
+		{name: "gap left in the village", check: geo.CheckVillageGap, severity: geo.SeverityError, ops: []store.AdjustOp{rename},
 			after: `UPDATE adj_work SET geom = ST_Multi(ST_MakeEnvelope(120, 33, 120.01, 33.008, 4326)) WHERE code = '320902001001001'`,
 			codes: []string{string(fxVillage)}, msg: "gap of"},
-		{name: "record left without a grid", check: store.CheckRecordNoGrid, severity: store.SeverityError, ops: []store.AdjustOp{rename},
+		{name: "record left without a grid", check: store.CheckRecordNoGrid, severity: geo.SeverityError, ops: []store.AdjustOp{rename},
 			after: `UPDATE adj_work SET geom = ST_Multi(ST_MakeEnvelope(120, 33, 120.01, 33.005, 4326)) WHERE code = '320902001001001'`,
 			codes: []string{"household/"}, msg: "in no grid"},
-		{name: "overlap planted in the work table", check: store.CheckGridOverlap, severity: store.SeverityError, ops: []store.AdjustOp{rename},
+		{name: "overlap planted in the work table", check: geo.CheckGridOverlap, severity: geo.SeverityError, ops: []store.AdjustOp{rename},
 			after: `UPDATE adj_work SET geom = ST_Multi(ST_MakeEnvelope(120, 33, 120.012, 33.01, 4326)) WHERE code = '320902001001001'`,
 			codes: []string{string(fxGrid(1)), string(fxGrid(2))}, msg: "overlap by"},
 	}
@@ -99,7 +99,7 @@ func TestAdjustChecks(t *testing.T) {
 			if err != nil {
 				t.Fatalf("preview: %v", err)
 			}
-			var found *store.Finding
+			var found *geo.Finding
 			for i, f := range prev.Findings {
 				if f.Check == tc.check {
 					found = &prev.Findings[i]
@@ -132,7 +132,7 @@ func TestAdjustChecks(t *testing.T) {
 				}
 			}
 			// The same proposal cannot be applied while it has errors.
-			if tc.severity == store.SeverityError && tc.after == "" {
+			if tc.severity == geo.SeverityError && tc.after == "" {
 				id := approved(t, st, tc.ops...)
 				var ce *store.ChecksError
 				if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "approver"}); !errors.As(err, &ce) {

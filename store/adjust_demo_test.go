@@ -27,7 +27,7 @@ func TestAdjustDemoCity(t *testing.T) {
 			t.Fatal(err)
 		}
 		for _, f := range rep.Findings {
-			if f.Severity == store.SeverityError {
+			if f.Severity == geo.SeverityError {
 				t.Errorf("%s: gridd check: %s: %s", when, f.Check, f.Message)
 			}
 		}

@@ -59,7 +59,7 @@ func TestDrawnAfterEdgeMatch(t *testing.T) {
 				t.Errorf("B is stale: %v", prev.Stale)
 			}
 			for _, f := range prev.Findings {
-				if f.Severity == store.SeverityError {
+				if f.Severity == geo.SeverityError {
 					t.Errorf("B preview: %s: %s", f.Check, f.Message)
 				}
 			}

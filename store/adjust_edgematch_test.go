@@ -88,7 +88,7 @@ func TestSplitAcrossVillageBoundary(t *testing.T) {
 				t.Fatalf("preview: %v", err)
 			}
 			for _, f := range prev.Findings {
-				if f.Severity == store.SeverityError || f.Check == store.CheckEdgeMismatch {
+				if f.Severity == geo.SeverityError || f.Check == store.CheckEdgeMismatch {
 					t.Errorf("preview finding %s: %s", f.Check, f.Message)
 				}
 			}
@@ -135,7 +135,7 @@ func TestSplitAcrossVillageBoundary(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, f := range rep.Findings {
-				if f.Severity == store.SeverityError {
+				if f.Severity == geo.SeverityError {
 					t.Errorf("gridd check: %s: %s", f.Check, f.Message)
 				}
 			}

@@ -109,7 +109,7 @@ func assertInvariants(t testing.TB, st *store.Store) {
 		t.Fatalf("gridd check: %v", err)
 	}
 	for _, f := range rep.Findings {
-		if f.Severity == store.SeverityError && !(f.Check == store.CheckVillageGap && len(f.Codes) > 0 && f.Codes[0] == string(fxEast)) {
+		if f.Severity == geo.SeverityError && !(f.Check == geo.CheckVillageGap && len(f.Codes) > 0 && f.Codes[0] == string(fxEast)) {
 			t.Errorf("gridd check: %s: %s", f.Check, f.Message)
 		}
 	}

@@ -115,7 +115,7 @@ func TestApplyOperations(t *testing.T) {
 				t.Fatalf("preview: %v", err)
 			}
 			for _, f := range prev.Findings {
-				if f.Severity == store.SeverityError || f.Check == store.CheckEdgeMismatch {
+				if f.Severity == geo.SeverityError || f.Check == store.CheckEdgeMismatch {
 					t.Errorf("preview finding: %s", f.Message)
 				}
 			}

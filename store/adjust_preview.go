@@ -21,7 +21,7 @@ import (
 // grid it touches, the check findings, and who moves where.
 type AdjustPreview struct {
 	Grids    []PreviewGrid `json:"grids"`
-	Findings []Finding     `json:"findings"`
+	Findings []geo.Finding `json:"findings"`
 	Moves    []Move        `json:"moves"`
 	Totals   []GridTotal   `json:"totals"`
 	Lineage  []Lineage     `json:"lineage"`
@@ -43,7 +43,7 @@ func (p AdjustPreview) MarshalJSON() ([]byte, error) {
 		out.Grids = []PreviewGrid{}
 	}
 	if out.Findings == nil {
-		out.Findings = []Finding{}
+		out.Findings = []geo.Finding{}
 	}
 	if out.Moves == nil {
 		out.Moves = []Move{}
@@ -64,7 +64,7 @@ func (p AdjustPreview) MarshalJSON() ([]byte, error) {
 func (p *AdjustPreview) Errors() int {
 	n := 0
 	for _, f := range p.Findings {
-		if f.Severity == SeverityError {
+		if f.Severity == geo.SeverityError {
 			n++
 		}
 	}
@@ -149,13 +149,13 @@ func (e *StaleError) Error() string {
 }
 
 // ChecksError is returned by ApplyProposal when error findings remain.
-type ChecksError struct{ Findings []Finding }
+type ChecksError struct{ Findings []geo.Finding }
 
 func (e *ChecksError) Error() string {
 	n := 0
 	first := ""
 	for _, f := range e.Findings {
-		if f.Severity == SeverityError {
+		if f.Severity == geo.SeverityError {
 			if n == 0 {
 				first = f.Message
 			}
@@ -213,7 +213,7 @@ func evaluate(ctx context.Context, tx pgx.Tx, ops []AdjustOp, opts AdjustOptions
 	located := func(err error, w *work) error {
 		var oe *OpError
 		if errors.As(err, &oe) {
-			var fs []Finding
+			var fs []geo.Finding
 			resolved := ops
 			if w != nil {
 				fs, resolved = w.findings, w.ops

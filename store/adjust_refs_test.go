@@ -55,7 +55,7 @@ func TestOpErrorLocated(t *testing.T) {
 		}
 		fs := oe.AllFindings()
 		last := fs[len(fs)-1]
-		if last.Check != store.CheckAdjustOperation || last.Severity != store.SeverityError || last.Message != oe.Error() {
+		if last.Check != store.CheckAdjustOperation || last.Severity != geo.SeverityError || last.Message != oe.Error() {
 			t.Errorf("%s: last finding %+v, want the failure", tc.name, last)
 		}
 		if last.Location == nil {
@@ -73,7 +73,7 @@ func TestOpErrorLocated(t *testing.T) {
 		}
 		for k, g := range tc.overlaps {
 			f := fs[k]
-			if f.Check != store.CheckGridOverlap || len(f.Codes) != 2 || f.Codes[1] != string(g) || f.Location == nil {
+			if f.Check != geo.CheckGridOverlap || len(f.Codes) != 2 || f.Codes[1] != string(g) || f.Location == nil {
 				t.Errorf("%s: finding %d %+v, want an overlap with %s, located", tc.name, k, f, g)
 				continue
 			}
@@ -107,7 +107,7 @@ func TestOpErrorLocated(t *testing.T) {
 	}
 	found := false
 	for _, f := range prev.Findings {
-		found = found || (f.Check == store.CheckGridOverlap && f.Location != nil)
+		found = found || (f.Check == geo.CheckGridOverlap && f.Location != nil)
 	}
 	if !found {
 		t.Errorf("create half over a grid: no located overlap in %+v", prev.Findings)
@@ -152,7 +152,7 @@ func TestOpRefs(t *testing.T) {
 	}
 	warned := 0
 	for _, f := range prev.Findings {
-		if f.Check == store.CheckAdjustOperation && f.Severity == store.SeverityWarning && strings.Contains(f.Message, "@0.1") && f.Location != nil {
+		if f.Check == store.CheckAdjustOperation && f.Severity == geo.SeverityWarning && strings.Contains(f.Message, "@0.1") && f.Location != nil {
 			warned++
 		}
 	}

@@ -115,7 +115,7 @@ func TestSubgridOperations(t *testing.T) {
 				t.Fatalf("preview: %v", err)
 			}
 			for _, f := range prev.Findings {
-				if f.Severity == store.SeverityError || f.Check == store.CheckEdgeMismatch {
+				if f.Severity == geo.SeverityError || f.Check == store.CheckEdgeMismatch {
 					t.Errorf("preview finding %s: %s", f.Check, f.Message)
 				}
 			}
@@ -182,7 +182,7 @@ func TestSubgridOperations(t *testing.T) {
 				t.Fatal(err)
 			}
 			for _, f := range rep.Findings {
-				if f.Severity == store.SeverityError && !(f.Check == store.CheckVillageGap && len(f.Codes) > 0 && f.Codes[0] == string(fxEast)) {
+				if f.Severity == geo.SeverityError && !(f.Check == geo.CheckVillageGap && len(f.Codes) > 0 && f.Codes[0] == string(fxEast)) {
 					t.Errorf("gridd check: %s: %s", f.Check, f.Message)
 				}
 			}

@@ -86,24 +86,24 @@ type OpError struct {
 	// Findings are the located findings the operations gathered before
 	// this one failed (a create's overlaps, say): they still say what to
 	// fix, so they are not dropped with the run.
-	Findings []Finding
+	Findings []geo.Finding
 }
 
 func (e *OpError) Error() string { return fmt.Sprintf("operation %d (%s): %s", e.Index+1, e.Op, e.Msg) }
 
 // Finding is the failure as a located error finding (check "operation").
-func (e *OpError) Finding() Finding {
+func (e *OpError) Finding() geo.Finding {
 	codes := e.Codes
 	if codes == nil {
 		codes = []string{}
 	}
-	return Finding{Check: CheckAdjustOperation, Severity: SeverityError, Codes: codes, Message: e.Error(), Location: e.Location}
+	return geo.Finding{Check: CheckAdjustOperation, Severity: geo.SeverityError, Codes: codes, Message: e.Error(), Location: e.Location}
 }
 
 // AllFindings are the findings gathered before the failure followed by
 // the failure itself: everything a planner has to fix, in order.
-func (e *OpError) AllFindings() []Finding {
-	return append(append([]Finding{}, e.Findings...), e.Finding())
+func (e *OpError) AllFindings() []geo.Finding {
+	return append(append([]geo.Finding{}, e.Findings...), e.Finding())
 }
 
 // locateOpError fills in what the evaluation knows of a failed operation:
@@ -111,7 +111,7 @@ func (e *OpError) AllFindings() []Finding {
 // location is looked up on tx (the work table first: a grid made earlier
 // in the proposal is only there); a lookup that fails leaves it nil, as
 // the failure itself is what matters.
-func locateOpError(ctx context.Context, tx pgx.Tx, ops []AdjustOp, e *OpError, findings []Finding) {
+func locateOpError(ctx context.Context, tx pgx.Tx, ops []AdjustOp, e *OpError, findings []geo.Finding) {
 	e.Findings = append(e.Findings, findings...)
 	if e.Index < 0 || e.Index >= len(ops) {
 		return
@@ -187,7 +187,7 @@ type work struct {
 	villages []geo.Code       // villages loaded into adj_work, sorted
 	next     map[geo.Code]int // next free grid sequence per village
 	lineage  [][2]geo.Code
-	findings []Finding
+	findings []geo.Finding
 	opNew    []geo.Code   // codes issued by the running operation
 	made     [][]geo.Code // codes issued by each operation run, in order
 	ops      []AdjustOp   // the operations, references resolved as far as run
@@ -534,7 +534,7 @@ func (w *work) rebuild(ctx context.Context, v geo.Code) error {
 		if err := rows.Scan(&c, nullMultiPolygon{&loc}); err != nil {
 			return fmt.Errorf("rebuild village %s: %w", v, err)
 		}
-		f := Finding{Check: CheckAdjustOperation, Severity: SeverityError, Codes: []string{c},
+		f := geo.Finding{Check: CheckAdjustOperation, Severity: geo.SeverityError, Codes: []string{c},
 			Message: fmt.Sprintf("grid %s would lose all its area; retire it instead (with the grids that take its area)", c)}
 		if loc != nil {
 			f.Location = loc
@@ -584,7 +584,7 @@ func (w *work) byCode(ctx context.Context, i int, op AdjustOp) error {
 				if c != m {
 					continue
 				}
-				f := Finding{Check: CheckAdjustOperation, Severity: SeverityWarning, Codes: []string{string(c)},
+				f := geo.Finding{Check: CheckAdjustOperation, Severity: geo.SeverityWarning, Codes: []string{string(c)},
 					Message: fmt.Sprintf("operation %d names %s, which operation %d makes in this run: name it @%d.%d, so that it stays that grid whatever codes the apply allocates", i+1, c, k+1, k, n+1)}
 				var loc orb.MultiPolygon
 				if err := w.tx.QueryRow(ctx, `SELECT ST_Multi(geom) FROM adj_work WHERE code = $1`, c).Scan(nullMultiPolygon{&loc}); err != nil {
@@ -864,7 +864,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 				rows.Close()
 				return err
 			}
-			w.findings = append(w.findings, Finding{Check: CheckGridOverlap, Severity: SeverityError, Codes: []string{string(nc), owner},
+			w.findings = append(w.findings, geo.Finding{Check: geo.CheckGridOverlap, Severity: geo.SeverityError, Codes: []string{string(nc), owner},
 				Message:  fmt.Sprintf("the new grid of operation %d overlaps grid %s: draw it in a gap of the village, or transfer the area from %s", i+1, owner, owner),
 				Location: loc})
 		}
@@ -909,7 +909,7 @@ func (w *work) outside(ctx context.Context, i int, code, v geo.Code, poly any) e
 		if err := rows.Scan(MultiPolygonScanner{&d}, &a); err != nil {
 			return fmt.Errorf("outside village: %w", err)
 		}
-		w.findings = append(w.findings, Finding{Check: CheckGridOutsideVillage, Severity: SeverityError, Codes: []string{string(code), string(v)},
+		w.findings = append(w.findings, geo.Finding{Check: geo.CheckGridOutsideVillage, Severity: geo.SeverityError, Codes: []string{string(code), string(v)},
 			Message:  fmt.Sprintf("operation %d draws %.2f m² outside village %s; a grid stays inside its village: redraw the polygon inside it", i+1, a, v),
 			Location: d, AreaM2: a})
 	}

@@ -262,7 +262,7 @@ type FilingRecord struct {
 	AppliedAt   time.Time                  `json:"applied_at"`
 	EffectiveAt time.Time                  `json:"effective_at"`
 	Version     int64                      `json:"version"`
-	Warnings    []Finding                  `json:"warnings,omitempty"`
+	Warnings    []geo.Finding              `json:"warnings,omitempty"`
 }
 
 func filingRecord(p ProposalRecord, prev *AdjustPreview, actor string, eff, now time.Time, version int64) FilingRecord {

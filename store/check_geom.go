@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"gridmap/geo"
 	"regexp"
 
 	"github.com/jackc/pgx/v5"
@@ -93,7 +94,7 @@ func checkInvalid(ctx context.Context, c *checkRun) error {
 		var what, code, reason string
 		var id int64
 		var loc orb.Geometry
-		if err := rows.Scan(&what, &id, &code, &reason, locationScanner{&loc}); err != nil {
+		if err := rows.Scan(&what, &id, &code, &reason, LocationScanner{&loc}); err != nil {
 			return err
 		}
 		if id != 0 {
@@ -103,9 +104,9 @@ func checkInvalid(ctx context.Context, c *checkRun) error {
 		}
 		msg := fmt.Sprintf("%s %s has an invalid boundary: %s", what, code, reason)
 		if loc != nil {
-			msg += " at " + nearText(loc)
+			msg += " at " + geo.NearText(loc)
 		}
-		c.add(Finding{Codes: []string{code}, Message: msg, Location: loc})
+		c.add(geo.Finding{Codes: []string{code}, Message: msg, Location: loc})
 	}
 	return rows.Err()
 }
@@ -125,16 +126,16 @@ func scanPieces(ctx context.Context, c *checkRun, sql string, args pgx.NamedArgs
 		var note string
 		var loc orb.Geometry
 		var area *float64
-		if err := rows.Scan(&codes, &note, &total, locationScanner{&loc}, &area); err != nil {
+		if err := rows.Scan(&codes, &note, &total, LocationScanner{&loc}, &area); err != nil {
 			return err
 		}
-		f := Finding{Codes: codes, Location: loc}
+		f := geo.Finding{Codes: codes, Location: loc}
 		if area != nil {
 			f.AreaM2 = *area
 		}
 		f.Message = msg(codes, note, f.AreaM2)
 		if loc != nil {
-			f.Message += " near " + nearText(loc)
+			f.Message += " near " + geo.NearText(loc)
 		}
 		c.add(f)
 	}
@@ -161,7 +162,7 @@ func checkGridOverlap(ctx context.Context, c *checkRun) error {
 		WHERE p.ca < p.cb AND ST_Relate(FIXG(p.ida, p.ga), FIXG(p.idb, p.gb), '2********')
 		ORDER BY p.ca, p.cb`,
 		func(codes []string, _ string, area float64) string {
-			return fmt.Sprintf("grids %s and %s overlap by %s", codes[0], codes[1], m2(area))
+			return fmt.Sprintf("grids %s and %s overlap by %s", codes[0], codes[1], geo.FormatM2(area))
 		})
 }
 
@@ -174,7 +175,7 @@ func checkSubgridOverlap(ctx context.Context, c *checkRun) error {
 		ORDER BY p.ca, p.cb`,
 		func(codes []string, _ string, area float64) string {
 			return fmt.Sprintf("sub-grids %s and %s of exclusive grid %s overlap by %s",
-				codes[0], codes[1], codes[0][:15], m2(area))
+				codes[0], codes[1], codes[0][:15], geo.FormatM2(area))
 		})
 }
 
@@ -237,7 +238,7 @@ func checkGridOutside(ctx context.Context, c *checkRun) error {
 		LATERAL (SELECT ST_CollectionExtract(ST_Difference(FIXG(g), FIXA(v)), 3) AS geom) x
 		ORDER BY p.code`, c.args(),
 		func(codes []string, _ string, area float64) string {
-			return fmt.Sprintf("grid %s sticks out of its village %s by %s", codes[0], codes[1], m2(area))
+			return fmt.Sprintf("grid %s sticks out of its village %s by %s", codes[0], codes[1], geo.FormatM2(area))
 		})
 }
 
@@ -264,7 +265,7 @@ func checkSubgridOutside(ctx context.Context, c *checkRun) error {
 		func(codes []string, note string, area float64) string {
 			switch note {
 			case "":
-				return fmt.Sprintf("sub-grid %s sticks out of its exclusive grid %s by %s", codes[0], codes[1], m2(area))
+				return fmt.Sprintf("sub-grid %s sticks out of its exclusive grid %s by %s", codes[0], codes[1], geo.FormatM2(area))
 			case "orphan":
 				return fmt.Sprintf("sub-grid %s has no current parent grid: %s has no current version", codes[0], codes[1])
 			default:
@@ -299,16 +300,16 @@ func scanGaps(ctx context.Context, c *checkRun, pieces string, msg func(code str
 		var code string
 		var loc orb.Geometry
 		var area, perim float64
-		if err := rows.Scan(&code, &total, locationScanner{&loc}, &area, &perim); err != nil {
+		if err := rows.Scan(&code, &total, LocationScanner{&loc}, &area, &perim); err != nil {
 			return err
 		}
-		f := Finding{Codes: []string{code}, Location: loc, AreaM2: area}
+		f := geo.Finding{Codes: []string{code}, Location: loc, AreaM2: area}
 		if perim > 0 {
 			f.WidthM = 2 * area / perim
 		}
 		f.Message = msg(code, area, f.WidthM)
 		if loc != nil {
-			f.Message += " near " + nearText(loc)
+			f.Message += " near " + geo.NearText(loc)
 		}
 		c.add(f)
 	}
@@ -327,7 +328,7 @@ func checkVillageGap(ctx context.Context, c *checkRun) error {
 			FROM area v JOIN u ON u.village = v.code
 			WHERE v.level = 'village' AND v.geom IS NOT NULL)`,
 		func(code string, area, width float64) string {
-			return fmt.Sprintf("village %s has a gap of %s (about %s wide) covered by none of its grids", code, m2(area), metres(width))
+			return fmt.Sprintf("village %s has a gap of %s (about %s wide) covered by none of its grids", code, geo.FormatM2(area), geo.FormatMetres(width))
 		})
 }
 
@@ -349,11 +350,11 @@ func checkVillageWithoutGrids(ctx context.Context, c *checkRun) error {
 		var code string
 		var loc orb.Geometry
 		var area float64
-		if err := rows.Scan(&code, &total, locationScanner{&loc}, &area); err != nil {
+		if err := rows.Scan(&code, &total, LocationScanner{&loc}, &area); err != nil {
 			return err
 		}
-		c.add(Finding{Codes: []string{code}, Location: loc, AreaM2: area,
-			Message: fmt.Sprintf("village %s (%s) has a boundary but no current grid", code, m2(area))})
+		c.add(geo.Finding{Codes: []string{code}, Location: loc, AreaM2: area,
+			Message: fmt.Sprintf("village %s (%s) has a boundary but no current grid", code, geo.FormatM2(area))})
 	}
 	c.setCount(base + total)
 	return rows.Err()
@@ -370,7 +371,7 @@ func checkSubgridGap(ctx context.Context, c *checkRun) error {
 			FROM grid_current p JOIN u ON u.parent_grid = p.code
 			WHERE length(p.code) = 15 AND p.kind = 'exclusive')`,
 		func(code string, area, width float64) string {
-			return fmt.Sprintf("exclusive grid %s has a gap of %s (about %s wide) covered by none of its sub-grids", code, m2(area), metres(width))
+			return fmt.Sprintf("exclusive grid %s has a gap of %s (about %s wide) covered by none of its sub-grids", code, geo.FormatM2(area), geo.FormatMetres(width))
 		})
 }
 
@@ -388,6 +389,6 @@ func checkAreaOutside(ctx context.Context, c *checkRun) error {
 		LATERAL (SELECT ST_CollectionExtract(ST_Difference(FIXA(c), FIXA(par)), 3) AS geom) x
 		ORDER BY p.code`, c.args(),
 		func(codes []string, level string, area float64) string {
-			return fmt.Sprintf("%s %s sticks out of its parent %s by %s", level, codes[0], codes[1], m2(area))
+			return fmt.Sprintf("%s %s sticks out of its parent %s by %s", level, codes[0], codes[1], geo.FormatM2(area))
 		})
 }

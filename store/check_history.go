@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"gridmap/geo"
 	"strings"
 
 	"github.com/paulmach/orb"
@@ -42,7 +43,7 @@ func checkAreaHistory(ctx context.Context, c *checkRun) error {
 		var code string
 		var what []string
 		var loc orb.Geometry
-		if err := rows.Scan(&code, &what, &total, locationScanner{&loc}); err != nil {
+		if err := rows.Scan(&code, &what, &total, LocationScanner{&loc}); err != nil {
 			return err
 		}
 		msg := fmt.Sprintf("area %s: the current row and the open version of its history differ in %s, so as-of reads and historical tiles disagree with the current map",
@@ -50,7 +51,7 @@ func checkAreaHistory(ctx context.Context, c *checkRun) error {
 		if len(what) == 1 && (strings.HasPrefix(what[0], "no ") || strings.HasPrefix(what[0], "an ")) {
 			msg = fmt.Sprintf("area %s has %s in area_history, so as-of reads and historical tiles disagree with the current map", code, what[0])
 		}
-		c.add(Finding{Codes: []string{code}, Location: loc, Message: msg})
+		c.add(geo.Finding{Codes: []string{code}, Location: loc, Message: msg})
 	}
 	c.setCount(base + total)
 	return rows.Err()

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"gridmap/geo"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -78,18 +79,18 @@ func misassigned(ctx context.Context, c *checkRun, recordType string) error {
 		var id int64
 		var have, want string
 		var loc orb.Geometry
-		if err := rows.Scan(&id, &have, &want, locationScanner{&loc}, &total); err != nil {
+		if err := rows.Scan(&id, &have, &want, LocationScanner{&loc}, &total); err != nil {
 			return err
 		}
 		rec := fmt.Sprintf("%s/%d", recordType, id)
-		f := Finding{Codes: []string{rec, have}, Location: loc}
+		f := geo.Finding{Codes: []string{rec, have}, Location: loc}
 		if want == "" {
 			f.Message = fmt.Sprintf("%s %d at %s is tied to grid %s, but no current grid covers its point",
-				recordType, id, nearText(loc), have)
+				recordType, id, geo.NearText(loc), have)
 		} else {
 			f.Codes = append(f.Codes, want)
 			f.Message = fmt.Sprintf("%s %d at %s is tied to grid %s, but its point lies in grid %s",
-				recordType, id, nearText(loc), have, want)
+				recordType, id, geo.NearText(loc), have, want)
 		}
 		c.add(f)
 	}
@@ -170,11 +171,11 @@ func history(ctx context.Context, c *checkRun, recordType string) error {
 		var problem, ga, gb, grid string
 		var n int
 		var loc orb.Geometry
-		if err := rows.Scan(&id, &problem, &n, &ga, &gb, &grid, locationScanner{&loc}, &total); err != nil {
+		if err := rows.Scan(&id, &problem, &n, &ga, &gb, &grid, LocationScanner{&loc}, &total); err != nil {
 			return err
 		}
 		rec := fmt.Sprintf("%s/%d", recordType, id)
-		f := Finding{Codes: []string{rec}, Location: loc}
+		f := geo.Finding{Codes: []string{rec}, Location: loc}
 		if grid != "" {
 			f.Codes = append(f.Codes, grid)
 		}
@@ -232,7 +233,7 @@ func checkRecordCount(ctx context.Context, c *checkRun) error {
 		if err := rows.Scan(&code, &kh, &fh, &ku, &fu, &total); err != nil {
 			return err
 		}
-		c.add(Finding{Codes: []string{code}, Message: fmt.Sprintf(
+		c.add(geo.Finding{Codes: []string{code}, Message: fmt.Sprintf(
 			"grid %s: record_count says %d households and %d units, but %d households and %d units are tied to it (fix: UPDATE record_count SET households = %d, units = %d WHERE grid_code = '%s')",
 			code, kh, ku, fh, fu, fh, fu, code)})
 	}

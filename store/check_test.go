@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 
+	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -116,7 +117,7 @@ func TestCheck(t *testing.T) {
 		{
 			name:  "grids overlap",
 			plant: setGeom(g002, envelope(120.0045, 33.0, 120.01, 33.005)),
-			want:  []wantFinding{{store.CheckGridOverlap, []string{g001, g002}, envelope(120.0045, 33.0, 120.005, 33.005), 0}},
+			want:  []wantFinding{{geo.CheckGridOverlap, []string{g001, g002}, envelope(120.0045, 33.0, 120.005, 33.005), 0}},
 		},
 		{
 			// Household 2 lies inside both grids, in the interior of its
@@ -126,19 +127,19 @@ func TestCheck(t *testing.T) {
 			plant: setGeom(g002, envelope(120.0045, 33.0, 120.01, 33.005)) +
 				`UPDATE household SET geom = ST_SetSRID(ST_MakePoint(120.0047, 33.0025), 4326) WHERE id = 2;`,
 			want: []wantFinding{
-				{store.CheckGridOverlap, []string{g001, g002}, envelope(120.0045, 33.0, 120.005, 33.005), 0},
-				{store.CheckRecordMisassigned, []string{"household/2", g002, g001}, "POINT(120.0047 33.0025)", 0},
+				{geo.CheckGridOverlap, []string{g001, g002}, envelope(120.0045, 33.0, 120.005, 33.005), 0},
+				{geo.CheckRecordMisassigned, []string{"household/2", g002, g001}, "POINT(120.0047 33.0025)", 0},
 			},
 		},
 		{
 			name:  "grid sticks out of its village",
 			plant: setGeom(g001, envelope(120.0, 32.999, 120.005, 33.005)),
-			want:  []wantFinding{{store.CheckGridOutsideVillage, []string{g001, village}, envelope(120.0, 32.999, 120.005, 33.0), 0}},
+			want:  []wantFinding{{geo.CheckGridOutsideVillage, []string{g001, village}, envelope(120.0, 32.999, 120.005, 33.0), 0}},
 		},
 		{
 			name:  "gap in a village",
 			plant: setGeom(g002, envelope(120.005, 33.0, 120.01, 33.0045)),
-			want:  []wantFinding{{store.CheckVillageGap, []string{village}, envelope(120.005, 33.0045, 120.01, 33.005), 0}},
+			want:  []wantFinding{{geo.CheckVillageGap, []string{village}, envelope(120.005, 33.0045, 120.01, 33.005), 0}},
 		},
 		{
 			// A notch 1e-10° deep: 0.0026 m², below the default tolerance.
@@ -150,31 +151,31 @@ func TestCheck(t *testing.T) {
 			plant: setGeom(g002, "POLYGON((120.005 33,120.01 33,120.01 33.005,120.0075 33.0049999999,120.005 33.005,120.005 33))"),
 			opts:  store.CheckOptions{GapToleranceM2: 1e-4},
 			// 0.5 · 0.005° · 1e-10° · 93,450 m/° (lon) · 110,904 m/° (lat)
-			want: []wantFinding{{store.CheckVillageGap, []string{village},
+			want: []wantFinding{{geo.CheckVillageGap, []string{village},
 				"POLYGON((120.005 33.005,120.01 33.005,120.0075 33.0049999999,120.005 33.005))", 0.002591}},
 		},
 		{
 			name: "household tied to the wrong grid",
 			plant: `UPDATE household SET grid_code = '320902001001002' WHERE id = 1;
 				UPDATE assignment SET grid_code = '320902001001002' WHERE record_type = 'household' AND record_id = 1;`,
-			want: []wantFinding{{store.CheckRecordMisassigned, []string{"household/1", g002, g001}, "POINT(120.0025 33.0025)", 0}},
+			want: []wantFinding{{geo.CheckRecordMisassigned, []string{"household/1", g002, g001}, "POINT(120.0025 33.0025)", 0}},
 		},
 		{
 			name: "household on a shared edge tied to the larger code",
 			plant: `UPDATE household SET grid_code = '320902001001002' WHERE id = 5;
 				UPDATE assignment SET grid_code = '320902001001002' WHERE record_type = 'household' AND record_id = 5;`,
-			want: []wantFinding{{store.CheckRecordMisassigned, []string{"household/5", g002, g001}, "POINT(120.005 33.0025)", 0}},
+			want: []wantFinding{{geo.CheckRecordMisassigned, []string{"household/5", g002, g001}, "POINT(120.005 33.0025)", 0}},
 		},
 		{
 			name:  "household outside every grid",
 			plant: `UPDATE household SET geom = ST_SetSRID(ST_MakePoint(120.02, 33.02), 4326) WHERE id = 3;`,
-			want:  []wantFinding{{store.CheckRecordMisassigned, []string{"household/3", g003}, "POINT(120.02 33.02)", 0}},
+			want:  []wantFinding{{geo.CheckRecordMisassigned, []string{"household/3", g003}, "POINT(120.02 33.02)", 0}},
 		},
 		{
 			name: "unit tied to its sub-grid instead of the grid",
 			plant: `UPDATE unit SET grid_code = '32090200100100401' WHERE id = 1;
 				UPDATE assignment SET grid_code = '32090200100100401' WHERE record_type = 'unit' AND record_id = 1;`,
-			want: []wantFinding{{store.CheckRecordMisassigned, []string{"unit/1", s00401, g004}, "POINT(120.006 33.008)", 0}},
+			want: []wantFinding{{geo.CheckRecordMisassigned, []string{"unit/1", s00401, g004}, "POINT(120.006 33.008)", 0}},
 		},
 		{
 			// The triggers keep record_count through deletes, inserts,
@@ -195,22 +196,22 @@ func TestCheck(t *testing.T) {
 		{
 			name:  "kept record count differs from the records",
 			plant: `UPDATE record_count SET households = households + 2 WHERE grid_code = '320902001001001';`,
-			want:  []wantFinding{{store.CheckRecordCount, []string{g001}, "", 0}},
+			want:  []wantFinding{{geo.CheckRecordCount, []string{g001}, "", 0}},
 		},
 		{
 			name:  "missing open assignment",
 			plant: `DELETE FROM assignment WHERE record_type = 'household' AND record_id = 2;`,
-			want:  []wantFinding{{store.CheckRecordAssignmentHistory, []string{"household/2", g002}, "", 0}},
+			want:  []wantFinding{{geo.CheckRecordAssignmentHistory, []string{"household/2", g002}, "", 0}},
 		},
 		{
 			name:  "open assignment names another grid",
 			plant: `UPDATE assignment SET grid_code = '320902001001003' WHERE record_type = 'household' AND record_id = 2;`,
-			want:  []wantFinding{{store.CheckRecordAssignmentHistory, []string{"household/2", g002, g003}, "", 0}},
+			want:  []wantFinding{{geo.CheckRecordAssignmentHistory, []string{"household/2", g002, g003}, "", 0}},
 		},
 		{
 			name:  "assignment ranges overlap",
 			plant: `UPDATE assignment SET valid = '[2024-01-01,2025-06-01)' WHERE record_type = 'household' AND record_id = 6 AND NOT upper_inf(valid);`,
-			want:  []wantFinding{{store.CheckRecordAssignmentHistory, []string{"household/6", g001}, "", 0}},
+			want:  []wantFinding{{geo.CheckRecordAssignmentHistory, []string{"household/6", g001}, "", 0}},
 		},
 		{
 			// Only possible with the unique index gone, which is the point
@@ -220,8 +221,8 @@ func TestCheck(t *testing.T) {
 			plant: `DROP INDEX assignment_one_open;
 				INSERT INTO assignment (record_type, record_id, grid_code, valid) VALUES ('household', 2, '320902001001003', '[2025-01-01,)');`,
 			want: []wantFinding{
-				{store.CheckRecordAssignmentHistory, []string{"household/2", g002, g002, g003}, "POINT(120.0075 33.0025)", 0},
-				{store.CheckRecordAssignmentHistory, []string{"household/2", g002, g003}, "POINT(120.0075 33.0025)", 0},
+				{geo.CheckRecordAssignmentHistory, []string{"household/2", g002, g002, g003}, "POINT(120.0075 33.0025)", 0},
+				{geo.CheckRecordAssignmentHistory, []string{"household/2", g002, g003}, "POINT(120.0075 33.0025)", 0},
 			},
 		},
 		{
@@ -230,8 +231,8 @@ func TestCheck(t *testing.T) {
 				('household', 99, '320902001001003', '[2024-01-01,)'),
 				('household', 99, '320902001001001', '[2023-01-01,2024-01-01)');`,
 			want: []wantFinding{
-				{store.CheckRecordAssignmentHistory, []string{"household/99", g003}, "", 0},
-				{store.CheckRecordAssignmentHistory, []string{"household/99", g001}, "", 0},
+				{geo.CheckRecordAssignmentHistory, []string{"household/99", g003}, "", 0},
+				{geo.CheckRecordAssignmentHistory, []string{"household/99", g001}, "", 0},
 			},
 		},
 		{
@@ -241,7 +242,7 @@ func TestCheck(t *testing.T) {
 			// check fires.
 			plant: "ALTER TABLE grid DROP CONSTRAINT grid_geom_valid;\n" +
 				setGeom(g001, "POLYGON((120 33,120.005 33,120.005 33.005,120.0025 33.005,120.0025 33.004,120.0025 33.005,120 33.005,120 33))"),
-			want: []wantFinding{{store.CheckInvalidGeometry, []string{g001}, "POINT(120.0025 33.005)", 0}},
+			want: []wantFinding{{geo.CheckInvalidGeometry, []string{g001}, "POINT(120.0025 33.005)", 0}},
 		},
 		{
 			name: "invalid village geometry",
@@ -249,39 +250,39 @@ func TestCheck(t *testing.T) {
 			plant: `ALTER TABLE area DROP CONSTRAINT area_geom_valid;
 				UPDATE area SET geom = ST_GeomFromText('MULTIPOLYGON(((120 33,120.01 33,120.01 33.01,120.0025 33.01,120.0025 33.009,120.0025 33.01,120 33.01,120 33)))', 4326)
 				WHERE code = '320902001001';`,
-			want: []wantFinding{{store.CheckInvalidGeometry, []string{village}, "POINT(120.0025 33.01)", 0}},
+			want: []wantFinding{{geo.CheckInvalidGeometry, []string{village}, "POINT(120.0025 33.01)", 0}},
 		},
 		{
 			name:  "sub-grids overlap",
 			plant: setGeom(s00401, envelope(120.005, 33.005, 120.008, 33.01)),
-			want:  []wantFinding{{store.CheckSubgridOverlap, []string{s00401, s00402}, envelope(120.0075, 33.005, 120.008, 33.01), 0}},
+			want:  []wantFinding{{geo.CheckSubgridOverlap, []string{s00401, s00402}, envelope(120.0075, 33.005, 120.008, 33.01), 0}},
 		},
 		{
 			name:  "gap between sub-grids",
 			plant: setGeom(s00402, envelope(120.0075, 33.005, 120.0095, 33.01)),
-			want:  []wantFinding{{store.CheckSubgridGap, []string{g004}, envelope(120.0095, 33.005, 120.01, 33.01), 0}},
+			want:  []wantFinding{{geo.CheckSubgridGap, []string{g004}, envelope(120.0095, 33.005, 120.01, 33.01), 0}},
 		},
 		{
 			name:  "sub-grid sticks out of its grid",
 			plant: setGeom(s00402, envelope(120.0075, 33.005, 120.01, 33.011)),
-			want:  []wantFinding{{store.CheckSubgridOutsideGrid, []string{s00402, g004}, envelope(120.0075, 33.01, 120.01, 33.011), 0}},
+			want:  []wantFinding{{geo.CheckSubgridOutsideGrid, []string{s00402, g004}, envelope(120.0075, 33.01, 120.01, 33.011), 0}},
 		},
 		{
 			name:  "village sticks out of its town",
 			plant: `UPDATE area SET geom = ST_Multi(ST_MakeEnvelope(119.99, 32.99, 120.008, 33.03, 4326)) WHERE code = '320902001000';`,
-			want:  []wantFinding{{store.CheckAreaOutsideParent, []string{village, town}, envelope(120.008, 33.0, 120.01, 33.01), 0}},
+			want:  []wantFinding{{geo.CheckAreaOutsideParent, []string{village, town}, envelope(120.008, 33.0, 120.01, 33.01), 0}},
 		},
 		{
 			// A history row edited by hand (or a write that bypassed the
 			// trigger): the as-of reads would draw another village.
 			name:  "area history disagrees with the area",
 			plant: `UPDATE area_history SET name = 'Old name' WHERE code = '320902001001' AND upper_inf(valid);`,
-			want:  []wantFinding{{store.CheckAreaHistory, []string{village}, "", 0}},
+			want:  []wantFinding{{geo.CheckAreaHistory, []string{village}, "", 0}},
 		},
 		{
 			name:  "area without an open history version",
 			plant: `DELETE FROM area_history WHERE code = '320902001000';`,
-			want:  []wantFinding{{store.CheckAreaHistory, []string{town}, "", 0}},
+			want:  []wantFinding{{geo.CheckAreaHistory, []string{town}, "", 0}},
 		},
 		{
 			// Writes through the trigger keep the history: no finding.
@@ -293,7 +294,7 @@ func TestCheck(t *testing.T) {
 			name: "village without grids",
 			plant: `INSERT INTO area (code, level, name, parent, geom) VALUES ('320902001002', 'village', 'Empty', '320902001000',
 				ST_Multi(ST_MakeEnvelope(120.01, 33.0, 120.02, 33.01, 4326)));`,
-			want: []wantFinding{{store.CheckVillageWithoutGrids, []string{"320902001002"}, "", 0}},
+			want: []wantFinding{{geo.CheckVillageWithoutGrids, []string{"320902001002"}, "", 0}},
 		},
 	}
 	for _, tc := range cases {
@@ -323,14 +324,14 @@ func TestCheck(t *testing.T) {
 				}
 				// Coverage and records break invariants; areas drawn apart
 				// from the grids and villages not yet divided only warn.
-				wantSev := store.SeverityError
-				if w.check == store.CheckVillageWithoutGrids || w.check == store.CheckAreaOutsideParent {
-					wantSev = store.SeverityWarning
+				wantSev := geo.SeverityError
+				if w.check == geo.CheckVillageWithoutGrids || w.check == geo.CheckAreaOutsideParent {
+					wantSev = geo.SeverityWarning
 				}
 				if f.Severity != wantSev {
 					t.Errorf("%s finding has severity %s, want %s", w.check, f.Severity, wantSev)
 				}
-				if wantSev == store.SeverityError {
+				if wantSev == geo.SeverityError {
 					errs++
 				} else {
 					warns++
@@ -346,7 +347,7 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func findFinding(r *store.CheckReport, w wantFinding) *store.Finding {
+func findFinding(r *store.CheckReport, w wantFinding) *geo.Finding {
 	for i, f := range r.Findings {
 		if f.Check == w.check && slices.Equal(f.Codes, w.codes) {
 			return &r.Findings[i]
@@ -369,7 +370,7 @@ func dumpFindings(r *store.CheckReport) string {
 
 // checkPiece compares a finding's location and area with the planted
 // piece, using PostGIS as the oracle.
-func checkPiece(t *testing.T, st *store.Store, f store.Finding, w wantFinding) {
+func checkPiece(t *testing.T, st *store.Store, f geo.Finding, w wantFinding) {
 	t.Helper()
 	piece := w.piece
 	if f.Location == nil {
@@ -419,7 +420,7 @@ func TestCheckLimitsCountsAndJSON(t *testing.T) {
 	}
 	var sum *store.CheckSummary
 	for i := range r.Checks {
-		if r.Checks[i].Check == store.CheckRecordMisassigned {
+		if r.Checks[i].Check == geo.CheckRecordMisassigned {
 			sum = &r.Checks[i]
 		}
 	}

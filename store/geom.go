@@ -1,6 +1,7 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/paulmach/orb"
@@ -186,4 +187,45 @@ func ToOrb(g geom.T) (orb.Geometry, error) {
 		return mp, nil
 	}
 	return nil, fmt.Errorf("geometry type %T is not supported here", g)
+}
+
+// LocationScanner scans any PostGIS geometry, NULL and collections
+// included, into an orb geometry (nil for NULL or empty).
+type LocationScanner struct{ dst *orb.Geometry }
+
+// ScanLocation returns a scan target for any geometry a check may report,
+// NULL and collections included, into *dst (nil for NULL or empty).
+func ScanLocation(dst *orb.Geometry) LocationScanner { return LocationScanner{dst} }
+
+// ScanGeom implements pgxgeom.GeomScanner.
+func (s LocationScanner) ScanGeom(g geom.T) error {
+	*s.dst = nil
+	if g == nil || g.Empty() {
+		return nil
+	}
+	o, err := locationToOrb(g)
+	if err != nil {
+		return err
+	}
+	*s.dst = o
+	return nil
+}
+
+func locationToOrb(g geom.T) (orb.Geometry, error) {
+	gc, ok := g.(*geom.GeometryCollection)
+	if !ok {
+		return ToOrb(g)
+	}
+	var out orb.Collection
+	for _, e := range gc.Geoms() {
+		o, err := locationToOrb(e)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, o)
+	}
+	if len(out) == 0 {
+		return nil, errors.New("empty geometry collection")
+	}
+	return out, nil
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/tern/v2/migrate"
 
+	"gridmap/geo"
 	"gridmap/migrations"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -348,7 +349,7 @@ func TestAreaHistoryBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, f := range rep.Findings {
-		if f.Check == store.CheckAreaHistory {
+		if f.Check == geo.CheckAreaHistory {
 			t.Errorf("gridd check after the backfill: %s", f.Message)
 		}
 	}
