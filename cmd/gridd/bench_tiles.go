@@ -78,7 +78,7 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 	}
 	// A connection for every PostGIS client, and two more for the live
 	// state (LISTEN, snapshot loads).
-	dbURL, err = withPoolSize(dbURL, *conc+2)
+	dbURL, err = store.WithPoolSize(dbURL, *conc+2)
 	if err != nil {
 		return err
 	}
@@ -178,28 +178,6 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stdout, "slowest cold tile (in process): %d/%d/%d\n", sl.Z, sl.X, sl.Y)
 	fmt.Fprintln(e.stdout, "bytes/tile: mean gzip body of non-empty tiles; postgis-query serves table columns and ST_PointOnSurface labels, without area household counts")
 	return nil
-}
-
-// withPoolSize sets the pgx pool's pool_max_conns in a database URL,
-// unless the URL sets it.
-func withPoolSize(dbURL string, n int) (string, error) {
-	u, err := url.Parse(dbURL)
-	if err != nil || (u.Scheme != "postgres" && u.Scheme != "postgresql") {
-		// A key=value connection string: pgx reads the setting there too.
-		if strings.Contains(dbURL, "pool_max_conns") {
-			return dbURL, nil
-		}
-		if strings.Contains(dbURL, "://") {
-			return "", fmt.Errorf("database URL: cannot read it to size the pool")
-		}
-		return dbURL + " pool_max_conns=" + strconv.Itoa(n), nil
-	}
-	q := u.Query()
-	if q.Get("pool_max_conns") == "" {
-		q.Set("pool_max_conns", strconv.Itoa(n))
-		u.RawQuery = q.Encode()
-	}
-	return u.String(), nil
 }
 
 // loopbackServer is an http.Server on a loopback port of its own.
