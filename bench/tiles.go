@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bytes"
@@ -8,14 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,70 +27,48 @@ import (
 	"gridmap/tiles"
 )
 
-// benchTiles compares the tile service with a PostGIS tile server on one
-// list of tiles drawn like map traffic (gridd bench tiles): (a) the real
-// service (newHandler) cold, the first request of each tile; (b) the same
-// tiles again and again for a while, warm; (c) one ST_AsMVT query per tile
-// (store.TileCurrent, the query of pg_tileserv and Martin) behind a
-// minimal HTTP handler, on a pool with a connection per client; (b) and
-// (c) run --runs times, alternating, and the fastest run of each counts.
-// All three go through loopback HTTP with the same load generator
-// (loadConn: C keep-alive connections, requests written and answers
+// TilesOptions bounds one Tiles run.
+type TilesOptions struct {
+	Tiles       int           // tiles drawn from the weighted traffic list
+	Seed        uint64        // seed of the tile list
+	Concurrency int           // connections (requests in flight) of every pass, ours and PostGIS's alike
+	Warm        time.Duration // how long the warm passes go round the list (at least once)
+	Runs        int           // runs of the warm and the PostGIS passes, alternating; the fastest of each counts
+}
+
+// Check says what is wrong with o, if anything, naming the options by
+// their gridd bench tiles flags.
+func (o TilesOptions) Check() error {
+	if o.Tiles <= 0 || o.Concurrency <= 0 || o.Concurrency > 256 || o.Warm < 0 || o.Runs < 1 || o.Runs > 20 {
+		return fmt.Errorf("--tiles %d --concurrency %d --warm %s --runs %d: tiles and concurrency must be positive (concurrency at most 256), warm not negative, runs 1 to 20",
+			o.Tiles, o.Concurrency, o.Warm, o.Runs)
+	}
+	return nil
+}
+
+// Tiles compares the tile service with a PostGIS tile server on one list
+// of tiles drawn like map traffic, and writes the report to w: (a) the
+// real service (started by svc) cold, the first request of each tile; (b)
+// the same tiles again and again for a while, warm; (c) one ST_AsMVT
+// query per tile (store.TileCurrent, the query of pg_tileserv and Martin)
+// behind a minimal HTTP handler, on st's pool, which needs a connection
+// per client and two more for the services' live states; (b) and (c) run
+// o.Runs times, alternating, and the fastest run of each counts. All
+// three go through loopback HTTP with the same load generator (loadConn:
+// o.Concurrency keep-alive connections, requests written and answers
 // parsed by hand, like wrk) and gzip accepted, so each pays the same
 // client, server and compression costs; then all three again in process
 // (handlers called directly, a second service for the cold pass), which
-// shows what the servers themselves cost.
-func benchTiles(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "bench tiles", "[--tiles N] [--seed S] [--concurrency C] [--warm D] [--runs R] [--cpuprofile FILE]")
-	n := fs.Int("tiles", 1000, "tiles drawn from the weighted traffic list; each distinct tile is requested once per cold and PostGIS pass")
-	seed := fs.Uint64("seed", 1, "seed of the tile list")
-	conc := fs.Int("concurrency", 4, "connections (requests in flight) of every pass, ours and PostGIS's alike")
-	warm := fs.Duration("warm", 2*time.Second, "how long the warm passes go round the list (at least once)")
-	runs := fs.Int("runs", 3, "runs of the warm and the PostGIS passes, alternating; the fastest of each counts")
-	prof := fs.String("cpuprofile", "", "write a CPU profile of the whole run (servers included) to this file")
-	if err := fs.Parse(args); err != nil {
+// shows what the servers themselves cost. The report says request logs
+// are off: svc's should log warnings only, as the PostGIS handler logs
+// nothing and a log line per tile would be most of a warm request.
+func Tiles(ctx context.Context, w io.Writer, st *store.Store, svc Service, o TilesOptions) error {
+	if err := o.Check(); err != nil {
 		return err
 	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench tiles takes no arguments, got %q", fs.Args())
-	}
-	if *n <= 0 || *conc <= 0 || *conc > 256 || *warm < 0 || *runs < 1 || *runs > 20 {
-		return fmt.Errorf("--tiles %d --concurrency %d --warm %s --runs %d: tiles and concurrency must be positive (concurrency at most 256), warm not negative, runs 1 to 20",
-			*n, *conc, *warm, *runs)
-	}
-	if *prof != "" {
-		f, err := os.Create(*prof)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	dbURL, err := databaseURL(e)
-	if err != nil {
-		return err
-	}
-	// A connection for every PostGIS client, and two more for the live
-	// state (LISTEN, snapshot loads).
-	dbURL, err = store.WithPoolSize(dbURL, *conc+2)
-	if err != nil {
-		return err
-	}
-	st, err := store.Open(ctx, dbURL, e.log)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 	ctx, cancel := context.WithCancel(ctx)
-	defer cancel() // stops the live state's background work
-	// Request logs off (warnings stay): the PostGIS handler logs nothing
-	// either, and a log line per tile would be most of a warm request.
-	quiet := *e
-	quiet.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	h, err := newHandler(ctx, &quiet, st)
+	defer cancel() // stops the services' background work
+	h, err := svc(ctx)
 	if err != nil {
 		return err
 	}
@@ -118,7 +93,7 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 		return errors.New("tiles.json has no tile URL")
 	}
 	b := doc.Bounds
-	drawn := tiles.WeightedTilesIn(orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}, *n, *seed)
+	drawn := tiles.WeightedTilesIn(orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}, o.Tiles, o.Seed)
 	list := distinctTiles(drawn)
 	oursPaths := make([]string, len(list))
 	pgPaths := make([]string, len(list))
@@ -131,32 +106,32 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 		oursPaths[i] = u.RequestURI()
 		pgPaths[i] = fmt.Sprintf("/%d/%d/%d.mvt", t.Z, t.X, t.Y)
 	}
-	fmt.Fprintf(e.stdout, "%d tiles drawn (seed %d), %d distinct, zooms %s; %d connections on every pass, warm passes %s; warm and PostGIS rows: the fastest of %d runs each; gzip accepted, request logs off; GOMAXPROCS %d; rows without (in-process) go over loopback HTTP\n",
-		len(drawn), *seed, len(list), zoomSpread(list), *conc, *warm, *runs, runtime.GOMAXPROCS(0))
+	fmt.Fprintf(w, "%d tiles drawn (seed %d), %d distinct, zooms %s; %d connections on every pass, warm passes %s; warm and PostGIS rows: the fastest of %d runs each; gzip accepted, request logs off; GOMAXPROCS %d; rows without (in-process) go over loopback HTTP\n",
+		len(drawn), o.Seed, len(list), zoomSpread(list), o.Concurrency, o.Warm, o.Runs, runtime.GOMAXPROCS(0))
 
-	httpRows, err := tilePasses(ctx, len(list), *conc, *warm, *runs, overHTTP(ours.addr, oursPaths), overHTTP(pg.addr, pgPaths))
+	httpRows, err := tilePasses(ctx, len(list), o.Concurrency, o.Warm, o.Runs, overHTTP(ours.addr, oursPaths), overHTTP(pg.addr, pgPaths))
 	if err != nil {
 		return err
 	}
 	// The same again in process, on a second, cold service: what the
 	// servers themselves cost, without the client and loopback that take
 	// most of a warm request above.
-	h2, err := newHandler(ctx, &quiet, st)
+	h2, err := svc(ctx)
 	if err != nil {
 		return err
 	}
-	procRows, err := tilePasses(ctx, len(list), *conc, *warm, *runs, inProcess(h2, oursPaths), inProcess(postgisTileHandler(st), pgPaths))
+	procRows, err := tilePasses(ctx, len(list), o.Concurrency, o.Warm, o.Runs, inProcess(h2, oursPaths), inProcess(postgisTileHandler(st), pgPaths))
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%-27s %10s %9s %9s %11s %6s %9s\n", "path", "tiles/s", "p50-ms", "p99-ms", "bytes/tile", "empty", "requests")
+	fmt.Fprintf(w, "%-27s %10s %9s %9s %11s %6s %9s\n", "path", "tiles/s", "p50-ms", "p99-ms", "bytes/tile", "empty", "requests")
 	for _, set := range []struct {
 		suffix string
 		rows   [3]tileStats
 	}{{"", httpRows}, {" (in-process)", procRows}} {
 		for k, name := range []string{"gridmap-cold", "gridmap-warm", "postgis-query"} {
 			r := set.rows[k]
-			fmt.Fprintf(e.stdout, "%-27s %10.1f %9.3f %9.3f %11.0f %6d %9d\n", name+set.suffix, r.rate,
+			fmt.Fprintf(w, "%-27s %10.1f %9.3f %9.3f %11.0f %6d %9d\n", name+set.suffix, r.rate,
 				ms(r.p50), ms(r.p99), r.meanBytes, r.empty, r.requests)
 		}
 	}
@@ -165,18 +140,18 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 		rows [3]tileStats
 	}{{"over HTTP", httpRows}, {"in process", procRows}} {
 		cold, warm, post := set.rows[0], set.rows[1], set.rows[2]
-		fmt.Fprintf(e.stdout, "%s: cold/postgis %.1fx (target >=5x), warm/postgis %.1fx (target >=50x), warm p99 %.3f ms (target <5 ms); %d warm answers equal the cold ones\n",
+		fmt.Fprintf(w, "%s: cold/postgis %.1fx (target >=5x), warm/postgis %.1fx (target >=50x), warm p99 %.3f ms (target <5 ms); %d warm answers equal the cold ones\n",
 			set.name, cold.rate/post.rate, warm.rate/post.rate, ms(warm.p99), warm.checked)
 	}
 	c := compareTiles(httpRows[0].bodies, httpRows[2].bodies)
-	fmt.Fprintf(e.stdout, "polygon features (layer and id): gridmap %d, postgis %d, in both %d (%.1f%% of the larger); tiles failing the strict MVT 2.1 decoder: gridmap %d, postgis %d\n",
+	fmt.Fprintf(w, "polygon features (layer and id): gridmap %d, postgis %d, in both %d (%.1f%% of the larger); tiles failing the strict MVT 2.1 decoder: gridmap %d, postgis %d\n",
 		c.ours, c.pg, c.both, 100*float64(c.both)/float64(max(c.ours, c.pg, 1)), c.badOurs, c.badPG)
-	if err := zoomTable(ctx, e.stdout, doc, h2, postgisTileHandler(st), 12, 10); err != nil {
+	if err := zoomTable(ctx, w, doc, h2, postgisTileHandler(st), 12, 10); err != nil {
 		return err
 	}
 	sl := list[procRows[0].slowest]
-	fmt.Fprintf(e.stdout, "slowest cold tile (in process): %d/%d/%d\n", sl.Z, sl.X, sl.Y)
-	fmt.Fprintln(e.stdout, "bytes/tile: mean gzip body of non-empty tiles; postgis-query serves table columns and ST_PointOnSurface labels, without area household counts")
+	fmt.Fprintf(w, "slowest cold tile (in process): %d/%d/%d\n", sl.Z, sl.X, sl.Y)
+	fmt.Fprintln(w, "bytes/tile: mean gzip body of non-empty tiles; postgis-query serves table columns and ST_PointOnSurface labels, without area household counts")
 	return nil
 }
 
@@ -212,7 +187,7 @@ type tileClient interface {
 // pass runs times each, alternating, over the same n tiles with conc
 // clients each, and keeps the fastest run of each: the machine is
 // shared, and the best of a few runs is the least disturbed one, for both
-// sides of the ratio alike (as gridd bench lookup does). Later PostGIS
+// sides of the ratio alike (as Lookup does). Later PostGIS
 // runs find its caches warmer, which only favours PostGIS.
 func tilePasses(ctx context.Context, n, conc int, warm time.Duration, runs int, ours, pg tileTarget) ([3]tileStats, error) {
 	var out [3]tileStats

@@ -1,11 +1,9 @@
-package main
+package bench
 
 import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -15,15 +13,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/maptile"
-
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
-// TestBenchHTTP runs gridd bench http's measurements with a tiny batch and
+// TestBenchHTTP runs the HTTP bench's measurements with a tiny batch and
 // a short GET run against the real handler on a small demo city, and checks
 // that every point and request was answered and the report says so.
 func TestBenchHTTP(t *testing.T) {
@@ -32,9 +27,8 @@ func TestBenchHTTP(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
-	e := quietEnv(&out)
-	o := httpBenchOptions{Points: 5000, Clients: 3, Duration: 300 * time.Millisecond, MaxRequests: 400, Runs: 2}
-	r, err := runHTTPBench(ctx, e, st, o)
+	o := HTTPOptions{Points: 5000, Clients: 3, Duration: 300 * time.Millisecond, MaxRequests: 400, Runs: 2}
+	r, err := runHTTP(ctx, st, service(st), o)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -56,7 +50,7 @@ func TestBenchHTTP(t *testing.T) {
 	if v, err := strconv.Atoi(r.Version); err != nil || v < 1 {
 		t.Errorf("dataset version %q", r.Version)
 	}
-	printHTTPBench(&out, r, o)
+	printHTTP(&out, r, o)
 	re := regexp.MustCompile(`POST /lookup text/csv: 5000 points in \S+: \d+ points/s end to end.*\nGET /lookup: 3 clients, \d+ requests \(0 not 200\) in \S+: \d+ requests/s, p50 \S+, p99 \S+.*; \d+ sampled answers agree with PostGIS\nGET /lookup runs: \d+, \d+ requests/s`)
 	if !re.MatchString(out.String()) {
 		t.Errorf("report:\n%s", out.String())
@@ -71,8 +65,7 @@ func TestBenchHTTPChecksAnswers(t *testing.T) {
 	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	e := quietEnv(io.Discard)
-	real, err := newHandler(ctx, e, st)
+	real, err := service(st)(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,17 +82,11 @@ func TestBenchHTTPChecksAnswers(t *testing.T) {
 			r.URL.Query().Get("lon"), r.URL.Query().Get("lat"), v)
 	}))
 	defer srv.Close()
-	o := httpBenchOptions{URL: srv.URL, Points: 100, Clients: 2, Duration: 200 * time.Millisecond, MaxRequests: 200}
-	_, err = runHTTPBench(ctx, e, st, o)
+	o := HTTPOptions{URL: srv.URL, Points: 100, Clients: 2, Duration: 200 * time.Millisecond, MaxRequests: 200}
+	_, err = runHTTP(ctx, st, service(st), o)
 	if err == nil || !strings.Contains(err.Error(), "(PostGIS)") {
 		t.Fatalf("bench against a wrong server: %v; want the disagreement with PostGIS", err)
 	}
-}
-
-// quietEnv is an env with no environment, no input and no log.
-func quietEnv(stdout io.Writer) *env {
-	return &env{getenv: func(string) string { return "" }, stdin: strings.NewReader(""), stdout: stdout, stderr: io.Discard,
-		log: slog.New(slog.DiscardHandler)}
 }
 
 // TestBenchHTTPRefusesRemoteURL: the load generator only targets loopback.
@@ -120,70 +107,4 @@ func TestBenchHTTPRefusesRemoteURL(t *testing.T) {
 	if err := checkLoopback(context.Background(), "http://127.0.0.1:8080"); err != nil {
 		t.Errorf("loopback refused: %v", err)
 	}
-}
-
-// BenchmarkHotHandlers measures the real handler (newHandler: router,
-// middleware, lookup and tiles) in process for the two hot requests, a
-// single lookup and a cached tile, without client or socket: what the
-// server itself spends on each, and its allocations.
-func BenchmarkHotHandlers(b *testing.B) {
-	st := storetest.NewDemo(b, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	e := quietEnv(io.Discard)
-	h, err := newHandler(ctx, e, st)
-	if err != nil {
-		b.Fatal(err)
-	}
-	snap, err := st.LoadSnapshot(ctx)
-	if err != nil {
-		b.Fatal(err)
-	}
-	c := snap.Grids[0].Geom.Bound().Center()
-	x, y := tileAt(c, 14)
-	for _, tt := range []struct{ name, path string }{
-		{"lookup", fmt.Sprintf("/lookup?lon=%.7f&lat=%.7f", c[0], c[1])},
-		{"tile", fmt.Sprintf("/tiles/14/%d/%d.mvt", x, y)},
-	} {
-		b.Run(tt.name, func(b *testing.B) {
-			req := httptest.NewRequest("GET", tt.path, nil)
-			req.Header.Set("Accept-Encoding", "gzip")
-			w := &discardWriter{h: http.Header{}}
-			h.ServeHTTP(w, req)
-			if w.status != http.StatusOK {
-				b.Fatalf("GET %s: status %d", tt.path, w.status)
-			}
-			b.ReportAllocs()
-			for b.Loop() {
-				clear(w.h)
-				h.ServeHTTP(w, req)
-			}
-		})
-	}
-}
-
-// discardWriter is a ResponseWriter that keeps only the status.
-type discardWriter struct {
-	h      http.Header
-	status int
-}
-
-func (w *discardWriter) Header() http.Header { return w.h }
-
-func (w *discardWriter) Write(p []byte) (int, error) {
-	if w.status == 0 {
-		w.status = http.StatusOK
-	}
-	return len(p), nil
-}
-
-func (w *discardWriter) WriteHeader(code int) {
-	if w.status == 0 {
-		w.status = code
-	}
-}
-
-func tileAt(p orb.Point, z int) (int, int) {
-	t := maptile.At(p, maptile.Zoom(z))
-	return int(t.X), int(t.Y)
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"context"
@@ -17,18 +17,26 @@ import (
 	"gridmap/store/storetest"
 )
 
-// TestBenchTiles runs gridd bench tiles on a small demo city and checks
+// TestBenchTiles runs Tiles on a small demo city and checks
 // that each path, over HTTP and in process, printed a row of positive
 // figures, with the same non-empty tiles on every path.
 func TestBenchTiles(t *testing.T) {
 	t.Parallel()
 	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
-	url := st.Pool().Config().ConnString()
-	var out strings.Builder
-	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
-	err := run(context.Background(), []string{"bench", "tiles", "--tiles", "60", "--seed", "3", "--concurrency", "3", "--warm", "300ms", "--runs", "2"},
-		getenv, strings.NewReader(""), &out, io.Discard)
+	// A connection for every PostGIS client and two for the services'
+	// live states, as gridd bench tiles opens it.
+	url, err := store.WithPoolSize(st.Pool().Config().ConnString(), 3+2)
 	if err != nil {
+		t.Fatal(err)
+	}
+	pool, err := store.Open(context.Background(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer pool.Close()
+	var out strings.Builder
+	o := TilesOptions{Tiles: 60, Seed: 3, Concurrency: 3, Warm: 300 * time.Millisecond, Runs: 2}
+	if err := Tiles(context.Background(), &out, pool, service(pool), o); err != nil {
 		t.Fatalf("bench tiles: %v\n%s", err, out.String())
 	}
 	rows := map[string][]float64{}
@@ -166,24 +174,5 @@ func TestRunTilesChecksWarmAnswers(t *testing.T) {
 	_, err = runTiles(ctx, len(paths), 2, 10*time.Millisecond, inProcess(h, paths), cold.bodies)
 	if err == nil || !strings.Contains(err.Error(), "not the") {
 		t.Fatalf("warm pass with other answers: %v; want it refused", err)
-	}
-}
-
-func TestBenchTilesRejectsBadFlags(t *testing.T) {
-	t.Parallel()
-	for _, tc := range []struct {
-		args []string
-		want string
-	}{
-		{[]string{"--tiles", "0"}, "must be positive"},
-		{[]string{"--concurrency", "-1"}, "must be positive"},
-		{[]string{"--runs", "0"}, "runs 1 to 20"},
-		{[]string{"extra"}, "takes no arguments"},
-	} {
-		getenv := func(string) string { return "" }
-		err := run(context.Background(), append([]string{"bench", "tiles"}, tc.args...), getenv, strings.NewReader(""), io.Discard, io.Discard)
-		if err == nil || !strings.Contains(err.Error(), tc.want) {
-			t.Errorf("%v: error %v; want one saying %q", tc.args, err, tc.want)
-		}
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package bench
 
 import (
 	"bufio"
@@ -12,9 +12,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"runtime"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -30,8 +28,8 @@ import (
 	"gridmap/store"
 )
 
-// httpBenchOptions bounds one gridd bench http run.
-type httpBenchOptions struct {
+// HTTPOptions bounds one HTTP run.
+type HTTPOptions struct {
 	URL         string        // target server; "" starts the real handler in-process
 	Points      int           // points in the CSV batch
 	Clients     int           // concurrent keep-alive GET clients
@@ -40,8 +38,8 @@ type httpBenchOptions struct {
 	Runs        int           // runs of the GET clients; the fastest counts
 }
 
-// httpBenchResult is what a run measured.
-type httpBenchResult struct {
+// httpResult is what a run measured.
+type httpResult struct {
 	BatchPoints int           // answer lines received (header excluded)
 	BatchErrors int           // answer lines with an error column
 	BatchTime   time.Duration // wall time of the POST, first byte out to last byte in
@@ -53,54 +51,24 @@ type httpBenchResult struct {
 	Checked     int    // sampled GET answers checked against PostGIS
 }
 
-// benchHTTP measures the HTTP lookup paths with a loopback load generator
-// (gridd bench http): one streamed CSV batch, then concurrent single-point
-// GETs.
-func benchHTTP(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "bench http", "[--url http://127.0.0.1:PORT] [--points N] [--clients K] [--duration D] [--max-requests M] [--runs R]")
-	o := httpBenchOptions{}
-	fs.StringVar(&o.URL, "url", "", "base URL of a running gridd on this machine (loopback only); empty: start the real handler in-process")
-	fs.IntVar(&o.Points, "points", 2_000_000, "points in the CSV batch (generated on the fly)")
-	fs.IntVar(&o.Clients, "clients", 16, "concurrent keep-alive clients for GET /lookup")
-	fs.DurationVar(&o.Duration, "duration", 5*time.Second, "how long the GET clients run at most")
-	fs.IntVar(&o.MaxRequests, "max-requests", 2_000_000, "how many GET requests are sent at most (per run)")
-	fs.IntVar(&o.Runs, "runs", 3, "runs of the GET clients; the fastest is reported, with the rate of every run")
-	prof := fs.String("cpuprofile", "", "write a CPU profile of the run (in-process server included) to this file")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("bench http takes no arguments, got %q", fs.Args())
-	}
-	if *prof != "" {
-		f, err := os.Create(*prof)
-		if err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return fmt.Errorf("cpu profile: %w", err)
-		}
-		defer pprof.StopCPUProfile()
-	}
-	st, err := openStore(ctx, e)
+// HTTP measures the HTTP lookup paths with a loopback load generator,
+// one streamed CSV batch (POST /lookup), then concurrent single-point
+// GETs, against o.URL or, when it is empty, the real handler started by
+// svc; the points are drawn from the current snapshot of st, and sampled
+// answers are checked against PostGIS. It writes the report to w.
+func HTTP(ctx context.Context, w io.Writer, st *store.Store, svc Service, o HTTPOptions) error {
+	r, err := runHTTP(ctx, st, svc, o)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	r, err := runHTTPBench(ctx, e, st, o)
-	if err != nil {
-		return err
-	}
-	printHTTPBench(e.stdout, r, o)
+	printHTTP(w, r, o)
 	return nil
 }
 
-// runHTTPBench runs the two measurements against o.URL, or against the
-// real handler over st served on a loopback listener of its own. The
-// points are drawn from the current snapshot of st.
-func runHTTPBench(ctx context.Context, e *env, st *store.Store, o httpBenchOptions) (httpBenchResult, error) {
-	var r httpBenchResult
+// runHTTP runs the two measurements against o.URL, or against the
+// handler svc starts, served on a loopback listener of its own.
+func runHTTP(ctx context.Context, st *store.Store, svc Service, o HTTPOptions) (httpResult, error) {
+	var r httpResult
 	switch {
 	case o.Points < 1:
 		return r, fmt.Errorf("--points %d: give at least 1", o.Points)
@@ -124,7 +92,7 @@ func runHTTPBench(ctx context.Context, e *env, st *store.Store, o httpBenchOptio
 	if base == "" {
 		hctx, cancel := context.WithCancel(ctx)
 		defer cancel()
-		h, err := newHandler(hctx, e, st)
+		h, err := svc(hctx)
 		if err != nil {
 			return r, err
 		}
@@ -180,7 +148,7 @@ func cpuNow() time.Duration {
 
 // benchBatch POSTs n generated points as one CSV stream (written through a
 // pipe while the answer streams back) and counts the answer lines.
-func benchBatch(ctx context.Context, base string, snap *geo.Snapshot, n int, r *httpBenchResult) error {
+func benchBatch(ctx context.Context, base string, snap *geo.Snapshot, n int, r *httpResult) error {
 	pr, pw := io.Pipe()
 	go func() {
 		pw.CloseWithError(writeBenchCSV(pw, newPointSource(snap, 1), n))
@@ -218,7 +186,7 @@ func benchBatch(ctx context.Context, base string, snap *geo.Snapshot, n int, r *
 	return nil
 }
 
-// pointSource draws points as benchPoints does (a random grid, then a
+// pointSource draws points as randomPoints does (a random grid, then a
 // random point in its bounding box), with the boxes computed once so the
 // generator costs little next to what it measures.
 type pointSource struct {
@@ -308,7 +276,7 @@ func countAnswerLines(r io.Reader) (lines, errs int, err error) {
 // answers (each client's first and every getSampleEvery-th) is kept and
 // checked after each run against PostGIS, so a server answering fast but
 // wrong cannot score.
-func benchGets(ctx context.Context, st *store.Store, host string, snap *geo.Snapshot, o httpBenchOptions, r *httpBenchResult) error {
+func benchGets(ctx context.Context, st *store.Store, host string, snap *geo.Snapshot, o HTTPOptions, r *httpResult) error {
 	ps := newPointSource(snap, 7)
 	pts := make([]orb.Point, 1<<14)
 	reqs := make([][]byte, len(pts))
@@ -346,7 +314,7 @@ type getRunStats struct {
 func (g getRunStats) rate() float64 { return float64(g.Requests+g.Failed) / g.GetTime.Seconds() }
 
 // getRun is one run of the GET clients.
-func getRun(ctx context.Context, host string, reqs [][]byte, o httpBenchOptions) (getRunStats, []getSample, error) {
+func getRun(ctx context.Context, host string, reqs [][]byte, o HTTPOptions) (getRunStats, []getSample, error) {
 	var g getRunStats
 	deadline := time.Now().Add(o.Duration)
 	var (
@@ -498,121 +466,7 @@ func getLoop(ctx context.Context, host string, reqs [][]byte, c int, deadline ti
 	return g, nil
 }
 
-// loadConn is one keep-alive connection of the load generator of gridd
-// bench http and gridd bench tiles: pre-built requests written as they
-// are and answers read by hand (readAnswerBody), one in flight, like wrk,
-// so the generator costs little next to the server it shares the
-// machine with, and every server measured meets the same client.
-type loadConn struct {
-	conn net.Conn
-	br   *bufio.Reader
-}
-
-func dialLoad(ctx context.Context, addr string) (*loadConn, error) {
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", addr)
-	if err != nil {
-		return nil, fmt.Errorf("connect to %s: %w", addr, err)
-	}
-	return &loadConn{conn: conn, br: bufio.NewReaderSize(conn, 64<<10)}, nil
-}
-
-// do sends a request and reads its answer: the status, the body's
-// length and, with keep, the body appended to dst.
-func (c *loadConn) do(req, dst []byte, keep bool) (status, size int, body []byte, err error) {
-	if _, err := c.conn.Write(req); err != nil {
-		return 0, 0, dst, fmt.Errorf("send: %w", err)
-	}
-	status, size, body, err = readAnswerBody(c.br, dst, keep)
-	if err != nil {
-		return 0, 0, body, fmt.Errorf("read answer: %w", err)
-	}
-	return status, size, body, nil
-}
-
-func (c *loadConn) Close() error { return c.conn.Close() }
-
-// readAnswerBody reads one HTTP/1.1 answer (status line, headers, a
-// body with Content-Length or chunked) and returns its status and the
-// body's length and, when keep is set, appends the body to dst (which it
-// may grow) and returns it. Without keep it allocates nothing, so the
-// load generator stays light next to the server.
-func readAnswerBody(br *bufio.Reader, dst []byte, keep bool) (status, size int, _ []byte, _ error) {
-	line, err := br.ReadSlice('\n')
-	if err != nil {
-		return 0, size, dst, err
-	}
-	if len(line) < 12 || !bytes.HasPrefix(line, []byte("HTTP/1.")) {
-		return 0, size, dst, fmt.Errorf("bad status line %q", line)
-	}
-	status, err = strconv.Atoi(string(line[9:12]))
-	if err != nil {
-		return 0, size, dst, fmt.Errorf("bad status line %q", line)
-	}
-	length, chunked := -1, false
-	for {
-		line, err = br.ReadSlice('\n')
-		if err != nil {
-			return 0, size, dst, err
-		}
-		h := bytes.TrimRight(line, "\r\n")
-		if len(h) == 0 {
-			break
-		}
-		name, value, _ := bytes.Cut(h, []byte(":"))
-		value = bytes.TrimSpace(value)
-		switch {
-		case bytes.EqualFold(name, []byte("Content-Length")):
-			if length, err = strconv.Atoi(string(value)); err != nil || length < 0 {
-				return 0, size, dst, fmt.Errorf("bad Content-Length %q", value)
-			}
-		case bytes.EqualFold(name, []byte("Transfer-Encoding")):
-			chunked = bytes.EqualFold(value, []byte("chunked"))
-		}
-	}
-	body := func(n int) error {
-		size += n
-		if !keep {
-			_, err := br.Discard(n)
-			return err
-		}
-		at := len(dst)
-		dst = slices.Grow(dst, n)[:at+n]
-		_, err := io.ReadFull(br, dst[at:])
-		return err
-	}
-	switch {
-	case status == http.StatusNoContent || status == http.StatusNotModified:
-		return status, 0, dst, nil // no body, whatever the headers say
-	case chunked:
-		for {
-			line, err = br.ReadSlice('\n')
-			if err != nil {
-				return 0, size, dst, err
-			}
-			hex, _, _ := bytes.Cut(bytes.TrimRight(line, "\r\n"), []byte(";"))
-			n, err := strconv.ParseInt(string(hex), 16, 64)
-			if err != nil || n < 0 || n > 1<<30 {
-				return 0, size, dst, fmt.Errorf("bad chunk size %q", line)
-			}
-			if err := body(int(n)); err != nil {
-				return 0, size, dst, err
-			}
-			if _, err := br.Discard(2); err != nil { // CRLF after the data
-				return 0, size, dst, err
-			}
-			if n == 0 {
-				return status, size, dst, nil // no trailers from gridd
-			}
-		}
-	case length >= 0:
-		err := body(length)
-		return status, size, dst, err
-	}
-	return 0, size, dst, errors.New("answer has neither Content-Length nor chunked body")
-}
-
-func printHTTPBench(w io.Writer, r httpBenchResult, o httpBenchOptions) {
+func printHTTP(w io.Writer, r httpResult, o HTTPOptions) {
 	where := "server at " + o.URL
 	if r.InProcess {
 		where = "real handler in-process on loopback; client and server share the process"
