@@ -5,6 +5,7 @@ import (
 	"errors"
 	"testing"
 
+	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -22,7 +23,7 @@ func TestAdjustDemoCity(t *testing.T) {
 	}
 	clean := func(when string) {
 		t.Helper()
-		rep, err := st.Check(ctx, store.CheckOptions{}, nil)
+		rep, err := check.Run(ctx, st, check.Options{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -130,7 +131,7 @@ func TestSplitAcrossVillageBoundary(t *testing.T) {
 				t.Errorf("the node is a vertex of %d of the two villages, want 2", n)
 			}
 			assertEdgesMatched(t, st, c.mx, c.my, true)
-			rep, err := st.Check(ctx, store.CheckOptions{}, nil)
+			rep, err := check.Run(ctx, st, check.Options{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

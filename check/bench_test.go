@@ -1,9 +1,10 @@
-package store_test
+package check_test
 
 import (
 	"context"
 	"testing"
 
+	"gridmap/check"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -17,7 +18,7 @@ func TestCheckDemoCityTiny(t *testing.T) {
 	if _, err := st.GenerateDemo(ctx, store.DemoOptions{Scale: 0.01, Seed: 1}, nil); err != nil {
 		t.Fatalf("GenerateDemo: %v", err)
 	}
-	r, err := st.Check(ctx, store.CheckOptions{}, nil)
+	r, err := check.Run(ctx, st, check.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -43,9 +44,9 @@ func benchmarkCheck(b *testing.B, scale float64) {
 	if _, err := st.Pool().Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
-	var r *store.CheckReport
+	var r *check.Report
 	for b.Loop() {
-		if r, err = st.Check(ctx, store.CheckOptions{}, nil); err != nil {
+		if r, err = check.Run(ctx, st, check.Options{}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}
