@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gridmap/check"
+	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -75,7 +76,7 @@ func TestSplitAcrossVillageBoundary(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.2, Seed: 5, County: "320902000000"})
+			st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: "320902000000"})
 			c := findCrossCut(t, st, sameTown)
 			t.Logf("split %s across its edge with %s at (%.7f, %.7f)", c.grid, c.neighbour, c.mx, c.my)
 			nbVerts := sqlInt(t, st, `SELECT ST_NPoints(geom) FROM grid_current WHERE code = $1`, c.neighbour)

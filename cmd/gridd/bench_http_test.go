@@ -18,8 +18,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"gridmap/demo"
 	"gridmap/geo"
-	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
@@ -28,7 +28,7 @@ import (
 // that every point and request was answered and the report says so.
 func TestBenchHTTP(t *testing.T) {
 	t.Parallel()
-	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	st := storetest.NewDemo(t, demo.Options{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
@@ -68,7 +68,7 @@ func TestBenchHTTP(t *testing.T) {
 // than score.
 func TestBenchHTTPChecksAnswers(t *testing.T) {
 	t.Parallel()
-	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	st := storetest.NewDemo(t, demo.Options{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	e := quietEnv(io.Discard)
@@ -127,7 +127,7 @@ func TestBenchHTTPRefusesRemoteURL(t *testing.T) {
 // single lookup and a cached tile, without client or socket: what the
 // server itself spends on each, and its allocations.
 func BenchmarkHotHandlers(b *testing.B) {
-	st := storetest.NewDemo(b, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	st := storetest.NewDemo(b, demo.Options{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := quietEnv(io.Discard)

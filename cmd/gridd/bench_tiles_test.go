@@ -12,8 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/demo"
 	"gridmap/geo"
-	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
@@ -22,7 +22,7 @@ import (
 // figures, with the same non-empty tiles on every path.
 func TestBenchTiles(t *testing.T) {
 	t.Parallel()
-	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	st := storetest.NewDemo(t, demo.Options{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	url := st.Pool().Config().ConnString()
 	var out strings.Builder
 	getenv := func(k string) string { return map[string]string{"DATABASE_URL": url}[k] }
