@@ -10,6 +10,7 @@ import (
 
 	featureio "gridmap/feature"
 	"gridmap/geo"
+	"gridmap/importer"
 	"gridmap/store"
 )
 
@@ -24,7 +25,7 @@ const DefaultMaxImportBytes = 1 << 30
 func handleImport(log *slog.Logger, st *store.Store, maxBytes int64) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		q := r.URL.Query()
-		opts := store.ImportOptions{RequestID: RequestID(r.Context())}
+		opts := importer.Options{RequestID: RequestID(r.Context())}
 		if p, ok := PrincipalFrom(r.Context()); ok {
 			opts.Actor = p.Actor()
 		}
@@ -69,14 +70,14 @@ func handleImport(log *slog.Logger, st *store.Store, maxBytes int64) http.Handle
 			return
 		}
 		body := http.MaxBytesReader(w, r.Body, maxBytes)
-		rep, err := st.Import(r.Context(), featureio.NewReader(body, featureio.ReaderOptions{MaxBytes: maxBytes}), opts)
+		rep, err := importer.Import(r.Context(), st, featureio.NewReader(body, featureio.ReaderOptions{MaxBytes: maxBytes}), opts)
 		var mbe *http.MaxBytesError
 		switch {
 		case err == nil:
 			encode(w, http.StatusOK, jsonType, rep)
 		case errors.As(err, &mbe):
 			problem(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("the file is larger than the limit of %d bytes; split it", mbe.Limit))
-		case errors.Is(err, store.ErrRejected):
+		case errors.Is(err, importer.ErrRejected):
 			writeProblem(w, r, Problem{Status: http.StatusUnprocessableEntity,
 				Detail: fmt.Sprintf("import rejected: %d errors in %d features; nothing was written. See report.problems for what to fix.", rep.Errors, rep.Features),
 				Extra:  map[string]any{"report": rep}})

@@ -13,8 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/demo"
 	"gridmap/geo"
-	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
@@ -23,7 +23,7 @@ import (
 // that every point and request was answered and the report says so.
 func TestBenchHTTP(t *testing.T) {
 	t.Parallel()
-	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	st := storetest.NewDemo(t, demo.Options{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	var out bytes.Buffer
@@ -62,7 +62,7 @@ func TestBenchHTTP(t *testing.T) {
 // than score.
 func TestBenchHTTPChecksAnswers(t *testing.T) {
 	t.Parallel()
-	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	st := storetest.NewDemo(t, demo.Options{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	real, err := service(st)(ctx)

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -22,7 +23,7 @@ import (
 // figures, with the same non-empty tiles on every path.
 func TestBenchTiles(t *testing.T) {
 	t.Parallel()
-	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	st := storetest.NewDemo(t, demo.Options{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	// A connection for every PostGIS client and two for the services'
 	// live states, as gridd bench tiles opens it.
 	url, err := store.WithPoolSize(st.Pool().Config().ConnString(), 3+2)

@@ -118,3 +118,8 @@ func FormatMetres(d float64) string {
 	}
 	return fmt.Sprintf("%.3g m", d)
 }
+
+// DefaultGapToleranceM2 is the smallest gap between grids, in square
+// metres, that the coverage rules report by default: smaller pieces are
+// float noise of separately computed edges.
+const DefaultGapToleranceM2 = 0.01

@@ -8,6 +8,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/live"
 	"gridmap/store"
@@ -16,7 +17,7 @@ import (
 
 // demoOptions is the demo city the lookup tests run on: one real county
 // (亭湖区) at a small scale, with exclusive grids and sub-grids.
-var demoOptions = store.DemoOptions{Scale: 0.25, Seed: 11, County: geo.MustParseCode("320902")}
+var demoOptions = demo.Options{Scale: 0.25, Seed: 11, County: geo.MustParseCode("320902")}
 
 // oracle answers the lookup rule in PostGIS for many points in one query.
 func oracle(ctx context.Context, t *testing.T, st *store.Store, pts []orb.Point) (grids, subs []string) {

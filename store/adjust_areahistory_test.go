@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -26,7 +27,7 @@ import (
 func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.2, Seed: 5, County: "320902000000"})
+	st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: "320902000000"})
 	c := findCrossCut(t, st, false)
 	node := orb.Point{c.mx, c.my}
 	areas := []geo.Code{c.grid.Village(), c.neighbour.Village(), c.grid.Town(), c.neighbour.Town()}

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 
+	"gridmap/check"
+	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -17,12 +19,12 @@ func TestAdjustDemoCity(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := storetest.New(t)
-	if _, err := st.GenerateDemo(ctx, store.DemoOptions{Scale: 0.3, Seed: 7, County: "320902000000"}, nil); err != nil {
+	if _, err := demo.Generate(ctx, st, demo.Options{Scale: 0.3, Seed: 7, County: "320902000000"}, nil); err != nil {
 		t.Fatalf("demo: %v", err)
 	}
 	clean := func(when string) {
 		t.Helper()
-		rep, err := st.Check(ctx, store.CheckOptions{}, nil)
+		rep, err := check.Run(ctx, st, check.Options{}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -7,6 +7,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"gridmap/check"
+	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -74,7 +76,7 @@ func TestSplitAcrossVillageBoundary(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.2, Seed: 5, County: "320902000000"})
+			st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: "320902000000"})
 			c := findCrossCut(t, st, sameTown)
 			t.Logf("split %s across its edge with %s at (%.7f, %.7f)", c.grid, c.neighbour, c.mx, c.my)
 			nbVerts := sqlInt(t, st, `SELECT ST_NPoints(geom) FROM grid_current WHERE code = $1`, c.neighbour)
@@ -130,7 +132,7 @@ func TestSplitAcrossVillageBoundary(t *testing.T) {
 				t.Errorf("the node is a vertex of %d of the two villages, want 2", n)
 			}
 			assertEdgesMatched(t, st, c.mx, c.my, true)
-			rep, err := st.Check(ctx, store.CheckOptions{}, nil)
+			rep, err := check.Run(ctx, st, check.Options{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -104,7 +105,7 @@ func assertInvariants(t testing.TB, st *store.Store) {
 		}
 	}
 	// gridd check agrees (the east village's gap is in the fixture).
-	rep, err := st.Check(context.Background(), store.CheckOptions{}, nil)
+	rep, err := check.Run(context.Background(), st, check.Options{}, nil)
 	if err != nil {
 		t.Fatalf("gridd check: %v", err)
 	}

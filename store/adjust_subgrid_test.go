@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -177,7 +178,7 @@ func TestSubgridOperations(t *testing.T) {
 			if after := gridCounts(t, st); !mapsEqual(after, households) {
 				t.Errorf("households moved: %v, were %v", after, households)
 			}
-			rep, err := st.Check(ctx, store.CheckOptions{}, nil)
+			rep, err := check.Run(ctx, st, check.Options{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

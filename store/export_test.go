@@ -10,6 +10,8 @@ import (
 
 	"gridmap/feature"
 	"gridmap/geo"
+	"gridmap/importer"
+	"gridmap/importer/importertest"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -47,7 +49,7 @@ func exportCodes(t *testing.T, export func(context.Context, *feature.Writer, sto
 
 func TestExportFilters(t *testing.T) {
 	t.Parallel()
-	st := baseStore(t)
+	st := importertest.Base(t)
 	cases := []struct {
 		name   string
 		grids  bool
@@ -83,14 +85,14 @@ func TestExportFilters(t *testing.T) {
 // empty database: everything goes back in, with the same geometry.
 func TestExportRoundTrip(t *testing.T) {
 	t.Parallel()
-	src := baseStore(t)
+	src := importertest.Base(t)
 	dst := storetest.New(t)
 	_, areas := exportCodes(t, src.ExportAreas, store.ExportFilter{})
 	_, grids := exportCodes(t, src.ExportGrids, store.ExportFilter{})
-	rep, err := importReader(t, dst, feature.NewReader(areas, feature.ReaderOptions{}), store.ImportOptions{})
-	mustAccept(t, rep, err)
-	rep, err = importReader(t, dst, feature.NewReader(grids, feature.ReaderOptions{}), store.ImportOptions{})
-	mustAccept(t, rep, err)
+	rep, err := importertest.Import(t, dst, feature.NewReader(areas, feature.ReaderOptions{}), importer.Options{})
+	importertest.MustAccept(t, rep, err)
+	rep, err = importertest.Import(t, dst, feature.NewReader(grids, feature.ReaderOptions{}), importer.Options{})
+	importertest.MustAccept(t, rep, err)
 	if rep.Grids != 4 {
 		t.Fatalf("re-imported %d grids; want 4", rep.Grids)
 	}

@@ -11,14 +11,16 @@ import (
 
 	"gridmap/feature"
 	"gridmap/geo"
+	"gridmap/importer"
+	"gridmap/importer/importertest"
 	"gridmap/store"
 )
 
 // importGap is an import of a grid over the gap of the fixture's east
 // village, where the apply in these tests creates one.
-func importGap(ctx context.Context, st *store.Store) (*store.ImportReport, error) {
-	file := collection(gridFeature("320902001002005", "imported", "rural", box(120.045, 33, 120.06, 33.03)))
-	return st.Import(ctx, feature.NewReader(strings.NewReader(file), feature.ReaderOptions{}), store.ImportOptions{Actor: "test"})
+func importGap(ctx context.Context, st *store.Store) (*importer.Report, error) {
+	file := importertest.Collection(importertest.GridFeature("320902001002005", "imported", "rural", importertest.Box(120.045, 33, 120.06, 33.03)))
+	return importer.Import(ctx, st, feature.NewReader(strings.NewReader(file), feature.ReaderOptions{}), importer.Options{Actor: "test"})
 }
 
 func createInGap(t *testing.T, st *store.Store) int64 {
@@ -62,7 +64,7 @@ func TestImportWaitsForApply(t *testing.T) {
 	}()
 	<-holding
 	type result struct {
-		rep *store.ImportReport
+		rep *importer.Report
 		err error
 	}
 	importDone := make(chan result, 1)
@@ -86,7 +88,7 @@ func TestImportWaitsForApply(t *testing.T) {
 		t.Fatalf("apply: %v", err)
 	}
 	r := <-importDone
-	if !errors.Is(r.err, store.ErrRejected) || r.rep.Checks["overlap"] == 0 {
+	if !errors.Is(r.err, importer.ErrRejected) || r.rep.Checks["overlap"] == 0 {
 		t.Errorf("import after the apply: %v, checks %v; want rejected for the overlap", r.err, r.rep.Checks)
 	}
 	assertOneWriter(t, st)
@@ -123,7 +125,7 @@ func TestImportApplyRace(t *testing.T) {
 			if (applyErr == nil) == (importErr == nil) {
 				t.Errorf("apply: %v; import: %v; want exactly one to write", applyErr, importErr)
 			}
-			if importErr != nil && !errors.Is(importErr, store.ErrRejected) {
+			if importErr != nil && !errors.Is(importErr, importer.ErrRejected) {
 				t.Errorf("import failed, not rejected: %v", importErr)
 			}
 			var ce *store.ChecksError

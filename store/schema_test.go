@@ -13,6 +13,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/tern/v2/migrate"
 
+	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/migrations"
 	"gridmap/store"
@@ -344,7 +345,7 @@ func TestAreaHistoryBackfill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	rep, err := st.Check(ctx, store.CheckOptions{}, nil)
+	rep, err := check.Run(ctx, st, check.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

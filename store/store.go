@@ -69,6 +69,18 @@ func (s *Store) Close() { s.pool.Close() }
 // that need a raw connection.
 func (s *Store) Pool() *pgxpool.Pool { return s.pool }
 
+// Logger returns the store's logger, for the capabilities built on it.
+func (s *Store) Logger() *slog.Logger { return s.log }
+
+// IsEmpty reports whether the database holds no areas yet.
+func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
+	var exists bool
+	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM area)").Scan(&exists); err != nil {
+		return false, fmt.Errorf("check for areas: %w", err)
+	}
+	return !exists, nil
+}
+
 // Migrate applies every embedded migration that the database at url does
 // not have yet. tern takes an advisory lock, so concurrent gridd processes
 // starting together apply each migration once.

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"gridmap/demo"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -20,7 +21,7 @@ import (
 // split at z10, z12 and z14.
 func BenchmarkTileAtAreas(b *testing.B) {
 	ctx := context.Background()
-	st := storetest.NewDemo(b, store.DemoOptions{Scale: 0.2, Seed: 5, County: "320902000000"})
+	st := storetest.NewDemo(b, demo.Options{Scale: 0.2, Seed: 5, County: "320902000000"})
 	c := findCrossCut(b, st, false)
 	before, _ := applyCrossCut(b, st, c)
 	const fromHistory = "FROM area_history a CROSS JOIN env LEFT JOIN ah ON ah.code = a.code\n    WHERE a.valid @> $4::timestamptz AND "

@@ -17,8 +17,8 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"gridmap/demo"
 	"gridmap/geo"
-	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
@@ -33,7 +33,7 @@ func TestMapPageInBrowser(t *testing.T) {
 	needBrowser(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.2, Seed: 5, County: geo.MustParseCode("320902")})
+	st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: geo.MustParseCode("320902")})
 	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
 	h, err := newHandler(ctx, e, st)
 	if err != nil {

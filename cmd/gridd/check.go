@@ -11,14 +11,14 @@ import (
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/planar"
 
-	"gridmap/store"
+	"gridmap/check"
 )
 
 func cmdCheck(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "check", "[--json] [--max N] [--gap-tolerance M2]")
 	asJSON := fs.Bool("json", false, "print the report as JSON (locations as GeoJSON geometries)")
-	maxPer := fs.Int("max", store.DefaultMaxPerCheck, "findings to show per check (all are counted)")
-	gapTol := fs.Float64("gap-tolerance", store.DefaultGapToleranceM2, "smallest gap reported, in m²; smaller pieces are float noise")
+	maxPer := fs.Int("max", check.DefaultMaxPerCheck, "findings to show per check (all are counted)")
+	gapTol := fs.Float64("gap-tolerance", check.DefaultGapToleranceM2, "smallest gap reported, in m²; smaller pieces are float noise")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -29,7 +29,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("--max %d: give a positive number of findings per check", *maxPer)
 	}
 	if *gapTol <= 0 {
-		return fmt.Errorf("--gap-tolerance %g: give a positive area in m² (default %g)", *gapTol, store.DefaultGapToleranceM2)
+		return fmt.Errorf("--gap-tolerance %g: give a positive area in m² (default %g)", *gapTol, check.DefaultGapToleranceM2)
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {
@@ -38,7 +38,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 
 	start := time.Now()
-	report, err := st.Check(ctx, store.CheckOptions{GapToleranceM2: *gapTol, MaxPerCheck: *maxPer},
+	report, err := check.Run(ctx, st, check.Options{GapToleranceM2: *gapTol, MaxPerCheck: *maxPer},
 		func(stage string) {
 			fmt.Fprintf(e.stderr, "checking %-27s (%.1fs)\n", stage, time.Since(start).Seconds())
 		})
@@ -62,7 +62,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 
 // printReport writes the report for people: one line per check, then the
 // findings shown of each check that found any.
-func printReport(w io.Writer, r *store.CheckReport) {
+func printReport(w io.Writer, r *check.Report) {
 	fmt.Fprintf(w, "gridd check: dataset version %d at %s, %.1fs\n\n", r.Version,
 		r.CheckedAt.UTC().Format(time.RFC3339), r.DurationMS/1000)
 	for _, c := range r.Checks {

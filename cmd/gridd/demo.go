@@ -10,8 +10,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"gridmap/demo"
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 func cmdDemo(ctx context.Context, e *env, args []string) error {
@@ -28,7 +28,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("demo takes no arguments, got %q", fs.Args())
 	}
-	opts := store.DemoOptions{Scale: *scale, Seed: *seed}
+	opts := demo.Options{Scale: *scale, Seed: *seed}
 	if *county != "" {
 		c, err := geo.ParseCode(*county)
 		if err != nil {
@@ -61,7 +61,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	}
 	start := time.Now()
 	last, lastAt := "", time.Time{}
-	stats, err := st.GenerateDemo(ctx, opts, func(stage string, done, total int) {
+	stats, err := demo.Generate(ctx, st, opts, func(stage string, done, total int) {
 		// The record stages report per county: a line every few seconds
 		// is enough.
 		if stage == last && done != total && time.Since(lastAt) < 3*time.Second {
@@ -70,7 +70,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		last, lastAt = stage, time.Now()
 		fmt.Fprintf(e.stderr, "demo: %-10s %9d/%-9d %6.1fs\n", stage, done, total, time.Since(start).Seconds())
 	})
-	if errors.Is(err, store.ErrNotEmpty) {
+	if errors.Is(err, demo.ErrNotEmpty) {
 		return fmt.Errorf("demo: %w (use a fresh database, or --if-empty to skip)", err)
 	}
 	if err != nil {

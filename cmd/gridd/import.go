@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"gridmap/feature"
-	"gridmap/store"
+	"gridmap/importer"
 )
 
 // cmdImport imports a GeoJSON FeatureCollection of areas and grids, all or
@@ -35,7 +35,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if *kind != "" && *kind != "areas" && *kind != "grids" {
 		return fmt.Errorf("import: --kind %q: want areas or grids", *kind)
 	}
-	opts := store.ImportOptions{Kind: *kind, DryRun: *dryRun, Repair: *repair, Actor: *actor, MaxProblems: *maxProblems,
+	opts := importer.Options{Kind: *kind, DryRun: *dryRun, Repair: *repair, Actor: *actor, MaxProblems: *maxProblems,
 		Progress: func(n int) { fmt.Fprintf(e.stderr, "read %d features\n", n) }}
 	if opts.Actor == "" {
 		opts.Actor = "cli"
@@ -68,8 +68,8 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 
 	start := time.Now()
-	rep, err := st.Import(ctx, feature.NewReader(in, feature.ReaderOptions{}), opts)
-	if err != nil && !errors.Is(err, store.ErrRejected) {
+	rep, err := importer.Import(ctx, st, feature.NewReader(in, feature.ReaderOptions{}), opts)
+	if err != nil && !errors.Is(err, importer.ErrRejected) {
 		return err
 	}
 	if *asJSON {
@@ -87,7 +87,7 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
-func printImportReport(w io.Writer, name string, rep *store.ImportReport, took time.Duration) {
+func printImportReport(w io.Writer, name string, rep *importer.Report, took time.Duration) {
 	for _, p := range rep.Problems {
 		fmt.Fprintln(w, p)
 	}

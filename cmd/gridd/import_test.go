@@ -28,7 +28,7 @@ func runGridd(t *testing.T, url, stdin string, args ...string) (string, string, 
 func TestImportExportCommands(t *testing.T) {
 	t.Parallel()
 	url := storetest.NewURL(t)
-	areas := "../../store/testdata/import/areas.geojson"
+	areas := "../../importer/importertest/testdata/areas.geojson"
 
 	out, _, err := runGridd(t, url, "", "import", "--kind", "grids", areas)
 	if err == nil || !strings.Contains(err.Error(), "rejected") || !strings.Contains(out, "[wrong-kind]") || !strings.Contains(out, "#0 320900 盐城市 [wrong-kind] error") {
@@ -42,7 +42,7 @@ func TestImportExportCommands(t *testing.T) {
 	if err != nil || !strings.Contains(out, "5 features (5 areas, 0 grids), 0 errors") || !strings.Contains(out, "accepted, dataset version 1") {
 		t.Fatalf("import: %v\n%s", err, out)
 	}
-	grids, err := os.ReadFile("../../store/testdata/import/grids.geojson")
+	grids, err := os.ReadFile("../../importer/importertest/testdata/grids.geojson")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -137,7 +138,7 @@ func newPlannerEnv(t *testing.T, prepare ...func(*plannerEnv)) *plannerEnv {
 	t.Cleanup(cancel)
 	// The development zone at full scale: small, with communities of
 	// several grids and exclusive grids with sub-grids.
-	st := storetest.NewDemo(t, store.DemoOptions{Scale: 1, Seed: 1, County: geo.MustParseCode("320971")})
+	st := storetest.NewDemo(t, demo.Options{Scale: 1, Seed: 1, County: geo.MustParseCode("320971")})
 	pe := &plannerEnv{ctx: ctx, st: st}
 	for _, p := range prepare {
 		p(pe)

@@ -13,8 +13,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"gridmap/demo"
 	"gridmap/geo"
-	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
@@ -29,7 +29,7 @@ func quietEnv(stdout io.Writer) *env {
 // single lookup and a cached tile, without client or socket: what the
 // server itself spends on each, and its allocations.
 func BenchmarkHotHandlers(b *testing.B) {
-	st := storetest.NewDemo(b, store.DemoOptions{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
+	st := storetest.NewDemo(b, demo.Options{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := quietEnv(io.Discard)

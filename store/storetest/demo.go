@@ -14,6 +14,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"gridmap/demo"
 	"gridmap/store"
 )
 
@@ -21,7 +22,7 @@ import (
 // generated with opts. The demo is generated once per test binary and
 // options into a template database, and each test gets its own copy, so
 // tests may change it freely.
-func NewDemo(t testing.TB, opts store.DemoOptions) *store.Store {
+func NewDemo(t testing.TB, opts demo.Options) *store.Store {
 	t.Helper()
 	url := fromTemplate(t, "demo template", func(ctx context.Context, admin *pgx.Conn, server string) (string, error) {
 		return ensureDemoTemplate(ctx, admin, server, opts)
@@ -38,7 +39,7 @@ func NewDemo(t testing.TB, opts store.DemoOptions) *store.Store {
 // options once. Its name carries a hash of the binary (so changed generator
 // code makes a new one) and the options; older templates of the same test
 // binary are dropped.
-func ensureDemoTemplate(ctx context.Context, admin *pgx.Conn, server string, opts store.DemoOptions) (string, error) {
+func ensureDemoTemplate(ctx context.Context, admin *pgx.Conn, server string, opts demo.Options) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", err
@@ -103,7 +104,7 @@ func ensureDemoTemplate(ctx context.Context, admin *pgx.Conn, server string, opt
 	if err != nil {
 		return "", err
 	}
-	_, err = st.GenerateDemo(ctx, opts, nil)
+	_, err = demo.Generate(ctx, st, opts, nil)
 	st.Close()
 	if err != nil {
 		return "", fmt.Errorf("generate demo: %w", err)

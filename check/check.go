@@ -1,12 +1,24 @@
-package store
+// Package check runs the coverage checks behind gridd check over the
+// whole current dataset: invalid geometries, overlapping grids and
+// sub-grids, grids outside their village, gaps, misassigned records,
+// broken assignment and area histories, and areas outside their parent.
+// It reports what it finds as geo.Findings under the rule ids of geo.
+//
+// It must never write: every check reads one repeatable-read, read-only
+// snapshot, and a broken dataset is a report, not an error. Nor may it
+// run a query per record or per grid: every check is set-based, to scale
+// to millions of households.
+package check
 
 import (
 	"context"
 	"fmt"
-	"gridmap/geo"
 	"time"
 
 	"github.com/jackc/pgx/v5"
+
+	"gridmap/geo"
+	"gridmap/store"
 )
 
 // checkDef describes one check: its id, severity and what it looks for.
@@ -14,7 +26,7 @@ type checkDef struct {
 	id       string
 	severity geo.Severity
 	about    string
-	run      func(ctx context.Context, c *checkRun) error
+	run      func(ctx context.Context, c *run) error
 }
 
 // checks lists every check in the order they run and are reported.
@@ -36,8 +48,8 @@ func checks() []checkDef {
 	}
 }
 
-// CheckOptions tunes a check run. The zero value asks for the defaults.
-type CheckOptions struct {
+// Options tunes a check run. The zero value asks for the defaults.
+type Options struct {
 	// GapToleranceM2 is the smallest gap, in square metres, that is
 	// reported; smaller pieces are float noise. Zero means 0.01 m².
 	GapToleranceM2 float64
@@ -48,11 +60,11 @@ type CheckOptions struct {
 
 // DefaultGapToleranceM2 and DefaultMaxPerCheck are used for zero options.
 const (
-	DefaultGapToleranceM2 = 0.01
+	DefaultGapToleranceM2 = geo.DefaultGapToleranceM2
 	DefaultMaxPerCheck    = 100
 )
 
-func (o CheckOptions) withDefaults() (CheckOptions, error) {
+func (o Options) withDefaults() (Options, error) {
 	if o.GapToleranceM2 < 0 {
 		return o, fmt.Errorf("gap tolerance %g m² is negative: give 0 for the default (%g m²) or a positive area", o.GapToleranceM2, DefaultGapToleranceM2)
 	}
@@ -68,8 +80,8 @@ func (o CheckOptions) withDefaults() (CheckOptions, error) {
 	return o, nil
 }
 
-// CheckSummary is the outcome of one check.
-type CheckSummary struct {
+// Summary is the outcome of one check.
+type Summary struct {
 	Check       string       `json:"check"`
 	Severity    geo.Severity `json:"severity"`
 	Description string       `json:"description"`
@@ -79,14 +91,14 @@ type CheckSummary struct {
 	DurationMS float64 `json:"duration_ms"`
 }
 
-// CheckReport is the result of Store.Check.
-type CheckReport struct {
+// Report is the result of Run.
+type Report struct {
 	// Version is the dataset version checked, at CheckedAt.
-	Version        int64          `json:"dataset_version"`
-	CheckedAt      time.Time      `json:"checked_at"`
-	GapToleranceM2 float64        `json:"gap_tolerance_m2"`
-	MaxPerCheck    int            `json:"max_per_check"`
-	Checks         []CheckSummary `json:"checks"`
+	Version        int64     `json:"dataset_version"`
+	CheckedAt      time.Time `json:"checked_at"`
+	GapToleranceM2 float64   `json:"gap_tolerance_m2"`
+	MaxPerCheck    int       `json:"max_per_check"`
+	Checks         []Summary `json:"checks"`
 	// Findings holds up to MaxPerCheck findings of each check, in check
 	// order.
 	Findings   []geo.Finding `json:"findings"`
@@ -95,13 +107,13 @@ type CheckReport struct {
 
 // Errors returns the number of error findings, counting those beyond
 // MaxPerCheck too.
-func (r *CheckReport) Errors() int { return r.count(geo.SeverityError) }
+func (r *Report) Errors() int { return r.count(geo.SeverityError) }
 
 // Warnings returns the number of warning findings, counting those beyond
 // MaxPerCheck too.
-func (r *CheckReport) Warnings() int { return r.count(geo.SeverityWarning) }
+func (r *Report) Warnings() int { return r.count(geo.SeverityWarning) }
 
-func (r *CheckReport) count(s geo.Severity) int {
+func (r *Report) count(s geo.Severity) int {
 	n := 0
 	for _, c := range r.Checks {
 		if c.Severity == s {
@@ -111,7 +123,7 @@ func (r *CheckReport) count(s geo.Severity) int {
 	return n
 }
 
-// Check validates the current state (grid_current, areas, households,
+// Run validates the current state (grid_current, areas, households,
 // units and their assignments) and reports what breaks the invariants:
 // invalid geometries, overlapping grids and sub-grids, grids outside their
 // village, gaps, misassigned records, broken assignment histories and
@@ -119,9 +131,9 @@ func (r *CheckReport) count(s geo.Severity) int {
 // repeatable-read, read-only transaction) and writes nothing. progress, if
 // not nil, is called with the name of each stage as it starts.
 //
-// A broken dataset is not an error: Check returns an error only when it
+// A broken dataset is not an error: Run returns an error only when it
 // cannot run; the problems are in the report.
-func (s *Store) Check(ctx context.Context, opts CheckOptions, progress func(stage string)) (*CheckReport, error) {
+func Run(ctx context.Context, st *store.Store, opts Options, progress func(stage string)) (*Report, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -130,7 +142,7 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions, progress func(stag
 		progress = func(string) {}
 	}
 	start := time.Now()
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := st.Pool().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return nil, fmt.Errorf("check: begin: %w", err)
 	}
@@ -142,14 +154,14 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions, progress func(stag
 	if _, err := tx.Exec(ctx, "SET LOCAL jit = off"); err != nil {
 		return nil, fmt.Errorf("check: %w", err)
 	}
-	r := &CheckReport{GapToleranceM2: opts.GapToleranceM2, MaxPerCheck: opts.MaxPerCheck, Findings: []geo.Finding{}}
+	r := &Report{GapToleranceM2: opts.GapToleranceM2, MaxPerCheck: opts.MaxPerCheck, Findings: []geo.Finding{}}
 	if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0), now() FROM dataset_version").Scan(&r.Version, &r.CheckedAt); err != nil {
 		return nil, fmt.Errorf("check: read dataset version: %w", err)
 	}
-	c := &checkRun{tx: tx, opts: opts, report: r}
+	c := &run{tx: tx, opts: opts, report: r}
 	for _, d := range checks() {
 		progress(d.id)
-		c.cur = CheckSummary{Check: d.id, Severity: d.severity, Description: d.about}
+		c.cur = Summary{Check: d.id, Severity: d.severity, Description: d.about}
 		t := time.Now()
 		if err := d.run(ctx, c); err != nil {
 			return nil, fmt.Errorf("check %s: %w", d.id, err)
@@ -163,12 +175,12 @@ func (s *Store) Check(ctx context.Context, opts CheckOptions, progress func(stag
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 
-// checkRun carries the state of one Check call between the checks.
-type checkRun struct {
+// run carries the state of one Run call between the checks.
+type run struct {
 	tx     pgx.Tx
-	opts   CheckOptions
-	report *CheckReport
-	cur    CheckSummary
+	opts   Options
+	report *Report
+	cur    Summary
 
 	// Ids of current grid versions and codes of areas whose geometry is
 	// invalid: the later checks use ST_MakeValid on them so that GEOS
@@ -182,7 +194,7 @@ type checkRun struct {
 
 // add records a finding of the current check, keeping the first
 // MaxPerCheck of them.
-func (c *checkRun) add(f geo.Finding) {
+func (c *run) add(f geo.Finding) {
 	c.cur.Count++
 	if c.cur.Shown >= c.opts.MaxPerCheck {
 		return
@@ -197,8 +209,36 @@ func (c *checkRun) add(f geo.Finding) {
 
 // setCount raises the number of findings of the current check to n when
 // a query limited the rows it returned but counted them all.
-func (c *checkRun) setCount(n int) {
+func (c *run) setCount(n int) {
 	if n > c.cur.Count {
 		c.cur.Count = n
 	}
+}
+
+// query runs one query of the current check and adds the finding each of
+// its rows makes: it scans a row into cols and calls finding, which reads
+// them. The FIXG and FIXA placeholders of sql are expanded (fixSQL). A
+// query that returns only the first MaxPerCheck rows but counts them all
+// (count(*) OVER ()) scans that count into total, one of cols; total is
+// nil for a query that returns every row.
+func (c *run) query(ctx context.Context, sql string, args pgx.NamedArgs, total *int, cols []any, finding func() (geo.Finding, error)) error {
+	base := c.cur.Count
+	rows, err := c.tx.Query(ctx, fixSQL(sql), args)
+	if err != nil {
+		return err
+	}
+	if _, err := pgx.ForEachRow(rows, cols, func() error {
+		f, err := finding()
+		if err != nil {
+			return err
+		}
+		c.add(f)
+		return nil
+	}); err != nil {
+		return err
+	}
+	if total != nil {
+		c.setCount(base + *total)
+	}
+	return nil
 }

@@ -1,4 +1,13 @@
-package store
+// Package importer loads GeoJSON FeatureCollections of areas and grids
+// into the database, all or nothing: it checks every feature (structure,
+// geometry, codes and properties, overlaps and containment against the
+// file and the stored layer) and writes them in one transaction only when
+// nothing is wrong, with a per-feature report of every problem found.
+//
+// It must never write part of a file, never change or retire what is
+// already stored (changes to existing grids are adjustments), and never
+// hold more than the feature being read in memory.
+package importer
 
 import (
 	"context"
@@ -14,6 +23,7 @@ import (
 
 	"gridmap/feature"
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // ErrRejected is wrapped by the error Import returns when the input has
@@ -22,15 +32,15 @@ import (
 // with 500.
 var ErrRejected = errors.New("import rejected")
 
-// FeatureSource yields features one at a time; *feature.Reader is one.
-// Next returns io.EOF after the last feature; a *feature.Error rejects
-// the file, any other error is internal.
-type FeatureSource interface {
+// Source yields features one at a time; *feature.Reader is one. Next
+// returns io.EOF after the last feature; a *feature.Error rejects the
+// file, any other error is internal.
+type Source interface {
 	Next() (*feature.Feature, error)
 }
 
-// ImportOptions tunes an import.
-type ImportOptions struct {
+// Options tunes an import.
+type Options struct {
 	// Kind is "areas", "grids", or "" to take each feature by its code
 	// (15 or 17 digits: a grid; otherwise an area).
 	Kind string
@@ -53,9 +63,9 @@ type ImportOptions struct {
 	Progress func(features int)
 }
 
-// ImportReport is the outcome of an import: whether it was accepted and,
+// Report is the outcome of an import: whether it was accepted and,
 // feature by feature, what is wrong. It marshals to JSON as it is.
-type ImportReport struct {
+type Report struct {
 	// Accepted is true when no problem is an error: the features were
 	// written (or, in a dry run, would have been).
 	Accepted bool `json:"accepted"`
@@ -73,15 +83,15 @@ type ImportReport struct {
 	// Checks counts the problems by check id.
 	Checks map[string]int `json:"checks"`
 	// Problems lists the problems, file-level first, then by feature.
-	Problems []FeatureProblem `json:"problems"`
+	Problems []Problem `json:"problems"`
 	// Omitted is the number of problems counted but not listed.
 	Omitted int `json:"omitted"`
 	// Version is the dataset version the import committed (0 otherwise).
 	Version int64 `json:"version,omitempty"`
 }
 
-// FeatureProblem is one problem of one feature (Index -1: the file).
-type FeatureProblem struct {
+// Problem is one problem of one feature (Index -1: the file).
+type Problem struct {
 	// Index is the feature's 0-based position in the collection.
 	Index int `json:"index"`
 	// Code is the feature's code as given in the file ("" if none).
@@ -114,8 +124,8 @@ type FeatureProblem struct {
 }
 
 // MarshalJSON writes Location as a GeoJSON geometry.
-func (p FeatureProblem) MarshalJSON() ([]byte, error) {
-	type plain FeatureProblem
+func (p Problem) MarshalJSON() ([]byte, error) {
+	type plain Problem
 	loc := json.RawMessage("null")
 	if p.Location != nil {
 		b, err := feature.AppendGeometry(nil, p.Location)
@@ -131,7 +141,7 @@ func (p FeatureProblem) MarshalJSON() ([]byte, error) {
 }
 
 // String formats a problem on one line for a terminal.
-func (p FeatureProblem) String() string {
+func (p Problem) String() string {
 	var b strings.Builder
 	if p.Index < 0 {
 		b.WriteString("file")
@@ -151,7 +161,7 @@ func (p FeatureProblem) String() string {
 	return b.String()
 }
 
-func (r *ImportReport) add(max int, p FeatureProblem) {
+func (r *Report) add(max int, p Problem) {
 	if r.Checks == nil {
 		r.Checks = make(map[string]int)
 	}
@@ -193,21 +203,22 @@ func (r *ImportReport) add(max int, p FeatureProblem) {
 //
 // An accepted import inserts the areas and the grids (valid from
 // opts.ValidFrom), writes an audit_log entry and bumps the dataset version.
-func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOptions) (*ImportReport, error) {
+func Import(ctx context.Context, st *store.Store, src Source, opts Options) (*Report, error) {
 	if opts.MaxProblems <= 0 {
 		opts.MaxProblems = 1000
 	}
 	if opts.Actor == "" {
 		opts.Actor = "cli"
 	}
-	rep := &ImportReport{DryRun: opts.DryRun, Checks: map[string]int{}, Problems: []FeatureProblem{}}
+	rep := &Report{DryRun: opts.DryRun, Checks: map[string]int{}, Problems: []Problem{}}
 	switch opts.Kind {
 	case "", "areas", "grids":
 	default:
 		return rep, fmt.Errorf("import: kind %q: want areas, grids or empty", opts.Kind)
 	}
 
-	tx, err := s.pool.Begin(ctx)
+	log := st.Logger()
+	tx, err := st.Pool().Begin(ctx)
 	if err != nil {
 		return rep, fmt.Errorf("import: %w", err)
 	}
@@ -224,7 +235,7 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 
 	start := time.Now()
 	phase := func(name string) {
-		s.log.Debug("import phase done", "phase", name, "features", rep.Features, "elapsed", time.Since(start))
+		log.Debug("import phase done", "phase", name, "features", rep.Features, "elapsed", time.Since(start))
 	}
 	ld := &loader{src: src, opts: &opts, rep: rep}
 	if _, err := tx.CopyFrom(ctx, pgx.Identifier{"import_feature"}, importColumns, ld); err != nil {
@@ -237,7 +248,7 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 		opts.Progress(rep.Features)
 	}
 	if ld.fileErr == nil && rep.Features == 0 {
-		rep.add(opts.MaxProblems, FeatureProblem{Index: -1, Check: "empty", Severity: "error",
+		rep.add(opts.MaxProblems, Problem{Index: -1, Check: "empty", Severity: "error",
 			Message: "the FeatureCollection has no features: nothing to import"})
 		return rep, rejected(rep)
 	}
@@ -263,18 +274,18 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 		WHERE is_grid AND parent IS NOT NULL`).Scan(&villages); err != nil {
 		return rep, fmt.Errorf("import: villages: %w", err)
 	}
-	if err := lockVillages(ctx, tx, villages); err != nil {
+	if err := store.LockVillages(ctx, tx, villages); err != nil {
 		return rep, fmt.Errorf("import: %w", err)
 	}
 	phase("village locks")
-	if err := s.importChecks(ctx, tx, &opts, rep); err != nil {
+	if err := runChecks(ctx, log, tx, &opts, rep); err != nil {
 		return rep, err
 	}
 	phase("checks")
 	if rep.Errors > 0 {
 		return rep, rejected(rep)
 	}
-	if err := s.importWrite(ctx, tx, &opts, rep); err != nil {
+	if err := write(ctx, st, tx, &opts, rep); err != nil {
 		return rep, err
 	}
 	phase("write")
@@ -286,20 +297,20 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 		return rep, fmt.Errorf("import: commit: %w", err)
 	}
 	rep.Accepted = true
-	s.log.Info("import committed", "actor", opts.Actor, "areas", rep.Areas, "grids", rep.Grids,
+	log.Info("import committed", "actor", opts.Actor, "areas", rep.Areas, "grids", rep.Grids,
 		"repaired", rep.Repaired, "version", rep.Version, "took", time.Since(start))
 	return rep, nil
 }
 
-func rejected(rep *ImportReport) error {
+func rejected(rep *Report) error {
 	rep.Accepted = false
 	sortProblems(rep)
 	return fmt.Errorf("%w: %d errors in %d features", ErrRejected, rep.Errors, rep.Features)
 }
 
-// importWrite inserts the checked features, audits and bumps the version.
-// A constraint the checks did not foresee still rejects, as a problem.
-func (s *Store) importWrite(ctx context.Context, tx pgx.Tx, opts *ImportOptions, rep *ImportReport) error {
+// write inserts the checked features, audits and bumps the version. A
+// constraint the checks did not foresee still rejects, as a problem.
+func write(ctx context.Context, st *store.Store, tx pgx.Tx, opts *Options, rep *Report) error {
 	var from any
 	if !opts.ValidFrom.IsZero() {
 		from = opts.ValidFrom
@@ -322,7 +333,7 @@ func (s *Store) importWrite(ctx context.Context, tx pgx.Tx, opts *ImportOptions,
 		if _, err := tx.Exec(ctx, st.sql, st.args...); err != nil {
 			var pgErr *pgconn.PgError
 			if errors.As(err, &pgErr) && (strings.HasPrefix(pgErr.Code, "23") || pgErr.Code == "P0001") {
-				rep.add(opts.MaxProblems, FeatureProblem{Index: -1, Check: "constraint", Severity: "error",
+				rep.add(opts.MaxProblems, Problem{Index: -1, Check: "constraint", Severity: "error",
 					Message: fmt.Sprintf("the database refused the %s: %s", st.what, pgErr.Message)})
 				return rejected(rep)
 			}
@@ -333,7 +344,7 @@ func (s *Store) importWrite(ctx context.Context, tx pgx.Tx, opts *ImportOptions,
 	if target == "" {
 		target = "areas+grids"
 	}
-	if err := s.Audit(ctx, tx, AuditEntry{Actor: opts.Actor, Action: "import", Target: target, RequestID: opts.RequestID,
+	if err := st.Audit(ctx, tx, store.AuditEntry{Actor: opts.Actor, Action: "import", Target: target, RequestID: opts.RequestID,
 		After: map[string]any{"features": rep.Features, "areas": rep.Areas, "grids": rep.Grids,
 			"repaired": rep.Repaired, "warnings": rep.Warnings, "dry_run": opts.DryRun}}); err != nil {
 		return fmt.Errorf("import: %w", err)

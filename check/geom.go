@@ -1,16 +1,18 @@
-package store
+package check
 
 import (
 	"context"
 	"fmt"
-	"gridmap/geo"
 	"regexp"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+	"gridmap/store"
 )
 
-// The geometric checks of Store.Check. Each is one set-based query (two
+// The geometric checks of Run. Each is one set-based query (two
 // for overlaps) on the check's transaction. Those that show pieces first
 // pick the first MaxPerCheck offenders, counting them all, and only then
 // compute the pieces to show, so a badly broken dataset does not make
@@ -42,23 +44,8 @@ func fixSQL(q string) string {
 	})
 }
 
-// areaM2SQL is the SQL for the area in square metres of the geometry
-// expression g. It is the planar area in degrees² scaled by the WGS 84
-// metres per degree of longitude and of latitude at the middle latitude
-// of g, because the stored geometries are planar in lon/lat: their edges
-// are straight lines in degrees, not geodesics. ST_Area on the geography
-// reads the edges as geodesics, which bulge away from a parallel by
-// millimetres over a few hundred metres; for a sliver along a parallel
-// that is most of its area (measured: 0.65 m² for a 0.0026 m² notch). For
-// whole pieces the two agree to 1e-10 (a 0.03 km² rectangle) and 4e-5 (2°×2°).
-func areaM2SQL(g string) string {
-	lat := "((ST_YMin(" + g + ") + ST_YMax(" + g + ")) / 2)"
-	return "(ST_Area(" + g + ") * pow(pi() * 6378137 / 180, 2) * (1 - 0.00669437999014) * cos(radians(" + lat +
-		")) / pow(1 - 0.00669437999014 * pow(sin(radians(" + lat + ")), 2), 2))"
-}
-
 // args returns the named arguments every check query may use.
-func (c *checkRun) args() pgx.NamedArgs {
+func (c *run) args() pgx.NamedArgs {
 	grids, areas := c.invalidGrids, c.invalidAreas
 	if grids == nil {
 		grids = []int64{}
@@ -74,8 +61,11 @@ func (c *checkRun) args() pgx.NamedArgs {
 	}
 }
 
-func checkInvalid(ctx context.Context, c *checkRun) error {
-	rows, err := c.tx.Query(ctx, `
+func checkInvalid(ctx context.Context, c *run) error {
+	var what, code, reason string
+	var id int64
+	var loc orb.Geometry
+	return c.query(ctx, `
 		SELECT what, id, code, coalesce((d).reason, 'empty geometry'), (d).location
 		FROM (
 			SELECT CASE length(code) WHEN 15 THEN 'grid' ELSE 'sub-grid' END AS what, id, code,
@@ -85,62 +75,41 @@ func checkInvalid(ctx context.Context, c *checkRun) error {
 			SELECT level, 0, code, ST_IsValidDetail(geom), ST_IsEmpty(geom)
 			FROM area WHERE geom IS NOT NULL) s
 		WHERE NOT (d).valid OR empty
-		ORDER BY code`)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var what, code, reason string
-		var id int64
-		var loc orb.Geometry
-		if err := rows.Scan(&what, &id, &code, &reason, LocationScanner{&loc}); err != nil {
-			return err
-		}
-		if id != 0 {
-			c.invalidGrids = append(c.invalidGrids, id)
-		} else {
-			c.invalidAreas = append(c.invalidAreas, code)
-		}
-		msg := fmt.Sprintf("%s %s has an invalid boundary: %s", what, code, reason)
-		if loc != nil {
-			msg += " at " + geo.NearText(loc)
-		}
-		c.add(geo.Finding{Codes: []string{code}, Message: msg, Location: loc})
-	}
-	return rows.Err()
+		ORDER BY code`, c.args(), nil, []any{&what, &id, &code, &reason, store.ScanLocation(&loc)},
+		func() (geo.Finding, error) {
+			if id != 0 {
+				c.invalidGrids = append(c.invalidGrids, id)
+			} else {
+				c.invalidAreas = append(c.invalidAreas, code)
+			}
+			msg := fmt.Sprintf("%s %s has an invalid boundary: %s", what, code, reason)
+			if loc != nil {
+				msg += " at " + geo.NearText(loc)
+			}
+			return geo.Finding{Codes: []string{code}, Message: msg, Location: loc}, nil
+		})
 }
 
 // scanPieces reads rows of (codes, note, total, piece, area m²) and adds
 // a finding for each, worded by msg.
-func scanPieces(ctx context.Context, c *checkRun, sql string, args pgx.NamedArgs, msg func(codes []string, note string, areaM2 float64) string) error {
-	base := c.cur.Count
-	rows, err := c.tx.Query(ctx, fixSQL(sql), args)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	total := 0
-	for rows.Next() {
-		var codes []string
-		var note string
-		var loc orb.Geometry
-		var area *float64
-		if err := rows.Scan(&codes, &note, &total, LocationScanner{&loc}, &area); err != nil {
-			return err
-		}
-		f := geo.Finding{Codes: codes, Location: loc}
-		if area != nil {
-			f.AreaM2 = *area
-		}
-		f.Message = msg(codes, note, f.AreaM2)
-		if loc != nil {
-			f.Message += " near " + geo.NearText(loc)
-		}
-		c.add(f)
-	}
-	c.setCount(base + total)
-	return rows.Err()
+func scanPieces(ctx context.Context, c *run, sql string, args pgx.NamedArgs, msg func(codes []string, note string, areaM2 float64) string) error {
+	var codes []string
+	var note string
+	var total int
+	var loc orb.Geometry
+	var area *float64
+	return c.query(ctx, sql, args, &total, []any{&codes, &note, &total, store.ScanLocation(&loc), &area},
+		func() (geo.Finding, error) {
+			f := geo.Finding{Codes: codes, Location: loc}
+			if area != nil {
+				f.AreaM2 = *area
+			}
+			f.Message = msg(codes, note, f.AreaM2)
+			if loc != nil {
+				f.Message += " near " + geo.NearText(loc)
+			}
+			return f, nil
+		})
 }
 
 // candidatePairs lists the pairs of current grid versions whose boxes
@@ -154,7 +123,7 @@ const candidatePairs = `
 			FROM grid_current a
 			JOIN grid_current b ON a.geom && b.geom AND a.id <> b.id`
 
-func checkGridOverlap(ctx context.Context, c *checkRun) error {
+func checkGridOverlap(ctx context.Context, c *run) error {
 	return overlaps(ctx, c, `
 		SELECT ida, idb FROM (`+candidatePairs+`
 			WHERE length(a.code) = 15 AND length(b.code) = 15
@@ -166,7 +135,7 @@ func checkGridOverlap(ctx context.Context, c *checkRun) error {
 		})
 }
 
-func checkSubgridOverlap(ctx context.Context, c *checkRun) error {
+func checkSubgridOverlap(ctx context.Context, c *run) error {
 	return overlaps(ctx, c, `
 		SELECT ida, idb FROM (`+candidatePairs+`
 			WHERE length(a.code) = 17 AND length(b.code) = 17 AND a.parent_grid = b.parent_grid
@@ -182,7 +151,7 @@ func checkSubgridOverlap(ctx context.Context, c *checkRun) error {
 // overlaps runs pairsSQL, which lists the (id, id) pairs of grid versions
 // whose interiors intersect, remembers every grid involved (for the record
 // check), and computes the overlap pieces of the first MaxPerCheck pairs.
-func overlaps(ctx context.Context, c *checkRun, pairsSQL string, msg func(codes []string, note string, areaM2 float64) string) error {
+func overlaps(ctx context.Context, c *run, pairsSQL string, msg func(codes []string, note string, areaM2 float64) string) error {
 	rows, err := c.tx.Query(ctx, fixSQL(pairsSQL), c.args())
 	if err != nil {
 		return err
@@ -190,12 +159,8 @@ func overlaps(ctx context.Context, c *checkRun, pairsSQL string, msg func(codes 
 	var as, bs []int64
 	seen := make(map[int64]bool)
 	total := 0
-	for rows.Next() {
-		var a, b int64
-		if err := rows.Scan(&a, &b); err != nil {
-			rows.Close()
-			return err
-		}
+	var a, b int64
+	if _, err := pgx.ForEachRow(rows, []any{&a, &b}, func() error {
 		total++
 		if len(as) < c.opts.MaxPerCheck {
 			as, bs = append(as, a), append(bs, b)
@@ -206,9 +171,8 @@ func overlaps(ctx context.Context, c *checkRun, pairsSQL string, msg func(codes 
 				c.overlapGrids = append(c.overlapGrids, id)
 			}
 		}
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
+		return nil
+	}); err != nil {
 		return err
 	}
 	if total == 0 {
@@ -217,14 +181,14 @@ func overlaps(ctx context.Context, c *checkRun, pairsSQL string, msg func(codes 
 	args := c.args()
 	args["as"], args["bs"], args["total"] = as, bs, total
 	return scanPieces(ctx, c, `
-		SELECT ARRAY[a.code, b.code], '', @total::int, x.geom, `+areaM2SQL("x.geom")+`
+		SELECT ARRAY[a.code, b.code], '', @total::int, x.geom, `+store.AreaM2SQL("x.geom")+`
 		FROM unnest(@as::bigint[], @bs::bigint[]) WITH ORDINALITY AS p(ida, idb, n)
 		JOIN grid a ON a.id = p.ida JOIN grid b ON b.id = p.idb,
 		LATERAL (SELECT ST_CollectionExtract(ST_Intersection(FIXG(a), FIXG(b)), 3) AS geom) x
 		ORDER BY p.n`, args, msg)
 }
 
-func checkGridOutside(ctx context.Context, c *checkRun) error {
+func checkGridOutside(ctx context.Context, c *run) error {
 	return scanPieces(ctx, c, `
 		WITH p AS (
 			SELECT g.id, g.code, g.village, count(*) OVER () AS total
@@ -233,7 +197,7 @@ func checkGridOutside(ctx context.Context, c *checkRun) error {
 			  AND NOT ST_CoveredBy(FIXG(g), FIXA(v))
 			ORDER BY g.code
 			LIMIT @max)
-		SELECT ARRAY[p.code, p.village], '', p.total, x.geom, `+areaM2SQL("x.geom")+`
+		SELECT ARRAY[p.code, p.village], '', p.total, x.geom, `+store.AreaM2SQL("x.geom")+`
 		FROM p JOIN grid g ON g.id = p.id JOIN area v ON v.code = p.village,
 		LATERAL (SELECT ST_CollectionExtract(ST_Difference(FIXG(g), FIXA(v)), 3) AS geom) x
 		ORDER BY p.code`, c.args(),
@@ -242,7 +206,7 @@ func checkGridOutside(ctx context.Context, c *checkRun) error {
 		})
 }
 
-func checkSubgridOutside(ctx context.Context, c *checkRun) error {
+func checkSubgridOutside(ctx context.Context, c *run) error {
 	// A sub-grid whose parent has no current version, or whose parent is
 	// not exclusive, is outside any valid parent: the whole sub-grid is
 	// the piece shown.
@@ -257,7 +221,7 @@ func checkSubgridOutside(ctx context.Context, c *checkRun) error {
 			LIMIT @max)
 		SELECT ARRAY[p.code, p.parent_grid],
 		       CASE WHEN p.orphan THEN 'orphan' WHEN p.pkind <> 'exclusive' THEN p.pkind ELSE '' END,
-		       p.total, x.geom, `+areaM2SQL("x.geom")+`
+		       p.total, x.geom, `+store.AreaM2SQL("x.geom")+`
 		FROM p JOIN grid s ON s.id = p.ids LEFT JOIN grid par ON par.id = p.idp,
 		LATERAL (SELECT CASE WHEN p.orphan OR p.pkind <> 'exclusive' THEN FIXG(s)
 		                     ELSE ST_CollectionExtract(ST_Difference(FIXG(s), FIXG(par)), 3) END AS geom) x
@@ -275,12 +239,12 @@ func checkSubgridOutside(ctx context.Context, c *checkRun) error {
 }
 
 // scanGaps reads rows of (code, total, piece, area m², perimeter m).
-func scanGaps(ctx context.Context, c *checkRun, pieces string, msg func(code string, area, width float64) string) error {
+func scanGaps(ctx context.Context, c *run, pieces string, msg func(code string, area, width float64) string) error {
 	// pieces ends with a CTE d(code, geom) of the uncovered pieces; the
 	// polygonal ones at or above the tolerance are the gaps.
 	sql := pieces + `,
 		a AS (
-			SELECT code, geom, ` + areaM2SQL("geom") + ` AS area
+			SELECT code, geom, ` + store.AreaM2SQL("geom") + ` AS area
 			FROM d WHERE ST_Dimension(geom) = 2),
 		p AS (
 			SELECT code, geom, area, count(*) OVER () AS total
@@ -289,35 +253,25 @@ func scanGaps(ctx context.Context, c *checkRun, pieces string, msg func(code str
 			LIMIT @max)
 		SELECT code, total, geom, area, ST_Perimeter(geom::geography)
 		FROM p ORDER BY code, area DESC`
-	base := c.cur.Count
-	rows, err := c.tx.Query(ctx, fixSQL(sql), c.args())
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	total := 0
-	for rows.Next() {
-		var code string
-		var loc orb.Geometry
-		var area, perim float64
-		if err := rows.Scan(&code, &total, LocationScanner{&loc}, &area, &perim); err != nil {
-			return err
-		}
-		f := geo.Finding{Codes: []string{code}, Location: loc, AreaM2: area}
-		if perim > 0 {
-			f.WidthM = 2 * area / perim
-		}
-		f.Message = msg(code, area, f.WidthM)
-		if loc != nil {
-			f.Message += " near " + geo.NearText(loc)
-		}
-		c.add(f)
-	}
-	c.setCount(base + total)
-	return rows.Err()
+	var code string
+	var total int
+	var loc orb.Geometry
+	var area, perim float64
+	return c.query(ctx, sql, c.args(), &total, []any{&code, &total, store.ScanLocation(&loc), &area, &perim},
+		func() (geo.Finding, error) {
+			f := geo.Finding{Codes: []string{code}, Location: loc, AreaM2: area}
+			if perim > 0 {
+				f.WidthM = 2 * area / perim
+			}
+			f.Message = msg(code, area, f.WidthM)
+			if loc != nil {
+				f.Message += " near " + geo.NearText(loc)
+			}
+			return f, nil
+		})
 }
 
-func checkVillageGap(ctx context.Context, c *checkRun) error {
+func checkVillageGap(ctx context.Context, c *run) error {
 	return scanGaps(ctx, c, `
 		WITH u AS (
 			SELECT g.village, ST_Union(FIXG(g)) AS geom
@@ -332,35 +286,25 @@ func checkVillageGap(ctx context.Context, c *checkRun) error {
 		})
 }
 
-func checkVillageWithoutGrids(ctx context.Context, c *checkRun) error {
-	base := c.cur.Count
-	rows, err := c.tx.Query(ctx, `
-		SELECT v.code, count(*) OVER (), ST_PointOnSurface(v.geom), `+areaM2SQL("v.geom")+`
+func checkVillageWithoutGrids(ctx context.Context, c *run) error {
+	var code string
+	var total int
+	var loc orb.Geometry
+	var area float64
+	return c.query(ctx, `
+		SELECT v.code, count(*) OVER (), ST_PointOnSurface(v.geom), `+store.AreaM2SQL("v.geom")+`
 		FROM area v
 		WHERE v.level = 'village' AND v.geom IS NOT NULL
 		  AND NOT EXISTS (SELECT 1 FROM grid_current g WHERE g.village = v.code AND length(g.code) = 15)
 		ORDER BY v.code
-		LIMIT @max`, c.args())
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	total := 0
-	for rows.Next() {
-		var code string
-		var loc orb.Geometry
-		var area float64
-		if err := rows.Scan(&code, &total, LocationScanner{&loc}, &area); err != nil {
-			return err
-		}
-		c.add(geo.Finding{Codes: []string{code}, Location: loc, AreaM2: area,
-			Message: fmt.Sprintf("village %s (%s) has a boundary but no current grid", code, geo.FormatM2(area))})
-	}
-	c.setCount(base + total)
-	return rows.Err()
+		LIMIT @max`, c.args(), &total, []any{&code, &total, store.ScanLocation(&loc), &area},
+		func() (geo.Finding, error) {
+			return geo.Finding{Codes: []string{code}, Location: loc, AreaM2: area,
+				Message: fmt.Sprintf("village %s (%s) has a boundary but no current grid", code, geo.FormatM2(area))}, nil
+		})
 }
 
-func checkSubgridGap(ctx context.Context, c *checkRun) error {
+func checkSubgridGap(ctx context.Context, c *run) error {
 	return scanGaps(ctx, c, `
 		WITH u AS (
 			SELECT s.parent_grid, ST_Union(FIXG(s)) AS geom
@@ -375,7 +319,7 @@ func checkSubgridGap(ctx context.Context, c *checkRun) error {
 		})
 }
 
-func checkAreaOutside(ctx context.Context, c *checkRun) error {
+func checkAreaOutside(ctx context.Context, c *run) error {
 	return scanPieces(ctx, c, `
 		WITH p AS (
 			SELECT c.code, c.level, c.parent, count(*) OVER () AS total
@@ -384,7 +328,7 @@ func checkAreaOutside(ctx context.Context, c *checkRun) error {
 			  AND NOT ST_CoveredBy(FIXA(c), FIXA(par))
 			ORDER BY c.code
 			LIMIT @max)
-		SELECT ARRAY[p.code, p.parent], p.level, p.total, x.geom, `+areaM2SQL("x.geom")+`
+		SELECT ARRAY[p.code, p.parent], p.level, p.total, x.geom, `+store.AreaM2SQL("x.geom")+`
 		FROM p JOIN area c ON c.code = p.code JOIN area par ON par.code = p.parent,
 		LATERAL (SELECT ST_CollectionExtract(ST_Difference(FIXA(c), FIXA(par)), 3) AS geom) x
 		ORDER BY p.code`, c.args(),

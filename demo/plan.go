@@ -1,4 +1,4 @@
-package store
+package demo
 
 import (
 	"bytes"
@@ -196,7 +196,7 @@ func isUrban(code geo.Code, name string) bool {
 // planDemo draws the demo plan: the areas (limited to one county when
 // county is set) and the grids of every village with their household and
 // unit counts.
-func planDemo(opts DemoOptions) (*demoPlan, error) {
+func planDemo(opts Options) (*demoPlan, error) {
 	all, err := readDivisions()
 	if err != nil {
 		return nil, err
@@ -243,7 +243,7 @@ func countyCodes(all []demoArea) []string {
 // seed and the village code, so one county generated alone has the same
 // grid codes and counts as that county in the whole city (not quite the
 // same shapes: the whole city nodes its neighbours' cuts into the edges).
-func planVillage(v demoArea, opts DemoOptions) ([]demoGrid, error) {
+func planVillage(v demoArea, opts Options) ([]demoGrid, error) {
 	rng := rngFor(opts.Seed, v.code, "grids")
 	urban := isUrban(v.code, v.name)
 	var households, grids int

@@ -1,4 +1,4 @@
-package store
+package demo
 
 import (
 	"slices"
@@ -67,7 +67,7 @@ func TestPlanDemoCalibration(t *testing.T) {
 		{0.1, 2494, 4000, 200_000, 260_000},
 	}
 	for _, c := range cases {
-		p, err := planDemo(DemoOptions{Scale: c.scale, Seed: 1})
+		p, err := planDemo(Options{Scale: c.scale, Seed: 1})
 		if err != nil {
 			t.Fatalf("planDemo(%g): %v", c.scale, err)
 		}

@@ -1,4 +1,4 @@
-package store_test
+package check_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkt"
 
+	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -104,7 +105,7 @@ func TestCheck(t *testing.T) {
 	cases := []struct {
 		name  string
 		plant string
-		opts  store.CheckOptions
+		opts  check.Options
 		want  []wantFinding
 	}{
 		{name: "clean fixture"},
@@ -149,7 +150,7 @@ func TestCheck(t *testing.T) {
 		{
 			name:  "gap below default tolerance, reported with a smaller one",
 			plant: setGeom(g002, "POLYGON((120.005 33,120.01 33,120.01 33.005,120.0075 33.0049999999,120.005 33.005,120.005 33))"),
-			opts:  store.CheckOptions{GapToleranceM2: 1e-4},
+			opts:  check.Options{GapToleranceM2: 1e-4},
 			// 0.5 · 0.005° · 1e-10° · 93,450 m/° (lon) · 110,904 m/° (lat)
 			want: []wantFinding{{geo.CheckVillageGap, []string{village},
 				"POLYGON((120.005 33.005,120.01 33.005,120.0075 33.0049999999,120.005 33.005))", 0.002591}},
@@ -305,7 +306,7 @@ func TestCheck(t *testing.T) {
 			if _, err := st.Pool().Exec(ctx, checkFixture+tc.plant); err != nil {
 				t.Fatalf("plant: %v", err)
 			}
-			r, err := st.Check(ctx, tc.opts, nil)
+			r, err := check.Run(ctx, st, tc.opts, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -347,7 +348,7 @@ func TestCheck(t *testing.T) {
 	}
 }
 
-func findFinding(r *store.CheckReport, w wantFinding) *geo.Finding {
+func findFinding(r *check.Report, w wantFinding) *geo.Finding {
 	for i, f := range r.Findings {
 		if f.Check == w.check && slices.Equal(f.Codes, w.codes) {
 			return &r.Findings[i]
@@ -356,7 +357,7 @@ func findFinding(r *store.CheckReport, w wantFinding) *geo.Finding {
 	return nil
 }
 
-func dumpFindings(r *store.CheckReport) string {
+func dumpFindings(r *check.Report) string {
 	var b strings.Builder
 	for _, f := range r.Findings {
 		loc := ""
@@ -411,14 +412,14 @@ func TestCheckLimitsCountsAndJSON(t *testing.T) {
 		t.Fatalf("plant: %v", err)
 	}
 	var stages []string
-	r, err := st.Check(ctx, store.CheckOptions{MaxPerCheck: 2}, func(s string) { stages = append(stages, s) })
+	r, err := check.Run(ctx, st, check.Options{MaxPerCheck: 2}, func(s string) { stages = append(stages, s) })
 	if err != nil {
 		t.Fatal(err)
 	}
 	if len(stages) != len(r.Checks) || len(stages) < 10 {
 		t.Errorf("progress saw %d stages, report has %d checks", len(stages), len(r.Checks))
 	}
-	var sum *store.CheckSummary
+	var sum *check.Summary
 	for i := range r.Checks {
 		if r.Checks[i].Check == geo.CheckRecordMisassigned {
 			sum = &r.Checks[i]
@@ -441,7 +442,7 @@ func TestCheckLimitsCountsAndJSON(t *testing.T) {
 	if !strings.Contains(string(b), `"location":{"type":"Point","coordinates":[120.0025,33.0025]}`) {
 		t.Errorf("JSON lacks the GeoJSON location of household 1: %s", b)
 	}
-	var back store.CheckReport
+	var back check.Report
 	if err := json.Unmarshal(b, &back); err != nil {
 		t.Fatal(err)
 	}
@@ -454,7 +455,7 @@ func TestCheckLimitsCountsAndJSON(t *testing.T) {
 func TestCheckEmptyDatabaseAndBadOptions(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
-	r, err := st.Check(context.Background(), store.CheckOptions{}, nil)
+	r, err := check.Run(context.Background(), st, check.Options{}, nil)
 	if err != nil {
 		t.Fatalf("empty database: %v", err)
 	}
@@ -462,8 +463,8 @@ func TestCheckEmptyDatabaseAndBadOptions(t *testing.T) {
 		t.Errorf("empty database: %d findings, %d errors, %d warnings, defaults %g m², %d; want none and 0.01 m², 100",
 			len(r.Findings), r.Errors(), r.Warnings(), r.GapToleranceM2, r.MaxPerCheck)
 	}
-	for _, o := range []store.CheckOptions{{GapToleranceM2: -1}, {MaxPerCheck: -5}} {
-		if _, err := st.Check(context.Background(), o, nil); err == nil {
+	for _, o := range []check.Options{{GapToleranceM2: -1}, {MaxPerCheck: -5}} {
+		if _, err := check.Run(context.Background(), st, o, nil); err == nil {
 			t.Errorf("Check(%+v) succeeded, want an error saying what to give", o)
 		}
 	}

@@ -1,10 +1,10 @@
-package store
+package importer
 
 import "sort"
 
 // sortProblems orders the listed problems: file-level first, then by
 // feature, errors before warnings, each feature's in the order found.
-func sortProblems(rep *ImportReport) {
+func sortProblems(rep *Report) {
 	sort.SliceStable(rep.Problems, func(i, j int) bool {
 		a, b := rep.Problems[i], rep.Problems[j]
 		if a.Index != b.Index {

@@ -1,4 +1,4 @@
-package store
+package demo
 
 import (
 	"github.com/paulmach/orb"
@@ -9,7 +9,7 @@ import (
 // yanchengOutline is a hand-typed approximation of Yancheng's boundary
 // (counter-clockwise from the mouth of the Guan River in the north): a long
 // north-south city with the Yellow Sea to the east. It only has to look
-// plausible; real outlines come in through DemoOptions.Counties.
+// plausible; real outlines come in through Options.Counties.
 var yanchengOutline = orb.Ring{
 	{119.80, 34.46}, // 灌河口
 	{119.70, 34.40}, {119.62, 34.33}, {119.55, 34.25}, {119.50, 34.15},

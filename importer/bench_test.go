@@ -1,4 +1,4 @@
-package store_test
+package importer_test
 
 import (
 	"context"
@@ -15,6 +15,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridmap/feature"
+	"gridmap/importer"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -86,7 +87,7 @@ func (c *countingWriter) Write(p []byte) (int, error) {
 
 // importGenerated streams n generated grids through a pipe into Import
 // and returns the report, the JSON size and the peak heap growth seen.
-func importGenerated(tb testing.TB, st *store.Store, n int) (*store.ImportReport, int64, uint64, time.Duration) {
+func importGenerated(tb testing.TB, st *store.Store, n int) (*importer.Report, int64, uint64, time.Duration) {
 	tb.Helper()
 	pr, pw := io.Pipe()
 	var size atomic.Int64
@@ -105,7 +106,7 @@ func importGenerated(tb testing.TB, st *store.Store, n int) (*store.ImportReport
 		peak = max(peak, ms.HeapAlloc-min(base, ms.HeapAlloc))
 	}
 	start := time.Now()
-	rep, err := st.Import(context.Background(), feature.NewReader(pr, feature.ReaderOptions{}), store.ImportOptions{Kind: "grids", Progress: sample})
+	rep, err := importer.Import(context.Background(), st, feature.NewReader(pr, feature.ReaderOptions{}), importer.Options{Kind: "grids", Progress: sample})
 	took := time.Since(start)
 	if err != nil {
 		for _, p := range rep.Problems[:min(10, len(rep.Problems))] {

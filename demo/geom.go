@@ -1,4 +1,4 @@
-package store
+package demo
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // How the demo cuts a level: the cutting lines of each region (Voronoi
@@ -197,7 +198,7 @@ func (d *demoRun) counties(ctx context.Context) error {
 // county seats, moved a little by the seed, as its seeds.
 func (d *demoRun) syntheticCounties(ctx context.Context) error {
 	if _, err := d.tx.Exec(ctx, "INSERT INTO demo_region (code, geom) VALUES ('320900000000', $1)",
-		OrbValue{orb.Polygon{yanchengOutline}}); err != nil {
+		store.Geom(orb.Polygon{yanchengOutline})); err != nil {
 		return fmt.Errorf("city outline: %w", err)
 	}
 	codes := make([]string, 0, len(countySeats))
@@ -251,7 +252,7 @@ func (d *demoRun) realCounties(ctx context.Context) error {
 			INSERT INTO demo_region (code, geom)
 			SELECT $1, CASE WHEN ST_IsValid(g) THEN g ELSE ST_CollectionExtract(ST_MakeValid(g), 3) END FROM g
 			RETURNING (SELECT ST_IsValid(g) FROM g), (SELECT ST_IsValidReason(g) FROM g)`,
-			c, OrbValue{mp}).Scan(&valid, &reason); err != nil {
+			c, store.Geom(mp)).Scan(&valid, &reason); err != nil {
 			return fmt.Errorf("county outline %s: %w", c, err)
 		}
 		if !valid {

@@ -1,4 +1,4 @@
-package store_test
+package importer_test
 
 import (
 	"context"

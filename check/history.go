@@ -1,12 +1,14 @@
-package store
+package check
 
 import (
 	"context"
 	"fmt"
-	"gridmap/geo"
 	"strings"
 
 	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+	"gridmap/store"
 )
 
 // areaHistorySQL finds the areas whose row in area (the current state,
@@ -31,28 +33,18 @@ const areaHistorySQL = `
 		   OR h.parent IS DISTINCT FROM a.parent OR ST_AsEWKB(h.geom) IS DISTINCT FROM ST_AsEWKB(a.geom))
 	SELECT code, what, count(*) OVER (), ST_PointOnSurface(ST_MakeValid(geom)) FROM bad ORDER BY code LIMIT @max`
 
-func checkAreaHistory(ctx context.Context, c *checkRun) error {
-	base := c.cur.Count
-	rows, err := c.tx.Query(ctx, areaHistorySQL, c.args())
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	total := 0
-	for rows.Next() {
-		var code string
-		var what []string
-		var loc orb.Geometry
-		if err := rows.Scan(&code, &what, &total, LocationScanner{&loc}); err != nil {
-			return err
-		}
-		msg := fmt.Sprintf("area %s: the current row and the open version of its history differ in %s, so as-of reads and historical tiles disagree with the current map",
-			code, strings.Join(what, ", "))
-		if len(what) == 1 && (strings.HasPrefix(what[0], "no ") || strings.HasPrefix(what[0], "an ")) {
-			msg = fmt.Sprintf("area %s has %s in area_history, so as-of reads and historical tiles disagree with the current map", code, what[0])
-		}
-		c.add(geo.Finding{Codes: []string{code}, Location: loc, Message: msg})
-	}
-	c.setCount(base + total)
-	return rows.Err()
+func checkAreaHistory(ctx context.Context, c *run) error {
+	var code string
+	var what []string
+	var total int
+	var loc orb.Geometry
+	return c.query(ctx, areaHistorySQL, c.args(), &total, []any{&code, &what, &total, store.ScanLocation(&loc)},
+		func() (geo.Finding, error) {
+			msg := fmt.Sprintf("area %s: the current row and the open version of its history differ in %s, so as-of reads and historical tiles disagree with the current map",
+				code, strings.Join(what, ", "))
+			if len(what) == 1 && (strings.HasPrefix(what[0], "no ") || strings.HasPrefix(what[0], "an ")) {
+				msg = fmt.Sprintf("area %s has %s in area_history, so as-of reads and historical tiles disagree with the current map", code, what[0])
+			}
+			return geo.Finding{Codes: []string{code}, Location: loc, Message: msg}, nil
+		})
 }

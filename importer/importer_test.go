@@ -1,4 +1,4 @@
-package store_test
+package importer_test
 
 import (
 	"context"
@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,51 +13,11 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridmap/feature"
+	"gridmap/importer"
+	"gridmap/importer/importertest"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
-
-// importFile imports a file, failing the test on an internal error.
-func importFile(t *testing.T, st *store.Store, path string, opts store.ImportOptions) (*store.ImportReport, error) {
-	t.Helper()
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	return importReader(t, st, feature.NewReader(f, feature.ReaderOptions{}), opts)
-}
-
-func importString(t *testing.T, st *store.Store, s string, opts store.ImportOptions) (*store.ImportReport, error) {
-	t.Helper()
-	return importReader(t, st, feature.NewReader(strings.NewReader(s), feature.ReaderOptions{}), opts)
-}
-
-func importReader(t *testing.T, st *store.Store, r *feature.Reader, opts store.ImportOptions) (*store.ImportReport, error) {
-	t.Helper()
-	rep, err := st.Import(context.Background(), r, opts)
-	if err != nil && !errors.Is(err, store.ErrRejected) {
-		t.Fatalf("import: internal error %v", err)
-	}
-	if rep == nil {
-		t.Fatal("import returned no report")
-	}
-	if (err == nil) != rep.Accepted {
-		t.Fatalf("import error %v but Accepted=%v", err, rep.Accepted)
-	}
-	return rep, err
-}
-
-// mustAccept fails the test unless the import was accepted.
-func mustAccept(t *testing.T, rep *store.ImportReport, err error) {
-	t.Helper()
-	if err != nil {
-		for _, p := range rep.Problems {
-			t.Log(p)
-		}
-		t.Fatalf("import rejected: %v", err)
-	}
-}
 
 // rowCounts summarises every table an import writes.
 func rowCounts(t *testing.T, st *store.Store) string {
@@ -74,86 +33,58 @@ func rowCounts(t *testing.T, st *store.Store) string {
 	return strings.Join(out, " ")
 }
 
-// baseStore is a database with the test areas and grids of
-// testdata/import: village 320902001002's east half (120.15-120.2) is free.
-func baseStore(t *testing.T) *store.Store {
-	t.Helper()
-	st := storetest.New(t)
-	rep, err := importFile(t, st, "testdata/import/areas.geojson", store.ImportOptions{Kind: "areas", Actor: "test"})
-	mustAccept(t, rep, err)
-	if rep.Areas != 5 || rep.Grids != 0 {
-		t.Fatalf("areas import: %d areas, %d grids; want 5, 0", rep.Areas, rep.Grids)
-	}
-	rep, err = importFile(t, st, "testdata/import/grids.geojson", store.ImportOptions{Actor: "test"})
-	mustAccept(t, rep, err)
-	if rep.Grids != 4 {
-		t.Fatalf("grids import: %d grids; want 4", rep.Grids)
-	}
-	return st
-}
-
-func box(x0, y0, x1, y1 float64) string {
-	return fmt.Sprintf(`{"type":"Polygon","coordinates":[[[%g,%g],[%g,%g],[%g,%g],[%g,%g],[%g,%g]]]}`, x0, y0, x1, y0, x1, y1, x0, y1, x0, y0)
-}
-
-func gridFeature(code, name, kind, geom string) string {
-	props := map[string]any{"code": code, "kind": kind}
-	if name != "" {
-		props["name"] = name
-	}
-	b, _ := json.Marshal(props)
-	return `{"type":"Feature","properties":` + string(b) + `,"geometry":` + geom + `}`
-}
-
-func collection(features ...string) string {
-	return `{"type":"FeatureCollection","features":[` + strings.Join(features, ",") + `]}`
-}
+// Shorthands for the GeoJSON builders of importertest.
+var (
+	box         = importertest.Box
+	gridFeature = importertest.GridFeature
+	collection  = importertest.Collection
+)
 
 // TestImportRejectsBadInput imports one bad file per class of bad input:
 // each must be rejected with the right check, and leave every table as it
 // was.
 func TestImportRejectsBadInput(t *testing.T) {
 	t.Parallel()
-	st := baseStore(t)
+	st := importertest.Base(t)
 	free := box(120.15, 33, 120.16, 33.01) // inside village 320902001002, no grid there
 	ok := gridFeature("320902001002005", "新网格", "urban", free)
 	cases := []struct {
 		name, in, check string
 		located         bool // the problem has a location
-		opts            store.ImportOptions
+		opts            importer.Options
 	}{
-		{"not JSON", "this is not json", "not-json", false, store.ImportOptions{}},
-		{"no features", `{"type":"FeatureCollection","features":[]}`, "empty", false, store.ImportOptions{}},
-		{"wrong type", `{"type":"Feature","properties":{},"geometry":` + free + `}`, "not-feature-collection", false, store.ImportOptions{}},
-		{"crs EPSG:3857", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3857"}},"features":[` + ok + `]}`, "wrong-srid", false, store.ImportOptions{}},
-		{"coordinates out of range", collection(gridFeature("320902001002005", "x", "urban", box(13358338, 3895303, 13359338, 3896303))), "out-of-range", true, store.ImportOptions{}},
-		{"NaN in the text", collection(strings.Replace(ok, "120.16", "NaN", 1)), "not-json", false, store.ImportOptions{}},
-		{"unclosed ring", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Polygon","coordinates":[[[120.15,33],[120.16,33],[120.16,33.01],[120.15,33.01]]]}`)), "unclosed-ring", true, store.ImportOptions{}},
-		{"self-intersection", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Polygon","coordinates":[[[120.15,33],[120.16,33.01],[120.16,33],[120.15,33.01],[120.15,33]]]}`)), "self-intersection", true, store.ImportOptions{}},
-		{"PostGIS invalid geometry", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Polygon","coordinates":[[[120.15,33],[120.16,33.01],[120.16,33],[120.15,33.01],[120.15,33]]]}`)), "invalid-geometry", true, store.ImportOptions{}},
-		{"unknown parent village", collection(gridFeature("320902001009001", "x", "urban", free)), "unknown-parent", false, store.ImportOptions{}},
-		{"unknown parent area", collection(`{"type":"Feature","properties":{"code":"320903001","name":"新镇","level":"town"},"geometry":` + box(120.3, 33.3, 120.4, 33.4) + `}`), "unknown-parent", false, store.ImportOptions{}},
-		{"sub-grid of a non-exclusive grid", collection(gridFeature("32090200100100101", "x", "exclusive", box(120, 33, 120.01, 33.01))), "parent-not-exclusive", false, store.ImportOptions{}},
-		{"duplicate code in file", collection(ok, gridFeature("320902001002005", "y", "urban", box(120.17, 33, 120.18, 33.01))), "duplicate-code", false, store.ImportOptions{}},
-		{"duplicate vs existing", collection(gridFeature("320902001002001", "x", "urban", free)), "code-exists", false, store.ImportOptions{}},
-		{"overlap vs existing grid", collection(gridFeature("320902001002005", "x", "urban", box(120.14, 33, 120.16, 33.01))), "overlap", true, store.ImportOptions{}},
-		{"overlap within file", collection(ok, gridFeature("320902001002006", "y", "urban", box(120.155, 33, 120.17, 33.01))), "overlap", true, store.ImportOptions{}},
-		{"grid outside village", collection(gridFeature("320902001002005", "x", "urban", box(120.19, 33, 120.21, 33.01))), "outside-village", true, store.ImportOptions{}},
-		{"bad code", collection(gridFeature("32090200100200X", "x", "urban", free)), "bad-code", false, store.ImportOptions{}},
-		{"missing code", collection(`{"type":"Feature","properties":{"name":"x"},"geometry":` + free + `}`), "missing-code", false, store.ImportOptions{}},
-		{"missing name", collection(gridFeature("320902001002005", "", "urban", free)), "missing-name", false, store.ImportOptions{}},
-		{"bad kind", collection(gridFeature("320902001002005", "x", "mixed", free)), "bad-kind", false, store.ImportOptions{}},
-		{"grid in an areas import", collection(ok), "wrong-kind", false, store.ImportOptions{Kind: "areas"}},
-		{"level does not fit the code", collection(`{"type":"Feature","properties":{"code":"320902001003","name":"三村","level":"town"},"geometry":` + box(120.3, 33.3, 120.4, 33.4) + `}`), "level-mismatch", false, store.ImportOptions{}},
-		{"no geometry", collection(gridFeature("320902001002005", "x", "urban", "null")), "missing-geometry", false, store.ImportOptions{}},
-		{"point geometry", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Point","coordinates":[120.15,33]}`)), "unsupported-geometry", false, store.ImportOptions{}},
-		{"one bad among good", collection(ok, gridFeature("320902001002006", "", "urban", box(120.17, 33, 120.18, 33.01))), "missing-name", false, store.ImportOptions{}},
+		{"not JSON", "this is not json", "not-json", false, importer.Options{}},
+		{"no features", `{"type":"FeatureCollection","features":[]}`, "empty", false, importer.Options{}},
+		{"wrong type", `{"type":"Feature","properties":{},"geometry":` + free + `}`, "not-feature-collection", false, importer.Options{}},
+		{"crs EPSG:3857", `{"type":"FeatureCollection","crs":{"type":"name","properties":{"name":"urn:ogc:def:crs:EPSG::3857"}},"features":[` + ok + `]}`, "wrong-srid", false, importer.Options{}},
+		{"coordinates out of range", collection(gridFeature("320902001002005", "x", "urban", box(13358338, 3895303, 13359338, 3896303))), "out-of-range", true, importer.Options{}},
+		{"NaN in the text", collection(strings.Replace(ok, "120.16", "NaN", 1)), "not-json", false, importer.Options{}},
+		{"unclosed ring", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Polygon","coordinates":[[[120.15,33],[120.16,33],[120.16,33.01],[120.15,33.01]]]}`)), "unclosed-ring", true, importer.Options{}},
+		{"self-intersection", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Polygon","coordinates":[[[120.15,33],[120.16,33.01],[120.16,33],[120.15,33.01],[120.15,33]]]}`)), "self-intersection", true, importer.Options{}},
+		{"PostGIS invalid geometry", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Polygon","coordinates":[[[120.15,33],[120.16,33.01],[120.16,33],[120.15,33.01],[120.15,33]]]}`)), "invalid-geometry", true, importer.Options{}},
+		{"unknown parent village", collection(gridFeature("320902001009001", "x", "urban", free)), "unknown-parent", false, importer.Options{}},
+		{"unknown parent area", collection(`{"type":"Feature","properties":{"code":"320903001","name":"新镇","level":"town"},"geometry":` + box(120.3, 33.3, 120.4, 33.4) + `}`), "unknown-parent", false, importer.Options{}},
+		{"sub-grid of a non-exclusive grid", collection(gridFeature("32090200100100101", "x", "exclusive", box(120, 33, 120.01, 33.01))), "parent-not-exclusive", false, importer.Options{}},
+		{"duplicate code in file", collection(ok, gridFeature("320902001002005", "y", "urban", box(120.17, 33, 120.18, 33.01))), "duplicate-code", false, importer.Options{}},
+		{"duplicate vs existing", collection(gridFeature("320902001002001", "x", "urban", free)), "code-exists", false, importer.Options{}},
+		{"overlap vs existing grid", collection(gridFeature("320902001002005", "x", "urban", box(120.14, 33, 120.16, 33.01))), "overlap", true, importer.Options{}},
+		{"overlap within file", collection(ok, gridFeature("320902001002006", "y", "urban", box(120.155, 33, 120.17, 33.01))), "overlap", true, importer.Options{}},
+		{"grid outside village", collection(gridFeature("320902001002005", "x", "urban", box(120.19, 33, 120.21, 33.01))), "outside-village", true, importer.Options{}},
+		{"bad code", collection(gridFeature("32090200100200X", "x", "urban", free)), "bad-code", false, importer.Options{}},
+		{"missing code", collection(`{"type":"Feature","properties":{"name":"x"},"geometry":` + free + `}`), "missing-code", false, importer.Options{}},
+		{"missing name", collection(gridFeature("320902001002005", "", "urban", free)), "missing-name", false, importer.Options{}},
+		{"bad kind", collection(gridFeature("320902001002005", "x", "mixed", free)), "bad-kind", false, importer.Options{}},
+		{"grid in an areas import", collection(ok), "wrong-kind", false, importer.Options{Kind: "areas"}},
+		{"level does not fit the code", collection(`{"type":"Feature","properties":{"code":"320902001003","name":"三村","level":"town"},"geometry":` + box(120.3, 33.3, 120.4, 33.4) + `}`), "level-mismatch", false, importer.Options{}},
+		{"no geometry", collection(gridFeature("320902001002005", "x", "urban", "null")), "missing-geometry", false, importer.Options{}},
+		{"point geometry", collection(gridFeature("320902001002005", "x", "urban", `{"type":"Point","coordinates":[120.15,33]}`)), "unsupported-geometry", false, importer.Options{}},
+		{"one bad among good", collection(ok, gridFeature("320902001002006", "", "urban", box(120.17, 33, 120.18, 33.01))), "missing-name", false, importer.Options{}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			before := rowCounts(t, st)
-			rep, err := importString(t, st, c.in, c.opts)
-			if !errors.Is(err, store.ErrRejected) || rep.Accepted {
+			rep, err := importertest.ImportString(t, st, c.in, c.opts)
+			if !errors.Is(err, importer.ErrRejected) || rep.Accepted {
 				t.Fatalf("accepted (err %v); want rejected with %s", err, c.check)
 			}
 			if rep.Checks[c.check] == 0 {
@@ -185,7 +116,7 @@ func TestImportRejectsBadInput(t *testing.T) {
 
 func TestImportAcceptsAndAudits(t *testing.T) {
 	t.Parallel()
-	st := baseStore(t)
+	st := importertest.Base(t)
 	ctx := context.Background()
 	before := rowCounts(t, st)
 	in := collection(
@@ -193,8 +124,8 @@ func TestImportAcceptsAndAudits(t *testing.T) {
 		gridFeature("320902001002006", "新网格二", "rural", box(120.15, 33.05, 120.2, 33.1)),
 	)
 	// A dry run checks everything and writes nothing.
-	rep, err := importString(t, st, in, store.ImportOptions{DryRun: true})
-	mustAccept(t, rep, err)
+	rep, err := importertest.ImportString(t, st, in, importer.Options{DryRun: true})
+	importertest.MustAccept(t, rep, err)
 	if !rep.DryRun || rep.Grids != 2 || rep.Version != 0 {
 		t.Fatalf("dry run report %+v", rep)
 	}
@@ -202,8 +133,8 @@ func TestImportAcceptsAndAudits(t *testing.T) {
 		t.Fatalf("dry run changed the database:\nbefore %s\nafter  %s", before, after)
 	}
 	v0, _ := st.Version(ctx)
-	rep, err = importString(t, st, in, store.ImportOptions{Actor: "alice"})
-	mustAccept(t, rep, err)
+	rep, err = importertest.ImportString(t, st, in, importer.Options{Actor: "alice"})
+	importertest.MustAccept(t, rep, err)
 	if rep.Version != v0+1 {
 		t.Fatalf("version %d; want %d", rep.Version, v0+1)
 	}
@@ -230,8 +161,8 @@ func TestImportAcceptsAndAudits(t *testing.T) {
 		t.Fatalf("stored %s", wkt)
 	}
 	// Importing again is a duplicate.
-	rep, err = importString(t, st, in, store.ImportOptions{})
-	if !errors.Is(err, store.ErrRejected) || rep.Checks["code-exists"] != 2 {
+	rep, err = importertest.ImportString(t, st, in, importer.Options{})
+	if !errors.Is(err, importer.ErrRejected) || rep.Checks["code-exists"] != 2 {
 		t.Fatalf("second import: %v %v", err, rep.Checks)
 	}
 }
@@ -243,8 +174,8 @@ func TestImportReportCapsProblems(t *testing.T) {
 	for i := range 30 {
 		fs = append(fs, gridFeature(fmt.Sprintf("3209020010029%02d", i+1), "", "urban", box(120, 33, 120.1, 33.1)))
 	}
-	rep, err := importString(t, st, collection(fs...), store.ImportOptions{MaxProblems: 10})
-	if !errors.Is(err, store.ErrRejected) {
+	rep, err := importertest.ImportString(t, st, collection(fs...), importer.Options{MaxProblems: 10})
+	if !errors.Is(err, importer.ErrRejected) {
 		t.Fatal(err)
 	}
 	if len(rep.Problems) != 10 || rep.Omitted != rep.Errors-10 || rep.Checks["missing-name"] != 30 || rep.Checks["unknown-parent"] != 30 {
@@ -262,7 +193,12 @@ func yanchengCity(t *testing.T) *store.Store {
 	return st
 }
 
-const realData = "../../shared/data/"
+// realData returns the path of a file of the real Yancheng data, which
+// lies outside the repository.
+func realData(t *testing.T, name string) string {
+	t.Helper()
+	return "../../shared/data/" + name
+}
 
 // TestImportYanchengCounties imports the real county outlines: 滨海县
 // (320922) is invalid, so the import is rejected naming it and the place
@@ -271,8 +207,8 @@ func TestImportYanchengCounties(t *testing.T) {
 	t.Parallel()
 	st := yanchengCity(t)
 	before := rowCounts(t, st)
-	rep, err := importFile(t, st, realData+"yancheng-counties.geojson", store.ImportOptions{Kind: "areas"})
-	if !errors.Is(err, store.ErrRejected) {
+	rep, err := importertest.ImportFile(t, st, realData(t, "yancheng-counties.geojson"), importer.Options{Kind: "areas"})
+	if !errors.Is(err, importer.ErrRejected) {
 		t.Fatalf("import of the counties: %v; want rejected", err)
 	}
 	if rep.Features != 9 || rep.Areas != 9 {
@@ -301,8 +237,8 @@ func TestImportYanchengCounties(t *testing.T) {
 		t.Fatalf("rejected import changed the database:\nbefore %s\nafter  %s", before, after)
 	}
 
-	rep, err = importFile(t, st, realData+"yancheng-counties.geojson", store.ImportOptions{Kind: "areas", Repair: true})
-	mustAccept(t, rep, err)
+	rep, err = importertest.ImportFile(t, st, realData(t, "yancheng-counties.geojson"), importer.Options{Kind: "areas", Repair: true})
+	importertest.MustAccept(t, rep, err)
 	if rep.Repaired != 1 || rep.Areas != 9 {
 		t.Fatalf("repaired %d, areas %d; want 1, 9", rep.Repaired, rep.Areas)
 	}
@@ -322,8 +258,8 @@ func TestImportSeparatelyDrawnCounties(t *testing.T) {
 	t.Parallel()
 	st := yanchengCity(t)
 	before := rowCounts(t, st)
-	rep, err := importFile(t, st, realData+"yancheng-counties-separately-drawn.geojson", store.ImportOptions{Kind: "areas"})
-	if !errors.Is(err, store.ErrRejected) {
+	rep, err := importertest.ImportFile(t, st, realData(t, "yancheng-counties-separately-drawn.geojson"), importer.Options{Kind: "areas"})
+	if !errors.Is(err, importer.ErrRejected) {
 		t.Fatalf("import: %v; want rejected", err)
 	}
 	pairs := map[string]float64{}
@@ -362,19 +298,19 @@ func TestImportSeparatelyDrawnCounties(t *testing.T) {
 // and the other sees its grids and is rejected.
 func TestImportConcurrentOverlapping(t *testing.T) {
 	t.Parallel()
-	st := baseStore(t)
+	st := importertest.Base(t)
 	files := []string{
 		collection(gridFeature("320902001002005", "甲", "urban", box(120.15, 33, 120.2, 33.05))),
 		collection(gridFeature("320902001002006", "乙", "urban", box(120.15, 33.04, 120.2, 33.1))),
 	}
 	type result struct {
-		rep *store.ImportReport
+		rep *importer.Report
 		err error
 	}
 	results := make(chan result, len(files))
 	for _, f := range files {
 		go func() {
-			rep, err := st.Import(context.Background(), feature.NewReader(strings.NewReader(f), feature.ReaderOptions{}), store.ImportOptions{})
+			rep, err := importer.Import(context.Background(), st, feature.NewReader(strings.NewReader(f), feature.ReaderOptions{}), importer.Options{})
 			results <- result{rep, err}
 		}()
 	}
@@ -384,7 +320,7 @@ func TestImportConcurrentOverlapping(t *testing.T) {
 		switch {
 		case r.err == nil:
 			accepted++
-		case errors.Is(r.err, store.ErrRejected):
+		case errors.Is(r.err, importer.ErrRejected):
 			overlaps += r.rep.Checks["overlap"]
 		default:
 			t.Fatal(r.err)
@@ -399,13 +335,13 @@ func TestImportConcurrentOverlapping(t *testing.T) {
 // grids at a given time.
 func TestImportRepairAndValidFrom(t *testing.T) {
 	t.Parallel()
-	st := baseStore(t)
+	st := importertest.Base(t)
 	ctx := context.Background()
 	from := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	bowtie := `{"type":"Polygon","coordinates":[[[120.15,33],[120.2,33.05],[120.2,33],[120.15,33.05],[120.15,33]]]}`
-	rep, err := importString(t, st, collection(gridFeature("320902001002005", "蝴蝶", "urban", bowtie)),
-		store.ImportOptions{Repair: true, ValidFrom: from})
-	mustAccept(t, rep, err)
+	rep, err := importertest.ImportString(t, st, collection(gridFeature("320902001002005", "蝴蝶", "urban", bowtie)),
+		importer.Options{Repair: true, ValidFrom: from})
+	importertest.MustAccept(t, rep, err)
 	if rep.Repaired != 1 || rep.Checks["repaired"] != 1 || rep.Checks["self-intersection"] != 1 || rep.Errors != 0 {
 		t.Fatalf("report %+v; want one repair, the self-intersection as a warning, no errors", rep)
 	}
@@ -427,11 +363,11 @@ func TestImportRepairAndValidFrom(t *testing.T) {
 func TestImportSyntheticTownsFloatNoise(t *testing.T) {
 	t.Parallel()
 	st := yanchengCity(t)
-	rep, err := importFile(t, st, realData+"yancheng-counties.geojson", store.ImportOptions{Kind: "areas", Repair: true})
-	mustAccept(t, rep, err)
+	rep, err := importertest.ImportFile(t, st, realData(t, "yancheng-counties.geojson"), importer.Options{Kind: "areas", Repair: true})
+	importertest.MustAccept(t, rep, err)
 	before := rowCounts(t, st)
-	rep, err = importFile(t, st, realData+"yancheng-towns-synthetic.geojson", store.ImportOptions{Kind: "areas"})
-	if !errors.Is(err, store.ErrRejected) {
+	rep, err = importertest.ImportFile(t, st, realData(t, "yancheng-towns-synthetic.geojson"), importer.Options{Kind: "areas"})
+	if !errors.Is(err, importer.ErrRejected) {
 		t.Fatalf("towns: %v; want rejected for float-noise overlaps", err)
 	}
 	if rep.Features != 152 || rep.Checks["overlap"] == 0 || rep.Checks["overlap"] != rep.Errors {

@@ -1,4 +1,4 @@
-package store
+package importer
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 
 	"gridmap/feature"
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // importTableSQL holds the features of one import while they are checked.
@@ -41,9 +42,9 @@ var topologyProblems = map[string]bool{
 // in Go, reports its problems and hands its row to COPY. Only the current
 // feature is held.
 type loader struct {
-	src  FeatureSource
-	opts *ImportOptions
-	rep  *ImportReport
+	src  Source
+	opts *Options
+	rep  *Report
 	row  []any
 
 	fileErr  *feature.Error // the file was rejected here
@@ -59,7 +60,7 @@ func (l *loader) Next() bool {
 	if err != nil {
 		if fe, ok := isFileError(err); ok {
 			l.fileErr = fe
-			l.rep.add(l.opts.MaxProblems, FeatureProblem{Index: -1, Check: fe.Code, Severity: "error",
+			l.rep.add(l.opts.MaxProblems, Problem{Index: -1, Check: fe.Code, Severity: "error",
 				Message: fmt.Sprintf("%s (at byte %d)", fe.Message, fe.Offset)})
 		} else {
 			l.internal = err
@@ -100,7 +101,7 @@ func (l *loader) check(f *feature.Feature) []any {
 	name, _ := f.StringProperty("name")
 	name = strings.TrimSpace(name)
 	report := func(check string, sev geo.Severity, msg string, at orb.Geometry) {
-		l.rep.add(l.opts.MaxProblems, FeatureProblem{Index: f.Index, Code: raw, Name: name, Check: check, Severity: string(sev), Message: msg, Location: at})
+		l.rep.add(l.opts.MaxProblems, Problem{Index: f.Index, Code: raw, Name: name, Check: check, Severity: string(sev), Message: msg, Location: at})
 	}
 	fail := func(check, msg string) { report(check, geo.SeverityError, msg, nil) }
 
@@ -208,9 +209,9 @@ func (l *loader) check(f *feature.Feature) []any {
 		if sendable {
 			switch g := f.Geometry.(type) {
 			case orb.Polygon:
-				geom = OrbValue{orb.MultiPolygon{g}}
+				geom = store.Geom(orb.MultiPolygon{g})
 			case orb.MultiPolygon:
-				geom = OrbValue{g}
+				geom = store.Geom(g)
 			}
 		}
 	}

@@ -1,10 +1,11 @@
-package store_test
+package check_test
 
 import (
 	"context"
 	"testing"
 
-	"gridmap/store"
+	"gridmap/check"
+	"gridmap/demo"
 	"gridmap/store/storetest"
 )
 
@@ -14,10 +15,10 @@ func TestCheckDemoCityTiny(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := storetest.New(t)
-	if _, err := st.GenerateDemo(ctx, store.DemoOptions{Scale: 0.01, Seed: 1}, nil); err != nil {
-		t.Fatalf("GenerateDemo: %v", err)
+	if _, err := demo.Generate(ctx, st, demo.Options{Scale: 0.01, Seed: 1}, nil); err != nil {
+		t.Fatalf("Generate: %v", err)
 	}
-	r, err := st.Check(ctx, store.CheckOptions{}, nil)
+	r, err := check.Run(ctx, st, check.Options{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,16 +37,16 @@ func BenchmarkCheckDemoFull(b *testing.B) { benchmarkCheck(b, 1) }
 func benchmarkCheck(b *testing.B, scale float64) {
 	ctx := context.Background()
 	st := storetest.New(b)
-	stats, err := st.GenerateDemo(ctx, store.DemoOptions{Scale: scale, Seed: 1}, nil)
+	stats, err := demo.Generate(ctx, st, demo.Options{Scale: scale, Seed: 1}, nil)
 	if err != nil {
-		b.Fatalf("GenerateDemo: %v", err)
+		b.Fatalf("Generate: %v", err)
 	}
 	if _, err := st.Pool().Exec(ctx, "VACUUM ANALYZE"); err != nil {
 		b.Fatal(err)
 	}
-	var r *store.CheckReport
+	var r *check.Report
 	for b.Loop() {
-		if r, err = st.Check(ctx, store.CheckOptions{}, nil); err != nil {
+		if r, err = check.Run(ctx, st, check.Options{}, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

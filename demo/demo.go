@@ -1,4 +1,13 @@
-package store
+// Package demo generates the Yancheng demo city into an empty database:
+// the real division codes and names, synthetic (or given) county outlines,
+// towns, villages, grids and sub-grids partitioning them, and households
+// and units tied to the grids, so that gridd can be tried, tested and
+// benchmarked at the scale of a whole city.
+//
+// It must never write into a database that already holds areas, and never
+// leave half a city behind: it writes everything in one transaction, or
+// nothing.
+package demo
 
 import (
 	"context"
@@ -11,10 +20,11 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
 
-// DemoOptions says what GenerateDemo makes.
-type DemoOptions struct {
+// Options says what Generate makes.
+type Options struct {
 	// Scale multiplies the households and the grids of every village (1 is
 	// the whole city: ≈20,000 grids, ≈2.3 M households); every village
 	// keeps at least one grid.
@@ -35,8 +45,8 @@ type DemoOptions struct {
 	ValidFrom time.Time
 }
 
-// DemoStats counts what GenerateDemo made.
-type DemoStats struct {
+// Stats counts what Generate made.
+type Stats struct {
 	Counties, Towns, Villages int
 	Grids                     int // 15-digit grids, exclusive ones included
 	Exclusive                 int // exclusive 15-digit grids
@@ -49,23 +59,14 @@ type DemoStats struct {
 	Repaired []string
 }
 
-// DefaultDemoValidFrom is when demo grids start unless told otherwise.
-var DefaultDemoValidFrom = time.Date(2024, 1, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
+// DefaultValidFrom is when demo grids start unless told otherwise.
+var DefaultValidFrom = time.Date(2024, 1, 1, 0, 0, 0, 0, time.FixedZone("CST", 8*3600))
 
-// ErrNotEmpty is returned by GenerateDemo when the database already holds
+// ErrNotEmpty is returned by Generate when the database already holds
 // areas.
 var ErrNotEmpty = errors.New("the database already holds areas; the demo needs an empty database")
 
-// IsEmpty reports whether the database holds no areas yet.
-func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
-	var exists bool
-	if err := s.pool.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM area)").Scan(&exists); err != nil {
-		return false, fmt.Errorf("check for areas: %w", err)
-	}
-	return !exists, nil
-}
-
-// GenerateDemo fills an empty database with the Yancheng demo city: the
+// Generate fills an empty database with the Yancheng demo city: the
 // real division codes and names, synthetic (or given) county outlines,
 // towns, villages, grids and sub-grids partitioning them, and households
 // and units tied to grids, all in one transaction that ends with a dataset
@@ -74,63 +75,63 @@ func (s *Store) IsEmpty(ctx context.Context) (bool, error) {
 // All geometry is cut in PostGIS from one noded linework per level (see
 // "Measured lessons for building coverages" in architecture.md), so that
 // neighbours share their edges vertex for vertex and nothing overlaps.
-func (s *Store) GenerateDemo(ctx context.Context, opts DemoOptions, progress func(stage string, done, total int)) (DemoStats, error) {
+func Generate(ctx context.Context, st *store.Store, opts Options, progress func(stage string, done, total int)) (Stats, error) {
 	start := time.Now()
 	if progress == nil {
 		progress = func(string, int, int) {}
 	}
 	if !(opts.Scale > 0 && opts.Scale <= 10) { // NaN too
-		return DemoStats{}, fmt.Errorf("demo scale %g out of range: want more than 0 and at most 10 (1 is the whole city)", opts.Scale)
+		return Stats{}, fmt.Errorf("demo scale %g out of range: want more than 0 and at most 10 (1 is the whole city)", opts.Scale)
 	}
 	if opts.ValidFrom.IsZero() {
-		opts.ValidFrom = DefaultDemoValidFrom
+		opts.ValidFrom = DefaultValidFrom
 	}
 	if opts.County != "" && opts.County.Level() != geo.LevelCounty {
-		return DemoStats{}, fmt.Errorf("demo county %q is not a county code (want 6 digits such as 320902)", opts.County)
+		return Stats{}, fmt.Errorf("demo county %q is not a county code (want 6 digits such as 320902)", opts.County)
 	}
 	plan, err := planDemo(opts)
 	if err != nil {
-		return DemoStats{}, fmt.Errorf("plan demo: %w", err)
+		return Stats{}, fmt.Errorf("plan demo: %w", err)
 	}
 
-	tx, err := s.pool.Begin(ctx)
+	tx, err := st.Pool().Begin(ctx)
 	if err != nil {
-		return DemoStats{}, fmt.Errorf("demo: %w", err)
+		return Stats{}, fmt.Errorf("demo: %w", err)
 	}
 	defer tx.Rollback(context.Background())
 	// One demo at a time, and only into an empty database.
 	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock(hashtext('gridmap.demo'))"); err != nil {
-		return DemoStats{}, fmt.Errorf("demo: lock: %w", err)
+		return Stats{}, fmt.Errorf("demo: lock: %w", err)
 	}
 	var exists bool
 	if err := tx.QueryRow(ctx, "SELECT EXISTS (SELECT 1 FROM area)").Scan(&exists); err != nil {
-		return DemoStats{}, fmt.Errorf("demo: %w", err)
+		return Stats{}, fmt.Errorf("demo: %w", err)
 	}
 	if exists {
-		return DemoStats{}, ErrNotEmpty
+		return Stats{}, ErrNotEmpty
 	}
-	d := &demoRun{tx: tx, opts: opts, plan: plan, progress: progress, log: s.log}
+	d := &demoRun{tx: tx, opts: opts, plan: plan, progress: progress, log: st.Logger()}
 	if err := d.run(ctx); err != nil {
-		return DemoStats{}, err
+		return Stats{}, err
 	}
 	if err := tx.QueryRow(ctx, "SELECT bump_dataset_version($1)", d.note()).Scan(&d.stats.Version); err != nil {
-		return DemoStats{}, fmt.Errorf("demo: bump dataset version: %w", err)
+		return Stats{}, fmt.Errorf("demo: bump dataset version: %w", err)
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return DemoStats{}, fmt.Errorf("demo: commit: %w", err)
+		return Stats{}, fmt.Errorf("demo: commit: %w", err)
 	}
 	d.stats.Elapsed = time.Since(start)
 	return d.stats, nil
 }
 
-// demoRun is one GenerateDemo in progress.
+// demoRun is one Generate in progress.
 type demoRun struct {
 	tx       pgx.Tx
-	opts     DemoOptions
+	opts     Options
 	plan     *demoPlan
 	progress func(stage string, done, total int)
 	log      *slog.Logger
-	stats    DemoStats
+	stats    Stats
 	// restore holds the statements that put back what dropForBulk took.
 	restore []string
 }

@@ -1,8 +1,9 @@
-package store
+package importer
 
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -99,9 +100,9 @@ func noise(m2 *float64) string {
 		"build shared edges from one noded linework, or snap both with ST_SnapToGrid)"
 }
 
-// importChecks runs the checks that need more than one feature or the
+// runChecks runs the checks that need more than one feature or the
 // database. It adds every problem to rep.
-func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions, rep *ImportReport) error {
+func runChecks(ctx context.Context, log *slog.Logger, tx pgx.Tx, opts *Options, rep *Report) error {
 	start := time.Now()
 	for _, q := range []string{
 		`CREATE INDEX ON import_feature USING gist (geom)`,
@@ -117,7 +118,7 @@ func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions
 			return fmt.Errorf("import: prepare checks: %w", err)
 		}
 	}
-	s.log.Debug("import checks prepared", "took", time.Since(start))
+	log.Debug("import checks prepared", "took", time.Since(start))
 
 	var checks []importCheck
 	if opts.Repair {
@@ -274,10 +275,10 @@ func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions
 
 	for _, c := range checks {
 		start := time.Now()
-		if err := s.runCheck(ctx, tx, opts, rep, c); err != nil {
+		if err := runCheck(ctx, tx, opts, rep, c); err != nil {
 			return err
 		}
-		s.log.Debug("import check done", "check", c.check, "took", time.Since(start))
+		log.Debug("import check done", "check", c.check, "took", time.Since(start))
 	}
 	if err := nameProblems(ctx, tx, rep); err != nil {
 		return err
@@ -288,7 +289,7 @@ func (s *Store) importChecks(ctx context.Context, tx pgx.Tx, opts *ImportOptions
 
 // nameProblems fills in the feature names of the listed problems found
 // by SQL, so that a report reads "#4 320922 滨海县".
-func nameProblems(ctx context.Context, tx pgx.Tx, rep *ImportReport) error {
+func nameProblems(ctx context.Context, tx pgx.Tx, rep *Report) error {
 	var idx []int32
 	for _, p := range rep.Problems {
 		if p.Index >= 0 && p.Name == "" {
@@ -333,7 +334,7 @@ const subGridParentSQL = `
 		NULL::float8, NULL::float8, NULL::float8
 	FROM import_feature t WHERE t.is_grid AND length(t.code) = 17`
 
-func (s *Store) runCheck(ctx context.Context, tx pgx.Tx, opts *ImportOptions, rep *ImportReport, c importCheck) error {
+func runCheck(ctx context.Context, tx pgx.Tx, opts *Options, rep *Report, c importCheck) error {
 	rows, err := tx.Query(ctx, c.sql)
 	if err != nil {
 		return fmt.Errorf("import: check %s: %w", c.check, err)
@@ -347,7 +348,7 @@ func (s *Store) runCheck(ctx context.Context, tx pgx.Tx, opts *ImportOptions, re
 		if c.skip != nil && c.skip(r) {
 			continue
 		}
-		p := FeatureProblem{Index: r.idx, Code: r.code, Check: c.check, Severity: c.severity, Message: c.message(r)}
+		p := Problem{Index: r.idx, Code: r.code, Check: c.check, Severity: c.severity, Message: c.message(r)}
 		if r.x != nil && r.y != nil {
 			p.Location = orb.Point{*r.x, *r.y}
 		}

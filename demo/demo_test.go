@@ -1,4 +1,4 @@
-package store_test
+package demo_test
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -152,10 +153,10 @@ func TestGenerateDemoCounty(t *testing.T) {
 	}
 	var stages []string
 	start := time.Now()
-	stats, err := st.GenerateDemo(ctx, store.DemoOptions{Scale: 0.3, Seed: 7, County: geo.MustParseCode("320971")},
+	stats, err := demo.Generate(ctx, st, demo.Options{Scale: 0.3, Seed: 7, County: geo.MustParseCode("320971")},
 		func(stage string, done, total int) { stages = append(stages, stage) })
 	if err != nil {
-		t.Fatalf("GenerateDemo: %v", err)
+		t.Fatalf("Generate: %v", err)
 	}
 	t.Logf("one county at scale 0.3: %+v in %v", stats, time.Since(start))
 	for range 2 {
@@ -164,8 +165,8 @@ func TestGenerateDemoCounty(t *testing.T) {
 			t.Fatalf("IsEmpty after the demo = %v, %v; want false", empty, err)
 		}
 	}
-	if _, err := st.GenerateDemo(ctx, store.DemoOptions{Scale: 0.1, Seed: 7}, nil); !errors.Is(err, store.ErrNotEmpty) {
-		t.Errorf("second GenerateDemo: err %v, want ErrNotEmpty", err)
+	if _, err := demo.Generate(ctx, st, demo.Options{Scale: 0.1, Seed: 7}, nil); !errors.Is(err, demo.ErrNotEmpty) {
+		t.Errorf("second Generate: err %v, want ErrNotEmpty", err)
 	}
 	for _, want := range []string{"counties", "towns", "villages", "grids", "sub-grids", "households", "units", "indexes"} {
 		if !strings.Contains(strings.Join(stages, " "), want) {
@@ -225,9 +226,9 @@ func TestGenerateDemoDeterministic(t *testing.T) {
 	ctx := context.Background()
 	gen := func(seed int64) string {
 		st := storetest.New(t)
-		opts := store.DemoOptions{Scale: 0.2, Seed: seed, County: geo.MustParseCode("320971")}
-		if _, err := st.GenerateDemo(ctx, opts, nil); err != nil {
-			t.Fatalf("GenerateDemo seed %d: %v", seed, err)
+		opts := demo.Options{Scale: 0.2, Seed: seed, County: geo.MustParseCode("320971")}
+		if _, err := demo.Generate(ctx, st, opts, nil); err != nil {
+			t.Fatalf("Generate seed %d: %v", seed, err)
 		}
 		return gridsDigest(t, st)
 	}
@@ -249,11 +250,11 @@ func TestGenerateDemoRealOutlines(t *testing.T) {
 	st := storetest.New(t)
 	square := orb.MultiPolygon{{{{120.10, 33.25}, {120.40, 33.25}, {120.40, 33.50}, {120.10, 33.50}, {120.10, 33.25}}}}
 	bowtie := orb.MultiPolygon{{{{119.80, 33.25}, {120.10, 33.50}, {120.10, 33.25}, {119.80, 33.50}, {119.80, 33.25}}}}
-	opts := store.DemoOptions{Scale: 0.2, Seed: 1, County: geo.MustParseCode("320971"),
+	opts := demo.Options{Scale: 0.2, Seed: 1, County: geo.MustParseCode("320971"),
 		Counties: map[geo.Code]orb.MultiPolygon{"320902000000": square, "320903000000": bowtie}}
-	stats, err := st.GenerateDemo(ctx, opts, nil)
+	stats, err := demo.Generate(ctx, st, opts, nil)
 	if err != nil {
-		t.Fatalf("GenerateDemo: %v", err)
+		t.Fatalf("Generate: %v", err)
 	}
 	if len(stats.Repaired) != 1 || !strings.HasPrefix(stats.Repaired[0], "320903") {
 		t.Errorf("Repaired = %q, want one entry for 320903", stats.Repaired)
@@ -276,21 +277,21 @@ func TestGenerateDemoBadOptions(t *testing.T) {
 	st := storetest.New(t)
 	cases := []struct {
 		name string
-		opts store.DemoOptions
+		opts demo.Options
 		want string
 	}{
-		{"zero scale", store.DemoOptions{}, "scale"},
-		{"huge scale", store.DemoOptions{Scale: 1000}, "scale"},
-		{"NaN scale", store.DemoOptions{Scale: math.NaN()}, "scale"},
-		{"town as county", store.DemoOptions{Scale: 1, County: geo.MustParseCode("320902001")}, "not a county"},
-		{"foreign county", store.DemoOptions{Scale: 1, County: geo.MustParseCode("320101")}, "not a county of Yancheng"},
-		{"missing outline", store.DemoOptions{Scale: 0.1, County: geo.MustParseCode("320903"),
+		{"zero scale", demo.Options{}, "scale"},
+		{"huge scale", demo.Options{Scale: 1000}, "scale"},
+		{"NaN scale", demo.Options{Scale: math.NaN()}, "scale"},
+		{"town as county", demo.Options{Scale: 1, County: geo.MustParseCode("320902001")}, "not a county"},
+		{"foreign county", demo.Options{Scale: 1, County: geo.MustParseCode("320101")}, "not a county of Yancheng"},
+		{"missing outline", demo.Options{Scale: 0.1, County: geo.MustParseCode("320903"),
 			Counties: map[geo.Code]orb.MultiPolygon{"320902000000": {{{{120, 33}, {120.1, 33}, {120.1, 33.1}, {120, 33}}}}}}, "have no 320903"},
-		{"foreign outline", store.DemoOptions{Scale: 0.1, County: geo.MustParseCode("320902"),
+		{"foreign outline", demo.Options{Scale: 0.1, County: geo.MustParseCode("320902"),
 			Counties: map[geo.Code]orb.MultiPolygon{"320101000000": {{{{120, 33}, {120.1, 33}, {120.1, 33.1}, {120, 33}}}}}}, "not a county code of Yancheng"},
 	}
 	for _, c := range cases {
-		_, err := st.GenerateDemo(ctx, c.opts, nil)
+		_, err := demo.Generate(ctx, st, c.opts, nil)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%s: err %v, want one mentioning %q", c.name, err, c.want)
 		}
@@ -306,9 +307,9 @@ func TestGenerateDemoCityTiny(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := storetest.New(t)
-	stats, err := st.GenerateDemo(ctx, store.DemoOptions{Scale: 0.01, Seed: 1}, nil)
+	stats, err := demo.Generate(ctx, st, demo.Options{Scale: 0.01, Seed: 1}, nil)
 	if err != nil {
-		t.Fatalf("GenerateDemo: %v", err)
+		t.Fatalf("Generate: %v", err)
 	}
 	t.Logf("whole city at scale 0.01: %+v", stats)
 	towns, villages := csvCounts(t, "3209")
@@ -325,7 +326,7 @@ func TestGenerateDemoCityTiny(t *testing.T) {
 // grids, ≈2.3 M households) in a fresh database per run.
 func BenchmarkGenerateDemoFull(b *testing.B) {
 	ctx := context.Background()
-	var stats store.DemoStats
+	var stats demo.Stats
 	var elapsed time.Duration
 	for b.Loop() {
 		b.StopTimer()
@@ -333,13 +334,13 @@ func BenchmarkGenerateDemoFull(b *testing.B) {
 		b.StartTimer()
 		start := time.Now()
 		var err error
-		stats, err = st.GenerateDemo(ctx, store.DemoOptions{Scale: 1, Seed: 1}, func(stage string, done, total int) {
+		stats, err = demo.Generate(ctx, st, demo.Options{Scale: 1, Seed: 1}, func(stage string, done, total int) {
 			if done == total {
 				b.Logf("%-10s %8d  %5.1fs", stage, done, time.Since(start).Seconds())
 			}
 		})
 		if err != nil {
-			b.Fatalf("GenerateDemo: %v", err)
+			b.Fatalf("Generate: %v", err)
 		}
 		elapsed += stats.Elapsed
 	}

@@ -1,24 +1,22 @@
-package store
+package check
 
 import (
 	"context"
 	"fmt"
-	"gridmap/geo"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+
+	"gridmap/geo"
+	"gridmap/store"
 )
 
-// The record checks of Store.Check. They must scale to millions of
+// The record checks of Run. They must scale to millions of
 // households, so each is one set-based query per record type, never a
 // query per record: the lookup joins each record to its own grid and
 // probes the grid GiST index (a LATERAL subquery) only where that cannot
 // settle it, and the assignment history is a few joins and one aggregate
 // over the assignment table.
-
-// recordTypes are the tables of tied records; each name is also the
-// record_type of its rows in the assignment table.
-var recordTypes = []string{"household", "unit"}
 
 // lookupSQL is the lookup rule of the service (architecture invariant 2):
 // the smallest code among the current 15-digit grids whose closed boundary
@@ -53,8 +51,8 @@ const misassignedSQL = `
 	ORDER BY id
 	LIMIT @max`
 
-func checkRecordMisassigned(ctx context.Context, c *checkRun) error {
-	for _, rt := range recordTypes {
+func checkRecordMisassigned(ctx context.Context, c *run) error {
+	for _, rt := range store.RecordTypes() {
 		if err := misassigned(ctx, c, rt); err != nil {
 			return fmt.Errorf("%s: %w", rt, err)
 		}
@@ -62,44 +60,35 @@ func checkRecordMisassigned(ctx context.Context, c *checkRun) error {
 	return nil
 }
 
-func misassigned(ctx context.Context, c *checkRun, recordType string) error {
-	base := c.cur.Count
+func misassigned(ctx context.Context, c *run, recordType string) error {
 	args := c.args()
 	// Never nil: a nil slice is sent as NULL, and "id <> ALL(NULL)" would
 	// send every record down the slow path.
 	suspects := make([]int64, 0, len(c.invalidGrids)+len(c.overlapGrids))
 	args["suspects"] = append(append(suspects, c.invalidGrids...), c.overlapGrids...)
-	rows, err := c.tx.Query(ctx, fmt.Sprintf(misassignedSQL, pgx.Identifier{recordType}.Sanitize()), args)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	total := 0
-	for rows.Next() {
-		var id int64
-		var have, want string
-		var loc orb.Geometry
-		if err := rows.Scan(&id, &have, &want, LocationScanner{&loc}, &total); err != nil {
-			return err
-		}
-		rec := fmt.Sprintf("%s/%d", recordType, id)
-		f := geo.Finding{Codes: []string{rec, have}, Location: loc}
-		if want == "" {
-			f.Message = fmt.Sprintf("%s %d at %s is tied to grid %s, but no current grid covers its point",
-				recordType, id, geo.NearText(loc), have)
-		} else {
-			f.Codes = append(f.Codes, want)
-			f.Message = fmt.Sprintf("%s %d at %s is tied to grid %s, but its point lies in grid %s",
-				recordType, id, geo.NearText(loc), have, want)
-		}
-		c.add(f)
-	}
-	c.setCount(base + total)
-	return rows.Err()
+	var id int64
+	var have, want string
+	var loc orb.Geometry
+	var total int
+	return c.query(ctx, fmt.Sprintf(misassignedSQL, pgx.Identifier{recordType}.Sanitize()), args,
+		&total, []any{&id, &have, &want, store.ScanLocation(&loc), &total},
+		func() (geo.Finding, error) {
+			rec := fmt.Sprintf("%s/%d", recordType, id)
+			f := geo.Finding{Codes: []string{rec, have}, Location: loc}
+			if want == "" {
+				f.Message = fmt.Sprintf("%s %d at %s is tied to grid %s, but no current grid covers its point",
+					recordType, id, geo.NearText(loc), have)
+			} else {
+				f.Codes = append(f.Codes, want)
+				f.Message = fmt.Sprintf("%s %d at %s is tied to grid %s, but its point lies in grid %s",
+					recordType, id, geo.NearText(loc), have, want)
+			}
+			return f, nil
+		})
 }
 
-func checkRecordHistory(ctx context.Context, c *checkRun) error {
-	for _, rt := range recordTypes {
+func checkRecordHistory(ctx context.Context, c *run) error {
+	for _, rt := range store.RecordTypes() {
 		if err := history(ctx, c, rt); err != nil {
 			return fmt.Errorf("%s: %w", rt, err)
 		}
@@ -156,50 +145,40 @@ const historySQL = `
 	ORDER BY p.id, p.problem`
 
 // history reports the assignment problems of one table's records.
-func history(ctx context.Context, c *checkRun, recordType string) error {
-	base := c.cur.Count
+func history(ctx context.Context, c *run, recordType string) error {
 	args := c.args()
 	args["type"] = recordType
-	rows, err := c.tx.Query(ctx, fmt.Sprintf(historySQL, pgx.Identifier{recordType}.Sanitize()), args)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	total := 0
-	for rows.Next() {
-		var id int64
-		var problem, ga, gb, grid string
-		var n int
-		var loc orb.Geometry
-		if err := rows.Scan(&id, &problem, &n, &ga, &gb, &grid, LocationScanner{&loc}, &total); err != nil {
-			return err
-		}
-		rec := fmt.Sprintf("%s/%d", recordType, id)
-		f := geo.Finding{Codes: []string{rec}, Location: loc}
-		if grid != "" {
-			f.Codes = append(f.Codes, grid)
-		}
-		switch problem {
-		case "orphan":
-			f.Codes = append(f.Codes, ga)
-			f.Message = fmt.Sprintf("an assignment to grid %s names %s %d, which does not exist", ga, recordType, id)
-		case "missing":
-			f.Message = fmt.Sprintf("%s %d (grid %s) has no open assignment", recordType, id, grid)
-		case "other-grid":
-			f.Codes = append(f.Codes, ga)
-			f.Message = fmt.Sprintf("%s %d is tied to grid %s, but its open assignment names grid %s", recordType, id, grid, ga)
-		case "duplicate":
-			f.Codes = append(f.Codes, ga, gb)
-			f.Message = fmt.Sprintf("%s %d (grid %s) has %d open assignments, to grids %s to %s", recordType, id, grid, n, ga, gb)
-		case "overlap":
-			f.Message = fmt.Sprintf("%s %d (grid %s) has assignments whose time ranges overlap (one to grid %s)", recordType, id, grid, ga)
-		default:
-			return fmt.Errorf("unknown assignment problem %q", problem)
-		}
-		c.add(f)
-	}
-	c.setCount(base + total)
-	return rows.Err()
+	var id int64
+	var problem, ga, gb, grid string
+	var n, total int
+	var loc orb.Geometry
+	return c.query(ctx, fmt.Sprintf(historySQL, pgx.Identifier{recordType}.Sanitize()), args,
+		&total, []any{&id, &problem, &n, &ga, &gb, &grid, store.ScanLocation(&loc), &total},
+		func() (geo.Finding, error) {
+			rec := fmt.Sprintf("%s/%d", recordType, id)
+			f := geo.Finding{Codes: []string{rec}, Location: loc}
+			if grid != "" {
+				f.Codes = append(f.Codes, grid)
+			}
+			switch problem {
+			case "orphan":
+				f.Codes = append(f.Codes, ga)
+				f.Message = fmt.Sprintf("an assignment to grid %s names %s %d, which does not exist", ga, recordType, id)
+			case "missing":
+				f.Message = fmt.Sprintf("%s %d (grid %s) has no open assignment", recordType, id, grid)
+			case "other-grid":
+				f.Codes = append(f.Codes, ga)
+				f.Message = fmt.Sprintf("%s %d is tied to grid %s, but its open assignment names grid %s", recordType, id, grid, ga)
+			case "duplicate":
+				f.Codes = append(f.Codes, ga, gb)
+				f.Message = fmt.Sprintf("%s %d (grid %s) has %d open assignments, to grids %s to %s", recordType, id, grid, n, ga, gb)
+			case "overlap":
+				f.Message = fmt.Sprintf("%s %d (grid %s) has assignments whose time ranges overlap (one to grid %s)", recordType, id, grid, ga)
+			default:
+				return f, fmt.Errorf("unknown assignment problem %q", problem)
+			}
+			return f, nil
+		})
 }
 
 // recordCountSQL compares the per-grid counts the triggers keep in
@@ -219,24 +198,13 @@ const recordCountSQL = `
 		WHERE coalesce(k.households, 0) <> coalesce(f.h, 0) OR coalesce(k.units, 0) <> coalesce(f.u, 0))
 	SELECT code, kh, fh, ku, fu, count(*) OVER () FROM bad ORDER BY code LIMIT @max`
 
-func checkRecordCount(ctx context.Context, c *checkRun) error {
-	base := c.cur.Count
-	rows, err := c.tx.Query(ctx, recordCountSQL, c.args())
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	total := 0
-	for rows.Next() {
-		var code string
-		var kh, fh, ku, fu int
-		if err := rows.Scan(&code, &kh, &fh, &ku, &fu, &total); err != nil {
-			return err
-		}
-		c.add(geo.Finding{Codes: []string{code}, Message: fmt.Sprintf(
-			"grid %s: record_count says %d households and %d units, but %d households and %d units are tied to it (fix: UPDATE record_count SET households = %d, units = %d WHERE grid_code = '%s')",
-			code, kh, ku, fh, fu, fh, fu, code)})
-	}
-	c.setCount(base + total)
-	return rows.Err()
+func checkRecordCount(ctx context.Context, c *run) error {
+	var code string
+	var kh, fh, ku, fu, total int
+	return c.query(ctx, recordCountSQL, c.args(), &total, []any{&code, &kh, &fh, &ku, &fu, &total},
+		func() (geo.Finding, error) {
+			return geo.Finding{Codes: []string{code}, Message: fmt.Sprintf(
+				"grid %s: record_count says %d households and %d units, but %d households and %d units are tied to it (fix: UPDATE record_count SET households = %d, units = %d WHERE grid_code = '%s')",
+				code, kh, ku, fh, fu, fh, fu, code)}, nil
+		})
 }
