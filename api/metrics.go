@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -113,8 +114,10 @@ func (m *metrics) resolve(k seriesKey, rc *chi.Context) series {
 		return s
 	}
 	route := "unmatched"
-	if rc != nil && rc.RoutePattern() != "" {
-		route = rc.RoutePattern()
+	if rc != nil {
+		if l := routeLabel(rc.RoutePatterns); l != "" {
+			route = l
+		}
 	}
 	s := series{
 		requests: m.requests.WithLabelValues(route, k.method, strconv.Itoa(k.status)),
@@ -128,6 +131,26 @@ func (m *metrics) resolve(k seriesKey, rc *chi.Context) series {
 	next[k] = s
 	m.series.Store(&next)
 	return s
+}
+
+// routeLabel joins a request's chi route patterns into the route it
+// matched. A pattern ending in /* (or an exact mount point, followed by
+// "/" or "/*") mounts a router on the rest of the path, and chi's
+// RoutePattern joins the two. Any other pattern followed by another gave
+// the same path to a handler that routed it again itself (a chi router
+// added with Method, as the TileJSON handler is at /tiles.json): the later
+// pattern takes its place, where joining would double it
+// ("/tiles.json/tiles.json").
+func routeLabel(patterns []string) string {
+	joined := make([]string, 0, len(patterns))
+	for _, p := range patterns {
+		if n := len(joined); n > 0 && !strings.HasSuffix(joined[n-1], "/*") && p != "/" && p != "/*" {
+			joined[n-1] = p
+			continue
+		}
+		joined = append(joined, p)
+	}
+	return (&chi.Context{RoutePatterns: joined}).RoutePattern()
 }
 
 // handleMetrics serves /metrics from the registry.

@@ -97,6 +97,22 @@ func ParseCode(s string) (Code, error) {
 	return c, nil
 }
 
+// UnmarshalText reads a code in every form ParseCode accepts and keeps its
+// canonical form, so JSON bodies (and any other text decoding) may name
+// county 320902 as "320902" or "320902000000", a town as "320902001" or
+// "320902001000". Text that is not a valid code is kept as given, without
+// an error, for the validation that follows to name in its own words (an
+// operation's "@1.2", a grid an earlier operation makes, is not a code
+// either).
+func (c *Code) UnmarshalText(b []byte) error {
+	if p, err := ParseCode(string(b)); err == nil {
+		*c = p
+	} else {
+		*c = Code(b)
+	}
+	return nil
+}
+
 // MustParseCode is ParseCode for constants in tests and examples; it panics
 // on an invalid code.
 func MustParseCode(s string) Code {

@@ -1,6 +1,7 @@
 package geo
 
 import (
+	"encoding/json"
 	"errors"
 	"strings"
 	"testing"
@@ -47,6 +48,49 @@ func TestParseCode(t *testing.T) {
 			}
 			if err != nil || got != tt.want || got.Level() != tt.level {
 				t.Fatalf("ParseCode(%q) = %q (level %v), %v; want %q (level %v)", tt.in, got, got.Level(), err, tt.want, tt.level)
+			}
+		})
+	}
+}
+
+// TestCodeUnmarshalText decodes codes from JSON in the forms people type:
+// each valid one becomes its canonical 12-, 15- or 17-digit form, in
+// fields, lists and map keys; anything else stays as given for the
+// validation that follows.
+func TestCodeUnmarshalText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		in, want string
+	}{
+		{in: "3209", want: "320900000000"},
+		{in: "320900", want: "320900000000"},
+		{in: "320902", want: "320902000000"},
+		{in: "320902000000", want: "320902000000"},
+		{in: "320902001", want: "320902001000"},
+		{in: "320902001000", want: "320902001000"},
+		{in: "320902001001", want: "320902001001"},
+		{in: "320902001001003", want: "320902001001003"},
+		{in: "32090200100100301", want: "32090200100100301"},
+		{in: "", want: ""},
+		{in: "@1.2", want: "@1.2"},
+		{in: "32090", want: "32090"},
+		{in: " 320902", want: " 320902"},
+		{in: "320902001001000", want: "320902001001000"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			in, _ := json.Marshal(tt.in)
+			var v struct {
+				C    Code          `json:"c"`
+				List []Code        `json:"list"`
+				Keys map[Code]bool `json:"keys"`
+			}
+			body := `{"c":` + string(in) + `,"list":[` + string(in) + `],"keys":{` + string(in) + `:true}}`
+			if err := json.Unmarshal([]byte(body), &v); err != nil {
+				t.Fatalf("decode %s: %v", body, err)
+			}
+			if v.C != Code(tt.want) || len(v.List) != 1 || v.List[0] != Code(tt.want) || !v.Keys[Code(tt.want)] {
+				t.Fatalf("decode %s = %+v; want %q everywhere", body, v, tt.want)
 			}
 		})
 	}
@@ -130,6 +174,11 @@ func FuzzParseCode(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		c, err := ParseCode(s)
+		// Text decoding gives the canonical code, or the text as given.
+		var u Code
+		if u.UnmarshalText([]byte(s)); (err == nil && u != c) || (err != nil && u != Code(s)) {
+			t.Fatalf("UnmarshalText(%q) = %q; ParseCode gives %q, %v", s, u, c, err)
+		}
 		if err != nil {
 			if c != "" {
 				t.Fatalf("error with non-empty code %q", c)
@@ -148,6 +197,10 @@ func FuzzParseCode(f *testing.F) {
 			if _, err := ParseCode(string(p)); err != nil {
 				t.Fatalf("parent %q of %q invalid: %v", p, c, err)
 			}
+		}
+		// The short form people type names the same code.
+		if short, err := ParseCode(c.Short()); err != nil || short != c {
+			t.Fatalf("short form %q of %q parsed as %q, %v", c.Short(), c, short, err)
 		}
 	})
 }

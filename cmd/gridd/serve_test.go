@@ -67,6 +67,13 @@ func TestServe(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Errorf("/readyz: %d", res.StatusCode)
 	}
+	for _, path := range []string{"/tiles.json", "/tiles/0/0/0.mvt"} {
+		if res, err := http.Get(base + path); err != nil {
+			t.Fatal(err)
+		} else {
+			res.Body.Close()
+		}
+	}
 	res, err = http.Get(base + "/metrics")
 	if err != nil {
 		t.Fatal(err)
@@ -75,6 +82,9 @@ func TestServe(t *testing.T) {
 	res.Body.Close()
 	if !strings.Contains(string(b), "go_goroutines") || !strings.Contains(string(b), `gridd_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
 		t.Errorf("/metrics lacks Go or HTTP metrics:\n%.500s", b)
+	}
+	if !strings.Contains(string(b), "gridd_tile_cache_misses_total 1") || !strings.Contains(string(b), `route="/tiles.json",status="200"} 1`) {
+		t.Errorf("/metrics lacks the tile cache's miss or the TileJSON route:\n%s", b)
 	}
 	cancel()
 	select {
