@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +16,7 @@ import (
 	"gridmap/feature"
 	"gridmap/importer"
 	"gridmap/importer/importertest"
+	"gridmap/refdata"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -193,21 +195,39 @@ func yanchengCity(t *testing.T) *store.Store {
 	return st
 }
 
-// realData returns the path of a file of the real Yancheng data, which
-// lies outside the repository.
-func realData(t *testing.T, name string) string {
+// TestMain runs the tests and says which did not run for want of the real
+// Yancheng data beside the repository (refdata).
+func TestMain(m *testing.M) { os.Exit(refdata.Run(m)) }
+
+// realData returns the paths of files of the real Yancheng data, which lie
+// outside the repository (their licence is unclear: never copied in), and
+// false when any is absent: the test then returns without running, and
+// refdata.Run says so.
+func realData(t *testing.T, names ...string) ([]string, bool) {
 	t.Helper()
-	return "../../shared/data/" + name
+	var paths []string
+	for _, n := range names {
+		p, ok := refdata.Path(t, n)
+		if !ok {
+			return nil, false
+		}
+		paths = append(paths, p)
+	}
+	return paths, true
 }
 
 // TestImportYanchengCounties imports the real county outlines: 滨海县
 // (320922) is invalid, so the import is rejected naming it and the place
 // (near 120.23355, 34.086212); with Repair all nine go in.
 func TestImportYanchengCounties(t *testing.T) {
+	data, ok := realData(t, "yancheng-counties.geojson")
+	if !ok {
+		return
+	}
 	t.Parallel()
 	st := yanchengCity(t)
 	before := rowCounts(t, st)
-	rep, err := importertest.ImportFile(t, st, realData(t, "yancheng-counties.geojson"), importer.Options{Kind: "areas"})
+	rep, err := importertest.ImportFile(t, st, data[0], importer.Options{Kind: "areas"})
 	if !errors.Is(err, importer.ErrRejected) {
 		t.Fatalf("import of the counties: %v; want rejected", err)
 	}
@@ -237,7 +257,7 @@ func TestImportYanchengCounties(t *testing.T) {
 		t.Fatalf("rejected import changed the database:\nbefore %s\nafter  %s", before, after)
 	}
 
-	rep, err = importertest.ImportFile(t, st, realData(t, "yancheng-counties.geojson"), importer.Options{Kind: "areas", Repair: true})
+	rep, err = importertest.ImportFile(t, st, data[0], importer.Options{Kind: "areas", Repair: true})
 	importertest.MustAccept(t, rep, err)
 	if rep.Repaired != 1 || rep.Areas != 9 {
 		t.Fatalf("repaired %d, areas %d; want 1, 9", rep.Repaired, rep.Areas)
@@ -255,10 +275,14 @@ func TestImportYanchengCounties(t *testing.T) {
 // neighbours overlap in real slivers, and the report names the pairs and
 // the sliver areas (PostGIS measures 320923/320925 at 69,888 m²).
 func TestImportSeparatelyDrawnCounties(t *testing.T) {
+	data, ok := realData(t, "yancheng-counties-separately-drawn.geojson")
+	if !ok {
+		return
+	}
 	t.Parallel()
 	st := yanchengCity(t)
 	before := rowCounts(t, st)
-	rep, err := importertest.ImportFile(t, st, realData(t, "yancheng-counties-separately-drawn.geojson"), importer.Options{Kind: "areas"})
+	rep, err := importertest.ImportFile(t, st, data[0], importer.Options{Kind: "areas"})
 	if !errors.Is(err, importer.ErrRejected) {
 		t.Fatalf("import: %v; want rejected", err)
 	}
@@ -361,12 +385,16 @@ func TestImportRepairAndValidFrom(t *testing.T) {
 // neighbours' shared edges differ in the last digits: the import finds
 // those float-noise overlaps, locates each and says what causes them.
 func TestImportSyntheticTownsFloatNoise(t *testing.T) {
+	data, ok := realData(t, "yancheng-counties.geojson", "yancheng-towns-synthetic.geojson")
+	if !ok {
+		return
+	}
 	t.Parallel()
 	st := yanchengCity(t)
-	rep, err := importertest.ImportFile(t, st, realData(t, "yancheng-counties.geojson"), importer.Options{Kind: "areas", Repair: true})
+	rep, err := importertest.ImportFile(t, st, data[0], importer.Options{Kind: "areas", Repair: true})
 	importertest.MustAccept(t, rep, err)
 	before := rowCounts(t, st)
-	rep, err = importertest.ImportFile(t, st, realData(t, "yancheng-towns-synthetic.geojson"), importer.Options{Kind: "areas"})
+	rep, err = importertest.ImportFile(t, st, data[1], importer.Options{Kind: "areas"})
 	if !errors.Is(err, importer.ErrRejected) {
 		t.Fatalf("towns: %v; want rejected for float-noise overlaps", err)
 	}
