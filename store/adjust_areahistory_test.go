@@ -13,7 +13,7 @@ import (
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
-	"gridmap/tiles"
+	"gridmap/tiles/tilestest"
 )
 
 // TestAreaHistoryAcrossVillageBoundary splits a demo grid by a line
@@ -172,7 +172,7 @@ func tilePolygons(t *testing.T, b []byte) map[string][][][][2]int32 {
 	if len(b) == 0 {
 		return out
 	}
-	d, err := tiles.Decode(b)
+	d, err := tilestest.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}

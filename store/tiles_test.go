@@ -20,6 +20,7 @@ import (
 	"gridmap/store"
 	"gridmap/store/storetest"
 	"gridmap/tiles"
+	"gridmap/tiles/tilestest"
 )
 
 var (
@@ -82,7 +83,7 @@ func decodeByCode(t *testing.T, b []byte) map[string]histFeature {
 	if len(b) == 0 {
 		return nil
 	}
-	d, err := tiles.Decode(b)
+	d, err := tilestest.Decode(b)
 	if err != nil {
 		t.Fatalf("PostGIS tile fails the strict decoder: %v", err)
 	}
@@ -99,7 +100,7 @@ func decodeByCode(t *testing.T, b []byte) map[string]histFeature {
 			var a float64
 			for _, p := range f.Polygons {
 				for _, r := range p {
-					a += float64(tiles.RingArea2(r)) / 2
+					a += float64(tilestest.RingArea2(r)) / 2
 				}
 			}
 			out[l.Name+"/"+code] = histFeature{a, f.Props}
@@ -380,7 +381,7 @@ func TestTileCurrent(t *testing.T) {
 	}
 }
 
-// loadSynthetic writes tiles.SyntheticCity into a test database.
+// loadSynthetic writes tilestest.SyntheticCity into a test database.
 func loadSynthetic(b *testing.B, st *store.Store, snap *geo.Snapshot) {
 	b.Helper()
 	ctx := context.Background()
@@ -417,9 +418,9 @@ func loadSynthetic(b *testing.B, st *store.Store, snap *geo.Snapshot) {
 // and with the polygon layers only, the shape of a pg_tileserv query.
 func BenchmarkTileAtSynthetic(b *testing.B) {
 	st := storetest.New(b)
-	snap := tiles.SyntheticCity(150, 140)
+	snap := tilestest.SyntheticCity(150, 140)
 	loadSynthetic(b, st, snap)
-	list := tiles.WeightedTiles(tiles.Prepare(snap), 5000, 1)
+	list := tilestest.WeightedTiles(tiles.Prepare(snap), 5000, 1)
 	ctx := context.Background()
 	now := time.Now()
 	for _, bc := range []struct {
@@ -510,7 +511,7 @@ func TestTileAtLeanBelowLabels(t *testing.T) {
 		}
 		props := map[string]map[string]string{} // renderer → layer/id → properties
 		for name, b := range map[string][]byte{"TileAt": hist, "in memory": mem} {
-			d, err := tiles.Decode(b)
+			d, err := tilestest.Decode(b)
 			if err != nil {
 				t.Fatalf("z%d %s: %v", tc.z, name, err)
 			}

@@ -49,7 +49,7 @@
 // box stitched along its edge, so a concave shape that crosses an edge
 // twice becomes two polygons rather than one ring touching itself along
 // the edge), drops rings that collapsed, and writes layer version 2.
-// Decode reads tiles back strictly, for tests and tools.
+// tilestest.Decode reads tiles back strictly, for tests and tools.
 //
 // The protobuf is written by hand (encode.go) rather than with orb's
 // encoding/mvt: on the same prepared tiles orb's path took 2.4x the time

@@ -28,6 +28,7 @@ import (
 
 	"gridmap/store"
 	"gridmap/tiles"
+	"gridmap/tiles/tilestest"
 )
 
 // benchTiles compares the tile service with a PostGIS tile server on one
@@ -118,7 +119,7 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 		return errors.New("tiles.json has no tile URL")
 	}
 	b := doc.Bounds
-	drawn := tiles.WeightedTilesIn(orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}, *n, *seed)
+	drawn := tilestest.WeightedTilesIn(orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}, *n, *seed)
 	list := distinctTiles(drawn)
 	oursPaths := make([]string, len(list))
 	pgPaths := make([]string, len(list))
@@ -324,7 +325,7 @@ func polygonFeatures(body []byte) (map[layerID]bool, bool) {
 			return nil, false
 		}
 	}
-	d, err := tiles.Decode(body)
+	d, err := tilestest.Decode(body)
 	if err != nil {
 		return nil, false
 	}
@@ -344,9 +345,9 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // distinctTiles keeps the first request of each tile, in order: a cold
 // pass requests every tile once.
-func distinctTiles(list []tiles.TileRequest) []tiles.TileRequest {
-	seen := make(map[tiles.TileRequest]bool, len(list))
-	var out []tiles.TileRequest
+func distinctTiles(list []tilestest.TileRequest) []tilestest.TileRequest {
+	seen := make(map[tilestest.TileRequest]bool, len(list))
+	var out []tilestest.TileRequest
 	for _, t := range list {
 		if !seen[t] {
 			seen[t] = true
@@ -357,7 +358,7 @@ func distinctTiles(list []tiles.TileRequest) []tiles.TileRequest {
 }
 
 // zoomSpread says which zooms a list holds, e.g. "0-18 (z12-16: 62%)".
-func zoomSpread(list []tiles.TileRequest) string {
+func zoomSpread(list []tilestest.TileRequest) string {
 	if len(list) == 0 {
 		return "none"
 	}
