@@ -13,6 +13,7 @@ import (
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
+	"gridmap/tiles"
 	"gridmap/tiles/tilestest"
 )
 
@@ -141,7 +142,7 @@ func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 			return b
 		}},
 	} {
-		b, err := st.TileAt(ctx, []string{"village"}, z, x, y, tc.at)
+		b, err := tiles.NewPostGIS(st).TileAt(ctx, []string{"village"}, z, x, y, tc.at)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -254,7 +254,7 @@ func TestFreshnessAndHistoryThroughPostGIS(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := newSwapSource(snap)
-	srv := newTestServer(t, NewService(src, st, nil, Options{}))
+	srv := newTestServer(t, NewService(src, NewPostGIS(st), nil, Options{}))
 
 	// Same properties from both renderers, for every feature in both:
 	// lean grids (id and kind) at z11-12, everything from z13.

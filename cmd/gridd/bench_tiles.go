@@ -35,7 +35,7 @@ import (
 // list of tiles drawn like map traffic (gridd bench tiles): (a) the real
 // service (newHandler) cold, the first request of each tile; (b) the same
 // tiles again and again for a while, warm; (c) one ST_AsMVT query per tile
-// (store.TileCurrent, the query of pg_tileserv and Martin) behind a
+// (tiles.PostGIS.TileCurrent, the query of pg_tileserv and Martin) behind a
 // minimal HTTP handler, on a pool with a connection per client; (b) and
 // (c) run --runs times, alternating, and the fastest run of each counts.
 // All three go through loopback HTTP with the same load generator
@@ -563,7 +563,7 @@ func runTiles(ctx context.Context, n, conc int, dur time.Duration, target tileTa
 }
 
 // postgisTileHandler serves GET /{z}/{x}/{y}.mvt with one
-// store.TileCurrent query per request, as pg_tileserv and Martin do:
+// tiles.PostGIS.TileCurrent query per request, as pg_tileserv and Martin do:
 // the layers visible at z, 204 for an empty tile, gzip when accepted.
 func postgisTileHandler(st *store.Store) http.Handler {
 	gz := sync.Pool{New: func() any {
@@ -584,7 +584,7 @@ func postgisTileHandler(st *store.Store) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		b, err := st.TileCurrent(r.Context(), tiles.LayersAt(nil, z), z, x, y)
+		b, err := tiles.NewPostGIS(st).TileCurrent(r.Context(), tiles.LayersAt(nil, z), z, x, y)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

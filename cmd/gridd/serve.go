@@ -103,7 +103,7 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	look := lookup.Handler(holder, st, e.log)
-	ts := tiles.NewService(holder, st, e.log, tiles.Options{})
+	ts := tiles.NewService(holder, tiles.NewPostGIS(st), e.log, tiles.Options{})
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
 		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
 		Adjust: adjust.New(st, adjust.Options{})})), nil
