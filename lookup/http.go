@@ -2,7 +2,6 @@ package lookup
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,16 +19,10 @@ import (
 	"gridmap/geo"
 	"gridmap/live"
 	"gridmap/problem"
-	"gridmap/store"
 )
 
 // Source gives the live state answers come from.
 type Source interface{ Current() *live.State }
-
-// History answers the lookup rule as of a past time (from PostGIS).
-type History interface {
-	LookupAt(ctx context.Context, p orb.Point, at time.Time) (store.PointAnswer, error)
-}
 
 // VersionHeader carries the dataset version that answered.
 const VersionHeader = "Gridmap-Dataset-Version"
@@ -199,7 +192,7 @@ func answerFor(snap *geo.Snapshot, h geo.Hit) Answer {
 	return a
 }
 
-func answerAt(snap *geo.Snapshot, pa store.PointAnswer) Answer {
+func answerAt(snap *geo.Snapshot, pa PointAnswer) Answer {
 	var a Answer
 	deepest := pa.Area
 	if pa.Grid != "" {

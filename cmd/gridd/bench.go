@@ -11,6 +11,7 @@ import (
 
 	"gridmap/geo"
 	"gridmap/live"
+	"gridmap/lookup"
 )
 
 // cmdBench compares gridmap with PostGIS doing the same work, in one run:
@@ -120,7 +121,7 @@ func benchLookup(ctx context.Context, e *env, args []string) error {
 	perPoint, err := best(len(pg), func() error {
 		disagree = 0
 		for i, p := range pg {
-			code, err := st.LookupPoint(ctx, p)
+			code, err := lookup.NewPostGIS(st).LookupPoint(ctx, p)
 			if err != nil {
 				return err
 			}
@@ -138,7 +139,7 @@ func benchLookup(ctx context.Context, e *env, args []string) error {
 	join := pts[:min(*nJoin, len(pts))]
 	var codes []geo.Code
 	batchJoin, err := best(len(join), func() error {
-		codes, err = st.LookupPoints(ctx, join)
+		codes, err = lookup.NewPostGIS(st).LookupPoints(ctx, join)
 		return err
 	})
 	if err != nil {

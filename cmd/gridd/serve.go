@@ -102,7 +102,7 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	look := lookup.Handler(holder, st, e.log)
+	look := lookup.Handler(holder, lookup.NewPostGIS(st), e.log)
 	ts := tiles.NewService(holder, tiles.NewPostGIS(st), e.log, tiles.Options{})
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
 		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
