@@ -27,7 +27,7 @@ func TestLookupRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	srv := httptest.NewServer(api.NewServer(api.Deps{Store: e.store, Log: slog.New(slog.DiscardHandler),
-		Registry: prometheus.NewRegistry(), Lookup: lookup.Handler(h, e.store, nil)}))
+		Registry: prometheus.NewRegistry(), Lookup: lookup.Handler(h, lookup.NewPostGIS(e.store), nil)}))
 	t.Cleanup(srv.Close)
 	e.srv = srv
 

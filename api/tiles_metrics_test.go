@@ -14,6 +14,7 @@ import (
 	"gridmap/api"
 	"gridmap/geo"
 	"gridmap/tiles"
+	"gridmap/tiles/tilestest"
 )
 
 // snapshotOf is a tiles.Source over a fixed snapshot.
@@ -29,7 +30,7 @@ func (s snapshotOf) Snapshot() *geo.Snapshot { return s.snap }
 func TestTileMetrics(t *testing.T) {
 	t.Parallel()
 	reg := prometheus.NewRegistry()
-	ts := tiles.NewService(snapshotOf{tiles.SyntheticCity(8, 8)}, nil, nil, tiles.Options{})
+	ts := tiles.NewService(snapshotOf{tilestest.SyntheticCity(8, 8)}, nil, nil, tiles.Options{})
 	if err := ts.Cache().Register(reg); err != nil {
 		t.Fatal(err)
 	}

@@ -382,7 +382,7 @@ const (
 
 // verifyGets checks the sampled answers: status 200, valid JSON echoing
 // the request's lon and lat, the batch's dataset version, and the grid
-// PostGIS gives for the point (store.LookupPoints, the lookup rule).
+// PostGIS gives for the point (lookup.PostGIS.LookupPoints, the lookup rule).
 func verifyGets(ctx context.Context, st *store.Store, pts []orb.Point, samples []getSample, version string) (checked int, _ error) {
 	if len(samples) == 0 {
 		return 0, errors.New("GET /lookup: no answer was sampled")
@@ -391,7 +391,7 @@ func verifyGets(ctx context.Context, st *store.Store, pts []orb.Point, samples [
 	for i, s := range samples {
 		sp[i] = pts[s.req]
 	}
-	want, err := st.LookupPoints(ctx, sp)
+	want, err := lookup.NewPostGIS(st).LookupPoints(ctx, sp)
 	if err != nil {
 		return 0, fmt.Errorf("check GET /lookup answers in PostGIS: %w", err)
 	}

@@ -12,6 +12,7 @@ import (
 
 	"gridmap/geo"
 	"gridmap/live"
+	"gridmap/lookup"
 	"gridmap/store"
 )
 
@@ -92,7 +93,7 @@ func Lookup(ctx context.Context, w io.Writer, st *store.Store, o LookupOptions) 
 	perPoint, err := best(len(pg), func() error {
 		disagree = 0
 		for i, p := range pg {
-			code, err := st.LookupPoint(ctx, p)
+			code, err := lookup.NewPostGIS(st).LookupPoint(ctx, p)
 			if err != nil {
 				return err
 			}
@@ -110,7 +111,7 @@ func Lookup(ctx context.Context, w io.Writer, st *store.Store, o LookupOptions) 
 	join := pts[:min(o.JoinPoints, len(pts))]
 	var codes []geo.Code
 	batchJoin, err := best(len(join), func() error {
-		codes, err = st.LookupPoints(ctx, join)
+		codes, err = lookup.NewPostGIS(st).LookupPoints(ctx, join)
 		return err
 	})
 	if err != nil {

@@ -25,9 +25,9 @@ func service(st *store.Store) Service {
 			return nil, err
 		}
 		go holder.Run(ctx)
-		ts := tiles.NewService(holder, st, log, tiles.Options{})
+		ts := tiles.NewService(holder, tiles.NewPostGIS(st), log, tiles.Options{})
 		return web.WithPage(api.NewServer(api.Deps{Store: st, Log: log,
-			Lookup: lookup.Handler(holder, st, log), Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
+			Lookup: lookup.Handler(holder, lookup.NewPostGIS(st), log), Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
 			Adjust: adjust.New(st, adjust.Options{})})), nil
 	}
 }

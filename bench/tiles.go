@@ -25,6 +25,7 @@ import (
 
 	"gridmap/store"
 	"gridmap/tiles"
+	"gridmap/tiles/tilestest"
 )
 
 // TilesOptions bounds one Tiles run.
@@ -50,7 +51,7 @@ func (o TilesOptions) Check() error {
 // of tiles drawn like map traffic, and writes the report to w: (a) the
 // real service (started by svc) cold, the first request of each tile; (b)
 // the same tiles again and again for a while, warm; (c) one ST_AsMVT
-// query per tile (store.TileCurrent, the query of pg_tileserv and Martin)
+// query per tile (tiles.PostGIS.TileCurrent, the query of pg_tileserv and Martin)
 // behind a minimal HTTP handler, on st's pool, which needs a connection
 // per client and two more for the services' live states; (b) and (c) run
 // o.Runs times, alternating, and the fastest run of each counts. All
@@ -93,7 +94,7 @@ func Tiles(ctx context.Context, w io.Writer, st *store.Store, svc Service, o Til
 		return errors.New("tiles.json has no tile URL")
 	}
 	b := doc.Bounds
-	drawn := tiles.WeightedTilesIn(orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}, o.Tiles, o.Seed)
+	drawn := tilestest.WeightedTilesIn(orb.Bound{Min: orb.Point{b[0], b[1]}, Max: orb.Point{b[2], b[3]}}, o.Tiles, o.Seed)
 	list := distinctTiles(drawn)
 	oursPaths := make([]string, len(list))
 	pgPaths := make([]string, len(list))
@@ -277,7 +278,7 @@ func polygonFeatures(body []byte) (map[layerID]bool, bool) {
 			return nil, false
 		}
 	}
-	d, err := tiles.Decode(body)
+	d, err := tilestest.Decode(body)
 	if err != nil {
 		return nil, false
 	}
@@ -297,9 +298,9 @@ func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond)
 
 // distinctTiles keeps the first request of each tile, in order: a cold
 // pass requests every tile once.
-func distinctTiles(list []tiles.TileRequest) []tiles.TileRequest {
-	seen := make(map[tiles.TileRequest]bool, len(list))
-	var out []tiles.TileRequest
+func distinctTiles(list []tilestest.TileRequest) []tilestest.TileRequest {
+	seen := make(map[tilestest.TileRequest]bool, len(list))
+	var out []tilestest.TileRequest
 	for _, t := range list {
 		if !seen[t] {
 			seen[t] = true
@@ -310,7 +311,7 @@ func distinctTiles(list []tiles.TileRequest) []tiles.TileRequest {
 }
 
 // zoomSpread says which zooms a list holds, e.g. "0-18 (z12-16: 62%)".
-func zoomSpread(list []tiles.TileRequest) string {
+func zoomSpread(list []tilestest.TileRequest) string {
 	if len(list) == 0 {
 		return "none"
 	}
@@ -515,7 +516,7 @@ func runTiles(ctx context.Context, n, conc int, dur time.Duration, target tileTa
 }
 
 // postgisTileHandler serves GET /{z}/{x}/{y}.mvt with one
-// store.TileCurrent query per request, as pg_tileserv and Martin do:
+// tiles.PostGIS.TileCurrent query per request, as pg_tileserv and Martin do:
 // the layers visible at z, 204 for an empty tile, gzip when accepted.
 func postgisTileHandler(st *store.Store) http.Handler {
 	gz := sync.Pool{New: func() any {
@@ -536,7 +537,7 @@ func postgisTileHandler(st *store.Store) http.Handler {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		b, err := st.TileCurrent(r.Context(), tiles.LayersAt(nil, z), z, x, y)
+		b, err := tiles.NewPostGIS(st).TileCurrent(r.Context(), tiles.LayersAt(nil, z), z, x, y)
 		if err != nil {
 			http.Error(w, err.Error(), http.StatusInternalServerError)
 			return

@@ -2,7 +2,6 @@ package lookup
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -20,43 +19,13 @@ import (
 	"gridmap/geo"
 	"gridmap/live"
 	"gridmap/problem"
-	"gridmap/store"
 )
 
 // Source gives the live state answers come from.
 type Source interface{ Current() *live.State }
 
-// History answers the lookup rule as of a past time (from PostGIS).
-type History interface {
-	LookupAt(ctx context.Context, p orb.Point, at time.Time) (store.PointAnswer, error)
-}
-
 // VersionHeader carries the dataset version that answered.
 const VersionHeader = "Gridmap-Dataset-Version"
-
-// Named is a code with its name.
-type Named struct {
-	Code  string `json:"code"`
-	Name  string `json:"name"`
-	Kind  string `json:"kind,omitempty"`
-	Level string `json:"level,omitempty"`
-}
-
-// Answer is the JSON answer of a single lookup.
-type Answer struct {
-	Lon     float64 `json:"lon"`
-	Lat     float64 `json:"lat"`
-	Version int64   `json:"dataset_version"`
-	At      string  `json:"at,omitempty"`
-	Grid    *Named  `json:"grid"`
-	SubGrid *Named  `json:"subgrid"`
-	Village *Named  `json:"village"`
-	Town    *Named  `json:"town"`
-	County  *Named  `json:"county"`
-	// Area is the deepest area covering the point: the grid's village, or
-	// when no grid covers it, whatever village, town or county does.
-	Area *Named `json:"area"`
-}
 
 // Handler serves GET (one point: lon, lat, optional at) and POST (a batch,
 // format by Content-Type) lookups. hist may be nil: then at= is refused.
@@ -151,102 +120,6 @@ func serveOne(w http.ResponseWriter, r *http.Request, src Source, hist History, 
 	w.Header().Set(VersionHeader, strconv.FormatInt(snap.Version, 10))
 	w.Header().Set("Cache-Control", "no-cache")
 	json.NewEncoder(w).Encode(a)
-}
-
-// areaNamed returns the area with its name, or nil.
-func areaNamed(snap *geo.Snapshot, c geo.Code) *Named {
-	if c == "" {
-		return nil
-	}
-	n := &Named{Code: string(c), Level: c.Level().String()}
-	if a := snap.Area(c); a != nil {
-		n.Name = a.Name
-	}
-	return n
-}
-
-// fillAreas sets village, town, county and area from the deepest area.
-func (a *Answer) fillAreas(snap *geo.Snapshot, deepest geo.Code) {
-	a.Area = areaNamed(snap, deepest)
-	if deepest == "" {
-		return
-	}
-	for l, dst := range map[geo.Level]**Named{geo.LevelVillage: &a.Village, geo.LevelTown: &a.Town, geo.LevelCounty: &a.County} {
-		switch {
-		case deepest.Level() == l:
-			*dst = areaNamed(snap, deepest)
-		case deepest.Level() > l:
-			*dst = areaNamed(snap, deepest.Ancestor(l))
-		}
-	}
-}
-
-func answerFor(snap *geo.Snapshot, h geo.Hit) Answer {
-	var a Answer
-	deepest := geo.Code("")
-	if h.Grid >= 0 {
-		g := &snap.Grids[h.Grid]
-		a.Grid = &Named{Code: string(g.Code), Name: g.Name, Kind: string(g.Kind)}
-		deepest = g.Village
-	} else if h.Area >= 0 {
-		deepest = snap.Areas[h.Area].Code
-	}
-	if h.SubGrid >= 0 {
-		s := &snap.Grids[h.SubGrid]
-		a.SubGrid = &Named{Code: string(s.Code), Name: s.Name, Kind: string(s.Kind)}
-	}
-	a.fillAreas(snap, deepest)
-	return a
-}
-
-func answerAt(snap *geo.Snapshot, pa store.PointAnswer) Answer {
-	var a Answer
-	deepest := pa.Area
-	if pa.Grid != "" {
-		a.Grid = &Named{Code: string(pa.Grid), Name: pa.GridName, Kind: string(pa.GridKind)}
-		deepest = pa.Grid.Village()
-	}
-	if pa.SubGrid != "" {
-		a.SubGrid = &Named{Code: string(pa.SubGrid), Name: pa.SubGridName, Kind: string(geo.KindExclusive)}
-	}
-	a.fillAreas(snap, deepest)
-	return a
-}
-
-// StateResolver answers batches from one live state.
-type StateResolver struct {
-	state *live.State
-	hits  []geo.Hit
-}
-
-// NewStateResolver returns a resolver over one state; it is not safe for
-// concurrent use (it reuses a buffer).
-func NewStateResolver(s *live.State) *StateResolver { return &StateResolver{state: s} }
-
-// Version implements Resolver.
-func (r *StateResolver) Version() int64 { return r.state.Snap.Version }
-
-// Resolve implements Resolver.
-func (r *StateResolver) Resolve(pts []orb.Point, out []Result) {
-	if cap(r.hits) < len(pts) {
-		r.hits = make([]geo.Hit, len(pts))
-	}
-	hits := r.hits[:len(pts)]
-	r.state.Index.LookupBatch(pts, hits)
-	snap := r.state.Snap
-	for i, h := range hits {
-		var res Result
-		if h.Grid >= 0 {
-			g := &snap.Grids[h.Grid]
-			res.Grid, res.Kind, res.Area = string(g.Code), string(g.Kind), string(g.Village)
-		} else if h.Area >= 0 {
-			res.Area = string(snap.Areas[h.Area].Code)
-		}
-		if h.SubGrid >= 0 {
-			res.SubGrid = string(snap.Grids[h.SubGrid].Code)
-		}
-		out[i] = res
-	}
 }
 
 func serveBatch(w http.ResponseWriter, r *http.Request, src Source, log *slog.Logger) {

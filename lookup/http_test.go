@@ -44,7 +44,7 @@ func TestLookupHTTP(t *testing.T) {
 		t.Fatal(err)
 	}
 	state := live.FromSnapshot(snap)
-	srv := httptest.NewServer(lookup.Handler(fixedSource{state}, st, nil))
+	srv := httptest.NewServer(lookup.Handler(fixedSource{state}, lookup.NewPostGIS(st), nil))
 	defer srv.Close()
 
 	// A point strictly inside a known grid: its first household.
@@ -153,7 +153,7 @@ func TestLookupHTTP(t *testing.T) {
 		next := live.FromSnapshot(geo.NewSnapshot(snap.Version+1, snap.LoadedAt, snap.Areas, grids))
 		var src switchSource
 		src.p.Store(state)
-		srv := httptest.NewServer(lookup.Handler(&src, st, nil))
+		srv := httptest.NewServer(lookup.Handler(&src, lookup.NewPostGIS(st), nil))
 		defer srv.Close()
 		q := fmt.Sprintf("/?lon=%v&lat=%v", hlon, hlat)
 		var a lookup.Answer

@@ -7,6 +7,9 @@
 // has sub-grids, the sub-grid picked by the same rule as well; a point in
 // no grid gets no code and the deepest area covering it. The answers come
 // from geo.Index on one live.State, so one request never mixes versions.
+// Answers as of a past time come from PostGIS (PostGIS.LookupAt, over the
+// grid and area versions valid then), as do the per-point and batch
+// baselines the index is measured against (LookupPoint, LookupPoints).
 //
 // Batches are processed in chunks with bounded memory whatever their size.
 // A bad row gets an error entry and the rest of the batch still answers.

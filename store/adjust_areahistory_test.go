@@ -15,6 +15,7 @@ import (
 	"gridmap/store"
 	"gridmap/store/storetest"
 	"gridmap/tiles"
+	"gridmap/tiles/tilestest"
 )
 
 // TestAreaHistoryAcrossVillageBoundary splits a demo grid by a line
@@ -142,7 +143,7 @@ func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 			return b
 		}},
 	} {
-		b, err := st.TileAt(ctx, []string{"village"}, z, x, y, tc.at)
+		b, err := tiles.NewPostGIS(st).TileAt(ctx, []string{"village"}, z, x, y, tc.at)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +174,7 @@ func tilePolygons(t *testing.T, b []byte) map[string][][][][2]int32 {
 	if len(b) == 0 {
 		return out
 	}
-	d, err := tiles.Decode(b)
+	d, err := tilestest.Decode(b)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"gridmap/feature"
 	"gridmap/geo"
+	"gridmap/lookup"
 	"gridmap/store"
 )
 
@@ -48,7 +49,7 @@ func TestAreasAsOf(t *testing.T) {
 		at   time.Time
 		want string
 	}{{before, east}, {now, wantNow}} {
-		a, err := st.LookupAt(ctx, p, c.at)
+		a, err := lookup.NewPostGIS(st).LookupAt(ctx, p, c.at)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gridmap/geo"
+	"gridmap/tiles/tilestest"
 )
 
 // The U: a concave ring whose two arms cross the box edge x = 100, so
@@ -103,7 +104,7 @@ func TestTileRingsDoNotTouchThemselves(t *testing.T) {
 		name string
 		snap *geo.Snapshot
 		maxZ int
-	}{{"fixture", fx.snapshot(t, 1), 17}, {"synthetic", SyntheticCity(12, 12), 15}} {
+	}{{"fixture", fx.snapshot(t, 1), 17}, {"synthetic", tilestest.SyntheticCity(12, 12), 15}} {
 		p := Prepare(tc.snap)
 		rings, bad := 0, 0
 		for z := 0; z <= tc.maxZ; z++ {
@@ -115,7 +116,7 @@ func TestTileRingsDoNotTouchThemselves(t *testing.T) {
 				if data == nil {
 					continue
 				}
-				d, err := Decode(data)
+				d, err := tilestest.Decode(data)
 				if err != nil {
 					t.Fatalf("%s %d/%d/%d: %v", tc.name, z, tl.X, tl.Y, err)
 				}

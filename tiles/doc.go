@@ -1,7 +1,7 @@
 // Package tiles serves the current grids and areas as Mapbox Vector Tiles
 // (MVT 2.1) and TileJSON 3.0.0, encoded from the in-memory snapshot with
 // no database round trip; tiles of a past time (?at=) come from PostGIS
-// through a HistoryRenderer (store.Store.TileAt). A past tile draws the
+// through a HistoryRenderer (PostGIS.TileAt). A past tile draws the
 // grids and sub-grids valid at that time, with the household and unit
 // counts of that time, and the areas (counties, towns, villages) as they
 // were then, from their history (edge matching adds vertices to their
@@ -49,7 +49,7 @@
 // box stitched along its edge, so a concave shape that crosses an edge
 // twice becomes two polygons rather than one ring touching itself along
 // the edge), drops rings that collapsed, and writes layer version 2.
-// Decode reads tiles back strictly, for tests and tools.
+// tilestest.Decode reads tiles back strictly, for tests and tools.
 //
 // The protobuf is written by hand (encode.go) rather than with orb's
 // encoding/mvt: on the same prepared tiles orb's path took 2.4x the time
@@ -61,7 +61,7 @@
 // `gridd bench tiles` renders one list of tiles drawn like map traffic
 // (all zooms, three quarters at z12-16) through the service cold and warm
 // and through the per-tile ST_AsMVT query of pg_tileserv and Martin
-// (store.TileCurrent), over loopback HTTP with one hand-written keep-alive
+// (PostGIS.TileCurrent), over loopback HTTP with one hand-written keep-alive
 // load generator (4 connections on every pass, PostGIS's pool as large)
 // and in process; both sides serve the same polygon features. On the
 // full demo city (19,648 grids), on a shared 2-core machine, ratios from

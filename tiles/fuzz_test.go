@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"gridmap/tiles/tilestest"
 )
 
 var fuzzSvc struct {
@@ -41,7 +43,7 @@ func FuzzTilePath(f *testing.F) {
 		case rec.Code >= 400 && rec.Header().Get("Content-Type") != "application/problem+json":
 			t.Fatalf("%s: status %d with Content-Type %q", path, rec.Code, rec.Header().Get("Content-Type"))
 		case rec.Code == 200 && rec.Header().Get("Content-Type") == ContentType:
-			if _, err := Decode(rec.Body.Bytes()); err != nil {
+			if _, err := tilestest.Decode(rec.Body.Bytes()); err != nil {
 				t.Fatalf("%s: tile fails the strict decoder: %v", path, err)
 			}
 		}

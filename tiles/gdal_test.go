@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"gridmap/tiles/tilestest"
 )
 
 // TestGDALReadsTiles has GDAL's MVT driver (ogrinfo, Debian gdal-bin)
@@ -28,7 +30,7 @@ func TestGDALReadsTiles(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		d, err := Decode(data)
+		d, err := tilestest.Decode(data)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"gridmap/geo"
+	"gridmap/tiles/tilestest"
 )
 
 // newTestServer mounts the service as the api does: Handler at /tiles,
@@ -116,7 +117,7 @@ func TestHTTPTiles(t *testing.T) {
 			}
 			switch {
 			case tc.status == 200:
-				if _, err := Decode(res.body); err != nil {
+				if _, err := tilestest.Decode(res.body); err != nil {
 					t.Errorf("body does not decode strictly: %v", err)
 				}
 				if et := res.header.Get("ETag"); !strings.HasPrefix(et, `"`) || len(et) < 10 {
@@ -220,7 +221,7 @@ func shrinkIsland(t *testing.T, fx fixture, version int64) *geo.Snapshot {
 
 func featureArea(t *testing.T, body []byte, layer, code string) float64 {
 	t.Helper()
-	d, err := Decode(body)
+	d, err := tilestest.Decode(body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -234,7 +235,7 @@ func featureArea(t *testing.T, body []byte, layer, code string) float64 {
 		if f.ID == id {
 			for _, p := range f.Polygons {
 				for _, r := range p {
-					a += float64(RingArea2(r)) / 2
+					a += float64(tilestest.RingArea2(r)) / 2
 				}
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/mvt"
 	"github.com/paulmach/orb/geojson"
+
+	"gridmap/tiles/tilestest"
 )
 
 // renderOrb renders a tile of the same prepared data with orb's
@@ -177,11 +179,11 @@ func TestOrbEncoderAgrees(t *testing.T) {
 		if ours == nil {
 			continue
 		}
-		a, err := Decode(ours)
+		a, err := tilestest.Decode(ours)
 		if err != nil {
 			t.Fatalf("%d/%d/%d ours: %v", tr.Z, tr.X, tr.Y, err)
 		}
-		b, err := Decode(theirs)
+		b, err := tilestest.Decode(theirs)
 		if err != nil {
 			t.Fatalf("%d/%d/%d orb: %v", tr.Z, tr.X, tr.Y, err)
 		}

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridmap/geo"
+	"gridmap/tiles/tilestest"
 )
 
 // TestPrepareFromMatchesPrepare: preparing a changed version from the
@@ -17,7 +18,7 @@ import (
 // and the local redo really is local where a case expects it.
 func TestPrepareFromMatchesPrepare(t *testing.T) {
 	t.Parallel()
-	base := SyntheticCity(24, 24)
+	base := tilestest.SyntheticCity(24, 24)
 	prev := Prepare(base)
 	gridIdx := func(s *geo.Snapshot, nth int) int { // the nth 15-digit grid
 		for i := range s.Grids {

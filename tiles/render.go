@@ -63,6 +63,17 @@ func (p *Prepared) Render(names []string, z, x, y int) ([]byte, error) {
 	return tile, nil
 }
 
+// RenderTile is the cache-miss path of the service, for benchmarks and
+// commands: render, hash and gzip one tile of the named layers (all when
+// names is empty).
+func (p *Prepared) RenderTile(names []string, z, x, y int) (Tile, error) {
+	b, err := p.Render(names, z, x, y)
+	if err != nil {
+		return Tile{}, err
+	}
+	return newTile(b), nil
+}
+
 func (r *renderer) layer(tile []byte, l *layerData, z, x, y int) []byte {
 	n := math.Ldexp(1, z)
 	bf := float64(Buffer) / Extent

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"gridmap/geo"
+	"gridmap/tiles/tilestest"
 )
 
 // The benchmark city: 150×140 grids (21,000, plus sub-grids), about 1,300
@@ -22,14 +23,14 @@ var bench struct {
 	once sync.Once
 	snap *geo.Snapshot
 	prep *Prepared
-	list []TileRequest
+	list []tilestest.TileRequest
 }
 
-func benchCity(b testing.TB) (*geo.Snapshot, *Prepared, []TileRequest) {
+func benchCity(b testing.TB) (*geo.Snapshot, *Prepared, []tilestest.TileRequest) {
 	bench.once.Do(func() {
-		bench.snap = SyntheticCity(150, 140)
+		bench.snap = tilestest.SyntheticCity(150, 140)
 		bench.prep = Prepare(bench.snap)
-		bench.list = WeightedTiles(bench.prep, 5000, 1)
+		bench.list = tilestest.WeightedTiles(bench.prep, 5000, 1)
 	})
 	return bench.snap, bench.prep, bench.list
 }

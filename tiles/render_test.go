@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"gridmap/geo"
+	"gridmap/tiles/tilestest"
 )
 
 // tilesCovering lists the tiles at zoom z that meet a lon/lat bound.
@@ -45,9 +46,9 @@ func snapshotBound(s *geo.Snapshot) orb.Bound {
 // checkTile decodes a tile strictly and checks what Decode cannot know:
 // ids match codes, layers only at their zooms, labels only at their
 // level's zooms, properties present.
-func checkTile(t *testing.T, data []byte, z int) *Decoded {
+func checkTile(t *testing.T, data []byte, z int) *tilestest.Decoded {
 	t.Helper()
-	d, err := Decode(data)
+	d, err := tilestest.Decode(data)
 	if err != nil {
 		t.Fatalf("z%d: strict decode: %v", z, err)
 	}
@@ -207,7 +208,7 @@ func TestRenderHoleStaysHole(t *testing.T) {
 			}
 			for _, poly := range f.Polygons {
 				for _, r := range poly {
-					areas[code] += float64(RingArea2(r)) / 2
+					areas[code] += float64(tilestest.RingArea2(r)) / 2
 				}
 			}
 		}
@@ -503,9 +504,9 @@ func withFullGrids(p *Prepared) *Prepared {
 }
 
 // decodeStrict decodes a tile, failing the test when it is not valid.
-func decodeStrict(t *testing.T, data []byte) *Decoded {
+func decodeStrict(t *testing.T, data []byte) *tilestest.Decoded {
 	t.Helper()
-	d, err := Decode(data)
+	d, err := tilestest.Decode(data)
 	if err != nil {
 		t.Fatal(err)
 	}

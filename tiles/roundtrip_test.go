@@ -11,6 +11,7 @@ import (
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
+	"gridmap/tiles/tilestest"
 )
 
 // validFrom is when the fixture's grids begin.
@@ -100,7 +101,7 @@ func postgisTile(t *testing.T, st *store.Store, z, x, y int) map[string]postgisF
 // units: the exterior rings, and the holes as polygons of their own. The
 // test subtracts the second from the first in PostGIS rather than asking
 // it to repair a polygon whose clipped hole runs along the clipped shell.
-func featureWKT(f DecodedFeature) (shells, holes string) {
+func featureWKT(f tilestest.DecodedFeature) (shells, holes string) {
 	ring := func(r [][2]int32) string {
 		parts := make([]string, 0, len(r)+1)
 		for _, p := range append(r, r[0]) {
@@ -169,7 +170,7 @@ func TestRoundTripAgainstPostGIS(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ours := map[string]DecodedFeature{}
+			ours := map[string]tilestest.DecodedFeature{}
 			if len(data) > 0 {
 				d := checkTile(t, data, z)
 				for _, l := range d.Layers {
@@ -253,7 +254,7 @@ func TestFreshnessAndHistoryThroughPostGIS(t *testing.T) {
 		t.Fatal(err)
 	}
 	src := newSwapSource(snap)
-	srv := newTestServer(t, NewService(src, st, nil, Options{}))
+	srv := newTestServer(t, NewService(src, NewPostGIS(st), nil, Options{}))
 
 	// Same properties from both renderers, for every feature in both:
 	// lean grids (id and kind) at z11-12, everything from z13.
@@ -272,7 +273,7 @@ func TestFreshnessAndHistoryThroughPostGIS(t *testing.T) {
 				t.Errorf("z%d: PostGIS tile has no %s layer", z, ol.Name)
 				continue
 			}
-			byID := map[uint64]DecodedFeature{}
+			byID := map[uint64]tilestest.DecodedFeature{}
 			for _, f := range pl.Features {
 				byID[f.ID] = f
 			}

@@ -28,7 +28,7 @@ type PreparedSource interface {
 }
 
 // HistoryRenderer renders a tile of the state at a past time, with the
-// same layer names and properties as the in-memory renderer (store.Store
+// same layer names and properties as the in-memory renderer (PostGIS
 // implements it with ST_AsMVT). layers are the layers visible at z.
 type HistoryRenderer interface {
 	TileAt(ctx context.Context, layers []string, z, x, y int, at time.Time) ([]byte, error)

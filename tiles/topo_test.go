@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	"github.com/paulmach/orb"
+
+	"gridmap/tiles/tilestest"
 )
 
 // TestSharedEdgesMatch: neighbours of a layer share their edges vertex
@@ -18,7 +20,7 @@ import (
 // neighbours part (hairline gaps between fills).
 func TestSharedEdgesMatch(t *testing.T) {
 	t.Parallel()
-	snap := SyntheticCity(24, 24) // four towns of nine villages
+	snap := tilestest.SyntheticCity(24, 24) // four towns of nine villages
 	p := Prepare(snap)
 	b := snapshotBound(snap)
 	for _, tc := range []struct {
@@ -61,7 +63,7 @@ func TestSharedEdgesMatch(t *testing.T) {
 // another feature's boundary (away from the clipped tile edge), and those
 // of them that are neither a vertex of that boundary nor on one of its
 // segments.
-func sharedEdgeMismatches(feats []DecodedFeature) (checked, bad int, first string) {
+func sharedEdgeMismatches(feats []tilestest.DecodedFeature) (checked, bad int, first string) {
 	type seg struct{ a, b ipt }
 	type shape struct {
 		id    uint64

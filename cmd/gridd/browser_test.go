@@ -19,6 +19,7 @@ import (
 
 	"gridmap/demo"
 	"gridmap/geo"
+	"gridmap/lookup"
 	"gridmap/store/storetest"
 )
 
@@ -50,7 +51,7 @@ func TestMapPageInBrowser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := st.LookupPoint(ctx, orb.Point{lon, lat})
+	want, err := lookup.NewPostGIS(st).LookupPoint(ctx, orb.Point{lon, lat})
 	if err != nil || want == "" {
 		t.Fatalf("PostGIS lookup of (%v, %v): %q, %v", lon, lat, want, err)
 	}

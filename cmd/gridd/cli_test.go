@@ -11,6 +11,7 @@ import (
 
 	"github.com/paulmach/orb"
 
+	"gridmap/lookup"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -81,7 +82,7 @@ func TestDemoCheckLookupCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := st.LookupPoints(ctx, pts)
+	want, err := lookup.NewPostGIS(st).LookupPoints(ctx, pts)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -68,8 +68,8 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	look := lookup.Handler(holder, st, e.log)
-	ts := tiles.NewService(holder, st, e.log, tiles.Options{})
+	look := lookup.Handler(holder, lookup.NewPostGIS(st), e.log)
+	ts := tiles.NewService(holder, tiles.NewPostGIS(st), e.log, tiles.Options{})
 	if err := ts.Cache().Register(reg); err != nil {
 		return nil, err
 	}

@@ -1,4 +1,4 @@
-package tiles
+package tilestest
 
 import (
 	"math/rand/v2"
@@ -15,11 +15,16 @@ type TileRequest struct{ Z, X, Y int }
 var zoomWeights = []int{0: 1, 1: 0, 2: 0, 3: 0, 4: 0, 5: 1, 6: 1, 7: 2, 8: 3, 9: 4, 10: 5, 11: 7,
 	12: 11, 13: 13, 14: 15, 15: 14, 16: 11, 17: 7, 18: 5}
 
-// WeightedTiles draws n tiles over the prepared data's bounds, zooms
-// weighted like the traffic of a city map (most at z12-z16), from a fixed
-// seed, so a benchmark of this renderer and one of PostGIS can ask for the
-// same list.
-func WeightedTiles(p *Prepared, n int, seed uint64) []TileRequest {
+// Bounded is what has bounds in degrees, such as *tiles.Prepared.
+type Bounded interface {
+	Bounds() (west, south, east, north float64, ok bool)
+}
+
+// WeightedTiles draws n tiles over the bounds of p (prepared tile data),
+// zooms weighted like the traffic of a city map (most at z12-z16), from a
+// fixed seed, so a benchmark of the in-memory renderer and one of PostGIS
+// can ask for the same list.
+func WeightedTiles(p Bounded, n int, seed uint64) []TileRequest {
 	w, s, e, nn, ok := p.Bounds()
 	if !ok {
 		return nil
@@ -47,15 +52,4 @@ func WeightedTilesIn(b orb.Bound, n int, seed uint64) []TileRequest {
 		out = append(out, TileRequest{z, int(t.X), int(t.Y)})
 	}
 	return out
-}
-
-// RenderTile is the cache-miss path of the service, for benchmarks and
-// commands: render, hash and gzip one tile of the named layers (all when
-// names is empty).
-func (p *Prepared) RenderTile(names []string, z, x, y int) (Tile, error) {
-	b, err := p.Render(names, z, x, y)
-	if err != nil {
-		return Tile{}, err
-	}
-	return newTile(b), nil
 }

@@ -1,5 +1,5 @@
-package store
+package tiles
 
 // TileAtSQL exposes the historical tile query to the benchmarks of
-// package store_test, which compare it with variants.
+// package tiles_test, which compare it with variants.
 const TileAtSQL = tileAtSQL

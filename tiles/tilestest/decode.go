@@ -1,10 +1,36 @@
-package tiles
+package tilestest
 
 import (
 	"errors"
 	"fmt"
 
 	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// The MVT 2.1 protobuf field numbers and geometry commands, from the
+// specification (vector_tile.proto), kept apart from the encoder's own so
+// the decoder checks the encoder rather than sharing its mistakes.
+const (
+	tileLayers = 3 // Tile.layers
+
+	layerName     = 1
+	layerFeatures = 2
+	layerKeys     = 3
+	layerValues   = 4
+	layerExtent   = 5
+	layerVersion  = 15
+
+	featureID       = 1
+	featureTags     = 2
+	featureType     = 3
+	featureGeometry = 4
+
+	geomPoint   = 1
+	geomPolygon = 3
+
+	cmdMoveTo    = 1
+	cmdLineTo    = 2
+	cmdClosePath = 7
 )
 
 // Decoded is a vector tile read by Decode.

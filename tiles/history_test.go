@@ -1,4 +1,4 @@
-package store_test
+package tiles_test
 
 import (
 	"context"
@@ -20,6 +20,7 @@ import (
 	"gridmap/store"
 	"gridmap/store/storetest"
 	"gridmap/tiles"
+	"gridmap/tiles/tilestest"
 )
 
 var (
@@ -82,7 +83,7 @@ func decodeByCode(t *testing.T, b []byte) map[string]histFeature {
 	if len(b) == 0 {
 		return nil
 	}
-	d, err := tiles.Decode(b)
+	d, err := tilestest.Decode(b)
 	if err != nil {
 		t.Fatalf("PostGIS tile fails the strict decoder: %v", err)
 	}
@@ -99,7 +100,7 @@ func decodeByCode(t *testing.T, b []byte) map[string]histFeature {
 			var a float64
 			for _, p := range f.Polygons {
 				for _, r := range p {
-					a += float64(tiles.RingArea2(r)) / 2
+					a += float64(tilestest.RingArea2(r)) / 2
 				}
 			}
 			out[l.Name+"/"+code] = histFeature{a, f.Props}
@@ -121,6 +122,7 @@ func codeOfID(id uint64) string {
 func TestTileAt(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
+	pg := tiles.NewPostGIS(st)
 	historyFixture(t, st)
 	ctx := context.Background()
 	// At z12 the whole village fits in the tile, and grids are lean (id
@@ -129,7 +131,7 @@ func TestTileAt(t *testing.T) {
 	render := func(z int, at time.Time) map[string]histFeature {
 		t.Helper()
 		tl := maptile.At(orb.Point{120.12, 33.38}, maptile.Zoom(z))
-		b, err := st.TileAt(ctx, tiles.LayersAt(nil, z), z, int(tl.X), int(tl.Y), at)
+		b, err := pg.TileAt(ctx, tiles.LayersAt(nil, z), z, int(tl.X), int(tl.Y), at)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,7 +202,7 @@ func TestTileAt(t *testing.T) {
 
 	// z14 has sub-grids and grid labels, with the sub-grid's parent grid.
 	tl := maptile.At(orb.Point{120.13, 33.3799}, 14) // grid 002's centre, in sub-grid 00201
-	b, err := st.TileAt(ctx, []string{"subgrid", "label"}, 14, int(tl.X), int(tl.Y), time.Now())
+	b, err := pg.TileAt(ctx, []string{"subgrid", "label"}, 14, int(tl.X), int(tl.Y), time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,6 +225,7 @@ func TestTileAt(t *testing.T) {
 func TestTileAtAreaHistory(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
+	pg := tiles.NewPostGIS(st)
 	historyFixture(t, st)
 	ctx := context.Background()
 	tx, err := st.Pool().Begin(ctx)
@@ -245,7 +248,7 @@ func TestTileAtAreaHistory(t *testing.T) {
 	tl := maptile.At(orb.Point{120.12, 33.38}, z)
 	render := func(at time.Time) histFeature {
 		t.Helper()
-		b, err := st.TileAt(ctx, []string{"village"}, z, int(tl.X), int(tl.Y), at)
+		b, err := pg.TileAt(ctx, []string{"village"}, z, int(tl.X), int(tl.Y), at)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -281,6 +284,7 @@ func TestTileAtAreaHistory(t *testing.T) {
 func TestTileAtRejectsBadInput(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
+	pg := tiles.NewPostGIS(st)
 	for _, tc := range []struct {
 		name    string
 		layers  []string
@@ -292,12 +296,12 @@ func TestTileAtRejectsBadInput(t *testing.T) {
 		{"negative y", []string{"grid"}, 2, 0, -1, "out of range"},
 		{"layer", []string{"roads"}, 2, 0, 0, `unknown layer "roads"`},
 	} {
-		_, err := st.TileAt(context.Background(), tc.layers, tc.z, tc.x, tc.y, time.Now())
+		_, err := pg.TileAt(context.Background(), tc.layers, tc.z, tc.x, tc.y, time.Now())
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%s: error %v; want one saying %q", tc.name, err, tc.want)
 		}
 	}
-	b, err := st.TileAt(context.Background(), []string{"grid", "label"}, 10, 0, 0, time.Now())
+	b, err := pg.TileAt(context.Background(), []string{"grid", "label"}, 10, 0, 0, time.Now())
 	if err != nil || b != nil {
 		t.Errorf("empty tile: %d bytes, %v; want nil, nil", len(b), err)
 	}
@@ -309,12 +313,13 @@ func TestTileAtRejectsBadInput(t *testing.T) {
 func TestTileCurrent(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
+	pg := tiles.NewPostGIS(st)
 	historyFixture(t, st)
 	ctx := context.Background()
 	render := func(layers []string, z int, lon, lat float64) map[string]histFeature {
 		t.Helper()
 		tl := maptile.At(orb.Point{lon, lat}, maptile.Zoom(z))
-		b, err := st.TileCurrent(ctx, layers, z, int(tl.X), int(tl.Y))
+		b, err := pg.TileCurrent(ctx, layers, z, int(tl.X), int(tl.Y))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -323,7 +328,7 @@ func TestTileCurrent(t *testing.T) {
 	z12 := render(tiles.LayersAt(nil, 12), 12, 120.12, 33.38)
 	z14 := render(tiles.LayersAt(nil, 14), 14, 120.13, 33.3799)
 	now := render(nil, 12, 120.12, 33.38)
-	old, err := st.TileAt(ctx, tiles.LayersAt(nil, 12), 12, int(maptile.At(orb.Point{120.12, 33.38}, 12).X),
+	old, err := pg.TileAt(ctx, tiles.LayersAt(nil, 12), 12, int(maptile.At(orb.Point{120.12, 33.38}, 12).X),
 		int(maptile.At(orb.Point{120.12, 33.38}, 12).Y), time.Date(2024, 6, 1, 0, 0, 0, 0, time.UTC))
 	if err != nil {
 		t.Fatal(err)
@@ -366,7 +371,7 @@ func TestTileCurrent(t *testing.T) {
 	if len(now) != 0 {
 		t.Errorf("no layers asked for: %d features; want none", len(now))
 	}
-	if b, err := st.TileCurrent(ctx, []string{"grid", "label"}, 10, 0, 0); err != nil || b != nil {
+	if b, err := pg.TileCurrent(ctx, []string{"grid", "label"}, 10, 0, 0); err != nil || b != nil {
 		t.Errorf("empty tile: %d bytes, %v; want nil, nil", len(b), err)
 	}
 	for _, bad := range []struct {
@@ -374,13 +379,13 @@ func TestTileCurrent(t *testing.T) {
 		z, x, y int
 		want    string
 	}{{[]string{"grid"}, 31, 0, 0, "out of range"}, {[]string{"roads"}, 2, 0, 0, `unknown layer "roads"`}} {
-		if _, err := st.TileCurrent(ctx, bad.layers, bad.z, bad.x, bad.y); err == nil || !strings.Contains(err.Error(), bad.want) {
+		if _, err := pg.TileCurrent(ctx, bad.layers, bad.z, bad.x, bad.y); err == nil || !strings.Contains(err.Error(), bad.want) {
 			t.Errorf("%v %d/%d/%d: error %v; want one saying %q", bad.layers, bad.z, bad.x, bad.y, err, bad.want)
 		}
 	}
 }
 
-// loadSynthetic writes tiles.SyntheticCity into a test database.
+// loadSynthetic writes tilestest.SyntheticCity into a test database.
 func loadSynthetic(b *testing.B, st *store.Store, snap *geo.Snapshot) {
 	b.Helper()
 	ctx := context.Background()
@@ -417,9 +422,10 @@ func loadSynthetic(b *testing.B, st *store.Store, snap *geo.Snapshot) {
 // and with the polygon layers only, the shape of a pg_tileserv query.
 func BenchmarkTileAtSynthetic(b *testing.B) {
 	st := storetest.New(b)
-	snap := tiles.SyntheticCity(150, 140)
+	pg := tiles.NewPostGIS(st)
+	snap := tilestest.SyntheticCity(150, 140)
 	loadSynthetic(b, st, snap)
-	list := tiles.WeightedTiles(tiles.Prepare(snap), 5000, 1)
+	list := tilestest.WeightedTiles(tiles.Prepare(snap), 5000, 1)
 	ctx := context.Background()
 	now := time.Now()
 	for _, bc := range []struct {
@@ -437,7 +443,7 @@ func BenchmarkTileAtSynthetic(b *testing.B) {
 					layers = slices.DeleteFunc(layers, func(l string) bool { return l == tiles.LayerLabel })
 				}
 				start := time.Now()
-				data, err := st.TileAt(ctx, layers, t.Z, t.X, t.Y, now)
+				data, err := pg.TileAt(ctx, layers, t.Z, t.X, t.Y, now)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -465,6 +471,7 @@ func BenchmarkTileAtSynthetic(b *testing.B) {
 func TestTileAtLeanBelowLabels(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
+	pg := tiles.NewPostGIS(st)
 	historyFixture(t, st)
 	ctx := context.Background()
 	snap, err := st.LoadSnapshot(ctx)
@@ -500,7 +507,7 @@ func TestTileAtLeanBelowLabels(t *testing.T) {
 		}
 		tl := maptile.At(orb.Point{120.13, 33.38}, maptile.Zoom(tc.z))
 		x, y := int(tl.X), int(tl.Y)
-		hist, err := st.TileAt(ctx, tiles.LayersAt(nil, tc.z), tc.z, x, y, time.Now())
+		hist, err := pg.TileAt(ctx, tiles.LayersAt(nil, tc.z), tc.z, x, y, time.Now())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -510,7 +517,7 @@ func TestTileAtLeanBelowLabels(t *testing.T) {
 		}
 		props := map[string]map[string]string{} // renderer → layer/id → properties
 		for name, b := range map[string][]byte{"TileAt": hist, "in memory": mem} {
-			d, err := tiles.Decode(b)
+			d, err := tilestest.Decode(b)
 			if err != nil {
 				t.Fatalf("z%d %s: %v", tc.z, name, err)
 			}
