@@ -79,48 +79,10 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 			return fmt.Errorf("import: %w", err)
 		}
 	} else {
-		printImportReport(e.stdout, name, rep, time.Since(start))
+		rep.WriteText(e.stdout, name, time.Since(start))
 	}
 	if err != nil {
 		return fmt.Errorf("import of %s rejected: %d errors; nothing was written", name, rep.Errors)
 	}
 	return nil
-}
-
-func printImportReport(w io.Writer, name string, rep *importer.Report, took time.Duration) {
-	for _, p := range rep.Problems {
-		fmt.Fprintln(w, p)
-	}
-	if rep.Omitted > 0 {
-		fmt.Fprintf(w, "... and %d more problems (raise --max-problems to list them)\n", rep.Omitted)
-	}
-	if len(rep.Checks) > 0 {
-		fmt.Fprint(w, "problems by check:")
-		for _, c := range sortedKeys(rep.Checks) {
-			fmt.Fprintf(w, " %s=%d", c, rep.Checks[c])
-		}
-		fmt.Fprintln(w)
-	}
-	verdict := "rejected, nothing written"
-	switch {
-	case rep.Accepted && rep.DryRun:
-		verdict = "would be accepted (dry run, nothing written)"
-	case rep.Accepted:
-		verdict = fmt.Sprintf("accepted, dataset version %d", rep.Version)
-	}
-	fmt.Fprintf(w, "%s: %d features (%d areas, %d grids), %d errors, %d warnings, %d repaired in %s: %s\n",
-		name, rep.Features, rep.Areas, rep.Grids, rep.Errors, rep.Warnings, rep.Repaired, took.Round(time.Millisecond), verdict)
-}
-
-func sortedKeys(m map[string]int) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	for i := 1; i < len(keys); i++ {
-		for j := i; j > 0 && keys[j] < keys[j-1]; j-- {
-			keys[j], keys[j-1] = keys[j-1], keys[j]
-		}
-	}
-	return keys
 }

@@ -6,7 +6,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"gridmap/live"
@@ -24,7 +23,7 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	f, err := batchFormat(*format, *in)
+	f, err := lookup.ParseFormat(*format, *in)
 	if err != nil {
 		return err
 	}
@@ -86,26 +85,4 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 	fmt.Fprintf(e.stderr, "\r%d points (%d bad rows) in %v: %.0f points/s, dataset version %d\n",
 		stats.Rows, stats.Errors, el.Round(time.Millisecond), float64(stats.Rows)/el.Seconds(), snap.Version)
 	return nil
-}
-
-func batchFormat(name, path string) (lookup.Format, error) {
-	if name == "" {
-		switch strings.ToLower(filepath.Ext(path)) {
-		case ".json":
-			name = "json"
-		case ".geojson":
-			name = "geojson"
-		default:
-			name = "csv"
-		}
-	}
-	switch name {
-	case "csv":
-		return lookup.FormatCSV, nil
-	case "json":
-		return lookup.FormatJSON, nil
-	case "geojson":
-		return lookup.FormatGeoJSON, nil
-	}
-	return 0, fmt.Errorf("--format %q: want csv, json or geojson", name)
 }
