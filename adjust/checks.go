@@ -7,7 +7,7 @@ import (
 
 // The checks of a proposal run in two places: CheckOp (here, without the
 // database: fields, codes, geometry types and polygon validity, for
-// instant feedback while drafting) and store's PostGIS checks of the
+// instant feedback while drafting) and the PostGIS checks of the
 // after-state (validity, overlap, inside the village, gaps, slivers,
 // contiguity, sub-grids, household balance, records left without a grid),
 // which run for every preview and again under the village locks when the

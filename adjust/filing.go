@@ -10,13 +10,11 @@ import (
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
-
-	"gridmap/store"
 )
 
 // ReadFiling decodes a filing record as stored.
-func ReadFiling(raw json.RawMessage) (store.FilingRecord, error) {
-	var rec store.FilingRecord
+func ReadFiling(raw json.RawMessage) (FilingRecord, error) {
+	var rec FilingRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return rec, fmt.Errorf("filing record: %w", err)
 	}
@@ -36,7 +34,7 @@ type svgShape struct {
 }
 
 type filingPage struct {
-	Rec           store.FilingRecord
+	Rec           FilingRecord
 	FilingNo      string
 	Reason        string
 	Before, After []svgShape
@@ -79,7 +77,7 @@ td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}svg{border:1px sol
 
 // WriteFilingHTML writes the filing record as a readable page with the
 // before and after maps (inline SVG, no scripts, no personal data).
-func WriteFilingHTML(w io.Writer, rec store.FilingRecord, filingNo string) error {
+func WriteFilingHTML(w io.Writer, rec FilingRecord, filingNo string) error {
 	page := filingPage{Rec: rec, FilingNo: filingNo, Reason: reasonNames[rec.Reason], W: 360, H: 360}
 	var bound orb.Bound
 	first := true

@@ -8,19 +8,6 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridmap/geo"
-	"gridmap/store"
-)
-
-// The operation types.
-const (
-	OpCreate   = store.OpCreate
-	OpSplit    = store.OpSplit
-	OpMerge    = store.OpMerge
-	OpReshape  = store.OpReshape
-	OpTransfer = store.OpTransfer
-	OpRetire   = store.OpRetire
-	OpRename   = store.OpRename
-	OpRedraw   = store.OpRedraw
 )
 
 // maxOps bounds a proposal: an adjustment is a handful of edits, and each
@@ -44,7 +31,7 @@ func CheckOp(op Op, county geo.Code) error {
 	}
 	sub := false
 	for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
-		if _, _, ok, err := store.ParseOpRef(c); ok {
+		if _, _, ok, err := ParseOpRef(c); ok {
 			// A grid made by an earlier operation: checkOpAt checks
 			// which, the run finds its code.
 			if err != nil {
@@ -136,15 +123,15 @@ func CheckOp(op Op, county geo.Code) error {
 }
 
 // checkOpAt is CheckOp for operation i of a proposal: its references
-// "@k.n" must name operations before it (store.ParseOpRef).
+// "@k.n" must name operations before it (ParseOpRef).
 func checkOpAt(op Op, county geo.Code, i int) error {
 	if err := CheckOp(op, county); err != nil {
 		return err
 	}
-	return store.CheckOpRefs(op, i)
+	return CheckOpRefs(op, i)
 }
 
-func partKinds(parts []store.AdjustPart) []geo.Kind {
+func partKinds(parts []Part) []geo.Kind {
 	out := make([]geo.Kind, len(parts))
 	for i, p := range parts {
 		out[i] = p.Kind

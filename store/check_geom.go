@@ -42,21 +42,6 @@ func fixSQL(q string) string {
 	})
 }
 
-// areaM2SQL is the SQL for the area in square metres of the geometry
-// expression g. It is the planar area in degrees² scaled by the WGS 84
-// metres per degree of longitude and of latitude at the middle latitude
-// of g, because the stored geometries are planar in lon/lat: their edges
-// are straight lines in degrees, not geodesics. ST_Area on the geography
-// reads the edges as geodesics, which bulge away from a parallel by
-// millimetres over a few hundred metres; for a sliver along a parallel
-// that is most of its area (measured: 0.65 m² for a 0.0026 m² notch). For
-// whole pieces the two agree to 1e-10 (a 0.03 km² rectangle) and 4e-5 (2°×2°).
-func areaM2SQL(g string) string {
-	lat := "((ST_YMin(" + g + ") + ST_YMax(" + g + ")) / 2)"
-	return "(ST_Area(" + g + ") * pow(pi() * 6378137 / 180, 2) * (1 - 0.00669437999014) * cos(radians(" + lat +
-		")) / pow(1 - 0.00669437999014 * pow(sin(radians(" + lat + ")), 2), 2))"
-}
-
 // args returns the named arguments every check query may use.
 func (c *checkRun) args() pgx.NamedArgs {
 	grids, areas := c.invalidGrids, c.invalidAreas
@@ -217,7 +202,7 @@ func overlaps(ctx context.Context, c *checkRun, pairsSQL string, msg func(codes 
 	args := c.args()
 	args["as"], args["bs"], args["total"] = as, bs, total
 	return scanPieces(ctx, c, `
-		SELECT ARRAY[a.code, b.code], '', @total::int, x.geom, `+areaM2SQL("x.geom")+`
+		SELECT ARRAY[a.code, b.code], '', @total::int, x.geom, `+AreaM2SQL("x.geom")+`
 		FROM unnest(@as::bigint[], @bs::bigint[]) WITH ORDINALITY AS p(ida, idb, n)
 		JOIN grid a ON a.id = p.ida JOIN grid b ON b.id = p.idb,
 		LATERAL (SELECT ST_CollectionExtract(ST_Intersection(FIXG(a), FIXG(b)), 3) AS geom) x
@@ -233,7 +218,7 @@ func checkGridOutside(ctx context.Context, c *checkRun) error {
 			  AND NOT ST_CoveredBy(FIXG(g), FIXA(v))
 			ORDER BY g.code
 			LIMIT @max)
-		SELECT ARRAY[p.code, p.village], '', p.total, x.geom, `+areaM2SQL("x.geom")+`
+		SELECT ARRAY[p.code, p.village], '', p.total, x.geom, `+AreaM2SQL("x.geom")+`
 		FROM p JOIN grid g ON g.id = p.id JOIN area v ON v.code = p.village,
 		LATERAL (SELECT ST_CollectionExtract(ST_Difference(FIXG(g), FIXA(v)), 3) AS geom) x
 		ORDER BY p.code`, c.args(),
@@ -257,7 +242,7 @@ func checkSubgridOutside(ctx context.Context, c *checkRun) error {
 			LIMIT @max)
 		SELECT ARRAY[p.code, p.parent_grid],
 		       CASE WHEN p.orphan THEN 'orphan' WHEN p.pkind <> 'exclusive' THEN p.pkind ELSE '' END,
-		       p.total, x.geom, `+areaM2SQL("x.geom")+`
+		       p.total, x.geom, `+AreaM2SQL("x.geom")+`
 		FROM p JOIN grid s ON s.id = p.ids LEFT JOIN grid par ON par.id = p.idp,
 		LATERAL (SELECT CASE WHEN p.orphan OR p.pkind <> 'exclusive' THEN FIXG(s)
 		                     ELSE ST_CollectionExtract(ST_Difference(FIXG(s), FIXG(par)), 3) END AS geom) x
@@ -280,7 +265,7 @@ func scanGaps(ctx context.Context, c *checkRun, pieces string, msg func(code str
 	// polygonal ones at or above the tolerance are the gaps.
 	sql := pieces + `,
 		a AS (
-			SELECT code, geom, ` + areaM2SQL("geom") + ` AS area
+			SELECT code, geom, ` + AreaM2SQL("geom") + ` AS area
 			FROM d WHERE ST_Dimension(geom) = 2),
 		p AS (
 			SELECT code, geom, area, count(*) OVER () AS total
@@ -335,7 +320,7 @@ func checkVillageGap(ctx context.Context, c *checkRun) error {
 func checkVillageWithoutGrids(ctx context.Context, c *checkRun) error {
 	base := c.cur.Count
 	rows, err := c.tx.Query(ctx, `
-		SELECT v.code, count(*) OVER (), ST_PointOnSurface(v.geom), `+areaM2SQL("v.geom")+`
+		SELECT v.code, count(*) OVER (), ST_PointOnSurface(v.geom), `+AreaM2SQL("v.geom")+`
 		FROM area v
 		WHERE v.level = 'village' AND v.geom IS NOT NULL
 		  AND NOT EXISTS (SELECT 1 FROM grid_current g WHERE g.village = v.code AND length(g.code) = 15)
@@ -384,7 +369,7 @@ func checkAreaOutside(ctx context.Context, c *checkRun) error {
 			  AND NOT ST_CoveredBy(FIXA(c), FIXA(par))
 			ORDER BY c.code
 			LIMIT @max)
-		SELECT ARRAY[p.code, p.parent], p.level, p.total, x.geom, `+areaM2SQL("x.geom")+`
+		SELECT ARRAY[p.code, p.parent], p.level, p.total, x.geom, `+AreaM2SQL("x.geom")+`
 		FROM p JOIN area c ON c.code = p.code JOIN area par ON par.code = p.parent,
 		LATERAL (SELECT ST_CollectionExtract(ST_Difference(FIXA(c), FIXA(par)), 3) AS geom) x
 		ORDER BY p.code`, c.args(),

@@ -263,7 +263,7 @@ func (s *Store) Import(ctx context.Context, src FeatureSource, opts ImportOption
 		WHERE is_grid AND parent IS NOT NULL`).Scan(&villages); err != nil {
 		return rep, fmt.Errorf("import: villages: %w", err)
 	}
-	if err := lockVillages(ctx, tx, villages); err != nil {
+	if err := LockVillages(ctx, tx, villages); err != nil {
 		return rep, fmt.Errorf("import: %w", err)
 	}
 	phase("village locks")

@@ -8,6 +8,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"gridmap/adjust/adjusttest"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -21,8 +22,8 @@ import (
 func BenchmarkTileAtAreas(b *testing.B) {
 	ctx := context.Background()
 	st := storetest.NewDemo(b, store.DemoOptions{Scale: 0.2, Seed: 5, County: "320902000000"})
-	c := findCrossCut(b, st, false)
-	before, _ := applyCrossCut(b, st, c)
+	c := adjusttest.FindCrossCut(b, st, false)
+	before, _ := adjusttest.ApplyCrossCut(b, st, c)
 	const fromHistory = "FROM area_history a CROSS JOIN env LEFT JOIN ah ON ah.code = a.code\n    WHERE a.valid @> $4::timestamptz AND "
 	if !strings.Contains(store.TileAtSQL, fromHistory) {
 		b.Fatal("the tile query no longer reads area_history as this benchmark expects")
@@ -34,7 +35,7 @@ func BenchmarkTileAtAreas(b *testing.B) {
 	type tile struct{ z, x, y int }
 	var tiles []tile
 	for _, z := range []int{10, 12, 14} {
-		t := maptile.At(orb.Point{c.mx, c.my}, maptile.Zoom(z))
+		t := maptile.At(orb.Point{c.MX, c.MY}, maptile.Zoom(z))
 		for dx := -1; dx <= 1; dx++ {
 			for dy := -1; dy <= 1; dy++ {
 				tiles = append(tiles, tile{z, int(t.X) + dx, int(t.Y) + dy})

@@ -1,4 +1,4 @@
-package store
+package adjust
 
 import (
 	"context"
@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // The operation types of a boundary-adjustment proposal (issue 6).
@@ -25,7 +26,7 @@ const (
 	OpRedraw   = "redraw"   // redraw a set of adjacent grids as new parts of their union
 )
 
-// AdjustOp is one operation of a proposal, as stored (JSON) and as the
+// Op is one operation of a proposal, as stored (JSON) and as the
 // adjustment queries read it. Which fields matter depends on Type:
 //
 //	create:   Village, Geometry (polygon), Kind, Name
@@ -36,7 +37,7 @@ const (
 //	retire:   Grids[0], To (the grids that take its area)
 //	rename:   Grids[0], Name and/or Kind
 //	redraw:   Grids (the set redrawn), Parts (polygons partitioning their union)
-type AdjustOp struct {
+type Op struct {
 	Type     string            `json:"type"`
 	Village  geo.Code          `json:"village,omitempty"`
 	Grids    []geo.Code        `json:"grids,omitempty"`
@@ -49,20 +50,20 @@ type AdjustOp struct {
 	// otherwise a grid of more than one part is an error.
 	Multipart bool `json:"multipart,omitempty"`
 	// Parts are the new grids of a redraw.
-	Parts []AdjustPart `json:"parts,omitempty"`
+	Parts []Part `json:"parts,omitempty"`
 }
 
-// AdjustPart is one new grid of a redraw: an existing code of the set
+// Part is one new grid of a redraw: an existing code of the set
 // (kept, new version) or none (a new code), its kind, name and polygon.
-type AdjustPart struct {
+type Part struct {
 	Code     geo.Code          `json:"code,omitempty"`
 	Kind     geo.Kind          `json:"kind"`
 	Name     string            `json:"name"`
 	Geometry *geojson.Geometry `json:"geometry"`
 }
 
-// ProposalRecord is a proposal row.
-type ProposalRecord struct {
+// Proposal is a proposal row.
+type Proposal struct {
 	ID             int64      `json:"id"`
 	County         geo.Code   `json:"county"`
 	Reason         int        `json:"reason"`
@@ -70,7 +71,7 @@ type ProposalRecord struct {
 	BaseVersion    int64      `json:"base_version"`
 	Author         string     `json:"author"`
 	Status         string     `json:"status"`
-	Ops            []AdjustOp `json:"ops"`
+	Ops            []Op       `json:"ops"`
 	EffectiveAt    *time.Time `json:"effective_at,omitempty"`
 	ApprovedBy     string     `json:"approved_by,omitempty"`
 	DecidedAt      *time.Time `json:"decided_at,omitempty"`
@@ -96,8 +97,8 @@ const proposalCols = `p.id, p.county, p.reason, p.reason_text, p.base_version, p
 	coalesce(p.applied_version, 0), coalesce(f.filing_no, ''), coalesce(p.cancelled_by, ''), p.cancelled_at, p.cancel_note,
 	p.created_at, p.updated_at`
 
-func scanProposal(row pgx.Row) (ProposalRecord, error) {
-	var p ProposalRecord
+func scanProposal(row pgx.Row) (Proposal, error) {
+	var p Proposal
 	var ops []byte
 	err := row.Scan(&p.ID, &p.County, &p.Reason, &p.ReasonText, &p.BaseVersion, &p.Author, &p.Status, &ops,
 		&p.EffectiveAt, &p.ApprovedBy, &p.DecidedAt, &p.DecisionNote, &p.AppliedAt,
@@ -113,16 +114,16 @@ func scanProposal(row pgx.Row) (ProposalRecord, error) {
 
 // InsertProposal stores a new draft proposal and audits it; it returns
 // the proposal as stored.
-func (s *Store) InsertProposal(ctx context.Context, p ProposalRecord, actor string) (ProposalRecord, error) {
+func InsertProposal(ctx context.Context, st *store.Store, p Proposal, actor string) (Proposal, error) {
 	if p.Ops == nil {
-		p.Ops = []AdjustOp{}
+		p.Ops = []Op{}
 	}
 	ops, err := json.Marshal(p.Ops)
 	if err != nil {
 		return p, fmt.Errorf("insert proposal: operations: %w", err)
 	}
-	var out ProposalRecord
-	err = pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	var out Proposal
+	err = pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
 		var id int64
 		if err := tx.QueryRow(ctx, `INSERT INTO proposal (county, reason, reason_text, base_version, author, ops, effective_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id`,
@@ -133,7 +134,7 @@ func (s *Store) InsertProposal(ctx context.Context, p ProposalRecord, actor stri
 		if err != nil {
 			return err
 		}
-		return s.Audit(ctx, tx, AuditEntry{Actor: actor, Action: "proposal.create", Target: fmt.Sprint(id), After: out})
+		return st.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "proposal.create", Target: fmt.Sprint(id), After: out})
 	})
 	if err != nil {
 		return out, fmt.Errorf("insert proposal: %w", err)
@@ -141,23 +142,19 @@ func (s *Store) InsertProposal(ctx context.Context, p ProposalRecord, actor stri
 	return out, nil
 }
 
-// Proposal returns proposal id, or ErrNotFound.
-func (s *Store) Proposal(ctx context.Context, id int64) (ProposalRecord, error) {
-	return proposalTx(ctx, s.pool, id, false)
+// Proposal returns proposal id, or store.ErrNotFound.
+func LoadProposal(ctx context.Context, st *store.Store, id int64) (Proposal, error) {
+	return proposalTx(ctx, st.Pool(), id, false)
 }
 
-type queryRower interface {
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
-}
-
-func proposalTx(ctx context.Context, q queryRower, id int64, forUpdate bool) (ProposalRecord, error) {
+func proposalTx(ctx context.Context, q store.Querier, id int64, forUpdate bool) (Proposal, error) {
 	sql := `SELECT ` + proposalCols + ` FROM proposal p LEFT JOIN filing f ON f.proposal = p.id WHERE p.id = $1`
 	if forUpdate {
 		sql += ` FOR UPDATE OF p`
 	}
 	p, err := scanProposal(q.QueryRow(ctx, sql, id))
 	if errors.Is(err, pgx.ErrNoRows) {
-		return p, fmt.Errorf("proposal %d: %w", id, ErrNotFound)
+		return p, fmt.Errorf("proposal %d: %w", id, store.ErrNotFound)
 	}
 	if err != nil {
 		return p, fmt.Errorf("proposal %d: %w", id, err)
@@ -166,17 +163,17 @@ func proposalTx(ctx context.Context, q queryRower, id int64, forUpdate bool) (Pr
 }
 
 // Proposals lists the proposals of a county ("" for all), newest first.
-func (s *Store) Proposals(ctx context.Context, county geo.Code, limit int) ([]ProposalRecord, error) {
+func ListProposals(ctx context.Context, st *store.Store, county geo.Code, limit int) ([]Proposal, error) {
 	if limit <= 0 {
 		limit = 100
 	}
-	rows, err := s.pool.Query(ctx, `SELECT `+proposalCols+` FROM proposal p LEFT JOIN filing f ON f.proposal = p.id
+	rows, err := st.Pool().Query(ctx, `SELECT `+proposalCols+` FROM proposal p LEFT JOIN filing f ON f.proposal = p.id
 		WHERE $1 = '' OR p.county = $1 ORDER BY p.id DESC LIMIT $2`, county, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list proposals: %w", err)
 	}
 	defer rows.Close()
-	var out []ProposalRecord
+	var out []Proposal
 	for rows.Next() {
 		p, err := scanProposal(rows)
 		if err != nil {
@@ -195,7 +192,7 @@ type ProposalChange struct {
 	Action string   // audit action, e.g. "proposal.submit"
 	Actor  string
 	// Optional field changes.
-	Ops          *[]AdjustOp
+	Ops          *[]Op
 	EffectiveAt  *time.Time
 	ApprovedBy   string // set on approve/reject
 	DecisionNote string
@@ -204,9 +201,9 @@ type ProposalChange struct {
 
 // UpdateProposal applies ch to proposal id in one audited transaction. It
 // wraps ErrStatus when the proposal is not in a status of ch.From.
-func (s *Store) UpdateProposal(ctx context.Context, id int64, ch ProposalChange) (ProposalRecord, error) {
-	var out ProposalRecord
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+func UpdateProposal(ctx context.Context, st *store.Store, id int64, ch ProposalChange) (Proposal, error) {
+	var out Proposal
+	err := pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
 		before, err := proposalTx(ctx, tx, id, true)
 		if err != nil {
 			return err
@@ -239,7 +236,7 @@ func (s *Store) UpdateProposal(ctx context.Context, id int64, ch ProposalChange)
 		if out, err = proposalTx(ctx, tx, id, false); err != nil {
 			return err
 		}
-		return s.Audit(ctx, tx, AuditEntry{Actor: ch.Actor, Action: ch.Action, Target: fmt.Sprint(id),
+		return st.Audit(ctx, tx, store.AuditEntry{Actor: ch.Actor, Action: ch.Action, Target: fmt.Sprint(id),
 			Before: statusView(before), After: statusView(out)})
 	})
 	if err != nil {
@@ -250,7 +247,7 @@ func (s *Store) UpdateProposal(ctx context.Context, id int64, ch ProposalChange)
 
 // statusView is what the audit log keeps of a proposal step: the status
 // and decision, plus the operations (small: a few geometries).
-func statusView(p ProposalRecord) map[string]any {
+func statusView(p Proposal) map[string]any {
 	return map[string]any{"status": p.Status, "ops": p.Ops, "approved_by": p.ApprovedBy, "base_version": p.BaseVersion,
 		"decision_note": p.DecisionNote, "effective_at": p.EffectiveAt}
 }
@@ -274,8 +271,8 @@ type Lineage struct {
 
 // GridLineage returns the lineage links where code is the old or the new
 // code, oldest first.
-func (s *Store) GridLineage(ctx context.Context, code geo.Code) ([]Lineage, error) {
-	rows, err := s.pool.Query(ctx, `SELECT old_code, new_code, proposal, at FROM grid_lineage
+func GridLineage(ctx context.Context, st *store.Store, code geo.Code) ([]Lineage, error) {
+	rows, err := st.Pool().Query(ctx, `SELECT old_code, new_code, proposal, at FROM grid_lineage
 		WHERE old_code = $1 OR new_code = $1 ORDER BY at, old_code, new_code`, code)
 	if err != nil {
 		return nil, fmt.Errorf("lineage of %s: %w", code, err)

@@ -1,4 +1,4 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
@@ -7,54 +7,12 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
-
-// crossCut is a cutting line across a demo grid that ends on an edge the
-// grid shares with a grid of another village, in the middle of one of
-// that edge's segments (so the cut's node is a new vertex for both).
-type crossCut struct {
-	grid, neighbour        geo.Code
-	x0, y0, x1, y1, mx, my float64
-}
-
-// findCrossCut picks, on the current demo data, the comprehensive grid
-// (no sub-grids) with the longest straight segment shared with a grid of
-// another village — in the same town or in another town — and a line
-// from 20% of the way into the neighbour, through the middle of that
-// segment, across the grid and out of its box on the far side.
-func findCrossCut(t testing.TB, st *store.Store, sameTown bool) crossCut {
-	t.Helper()
-	var c crossCut
-	err := st.Pool().QueryRow(context.Background(), `
-		WITH pairs AS (
-			SELECT a.code AS ac, b.code AS bc, a.geom AS ag, b.geom AS bg
-			FROM grid_current a JOIN grid_current b ON a.village <> b.village AND a.geom && b.geom
-			  AND ST_Relate(a.geom, b.geom, 'F***1****')
-			WHERE length(a.code) = 15 AND length(b.code) = 15 AND a.kind <> 'exclusive'
-			  AND NOT EXISTS (SELECT 1 FROM grid_current s WHERE s.parent_grid = a.code)
-			  AND (substr(a.code, 1, 9) = substr(b.code, 1, 9)) = $1),
-		segs AS (
-			SELECT ac, bc, ag, (ST_DumpSegments(ST_LineMerge(ST_CollectionExtract(
-				ST_Intersection(ST_Boundary(ag), ST_Boundary(bg)), 2)))).geom AS s
-			FROM pairs),
-		best AS (
-			SELECT ac, bc, ag, ST_LineInterpolatePoint(s, 0.5) AS m FROM segs ORDER BY ST_Length(s) DESC, ac LIMIT 1),
-		dir AS (
-			SELECT ac, bc, m, ST_X(ST_PointOnSurface(ag)) - ST_X(m) AS dx, ST_Y(ST_PointOnSurface(ag)) - ST_Y(m) AS dy,
-			       sqrt(pow(ST_XMax(ag) - ST_XMin(ag), 2) + pow(ST_YMax(ag) - ST_YMin(ag), 2)) AS diag
-			FROM best)
-		SELECT ac, bc, ST_X(m) - 0.2 * dx, ST_Y(m) - 0.2 * dy,
-		       ST_X(m) + dx / sqrt(dx * dx + dy * dy) * diag, ST_Y(m) + dy / sqrt(dx * dx + dy * dy) * diag,
-		       ST_X(m), ST_Y(m)
-		FROM dir`, sameTown).Scan(&c.grid, &c.neighbour, &c.x0, &c.y0, &c.x1, &c.y1, &c.mx, &c.my)
-	if err != nil {
-		t.Fatalf("find a grid on a village boundary (same town %v): %v", sameTown, err)
-	}
-	return c
-}
 
 // TestSplitAcrossVillageBoundary splits demo grids by lines ending on an
 // edge shared with a grid of another village (of the same town, and of
@@ -75,20 +33,20 @@ func TestSplitAcrossVillageBoundary(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
 			st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.2, Seed: 5, County: "320902000000"})
-			c := findCrossCut(t, st, sameTown)
-			t.Logf("split %s across its edge with %s at (%.7f, %.7f)", c.grid, c.neighbour, c.mx, c.my)
-			nbVerts := sqlInt(t, st, `SELECT ST_NPoints(geom) FROM grid_current WHERE code = $1`, c.neighbour)
-			op := store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{c.grid}, Geometry: line(c.x0, c.y0, c.x1, c.y1)}
+			c := adjusttest.FindCrossCut(t, st, sameTown)
+			t.Logf("split %s across its edge with %s at (%.7f, %.7f)", c.Grid, c.Neighbour, c.MX, c.MY)
+			nbVerts := sqlInt(t, st, `SELECT ST_NPoints(geom) FROM grid_current WHERE code = $1`, c.Neighbour)
+			op := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{c.Grid}, Geometry: adjusttest.Line(c.X0, c.Y0, c.X1, c.Y1)}
 			v, err := st.Version(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			prev, err := st.PreviewAdjustment(ctx, []store.AdjustOp{op}, v, store.AdjustOptions{})
+			prev, err := adjust.PreviewOps(ctx, st, []adjust.Op{op}, v, adjust.Options{})
 			if err != nil {
 				t.Fatalf("preview: %v", err)
 			}
 			for _, f := range prev.Findings {
-				if f.Severity == geo.SeverityError || f.Check == store.CheckEdgeMismatch {
+				if f.Severity == geo.SeverityError || f.Check == adjust.CheckEdgeMismatch {
 					t.Errorf("preview finding %s: %s", f.Check, f.Message)
 				}
 			}
@@ -96,40 +54,40 @@ func TestSplitAcrossVillageBoundary(t *testing.T) {
 			for _, g := range prev.Grids {
 				states[g.Code] = g.State
 			}
-			if states[c.grid] != "retired" || states[c.neighbour] != "changed" {
-				t.Errorf("preview: %s is %q (want retired), neighbour %s is %q (want changed)", c.grid, states[c.grid], c.neighbour, states[c.neighbour])
+			if states[c.Grid] != "retired" || states[c.Neighbour] != "changed" {
+				t.Errorf("preview: %s is %q (want retired), neighbour %s is %q (want changed)", c.Grid, states[c.Grid], c.Neighbour, states[c.Neighbour])
 			}
-			p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p",
-				Ops: []store.AdjustOp{op}}, "p")
+			p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p",
+				Ops: []adjust.Op{op}}, "p")
 			if err != nil {
 				t.Fatal(err)
 			}
 			if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "a"}); err != nil {
+			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p.ID, Actor: "a"}); err != nil {
 				t.Fatalf("apply: %v", err)
 			}
 			// The neighbour: a second version, one vertex more, same shape.
-			if n := sqlInt(t, st, `SELECT count(*) FROM grid WHERE code = $1`, c.neighbour); n != 2 {
-				t.Errorf("neighbour %s has %d versions, want 2", c.neighbour, n)
+			if n := sqlInt(t, st, `SELECT count(*) FROM grid WHERE code = $1`, c.Neighbour); n != 2 {
+				t.Errorf("neighbour %s has %d versions, want 2", c.Neighbour, n)
 			}
-			if n := sqlInt(t, st, `SELECT ST_NPoints(geom) FROM grid_current WHERE code = $1`, c.neighbour); n != nbVerts+1 {
-				t.Errorf("neighbour %s has %d vertices, want %d (one more)", c.neighbour, n, nbVerts+1)
+			if n := sqlInt(t, st, `SELECT ST_NPoints(geom) FROM grid_current WHERE code = $1`, c.Neighbour); n != nbVerts+1 {
+				t.Errorf("neighbour %s has %d vertices, want %d (one more)", c.Neighbour, n, nbVerts+1)
 			}
 			if n := sqlInt(t, st, `SELECT (ST_HausdorffDistance(a.geom, b.geom) * 1e12)::bigint FROM grid a, grid b
-				WHERE a.code = $1 AND b.code = $1 AND upper_inf(b.valid) AND NOT upper_inf(a.valid)`, c.neighbour); n != 0 {
-				t.Errorf("neighbour %s moved by %d e-12 degrees", c.neighbour, n)
+				WHERE a.code = $1 AND b.code = $1 AND upper_inf(b.valid) AND NOT upper_inf(a.valid)`, c.Neighbour); n != 0 {
+				t.Errorf("neighbour %s moved by %d e-12 degrees", c.Neighbour, n)
 			}
 			// The node is a vertex of the neighbour and of both villages.
 			if n := sqlInt(t, st, `SELECT count(*) FROM grid_current g, area v
 				WHERE g.code = $1 AND v.code = ANY(ARRAY[$2, $3])
 				AND ST_Intersects(ST_Points(v.geom), (SELECT p FROM (SELECT (ST_DumpPoints(geom)).geom AS p FROM grid_current WHERE code = $1) x
 					ORDER BY ST_Distance(p, ST_SetSRID(ST_MakePoint($4, $5), 4326)) LIMIT 1))`,
-				c.neighbour, c.grid.Village(), c.neighbour.Village(), c.mx, c.my); n != 2 {
+				c.Neighbour, c.Grid.Village(), c.Neighbour.Village(), c.MX, c.MY); n != 2 {
 				t.Errorf("the node is a vertex of %d of the two villages, want 2", n)
 			}
-			assertEdgesMatched(t, st, c.mx, c.my, true)
+			assertEdgesMatched(t, st, c.MX, c.MY, true)
 			rep, err := st.Check(ctx, store.CheckOptions{}, nil)
 			if err != nil {
 				t.Fatal(err)
@@ -182,12 +140,12 @@ func assertEdgesMatched(t testing.TB, st *store.Store, x, y float64, areas bool)
 func TestEdgeMatchAheadOfTime(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := newAdjustStore(t)
+	st := adjusttest.New(t)
 	const areaVerts = `SELECT sum(ST_NPoints(geom)) FROM area WHERE code IN ('320902001001', '320902001002')`
 	before := sqlInt(t, st, areaVerts)
-	id := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: line(120.019, 33.0151, 120.035, 33.0151)})
+	id := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: adjusttest.Line(120.019, 33.0151, 120.035, 33.0151)})
 	eff := time.Now().Add(time.Second)
-	if res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff}); err != nil || !res.Pending {
+	if res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff}); err != nil || !res.Pending {
 		t.Fatalf("apply ahead: %v", err)
 	}
 	if n := sqlInt(t, st, areaVerts); n != before {
@@ -198,7 +156,7 @@ func TestEdgeMatchAheadOfTime(t *testing.T) {
 	}
 	assertInvariants(t, st)
 	time.Sleep(time.Until(eff) + 20*time.Millisecond)
-	if n, _, err := st.SwitchDue(ctx); err != nil || n != 1 {
+	if n, _, err := adjust.SwitchDue(ctx, st); err != nil || n != 1 {
 		t.Fatalf("switch: %d %v", n, err)
 	}
 	if n := sqlInt(t, st, areaVerts); n != before+2 {
@@ -228,23 +186,23 @@ func TestEdgeMatchAheadOfTime(t *testing.T) {
 func TestPendingAreaVerticesBothLand(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := newAdjustStore(t)
+	st := adjusttest.New(t)
 	const nodes = `SELECT count(*) FROM area a, (VALUES (120.0, 33.005), (120.0, 33.025)) p(x, y)
 		WHERE a.code = $1 AND ST_Intersects(ST_Points(a.geom), ST_SetSRID(ST_MakePoint(p.x, p.y), 4326))`
-	a := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(1)}, Geometry: line(119.99, 33.005, 120.011, 33.005)})
-	b := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(7)}, Geometry: line(119.99, 33.025, 120.011, 33.025)})
+	a := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(1)}, Geometry: adjusttest.Line(119.99, 33.005, 120.011, 33.005)})
+	b := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(7)}, Geometry: adjusttest.Line(119.99, 33.025, 120.011, 33.025)})
 	effA := time.Now().Add(1500 * time.Millisecond).Truncate(time.Microsecond)
 	effB := effA.Add(200 * time.Millisecond)
 	for _, x := range []struct {
 		id  int64
 		eff time.Time
 	}{{a, effA}, {b, effB}} {
-		if res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: x.id, Actor: "a", EffectiveAt: x.eff}); err != nil || !res.Pending {
+		if res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: x.id, Actor: "a", EffectiveAt: x.eff}); err != nil || !res.Pending {
 			t.Fatalf("apply %d ahead: %v", x.id, err)
 		}
 	}
 	time.Sleep(time.Until(effB) + 20*time.Millisecond)
-	if n, _, err := st.SwitchDue(ctx); err != nil || n != 2 {
+	if n, _, err := adjust.SwitchDue(ctx, st); err != nil || n != 2 {
 		t.Fatalf("switch: %d %v, want both at once", n, err)
 	}
 	for _, code := range []string{string(fxVillage), "320902001000", "320902000000", "320900000000"} {

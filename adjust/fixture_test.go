@@ -1,61 +1,23 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"testing"
 
-	"github.com/paulmach/orb"
-	"github.com/paulmach/orb/geojson"
-
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
 	"gridmap/store"
-	"gridmap/store/storetest"
 )
 
-// The adjustment fixture is a small county: village
-// 320902001001 is 3×3 rural grids of 0.01° (001 at the south-west, 003 at
-// the south-east, 009 at the north-east) sharing edges exactly; grid 005
-// is urban. Village 320902001002 east of it has one grid (001) on its west
-// half and a gap on its east half. Households sit on a 0.0025° lattice,
-// many of them on grid edges, assigned by the lookup rule; a few units too.
-// Everything starts on 2026-01-01 and the dataset is at version 1. The
-// SQL is in testdata/adjust_fixture.sql (the adjust tests load it too).
-
-// The fixture's codes.
+// The fixture county's codes (adjusttest describes its layout), under the
+// short names the tests of operations use in every case.
 const (
-	fxVillage = geo.Code("320902001001")
-	fxEast    = geo.Code("320902001002")
-	fxCounty  = geo.Code("320902000000")
+	fxVillage = adjusttest.Village
+	fxEast    = adjusttest.East
+	fxCounty  = adjusttest.County
 )
 
-func fxGrid(seq int) geo.Code { return geo.Code(fmt.Sprintf("%s%03d", fxVillage, seq)) }
-
-func newAdjustStore(t testing.TB) *store.Store {
-	t.Helper()
-	st := storetest.New(t)
-	sql, err := os.ReadFile("testdata/adjust_fixture.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Pool().Exec(context.Background(), string(sql)); err != nil {
-		t.Fatalf("load fixture: %v", err)
-	}
-	return st
-}
-
-func line(pts ...float64) *geojson.Geometry {
-	var ls orb.LineString
-	for i := 0; i+1 < len(pts); i += 2 {
-		ls = append(ls, orb.Point{pts[i], pts[i+1]})
-	}
-	return geojson.NewGeometry(ls)
-}
-
-func rect(x0, y0, x1, y1 float64) *geojson.Geometry {
-	return geojson.NewGeometry(orb.Polygon{{{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}, {x0, y0}}})
-}
+func fxGrid(seq int) geo.Code { return adjusttest.Grid(seq) }
 
 // sqlInt runs a query answering one integer.
 func sqlInt(t testing.TB, st *store.Store, q string, args ...any) int64 {
@@ -113,23 +75,4 @@ func assertInvariants(t testing.TB, st *store.Store) {
 			t.Errorf("gridd check: %s: %s", f.Check, f.Message)
 		}
 	}
-}
-
-// approved stores a proposal of ops on base version 1 and approves it.
-func approved(t testing.TB, st *store.Store, ops ...store.AdjustOp) int64 {
-	t.Helper()
-	ctx := context.Background()
-	p, err := st.InsertProposal(ctx, store.ProposalRecord{County: fxCounty, Reason: 2, BaseVersion: 1, Author: "planner", Ops: ops}, "planner")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, step := range []store.ProposalChange{
-		{From: []string{"draft"}, To: "submitted", Action: "proposal.submit", Actor: "planner"},
-		{From: []string{"submitted"}, To: "approved", Action: "proposal.approve", Actor: "approver", ApprovedBy: "approver"},
-	} {
-		if _, err := st.UpdateProposal(ctx, p.ID, step); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return p.ID
 }

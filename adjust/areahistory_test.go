@@ -1,4 +1,4 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
@@ -10,6 +10,8 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/maptile"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -27,9 +29,9 @@ func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	st := storetest.NewDemo(t, store.DemoOptions{Scale: 0.2, Seed: 5, County: "320902000000"})
-	c := findCrossCut(t, st, false)
-	node := orb.Point{c.mx, c.my}
-	areas := []geo.Code{c.grid.Village(), c.neighbour.Village(), c.grid.Town(), c.neighbour.Town()}
+	c := adjusttest.FindCrossCut(t, st, false)
+	node := orb.Point{c.MX, c.MY}
+	areas := []geo.Code{c.Grid.Village(), c.Neighbour.Village(), c.Grid.Town(), c.Neighbour.Town()}
 	orig := map[geo.Code]geo.Area{}
 	origEWKB := map[geo.Code][]byte{}
 	for _, code := range areas {
@@ -47,7 +49,7 @@ func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 			t.Fatalf("%s has the cut's node before the split", code)
 		}
 	}
-	before, res := applyCrossCut(t, st, c)
+	before, res := adjusttest.ApplyCrossCut(t, st, c)
 	eff := res.Effective
 
 	for _, code := range areas {
@@ -104,7 +106,7 @@ func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 		}
 	}
 
-	d, err := st.DiffGrids(ctx, before, eff, "320902000000")
+	d, err := adjust.DiffGrids(ctx, st, before, eff, "320902000000")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -206,32 +208,4 @@ func countPoints(mp orb.MultiPolygon) int {
 		}
 	}
 	return n
-}
-
-// applyCrossCut applies, now, an approved split along the cross cut c of
-// county 320902, and returns the time just before it and the result.
-func applyCrossCut(t testing.TB, st *store.Store, c crossCut) (time.Time, *store.ApplyResult) {
-	t.Helper()
-	ctx := context.Background()
-	var before time.Time
-	if err := st.Pool().QueryRow(ctx, `SELECT clock_timestamp()`).Scan(&before); err != nil {
-		t.Fatal(err)
-	}
-	v, err := st.Version(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p",
-		Ops: []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{c.grid}, Geometry: line(c.x0, c.y0, c.x1, c.y1)}}}, "p")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
-		t.Fatal(err)
-	}
-	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "a"})
-	if err != nil {
-		t.Fatalf("apply: %v", err)
-	}
-	return before, res
 }

@@ -1,9 +1,11 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
 	"testing"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -59,10 +61,10 @@ func newBenchStore(b *testing.B) *store.Store {
 func BenchmarkPreviewSplit(b *testing.B) {
 	ctx := context.Background()
 	st := newBenchStore(b)
-	ops := []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{"320902001001023"},
-		Geometry: line(120.005, 33.0035, 120.0055, 33.0065)}}
+	ops := []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{"320902001001023"},
+		Geometry: adjusttest.Line(120.005, 33.0035, 120.0055, 33.0065)}}
 	for b.Loop() {
-		p, err := st.PreviewAdjustment(ctx, ops, 1, store.AdjustOptions{})
+		p, err := adjust.PreviewOps(ctx, st, ops, 1, adjust.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -91,8 +93,8 @@ func BenchmarkApplySplit10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
-			Ops: []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{g}, Geometry: line(x, 33.0095, x, 33.0125)}}}, "bench")
+		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
+			Ops: []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{g}, Geometry: adjusttest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -101,7 +103,7 @@ func BenchmarkApplySplit10k(b *testing.B) {
 		}
 		k++
 		b.StartTimer()
-		res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "bench"})
+		res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p.ID, Actor: "bench"})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 // TestAdjustRandomSequence applies random operations to the fixture, one
@@ -29,7 +30,7 @@ func TestAdjustRandomSequence(t *testing.T) {
 
 func randomSequence(t *testing.T, seed uint64, steps int) {
 	ctx := context.Background()
-	st := newAdjustStore(t)
+	st := adjusttest.New(t)
 	rng := rand.New(rand.NewPCG(seed, 99))
 	// The same fingerprints of the village's grids and of all record
 	// assignments, from the current state and from the history as of a time.
@@ -76,35 +77,35 @@ func randomSequence(t *testing.T, seed uint64, steps int) {
 	for i := 0; i < steps; i++ {
 		a, b, box := adjacent()
 		fx, fy := box[0]+(box[2]-box[0])*(0.3+0.4*rng.Float64()), box[1]+(box[3]-box[1])*(0.3+0.4*rng.Float64())
-		var op store.AdjustOp
+		var op adjust.Op
 		switch rng.IntN(6) {
 		case 0:
-			op = store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{a}, Geometry: line(fx, box[1]-0.001, fx, box[3]+0.001)}
+			op = adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{a}, Geometry: adjusttest.Line(fx, box[1]-0.001, fx, box[3]+0.001)}
 		case 1:
-			op = store.AdjustOp{Type: store.OpMerge, Grids: []geo.Code{a, b}}
+			op = adjust.Op{Type: adjust.OpMerge, Grids: []geo.Code{a, b}}
 		case 2:
-			op = store.AdjustOp{Type: store.OpTransfer, Grids: []geo.Code{a}, To: []geo.Code{b}, Geometry: rect(box[0]-0.001, box[1]-0.001, fx, box[3]+0.001)}
+			op = adjust.Op{Type: adjust.OpTransfer, Grids: []geo.Code{a}, To: []geo.Code{b}, Geometry: adjusttest.Rect(box[0]-0.001, box[1]-0.001, fx, box[3]+0.001)}
 		case 3:
-			op = store.AdjustOp{Type: store.OpRetire, Grids: []geo.Code{a}, To: []geo.Code{b}}
+			op = adjust.Op{Type: adjust.OpRetire, Grids: []geo.Code{a}, To: []geo.Code{b}}
 		case 4:
-			op = store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{a}, Geometry: line(box[0]-0.001, fy, box[2]+0.001, fy)}
+			op = adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{a}, Geometry: adjusttest.Line(box[0]-0.001, fy, box[2]+0.001, fy)}
 		case 5:
-			op = store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{a}, Name: "renamed", Kind: geo.KindUrban}
+			op = adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{a}, Name: "renamed", Kind: geo.KindUrban}
 		}
 		v, err := st.Version(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := st.InsertProposal(ctx, store.ProposalRecord{County: fxCounty, Reason: 2, BaseVersion: v, Author: "p", Ops: []store.AdjustOp{op}}, "p")
+		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: fxCounty, Reason: 2, BaseVersion: v, Author: "p", Ops: []adjust.Op{op}}, "p")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
 			t.Fatal(err)
 		}
-		_, err = st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "a"})
-		var ce *store.ChecksError
-		var oe *store.OpError
+		_, err = adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p.ID, Actor: "a"})
+		var ce *adjust.ChecksError
+		var oe *adjust.OpError
 		switch {
 		case err == nil:
 			applied++

@@ -1,4 +1,4 @@
-package store
+package adjust
 
 import (
 	"context"
@@ -12,14 +12,14 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
-	"github.com/twpayne/go-geom"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
 
-// AdjustPreview is what a proposal would do: the after-state of every
+// Preview is what a proposal would do: the after-state of every
 // grid it touches, the check findings, and who moves where.
-type AdjustPreview struct {
+type Preview struct {
 	Grids    []PreviewGrid `json:"grids"`
 	Findings []geo.Finding `json:"findings"`
 	Moves    []Move        `json:"moves"`
@@ -36,8 +36,8 @@ type AdjustPreview struct {
 // MarshalJSON writes empty lists as [] rather than null, so that a
 // preview of operations that cannot be carried out (no after-state, only
 // findings) has the shape of any other.
-func (p AdjustPreview) MarshalJSON() ([]byte, error) {
-	type plain AdjustPreview
+func (p Preview) MarshalJSON() ([]byte, error) {
+	type plain Preview
 	out := plain(p)
 	if out.Grids == nil {
 		out.Grids = []PreviewGrid{}
@@ -61,7 +61,7 @@ func (p AdjustPreview) MarshalJSON() ([]byte, error) {
 }
 
 // Errors counts the error findings (an apply needs none).
-func (p *AdjustPreview) Errors() int {
+func (p *Preview) Errors() int {
 	n := 0
 	for _, f := range p.Findings {
 		if f.Severity == geo.SeverityError {
@@ -165,15 +165,15 @@ func (e *ChecksError) Error() string {
 	return fmt.Sprintf("%d check(s) fail, first: %s", n, first)
 }
 
-// PreviewAdjustment runs ops on the current state in a transaction that is
+// PreviewOps runs ops on the current state in a transaction that is
 // rolled back, and returns the after-state, findings and moves. base is
 // the proposal's base version, for the stale check (0 skips it). An
 // operation that cannot be carried out is an *OpError, returned with a
 // preview that has no after-state, its findings (OpError.AllFindings)
 // and the stale base if any — an operation often fails because its
 // grids changed since the base.
-func (s *Store) PreviewAdjustment(ctx context.Context, ops []AdjustOp, base int64, opts AdjustOptions) (*AdjustPreview, error) {
-	tx, err := s.beginWork(ctx)
+func PreviewOps(ctx context.Context, st *store.Store, ops []Op, base int64, opts Options) (*Preview, error) {
+	tx, err := beginWork(ctx, st)
 	if err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
 	}
@@ -187,7 +187,7 @@ func (s *Store) PreviewAdjustment(ctx context.Context, ops []AdjustOp, base int6
 	_, p, err := evaluate(ctx, tx, ops, opts)
 	var oe *OpError
 	if errors.As(err, &oe) {
-		return &AdjustPreview{Findings: oe.AllFindings(), Stale: stale}, fmt.Errorf("preview: %w", err)
+		return &Preview{Findings: oe.AllFindings(), Stale: stale}, fmt.Errorf("preview: %w", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
@@ -204,7 +204,7 @@ func (s *Store) PreviewAdjustment(ctx context.Context, ops []AdjustOp, base int6
 }
 
 // evaluate runs the operations, the moves and the checks on tx.
-func evaluate(ctx context.Context, tx pgx.Tx, ops []AdjustOp, opts AdjustOptions) (*work, *AdjustPreview, error) {
+func evaluate(ctx context.Context, tx pgx.Tx, ops []Op, opts Options) (*work, *Preview, error) {
 	if len(ops) == 0 {
 		return nil, nil, &OpError{Index: 0, Op: "", Msg: "the proposal has no operations"}
 	}
@@ -244,7 +244,7 @@ func evaluate(ctx context.Context, tx pgx.Tx, ops []AdjustOp, opts AdjustOptions
 	if err := w.computeMoves(ctx); err != nil {
 		return nil, nil, err
 	}
-	p := &AdjustPreview{}
+	p := &Preview{}
 	if p.Findings, err = w.checkWork(ctx); err != nil {
 		return nil, nil, err
 	}
@@ -262,7 +262,7 @@ func evaluate(ctx context.Context, tx pgx.Tx, ops []AdjustOp, opts AdjustOptions
 }
 
 // opCodes returns the grid codes the operations name, sorted.
-func opCodes(ops []AdjustOp) []geo.Code {
+func opCodes(ops []Op) []geo.Code {
 	seen := map[geo.Code]bool{}
 	for _, op := range ops {
 		for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
@@ -282,11 +282,11 @@ func opCodes(ops []AdjustOp) []geo.Code {
 }
 
 // result reads the touched grids, moves and totals off the work tables.
-func (w *work) result(ctx context.Context, p *AdjustPreview) error {
+func (w *work) result(ctx context.Context, p *Preview) error {
 	rows, err := w.tx.Query(ctx, `SELECT code, state, kind, name, village, matched,
 			CASE WHEN state = 'new' THEN NULL ELSE old_geom END,
 			CASE WHEN state = 'retired' THEN NULL ELSE ST_Multi(geom) END,
-			coalesce(`+areaM2SQL("old_geom")+`, 0), CASE WHEN state = 'retired' THEN 0 ELSE coalesce(`+areaM2SQL("geom")+`, 0) END
+			coalesce(`+store.AreaM2SQL("old_geom")+`, 0), CASE WHEN state = 'retired' THEN 0 ELSE coalesce(`+store.AreaM2SQL("geom")+`, 0) END
 		FROM adj_work WHERE state NOT IN ('same', 'gone') ORDER BY code`)
 	if err != nil {
 		return fmt.Errorf("after-state: %w", err)
@@ -294,7 +294,7 @@ func (w *work) result(ctx context.Context, p *AdjustPreview) error {
 	for rows.Next() {
 		var g PreviewGrid
 		if err := rows.Scan(&g.Code, &g.State, &g.Kind, &g.Name, &g.Village, &g.Matched,
-			nullMultiPolygon{&g.Before}, nullMultiPolygon{&g.After}, &g.AreaBefM, &g.AreaAftM); err != nil {
+			store.ScanMultiPolygon(&g.Before), store.ScanMultiPolygon(&g.After), &g.AreaBefM, &g.AreaAftM); err != nil {
 			rows.Close()
 			return fmt.Errorf("after-state: %w", err)
 		}
@@ -401,7 +401,7 @@ func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*
 	defer rows.Close()
 	for rows.Next() {
 		var g StaleGrid
-		if err := rows.Scan(&g.Code, &g.Change, &g.At, nullMultiPolygon{&g.Geom}); err != nil {
+		if err := rows.Scan(&g.Code, &g.Change, &g.At, store.ScanMultiPolygon(&g.Geom)); err != nil {
 			return nil, fmt.Errorf("stale check: %w", err)
 		}
 		e.Changed = append(e.Changed, g)
@@ -419,17 +419,4 @@ func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*
 func IsStale(err error) bool {
 	var s *StaleError
 	return errors.As(err, &s)
-}
-
-// nullMultiPolygon scans a Polygon or MultiPolygon, leaving dst nil for
-// SQL NULL.
-type nullMultiPolygon struct{ dst *orb.MultiPolygon }
-
-// ScanGeom implements pgxgeom.GeomScanner.
-func (s nullMultiPolygon) ScanGeom(g geom.T) error {
-	*s.dst = nil
-	if g == nil {
-		return nil
-	}
-	return MultiPolygonScanner{s.dst}.ScanGeom(g)
 }

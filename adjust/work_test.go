@@ -1,4 +1,4 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
@@ -8,8 +8,9 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 // TestApplyOperations applies each operation to the fixture and checks
@@ -19,7 +20,7 @@ func TestApplyOperations(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name    string
-		ops     []store.AdjustOp
+		ops     []adjust.Op
 		retired []int // sequences retired
 		created []int // new sequences
 		changed []int // sequences with a new version, code kept
@@ -30,7 +31,7 @@ func TestApplyOperations(t *testing.T) {
 	}{
 		{
 			name:    "split by a line crossing the grid",
-			ops:     []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.005, 120.015, 33.025)}},
+			ops:     []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}},
 			retired: []int{5}, created: []int{10, 11}, changed: []int{2, 8},
 			lineage: [][2]int{{5, 10}, {5, 11}},
 			areaOf:  map[int]float64{10: 50, 11: 50, 2: 100, 8: 100},
@@ -38,7 +39,7 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name:    "split by a line drawn 0.2 m off the corners snaps onto them",
-			ops:     []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.010002, 33.01, 120.02, 33.019998)}},
+			ops:     []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.010002, 33.01, 120.02, 33.019998)}},
 			retired: []int{5}, created: []int{10, 11},
 			lineage: [][2]int{{5, 10}, {5, 11}},
 			areaOf:  map[int]float64{10: 50, 11: 50, 2: 100, 4: 100, 6: 100, 8: 100},
@@ -46,7 +47,7 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name:    "merge two adjacent grids",
-			ops:     []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Name: "Merged"}},
+			ops:     []adjust.Op{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Name: "Merged"}},
 			retired: []int{1, 2}, created: []int{10},
 			lineage: [][2]int{{1, 10}, {2, 10}},
 			areaOf:  map[int]float64{10: 200},
@@ -54,21 +55,21 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name:    "reshape a shared edge",
-			ops:     []store.AdjustOp{{Type: store.OpReshape, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Geometry: line(120.012, 33, 120.012, 33.01)}},
+			ops:     []adjust.Op{{Type: adjust.OpReshape, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Geometry: adjusttest.Line(120.012, 33, 120.012, 33.01)}},
 			changed: []int{1, 2, 5},
 			areaOf:  map[int]float64{1: 120, 2: 80, 5: 100},
 			moved:   true,
 		},
 		{
 			name:    "transfer an area",
-			ops:     []store.AdjustOp{{Type: store.OpTransfer, Grids: []geo.Code{fxGrid(3)}, To: []geo.Code{fxGrid(2)}, Geometry: rect(120.02, 32.999, 120.025, 33.01)}},
+			ops:     []adjust.Op{{Type: adjust.OpTransfer, Grids: []geo.Code{fxGrid(3)}, To: []geo.Code{fxGrid(2)}, Geometry: adjusttest.Rect(120.02, 32.999, 120.025, 33.01)}},
 			changed: []int{2, 3, 6},
 			areaOf:  map[int]float64{2: 150, 3: 50},
 			moved:   true,
 		},
 		{
 			name:    "retire a grid into its neighbour",
-			ops:     []store.AdjustOp{{Type: store.OpRetire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}}},
+			ops:     []adjust.Op{{Type: adjust.OpRetire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}}},
 			retired: []int{9}, changed: []int{8},
 			lineage: [][2]int{{9, 8}},
 			areaOf:  map[int]float64{8: 200},
@@ -76,15 +77,15 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name:    "rename and re-kind",
-			ops:     []store.AdjustOp{{Type: store.OpRename, Grids: []geo.Code{fxGrid(4)}, Name: "Riverside", Kind: geo.KindUrban}},
+			ops:     []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(4)}, Name: "Riverside", Kind: geo.KindUrban}},
 			changed: []int{4},
 			areaOf:  map[int]float64{4: 100},
 		},
 		{
 			name: "redraw two grids as two others",
-			ops: []store.AdjustOp{{Type: store.OpRedraw, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Parts: []store.AdjustPart{
-				{Code: fxGrid(1), Geometry: rect(120, 33, 120.02, 33.005)},
-				{Kind: geo.KindRural, Name: "north half", Geometry: rect(120, 33.005, 120.02, 33.01)},
+			ops: []adjust.Op{{Type: adjust.OpRedraw, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Parts: []adjust.Part{
+				{Code: fxGrid(1), Geometry: adjusttest.Rect(120, 33, 120.02, 33.005)},
+				{Kind: geo.KindRural, Name: "north half", Geometry: adjusttest.Rect(120, 33.005, 120.02, 33.01)},
 			}}},
 			retired: []int{2}, created: []int{10}, changed: []int{1, 3},
 			lineage: [][2]int{{1, 10}, {2, 1}, {2, 10}},
@@ -93,9 +94,9 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name: "split then merge a part with a neighbour",
-			ops: []store.AdjustOp{
-				{Type: store.OpSplit, Grids: []geo.Code{fxGrid(7)}, Geometry: line(119.99, 33.025, 120.02, 33.025)},
-				{Type: store.OpMerge, Grids: []geo.Code{"320902001001010", fxGrid(4)}},
+			ops: []adjust.Op{
+				{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(7)}, Geometry: adjusttest.Line(119.99, 33.025, 120.02, 33.025)},
+				{Type: adjust.OpMerge, Grids: []geo.Code{"320902001001010", fxGrid(4)}},
 			},
 			retired: []int{7, 4}, created: []int{11, 12}, changed: []int{8},
 			lineage: [][2]int{{7, 11}, {7, 12}, {4, 12}},
@@ -107,19 +108,19 @@ func TestApplyOperations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := newAdjustStore(t)
-			id := approved(t, st, tc.ops...)
+			st := adjusttest.New(t)
+			id := adjusttest.Approved(t, st, tc.ops...)
 			before := time.Now()
-			prev, err := st.PreviewAdjustment(ctx, tc.ops, 1, store.AdjustOptions{})
+			prev, err := adjust.PreviewOps(ctx, st, tc.ops, 1, adjust.Options{})
 			if err != nil {
 				t.Fatalf("preview: %v", err)
 			}
 			for _, f := range prev.Findings {
-				if f.Severity == geo.SeverityError || f.Check == store.CheckEdgeMismatch {
+				if f.Severity == geo.SeverityError || f.Check == adjust.CheckEdgeMismatch {
 					t.Errorf("preview finding: %s", f.Message)
 				}
 			}
-			res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "approver"})
+			res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "approver"})
 			if err != nil {
 				t.Fatalf("apply: %v", err)
 			}
@@ -232,11 +233,11 @@ func TestApplyOperations(t *testing.T) {
 				t.Errorf("effective %v, want about now", res.Effective)
 			}
 			// Applying again is refused: the proposal is applied.
-			if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "approver"}); !errors.Is(err, store.ErrStatus) {
+			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "approver"}); !errors.Is(err, adjust.ErrStatus) {
 				t.Errorf("second apply: %v, want ErrStatus", err)
 			}
 			// The filing record is there with the moves.
-			rec, no, err := st.Filing(ctx, id)
+			rec, no, err := adjust.Filing(ctx, st, id)
 			if err != nil || len(rec) < 100 || no != "" {
 				t.Errorf("filing: %d bytes, number %q, %v", len(rec), no, err)
 			}

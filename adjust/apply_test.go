@@ -1,4 +1,4 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
@@ -6,8 +6,9 @@ import (
 	"sync"
 	"testing"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 // TestApplyConcurrent applies conflicting proposals on one village from
@@ -18,22 +19,22 @@ import (
 func TestApplyConcurrent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := newAdjustStore(t)
+	st := adjusttest.New(t)
 	type prop struct {
 		group string
-		ops   []store.AdjustOp
+		ops   []adjust.Op
 	}
 	props := []prop{
-		{"g2", []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}}},
-		{"g2", []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(2)}, Geometry: line(120.015, 32.995, 120.015, 33.015)}}},
-		{"g2", []store.AdjustOp{{Type: store.OpTransfer, Grids: []geo.Code{fxGrid(2)}, To: []geo.Code{fxGrid(3)}, Geometry: rect(120.018, 32.99, 120.021, 33.011)}}},
-		{"g9", []store.AdjustOp{{Type: store.OpRetire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}}}},
-		{"g9", []store.AdjustOp{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(8), fxGrid(9)}}}},
-		{"g4", []store.AdjustOp{{Type: store.OpRename, Grids: []geo.Code{fxGrid(4)}, Name: "independent"}}},
+		{"g2", []adjust.Op{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}}},
+		{"g2", []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(2)}, Geometry: adjusttest.Line(120.015, 32.995, 120.015, 33.015)}}},
+		{"g2", []adjust.Op{{Type: adjust.OpTransfer, Grids: []geo.Code{fxGrid(2)}, To: []geo.Code{fxGrid(3)}, Geometry: adjusttest.Rect(120.018, 32.99, 120.021, 33.011)}}},
+		{"g9", []adjust.Op{{Type: adjust.OpRetire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}}}},
+		{"g9", []adjust.Op{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(8), fxGrid(9)}}}},
+		{"g4", []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(4)}, Name: "independent"}}},
 	}
 	ids := make([]int64, len(props))
 	for i, p := range props {
-		ids[i] = approved(t, st, p.ops...)
+		ids[i] = adjusttest.Approved(t, st, p.ops...)
 	}
 	// The independent proposal is applied by three goroutines at once:
 	// exactly one of them applies it, the others find it applied.
@@ -47,7 +48,7 @@ func TestApplyConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			<-start
-			_, errs[i] = st.ApplyProposal(ctx, store.ApplyRequest{Proposal: ids[i], Actor: "approver"})
+			_, errs[i] = adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: ids[i], Actor: "approver"})
 		}()
 	}
 	close(start)
@@ -57,8 +58,8 @@ func TestApplyConcurrent(t *testing.T) {
 		switch {
 		case err == nil:
 			applied[props[i].group]++
-		case store.IsStale(err):
-		case errors.Is(err, store.ErrStatus) && props[i].group == "g4":
+		case adjust.IsStale(err):
+		case errors.Is(err, adjust.ErrStatus) && props[i].group == "g4":
 		default:
 			t.Errorf("proposal %d (%s): unexpected error %v", ids[i], props[i].group, err)
 		}
@@ -83,8 +84,8 @@ func TestApplyConcurrent(t *testing.T) {
 func TestApplyCrash(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := newAdjustStore(t)
-	id := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.005, 120.015, 33.025)})
+	st := adjusttest.New(t)
+	id := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)})
 	snapshot := func() [5]int64 {
 		return [5]int64{
 			sqlInt(t, st, `SELECT count(*) FROM grid`),
@@ -96,7 +97,7 @@ func TestApplyCrash(t *testing.T) {
 	}
 	before := snapshot()
 	var killed bool
-	_, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "approver", BeforeCommit: func(pid uint32) {
+	_, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "approver", BeforeCommit: func(pid uint32) {
 		// Check from outside that the writes are there but not visible,
 		// then kill the backend holding them.
 		if n := sqlInt(t, st, `SELECT count(*) FROM grid WHERE code = '320902001001010'`); n != 0 {
@@ -112,12 +113,12 @@ func TestApplyCrash(t *testing.T) {
 	if after := snapshot(); after != before {
 		t.Errorf("after the crash: %v, before %v: something was half applied", after, before)
 	}
-	p, err := st.Proposal(ctx, id)
+	p, err := adjust.LoadProposal(ctx, st, id)
 	if err != nil || p.Status != "approved" {
 		t.Errorf("proposal after crash: %s, %v; want still approved", p.Status, err)
 	}
 	assertInvariants(t, st)
-	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "approver"})
+	res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "approver"})
 	if err != nil {
 		t.Fatalf("retry: %v", err)
 	}
@@ -128,7 +129,7 @@ func TestApplyCrash(t *testing.T) {
 		t.Errorf("retry: %d new grids current, want 2", n)
 	}
 	assertInvariants(t, st)
-	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "approver"}); !errors.Is(err, store.ErrStatus) {
+	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "approver"}); !errors.Is(err, adjust.ErrStatus) {
 		t.Errorf("third apply: %v, want ErrStatus", err)
 	}
 }

@@ -1,11 +1,12 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
 	"testing"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 // TestDrawnAfterEdgeMatch: proposal A splits the east village's grid by
@@ -25,33 +26,33 @@ import (
 func TestDrawnAfterEdgeMatch(t *testing.T) {
 	t.Parallel()
 	const nx, ny = 120.03, 33.0151
-	a := store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{"320902001002001"}, Geometry: line(120.025, ny, 120.05, ny)}
+	a := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{"320902001002001"}, Geometry: adjusttest.Line(120.025, ny, 120.05, ny)}
 	cases := []struct {
 		name string
-		op   store.AdjustOp
+		op   adjust.Op
 	}{
-		{"transfer drawn 0.2 m off the edge", store.AdjustOp{Type: store.OpTransfer, Grids: []geo.Code{fxGrid(6)}, To: []geo.Code{fxGrid(3)},
-			Geometry: rect(120.025, 33.01, 120.029998, 33.02)}},
-		{"redraw with parts on the old edge", store.AdjustOp{Type: store.OpRedraw, Grids: []geo.Code{fxGrid(5), fxGrid(6)}, Parts: []store.AdjustPart{
-			{Code: fxGrid(5), Geometry: rect(120.01, 33.01, 120.025, 33.02)},
-			{Code: fxGrid(6), Geometry: rect(120.025, 33.01, 120.03, 33.02)}}}},
-		{"reshape line meeting the edge 0.2 m from the node", store.AdjustOp{Type: store.OpReshape, Grids: []geo.Code{fxGrid(6), fxGrid(3)},
-			Geometry: line(120.019, 33.011, nx, ny-0.000002, 120.031, 33.0152)}},
+		{"transfer drawn 0.2 m off the edge", adjust.Op{Type: adjust.OpTransfer, Grids: []geo.Code{fxGrid(6)}, To: []geo.Code{fxGrid(3)},
+			Geometry: adjusttest.Rect(120.025, 33.01, 120.029998, 33.02)}},
+		{"redraw with parts on the old edge", adjust.Op{Type: adjust.OpRedraw, Grids: []geo.Code{fxGrid(5), fxGrid(6)}, Parts: []adjust.Part{
+			{Code: fxGrid(5), Geometry: adjusttest.Rect(120.01, 33.01, 120.025, 33.02)},
+			{Code: fxGrid(6), Geometry: adjusttest.Rect(120.025, 33.01, 120.03, 33.02)}}}},
+		{"reshape line meeting the edge 0.2 m from the node", adjust.Op{Type: adjust.OpReshape, Grids: []geo.Code{fxGrid(6), fxGrid(3)},
+			Geometry: adjusttest.Line(120.019, 33.011, nx, ny-0.000002, 120.031, 33.0152)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := newAdjustStore(t)
-			pa, pb := approved(t, st, a), approved(t, st, tc.op)
-			if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: pa, Actor: "approver"}); err != nil {
+			st := adjusttest.New(t)
+			pa, pb := adjusttest.Approved(t, st, a), adjusttest.Approved(t, st, tc.op)
+			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: pa, Actor: "approver"}); err != nil {
 				t.Fatalf("A: %v", err)
 			}
 			if n := sqlInt(t, st, `SELECT count(*) FROM grid WHERE code = $1 AND upper_inf(valid) AND edge_matched
 				AND ST_Intersects(ST_Points(geom), ST_SetSRID(ST_MakePoint($2, $3), 4326))`, fxGrid(6), nx, ny); n != 1 {
 				t.Fatalf("grid 006 did not take A's node as an edge-matched version")
 			}
-			prev, err := st.PreviewAdjustment(ctx, []store.AdjustOp{tc.op}, 1, store.AdjustOptions{})
+			prev, err := adjust.PreviewOps(ctx, st, []adjust.Op{tc.op}, 1, adjust.Options{})
 			if err != nil {
 				t.Fatalf("B preview: %v", err)
 			}
@@ -63,7 +64,7 @@ func TestDrawnAfterEdgeMatch(t *testing.T) {
 					t.Errorf("B preview: %s: %s", f.Check, f.Message)
 				}
 			}
-			if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: pb, Actor: "approver"}); err != nil {
+			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: pb, Actor: "approver"}); err != nil {
 				t.Fatalf("B: %v", err)
 			}
 			if n := sqlInt(t, st, `SELECT count(*) FROM grid WHERE adjustment = $1 AND NOT edge_matched`, pb); n == 0 {

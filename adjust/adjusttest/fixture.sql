@@ -1,5 +1,5 @@
--- Fixture of the adjustment-engine tests (store and adjust): see
--- store/adjust_fixture_test.go for its layout.
+-- Fixture of the adjustment-engine tests (adjust, and api, live and store): see
+-- adjust/adjusttest/adjusttest.go for its layout.
 INSERT INTO area (code, level, name, parent, geom) VALUES
  ('320900000000', 'city', 'Yancheng', NULL, ST_Multi(ST_MakeEnvelope(120, 33, 120.06, 33.03, 4326))),
  ('320902000000', 'county', 'Tinghu', '320900000000', ST_Multi(ST_MakeEnvelope(120, 33, 120.06, 33.03, 4326))),

@@ -1,4 +1,4 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -51,7 +53,7 @@ func currentCodes(t *testing.T, st *store.Store) map[geo.Code]bool {
 	return out
 }
 
-// TestApplyAheadOfTime applies a split of grid 005 effective four seconds
+// TestApplyAheadOfTimeSwitch applies a split of grid 005 effective four seconds
 // later. Until then the old grids are current, no record moved, gridd
 // check is clean, the switch is not due, and proposals touching the
 // split's grids (or records it moves) are refused as pending while an
@@ -60,23 +62,23 @@ func currentCodes(t *testing.T, st *store.Store) map[geo.Code]bool {
 // exactly once (one version bump): the new grids are current, every
 // record is in its lookup grid, the assignment history is continuous and
 // changes hands exactly at the effective time, and check is clean.
-func TestApplyAheadOfTime(t *testing.T) {
+func TestApplyAheadOfTimeSwitch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := newAdjustStore(t)
-	split := store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.005, 120.015, 33.025)}
-	id := approved(t, st, split)
+	st := adjusttest.New(t)
+	split := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}
+	id := adjusttest.Approved(t, st, split)
 	before := gridCounts(t, st)
 	// Time enough for the dozen proposals below on a loaded machine.
 	eff := time.Now().Add(4 * time.Second).Truncate(time.Microsecond)
-	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
+	res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if !res.Pending || !res.Effective.Equal(eff) || res.Version != 2 {
 		t.Fatalf("apply: pending %v effective %s version %d, want pending at %s, version 2", res.Pending, res.Effective, res.Version, eff)
 	}
-	if next, ok, err := st.NextSwitch(ctx); err != nil || !ok || !next.Equal(eff) {
+	if next, ok, err := adjust.NextSwitch(ctx, st); err != nil || !ok || !next.Equal(eff) {
 		t.Fatalf("next switch %s %v %v, want %s", next, ok, err, eff)
 	}
 
@@ -92,43 +94,43 @@ func TestApplyAheadOfTime(t *testing.T) {
 	if after := gridCounts(t, st); len(after) != len(before) || after[string(fxGrid(5))] != before[string(fxGrid(5))] {
 		t.Errorf("records moved before the effective time: %v, were %v", after, before)
 	}
-	if n, _, err := st.SwitchDue(ctx); err != nil || n != 0 {
+	if n, _, err := adjust.SwitchDue(ctx, st); err != nil || n != 0 {
 		t.Errorf("switch before the effective time: %d %v", n, err)
 	}
 	assertInvariants(t, st)
 
 	// Conflicting proposals are refused as pending; an independent one
 	// (the east village) applies now.
-	conflicting := [][]store.AdjustOp{
-		{{Type: store.OpRename, Grids: []geo.Code{fxGrid(5)}, Name: "renamed"}},      // retired at eff
-		{{Type: store.OpRename, Grids: []geo.Code{fxGrid(10)}, Name: "renamed"}},     // created at eff
-		{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(2), fxGrid(3)}}},             // 002 changes at eff
-		{{Type: store.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(4)}}},             // moves records 010 takes at eff
-		{{Type: store.OpRename, Grids: []geo.Code{fxGrid(8)}, Name: "also pending"}}, // 008 changes at eff
+	conflicting := [][]adjust.Op{
+		{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(5)}, Name: "renamed"}},      // retired at eff
+		{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(10)}, Name: "renamed"}},     // created at eff
+		{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(2), fxGrid(3)}}},             // 002 changes at eff
+		{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(4)}}},             // moves records 010 takes at eff
+		{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(8)}, Name: "also pending"}}, // 008 changes at eff
 	}
 	for i, ops := range conflicting {
 		v, err := st.Version(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := st.PreviewAdjustment(ctx, ops, v, store.AdjustOptions{})
-		var oe *store.OpError
+		p, err := adjust.PreviewOps(ctx, st, ops, v, adjust.Options{})
+		var oe *adjust.OpError
 		if errors.As(err, &oe) {
 			// The retired grid is not in the latest state: refused anyway.
 		} else if err != nil || p.Stale == nil {
 			t.Errorf("conflicting %d: preview stale %v, err %v", i, p != nil && p.Stale != nil, err)
 		}
-		pid := approved(t, st, ops...)
+		pid := adjusttest.Approved(t, st, ops...)
 		if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET base_version = $2 WHERE id = $1`, pid, v); err != nil {
 			t.Fatal(err)
 		}
-		_, err = st.ApplyProposal(ctx, store.ApplyRequest{Proposal: pid, Actor: "a"})
-		if !store.IsStale(err) {
+		_, err = adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: pid, Actor: "a"})
+		if !adjust.IsStale(err) {
 			t.Errorf("conflicting %d applied before the effective time: %v", i, err)
 		}
 	}
-	east := approved(t, st, store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{"320902001002001"}, Name: "East renamed"})
-	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: east, Actor: "a"}); err != nil {
+	east := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{"320902001002001"}, Name: "East renamed"})
+	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: east, Actor: "a"}); err != nil {
 		t.Fatalf("independent proposal: %v", err)
 	}
 	// A household added to grid 005 meanwhile (west half: 010 after).
@@ -155,7 +157,7 @@ func TestApplyAheadOfTime(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ns[i], vs[i], errs[i] = st.SwitchDue(ctx)
+			ns[i], vs[i], errs[i] = adjust.SwitchDue(ctx, st)
 		}()
 	}
 	wg.Wait()
@@ -165,10 +167,10 @@ func TestApplyAheadOfTime(t *testing.T) {
 	if v, err := st.Version(ctx); err != nil || v != v0+1 {
 		t.Errorf("version %d after the switch, want %d (%v)", v, v0+1, err)
 	}
-	if n, _, err := st.SwitchDue(ctx); err != nil || n != 0 {
+	if n, _, err := adjust.SwitchDue(ctx, st); err != nil || n != 0 {
 		t.Errorf("switch again: %d %v", n, err)
 	}
-	if _, ok, err := st.NextSwitch(ctx); ok || err != nil {
+	if _, ok, err := adjust.NextSwitch(ctx, st); ok || err != nil {
 		t.Errorf("a switch still pending after it was done (%v)", err)
 	}
 	cur = currentCodes(t, st)
@@ -201,11 +203,11 @@ func TestApplyAheadOfTime(t *testing.T) {
 
 	// A proposal drawn before the switch (on the old grids, which the
 	// service showed until then) is stale once the switch is done.
-	drawn := approved(t, st, store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{fxGrid(2)}, Name: "drawn on the old grids"})
+	drawn := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(2)}, Name: "drawn on the old grids"})
 	if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET base_version = $2 WHERE id = $1`, drawn, v0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: drawn, Actor: "a"}); !store.IsStale(err) || store.IsPending(err) {
+	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: drawn, Actor: "a"}); !adjust.IsStale(err) || adjust.IsPending(err) {
 		t.Errorf("a proposal drawn before the switch on a grid it changed: %v, want stale", err)
 	}
 	// Once in effect, the split's grids can be adjusted again.
@@ -213,11 +215,11 @@ func TestApplyAheadOfTime(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again := approved(t, st, store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{fxGrid(10)}, Name: "renamed"})
+	again := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(10)}, Name: "renamed"})
 	if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET base_version = $2 WHERE id = $1`, again, v); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: again, Actor: "a"}); err != nil {
+	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: again, Actor: "a"}); err != nil {
 		t.Errorf("adjusting a grid after the switch: %v", err)
 	}
 	assertInvariants(t, st)
@@ -242,8 +244,8 @@ func BenchmarkSwitch10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
-			Ops: []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{g}, Geometry: line(x, 33.0095, x, 33.0125)}}}, "bench")
+		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
+			Ops: []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{g}, Geometry: adjusttest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -252,12 +254,12 @@ func BenchmarkSwitch10k(b *testing.B) {
 		}
 		k++
 		eff := time.Now().Add(1500 * time.Millisecond)
-		if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "bench", EffectiveAt: eff}); err != nil {
+		if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p.ID, Actor: "bench", EffectiveAt: eff}); err != nil {
 			b.Fatal(err)
 		}
 		time.Sleep(time.Until(eff) + 10*time.Millisecond)
 		b.StartTimer()
-		n, _, err := st.SwitchDue(ctx)
+		n, _, err := adjust.SwitchDue(ctx, st)
 		if err != nil || n != 1 {
 			b.Fatalf("switch: %d %v", n, err)
 		}
@@ -276,10 +278,10 @@ func BenchmarkSwitch10k(b *testing.B) {
 func TestSwitchCrash(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := newAdjustStore(t)
-	id := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.005, 120.015, 33.025)})
+	st := adjusttest.New(t)
+	id := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)})
 	eff := time.Now().Add(time.Second)
-	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
+	res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -296,7 +298,7 @@ func TestSwitchCrash(t *testing.T) {
 	}
 	done := make(chan error, 1)
 	go func() {
-		_, _, err := st.SwitchDue(ctx)
+		_, _, err := adjust.SwitchDue(ctx, st)
 		done <- err
 	}()
 	var pid int
@@ -333,7 +335,7 @@ func TestSwitchCrash(t *testing.T) {
 	if v, err := st.Version(ctx); err != nil || v != res.Version {
 		t.Errorf("version %d after the killed switch, want %d (%v)", v, res.Version, err)
 	}
-	n, v, err := st.SwitchDue(ctx)
+	n, v, err := adjust.SwitchDue(ctx, st)
 	if err != nil || n != 1 || v != res.Version+1 {
 		t.Fatalf("switch after the crash: %d %d %v", n, v, err)
 	}

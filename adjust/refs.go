@@ -1,4 +1,4 @@
-package store
+package adjust
 
 import (
 	"fmt"
@@ -19,7 +19,7 @@ import (
 // operation that names it. The reference is resolved each time the
 // operations run (preview, validate, apply), so it always means the same
 // grid whatever codes apply allocates; the preview lists the codes each
-// operation makes (AdjustPreview.Ops).
+// operation makes (Preview.Ops).
 
 // refPrefix starts a reference; no grid code contains it.
 const refPrefix = "@"
@@ -46,7 +46,7 @@ func IsOpRef(c geo.Code) bool { return strings.HasPrefix(string(c), refPrefix) }
 
 // opRefs returns the references an operation makes (grids, takers and the
 // codes redraw parts keep).
-func opRefs(op AdjustOp) []geo.Code {
+func opRefs(op Op) []geo.Code {
 	var out []geo.Code
 	for _, c := range op.codes() {
 		if IsOpRef(c) {
@@ -57,7 +57,7 @@ func opRefs(op AdjustOp) []geo.Code {
 }
 
 // codes returns every code an operation names, references included.
-func (op AdjustOp) codes() []geo.Code {
+func (op Op) codes() []geo.Code {
 	out := append(append([]geo.Code{}, op.Grids...), op.To...)
 	for _, p := range op.Parts {
 		if p.Code != "" {
@@ -69,7 +69,7 @@ func (op AdjustOp) codes() []geo.Code {
 
 // CheckOpRefs checks the references of operation i: well written, and
 // each to an operation before it.
-func CheckOpRefs(op AdjustOp, i int) error {
+func CheckOpRefs(op Op, i int) error {
 	for _, c := range opRefs(op) {
 		k, _, _, err := ParseOpRef(c)
 		if err != nil {
@@ -85,8 +85,8 @@ func CheckOpRefs(op AdjustOp, i int) error {
 // RenumberOpRefs returns the operations without operation i: references
 // to operations after it move down by one. It fails when an operation
 // refers to a grid operation i makes (remove that one first).
-func RenumberOpRefs(ops []AdjustOp, i int) ([]AdjustOp, error) {
-	out := make([]AdjustOp, 0, len(ops))
+func RenumberOpRefs(ops []Op, i int) ([]Op, error) {
+	out := make([]Op, 0, len(ops))
 	for j, op := range ops {
 		if j == i {
 			continue
@@ -109,7 +109,7 @@ func RenumberOpRefs(ops []AdjustOp, i int) ([]AdjustOp, error) {
 			return nil, err
 		}
 		if len(op.Parts) > 0 {
-			parts := append([]AdjustPart{}, op.Parts...)
+			parts := append([]Part{}, op.Parts...)
 			for p := range parts {
 				if parts[p].Code, err = fix(parts[p].Code); err != nil {
 					return nil, err
@@ -138,7 +138,7 @@ func fixCodes(cs []geo.Code, fix func(geo.Code) (geo.Code, error)) ([]geo.Code, 
 
 // resolveRefs returns op i with its references replaced by the codes the
 // earlier operations made (made[k] in the order they were issued).
-func resolveRefs(op AdjustOp, i int, made [][]geo.Code) (AdjustOp, error) {
+func resolveRefs(op Op, i int, made [][]geo.Code) (Op, error) {
 	if len(opRefs(op)) == 0 {
 		return op, nil
 	}
@@ -166,7 +166,7 @@ func resolveRefs(op AdjustOp, i int, made [][]geo.Code) (AdjustOp, error) {
 		return op, err
 	}
 	if len(op.Parts) > 0 {
-		parts := append([]AdjustPart{}, op.Parts...)
+		parts := append([]Part{}, op.Parts...)
 		for p := range parts {
 			if parts[p].Code, err = fix(parts[p].Code); err != nil {
 				return op, err

@@ -1,4 +1,4 @@
-package store
+package adjust
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // ErrTookEffect is wrapped when a proposal applied ahead of time can no
@@ -26,10 +27,10 @@ var ErrTookEffect = errors.New("the adjustment has taken effect")
 // changed). It serialises with SwitchDue (the switch lock) and with
 // applies (the villages involved, locked in code order).
 //
-// Errors: ErrNotFound, ErrStatus (not applied or filed), ErrTookEffect.
-func (s *Store) CancelPending(ctx context.Context, proposal int64, actor, note string) (ProposalRecord, error) {
-	var out ProposalRecord
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+// Errors: store.ErrNotFound, ErrStatus (not applied or filed), ErrTookEffect.
+func CancelPending(ctx context.Context, st *store.Store, proposal int64, actor, note string) (Proposal, error) {
+	var out Proposal
+	err := pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+switchLock+`)`); err != nil {
 			return fmt.Errorf("lock: %w", err)
 		}
@@ -63,7 +64,7 @@ func (s *Store) CancelPending(ctx context.Context, proposal int64, actor, note s
 		for v := range villages {
 			vs = append(vs, v)
 		}
-		if err := lockVillages(ctx, tx, vs); err != nil {
+		if err := store.LockVillages(ctx, tx, vs); err != nil {
 			return err
 		}
 		for _, st := range []struct {
@@ -117,7 +118,7 @@ func (s *Store) CancelPending(ctx context.Context, proposal int64, actor, note s
 		if out, err = proposalTx(ctx, tx, proposal, false); err != nil {
 			return err
 		}
-		return s.Audit(ctx, tx, AuditEntry{Actor: actor, Action: "proposal.cancel", Target: fmt.Sprint(proposal),
+		return st.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "proposal.cancel", Target: fmt.Sprint(proposal),
 			Before: map[string]any{"status": p.Status, "effective_at": eff},
 			After: map[string]any{"status": "cancelled", "note": note, "version": version, "grids": codes,
 				"codes_kept": kept, "codes_retired_unused": unused}})

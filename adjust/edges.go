@@ -1,4 +1,4 @@
-package store
+package adjust
 
 import (
 	"context"
@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // Edge matching. The operations rebuild each container they touch from
@@ -121,16 +122,6 @@ func (w *work) touchedVillages(ctx context.Context) ([]geo.Code, error) {
 	return vs, nil
 }
 
-// lockVillages locks the area rows of the villages in code order, so two
-// writers never wait for each other's villages in a cycle. Apply, the
-// switch and imports all lock this way before writing grids.
-func lockVillages(ctx context.Context, tx pgx.Tx, villages []geo.Code) error {
-	if _, err := tx.Exec(ctx, `SELECT code FROM area WHERE code = ANY($1) ORDER BY code FOR UPDATE`, villages); err != nil {
-		return fmt.Errorf("lock villages: %w", err)
-	}
-	return nil
-}
-
 // neighbourVillages returns the villages (the given ones included) whose
 // boundary comes within the edge tolerance of the given villages: those
 // whose grids an operation in them may edge-match. Apply locks them all
@@ -205,5 +196,5 @@ func (w *work) lockMore(ctx context.Context, locked []geo.Code) error {
 	if len(more) == 0 {
 		return nil
 	}
-	return lockVillages(ctx, w.tx, more)
+	return store.LockVillages(ctx, w.tx, more)
 }

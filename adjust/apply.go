@@ -1,4 +1,4 @@
-package store
+package adjust
 
 import (
 	"context"
@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // ApplyRequest asks to apply an approved proposal.
@@ -24,7 +25,7 @@ type ApplyRequest struct {
 	// versions began. In the future, the grid versions are written now
 	// (starting then) and the records move at the switch (SwitchDue).
 	EffectiveAt time.Time
-	Options     AdjustOptions
+	Options     Options
 	// BeforeCommit, when set, is called with the backend pid of the apply
 	// transaction after everything is written and before it commits. Tests
 	// use it to kill the connection mid-apply.
@@ -37,8 +38,8 @@ type ApplyResult struct {
 	Effective time.Time `json:"effective_at"`
 	// Pending is set when the effective time is in the future: the new
 	// grids and record moves take effect at the switch (SwitchDue).
-	Pending bool           `json:"pending,omitempty"`
-	Preview *AdjustPreview `json:"preview"`
+	Pending bool     `json:"pending,omitempty"`
+	Preview *Preview `json:"preview"`
 }
 
 // ApplyProposal applies an approved proposal in one transaction: it locks
@@ -56,16 +57,16 @@ type ApplyResult struct {
 // due are carried out first, so a proposal never works on a stale state.
 //
 // Errors: ErrStatus (not approved), *StaleError, *OpError, *ChecksError.
-func (s *Store) ApplyProposal(ctx context.Context, req ApplyRequest) (*ApplyResult, error) {
-	if _, _, err := s.SwitchDue(ctx); err != nil {
+func ApplyProposal(ctx context.Context, st *store.Store, req ApplyRequest) (*ApplyResult, error) {
+	if _, _, err := SwitchDue(ctx, st); err != nil {
 		return nil, fmt.Errorf("apply proposal %d: %w", req.Proposal, err)
 	}
-	tx, err := s.beginWork(ctx)
+	tx, err := beginWork(ctx, st)
 	if err != nil {
 		return nil, fmt.Errorf("apply proposal %d: %w", req.Proposal, err)
 	}
 	defer tx.Rollback(context.Background())
-	res, err := s.applyTx(ctx, tx, req)
+	res, err := applyTx(ctx, st, tx, req)
 	if err != nil {
 		return nil, fmt.Errorf("apply proposal %d: %w", req.Proposal, err)
 	}
@@ -78,7 +79,7 @@ func (s *Store) ApplyProposal(ctx context.Context, req ApplyRequest) (*ApplyResu
 	return res, nil
 }
 
-func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*ApplyResult, error) {
+func applyTx(ctx context.Context, st *store.Store, tx pgx.Tx, req ApplyRequest) (*ApplyResult, error) {
 	p, err := proposalTx(ctx, tx, req.Proposal, true)
 	if err != nil {
 		return nil, err
@@ -97,7 +98,7 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 	if err != nil {
 		return nil, err
 	}
-	if err := lockVillages(ctx, tx, locked); err != nil {
+	if err := store.LockVillages(ctx, tx, locked); err != nil {
 		return nil, err
 	}
 	stale, err := staleCheck(ctx, tx, p.BaseVersion, opCodes(p.Ops))
@@ -172,7 +173,7 @@ func (s *Store) applyTx(ctx context.Context, tx pgx.Tx, req ApplyRequest) (*Appl
 	if _, err := tx.Exec(ctx, `INSERT INTO filing (proposal, record) VALUES ($1, $2)`, p.ID, b); err != nil {
 		return nil, fmt.Errorf("filing record: %w", err)
 	}
-	if err := s.Audit(ctx, tx, AuditEntry{Actor: req.Actor, Action: "proposal.apply", Target: fmt.Sprint(p.ID),
+	if err := st.Audit(ctx, tx, store.AuditEntry{Actor: req.Actor, Action: "proposal.apply", Target: fmt.Sprint(p.ID),
 		Before: map[string]any{"status": "approved"},
 		After:  map[string]any{"status": "applied", "version": version, "effective_at": eff, "grids": prev.Grids, "moves": prev.Moves}}); err != nil {
 		return nil, err
@@ -249,7 +250,7 @@ type FilingRecord struct {
 	County      geo.Code                   `json:"county"`
 	Reason      int                        `json:"reason"`
 	ReasonText  string                     `json:"reason_text,omitempty"`
-	Ops         []AdjustOp                 `json:"operations"`
+	Ops         []Op                       `json:"operations"`
 	Before      *geojson.FeatureCollection `json:"before"`
 	After       *geojson.FeatureCollection `json:"after"`
 	Moves       []Move                     `json:"moves"`
@@ -265,7 +266,7 @@ type FilingRecord struct {
 	Warnings    []geo.Finding              `json:"warnings,omitempty"`
 }
 
-func filingRecord(p ProposalRecord, prev *AdjustPreview, actor string, eff, now time.Time, version int64) FilingRecord {
+func filingRecord(p Proposal, prev *Preview, actor string, eff, now time.Time, version int64) FilingRecord {
 	before, after := geojson.NewFeatureCollection(), geojson.NewFeatureCollection()
 	for _, g := range prev.Grids {
 		props := map[string]any{"code": g.Code, "name": g.Name, "kind": g.Kind, "state": g.State}
@@ -295,12 +296,12 @@ func filingRecord(p ProposalRecord, prev *AdjustPreview, actor string, eff, now 
 
 // Filing returns the filing record of an applied proposal and its filing
 // number ("" until the city acknowledges it).
-func (s *Store) Filing(ctx context.Context, proposal int64) (json.RawMessage, string, error) {
+func Filing(ctx context.Context, st *store.Store, proposal int64) (json.RawMessage, string, error) {
 	var rec []byte
 	var no *string
-	err := s.pool.QueryRow(ctx, `SELECT record, filing_no FROM filing WHERE proposal = $1`, proposal).Scan(&rec, &no)
+	err := st.Pool().QueryRow(ctx, `SELECT record, filing_no FROM filing WHERE proposal = $1`, proposal).Scan(&rec, &no)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, "", fmt.Errorf("filing of proposal %d: %w", proposal, ErrNotFound)
+		return nil, "", fmt.Errorf("filing of proposal %d: %w", proposal, store.ErrNotFound)
 	}
 	if err != nil {
 		return nil, "", fmt.Errorf("filing of proposal %d: %w", proposal, err)
@@ -313,9 +314,9 @@ func (s *Store) Filing(ctx context.Context, proposal int64) (json.RawMessage, st
 
 // AcknowledgeFiling records the city's filing number for an applied
 // proposal and moves it to filed, audited.
-func (s *Store) AcknowledgeFiling(ctx context.Context, proposal int64, filingNo, actor string) (ProposalRecord, error) {
-	var out ProposalRecord
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+func AcknowledgeFiling(ctx context.Context, st *store.Store, proposal int64, filingNo, actor string) (Proposal, error) {
+	var out Proposal
+	err := pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
 		p, err := proposalTx(ctx, tx, proposal, true)
 		if err != nil {
 			return err
@@ -333,7 +334,7 @@ func (s *Store) AcknowledgeFiling(ctx context.Context, proposal int64, filingNo,
 		if out, err = proposalTx(ctx, tx, proposal, false); err != nil {
 			return err
 		}
-		return s.Audit(ctx, tx, AuditEntry{Actor: actor, Action: "proposal.file", Target: fmt.Sprint(proposal),
+		return st.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "proposal.file", Target: fmt.Sprint(proposal),
 			Before: map[string]any{"status": "applied"}, After: map[string]any{"status": "filed", "filing_no": filingNo}})
 	})
 	if err != nil {

@@ -1,4 +1,4 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
@@ -7,8 +7,9 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 // TestDiffGrids diffs the fixture before and after a split, by time and by
@@ -16,25 +17,25 @@ import (
 func TestDiffGrids(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := newAdjustStore(t)
-	id := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.005, 120.015, 33.025)})
-	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a"})
+	st := adjusttest.New(t)
+	id := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)})
+	res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	from, err := st.VersionTime(ctx, 1)
+	from, err := adjust.VersionTime(ctx, st, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	to, err := st.VersionTime(ctx, res.Version)
+	to, err := adjust.VersionTime(ctx, st, res.Version)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.VersionTime(ctx, 99); err == nil {
+	if _, err := adjust.VersionTime(ctx, st, 99); err == nil {
 		t.Errorf("version 99 has a time")
 	}
 	for _, area := range []geo.Code{"", fxCounty, fxVillage} {
-		d, err := st.DiffGrids(ctx, from, to, area)
+		d, err := adjust.DiffGrids(ctx, st, from, to, area)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -48,15 +49,15 @@ func TestDiffGrids(t *testing.T) {
 			t.Errorf("%q: moves %+v, applied %+v", area, d.Moves, res.Preview.Moves)
 		}
 	}
-	d, err := st.DiffGrids(ctx, from, to, fxEast)
+	d, err := adjust.DiffGrids(ctx, st, from, to, fxEast)
 	if err != nil || len(d.Created)+len(d.Retired)+len(d.Changed)+len(d.Moves) != 0 {
 		t.Errorf("east village diff: %+v %v", d, err)
 	}
-	d, err = st.DiffGrids(ctx, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), "")
+	d, err = adjust.DiffGrids(ctx, st, time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 7, 1, 0, 0, 0, 0, time.UTC), "")
 	if err != nil || len(d.Created)+len(d.Retired)+len(d.Changed)+len(d.Moves) != 0 {
 		t.Errorf("diff over a quiet month: %+v %v", d, err)
 	}
-	if _, err := st.DiffGrids(ctx, from, to, "12"); err == nil {
+	if _, err := adjust.DiffGrids(ctx, st, from, to, "12"); err == nil {
 		t.Errorf("bad area accepted")
 	}
 }
@@ -64,22 +65,22 @@ func TestDiffGrids(t *testing.T) {
 // TestApplyEffectiveTime applies a merge backdated to 2026-03-01: the
 // history shows the old grids before and the new one after that time; an
 // effective time before the grids' versions began is refused (one in the
-// future is TestApplyAheadOfTime's).
+// future is TestApplyAheadOfTimeSwitch's).
 func TestApplyEffectiveTime(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := newAdjustStore(t)
-	merge := store.AdjustOp{Type: store.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}
+	st := adjusttest.New(t)
+	merge := adjust.Op{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}
 	for _, at := range []time.Time{time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} {
-		id := approved(t, st, merge)
-		var oe *store.OpError
-		if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: at}); !errors.As(err, &oe) {
+		id := adjusttest.Approved(t, st, merge)
+		var oe *adjust.OpError
+		if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: at}); !errors.As(err, &oe) {
 			t.Errorf("effective %s: %v, want an OpError", at, err)
 		}
 	}
-	id := approved(t, st, merge)
+	id := adjusttest.Approved(t, st, merge)
 	eff := time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC)
-	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
+	res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package store
+package adjust
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // Switches: a proposal applied ahead of its effective time T has its grid
@@ -33,9 +34,9 @@ const switchLock = `hashtext('gridmap.adj_switch')`
 // NextSwitch returns the earliest effective time of a proposal applied
 // ahead of time whose switch is not done yet (it may be past, when no
 // process has run SwitchDue since); false when there is none.
-func (s *Store) NextSwitch(ctx context.Context) (time.Time, bool, error) {
+func NextSwitch(ctx context.Context, st *store.Store) (time.Time, bool, error) {
 	var t *time.Time
-	if err := s.pool.QueryRow(ctx, `SELECT min(effective_at) FROM adj_switch WHERE done_at IS NULL`).Scan(&t); err != nil {
+	if err := st.Pool().QueryRow(ctx, `SELECT min(effective_at) FROM adj_switch WHERE done_at IS NULL`).Scan(&t); err != nil {
 		return time.Time{}, false, fmt.Errorf("next switch: %w", err)
 	}
 	if t == nil {
@@ -54,21 +55,21 @@ func (s *Store) NextSwitch(ctx context.Context) (time.Time, bool, error) {
 // switches done and version the new dataset version (0 when n is 0).
 // Concurrent callers serialise on an advisory lock: exactly one does each
 // switch, the others find nothing due. Calling it again is harmless.
-func (s *Store) SwitchDue(ctx context.Context) (n int, version int64, err error) {
+func SwitchDue(ctx context.Context, st *store.Store) (n int, version int64, err error) {
 	// Cheap test first: most calls find nothing due and take no lock.
 	var due bool
-	if err := s.pool.QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM adj_switch WHERE done_at IS NULL AND effective_at <= clock_timestamp())`).Scan(&due); err != nil {
+	if err := st.Pool().QueryRow(ctx, `SELECT EXISTS (SELECT 1 FROM adj_switch WHERE done_at IS NULL AND effective_at <= clock_timestamp())`).Scan(&due); err != nil {
 		return 0, 0, fmt.Errorf("switch due: %w", err)
 	}
 	if !due {
 		return 0, 0, nil
 	}
-	tx, err := s.beginWork(ctx)
+	tx, err := beginWork(ctx, st)
 	if err != nil {
 		return 0, 0, fmt.Errorf("switch due: %w", err)
 	}
 	defer tx.Rollback(context.Background())
-	n, version, err = s.switchTx(ctx, tx)
+	n, version, err = switchTx(ctx, st, tx)
 	if err != nil {
 		return 0, 0, fmt.Errorf("switch due: %w", err)
 	}
@@ -87,7 +88,7 @@ type dueSwitch struct {
 	codes    []string
 }
 
-func (s *Store) switchTx(ctx context.Context, tx pgx.Tx) (int, int64, error) {
+func switchTx(ctx context.Context, st *store.Store, tx pgx.Tx) (int, int64, error) {
 	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock(`+switchLock+`)`); err != nil {
 		return 0, 0, fmt.Errorf("lock: %w", err)
 	}
@@ -138,7 +139,7 @@ func (s *Store) switchTx(ctx context.Context, tx pgx.Tx) (int, int64, error) {
 	for v := range villages {
 		vs = append(vs, geo.Code(v))
 	}
-	if err := lockVillages(ctx, tx, vs); err != nil {
+	if err := store.LockVillages(ctx, tx, vs); err != nil {
 		return 0, 0, err
 	}
 	// Then the other areas whose boundaries take vertices, in code order.
@@ -176,7 +177,7 @@ func (s *Store) switchTx(ctx context.Context, tx pgx.Tx) (int, int64, error) {
 			d.proposal, version); err != nil {
 			return 0, 0, fmt.Errorf("mark switch done: %w", err)
 		}
-		if err := s.Audit(ctx, tx, AuditEntry{Actor: "system", Action: "proposal.effective", Target: names[i],
+		if err := st.Audit(ctx, tx, store.AuditEntry{Actor: "system", Action: "proposal.effective", Target: names[i],
 			After: map[string]any{"effective_at": d.at, "records_moved": moved[i], "version": version}}); err != nil {
 			return 0, 0, err
 		}

@@ -1,11 +1,12 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
 	"testing"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 // TestStaleIgnoresEdgeMatch: two proposals drawn on the same base; the
@@ -20,8 +21,8 @@ import (
 func TestStaleIgnoresEdgeMatch(t *testing.T) {
 	t.Parallel()
 	const east = geo.Code("320902001002001")
-	first := store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: line(120.019, 33.0151, 120.035, 33.0151)}
-	second := store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{east}, Geometry: line(120.0375, 32.999, 120.0375, 33.031)}
+	first := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: adjusttest.Line(120.019, 33.0151, 120.035, 33.0151)}
+	second := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{east}, Geometry: adjusttest.Line(120.0375, 32.999, 120.0375, 33.031)}
 	for _, renamed := range []bool{false, true} {
 		name := "edge matched only"
 		if renamed {
@@ -30,30 +31,30 @@ func TestStaleIgnoresEdgeMatch(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := newAdjustStore(t)
-			p1, p2 := approved(t, st, first), approved(t, st, second)
+			st := adjusttest.New(t)
+			p1, p2 := adjusttest.Approved(t, st, first), adjusttest.Approved(t, st, second)
 			if renamed {
-				r := approved(t, st, store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{east}, Name: "East renamed"})
-				if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: r, Actor: "approver"}); err != nil {
+				r := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{east}, Name: "East renamed"})
+				if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: r, Actor: "approver"}); err != nil {
 					t.Fatalf("rename: %v", err)
 				}
 			}
-			if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p1, Actor: "approver"}); err != nil {
+			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p1, Actor: "approver"}); err != nil {
 				t.Fatalf("first: %v", err)
 			}
 			if n := sqlInt(t, st, `SELECT count(*) FROM grid WHERE code = $1 AND upper_inf(valid) AND edge_matched`, east); n != 1 {
 				t.Fatalf("the east grid's current version is not marked edge matched (%d)", n)
 			}
-			prev, err := st.PreviewAdjustment(ctx, []store.AdjustOp{second}, 1, store.AdjustOptions{})
+			prev, err := adjust.PreviewOps(ctx, st, []adjust.Op{second}, 1, adjust.Options{})
 			if err != nil {
 				t.Fatalf("preview: %v", err)
 			}
-			_, applyErr := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p2, Actor: "approver"})
+			_, applyErr := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p2, Actor: "approver"})
 			if renamed {
 				if prev.Stale == nil || len(prev.Stale.Changed) != 1 || prev.Stale.Changed[0].Code != east {
 					t.Errorf("preview after a rename: stale %+v, want the east grid", prev.Stale)
 				}
-				if !store.IsStale(applyErr) {
+				if !adjust.IsStale(applyErr) {
 					t.Errorf("apply after a rename: %v, want stale", applyErr)
 				}
 				return

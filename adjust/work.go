@@ -1,4 +1,4 @@
-package store
+package adjust
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // The adjustment work area. A proposal's operations run, in order, on a
@@ -26,9 +27,9 @@ import (
 // The temporary tables are dropped at the end of the transaction: a
 // preview rolls back, an apply writes the result out and commits.
 
-// AdjustOptions are the tolerances of the engine. The zero value asks for
+// Options are the tolerances of the engine. The zero value asks for
 // the defaults.
-type AdjustOptions struct {
+type Options struct {
 	// SnapM is how far (metres) a drawn line or polygon vertex is moved
 	// onto an existing boundary vertex or edge. Default 0.5 m.
 	SnapM float64
@@ -47,7 +48,7 @@ type AdjustOptions struct {
 	AfterOps func(ctx context.Context, tx pgx.Tx) error
 }
 
-func (o AdjustOptions) withDefaults() AdjustOptions {
+func (o Options) withDefaults() Options {
 	if o.SnapM <= 0 {
 		o.SnapM = 0.5
 	}
@@ -55,7 +56,7 @@ func (o AdjustOptions) withDefaults() AdjustOptions {
 		o.SliverM = 2
 	}
 	if o.GapM2 <= 0 {
-		o.GapM2 = DefaultGapToleranceM2
+		o.GapM2 = store.DefaultGapToleranceM2
 	}
 	if o.HouseholdsLow <= 0 {
 		o.HouseholdsLow = 200
@@ -97,7 +98,7 @@ func (e *OpError) Finding() geo.Finding {
 	if codes == nil {
 		codes = []string{}
 	}
-	return geo.Finding{Check: CheckAdjustOperation, Severity: geo.SeverityError, Codes: codes, Message: e.Error(), Location: e.Location}
+	return geo.Finding{Check: CheckOperation, Severity: geo.SeverityError, Codes: codes, Message: e.Error(), Location: e.Location}
 }
 
 // AllFindings are the findings gathered before the failure followed by
@@ -111,7 +112,7 @@ func (e *OpError) AllFindings() []geo.Finding {
 // location is looked up on tx (the work table first: a grid made earlier
 // in the proposal is only there); a lookup that fails leaves it nil, as
 // the failure itself is what matters.
-func locateOpError(ctx context.Context, tx pgx.Tx, ops []AdjustOp, e *OpError, findings []geo.Finding) {
+func locateOpError(ctx context.Context, tx pgx.Tx, ops []Op, e *OpError, findings []geo.Finding) {
 	e.Findings = append(e.Findings, findings...)
 	if e.Index < 0 || e.Index >= len(ops) {
 		return
@@ -175,7 +176,7 @@ func locateOpError(ctx context.Context, tx pgx.Tx, ops []AdjustOp, e *OpError, f
 		HAVING count(g) > 0
 		UNION ALL
 		SELECT ST_Multi(ST_Union(geom)) FROM area WHERE code = ANY($2) AND geom IS NOT NULL HAVING count(*) > 0
-		LIMIT 1`, codes, villages).Scan(nullMultiPolygon{&loc}); err == nil && loc != nil {
+		LIMIT 1`, codes, villages).Scan(store.ScanMultiPolygon(&loc)); err == nil && loc != nil {
 		e.Location = loc
 	}
 }
@@ -183,15 +184,15 @@ func locateOpError(ctx context.Context, tx pgx.Tx, ops []AdjustOp, e *OpError, f
 // work is one run of a proposal's operations inside a transaction.
 type work struct {
 	tx       pgx.Tx
-	opts     AdjustOptions
+	opts     Options
 	villages []geo.Code       // villages loaded into adj_work, sorted
 	next     map[geo.Code]int // next free grid sequence per village
 	lineage  [][2]geo.Code
 	findings []geo.Finding
 	opNew    []geo.Code   // codes issued by the running operation
 	made     [][]geo.Code // codes issued by each operation run, in order
-	ops      []AdjustOp   // the operations, references resolved as far as run
-	multi    []string     // grids allowed several parts (AdjustOp.Multipart)
+	ops      []Op         // the operations, references resolved as far as run
+	multi    []string     // grids allowed several parts (Op.Multipart)
 	created  []string     // grids drawn on a gap (create)
 }
 
@@ -252,7 +253,7 @@ const containerSQL = `coalesce(parent, village)`
 // opVillages returns the villages the operations touch, checking that
 // each operation stays within one container: the grids of one village,
 // or the sub-grids of one exclusive grid.
-func opVillages(ops []AdjustOp) ([]geo.Code, error) {
+func opVillages(ops []Op) ([]geo.Code, error) {
 	seen := map[geo.Code]bool{}
 	// conts[k] is operation k's container: a reference "@k.n" to a grid
 	// it makes lies in it too.
@@ -303,8 +304,8 @@ func opVillages(ops []AdjustOp) ([]geo.Code, error) {
 // beginWork acquires a connection with the work tables and begins a
 // transaction on it; the connection goes back to the pool when the
 // transaction ends.
-func (s *Store) beginWork(ctx context.Context) (pgx.Tx, error) {
-	conn, err := s.pool.Acquire(ctx)
+func beginWork(ctx context.Context, st *store.Store) (pgx.Tx, error) {
+	conn, err := st.Pool().Acquire(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -353,7 +354,7 @@ func (t releasingTx) Rollback(ctx context.Context) error {
 
 // newWork empties the work tables and loads the current grids of the
 // villages. The caller has locked the villages when it is going to write.
-func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts AdjustOptions) (*work, error) {
+func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts Options) (*work, error) {
 	w := &work{tx: tx, opts: opts.withDefaults(), villages: villages, next: map[geo.Code]int{}, created: []string{}}
 	if len(villages) == 0 {
 		return nil, &OpError{Index: 0, Op: "", Msg: "the proposal touches no village"}
@@ -531,10 +532,10 @@ func (w *work) rebuild(ctx context.Context, v geo.Code) error {
 	for rows.Next() {
 		var c string
 		var loc orb.MultiPolygon
-		if err := rows.Scan(&c, nullMultiPolygon{&loc}); err != nil {
+		if err := rows.Scan(&c, store.ScanMultiPolygon(&loc)); err != nil {
 			return fmt.Errorf("rebuild village %s: %w", v, err)
 		}
-		f := geo.Finding{Check: CheckAdjustOperation, Severity: geo.SeverityError, Codes: []string{c},
+		f := geo.Finding{Check: CheckOperation, Severity: geo.SeverityError, Codes: []string{c},
 			Message: fmt.Sprintf("grid %s would lose all its area; retire it instead (with the grids that take its area)", c)}
 		if loc != nil {
 			f.Location = loc
@@ -547,8 +548,8 @@ func (w *work) rebuild(ctx context.Context, v geo.Code) error {
 // run carries out the operations in order, each with its references to
 // grids made by earlier ones resolved (w.ops keeps them so, w.made the
 // codes each made).
-func (w *work) run(ctx context.Context, ops []AdjustOp) error {
-	w.ops = append([]AdjustOp{}, ops...)
+func (w *work) run(ctx context.Context, ops []Op) error {
+	w.ops = append([]Op{}, ops...)
 	for i, op := range ops {
 		w.opNew = nil
 		if err := w.byCode(ctx, i, op); err != nil {
@@ -577,17 +578,17 @@ func (w *work) run(ctx context.Context, ops []AdjustOp) error {
 // allocates — another proposal taking the village's next codes first
 // moves it (apply then refuses the proposal as stale, or, once rebased,
 // the code names another grid) — while "@k.n" always names that grid.
-func (w *work) byCode(ctx context.Context, i int, op AdjustOp) error {
+func (w *work) byCode(ctx context.Context, i int, op Op) error {
 	for _, c := range op.codes() {
 		for k, made := range w.made {
 			for n, m := range made {
 				if c != m {
 					continue
 				}
-				f := geo.Finding{Check: CheckAdjustOperation, Severity: geo.SeverityWarning, Codes: []string{string(c)},
+				f := geo.Finding{Check: CheckOperation, Severity: geo.SeverityWarning, Codes: []string{string(c)},
 					Message: fmt.Sprintf("operation %d names %s, which operation %d makes in this run: name it @%d.%d, so that it stays that grid whatever codes the apply allocates", i+1, c, k+1, k, n+1)}
 				var loc orb.MultiPolygon
-				if err := w.tx.QueryRow(ctx, `SELECT ST_Multi(geom) FROM adj_work WHERE code = $1`, c).Scan(nullMultiPolygon{&loc}); err != nil {
+				if err := w.tx.QueryRow(ctx, `SELECT ST_Multi(geom) FROM adj_work WHERE code = $1`, c).Scan(store.ScanMultiPolygon(&loc)); err != nil {
 					return fmt.Errorf("grid %s: %w", c, err)
 				}
 				if loc != nil {
@@ -600,12 +601,12 @@ func (w *work) byCode(ctx context.Context, i int, op AdjustOp) error {
 	return nil
 }
 
-func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
+func (w *work) op(ctx context.Context, i int, op Op) error {
 	geom := func() (any, error) {
 		if op.Geometry == nil || op.Geometry.Coordinates == nil {
 			return nil, &OpError{Index: i, Op: op.Type, Msg: "needs a geometry"}
 		}
-		return OrbValue{op.Geometry.Coordinates}, nil
+		return store.Geom(op.Geometry.Coordinates), nil
 	}
 	need := func(n int, what string) error {
 		if len(op.Grids) < n {
@@ -860,7 +861,7 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 		for rows.Next() {
 			var owner string
 			var loc orb.MultiPolygon
-			if err := rows.Scan(&owner, MultiPolygonScanner{&loc}); err != nil {
+			if err := rows.Scan(&owner, store.ScanMultiPolygon(&loc)); err != nil {
 				rows.Close()
 				return err
 			}
@@ -885,20 +886,12 @@ func (w *work) op(ctx context.Context, i int, op AdjustOp) error {
 	return &OpError{Index: i, Op: op.Type, Msg: "unknown operation: want create, split, merge, reshape, transfer, retire, rename or redraw"}
 }
 
-func partKinds(parts []AdjustPart) []geo.Kind {
-	out := make([]geo.Kind, len(parts))
-	for i, p := range parts {
-		out[i] = p.Kind
-	}
-	return out
-}
-
 // outside reports the part of a drawn polygon outside village v (it is
 // not given to any grid; the finding says so).
 func (w *work) outside(ctx context.Context, i int, code, v geo.Code, poly any) error {
-	rows, err := w.tx.Query(ctx, `SELECT d, `+areaM2SQL("d")+` FROM (
+	rows, err := w.tx.Query(ctx, `SELECT d, `+store.AreaM2SQL("d")+` FROM (
 		SELECT ST_Multi(ST_CollectionExtract(ST_Difference(ST_SetSRID($1::geometry, 4326), geom), 3)) AS d
-		FROM area WHERE code = $2) x WHERE NOT ST_IsEmpty(d) AND `+areaM2SQL("d")+` > $3`, poly, v, w.opts.GapM2)
+		FROM area WHERE code = $2) x WHERE NOT ST_IsEmpty(d) AND `+store.AreaM2SQL("d")+` > $3`, poly, v, w.opts.GapM2)
 	if err != nil {
 		return fmt.Errorf("outside village: %w", err)
 	}
@@ -906,7 +899,7 @@ func (w *work) outside(ctx context.Context, i int, code, v geo.Code, poly any) e
 	for rows.Next() {
 		var d orb.MultiPolygon
 		var a float64
-		if err := rows.Scan(MultiPolygonScanner{&d}, &a); err != nil {
+		if err := rows.Scan(store.ScanMultiPolygon(&d), &a); err != nil {
 			return fmt.Errorf("outside village: %w", err)
 		}
 		w.findings = append(w.findings, geo.Finding{Check: geo.CheckGridOutsideVillage, Severity: geo.SeverityError, Codes: []string{string(code), string(v)},
@@ -981,7 +974,7 @@ func (w *work) finalLineage(ctx context.Context) ([][2]geo.Code, error) {
 // their union: the linework is the outer boundary of the set and the
 // parts' boundaries; each face of the set goes to the part holding its
 // point on surface. Codes of the set that no part keeps are retired.
-func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
+func (w *work) redraw(ctx context.Context, i int, op Op) error {
 	if len(op.Grids) == 0 || len(op.Parts) == 0 {
 		return &OpError{Index: i, Op: op.Type, Msg: "needs the grids to redraw and the parts to draw"}
 	}
@@ -1029,13 +1022,13 @@ func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 		}
 		codes[k] = string(nc)
 	}
-	if err := w.faces(ctx, v, OrbValue{mp}, op.Grids, op.Grids); err != nil {
+	if err := w.faces(ctx, v, store.Geom(mp), op.Grids, op.Grids); err != nil {
 		return err
 	}
 	for k, p := range op.Parts {
 		if _, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $3 WHERE f.owner = ANY($1)
 			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE `+containerSQL+` = $4), $5), f.pt)`,
-			op.Grids, OrbValue{p.Geometry.Coordinates}, codes[k], v, w.snapDeg()); err != nil {
+			op.Grids, store.Geom(p.Geometry.Coordinates), codes[k], v, w.snapDeg()); err != nil {
 			return err
 		}
 	}
@@ -1069,3 +1062,7 @@ func (w *work) redraw(ctx context.Context, i int, op AdjustOp) error {
 	}
 	return rows.Err()
 }
+
+// recordTypes are the tables of the records tied to grids; each name is
+// also the record_type of its rows in the assignment table.
+var recordTypes = []string{"household", "unit"}

@@ -1,9 +1,10 @@
-package store
+package adjust
 
 import (
 	"context"
 	"fmt"
 	"gridmap/geo"
+	"gridmap/store"
 	"strings"
 
 	"github.com/jackc/pgx/v5"
@@ -18,14 +19,14 @@ import (
 
 // Check ids of the adjustment engine, beside those of gridd check.
 const (
-	CheckAdjustOperation = "operation"           // an operation could not be carried out as drawn
-	CheckSliver          = "sliver"              // a grid part narrower than the sliver tolerance
-	CheckNotContiguous   = "not-contiguous"      // a grid of more than one part
-	CheckSubgridNoFit    = "subgrid-partition"   // sub-grids no longer partition their exclusive grid
-	CheckHouseholdBand   = "household-balance"   // urban grid outside the household band
-	CheckCodeRule        = "code-rule"           // a grid code rule broken
-	CheckRecordNoGrid    = "record-without-grid" // a record whose point no grid covers afterwards
-	CheckEdgeMismatch    = "edge-mismatch"       // a vertex on a shared edge that the neighbour lacks
+	CheckOperation     = "operation"           // an operation could not be carried out as drawn
+	CheckSliver        = "sliver"              // a grid part narrower than the sliver tolerance
+	CheckNotContiguous = "not-contiguous"      // a grid of more than one part
+	CheckSubgridNoFit  = "subgrid-partition"   // sub-grids no longer partition their exclusive grid
+	CheckHouseholdBand = "household-balance"   // urban grid outside the household band
+	CheckCodeRule      = "code-rule"           // a grid code rule broken
+	CheckRecordNoGrid  = "record-without-grid" // a record whose point no grid covers afterwards
+	CheckEdgeMismatch  = "edge-mismatch"       // a vertex on a shared edge that the neighbour lacks
 )
 
 // checkWork runs every check on the work tables (after the moves are
@@ -46,7 +47,7 @@ func (w *work) checkWork(ctx context.Context) ([]geo.Finding, error) {
 			FROM adj_work WHERE ` + changed + ` AND (geom IS NULL OR ST_IsEmpty(geom) OR NOT ST_IsValid(geom))`,
 			nil},
 		{geo.CheckGridOverlap, geo.SeverityError, `
-			SELECT ARRAY[a.code, b.code], ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3), ` + areaM2SQL("ST_Intersection(a.geom, b.geom)") + `, 0::float8, ''
+			SELECT ARRAY[a.code, b.code], ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 3), ` + store.AreaM2SQL("ST_Intersection(a.geom, b.geom)") + `, 0::float8, ''
 			FROM adj_work a JOIN LATERAL (
 				SELECT code, geom FROM adj_work WHERE state NOT IN ('retired', 'gone') AND code <> a.code AND length(code) = length(a.code)
 				UNION ALL
@@ -64,7 +65,7 @@ func (w *work) checkWork(ctx context.Context) ([]geo.Finding, error) {
 		{geo.CheckGridOutsideVillage, geo.SeverityError, `
 			SELECT ARRAY[w.code, ` + containerSQL + `],
 			       CASE WHEN ST_IsEmpty(d.g) THEN ST_Multi(ST_Difference(ST_Points(w.geom), v.geom)) ELSE d.g END,
-			       coalesce(` + areaM2SQL("d.g") + `, 0), 0::float8, ''
+			       coalesce(` + store.AreaM2SQL("d.g") + `, 0), 0::float8, ''
 			FROM adj_work w,
 			LATERAL (SELECT coalesce(
 				(SELECT geom FROM adj_area x WHERE x.code = w.village AND w.parent IS NULL),
@@ -85,9 +86,9 @@ func (w *work) checkWork(ctx context.Context) ([]geo.Finding, error) {
 					(SELECT ST_Union(old_geom) FROM adj_work o WHERE coalesce(o.parent, o.village) = w.c AND o.state IN ('changed', 'retired')),
 					ST_Union(CASE WHEN ST_IsValid(w.geom) THEN w.geom ELSE ST_CollectionExtract(ST_MakeValid(w.geom), 3) END)))).geom AS g
 				FROM (SELECT ` + containerSQL + ` AS c, geom FROM adj_work WHERE state NOT IN ('retired', 'gone')) w GROUP BY w.c)
-			SELECT ARRAY[village], ST_Multi(g), ` + areaM2SQL("g") + `,
+			SELECT ARRAY[village], ST_Multi(g), ` + store.AreaM2SQL("g") + `,
 			       2 * (ST_MaximumInscribedCircle(g)).radius * ` + fmt.Sprint(metresPerDegree) + ` * cos(radians(ST_Y(ST_Centroid(g)))), ''
-			FROM g WHERE ST_Dimension(g) = 2 AND ` + areaM2SQL("g") + ` > @gap`,
+			FROM g WHERE ST_Dimension(g) = 2 AND ` + store.AreaM2SQL("g") + ` > @gap`,
 			func(c []string, a, wd float64) string {
 				return fmt.Sprintf("the adjustment leaves a gap of %.2f m² (about %.1f m wide) in village %s that no grid covers; give it to a neighbouring grid", a, wd, c[0])
 			}},
@@ -100,7 +101,7 @@ func (w *work) checkWork(ctx context.Context) ([]geo.Finding, error) {
 				SELECT ARRAY[n.code] FROM adj_work n
 				WHERE coalesce(n.parent, n.village) = m.village AND n.code <> m.code AND n.state NOT IN ('retired', 'gone') AND n.geom && m.g
 				ORDER BY ST_Length(ST_Intersection(ST_Boundary(n.geom), ST_Boundary(m.g))) DESC, n.code LIMIT 1), '{}'),
-			       ST_Multi(m.g), ` + areaM2SQL("m.g") + `,
+			       ST_Multi(m.g), ` + store.AreaM2SQL("m.g") + `,
 			       2 * (m.mic).radius * ` + fmt.Sprint(metresPerDegree) + ` * cos(radians(ST_Y((m.mic).center))), ''
 			FROM m WHERE 2 * (m.mic).radius * ` + fmt.Sprint(metresPerDegree) + ` * cos(radians(ST_Y((m.mic).center))) < @sliver`,
 			func(c []string, a, wd float64) string {
@@ -192,7 +193,7 @@ func (w *work) checkWork(ctx context.Context) ([]geo.Finding, error) {
 			var loc orb.Geometry
 			var a, b float64
 			var note string
-			if err := rows.Scan(&codes, LocationScanner{&loc}, &a, &b, &note); err != nil {
+			if err := rows.Scan(&codes, store.ScanLocation(&loc), &a, &b, &note); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("check %s: %w", c.check, err)
 			}

@@ -1,4 +1,4 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -50,28 +52,28 @@ func TestCancelPending(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
-		ops    []store.AdjustOp
+		ops    []adjust.Op
 		issued []geo.Code // codes the apply issued, retired unused after the cancel
-		other  store.AdjustOp
+		other  adjust.Op
 	}{
-		{"split", []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.005, 120.015, 33.025)}},
-			[]geo.Code{fxGrid(10), fxGrid(11)}, store.AdjustOp{Type: store.OpMerge, Grids: []geo.Code{fxGrid(2), fxGrid(5)}}},
-		{"split across the village boundary", []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: line(120.019, 33.0151, 120.035, 33.0151)}},
-			[]geo.Code{fxGrid(10), fxGrid(11)}, store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{"320902001002001"}, Name: "East"}},
-		{"retire and merge", []store.AdjustOp{
-			{Type: store.OpRetire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}},
-			{Type: store.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}},
-			[]geo.Code{fxGrid(10)}, store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{fxGrid(9)}, Name: "kept"}},
+		{"split", []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}},
+			[]geo.Code{fxGrid(10), fxGrid(11)}, adjust.Op{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(2), fxGrid(5)}}},
+		{"split across the village boundary", []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: adjusttest.Line(120.019, 33.0151, 120.035, 33.0151)}},
+			[]geo.Code{fxGrid(10), fxGrid(11)}, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{"320902001002001"}, Name: "East"}},
+		{"retire and merge", []adjust.Op{
+			{Type: adjust.OpRetire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}},
+			{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}},
+			[]geo.Code{fxGrid(10)}, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(9)}, Name: "kept"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := newAdjustStore(t)
+			st := adjusttest.New(t)
 			before := fingerprint(t, st)
-			id := approved(t, st, tc.ops...)
+			id := adjusttest.Approved(t, st, tc.ops...)
 			eff := time.Now().Add(time.Hour).Truncate(time.Microsecond)
-			res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "approver", EffectiveAt: eff})
+			res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "approver", EffectiveAt: eff})
 			if err != nil || !res.Pending {
 				t.Fatalf("apply ahead: %v (pending %v)", err, res != nil && res.Pending)
 			}
@@ -83,15 +85,15 @@ func TestCancelPending(t *testing.T) {
 					t.Errorf("the east grid has %d versions, want 2 (edge matched at the effective time)", n)
 				}
 			}
-			other := approved(t, st, tc.other)
-			if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: other, Actor: "approver"}); !store.IsStale(err) {
+			other := adjusttest.Approved(t, st, tc.other)
+			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: other, Actor: "approver"}); !adjust.IsStale(err) {
 				t.Fatalf("conflicting proposal while pending: %v, want refused as stale", err)
 			}
 			v0, err := st.Version(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			p, err := st.CancelPending(ctx, id, "approver", "the street office asked to wait")
+			p, err := adjust.CancelPending(ctx, st, id, "approver", "the street office asked to wait")
 			if err != nil {
 				t.Fatalf("cancel: %v", err)
 			}
@@ -121,15 +123,15 @@ func TestCancelPending(t *testing.T) {
 			if n := sqlInt(t, st, `SELECT count(*) FROM audit_log WHERE action = 'proposal.cancel' AND target = $1`, itoa(id)); n != 1 {
 				t.Errorf("%d cancel audit entries", n)
 			}
-			if _, ok, err := st.NextSwitch(ctx); ok || err != nil {
+			if _, ok, err := adjust.NextSwitch(ctx, st); ok || err != nil {
 				t.Errorf("a switch is still pending after the cancel (%v)", err)
 			}
 			assertInvariants(t, st)
 			// Cancelling again is refused; the conflicting proposal applies.
-			if _, err := st.CancelPending(ctx, id, "approver", "again"); !errors.Is(err, store.ErrStatus) {
+			if _, err := adjust.CancelPending(ctx, st, id, "approver", "again"); !errors.Is(err, adjust.ErrStatus) {
 				t.Errorf("second cancel: %v, want ErrStatus", err)
 			}
-			if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: other, Actor: "approver"}); err != nil {
+			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: other, Actor: "approver"}); err != nil {
 				t.Errorf("the other proposal after the cancel: %v", err)
 			}
 			assertInvariants(t, st)
@@ -143,38 +145,38 @@ func TestCancelPending(t *testing.T) {
 func TestCancelRefused(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := newAdjustStore(t)
-	now := approved(t, st, store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{fxGrid(1)}, Name: "now"})
-	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: now, Actor: "a"}); err != nil {
+	st := adjusttest.New(t)
+	now := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(1)}, Name: "now"})
+	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: now, Actor: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	soon := approved(t, st, store.AdjustOp{Type: store.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: line(120.015, 33.005, 120.015, 33.025)})
+	soon := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)})
 	eff := time.Now().Add(1500 * time.Millisecond)
-	if _, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: soon, Actor: "a", EffectiveAt: eff}); err != nil {
+	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: soon, Actor: "a", EffectiveAt: eff}); err != nil {
 		t.Fatal(err)
 	}
-	draft := approved(t, st, store.AdjustOp{Type: store.OpRename, Grids: []geo.Code{fxGrid(9)}, Name: "draft"})
-	if _, err := st.CancelPending(ctx, draft, "a", "x"); !errors.Is(err, store.ErrStatus) {
+	draft := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(9)}, Name: "draft"})
+	if _, err := adjust.CancelPending(ctx, st, draft, "a", "x"); !errors.Is(err, adjust.ErrStatus) {
 		t.Errorf("cancel an approved proposal: %v, want ErrStatus", err)
 	}
-	if _, err := st.CancelPending(ctx, now, "a", "x"); !errors.Is(err, store.ErrTookEffect) {
+	if _, err := adjust.CancelPending(ctx, st, now, "a", "x"); !errors.Is(err, adjust.ErrTookEffect) {
 		t.Errorf("cancel a proposal applied now: %v, want ErrTookEffect", err)
 	}
 	time.Sleep(time.Until(eff) + 20*time.Millisecond)
 	before := fingerprint(t, st)
-	if _, err := st.CancelPending(ctx, soon, "a", "x"); !errors.Is(err, store.ErrTookEffect) {
+	if _, err := adjust.CancelPending(ctx, st, soon, "a", "x"); !errors.Is(err, adjust.ErrTookEffect) {
 		t.Errorf("cancel after the effective time, before the switch: %v, want ErrTookEffect", err)
 	}
 	if after := fingerprint(t, st); after["grids"] != before["grids"] || after["pending"] != before["pending"] {
 		t.Errorf("a refused cancel changed grids or pending switches")
 	}
-	if n, _, err := st.SwitchDue(ctx); err != nil || n != 1 {
+	if n, _, err := adjust.SwitchDue(ctx, st); err != nil || n != 1 {
 		t.Fatalf("switch: %d %v", n, err)
 	}
-	if _, err := st.CancelPending(ctx, soon, "a", "x"); !errors.Is(err, store.ErrTookEffect) {
+	if _, err := adjust.CancelPending(ctx, st, soon, "a", "x"); !errors.Is(err, adjust.ErrTookEffect) {
 		t.Errorf("cancel after the switch: %v, want ErrTookEffect", err)
 	}
-	if _, err := st.CancelPending(ctx, 999, "a", "x"); !errors.Is(err, store.ErrNotFound) {
+	if _, err := adjust.CancelPending(ctx, st, 999, "a", "x"); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("cancel an unknown proposal: %v, want ErrNotFound", err)
 	}
 	assertInvariants(t, st)

@@ -1,4 +1,4 @@
-package store
+package adjust
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // GridDiff is the difference of the grids (and the records tied to them)
@@ -69,13 +70,13 @@ func codePrefix(area geo.Code) (string, error) {
 // created and retired, grids whose geometry, name or kind changed, how
 // many households and units moved between which grids, and the areas
 // whose boundary or name changed.
-func (s *Store) DiffGrids(ctx context.Context, from, to time.Time, area geo.Code) (*GridDiff, error) {
+func DiffGrids(ctx context.Context, st *store.Store, from, to time.Time, area geo.Code) (*GridDiff, error) {
 	prefix, err := codePrefix(area)
 	if err != nil {
 		return nil, err
 	}
 	d := &GridDiff{From: from, To: to, Created: []geo.Code{}, Retired: []geo.Code{}, Changed: []GridChange{}, Moves: []Move{}, Areas: []AreaChange{}}
-	rows, err := s.pool.Query(ctx, `
+	rows, err := st.Pool().Query(ctx, `
 		WITH a AS (SELECT code, kind, name, geom FROM grid WHERE valid @> $1::timestamptz AND starts_with(code, $3)),
 		     b AS (SELECT code, kind, name, geom FROM grid WHERE valid @> $2::timestamptz AND starts_with(code, $3))
 		SELECT coalesce(a.code, b.code), a.code IS NULL, b.code IS NULL,
@@ -108,7 +109,7 @@ func (s *Store) DiffGrids(ctx context.Context, from, to time.Time, area geo.Code
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("diff grids: %w", err)
 	}
-	rows, err = s.pool.Query(ctx, `
+	rows, err = st.Pool().Query(ctx, `
 		WITH a AS (SELECT code, name, geom FROM area_history WHERE valid @> $1::timestamptz AND starts_with(code, $3)),
 		     b AS (SELECT code, name, geom FROM area_history WHERE valid @> $2::timestamptz AND starts_with(code, $3))
 		SELECT coalesce(a.code, b.code), a.code IS NULL, b.code IS NULL,
@@ -132,7 +133,7 @@ func (s *Store) DiffGrids(ctx context.Context, from, to time.Time, area geo.Code
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("diff areas: %w", err)
 	}
-	rows, err = s.pool.Query(ctx, `
+	rows, err = st.Pool().Query(ctx, `
 		SELECT a.grid_code, b.grid_code, count(*) FILTER (WHERE a.record_type = 'household'), count(*) FILTER (WHERE a.record_type = 'unit')
 		FROM assignment a JOIN assignment b ON a.record_type = b.record_type AND a.record_id = b.record_id
 		WHERE a.valid @> $1::timestamptz AND b.valid @> $2::timestamptz AND a.grid_code <> b.grid_code
@@ -158,14 +159,14 @@ func (s *Store) DiffGrids(ctx context.Context, from, to time.Time, area geo.Code
 // VersionTime returns the time at which the history shows dataset
 // version v: when it was committed, or, for a version made by a proposal
 // whose effective time lies after the start of its transaction (it waited
-// for village locks), that effective time. ErrNotFound for a version that
+// for village locks), that effective time. store.ErrNotFound for a version that
 // does not exist.
-func (s *Store) VersionTime(ctx context.Context, v int64) (time.Time, error) {
+func VersionTime(ctx context.Context, st *store.Store, v int64) (time.Time, error) {
 	var at time.Time
-	err := s.pool.QueryRow(ctx, `SELECT greatest(committed_at, (SELECT max(effective_at) FROM proposal WHERE applied_version = $1))
+	err := st.Pool().QueryRow(ctx, `SELECT greatest(committed_at, (SELECT max(effective_at) FROM proposal WHERE applied_version = $1))
 		FROM dataset_version WHERE version = $1`, v).Scan(&at)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return at, fmt.Errorf("dataset version %d: %w", v, ErrNotFound)
+		return at, fmt.Errorf("dataset version %d: %w", v, store.ErrNotFound)
 	}
 	if err != nil {
 		return at, fmt.Errorf("dataset version %d: %w", v, err)

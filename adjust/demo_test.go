@@ -1,10 +1,12 @@
-package store_test
+package adjust_test
 
 import (
 	"context"
 	"errors"
 	"testing"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -65,14 +67,14 @@ func TestAdjustDemoCity(t *testing.T) {
 		t.Fatalf("only %d villages with adjacent grids", len(pairs))
 	}
 	d := 0.0003 // ≈ 30 m
-	ops := []store.AdjustOp{
-		{Type: store.OpMerge, Grids: []geo.Code{pairs[0].a, pairs[0].b}},
-		{Type: store.OpRetire, Grids: []geo.Code{pairs[1].a}, To: []geo.Code{pairs[1].b}},
+	ops := []adjust.Op{
+		{Type: adjust.OpMerge, Grids: []geo.Code{pairs[0].a, pairs[0].b}},
+		{Type: adjust.OpRetire, Grids: []geo.Code{pairs[1].a}, To: []geo.Code{pairs[1].b}},
 		// A chord between two vertices of the grid, as far inside as can
 		// be: it adds no node to any neighbour or village boundary.
-		{Type: store.OpSplit, Grids: []geo.Code{pairs[2].a}, Geometry: line(pairs[2].x0, pairs[2].y0, pairs[2].x1, pairs[2].y1)},
-		{Type: store.OpTransfer, Grids: []geo.Code{pairs[3].a}, To: []geo.Code{pairs[3].b}, Geometry: rect(pairs[3].mx-d, pairs[3].my-d, pairs[3].mx+d, pairs[3].my+d)},
-		{Type: store.OpRename, Grids: []geo.Code{pairs[4].a}, Name: "renamed", Kind: geo.KindUrban},
+		{Type: adjust.OpSplit, Grids: []geo.Code{pairs[2].a}, Geometry: adjusttest.Line(pairs[2].x0, pairs[2].y0, pairs[2].x1, pairs[2].y1)},
+		{Type: adjust.OpTransfer, Grids: []geo.Code{pairs[3].a}, To: []geo.Code{pairs[3].b}, Geometry: adjusttest.Rect(pairs[3].mx-d, pairs[3].my-d, pairs[3].mx+d, pairs[3].my+d)},
+		{Type: adjust.OpRename, Grids: []geo.Code{pairs[4].a}, Name: "renamed", Kind: geo.KindUrban},
 	}
 	applied := 0
 	for i, op := range ops {
@@ -80,21 +82,21 @@ func TestAdjustDemoCity(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p", Ops: []store.AdjustOp{op}}, "p")
+		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p", Ops: []adjust.Op{op}}, "p")
 		if err != nil {
 			t.Fatal(err)
 		}
 		if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
 			t.Fatal(err)
 		}
-		_, err = st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "a"})
-		var ce *store.ChecksError
+		_, err = adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p.ID, Actor: "a"})
+		var ce *adjust.ChecksError
 		switch {
 		case err == nil:
 			applied++
 		case errors.As(err, &ce):
 			t.Logf("operation %d (%s) refused: %v", i, op.Type, err)
-			if op.Type != store.OpTransfer {
+			if op.Type != adjust.OpTransfer {
 				t.Errorf("%s refused on adjacent grids: %v", op.Type, err)
 			}
 		default:
