@@ -601,19 +601,10 @@ func (w *work) byCode(ctx context.Context, i int, op Op) error {
 	return nil
 }
 
+// op carries out operation i on the work area: the rule every operation
+// shares (sub-grids stay exclusive), then the operation's own function,
+// one file each (op_*.go).
 func (w *work) op(ctx context.Context, i int, op Op) error {
-	geom := func() (any, error) {
-		if op.Geometry == nil || op.Geometry.Coordinates == nil {
-			return nil, &OpError{Index: i, Op: op.Type, Msg: "needs a geometry"}
-		}
-		return store.Geom(op.Geometry.Coordinates), nil
-	}
-	need := func(n int, what string) error {
-		if len(op.Grids) < n {
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("needs %s", what)}
-		}
-		return nil
-	}
 	if len(op.Grids) > 0 && op.Grids[0].Level() == geo.LevelSubGrid {
 		for _, k := range append([]geo.Kind{op.Kind}, partKinds(op.Parts)...) {
 			if k != "" && k != geo.KindExclusive {
@@ -622,308 +613,45 @@ func (w *work) op(ctx context.Context, i int, op Op) error {
 		}
 	}
 	switch op.Type {
-	case OpRename:
-		if err := need(1, "the grid to rename"); err != nil {
-			return err
-		}
-		kind, name, err := w.grid(ctx, i, op.Type, op.Grids[0])
-		if err != nil {
-			return err
-		}
-		if op.Kind != "" {
-			kind = string(op.Kind)
-		}
-		if op.Name != "" {
-			name = op.Name
-		}
-		_, err = w.tx.Exec(ctx, `UPDATE adj_work SET kind = $2, name = $3,
-			state = CASE WHEN state = 'same' THEN 'changed' ELSE state END WHERE code = $1`, op.Grids[0], kind, name)
-		return err
-
-	case OpMerge:
-		if err := need(2, "two or more grids to merge"); err != nil {
-			return err
-		}
-		kind, name, err := w.grid(ctx, i, op.Type, op.Grids[0])
-		if err != nil {
-			return err
-		}
-		for _, c := range op.Grids[1:] {
-			if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
-				return err
-			}
-		}
-		if op.Kind != "" {
-			kind = string(op.Kind)
-		}
-		if op.Name != "" {
-			name = op.Name
-		}
-		v := containerOf(op.Grids[0])
-		nc, err := w.newCode(ctx, i, op.Type, v, kind, name)
-		if err != nil {
-			return err
-		}
-		if err := w.faces(ctx, v, nil, nil, nil); err != nil {
-			return err
-		}
-		if _, err := w.tx.Exec(ctx, `UPDATE adj_face SET new_owner = $2 WHERE owner = ANY($1)`, op.Grids, nc); err != nil {
-			return err
-		}
-		for _, c := range op.Grids {
-			w.lineage = append(w.lineage, [2]geo.Code{c, nc})
-		}
-		if err := w.retire(ctx, op.Grids); err != nil {
-			return err
-		}
-		return w.rebuild(ctx, v)
-
+	case OpCreate:
+		return w.create(ctx, i, op)
 	case OpSplit:
-		if err := need(1, "the grid to split"); err != nil {
-			return err
-		}
-		g := op.Grids[0]
-		kind, name, err := w.grid(ctx, i, op.Type, g)
-		if err != nil {
-			return err
-		}
-		line, err := geom()
-		if err != nil {
-			return err
-		}
-		v := containerOf(g)
-		if err := w.faces(ctx, v, line, []geo.Code{g}, nil); err != nil {
-			return err
-		}
-		var ids []int32
-		if err := w.tx.QueryRow(ctx, `SELECT coalesce(array_agg(id ORDER BY ST_XMin(geom), ST_YMin(geom)), '{}') FROM adj_face WHERE owner = $1`, g).Scan(&ids); err != nil {
-			return err
-		}
-		if len(ids) < 2 {
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("the line does not cut grid %s into parts: it must cross the grid from edge to edge", g)}
-		}
-		prefix := name
-		if op.Name != "" {
-			prefix = op.Name
-		}
-		for k, id := range ids {
-			nc, err := w.newCode(ctx, i, op.Type, v, kind, fmt.Sprintf("%s %d", prefix, k+1))
-			if err != nil {
-				return err
-			}
-			if _, err := w.tx.Exec(ctx, `UPDATE adj_face SET new_owner = $2 WHERE id = $1`, id, nc); err != nil {
-				return err
-			}
-			w.lineage = append(w.lineage, [2]geo.Code{g, nc})
-		}
-		if err := w.retire(ctx, []geo.Code{g}); err != nil {
-			return err
-		}
-		return w.rebuild(ctx, v)
-
+		return w.split(ctx, i, op)
+	case OpMerge:
+		return w.merge(ctx, i, op)
 	case OpReshape:
-		if err := need(2, "the two grids whose shared edge is redrawn"); err != nil {
-			return err
-		}
-		a, b := op.Grids[0], op.Grids[1]
-		for _, c := range []geo.Code{a, b} {
-			if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
-				return err
-			}
-		}
-		var adjacent bool
-		if err := w.tx.QueryRow(ctx, `SELECT ST_Relate(x.geom, y.geom, 'F***1****') FROM adj_work x, adj_work y
-			WHERE x.code = $1 AND y.code = $2`, a, b).Scan(&adjacent); err != nil {
-			return err
-		}
-		if !adjacent {
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("grids %s and %s do not share an edge", a, b)}
-		}
-		line, err := geom()
-		if err != nil {
-			return err
-		}
-		v := containerOf(a)
-		if err := w.faces(ctx, v, line, []geo.Code{a, b}, []geo.Code{a, b}); err != nil {
-			return err
-		}
-		// Faces of the pair go to the grid that held most of them before.
-		if _, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner =
-				CASE WHEN ST_Area(ST_Intersection(f.geom, x.geom)) >= ST_Area(f.geom) / 2 THEN $1 ELSE $2 END
-			FROM adj_work x WHERE x.code = $1 AND f.owner = ANY(ARRAY[$1, $2])`, a, b); err != nil {
-			return err
-		}
-		if err := w.needFaces(ctx, i, op.Type, a, b); err != nil {
-			return err
-		}
-		return w.rebuild(ctx, v)
-
+		return w.reshape(ctx, i, op)
 	case OpTransfer:
-		if err := need(1, "the grid(s) the area comes from"); err != nil {
-			return err
-		}
-		if len(op.To) != 1 {
-			return &OpError{Index: i, Op: op.Type, Msg: "needs exactly one grid to take the area (to)"}
-		}
-		for _, c := range append(append([]geo.Code{}, op.Grids...), op.To[0]) {
-			if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
-				return err
-			}
-		}
-		poly, err := geom()
-		if err != nil {
-			return err
-		}
-		v := containerOf(op.To[0])
-		if err := w.faces(ctx, v, poly, op.Grids, nil); err != nil {
-			return err
-		}
-		tag, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $3 WHERE f.owner = ANY($1)
-			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE `+containerSQL+` = $4), $5), f.pt)`,
-			op.Grids, poly, op.To[0], v, w.snapDeg())
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return &OpError{Index: i, Op: op.Type, Msg: "the polygon covers no part of the grids the area comes from"}
-		}
-		return w.rebuild(ctx, v)
-
+		return w.transfer(ctx, i, op)
 	case OpRetire:
-		if err := need(1, "the grid to retire"); err != nil {
-			return err
-		}
-		if len(op.To) == 0 {
-			return &OpError{Index: i, Op: op.Type, Msg: "needs the grid(s) that take the retired grid's area (to)"}
-		}
-		g := op.Grids[0]
-		if _, _, err := w.grid(ctx, i, op.Type, g); err != nil {
-			return err
-		}
-		for _, c := range op.To {
-			if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
-				return err
-			}
-		}
-		v := containerOf(g)
-		if err := w.faces(ctx, v, nil, nil, nil); err != nil {
-			return err
-		}
-		// Each face of the retired grid goes to the taker it shares the
-		// longest border with.
-		if _, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = (
-				SELECT t.code FROM adj_work t WHERE t.code = ANY($2)
-				ORDER BY ST_Length(ST_Intersection(ST_Boundary(f.geom), ST_Boundary(t.geom))) DESC, t.code LIMIT 1)
-			WHERE f.owner = $1`, g, op.To); err != nil {
-			return err
-		}
-		var takers []string
-		if err := w.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT new_owner), '{}') FROM adj_face WHERE owner = $1`, g).Scan(&takers); err != nil {
-			return err
-		}
-		for _, t := range takers {
-			w.lineage = append(w.lineage, [2]geo.Code{g, geo.Code(t)})
-		}
-		if err := w.retire(ctx, []geo.Code{g}); err != nil {
-			return err
-		}
-		return w.rebuild(ctx, v)
-
+		return w.retire(ctx, i, op)
+	case OpRename:
+		return w.rename(ctx, i, op)
 	case OpRedraw:
 		return w.redraw(ctx, i, op)
-
-	case OpCreate:
-		poly, err := geom()
-		if err != nil {
-			return err
-		}
-		if !op.Kind.Valid() {
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("kind %q: want urban, rural or exclusive", op.Kind)}
-		}
-		v := op.Village
-		nc, err := w.newCode(ctx, i, op.Type, v, string(op.Kind), op.Name)
-		if err != nil {
-			return err
-		}
-		w.created = append(w.created, string(nc))
-		if err := w.faces(ctx, v, poly, nil, nil); err != nil {
-			return err
-		}
-		if err := w.outside(ctx, i, nc, v, poly); err != nil {
-			return err
-		}
-		inPoly := `ST_Covers(ST_Snap(ST_SetSRID($1::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE ` + containerSQL + ` = $2), $3), f.pt)`
-		rows, err := w.tx.Query(ctx, `SELECT f.owner, ST_Multi(ST_Union(f.geom)) FROM adj_face f
-			WHERE f.owner IS NOT NULL AND `+inPoly+` GROUP BY f.owner ORDER BY f.owner`, poly, v, w.snapDeg())
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var owner string
-			var loc orb.MultiPolygon
-			if err := rows.Scan(&owner, store.ScanMultiPolygon(&loc)); err != nil {
-				rows.Close()
-				return err
-			}
-			w.findings = append(w.findings, geo.Finding{Check: geo.CheckGridOverlap, Severity: geo.SeverityError, Codes: []string{string(nc), owner},
-				Message:  fmt.Sprintf("the new grid of operation %d overlaps grid %s: draw it in a gap of the village, or transfer the area from %s", i+1, owner, owner),
-				Location: loc})
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		tag, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $4 WHERE f.owner IS NULL
-			AND ST_Covers((SELECT geom FROM area WHERE code = $2), f.pt) AND `+inPoly, poly, v, w.snapDeg(), nc)
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("the polygon covers no gap of village %s", v)}
-		}
-		return w.rebuild(ctx, v)
 	}
 	return &OpError{Index: i, Op: op.Type, Msg: "unknown operation: want create, split, merge, reshape, transfer, retire, rename or redraw"}
 }
 
-// outside reports the part of a drawn polygon outside village v (it is
-// not given to any grid; the finding says so).
-func (w *work) outside(ctx context.Context, i int, code, v geo.Code, poly any) error {
-	rows, err := w.tx.Query(ctx, `SELECT d, `+store.AreaM2SQL("d")+` FROM (
-		SELECT ST_Multi(ST_CollectionExtract(ST_Difference(ST_SetSRID($1::geometry, 4326), geom), 3)) AS d
-		FROM area WHERE code = $2) x WHERE NOT ST_IsEmpty(d) AND `+store.AreaM2SQL("d")+` > $3`, poly, v, w.opts.GapM2)
-	if err != nil {
-		return fmt.Errorf("outside village: %w", err)
+// opGeom is the operation's line or polygon, as a query argument.
+func opGeom(i int, op Op) (any, error) {
+	if op.Geometry == nil || op.Geometry.Coordinates == nil {
+		return nil, &OpError{Index: i, Op: op.Type, Msg: "needs a geometry"}
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var d orb.MultiPolygon
-		var a float64
-		if err := rows.Scan(store.ScanMultiPolygon(&d), &a); err != nil {
-			return fmt.Errorf("outside village: %w", err)
-		}
-		w.findings = append(w.findings, geo.Finding{Check: geo.CheckGridOutsideVillage, Severity: geo.SeverityError, Codes: []string{string(code), string(v)},
-			Message:  fmt.Sprintf("operation %d draws %.2f m² outside village %s; a grid stays inside its village: redraw the polygon inside it", i+1, a, v),
-			Location: d, AreaM2: a})
-	}
-	return rows.Err()
+	return store.Geom(op.Geometry.Coordinates), nil
 }
 
-// needFaces fails when one of the grids would be left without area.
-func (w *work) needFaces(ctx context.Context, i int, op string, codes ...geo.Code) error {
-	for _, c := range codes {
-		var n int
-		if err := w.tx.QueryRow(ctx, `SELECT count(*) FROM adj_face WHERE new_owner = $1`, c).Scan(&n); err != nil {
-			return err
-		}
-		if n == 0 {
-			return &OpError{Index: i, Op: op, Msg: fmt.Sprintf("the new line leaves grid %s without area", c)}
-		}
+// needGrids fails unless the operation names at least n grids (what says
+// which).
+func needGrids(i int, op Op, n int, what string) error {
+	if len(op.Grids) < n {
+		return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("needs %s", what)}
 	}
 	return nil
 }
 
-func (w *work) retire(ctx context.Context, codes []geo.Code) error {
+// retireCodes marks codes retired by the running operation.
+func (w *work) retireCodes(ctx context.Context, codes []geo.Code) error {
 	// A code issued earlier in this proposal is simply gone: it never
 	// reaches the grid table, and lineage passes through it.
 	_, err := w.tx.Exec(ctx, `UPDATE adj_work SET state = CASE WHEN state = 'new' THEN 'gone' ELSE 'retired' END
@@ -968,99 +696,6 @@ func (w *work) finalLineage(ctx context.Context) ([][2]geo.Code, error) {
 		}
 	}
 	return out, nil
-}
-
-// redraw replaces a set of grids of one village by parts partitioning
-// their union: the linework is the outer boundary of the set and the
-// parts' boundaries; each face of the set goes to the part holding its
-// point on surface. Codes of the set that no part keeps are retired.
-func (w *work) redraw(ctx context.Context, i int, op Op) error {
-	if len(op.Grids) == 0 || len(op.Parts) == 0 {
-		return &OpError{Index: i, Op: op.Type, Msg: "needs the grids to redraw and the parts to draw"}
-	}
-	inSet := map[geo.Code]bool{}
-	for _, c := range op.Grids {
-		if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
-			return err
-		}
-		inSet[c] = true
-	}
-	v := containerOf(op.Grids[0])
-	var mp orb.MultiPolygon
-	codes := make([]string, len(op.Parts))
-	kept := map[geo.Code]bool{}
-	for k, p := range op.Parts {
-		if p.Geometry == nil {
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d has no polygon", k+1)}
-		}
-		switch g := p.Geometry.Coordinates.(type) {
-		case orb.Polygon:
-			mp = append(mp, g)
-		case orb.MultiPolygon:
-			mp = append(mp, g...)
-		default:
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d is not a polygon", k+1)}
-		}
-		if p.Code != "" {
-			if !inSet[p.Code] || kept[p.Code] {
-				return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d keeps code %s, which is not (once) in the redrawn set", k+1, p.Code)}
-			}
-			kept[p.Code] = true
-			codes[k] = string(p.Code)
-			if _, err := w.tx.Exec(ctx, `UPDATE adj_work SET kind = coalesce(nullif($2, ''), kind), name = coalesce(nullif($3, ''), name) WHERE code = $1`,
-				p.Code, string(p.Kind), p.Name); err != nil {
-				return err
-			}
-			continue
-		}
-		if !p.Kind.Valid() || p.Name == "" {
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("new part %d needs a kind and a name", k+1)}
-		}
-		nc, err := w.newCode(ctx, i, op.Type, v, string(p.Kind), p.Name)
-		if err != nil {
-			return err
-		}
-		codes[k] = string(nc)
-	}
-	if err := w.faces(ctx, v, store.Geom(mp), op.Grids, op.Grids); err != nil {
-		return err
-	}
-	for k, p := range op.Parts {
-		if _, err := w.tx.Exec(ctx, `UPDATE adj_face f SET new_owner = $3 WHERE f.owner = ANY($1)
-			AND ST_Covers(ST_Snap(ST_SetSRID($2::geometry, 4326), (SELECT ST_Collect(ST_Boundary(geom)) FROM adj_work WHERE `+containerSQL+` = $4), $5), f.pt)`,
-			op.Grids, store.Geom(p.Geometry.Coordinates), codes[k], v, w.snapDeg()); err != nil {
-			return err
-		}
-	}
-	var gone []geo.Code
-	for _, c := range op.Grids {
-		if !kept[c] {
-			gone = append(gone, c)
-		}
-	}
-	if err := w.retire(ctx, gone); err != nil {
-		return err
-	}
-	if err := w.rebuild(ctx, v); err != nil {
-		return err
-	}
-	// Lineage: from each code of the set to every other part its area
-	// went to (faces straddle the old grids, so compare areas).
-	rows, err := w.tx.Query(ctx, `SELECT a.code, b.code FROM adj_work a, adj_work b
-		WHERE a.code = ANY($1) AND b.code = ANY($2) AND a.code <> b.code AND a.old_geom IS NOT NULL
-		AND a.old_geom && b.geom AND ST_Relate(a.old_geom, b.geom, '2********') ORDER BY 1, 2`, op.Grids, codes)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var x, y string
-		if err := rows.Scan(&x, &y); err != nil {
-			return err
-		}
-		w.lineage = append(w.lineage, [2]geo.Code{geo.Code(x), geo.Code(y)})
-	}
-	return rows.Err()
 }
 
 // recordTypes are the tables of the records tied to grids; each name is
