@@ -3,15 +3,12 @@ package adjust
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb/geojson"
 
-	"gridmap/geo"
 	"gridmap/store"
 )
 
@@ -242,103 +239,4 @@ func (w *work) write(ctx context.Context, proposal int64, eff time.Time, pending
 		}
 	}
 	return nil
-}
-
-// FilingRecord is the 备案 record of an applied proposal.
-type FilingRecord struct {
-	Proposal    int64                      `json:"proposal"`
-	County      geo.Code                   `json:"county"`
-	Reason      int                        `json:"reason"`
-	ReasonText  string                     `json:"reason_text,omitempty"`
-	Ops         []Op                       `json:"operations"`
-	Before      *geojson.FeatureCollection `json:"before"`
-	After       *geojson.FeatureCollection `json:"after"`
-	Moves       []Move                     `json:"moves"`
-	Totals      []GridTotal                `json:"totals"`
-	Lineage     []Lineage                  `json:"lineage"`
-	DraftedBy   string                     `json:"drafted_by"`
-	ApprovedBy  string                     `json:"approved_by"`
-	ApprovedAt  *time.Time                 `json:"approved_at,omitempty"`
-	AppliedBy   string                     `json:"applied_by"`
-	AppliedAt   time.Time                  `json:"applied_at"`
-	EffectiveAt time.Time                  `json:"effective_at"`
-	Version     int64                      `json:"version"`
-	Warnings    []geo.Finding              `json:"warnings,omitempty"`
-}
-
-func filingRecord(p Proposal, prev *Preview, actor string, eff, now time.Time, version int64) FilingRecord {
-	before, after := geojson.NewFeatureCollection(), geojson.NewFeatureCollection()
-	for _, g := range prev.Grids {
-		props := map[string]any{"code": g.Code, "name": g.Name, "kind": g.Kind, "state": g.State}
-		if g.Matched {
-			props["edge_matched"] = true
-		}
-		if g.Before != nil {
-			f := geojson.NewFeature(g.Before)
-			f.Properties = props
-			before.Append(f)
-		}
-		if g.After != nil {
-			f := geojson.NewFeature(g.After)
-			f.Properties = props
-			after.Append(f)
-		}
-	}
-	lin := make([]Lineage, len(prev.Lineage))
-	for i, l := range prev.Lineage {
-		lin[i] = Lineage{Old: l.Old, New: l.New, Proposal: p.ID, At: eff}
-	}
-	return FilingRecord{Proposal: p.ID, County: p.County, Reason: p.Reason, ReasonText: p.ReasonText, Ops: p.Ops,
-		Before: before, After: after, Moves: prev.Moves, Totals: prev.Totals, Lineage: lin,
-		DraftedBy: p.Author, ApprovedBy: p.ApprovedBy, ApprovedAt: p.DecidedAt, AppliedBy: actor,
-		AppliedAt: now, EffectiveAt: eff, Version: version, Warnings: prev.Findings}
-}
-
-// Filing returns the filing record of an applied proposal and its filing
-// number ("" until the city acknowledges it).
-func Filing(ctx context.Context, st *store.Store, proposal int64) (json.RawMessage, string, error) {
-	var rec []byte
-	var no *string
-	err := st.Pool().QueryRow(ctx, `SELECT record, filing_no FROM filing WHERE proposal = $1`, proposal).Scan(&rec, &no)
-	if errors.Is(err, pgx.ErrNoRows) {
-		return nil, "", fmt.Errorf("filing of proposal %d: %w", proposal, store.ErrNotFound)
-	}
-	if err != nil {
-		return nil, "", fmt.Errorf("filing of proposal %d: %w", proposal, err)
-	}
-	if no == nil {
-		return rec, "", nil
-	}
-	return rec, *no, nil
-}
-
-// AcknowledgeFiling records the city's filing number for an applied
-// proposal and moves it to filed, audited.
-func AcknowledgeFiling(ctx context.Context, st *store.Store, proposal int64, filingNo, actor string) (Proposal, error) {
-	var out Proposal
-	err := pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
-		p, err := proposalTx(ctx, tx, proposal, true)
-		if err != nil {
-			return err
-		}
-		if p.Status != "applied" {
-			return fmt.Errorf("%w: it is %s, and only an applied proposal is filed", ErrStatus, p.Status)
-		}
-		if _, err := tx.Exec(ctx, `UPDATE filing SET filing_no = $2, acknowledged_by = $3, acknowledged_at = now() WHERE proposal = $1`,
-			proposal, filingNo, actor); err != nil {
-			return err
-		}
-		if _, err := tx.Exec(ctx, `UPDATE proposal SET status = 'filed', updated_at = now() WHERE id = $1`, proposal); err != nil {
-			return err
-		}
-		if out, err = proposalTx(ctx, tx, proposal, false); err != nil {
-			return err
-		}
-		return st.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "proposal.file", Target: fmt.Sprint(proposal),
-			Before: map[string]any{"status": "applied"}, After: map[string]any{"status": "filed", "filing_no": filingNo}})
-	})
-	if err != nil {
-		return out, fmt.Errorf("file proposal %d: %w", proposal, err)
-	}
-	return out, nil
 }

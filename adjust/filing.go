@@ -7,10 +7,65 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
+
+	"gridmap/geo"
 )
+
+// FilingRecord is the 备案 record of an applied proposal.
+type FilingRecord struct {
+	Proposal    int64                      `json:"proposal"`
+	County      geo.Code                   `json:"county"`
+	Reason      int                        `json:"reason"`
+	ReasonText  string                     `json:"reason_text,omitempty"`
+	Ops         []Op                       `json:"operations"`
+	Before      *geojson.FeatureCollection `json:"before"`
+	After       *geojson.FeatureCollection `json:"after"`
+	Moves       []Move                     `json:"moves"`
+	Totals      []GridTotal                `json:"totals"`
+	Lineage     []Lineage                  `json:"lineage"`
+	DraftedBy   string                     `json:"drafted_by"`
+	ApprovedBy  string                     `json:"approved_by"`
+	ApprovedAt  *time.Time                 `json:"approved_at,omitempty"`
+	AppliedBy   string                     `json:"applied_by"`
+	AppliedAt   time.Time                  `json:"applied_at"`
+	EffectiveAt time.Time                  `json:"effective_at"`
+	Version     int64                      `json:"version"`
+	Warnings    []geo.Finding              `json:"warnings,omitempty"`
+}
+
+// filingRecord is the filing record of proposal p, applied by actor with
+// the after-state prev, effective at eff, committed at now as version.
+func filingRecord(p Proposal, prev *Preview, actor string, eff, now time.Time, version int64) FilingRecord {
+	before, after := geojson.NewFeatureCollection(), geojson.NewFeatureCollection()
+	for _, g := range prev.Grids {
+		props := map[string]any{"code": g.Code, "name": g.Name, "kind": g.Kind, "state": g.State}
+		if g.Matched {
+			props["edge_matched"] = true
+		}
+		if g.Before != nil {
+			f := geojson.NewFeature(g.Before)
+			f.Properties = props
+			before.Append(f)
+		}
+		if g.After != nil {
+			f := geojson.NewFeature(g.After)
+			f.Properties = props
+			after.Append(f)
+		}
+	}
+	lin := make([]Lineage, len(prev.Lineage))
+	for i, l := range prev.Lineage {
+		lin[i] = Lineage{Old: l.Old, New: l.New, Proposal: p.ID, At: eff}
+	}
+	return FilingRecord{Proposal: p.ID, County: p.County, Reason: p.Reason, ReasonText: p.ReasonText, Ops: p.Ops,
+		Before: before, After: after, Moves: prev.Moves, Totals: prev.Totals, Lineage: lin,
+		DraftedBy: p.Author, ApprovedBy: p.ApprovedBy, ApprovedAt: p.DecidedAt, AppliedBy: actor,
+		AppliedAt: now, EffectiveAt: eff, Version: version, Warnings: prev.Findings}
+}
 
 // ReadFiling decodes a filing record as stored.
 func ReadFiling(raw json.RawMessage) (FilingRecord, error) {

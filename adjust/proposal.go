@@ -25,6 +25,33 @@ import (
 // Finding is one problem found by a check, located.
 type Finding = geo.Finding
 
+// Proposal is a proposal as stored (the proposal table, with its filing
+// number).
+type Proposal struct {
+	ID             int64      `json:"id"`
+	County         geo.Code   `json:"county"`
+	Reason         int        `json:"reason"`
+	ReasonText     string     `json:"reason_text,omitempty"`
+	BaseVersion    int64      `json:"base_version"`
+	Author         string     `json:"author"`
+	Status         string     `json:"status"`
+	Ops            []Op       `json:"ops"`
+	EffectiveAt    *time.Time `json:"effective_at,omitempty"`
+	ApprovedBy     string     `json:"approved_by,omitempty"`
+	DecidedAt      *time.Time `json:"decided_at,omitempty"`
+	DecisionNote   string     `json:"decision_note,omitempty"`
+	AppliedAt      *time.Time `json:"applied_at,omitempty"`
+	AppliedVersion int64      `json:"applied_version,omitempty"`
+	FilingNo       string     `json:"filing_no,omitempty"`
+	// Set when a proposal applied ahead of time was cancelled before
+	// its effective time.
+	CancelledBy string     `json:"cancelled_by,omitempty"`
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
+	CancelNote  string     `json:"cancel_note,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
+
 // Status is where a proposal is in its life.
 type Status string
 

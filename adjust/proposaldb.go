@@ -8,85 +8,14 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/paulmach/orb/geojson"
 
 	"gridmap/geo"
 	"gridmap/store"
 )
 
-// The operation types of a boundary-adjustment proposal (issue 6).
-const (
-	OpCreate   = "create"   // a new grid on a gap of a village
-	OpSplit    = "split"    // cut a grid by a line; every part gets a new code
-	OpMerge    = "merge"    // merge adjacent grids of one village into one new code
-	OpReshape  = "reshape"  // redraw the shared edge of two adjacent grids
-	OpTransfer = "transfer" // move an area from grid(s) to another grid
-	OpRetire   = "retire"   // retire a grid; its area goes to the taker grid(s)
-	OpRename   = "rename"   // new name and/or kind, same geometry
-	OpRedraw   = "redraw"   // redraw a set of adjacent grids as new parts of their union
-)
-
-// Op is one operation of a proposal, as stored (JSON) and as the
-// adjustment queries read it. Which fields matter depends on Type:
-//
-//	create:   Village, Geometry (polygon), Kind, Name
-//	split:    Grids[0], Geometry (the cutting line); Name is a prefix for the parts
-//	merge:    Grids (two or more), optional Kind and Name
-//	reshape:  Grids[0], Grids[1], Geometry (the new shared line)
-//	transfer: Grids (from), To[0], Geometry (the polygon that moves)
-//	retire:   Grids[0], To (the grids that take its area)
-//	rename:   Grids[0], Name and/or Kind
-//	redraw:   Grids (the set redrawn), Parts (polygons partitioning their union)
-type Op struct {
-	Type     string            `json:"type"`
-	Village  geo.Code          `json:"village,omitempty"`
-	Grids    []geo.Code        `json:"grids,omitempty"`
-	To       []geo.Code        `json:"to,omitempty"`
-	Geometry *geojson.Geometry `json:"geometry,omitempty"`
-	Kind     geo.Kind          `json:"kind,omitempty"`
-	Name     string            `json:"name,omitempty"`
-	// Multipart allows the grids this operation makes or changes to have
-	// several parts (say, one villager group on both banks of a river);
-	// otherwise a grid of more than one part is an error.
-	Multipart bool `json:"multipart,omitempty"`
-	// Parts are the new grids of a redraw.
-	Parts []Part `json:"parts,omitempty"`
-}
-
-// Part is one new grid of a redraw: an existing code of the set
-// (kept, new version) or none (a new code), its kind, name and polygon.
-type Part struct {
-	Code     geo.Code          `json:"code,omitempty"`
-	Kind     geo.Kind          `json:"kind"`
-	Name     string            `json:"name"`
-	Geometry *geojson.Geometry `json:"geometry"`
-}
-
-// Proposal is a proposal row.
-type Proposal struct {
-	ID             int64      `json:"id"`
-	County         geo.Code   `json:"county"`
-	Reason         int        `json:"reason"`
-	ReasonText     string     `json:"reason_text,omitempty"`
-	BaseVersion    int64      `json:"base_version"`
-	Author         string     `json:"author"`
-	Status         string     `json:"status"`
-	Ops            []Op       `json:"ops"`
-	EffectiveAt    *time.Time `json:"effective_at,omitempty"`
-	ApprovedBy     string     `json:"approved_by,omitempty"`
-	DecidedAt      *time.Time `json:"decided_at,omitempty"`
-	DecisionNote   string     `json:"decision_note,omitempty"`
-	AppliedAt      *time.Time `json:"applied_at,omitempty"`
-	AppliedVersion int64      `json:"applied_version,omitempty"`
-	FilingNo       string     `json:"filing_no,omitempty"`
-	// Set when a proposal applied ahead of time was cancelled before
-	// its effective time.
-	CancelledBy string     `json:"cancelled_by,omitempty"`
-	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
-	CancelNote  string     `json:"cancel_note,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	UpdatedAt   time.Time  `json:"updated_at"`
-}
+// The proposal and filing tables: proposals as drafted and moved through
+// their statuses (each write audited in its own transaction), and the
+// filing records that apply writes and the city acknowledges.
 
 // ErrStatus is wrapped when a proposal is not in the status a step needs
 // (someone else moved it first).
@@ -142,7 +71,7 @@ func InsertProposal(ctx context.Context, st *store.Store, p Proposal, actor stri
 	return out, nil
 }
 
-// Proposal returns proposal id, or store.ErrNotFound.
+// LoadProposal returns proposal id, or store.ErrNotFound.
 func LoadProposal(ctx context.Context, st *store.Store, id int64) (Proposal, error) {
 	return proposalTx(ctx, st.Pool(), id, false)
 }
@@ -162,7 +91,7 @@ func proposalTx(ctx context.Context, q store.Querier, id int64, forUpdate bool) 
 	return p, nil
 }
 
-// Proposals lists the proposals of a county ("" for all), newest first.
+// ListProposals lists the proposals of a county ("" for all), newest first.
 func ListProposals(ctx context.Context, st *store.Store, county geo.Code, limit int) ([]Proposal, error) {
 	if limit <= 0 {
 		limit = 100
@@ -261,30 +190,51 @@ func contains(list []string, s string) bool {
 	return false
 }
 
-// Lineage is one (old code → new code) link written by an applied proposal.
-type Lineage struct {
-	Old      geo.Code  `json:"old"`
-	New      geo.Code  `json:"new"`
-	Proposal int64     `json:"proposal"`
-	At       time.Time `json:"at"`
+// Filing returns the filing record of an applied proposal and its filing
+// number ("" until the city acknowledges it).
+func Filing(ctx context.Context, st *store.Store, proposal int64) (json.RawMessage, string, error) {
+	var rec []byte
+	var no *string
+	err := st.Pool().QueryRow(ctx, `SELECT record, filing_no FROM filing WHERE proposal = $1`, proposal).Scan(&rec, &no)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, "", fmt.Errorf("filing of proposal %d: %w", proposal, store.ErrNotFound)
+	}
+	if err != nil {
+		return nil, "", fmt.Errorf("filing of proposal %d: %w", proposal, err)
+	}
+	if no == nil {
+		return rec, "", nil
+	}
+	return rec, *no, nil
 }
 
-// GridLineage returns the lineage links where code is the old or the new
-// code, oldest first.
-func GridLineage(ctx context.Context, st *store.Store, code geo.Code) ([]Lineage, error) {
-	rows, err := st.Pool().Query(ctx, `SELECT old_code, new_code, proposal, at FROM grid_lineage
-		WHERE old_code = $1 OR new_code = $1 ORDER BY at, old_code, new_code`, code)
-	if err != nil {
-		return nil, fmt.Errorf("lineage of %s: %w", code, err)
-	}
-	defer rows.Close()
-	var out []Lineage
-	for rows.Next() {
-		var l Lineage
-		if err := rows.Scan(&l.Old, &l.New, &l.Proposal, &l.At); err != nil {
-			return nil, fmt.Errorf("lineage of %s: %w", code, err)
+// AcknowledgeFiling records the city's filing number for an applied
+// proposal and moves it to filed, audited.
+func AcknowledgeFiling(ctx context.Context, st *store.Store, proposal int64, filingNo, actor string) (Proposal, error) {
+	var out Proposal
+	err := pgx.BeginFunc(ctx, st.Pool(), func(tx pgx.Tx) error {
+		p, err := proposalTx(ctx, tx, proposal, true)
+		if err != nil {
+			return err
 		}
-		out = append(out, l)
+		if p.Status != "applied" {
+			return fmt.Errorf("%w: it is %s, and only an applied proposal is filed", ErrStatus, p.Status)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE filing SET filing_no = $2, acknowledged_by = $3, acknowledged_at = now() WHERE proposal = $1`,
+			proposal, filingNo, actor); err != nil {
+			return err
+		}
+		if _, err := tx.Exec(ctx, `UPDATE proposal SET status = 'filed', updated_at = now() WHERE id = $1`, proposal); err != nil {
+			return err
+		}
+		if out, err = proposalTx(ctx, tx, proposal, false); err != nil {
+			return err
+		}
+		return st.Audit(ctx, tx, store.AuditEntry{Actor: actor, Action: "proposal.file", Target: fmt.Sprint(proposal),
+			Before: map[string]any{"status": "applied"}, After: map[string]any{"status": "filed", "filing_no": filingNo}})
+	})
+	if err != nil {
+		return out, fmt.Errorf("file proposal %d: %w", proposal, err)
 	}
-	return out, rows.Err()
+	return out, nil
 }

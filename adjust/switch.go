@@ -2,7 +2,6 @@ package adjust
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -257,69 +256,4 @@ func switchOne(ctx context.Context, tx pgx.Tx, d dueSwitch) (int64, error) {
 		}
 	}
 	return n, nil
-}
-
-// pendingConflicts refuses (as stale) a proposal that would touch what a
-// proposal applied ahead of time still has to switch: a grid it changes,
-// retires or creates, a grid its records move from or to, or such a
-// record. It reads the work tables after the operations and moves, so it
-// covers grids the operations change without naming them (a neighbour
-// that gains a vertex).
-func pendingConflicts(ctx context.Context, tx pgx.Tx, base int64, named []geo.Code) (*StaleError, error) {
-	names := make([]string, len(named))
-	for i, c := range named {
-		names[i] = string(c)
-	}
-	rows, err := tx.Query(ctx, `
-		WITH p AS (SELECT proposal, effective_at, codes FROM adj_switch WHERE done_at IS NULL),
-		touched AS (
-			SELECT code FROM adj_work WHERE state IN ('changed', 'retired')
-			UNION SELECT unnest($1::text[])
-			UNION SELECT old FROM adj_move UNION SELECT new FROM adj_move WHERE new IS NOT NULL),
-		hit AS (
-			SELECT t.code, p.proposal, p.effective_at FROM touched t JOIN p ON t.code = ANY(p.codes)
-			UNION
-			SELECT m.from_grid, p.proposal, p.effective_at FROM adj_move a
-			JOIN adj_pending_move m ON m.record_type = a.rt AND m.record_id = a.id
-			JOIN p ON p.proposal = m.proposal)
-		SELECT DISTINCT ON (code) code, proposal, effective_at FROM hit ORDER BY code, effective_at`, names)
-	if err != nil {
-		return nil, fmt.Errorf("pending check: %w", err)
-	}
-	defer rows.Close()
-	e := &StaleError{Base: base}
-	for rows.Next() {
-		var g StaleGrid
-		var prop int64
-		if err := rows.Scan(&g.Code, &prop, &g.At); err != nil {
-			return nil, fmt.Errorf("pending check: %w", err)
-		}
-		g.Change = fmt.Sprintf("pending: proposal %d takes effect at %s", prop, g.At.UTC().Format(time.RFC3339))
-		e.Changed = append(e.Changed, g)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("pending check: %w", err)
-	}
-	if len(e.Changed) == 0 {
-		return nil, nil
-	}
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM dataset_version`).Scan(&e.Current); err != nil {
-		return nil, fmt.Errorf("pending check: %w", err)
-	}
-	return e, nil
-}
-
-// IsPending reports whether err is (or wraps) a StaleError caused by a
-// proposal that has not taken effect yet.
-func IsPending(err error) bool {
-	var s *StaleError
-	if !errors.As(err, &s) {
-		return false
-	}
-	for _, g := range s.Changed {
-		if strings.HasPrefix(g.Change, "pending") {
-			return true
-		}
-	}
-	return false
 }

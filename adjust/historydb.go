@@ -12,6 +12,11 @@ import (
 	"gridmap/store"
 )
 
+// The history reads of the engine: the diff of the grids between two
+// times, the time of a dataset version, and the lineage of codes. (The
+// versions of a grid or an area are read by store: GridVersions,
+// AreaVersions.)
+
 // GridDiff is the difference of the grids (and the records tied to them)
 // between two times.
 type GridDiff struct {
@@ -172,4 +177,32 @@ func VersionTime(ctx context.Context, st *store.Store, v int64) (time.Time, erro
 		return at, fmt.Errorf("dataset version %d: %w", v, err)
 	}
 	return at, nil
+}
+
+// Lineage is one (old code → new code) link written by an applied proposal.
+type Lineage struct {
+	Old      geo.Code  `json:"old"`
+	New      geo.Code  `json:"new"`
+	Proposal int64     `json:"proposal"`
+	At       time.Time `json:"at"`
+}
+
+// GridLineage returns the lineage links where code is the old or the new
+// code, oldest first.
+func GridLineage(ctx context.Context, st *store.Store, code geo.Code) ([]Lineage, error) {
+	rows, err := st.Pool().Query(ctx, `SELECT old_code, new_code, proposal, at FROM grid_lineage
+		WHERE old_code = $1 OR new_code = $1 ORDER BY at, old_code, new_code`, code)
+	if err != nil {
+		return nil, fmt.Errorf("lineage of %s: %w", code, err)
+	}
+	defer rows.Close()
+	var out []Lineage
+	for rows.Next() {
+		var l Lineage
+		if err := rows.Scan(&l.Old, &l.New, &l.Proposal, &l.At); err != nil {
+			return nil, fmt.Errorf("lineage of %s: %w", code, err)
+		}
+		out = append(out, l)
+	}
+	return out, rows.Err()
 }
