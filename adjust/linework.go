@@ -18,10 +18,9 @@ import (
 // grid becomes the union of its faces (rebuild). Shared edges therefore
 // stay identical vertex for vertex (a neighbour picks up a node where a
 // cutting line meets its edge), and no two grids are ever intersected
-// independently, so there are no float-noise slivers: intersecting each
-// grid with the drawn shape on its own computes a shared boundary point
-// twice and rounds it differently (measured on the real Yancheng counties:
-// 14,619 pairs of grids overlapping by float noise).
+// independently, so there are no float-noise slivers (pieces computed
+// separately round a shared boundary point differently; see the package
+// comment).
 
 // faces rebuilds adj_face for village v from the linework of its live
 // grids (except those in pair, whose outer boundary is used instead, so

@@ -1,16 +1,3 @@
-// Package adjust is the boundary-adjustment engine (issue 6): county
-// planners draft proposals — an Art. 8 reason and an ordered list of
-// operations on grids (create, split, merge, reshape a shared edge,
-// transfer an area, retire, rename, redraw a set) — which are checked,
-// previewed (after-state, findings, who moves where), approved by the
-// county and applied in one transaction, then filed with the city (备案).
-// An applied proposal can be reverted by a new one; the history of every
-// grid and the diff between two times or versions are read here too.
-//
-// adjust holds the rules of the workflow — statuses, roles, scopes, the
-// checks that need no database — and its PostGIS side, which builds new
-// boundaries from noded linework and applies under village locks, on the
-// shared plumbing of store. It must never write grids any other way.
 package adjust
 
 import (
