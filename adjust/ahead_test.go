@@ -59,7 +59,7 @@ func TestApplyAheadOfTime(t *testing.T) {
 	}
 
 	time.Sleep(time.Until(eff) + 20*time.Millisecond)
-	if n, _, err := st.SwitchDue(ctx); err != nil || n != 1 {
+	if n, _, err := adjust.SwitchDue(ctx, st); err != nil || n != 1 {
 		t.Fatalf("switch: %d %v", n, err)
 	}
 	if _, err = e.Submit(ctx, planner, q.ID); adjust.KindOf(err) != adjust.KindStale {

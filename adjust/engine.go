@@ -8,14 +8,52 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"gridmap/geo"
 	"gridmap/store"
 )
 
-// Options tune the engine; the zero value asks for the defaults.
-type Options = store.AdjustOptions
+// Options are the tolerances of the engine. The zero value asks for
+// the defaults.
+type Options struct {
+	// SnapM is how far (metres) a drawn line or polygon vertex is moved
+	// onto an existing boundary vertex or edge. Default 0.5 m.
+	SnapM float64
+	// SliverM is the narrowest width (metres) a grid part may have.
+	// Default 2 m.
+	SliverM float64
+	// GapM2 is the smallest gap (square metres) reported. Default 0.01 m².
+	GapM2 float64
+	// HouseholdsLow and HouseholdsHigh bound the households of an urban
+	// comprehensive grid (Art. 7: about 300); outside is a warning.
+	// Defaults 200 and 400.
+	HouseholdsLow, HouseholdsHigh int
+	// AfterOps, when set, runs on the transaction after the operations and
+	// before the moves and checks. It is for tests that plant violations
+	// in the work table adj_work; production code leaves it nil.
+	AfterOps func(ctx context.Context, tx pgx.Tx) error
+}
+
+func (o Options) withDefaults() Options {
+	if o.SnapM <= 0 {
+		o.SnapM = 0.5
+	}
+	if o.SliverM <= 0 {
+		o.SliverM = 2
+	}
+	if o.GapM2 <= 0 {
+		o.GapM2 = geo.DefaultGapToleranceM2
+	}
+	if o.HouseholdsLow <= 0 {
+		o.HouseholdsLow = 200
+	}
+	if o.HouseholdsHigh <= 0 {
+		o.HouseholdsHigh = 400
+	}
+	return o
+}
 
 // Engine runs the workflow of proposals on a store. It is safe for
 // concurrent use.
@@ -48,14 +86,14 @@ func (e *Engine) Create(ctx context.Context, a Actor, d Draft) (Proposal, error)
 		}
 		d.BaseVersion = v
 	}
-	p, err := e.st.InsertProposal(ctx, store.ProposalRecord{County: d.County, Reason: int(d.Reason), ReasonText: d.ReasonText,
+	p, err := InsertProposal(ctx, e.st, Proposal{County: d.County, Reason: int(d.Reason), ReasonText: d.ReasonText,
 		BaseVersion: d.BaseVersion, Author: a.ID, Ops: d.Ops, EffectiveAt: d.EffectiveAt}, a.ID)
 	return p, classify(err)
 }
 
 // Get returns a proposal the actor may see (any role scoped to its county).
 func (e *Engine) Get(ctx context.Context, a Actor, id int64) (Proposal, error) {
-	p, err := e.st.Proposal(ctx, id)
+	p, err := LoadProposal(ctx, e.st, id)
 	if err != nil {
 		return p, classify(err)
 	}
@@ -74,7 +112,7 @@ func (e *Engine) List(ctx context.Context, a Actor, limit int) ([]Proposal, erro
 			county = a.Area
 		}
 	}
-	ps, err := e.st.Proposals(ctx, county, limit)
+	ps, err := ListProposals(ctx, e.st, county, limit)
 	return ps, classify(err)
 }
 
@@ -100,7 +138,7 @@ func (e *Engine) RemoveOp(ctx context.Context, a Actor, id int64, i int) (Propos
 		// Later operations' references "@k.n" keep naming the same
 		// operations; one naming a grid the removed operation makes
 		// refuses the removal.
-		ops, err := store.RenumberOpRefs(p.Ops, i)
+		ops, err := RenumberOpRefs(p.Ops, i)
 		if err != nil {
 			return nil, &Error{Kind: KindInvalid, Msg: err.Error()}
 		}
@@ -120,7 +158,7 @@ func (e *Engine) editOps(ctx context.Context, a Actor, id int64, edit func(Propo
 	if err != nil {
 		return p, err
 	}
-	out, err := e.st.UpdateProposal(ctx, id, store.ProposalChange{From: statuses(stepEdit.from), Action: stepEdit.action,
+	out, err := UpdateProposal(ctx, e.st, id, ProposalChange{From: statuses(stepEdit.from), Action: stepEdit.action,
 		Actor: a.ID, Ops: &ops})
 	return out, classify(err)
 }
@@ -140,7 +178,7 @@ func (e *Engine) Rebase(ctx context.Context, a Actor, id int64) (Proposal, error
 	if err != nil {
 		return p, fmt.Errorf("rebase proposal %d: %w", id, err)
 	}
-	out, err := e.st.UpdateProposal(ctx, id, store.ProposalChange{From: statuses(stepEdit.from), Action: "proposal.rebase",
+	out, err := UpdateProposal(ctx, e.st, id, ProposalChange{From: statuses(stepEdit.from), Action: "proposal.rebase",
 		Actor: a.ID, BaseVersion: v})
 	return out, classify(err)
 }
@@ -166,7 +204,7 @@ func (e *Engine) preview(ctx context.Context, p Proposal) (*Preview, error) {
 	var pre []Finding
 	for i, op := range p.Ops {
 		if err := checkOpAt(op, p.County, i); err != nil {
-			f := Finding{Check: store.CheckAdjustOperation, Severity: geo.SeverityError, Codes: opNames(op),
+			f := Finding{Check: CheckOperation, Severity: geo.SeverityError, Codes: opNames(op),
 				Message: fmt.Sprintf("operation %d (%s): %s", i+1, op.Type, err)}
 			if op.Geometry != nil && op.Geometry.Coordinates != nil {
 				f.Location = op.Geometry.Coordinates
@@ -175,12 +213,12 @@ func (e *Engine) preview(ctx context.Context, p Proposal) (*Preview, error) {
 		}
 	}
 	if len(pre) > 0 {
-		return &Preview{Grids: []store.PreviewGrid{}, Findings: pre}, nil
+		return &Preview{Grids: []PreviewGrid{}, Findings: pre}, nil
 	}
-	prev, err := e.st.PreviewAdjustment(ctx, p.Ops, p.BaseVersion, e.opts)
-	var oe *store.OpError
+	prev, err := PreviewOps(ctx, e.st, p.Ops, p.BaseVersion, e.opts)
+	var oe *OpError
 	if errors.As(err, &oe) {
-		out := &Preview{Grids: []store.PreviewGrid{}, Findings: oe.AllFindings()}
+		out := &Preview{Grids: []PreviewGrid{}, Findings: oe.AllFindings()}
 		if prev != nil {
 			out.Stale = prev.Stale
 		}
@@ -294,11 +332,11 @@ func (e *Engine) Withdraw(ctx context.Context, a Actor, id int64) (Proposal, err
 }
 
 func (e *Engine) step(ctx context.Context, a Actor, p Proposal, t transition, note string) (Proposal, error) {
-	ch := store.ProposalChange{From: statuses(t.from), To: string(t.to), Action: t.action, Actor: a.ID}
+	ch := ProposalChange{From: statuses(t.from), To: string(t.to), Action: t.action, Actor: a.ID}
 	if t.to == StatusApproved || t.to == StatusRejected {
 		ch.ApprovedBy, ch.DecisionNote = a.ID, note
 	}
-	out, err := e.st.UpdateProposal(ctx, p.ID, ch)
+	out, err := UpdateProposal(ctx, e.st, p.ID, ch)
 	return out, classify(err)
 }
 
@@ -313,19 +351,19 @@ func (e *Engine) mustPass(ctx context.Context, p Proposal) error {
 		return &Error{Kind: KindStale, Msg: prev.Stale.Error(), Stale: prev.Stale}
 	}
 	if prev.Errors() > 0 {
-		return &Error{Kind: KindChecks, Msg: (&store.ChecksError{Findings: prev.Findings}).Error(), Findings: prev.Findings}
+		return &Error{Kind: KindChecks, Msg: (&ChecksError{Findings: prev.Findings}).Error(), Findings: prev.Findings}
 	}
 	return nil
 }
 
 // Apply applies an approved proposal at its effective time (at, else the
-// proposal's, else now), in one transaction; see store.ApplyProposal.
+// proposal's, else now), in one transaction; see ApplyProposal.
 func (e *Engine) Apply(ctx context.Context, a Actor, id int64, at time.Time) (*ApplyResult, error) {
-	return e.ApplyWith(ctx, a, id, store.ApplyRequest{EffectiveAt: at})
+	return e.ApplyWith(ctx, a, id, ApplyRequest{EffectiveAt: at})
 }
 
 // ApplyWith is Apply with the request's effective time and test hook.
-func (e *Engine) ApplyWith(ctx context.Context, a Actor, id int64, req store.ApplyRequest) (*ApplyResult, error) {
+func (e *Engine) ApplyWith(ctx context.Context, a Actor, id int64, req ApplyRequest) (*ApplyResult, error) {
 	p, err := e.Get(ctx, a, id)
 	if err != nil {
 		return nil, err
@@ -334,13 +372,13 @@ func (e *Engine) ApplyWith(ctx context.Context, a Actor, id int64, req store.App
 		return nil, err
 	}
 	req.Proposal, req.Actor, req.Options = id, a.ID, e.opts
-	res, err := e.st.ApplyProposal(ctx, req)
+	res, err := ApplyProposal(ctx, e.st, req)
 	return res, classify(err)
 }
 
 // Cancel cancels a proposal applied ahead of its effective time, before
 // that time (an approver of its county, with a note saying why): see
-// store.CancelPending. After the time it is refused (KindConflict):
+// CancelPending. After the time it is refused (KindConflict):
 // revert it instead.
 func (e *Engine) Cancel(ctx context.Context, a Actor, id int64, note string) (Proposal, error) {
 	p, err := e.Get(ctx, a, id)
@@ -353,7 +391,7 @@ func (e *Engine) Cancel(ctx context.Context, a Actor, id int64, note string) (Pr
 	if strings.TrimSpace(note) == "" {
 		return p, refuse(KindInvalid, "a cancellation needs a note saying why")
 	}
-	out, err := e.st.CancelPending(ctx, id, a.ID, note)
+	out, err := CancelPending(ctx, e.st, id, a.ID, note)
 	return out, classify(err)
 }
 
@@ -367,7 +405,7 @@ func (e *Engine) File(ctx context.Context, a Actor, id int64, filingNo string) (
 	if filingNo == "" || len(filingNo) > 64 {
 		return Proposal{}, refuse(KindInvalid, "a filing number of 1-64 characters is needed")
 	}
-	p, err := e.st.AcknowledgeFiling(ctx, id, filingNo, a.ID)
+	p, err := AcknowledgeFiling(ctx, e.st, id, filingNo, a.ID)
 	return p, classify(err)
 }
 
@@ -376,7 +414,7 @@ func (e *Engine) Filing(ctx context.Context, a Actor, id int64) (json.RawMessage
 	if _, err := e.Get(ctx, a, id); err != nil {
 		return nil, "", err
 	}
-	rec, no, err := e.st.Filing(ctx, id)
+	rec, no, err := Filing(ctx, e.st, id)
 	return rec, no, classify(err)
 }
 

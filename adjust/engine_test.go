@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,9 +12,9 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
 	"gridmap/store"
-	"gridmap/store/storetest"
 )
 
 const (
@@ -55,14 +54,7 @@ func approvedProposal(t *testing.T, e *adjust.Engine, ops ...adjust.Op) adjust.P
 
 func newEngine(t *testing.T) (*adjust.Engine, *store.Store) {
 	t.Helper()
-	st := storetest.New(t)
-	sql, err := os.ReadFile("../store/testdata/adjust_fixture.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Pool().Exec(context.Background(), string(sql)); err != nil {
-		t.Fatalf("fixture: %v", err)
-	}
+	st := adjusttest.New(t)
 	return adjust.New(st, adjust.Options{}), st
 }
 
@@ -177,7 +169,7 @@ func TestWorkflow(t *testing.T) {
 	if err != nil || no != "YC-2026-001" {
 		t.Fatalf("filing: %v %q", err, no)
 	}
-	var fr store.FilingRecord
+	var fr adjust.FilingRecord
 	if err := json.Unmarshal(rec, &fr); err != nil {
 		t.Fatal(err)
 	}

@@ -7,16 +7,69 @@ import (
 	"io"
 	"math"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
-	"gridmap/store"
+	"gridmap/geo"
 )
 
+// FilingRecord is the 备案 record of an applied proposal.
+type FilingRecord struct {
+	Proposal    int64                      `json:"proposal"`
+	County      geo.Code                   `json:"county"`
+	Reason      int                        `json:"reason"`
+	ReasonText  string                     `json:"reason_text,omitempty"`
+	Ops         []Op                       `json:"operations"`
+	Before      *geojson.FeatureCollection `json:"before"`
+	After       *geojson.FeatureCollection `json:"after"`
+	Moves       []Move                     `json:"moves"`
+	Totals      []GridTotal                `json:"totals"`
+	Lineage     []Lineage                  `json:"lineage"`
+	DraftedBy   string                     `json:"drafted_by"`
+	ApprovedBy  string                     `json:"approved_by"`
+	ApprovedAt  *time.Time                 `json:"approved_at,omitempty"`
+	AppliedBy   string                     `json:"applied_by"`
+	AppliedAt   time.Time                  `json:"applied_at"`
+	EffectiveAt time.Time                  `json:"effective_at"`
+	Version     int64                      `json:"version"`
+	Warnings    []geo.Finding              `json:"warnings,omitempty"`
+}
+
+// filingRecord is the filing record of proposal p, applied by actor with
+// the after-state prev, effective at eff, committed at now as version.
+func filingRecord(p Proposal, prev *Preview, actor string, eff, now time.Time, version int64) FilingRecord {
+	before, after := geojson.NewFeatureCollection(), geojson.NewFeatureCollection()
+	for _, g := range prev.Grids {
+		props := map[string]any{"code": g.Code, "name": g.Name, "kind": g.Kind, "state": g.State}
+		if g.Matched {
+			props["edge_matched"] = true
+		}
+		if g.Before != nil {
+			f := geojson.NewFeature(g.Before)
+			f.Properties = props
+			before.Append(f)
+		}
+		if g.After != nil {
+			f := geojson.NewFeature(g.After)
+			f.Properties = props
+			after.Append(f)
+		}
+	}
+	lin := make([]Lineage, len(prev.Lineage))
+	for i, l := range prev.Lineage {
+		lin[i] = Lineage{Old: l.Old, New: l.New, Proposal: p.ID, At: eff}
+	}
+	return FilingRecord{Proposal: p.ID, County: p.County, Reason: p.Reason, ReasonText: p.ReasonText, Ops: p.Ops,
+		Before: before, After: after, Moves: prev.Moves, Totals: prev.Totals, Lineage: lin,
+		DraftedBy: p.Author, ApprovedBy: p.ApprovedBy, ApprovedAt: p.DecidedAt, AppliedBy: actor,
+		AppliedAt: now, EffectiveAt: eff, Version: version, Warnings: prev.Findings}
+}
+
 // ReadFiling decodes a filing record as stored.
-func ReadFiling(raw json.RawMessage) (store.FilingRecord, error) {
-	var rec store.FilingRecord
+func ReadFiling(raw json.RawMessage) (FilingRecord, error) {
+	var rec FilingRecord
 	if err := json.Unmarshal(raw, &rec); err != nil {
 		return rec, fmt.Errorf("filing record: %w", err)
 	}
@@ -36,7 +89,7 @@ type svgShape struct {
 }
 
 type filingPage struct {
-	Rec           store.FilingRecord
+	Rec           FilingRecord
 	FilingNo      string
 	Reason        string
 	Before, After []svgShape
@@ -79,7 +132,7 @@ td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}svg{border:1px sol
 
 // WriteFilingHTML writes the filing record as a readable page with the
 // before and after maps (inline SVG, no scripts, no personal data).
-func WriteFilingHTML(w io.Writer, rec store.FilingRecord, filingNo string) error {
+func WriteFilingHTML(w io.Writer, rec FilingRecord, filingNo string) error {
 	page := filingPage{Rec: rec, FilingNo: filingNo, Reason: reasonNames[rec.Reason], W: 360, H: 360}
 	var bound orb.Bound
 	first := true

@@ -7,15 +7,14 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 // GridHistory is every version of a grid and its lineage (the codes its
 // area came from and went to).
 type GridHistory struct {
-	Code     geo.Code        `json:"code"`
-	Versions []GridVersion   `json:"versions"`
-	Lineage  []store.Lineage `json:"lineage"`
+	Code     geo.Code      `json:"code"`
+	Versions []GridVersion `json:"versions"`
+	Lineage  []Lineage     `json:"lineage"`
 }
 
 // GridVersion is one version of a grid, oldest first.
@@ -39,12 +38,12 @@ func (e *Engine) History(ctx context.Context, code geo.Code) (*GridHistory, erro
 	if err != nil {
 		return nil, classify(err)
 	}
-	lin, err := e.st.GridLineage(ctx, code)
+	lin, err := GridLineage(ctx, e.st, code)
 	if err != nil {
 		return nil, classify(err)
 	}
 	if lin == nil {
-		lin = []store.Lineage{}
+		lin = []Lineage{}
 	}
 	h := &GridHistory{Code: code, Versions: make([]GridVersion, len(vs)), Lineage: lin}
 	for i, g := range vs {
@@ -109,24 +108,24 @@ func (e *Engine) AreaHistory(ctx context.Context, code geo.Code) (*AreaHistory, 
 
 // Diff compares the grids under area ("" for the whole city) between two
 // times, and the areas whose boundary or name changed.
-func (e *Engine) Diff(ctx context.Context, from, to time.Time, area geo.Code) (*store.GridDiff, error) {
+func (e *Engine) Diff(ctx context.Context, from, to time.Time, area geo.Code) (*GridDiff, error) {
 	if !to.After(from) && !to.Equal(from) {
 		return nil, refuse(KindInvalid, "to (%s) is before from (%s)", to.Format(time.RFC3339), from.Format(time.RFC3339))
 	}
 	if area != "" && (area.Level() == geo.LevelUnknown || area.Level() > geo.LevelVillage) {
 		return nil, refuse(KindInvalid, "area %q is not a city, county, town or village code", area)
 	}
-	d, err := e.st.DiffGrids(ctx, from, to, area)
+	d, err := DiffGrids(ctx, e.st, from, to, area)
 	return d, classify(err)
 }
 
 // DiffVersions is Diff between the times of two dataset versions.
-func (e *Engine) DiffVersions(ctx context.Context, from, to int64, area geo.Code) (*store.GridDiff, error) {
-	ft, err := e.st.VersionTime(ctx, from)
+func (e *Engine) DiffVersions(ctx context.Context, from, to int64, area geo.Code) (*GridDiff, error) {
+	ft, err := VersionTime(ctx, e.st, from)
 	if err != nil {
 		return nil, classify(err)
 	}
-	tt, err := e.st.VersionTime(ctx, to)
+	tt, err := VersionTime(ctx, e.st, to)
 	if err != nil {
 		return nil, classify(err)
 	}

@@ -6,22 +6,58 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+	"github.com/paulmach/orb/geojson"
 
 	"gridmap/geo"
-	"gridmap/store"
 )
 
-// The operation types.
+// The operation types of a boundary-adjustment proposal (issue 6).
 const (
-	OpCreate   = store.OpCreate
-	OpSplit    = store.OpSplit
-	OpMerge    = store.OpMerge
-	OpReshape  = store.OpReshape
-	OpTransfer = store.OpTransfer
-	OpRetire   = store.OpRetire
-	OpRename   = store.OpRename
-	OpRedraw   = store.OpRedraw
+	OpCreate   = "create"   // a new grid on a gap of a village
+	OpSplit    = "split"    // cut a grid by a line; every part gets a new code
+	OpMerge    = "merge"    // merge adjacent grids of one village into one new code
+	OpReshape  = "reshape"  // redraw the shared edge of two adjacent grids
+	OpTransfer = "transfer" // move an area from grid(s) to another grid
+	OpRetire   = "retire"   // retire a grid; its area goes to the taker grid(s)
+	OpRename   = "rename"   // new name and/or kind, same geometry
+	OpRedraw   = "redraw"   // redraw a set of adjacent grids as new parts of their union
 )
+
+// Op is one operation of a proposal, as stored (JSON) and as the
+// adjustment queries read it. Which fields matter depends on Type:
+//
+//	create:   Village, Geometry (polygon), Kind, Name
+//	split:    Grids[0], Geometry (the cutting line); Name is a prefix for the parts
+//	merge:    Grids (two or more), optional Kind and Name
+//	reshape:  Grids[0], Grids[1], Geometry (the new shared line)
+//	transfer: Grids (from), To[0], Geometry (the polygon that moves)
+//	retire:   Grids[0], To (the grids that take its area)
+//	rename:   Grids[0], Name and/or Kind
+//	redraw:   Grids (the set redrawn), Parts (polygons partitioning their union)
+type Op struct {
+	Type     string            `json:"type"`
+	Village  geo.Code          `json:"village,omitempty"`
+	Grids    []geo.Code        `json:"grids,omitempty"`
+	To       []geo.Code        `json:"to,omitempty"`
+	Geometry *geojson.Geometry `json:"geometry,omitempty"`
+	Kind     geo.Kind          `json:"kind,omitempty"`
+	Name     string            `json:"name,omitempty"`
+	// Multipart allows the grids this operation makes or changes to have
+	// several parts (say, one villager group on both banks of a river);
+	// otherwise a grid of more than one part is an error.
+	Multipart bool `json:"multipart,omitempty"`
+	// Parts are the new grids of a redraw.
+	Parts []Part `json:"parts,omitempty"`
+}
+
+// Part is one new grid of a redraw: an existing code of the set
+// (kept, new version) or none (a new code), its kind, name and polygon.
+type Part struct {
+	Code     geo.Code          `json:"code,omitempty"`
+	Kind     geo.Kind          `json:"kind"`
+	Name     string            `json:"name"`
+	Geometry *geojson.Geometry `json:"geometry"`
+}
 
 // maxOps bounds a proposal: an adjustment is a handful of edits, and each
 // operation rebuilds a village.
@@ -44,7 +80,7 @@ func CheckOp(op Op, county geo.Code) error {
 	}
 	sub := false
 	for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
-		if _, _, ok, err := store.ParseOpRef(c); ok {
+		if _, _, ok, err := ParseOpRef(c); ok {
 			// A grid made by an earlier operation: checkOpAt checks
 			// which, the run finds its code.
 			if err != nil {
@@ -136,15 +172,15 @@ func CheckOp(op Op, county geo.Code) error {
 }
 
 // checkOpAt is CheckOp for operation i of a proposal: its references
-// "@k.n" must name operations before it (store.ParseOpRef).
+// "@k.n" must name operations before it (ParseOpRef).
 func checkOpAt(op Op, county geo.Code, i int) error {
 	if err := CheckOp(op, county); err != nil {
 		return err
 	}
-	return store.CheckOpRefs(op, i)
+	return CheckOpRefs(op, i)
 }
 
-func partKinds(parts []store.AdjustPart) []geo.Kind {
+func partKinds(parts []Part) []geo.Kind {
 	out := make([]geo.Kind, len(parts))
 	for i, p := range parts {
 		out[i] = p.Kind

@@ -12,7 +12,6 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 // TestPreviewCannotCarryOut: the preview of operations that cannot be
@@ -55,7 +54,7 @@ func TestPreviewCannotCarryOut(t *testing.T) {
 			t.Errorf("finding %s: %s, severity %s, located %v: want a located error", f.Check, f.Message, f.Severity, f.Location != nil)
 		}
 	}
-	if len(checks) != 3 || checks[0] != geo.CheckGridOverlap || checks[1] != geo.CheckGridOverlap || checks[2] != store.CheckAdjustOperation {
+	if len(checks) != 3 || checks[0] != geo.CheckGridOverlap || checks[1] != geo.CheckGridOverlap || checks[2] != adjust.CheckOperation {
 		t.Errorf("findings %v, want two overlaps and then the failure", checks)
 	}
 	fs, err := e.Validate(ctx, planner, p.ID)

@@ -1,16 +1,3 @@
-// Package adjust is the boundary-adjustment engine (issue 6): county
-// planners draft proposals — an Art. 8 reason and an ordered list of
-// operations on grids (create, split, merge, reshape a shared edge,
-// transfer an area, retire, rename, redraw a set) — which are checked,
-// previewed (after-state, findings, who moves where), approved by the
-// county and applied in one transaction, then filed with the city (备案).
-// An applied proposal can be reverted by a new one; the history of every
-// grid and the diff between two times or versions are read here too.
-//
-// adjust holds the rules of the workflow — statuses, roles, scopes, the
-// checks that need no database — and leaves geometry and writes to store,
-// which builds new boundaries from noded linework in PostGIS and applies
-// under village locks. It must never write grids any other way.
 package adjust
 
 import (
@@ -22,23 +9,35 @@ import (
 	"gridmap/store"
 )
 
-// Proposal is a stored proposal.
-type Proposal = store.ProposalRecord
-
-// Op is one operation of a proposal (see store.AdjustOp for its fields).
-type Op = store.AdjustOp
-
 // Finding is one problem found by a check, located.
 type Finding = geo.Finding
 
-// Preview is what a proposal would do.
-type Preview = store.AdjustPreview
-
-// ApplyResult is what an apply did.
-type ApplyResult = store.ApplyResult
-
-// StaleError says which grids changed since a proposal's base version.
-type StaleError = store.StaleError
+// Proposal is a proposal as stored (the proposal table, with its filing
+// number).
+type Proposal struct {
+	ID             int64      `json:"id"`
+	County         geo.Code   `json:"county"`
+	Reason         int        `json:"reason"`
+	ReasonText     string     `json:"reason_text,omitempty"`
+	BaseVersion    int64      `json:"base_version"`
+	Author         string     `json:"author"`
+	Status         string     `json:"status"`
+	Ops            []Op       `json:"ops"`
+	EffectiveAt    *time.Time `json:"effective_at,omitempty"`
+	ApprovedBy     string     `json:"approved_by,omitempty"`
+	DecidedAt      *time.Time `json:"decided_at,omitempty"`
+	DecisionNote   string     `json:"decision_note,omitempty"`
+	AppliedAt      *time.Time `json:"applied_at,omitempty"`
+	AppliedVersion int64      `json:"applied_version,omitempty"`
+	FilingNo       string     `json:"filing_no,omitempty"`
+	// Set when a proposal applied ahead of time was cancelled before
+	// its effective time.
+	CancelledBy string     `json:"cancelled_by,omitempty"`
+	CancelledAt *time.Time `json:"cancelled_at,omitempty"`
+	CancelNote  string     `json:"cancel_note,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+	UpdatedAt   time.Time  `json:"updated_at"`
+}
 
 // Status is where a proposal is in its life.
 type Status string
@@ -46,7 +45,7 @@ type Status string
 // The statuses: draft → submitted → approved | rejected; approved →
 // applied → filed; withdrawn from draft or submitted. A proposal applied
 // with an effective time in the future is applied (and can be filed) at
-// once; its grids and records switch at that time (store.SwitchDue, run
+// once; its grids and records switch at that time (SwitchDue, run
 // by every gridd's live.Holder), and until then no other proposal may
 // touch them (refused as stale). Before that time an approver of the
 // county may cancel it (applied or filed → cancelled): its grid versions
@@ -145,9 +144,9 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	var stale *store.StaleError
-	var op *store.OpError
-	var checks *store.ChecksError
+	var stale *StaleError
+	var op *OpError
+	var checks *ChecksError
 	switch {
 	case errors.As(err, &stale):
 		return &Error{Kind: KindStale, Msg: stale.Error(), Stale: stale, Err: err}
@@ -155,7 +154,7 @@ func classify(err error) error {
 		return &Error{Kind: KindInvalid, Msg: op.Error(), Findings: op.AllFindings(), Err: err}
 	case errors.As(err, &checks):
 		return &Error{Kind: KindChecks, Msg: checks.Error(), Findings: checks.Findings, Err: err}
-	case errors.Is(err, store.ErrStatus), errors.Is(err, store.ErrTookEffect):
+	case errors.Is(err, ErrStatus), errors.Is(err, ErrTookEffect):
 		return &Error{Kind: KindConflict, Msg: err.Error(), Err: err}
 	case errors.Is(err, store.ErrNotFound):
 		return &Error{Kind: KindNotFound, Msg: err.Error(), Err: err}

@@ -7,7 +7,6 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 // Revert drafts a proposal whose result equals the state before applied
@@ -25,7 +24,7 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 	if p.Status != string(StatusApplied) && p.Status != string(StatusFiled) {
 		return p, refuse(KindConflict, "proposal %d is %s; only an applied proposal is reverted", id, p.Status)
 	}
-	raw, _, err := e.st.Filing(ctx, id)
+	raw, _, err := Filing(ctx, e.st, id)
 	if err != nil {
 		return p, classify(err)
 	}
@@ -35,7 +34,7 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 	}
 	type village struct {
 		grids []geo.Code
-		parts []store.AdjustPart
+		parts []Part
 	}
 	byVillage := map[geo.Code]*village{}
 	var order []geo.Code
@@ -73,7 +72,7 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 				continue
 			}
 			c := geo.Code(fmt.Sprint(f.Properties["code"]))
-			part := store.AdjustPart{Kind: geo.Kind(fmt.Sprint(f.Properties["kind"])), Name: fmt.Sprint(f.Properties["name"]),
+			part := Part{Kind: geo.Kind(fmt.Sprint(f.Properties["kind"])), Name: fmt.Sprint(f.Properties["name"]),
 				Geometry: geojson.NewGeometry(f.Geometry)}
 			if alive[c] {
 				part.Code = c
@@ -88,7 +87,7 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 		if len(g.grids) == 0 || len(g.parts) == 0 {
 			return p, refuse(KindInvalid, "proposal %d only created or only retired grids in %s; revert it by hand", id, v)
 		}
-		ops = append(ops, Op{Type: store.OpRedraw, Grids: g.grids, Parts: g.parts})
+		ops = append(ops, Op{Type: OpRedraw, Grids: g.grids, Parts: g.parts})
 	}
 	return e.Create(ctx, a, Draft{County: p.County, Reason: ReasonOther, ReasonText: fmt.Sprintf("revert of proposal %d", id),
 		BaseVersion: p.AppliedVersion, Ops: ops})

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/api"
 	"gridmap/store/storetest"
 )
@@ -33,13 +33,7 @@ func init() {
 func newProposalServer(t *testing.T) *env {
 	t.Helper()
 	st := storetest.New(t)
-	sql, err := os.ReadFile("../store/testdata/adjust_fixture.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Pool().Exec(context.Background(), string(sql)); err != nil {
-		t.Fatal(err)
-	}
+	adjusttest.Load(t, st)
 	reg := prometheus.NewRegistry()
 	srv := httptest.NewServer(api.NewServer(api.Deps{Store: st, Log: slog.New(slog.DiscardHandler), Registry: reg,
 		Adjust: adjust.New(st, adjust.Options{})}))

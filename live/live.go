@@ -15,6 +15,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"gridmap/adjust"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/tiles"
@@ -165,7 +166,7 @@ func (h *Holder) WaitFor(ctx context.Context, v int64) error {
 // store's notifications (reconnecting with back-off), reloads in the
 // background, coalesces bursts of versions into one reload, and polls as
 // a fallback. It also wakes at the effective time of every proposal
-// applied ahead of time, runs the switch (store.SwitchDue) and reloads.
+// applied ahead of time, runs the switch (adjust.SwitchDue) and reloads.
 func (h *Holder) Run(ctx context.Context) {
 	go h.reloader(ctx)
 	backoff := time.Second
@@ -214,7 +215,7 @@ func (h *Holder) reloader(ctx context.Context) {
 		// A proposal applied ahead of time takes effect here (in whichever
 		// process gets there first; its version bump makes the others
 		// reload), then the reload picks up its version.
-		if n, v, err := h.st.SwitchDue(ctx); err != nil && ctx.Err() == nil {
+		if n, v, err := adjust.SwitchDue(ctx, h.st); err != nil && ctx.Err() == nil {
 			h.log.Error("switching to adjustments that took effect failed; retrying", "err", err)
 		} else if n > 0 {
 			h.log.Info("adjustments took effect", "proposals", n, "version", v)
@@ -231,7 +232,7 @@ func (h *Holder) reloader(ctx context.Context) {
 // this clock runs ahead of the database's or a switch failed), or the
 // poll interval when there is none.
 func (h *Holder) untilNextSwitch(ctx context.Context) time.Duration {
-	at, ok, err := h.st.NextSwitch(ctx)
+	at, ok, err := adjust.NextSwitch(ctx, h.st)
 	if err != nil {
 		if ctx.Err() == nil {
 			h.log.Error("reading the next effective time failed", "err", err)

@@ -3,7 +3,6 @@ package live_test
 import (
 	"context"
 	"fmt"
-	"os"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -12,9 +11,10 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
 	"gridmap/live"
-	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
@@ -118,25 +118,19 @@ func TestHolderSwitchesAtEffectiveTime(t *testing.T) {
 	st := storetest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	sql, err := os.ReadFile("../store/testdata/adjust_fixture.sql")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := st.Pool().Exec(ctx, string(sql)); err != nil {
-		t.Fatal(err)
-	}
+	adjusttest.Load(t, st)
 	const old, new1, new2 = geo.Code("320902001001005"), geo.Code("320902001001010"), geo.Code("320902001001011")
-	p, err := st.InsertProposal(ctx, store.ProposalRecord{County: "320902000000", Reason: 2, BaseVersion: 1, Author: "planner",
-		Ops: []store.AdjustOp{{Type: store.OpSplit, Grids: []geo.Code{old},
+	p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: 1, Author: "planner",
+		Ops: []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{old},
 			Geometry: geojson.NewGeometry(orb.LineString{{120.015, 33.005}, {120.015, 33.025}})}}}, "planner")
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, step := range []store.ProposalChange{
+	for _, step := range []adjust.ProposalChange{
 		{From: []string{"draft"}, To: "submitted", Action: "proposal.submit", Actor: "planner"},
 		{From: []string{"submitted"}, To: "approved", Action: "proposal.approve", Actor: "approver", ApprovedBy: "approver"},
 	} {
-		if _, err := st.UpdateProposal(ctx, p.ID, step); err != nil {
+		if _, err := adjust.UpdateProposal(ctx, st, p.ID, step); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -157,7 +151,7 @@ func TestHolderSwitchesAtEffectiveTime(t *testing.T) {
 	// times longer under -race on a loaded machine (2 s was not enough).
 	const lead = 6 * time.Second
 	eff := time.Now().Add(lead)
-	res, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: p.ID, Actor: "approver", EffectiveAt: eff})
+	res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p.ID, Actor: "approver", EffectiveAt: eff})
 	if err != nil {
 		t.Fatal(err)
 	}

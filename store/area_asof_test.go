@@ -9,6 +9,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
+	"gridmap/adjust/adjusttest"
 	"gridmap/feature"
 	"gridmap/geo"
 	"gridmap/lookup"
@@ -21,7 +22,7 @@ import (
 // as it is now. Both fail when they read today's area table.
 func TestAreasAsOf(t *testing.T) {
 	t.Parallel()
-	st := newAdjustStore(t)
+	st := adjusttest.New(t)
 	ctx := context.Background()
 	const east = "320902001002"
 	var before time.Time

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
 	"gridmap/feature"
 	"gridmap/geo"
 	"gridmap/importer"
@@ -25,8 +27,8 @@ func importGap(ctx context.Context, st *store.Store) (*importer.Report, error) {
 
 func createInGap(t *testing.T, st *store.Store) int64 {
 	t.Helper()
-	return approved(t, st, store.AdjustOp{Type: store.OpCreate, Village: fxEast, Kind: geo.KindRural, Name: "gap",
-		Geometry: rect(120.045, 33, 120.06, 33.03)})
+	return adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpCreate, Village: adjusttest.East, Kind: geo.KindRural, Name: "gap",
+		Geometry: adjusttest.Rect(120.045, 33, 120.06, 33.03)})
 }
 
 // assertOneWriter checks with PostGIS that no two current grids overlap
@@ -37,7 +39,7 @@ func assertOneWriter(t *testing.T, st *store.Store) {
 		ON a.code < b.code AND a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********')`); n != 0 {
 		t.Errorf("%d pairs of current grids overlap", n)
 	}
-	if n := sqlInt(t, st, `SELECT count(*) FROM grid_current WHERE village = $1`, fxEast); n != 2 {
+	if n := sqlInt(t, st, `SELECT count(*) FROM grid_current WHERE village = $1`, adjusttest.East); n != 2 {
 		t.Errorf("east village has %d grids, want 2 (its own and one writer's)", n)
 	}
 }
@@ -51,12 +53,12 @@ func assertOneWriter(t *testing.T, st *store.Store) {
 func TestImportWaitsForApply(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := newAdjustStore(t)
+	st := adjusttest.New(t)
 	id := createInGap(t, st)
 	applyDone := make(chan error, 1)
 	holding, release := make(chan struct{}), make(chan struct{})
 	go func() {
-		_, err := st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a", BeforeCommit: func(uint32) {
+		_, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", BeforeCommit: func(uint32) {
 			close(holding)
 			<-release
 		}})
@@ -104,7 +106,7 @@ func TestImportApplyRace(t *testing.T) {
 		t.Run(strconv.Itoa(round), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := newAdjustStore(t)
+			st := adjusttest.New(t)
 			id := createInGap(t, st)
 			start := make(chan struct{})
 			var wg sync.WaitGroup
@@ -113,7 +115,7 @@ func TestImportApplyRace(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				<-start
-				_, applyErr = st.ApplyProposal(ctx, store.ApplyRequest{Proposal: id, Actor: "a"})
+				_, applyErr = adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a"})
 			}()
 			go func() {
 				defer wg.Done()
@@ -128,8 +130,8 @@ func TestImportApplyRace(t *testing.T) {
 			if importErr != nil && !errors.Is(importErr, importer.ErrRejected) {
 				t.Errorf("import failed, not rejected: %v", importErr)
 			}
-			var ce *store.ChecksError
-			var oe *store.OpError
+			var ce *adjust.ChecksError
+			var oe *adjust.OpError
 			if applyErr != nil && !errors.As(applyErr, &ce) && !errors.As(applyErr, &oe) {
 				t.Errorf("apply failed, not refused: %v", applyErr)
 			}

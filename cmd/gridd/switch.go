@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"gridmap/adjust"
 )
 
 // cmdSwitch carries out the adjustments whose effective time has come
@@ -19,7 +20,7 @@ func cmdSwitch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	n, version, err := st.SwitchDue(ctx)
+	n, version, err := adjust.SwitchDue(ctx, st)
 	if err != nil {
 		return fmt.Errorf("switch: %w", err)
 	}
@@ -28,7 +29,7 @@ func cmdSwitch(ctx context.Context, e *env, args []string) error {
 		return nil
 	}
 	fmt.Fprintf(e.stdout, "%d adjustment(s) took effect: dataset version %d\n", n, version)
-	if t, ok, err := st.NextSwitch(ctx); err == nil && ok {
+	if t, ok, err := adjust.NextSwitch(ctx, st); err == nil && ok {
 		fmt.Fprintf(e.stdout, "next effective time: %s\n", t.Format("2006-01-02T15:04:05Z07:00"))
 	}
 	return nil
