@@ -229,11 +229,11 @@ func TestAreaHistoryTrigger(t *testing.T) {
 		return vs
 	}
 	exec(schemaFixture)
-	if n := sqlInt(t, st, `SELECT count(*) FROM area_history WHERE lower(valid) = '-infinity' AND upper_inf(valid)`); n != 5 {
+	if n := storetest.Int(t, st, `SELECT count(*) FROM area_history WHERE lower(valid) = '-infinity' AND upper_inf(valid)`); n != 5 {
 		t.Fatalf("%d open versions from -infinity after inserting 5 areas", n)
 	}
 	exec(`UPDATE area SET name = name, geom = geom`)
-	if n := sqlInt(t, st, `SELECT count(*) FROM area_history`); n != 5 {
+	if n := storetest.Int(t, st, `SELECT count(*) FROM area_history`); n != 5 {
 		t.Errorf("an update that changes nothing wrote versions: %d rows", n)
 	}
 	exec(`BEGIN;
@@ -268,7 +268,7 @@ func TestAreaHistoryTrigger(t *testing.T) {
 		got[2].from != today || got[2].to != "" || got[2].name != "二村又" {
 		t.Errorf("village 002 renamed, deleted and inserted again: %v", got)
 	}
-	if n := sqlInt(t, st, `SELECT count(*) FROM area_history h WHERE code = '320902001002' AND upper_inf(valid)
+	if n := storetest.Int(t, st, `SELECT count(*) FROM area_history h WHERE code = '320902001002' AND upper_inf(valid)
 		AND lower(valid) = (SELECT upper(valid) FROM area_history WHERE code = h.code AND name = '二村新')`); n != 1 {
 		t.Errorf("the code inserted again does not start where its deleted version ended")
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"testing"
 
-	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
@@ -23,14 +22,4 @@ func TestOpenMigratesAndLoadsEmptySnapshot(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("PostGIS %s", postgis)
-}
-
-// sqlInt runs a query answering one integer.
-func sqlInt(t testing.TB, st *store.Store, q string, args ...any) int64 {
-	t.Helper()
-	var n int64
-	if err := st.Pool().QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
-		t.Fatalf("%s: %v", q, err)
-	}
-	return n
 }

@@ -233,3 +233,14 @@ func randomHex(n int) string {
 	rand.Read(b)
 	return hex.EncodeToString(b)
 }
+
+// Int runs a query that answers one integer (a count) and fails the test
+// when it cannot.
+func Int(t testing.TB, st *store.Store, q string, args ...any) int64 {
+	t.Helper()
+	var n int64
+	if err := st.Pool().QueryRow(context.Background(), q, args...).Scan(&n); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+	return n
+}

@@ -1,4 +1,4 @@
-package store_test
+package importer_test
 
 import (
 	"context"
@@ -16,6 +16,7 @@ import (
 	"gridmap/importer"
 	"gridmap/importer/importertest"
 	"gridmap/store"
+	"gridmap/store/storetest"
 )
 
 // importGap is an import of a grid over the gap of the fixture's east
@@ -35,11 +36,11 @@ func createInGap(t *testing.T, st *store.Store) int64 {
 // and that the east village got exactly one grid over its gap.
 func assertOneWriter(t *testing.T, st *store.Store) {
 	t.Helper()
-	if n := sqlInt(t, st, `SELECT count(*) FROM grid_current a JOIN grid_current b
+	if n := storetest.Int(t, st, `SELECT count(*) FROM grid_current a JOIN grid_current b
 		ON a.code < b.code AND a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********')`); n != 0 {
 		t.Errorf("%d pairs of current grids overlap", n)
 	}
-	if n := sqlInt(t, st, `SELECT count(*) FROM grid_current WHERE village = $1`, adjusttest.East); n != 2 {
+	if n := storetest.Int(t, st, `SELECT count(*) FROM grid_current WHERE village = $1`, adjusttest.East); n != 2 {
 		t.Errorf("east village has %d grids, want 2 (its own and one writer's)", n)
 	}
 }
@@ -81,7 +82,7 @@ func TestImportWaitsForApply(t *testing.T) {
 	}
 	// It waits at the village locks, before its checks (not later, at
 	// the grid sequence row the apply also wrote).
-	if n := sqlInt(t, st, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+	if n := storetest.Int(t, st, `SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
 		AND wait_event_type = 'Lock' AND query LIKE '%FROM area WHERE code = ANY%FOR UPDATE%'`); n != 1 {
 		t.Errorf("%d backends wait for the village locks, want the import's", n)
 	}
