@@ -1,11 +1,15 @@
-// Package store is gridmap's PostGIS boundary: the only package that speaks
-// SQL. It opens the pgx pool (with go-geom's PostGIS types registered),
-// applies the embedded migrations, loads snapshots of the current grids,
-// and runs the queries, transactions and notifications the other packages
-// need. Geometry crosses the boundary as go-geom EWKB and is converted once
-// to orb; nothing outside store sees go-geom.
+// Package store is the database plumbing every capability shares, and
+// nothing else: the pgx pool (with go-geom's PostGIS types registered),
+// the embedded migrations, transactions and village locks, the geometry
+// scan and bind helpers (go-geom EWKB at the boundary, converted once to
+// orb: nothing outside the database code sees go-geom), LISTEN/NOTIFY of
+// dataset versions, the snapshot load, the audit log and tokens.
 //
-// It must never build SQL from user input: every value is a $n parameter.
+// Each capability keeps its own SQL in its own folder (adjust, check,
+// demo, importer, lookup, tiles, and records, geocoding, workers and
+// events to come) on top of these pieces; store must never hold a
+// capability's rules, and never build SQL from user input: every value is
+// a $n parameter.
 package store
 
 import (
