@@ -9,6 +9,8 @@ import (
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"gridmap/problem"
 )
 
 // TestCatalogsAgree fails when a key is in one language's catalog and not
@@ -184,5 +186,18 @@ func TestTemplates(t *testing.T) {
 	var b strings.Builder
 	if err := tm.Execute(&b, Chinese, "bad.html", nil); err == nil || !regexp.MustCompile(`no.such.key`).MatchString(err.Error()) {
 		t.Errorf("an unknown key: %v, want an error naming it", err)
+	}
+}
+
+// TestEveryProblemCodeHasText: a page can say every problem code in both
+// languages.
+func TestEveryProblemCodeHasText(t *testing.T) {
+	t.Parallel()
+	for _, l := range Langs() {
+		for _, c := range problem.Codes() {
+			if _, err := l.Text("problem." + c); err != nil {
+				t.Errorf("%s: %v", l, err)
+			}
+		}
 	}
 }
