@@ -87,9 +87,10 @@ func wantsHTML(r *http.Request) bool {
 	return false
 }
 
-// Glyphs answers MapLibre's glyph requests with an empty glyph set. Names
-// are Chinese, which MapLibre draws from the browser's own fonts
-// (localIdeographFontFamily); an empty PBF keeps it from asking a CDN.
+// Glyphs answers MapLibre's glyph requests with an empty glyph set. The
+// pages' style names no glyphs URL, so MapLibre draws every glyph of a
+// label from the browser's own CJK font (static/style.js); a style that
+// still names /fonts/ gets an empty PBF here rather than asking a CDN.
 func Glyphs() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-protobuf")
