@@ -36,7 +36,10 @@ function showFacts(title, facts) {
 async function getJSON(url) {
   const r = await fetch(url, { headers: { Accept: 'application/json, application/geo+json' } });
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error([window.i18n.problem(body), body.detail].filter(Boolean).join(': '));
+  if (!r.ok) {
+    const problem = window.i18n.problem(body);
+    throw new Error(body.detail ? t('map.refused', { problem, detail: body.detail }) : problem);
+  }
   return body;
 }
 

@@ -125,8 +125,8 @@ function refresh(map) {
   $('proposal-id').textContent = !state.proposal ? '' : state.status
     ? t('planner.proposal.status', { id: state.proposal, status: word('status.', state.status) })
     : t('planner.proposal', { id: state.proposal });
-  const list = $('ops');
-  list.replaceChildren(...(state.ops.length ? state.ops.map((o, i) => {
+  const opsList = $('ops');
+  opsList.replaceChildren(...(state.ops.length ? state.ops.map((o, i) => {
     const li = el('li', describe(o));
     if (open) {
       const rm = el('button', '×', 'remove');
