@@ -21,6 +21,7 @@ import (
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
+	"gridmap/web/i18n"
 )
 
 // TestPlannerInBrowser drives the planner page in chromium the way a
@@ -128,6 +129,9 @@ type plannerEnv struct {
 	planner, approver string
 	// allow lists console messages the test expects (a refused request).
 	allow []string
+	// lang is the browser's language (English, the words most cases read,
+	// unless set).
+	lang i18n.Lang
 }
 
 // newPlannerEnv starts the server after prepare (if any) changed the
@@ -138,7 +142,7 @@ func newPlannerEnv(t *testing.T, prepare ...func(*plannerEnv)) *plannerEnv {
 	// The development zone at full scale: small, with communities of
 	// several grids and exclusive grids with sub-grids.
 	st := storetest.NewDemo(t, store.DemoOptions{Scale: 1, Seed: 1, County: geo.MustParseCode("320971")})
-	pe := &plannerEnv{ctx: ctx, st: st}
+	pe := &plannerEnv{ctx: ctx, st: st, lang: i18n.English}
 	for _, p := range prepare {
 		p(pe)
 	}
@@ -175,6 +179,7 @@ type plannerResult struct {
 	Located      []json.RawMessage `json:"located"`
 	Info         string            `json:"info"`
 	Status       string            `json:"status"`
+	Keys         []string          `json:"keys"`
 	Errors       []string          `json:"errors"`
 }
 
@@ -198,7 +203,7 @@ func (pe *plannerEnv) browse(t *testing.T, steps ...map[string]any) plannerResul
 	if keep := os.Getenv("GRIDMAP_PLANNER_SHOTS"); keep != "" {
 		shot = filepath.Join(keep, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".png")
 	}
-	plan, err := json.Marshal(map[string]any{"url": pe.url + "/planner", "token": pe.planner, "shot": shot, "steps": steps})
+	plan, err := json.Marshal(map[string]any{"url": pe.url + "/planner", "token": pe.planner, "shot": shot, "locale": pe.lang, "steps": steps})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -224,12 +229,17 @@ func (pe *plannerEnv) browse(t *testing.T, steps ...map[string]any) plannerResul
 			t.Errorf("page error: %s", msg)
 		}
 	}
+	if len(res.Keys) > 0 {
+		t.Errorf("the page shows catalog keys instead of texts: %q", res.Keys)
+	}
+	// The words of the page's language (in English: "error", "edge-mismatch", "show").
+	errorWord, mismatchWord, showWord := pe.lang.T("severity.error"), pe.lang.T("check.edge-mismatch"), pe.lang.T("planner.show")
 	shown := 0
 	for _, f := range res.Findings {
-		if strings.HasPrefix(f, "error") || strings.Contains(f, "edge-mismatch") {
+		if strings.HasPrefix(f, errorWord) || strings.Contains(f, mismatchWord) {
 			t.Errorf("preview finding: %s", f)
 		}
-		if strings.HasSuffix(f, " show") {
+		if strings.HasSuffix(f, " "+showWord) {
 			shown++
 		}
 	}

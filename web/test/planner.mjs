@@ -5,7 +5,8 @@
 //
 //   node planner.mjs PLAN.json
 //
-// PLAN is {"url", "token", "shot", "steps": [...]}; each step is one of
+// PLAN is {"url", "token", "shot", "locale", "steps": [...]} (locale, the
+// browser's language, is en-US when not given); each step is one of
 //   {"frame": [x0, y0, x1, y1]}       fit the map to a box (max zoom 16)
 //   {"zoomTo": [lon, lat, z]}        centre the map there
 //   {"op": "merge"}                  pick the operation
@@ -21,9 +22,10 @@
 // Prints one JSON line: {"reads": {...}, "ops": [...], "previewGrids": [[code,
 // state, area, note, households], ...], "moves": [...], "totals": {...},
 // "findings": [...], "located": [geometry, ...], "info": "...", "status": "...",
-// "errors": [...]}.
+// "keys": [catalog keys shown instead of texts], "errors": [...]}.
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { shownKeys } from './keys.mjs';
 
 const plan = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const browser = await chromium.launch({
@@ -35,7 +37,7 @@ const browser = await chromium.launch({
 const errors = [];
 const out = { reads: {}, status: '' };
 try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, locale: plan.locale || 'en-US' });
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(plan.url, { waitUntil: 'load' });
@@ -115,6 +117,7 @@ try {
   // The findings drawn on the map (each located one is).
   out.located = await page.evaluate(async () => (await window.gridmap.getSource('findings').getData()).features.map((f) => f.geometry));
   out.info = await page.textContent('#info');
+  out.keys = await shownKeys(page);
   await page.screenshot({ path: plan.shot });
   console.log(JSON.stringify({ ...out, errors }));
 } catch (e) {
