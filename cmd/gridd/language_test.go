@@ -166,7 +166,8 @@ func hashShows(hash string, v mapView) bool {
 // finding and refused, each in Chinese (the refusal's problem code said in
 // the page's words); then a grid is retired into its neighbour, previewed
 // and submitted. The page shows no catalog key, and the proposal keeps the
-// Chinese reason text.
+// Chinese reason text. The page is opened from a link to the first grid
+// (#15/lat/lon), and the link follows the map as the planner works.
 func TestPlannerInChineseBrowser(t *testing.T) {
 	t.Parallel()
 	needBrowser(t)
@@ -192,6 +193,7 @@ func TestPlannerInChineseBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 	hhG := pe.households(t, g)
+	pe.hash = "#15/" + strconv.FormatFloat(gy, 'f', 6, 64) + "/" + strconv.FormatFloat(gx, 'f', 6, 64)
 	t.Logf("merge %s with %s of another village (refused); retire %s (%d households) into %s", g, other, g, hhG, to)
 
 	res := pe.browse(t,
@@ -217,6 +219,12 @@ func TestPlannerInChineseBrowser(t *testing.T) {
 		map[string]any{"read": "status", "sel": "#status"},
 		map[string]any{"read": "proposal", "sel": "#proposal-id"})
 
+	if o := res.Opened; math.Abs(o.Zoom-15) > 0.01 || math.Abs(o.Lon-gx) > 1e-5 || math.Abs(o.Lat-gy) > 1e-5 {
+		t.Errorf("opened at %s, the planner's map shows z%.2f (%.6f, %.6f)", pe.hash, o.Zoom, o.Lon, o.Lat)
+	}
+	if l := res.Left; l.Hash == pe.hash || !hashShows(l.Hash, l) {
+		t.Errorf("at the end the planner's map shows z%.2f (%.6f, %.6f), its link is %q (opened at %s)", l.Zoom, l.Lon, l.Lat, l.Hash, pe.hash)
+	}
 	if w := res.Reads["warning"]; w != zh.T("planner.villages_differ") {
 		t.Errorf("picking grids of two villages for a merge: the page said %q, want %q", w, zh.T("planner.villages_differ"))
 	}

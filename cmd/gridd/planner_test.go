@@ -132,6 +132,8 @@ type plannerEnv struct {
 	// lang is the browser's language (English, the words most cases read,
 	// unless set).
 	lang i18n.Lang
+	// hash, when set, is the view the page is opened at (#zoom/lat/lon).
+	hash string
 }
 
 // newPlannerEnv starts the server after prepare (if any) changed the
@@ -180,7 +182,10 @@ type plannerResult struct {
 	Info         string            `json:"info"`
 	Status       string            `json:"status"`
 	Keys         []string          `json:"keys"`
-	Errors       []string          `json:"errors"`
+	// Opened and Left are the map's view when the page settled and at the end.
+	Opened mapView  `json:"opened"`
+	Left   mapView  `json:"left"`
+	Errors []string `json:"errors"`
 }
 
 // row returns the preview row of a grid (nil when it is not there).
@@ -203,7 +208,7 @@ func (pe *plannerEnv) browse(t *testing.T, steps ...map[string]any) plannerResul
 	if keep := os.Getenv("GRIDMAP_PLANNER_SHOTS"); keep != "" {
 		shot = filepath.Join(keep, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".png")
 	}
-	plan, err := json.Marshal(map[string]any{"url": pe.url + "/planner", "token": pe.planner, "shot": shot, "locale": pe.lang, "steps": steps})
+	plan, err := json.Marshal(map[string]any{"url": pe.url + "/planner", "token": pe.planner, "shot": shot, "locale": pe.lang, "hash": pe.hash, "steps": steps})
 	if err != nil {
 		t.Fatal(err)
 	}
