@@ -15,6 +15,7 @@ import (
 	"gridmap/adjust/adjusttest"
 	"gridmap/geo"
 	"gridmap/store"
+	"gridmap/web/i18n"
 )
 
 const (
@@ -184,7 +185,7 @@ func TestWorkflow(t *testing.T) {
 	}
 	fr2.ReasonText = "<script>alert(1)</script>"
 	var page strings.Builder
-	if err := adjust.WriteFilingHTML(&page, fr2, no); err != nil {
+	if err := adjust.WriteFilingHTML(&page, i18n.English, fr2, no); err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{"YC-2026-001", `<path d="M`, "Art. 8 (4)", "&lt;script&gt;", "320902001001005", "fill=\"#f4b6b6\""} {

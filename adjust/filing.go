@@ -1,9 +1,9 @@
 package adjust
 
 import (
+	"embed"
 	"encoding/json"
 	"fmt"
-	"html/template"
 	"io"
 	"math"
 	"strings"
@@ -13,6 +13,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/geo"
+	"gridmap/web/i18n"
 )
 
 // FilingRecord is the 备案 record of an applied proposal.
@@ -76,13 +77,6 @@ func ReadFiling(raw json.RawMessage) (FilingRecord, error) {
 	return rec, nil
 }
 
-var reasonNames = map[int]string{
-	1: "Art. 8 (1): the administrative division inside the grid changed",
-	2: "Art. 8 (2): major demolition or population movement",
-	3: "Art. 8 (3): requested by a linked department, approved by the county",
-	4: "Art. 8 (4): other needs",
-}
-
 type svgShape struct {
 	D, Fill, Label string
 	X, Y           float64
@@ -91,49 +85,20 @@ type svgShape struct {
 type filingPage struct {
 	Rec           FilingRecord
 	FilingNo      string
-	Reason        string
 	Before, After []svgShape
 	W, H          float64
 }
 
-var filingTmpl = template.Must(template.New("filing").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8">
-<title>Filing of proposal {{.Rec.Proposal}}</title>
-<style>body{font:14px system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse}
-td,th{border:1px solid #ccc;padding:.2em .6em;text-align:left}svg{border:1px solid #999;margin-right:1em}
-.maps{display:flex;flex-wrap:wrap}figure{margin:0 1em 1em 0}</style></head>
-<body>
-<h1>Grid adjustment filing (备案) — proposal {{.Rec.Proposal}}</h1>
-<table>
-<tr><th>County</th><td>{{.Rec.County}}</td></tr>
-<tr><th>Reason</th><td>{{.Reason}}{{if .Rec.ReasonText}} — {{.Rec.ReasonText}}{{end}}</td></tr>
-<tr><th>Drafted by</th><td>{{.Rec.DraftedBy}}</td></tr>
-<tr><th>Approved by</th><td>{{.Rec.ApprovedBy}}{{if .Rec.ApprovedAt}} at {{.Rec.ApprovedAt.Format "2006-01-02 15:04 MST"}}{{end}}</td></tr>
-<tr><th>Applied</th><td>{{.Rec.AppliedAt.Format "2006-01-02 15:04 MST"}} by {{.Rec.AppliedBy}} (dataset version {{.Rec.Version}})</td></tr>
-<tr><th>Effective</th><td>{{.Rec.EffectiveAt.Format "2006-01-02 15:04:05 MST"}}</td></tr>
-<tr><th>Filing number</th><td>{{if .FilingNo}}{{.FilingNo}}{{else}}not yet acknowledged by the city{{end}}</td></tr>
-</table>
-<h2>Operations</h2>
-<ol>{{range .Rec.Ops}}<li>{{.Type}}{{range .Grids}} {{.}}{{end}}{{if .To}} → {{range .To}}{{.}} {{end}}{{end}}{{if .Name}} “{{.Name}}”{{end}}{{if .Kind}} ({{.Kind}}){{end}}</li>{{end}}</ol>
-<h2>Before and after</h2>
-<div class="maps">
-<figure><svg width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}">{{range .Before}}<path d="{{.D}}" fill="{{.Fill}}" stroke="#333" stroke-width="1"/><text x="{{.X}}" y="{{.Y}}" font-size="10" text-anchor="middle">{{.Label}}</text>{{end}}</svg><figcaption>Before</figcaption></figure>
-<figure><svg width="{{.W}}" height="{{.H}}" viewBox="0 0 {{.W}} {{.H}}">{{range .After}}<path d="{{.D}}" fill="{{.Fill}}" stroke="#333" stroke-width="1"/><text x="{{.X}}" y="{{.Y}}" font-size="10" text-anchor="middle">{{.Label}}</text>{{end}}</svg><figcaption>After</figcaption></figure>
-</div>
-<h2>Lineage</h2>
-<table><tr><th>Old code</th><th>New code</th></tr>{{range .Rec.Lineage}}<tr><td>{{.Old}}</td><td>{{.New}}</td></tr>{{else}}<tr><td colspan="2">codes kept</td></tr>{{end}}</table>
-<h2>Households and units moved</h2>
-<table><tr><th>From</th><th>To</th><th>Households</th><th>Units</th></tr>{{range .Rec.Moves}}<tr><td>{{.From}}</td><td>{{.To}}</td><td>{{.Households}}</td><td>{{.Units}}</td></tr>{{else}}<tr><td colspan="4">none</td></tr>{{end}}</table>
-<h2>Households per grid</h2>
-<table><tr><th>Grid</th><th>Before</th><th>After</th></tr>{{range .Rec.Totals}}<tr><td>{{.Code}}</td><td>{{.HouseholdsBefore}}</td><td>{{.HouseholdsAfter}}</td></tr>{{end}}</table>
-{{if .Rec.Warnings}}<h2>Warnings at apply</h2><ul>{{range .Rec.Warnings}}<li>{{.Message}}</li>{{end}}</ul>{{end}}
-</body></html>
-`))
+// filingTmpl is the filing page in each language of the catalog.
+//
+//go:embed filing.html.tmpl
+var filingFS embed.FS
+var filingTmpl = i18n.MustParseTemplates(filingFS, "filing.html.tmpl")
 
-// WriteFilingHTML writes the filing record as a readable page with the
-// before and after maps (inline SVG, no scripts, no personal data).
-func WriteFilingHTML(w io.Writer, rec FilingRecord, filingNo string) error {
-	page := filingPage{Rec: rec, FilingNo: filingNo, Reason: reasonNames[rec.Reason], W: 360, H: 360}
+// WriteFilingHTML writes the filing record as a readable page in lang with
+// the before and after maps (inline SVG, no scripts, no personal data).
+func WriteFilingHTML(w io.Writer, lang i18n.Lang, rec FilingRecord, filingNo string) error {
+	page := filingPage{Rec: rec, FilingNo: filingNo, W: 360, H: 360}
 	var bound orb.Bound
 	first := true
 	for _, fc := range []*geojson.FeatureCollection{rec.Before, rec.After} {
@@ -203,7 +168,7 @@ func WriteFilingHTML(w io.Writer, rec FilingRecord, filingNo string) error {
 		return out
 	}
 	page.Before, page.After = shapes(rec.Before), shapes(rec.After)
-	if err := filingTmpl.Execute(w, page); err != nil {
+	if err := filingTmpl.Execute(w, lang, "filing.html.tmpl", page); err != nil {
 		return fmt.Errorf("filing page: %w", err)
 	}
 	return nil

@@ -15,6 +15,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/geo"
+	prob "gridmap/problem"
+	"gridmap/web/i18n"
 )
 
 // proposalRoutes adds the boundary-adjustment routes (issue 6): proposals
@@ -130,10 +132,10 @@ func (h proposalHandlers) fail(w http.ResponseWriter, r *http.Request, err error
 	case adjust.KindConflict:
 		p.Status = http.StatusConflict
 	case adjust.KindStale:
-		p.Status = http.StatusConflict
+		p.Status, p.Code = http.StatusConflict, prob.CodeStale
 		p.Extra = map[string]any{"stale": ae.Stale}
 	case adjust.KindChecks:
-		p.Status = http.StatusUnprocessableEntity
+		p.Status, p.Code = http.StatusUnprocessableEntity, prob.CodeChecksFailed
 		p.Extra = map[string]any{"findings": ae.Findings}
 	default:
 		internalError(w, r, h.log, err)
@@ -351,7 +353,7 @@ func (h proposalHandlers) filing(w http.ResponseWriter, r *http.Request, a adjus
 			return
 		}
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		if err := adjust.WriteFilingHTML(w, rec, no); err != nil {
+		if err := adjust.WriteFilingHTML(w, i18n.FromRequest(r), rec, no); err != nil {
 			h.log.Warn("write filing page", "err", err)
 		}
 	default:

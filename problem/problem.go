@@ -1,7 +1,9 @@
 // Package problem writes RFC 9457 problem details (application/problem+json)
 // and carries the request id they name, so every HTTP package of gridmap
 // (api, tiles, lookup) answers errors the same way: what is wrong and what
-// to fix, never an internal error's text.
+// to fix, never an internal error's text. The detail is English, for
+// integrators; every problem also carries a stable code for its kind of
+// error, which the pages show in the reader's language.
 package problem
 
 import (
@@ -15,12 +17,15 @@ import (
 // ContentType is the media type of problem responses.
 const ContentType = "application/problem+json"
 
-// Details is an RFC 9457 problem. Errors lists per-field problems of a bad
-// request, each saying what to fix; Extra members are added at the top level.
+// Details is an RFC 9457 problem. Code is the stable kind of the error (one
+// of Codes; Write derives it from Status when it is empty). Errors lists
+// per-field problems of a bad request, each saying what to fix; Extra
+// members are added at the top level.
 type Details struct {
 	Type      string         `json:"type"`
 	Title     string         `json:"title"`
 	Status    int            `json:"status"`
+	Code      string         `json:"code"`
 	Detail    string         `json:"detail,omitempty"`
 	Instance  string         `json:"instance,omitempty"`
 	RequestID string         `json:"requestId,omitempty"`
@@ -47,10 +52,79 @@ func RequestID(ctx context.Context) string {
 	return id
 }
 
-// Write sends p, filling in type, title, instance and request id.
+// The codes of problems: one per kind of error, stable for pages and
+// clients to act on. Most follow from the status (CodeFor); a refusal of
+// the adjustment engine names its own kind (CodeStale, CodeChecksFailed).
+const (
+	CodeBadRequest           = "bad-request"            // 400, a malformed request
+	CodeInvalidParameters    = "invalid-parameters"     // 400, fields listed in errors
+	CodeUnauthorized         = "unauthorized"           // 401, no or a bad token
+	CodeForbidden            = "forbidden"              // 403
+	CodeNotFound             = "not-found"              // 404
+	CodeMethodNotAllowed     = "method-not-allowed"     // 405
+	CodeNotAcceptable        = "not-acceptable"         // 406
+	CodeConflict             = "conflict"               // 409, not in this status
+	CodeStale                = "stale"                  // 409, the grids changed since the proposal was drawn
+	CodeTooLarge             = "too-large"              // 413
+	CodeUnsupportedMediaType = "unsupported-media-type" // 415
+	CodeInvalid              = "invalid"                // 422, well formed but cannot be carried out
+	CodeChecksFailed         = "checks-failed"          // 422, error findings listed in findings
+	CodeTooManyRequests      = "too-many-requests"      // 429
+	CodeInternal             = "internal"               // 500
+	CodeNotImplemented       = "not-implemented"        // 501
+	CodeUnavailable          = "unavailable"            // 503
+	CodeError                = "error"                  // any other status
+)
+
+// Codes lists every code a problem may carry.
+func Codes() []string {
+	return []string{CodeBadRequest, CodeInvalidParameters, CodeUnauthorized, CodeForbidden, CodeNotFound,
+		CodeMethodNotAllowed, CodeNotAcceptable, CodeConflict, CodeStale, CodeTooLarge, CodeUnsupportedMediaType,
+		CodeInvalid, CodeChecksFailed, CodeTooManyRequests, CodeInternal, CodeNotImplemented, CodeUnavailable, CodeError}
+}
+
+// CodeFor returns the code of a problem with status and no code of its own.
+func CodeFor(status int) string {
+	switch status {
+	case http.StatusBadRequest:
+		return CodeBadRequest
+	case http.StatusUnauthorized:
+		return CodeUnauthorized
+	case http.StatusForbidden:
+		return CodeForbidden
+	case http.StatusNotFound:
+		return CodeNotFound
+	case http.StatusMethodNotAllowed:
+		return CodeMethodNotAllowed
+	case http.StatusNotAcceptable:
+		return CodeNotAcceptable
+	case http.StatusConflict:
+		return CodeConflict
+	case http.StatusRequestEntityTooLarge:
+		return CodeTooLarge
+	case http.StatusUnsupportedMediaType:
+		return CodeUnsupportedMediaType
+	case http.StatusUnprocessableEntity:
+		return CodeInvalid
+	case http.StatusTooManyRequests:
+		return CodeTooManyRequests
+	case http.StatusInternalServerError:
+		return CodeInternal
+	case http.StatusNotImplemented:
+		return CodeNotImplemented
+	case http.StatusServiceUnavailable:
+		return CodeUnavailable
+	}
+	return CodeError
+}
+
+// Write sends p, filling in type, title, code, instance and request id.
 func Write(w http.ResponseWriter, r *http.Request, p Details) {
 	if p.Type == "" {
 		p.Type = "about:blank"
+	}
+	if p.Code == "" {
+		p.Code = CodeFor(p.Status)
 	}
 	if p.Title == "" {
 		p.Title = http.StatusText(p.Status)
@@ -88,7 +162,7 @@ func Status(w http.ResponseWriter, r *http.Request, status int, detail string) {
 
 // Invalid writes a 400 with one entry per bad field, sorted by name.
 func Invalid(w http.ResponseWriter, r *http.Request, fields map[string]string) {
-	p := Details{Status: http.StatusBadRequest}
+	p := Details{Status: http.StatusBadRequest, Code: CodeInvalidParameters}
 	for name, detail := range fields {
 		p.Errors = append(p.Errors, Field{Name: name, Detail: detail})
 	}

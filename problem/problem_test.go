@@ -24,6 +24,16 @@ func TestWrite(t *testing.T) {
 		}, map[string]any{"status": 409.0, "changed": []any{"a"}}},
 		{"internal", func(w http.ResponseWriter, r *http.Request) { Internal(w, r) },
 			map[string]any{"status": 500.0, "detail": "internal error (request id rid)"}},
+		// Every problem carries a code: its own, or the status's.
+		{"code from status", func(w http.ResponseWriter, r *http.Request) { Status(w, r, 404, "no grid") },
+			map[string]any{"code": "not-found"}},
+		{"code of invalid", func(w http.ResponseWriter, r *http.Request) { Invalid(w, r, map[string]string{"lon": "x"}) },
+			map[string]any{"code": "invalid-parameters"}},
+		{"own code", func(w http.ResponseWriter, r *http.Request) {
+			Write(w, r, Details{Status: 409, Code: CodeStale, Detail: "stale"})
+		}, map[string]any{"status": 409.0, "code": "stale"}},
+		{"unlisted status", func(w http.ResponseWriter, r *http.Request) { Status(w, r, 418, "teapot") },
+			map[string]any{"code": "error"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -50,5 +60,23 @@ func TestWrite(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestCodeFor checks every status's code is one of Codes, and the codes
+// are distinct.
+func TestCodeFor(t *testing.T) {
+	t.Parallel()
+	known := map[string]bool{}
+	for _, c := range Codes() {
+		if known[c] {
+			t.Errorf("code %q listed twice", c)
+		}
+		known[c] = true
+	}
+	for status := 400; status < 600; status++ {
+		if c := CodeFor(status); !known[c] {
+			t.Errorf("CodeFor(%d) = %q, not in Codes", status, c)
+		}
 	}
 }

@@ -1,17 +1,23 @@
-// Package web serves gridmap's embedded map page: MapLibre GL JS (from
-// npm, copied into vendor/ by the build, never committed) drawing the
-// service's own vector tiles, with a panel for the clicked grid, search by
-// code and the point lookup on right-click. Nothing is fetched from a CDN.
+// Package web serves gridmap's embedded pages: the map page — MapLibre GL
+// JS (from npm, copied into vendor/ by the build, never committed) drawing
+// the service's own vector tiles, with a panel for the clicked grid, search
+// by code and the point lookup on right-click — and the planner. Pages
+// (pages/) are written in the reader's language from the shared catalog
+// (web/i18n): Chinese unless the user switched or the browser prefers
+// English. Nothing is fetched from a CDN.
 package web
 
 import (
+	"bytes"
 	"embed"
 	"io/fs"
 	"net/http"
 	"strings"
+
+	"gridmap/web/i18n"
 )
 
-//go:embed static vendor
+//go:embed static vendor pages
 var files embed.FS
 
 // Handler serves the map page at /, the planner at /planner, and their assets under /static/ and
@@ -20,19 +26,32 @@ var files embed.FS
 func Handler() http.Handler {
 	static, _ := fs.Sub(files, "static")
 	vendor, _ := fs.Sub(files, "vendor")
+	pages := i18n.MustParseTemplates(files, "pages/*.html")
 	mux := http.NewServeMux()
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
 	mux.Handle("GET /vendor/", http.StripPrefix("/vendor/", http.FileServerFS(vendor)))
 	mux.Handle("GET /fonts/", Glyphs())
-	mux.HandleFunc("GET /{$}", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, static, "index.html")
-	})
-	mux.HandleFunc("GET /planner", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Cache-Control", "no-cache")
-		http.ServeFileFS(w, r, static, "planner.html")
-	})
+	mux.Handle("GET /{$}", page(pages, "map.html"))
+	mux.Handle("GET /planner", page(pages, "planner.html"))
 	return mux
+}
+
+// page writes a page in the language the request asks for.
+func page(t *i18n.Templates, name string) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		lang := i18n.FromRequest(r)
+		var b bytes.Buffer
+		if err := t.Execute(&b, lang, name, nil); err != nil {
+			http.Error(w, "the page could not be written", http.StatusInternalServerError)
+			return
+		}
+		h := w.Header()
+		h.Set("Content-Type", "text/html; charset=utf-8")
+		h.Set("Content-Language", string(lang))
+		h.Set("Cache-Control", "no-cache")
+		h.Set("Vary", "Accept-Language, Cookie")
+		w.Write(b.Bytes())
+	})
 }
 
 // WithPage serves the map page to browsers at / (those whose Accept header
@@ -68,9 +87,10 @@ func wantsHTML(r *http.Request) bool {
 	return false
 }
 
-// Glyphs answers MapLibre's glyph requests with an empty glyph set. Names
-// are Chinese, which MapLibre draws from the browser's own fonts
-// (localIdeographFontFamily); an empty PBF keeps it from asking a CDN.
+// Glyphs answers MapLibre's glyph requests with an empty glyph set. The
+// pages' style names no glyphs URL, so MapLibre draws every glyph of a
+// label from the browser's own CJK font (static/style.js); a style that
+// still names /fonts/ gets an empty PBF here rather than asking a CDN.
 func Glyphs() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/x-protobuf")

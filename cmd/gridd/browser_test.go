@@ -63,8 +63,9 @@ func TestMapPageInBrowser(t *testing.T) {
 	shot := filepath.Join(t.TempDir(), "map.png")
 	cctx, ccancel := context.WithTimeout(ctx, 3*time.Minute)
 	defer ccancel()
+	// The page in English, the words this test reads.
 	cmd := exec.CommandContext(cctx, "node", "test/browser.mjs", srv.URL+"/",
-		strconv.FormatFloat(lon, 'f', -1, 64), strconv.FormatFloat(lat, 'f', -1, 64), shot)
+		strconv.FormatFloat(lon, 'f', -1, 64), strconv.FormatFloat(lat, 'f', -1, 64), shot, "en-US")
 	cmd.Dir = "../../web"
 	out, err := cmd.Output()
 	var res struct {

@@ -22,6 +22,7 @@ import (
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
+	"gridmap/web/i18n"
 )
 
 // TestPlannerInBrowser drives the planner page in chromium the way a
@@ -129,6 +130,11 @@ type plannerEnv struct {
 	planner, approver string
 	// allow lists console messages the test expects (a refused request).
 	allow []string
+	// lang is the browser's language (English, the words most cases read,
+	// unless set).
+	lang i18n.Lang
+	// hash, when set, is the view the page is opened at (#zoom/lat/lon).
+	hash string
 }
 
 // newPlannerEnv starts the server after prepare (if any) changed the
@@ -139,7 +145,7 @@ func newPlannerEnv(t *testing.T, prepare ...func(*plannerEnv)) *plannerEnv {
 	// The development zone at full scale: small, with communities of
 	// several grids and exclusive grids with sub-grids.
 	st := storetest.NewDemo(t, demo.Options{Scale: 1, Seed: 1, County: geo.MustParseCode("320971")})
-	pe := &plannerEnv{ctx: ctx, st: st}
+	pe := &plannerEnv{ctx: ctx, st: st, lang: i18n.English}
 	for _, p := range prepare {
 		p(pe)
 	}
@@ -176,7 +182,11 @@ type plannerResult struct {
 	Located      []json.RawMessage `json:"located"`
 	Info         string            `json:"info"`
 	Status       string            `json:"status"`
-	Errors       []string          `json:"errors"`
+	Keys         []string          `json:"keys"`
+	// Opened and Left are the map's view when the page settled and at the end.
+	Opened mapView  `json:"opened"`
+	Left   mapView  `json:"left"`
+	Errors []string `json:"errors"`
 }
 
 // row returns the preview row of a grid (nil when it is not there).
@@ -199,7 +209,7 @@ func (pe *plannerEnv) browse(t *testing.T, steps ...map[string]any) plannerResul
 	if keep := os.Getenv("GRIDMAP_PLANNER_SHOTS"); keep != "" {
 		shot = filepath.Join(keep, strings.NewReplacer("/", "_", " ", "_").Replace(t.Name())+".png")
 	}
-	plan, err := json.Marshal(map[string]any{"url": pe.url + "/planner", "token": pe.planner, "shot": shot, "steps": steps})
+	plan, err := json.Marshal(map[string]any{"url": pe.url + "/planner", "token": pe.planner, "shot": shot, "locale": pe.lang, "hash": pe.hash, "steps": steps})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,12 +235,17 @@ func (pe *plannerEnv) browse(t *testing.T, steps ...map[string]any) plannerResul
 			t.Errorf("page error: %s", msg)
 		}
 	}
+	if len(res.Keys) > 0 {
+		t.Errorf("the page shows catalog keys instead of texts: %q", res.Keys)
+	}
+	// The words of the page's language (in English: "error", "edge-mismatch", "show").
+	errorWord, mismatchWord, showWord := pe.lang.T("severity.error"), pe.lang.T("check.edge-mismatch"), pe.lang.T("planner.show")
 	shown := 0
 	for _, f := range res.Findings {
-		if strings.HasPrefix(f, "error") || strings.Contains(f, "edge-mismatch") {
+		if strings.HasPrefix(f, errorWord) || strings.Contains(f, mismatchWord) {
 			t.Errorf("preview finding: %s", f)
 		}
-		if strings.HasSuffix(f, " show") {
+		if strings.HasSuffix(f, " "+showWord) {
 			shown++
 		}
 	}

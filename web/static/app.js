@@ -1,5 +1,8 @@
 // gridmap map page: the service's own vector tiles drawn with MapLibre GL JS.
+// Words come from the page's catalog (window.i18n, static/i18n.js).
 'use strict';
+
+const { t, has, word, num, date } = window.i18n;
 
 function el(tag, attrs, ...children) {
   const e = document.createElement(tag);
@@ -15,19 +18,28 @@ function showError(msg) {
   info.replaceChildren(el('p', { className: 'error' }, msg));
 }
 
+// showFacts shows a title and facts [field, label, value]: the label in
+// the page's language, the field (a stable name) in data-field.
 function showFacts(title, facts) {
   const dl = el('dl');
-  for (const [k, v] of facts) {
+  for (const [field, label, v] of facts) {
     if (v === undefined || v === null || v === '') continue;
-    dl.append(el('dt', {}, k), el('dd', { dataset: { field: k } }, String(v)));
+    dl.append(el('dt', {}, label), el('dd', { dataset: { field } }, String(v)));
   }
   document.getElementById('info').replaceChildren(el('h2', {}, title), dl);
 }
 
+// getJSON fetches a JSON answer; a refusal (problem+json) becomes an
+// Error saying what its code means in the page's language, with the
+// service's (English) detail after it.
+
 async function getJSON(url) {
   const r = await fetch(url, { headers: { Accept: 'application/json, application/geo+json' } });
   const body = await r.json().catch(() => ({}));
-  if (!r.ok) throw new Error(body.detail || body.title || `${r.status} ${r.statusText}`);
+  if (!r.ok) {
+    const problem = window.i18n.problem(body);
+    throw new Error(body.detail ? t('map.refused', { problem, detail: body.detail }) : problem);
+  }
   return body;
 }
 
@@ -57,23 +69,39 @@ function gridCode(f) {
 }
 
 function lookupFacts(a) {
-  const facts = [['Lon, lat', `${a.lon.toFixed(6)}, ${a.lat.toFixed(6)}`]];
+  const facts = [['Lon, lat', t('field.lonlat'), `${a.lon.toFixed(6)}, ${a.lat.toFixed(6)}`]];
   if (a.grid) {
-    facts.push(['Grid', a.grid.code], ['Name', a.grid.name], ['Kind', a.grid.kind]);
-    if (a.subgrid) facts.push(['Sub-grid', `${a.subgrid.code} ${a.subgrid.name}`]);
+    facts.push(['Grid', t('field.grid'), a.grid.code], ['Name', t('field.name'), a.grid.name],
+      ['Kind', t('field.kind'), word('kind.', a.grid.kind)]);
+    if (a.subgrid) facts.push(['Sub-grid', t('field.subgrid'), `${a.subgrid.code} ${a.subgrid.name}`]);
   } else {
-    facts.push(['Grid', 'none at this point']);
+    facts.push(['Grid', t('field.grid'), t('map.no_grid_at_point')]);
   }
   for (const lvl of ['village', 'town', 'county']) {
-    if (a[lvl]) facts.push([lvl[0].toUpperCase() + lvl.slice(1), `${a[lvl].code} ${a[lvl].name}`]);
+    if (a[lvl]) facts.push([lvl[0].toUpperCase() + lvl.slice(1), t(`field.${lvl}`), `${a[lvl].code} ${a[lvl].name}`]);
   }
-  facts.push(['Dataset version', a.dataset_version]);
+  facts.push(['Dataset version', t('field.dataset_version'), a.dataset_version]);
   return facts;
+}
+
+// propFacts shows the properties of a searched area or grid, their names
+// and values in the page's language.
+function propFacts(p) {
+  const value = (k, v) => {
+    if (k === 'kind') return word('kind.', v);
+    if (k === 'level') return word('level.', v);
+    if (k === 'validFrom' || k === 'validTo') return date(v);
+    if (k === 'households') return t('count.households', { n: num(v) });
+    if (k === 'units') return t('count.units', { n: num(v) });
+    return v;
+  };
+  return Object.entries(p).filter(([, v]) => typeof v !== 'object')
+    .map(([k, v]) => [k, has(`prop.${k}`) ? t(`prop.${k}`) : k, value(k, v)]);
 }
 
 async function main() {
   if (typeof maplibregl === 'undefined') {
-    showError('MapLibre GL JS is missing from this build: run ./dev build (it installs it from npm).');
+    showError(t('map.no_maplibre'));
     return;
   }
   const tj = await getJSON('/tiles.json');
@@ -83,6 +111,8 @@ async function main() {
     localIdeographFontFamily: "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif",
     style: window.gridmapStyle(tj),
     bounds: [[minx, miny], [maxx, maxy]],
+    // The view is kept in the URL (#zoom/lat/lon): a link shows the place.
+    hash: true,
     attributionControl: false,
   });
   window.gridmap = map; // for the browser tests
@@ -94,43 +124,46 @@ async function main() {
     const code = gridCode(f);
     // At z11-12 name, village and counts are not in the tile: the code
     // stands in for the name until the lookup below answers.
-    showFacts(p.name || code || 'Grid', [['Code', code], ['Kind', p.kind],
-      ['Village', p.parent || (code && code.slice(0, 12))], ['Households', p.households]]);
+    showFacts(p.name || code || t('level.grid'), [['Code', t('field.code'), code], ['Kind', t('field.kind'), p.kind && word('kind.', p.kind)],
+      ['Village', t('field.village'), p.parent || (code && code.slice(0, 12))],
+      ['Households', t('field.households'), p.households === undefined ? undefined : t('count.households', { n: num(p.households) })]]);
     try {
       const a = await getJSON(`/lookup?lon=${e.lngLat.lng}&lat=${e.lngLat.lat}`);
-      showFacts(a.grid ? a.grid.name : 'No grid here', lookupFacts(a));
+      showFacts(a.grid ? a.grid.name : t('map.no_grid_title'), lookupFacts(a));
     } catch (err) { /* the tile facts stay */ }
   });
   map.on('contextmenu', async (e) => {
     try {
       const a = await getJSON(`/lookup?lon=${e.lngLat.lng}&lat=${e.lngLat.lat}`);
-      showFacts('Point lookup', lookupFacts(a));
-      new maplibregl.Popup().setLngLat(e.lngLat).setText(a.grid ? a.grid.code : 'no grid').addTo(map);
+      showFacts(t('map.point_lookup'), lookupFacts(a));
+      new maplibregl.Popup().setLngLat(e.lngLat).setText(a.grid ? a.grid.code : t('map.no_grid_popup')).addTo(map);
     } catch (err) { showError(err.message); }
   });
   map.on('mouseenter', 'grid-fill', () => { map.getCanvas().style.cursor = 'pointer'; });
   map.on('mouseleave', 'grid-fill', () => { map.getCanvas().style.cursor = ''; });
   map.on('idle', () => { document.body.dataset.idle = 'true'; });
-  map.on('moveend', () => {
+  const showStatus = () => {
     const c = map.getCenter();
-    document.getElementById('status').textContent =
-      `z${map.getZoom().toFixed(1)} ${c.lng.toFixed(4)}, ${c.lat.toFixed(4)} · dataset v${tj.version ?? ''}`;
-  });
+    document.getElementById('status').textContent = t('map.status',
+      { zoom: map.getZoom().toFixed(1), lon: c.lng.toFixed(4), lat: c.lat.toFixed(4), version: tj.version ?? '' });
+  };
+  map.on('load', showStatus);
+  map.on('moveend', showStatus);
 
   document.getElementById('search').addEventListener('submit', async (ev) => {
     ev.preventDefault();
     const code = document.getElementById('code').value.trim();
     if (!/^\d{4}$|^\d{6}$|^\d{9}$|^\d{12}$|^\d{15}$|^\d{17}$/.test(code)) {
-      showError('A code has 4, 6, 9 or 12 digits (areas), 15 (grid) or 17 (sub-grid).');
+      showError(t('map.bad_code'));
       return;
     }
     try {
       const f = await getJSON(code.length >= 15 ? `/grids/${code}` : `/areas/${code}`);
       const p = f.properties || {};
-      showFacts(`${p.name || code}`, Object.entries(p).filter(([, v]) => typeof v !== 'object'));
+      showFacts(`${p.name || code}`, propFacts(p));
       if (f.geometry) map.fitBounds(bboxOf(f.geometry), { padding: 40, duration: 0 });
     } catch (err) { showError(err.message); }
   });
 }
 
-main().catch((err) => showError(`The map could not start: ${err.message}`));
+main().catch((err) => showError(t('map.not_started', { message: err.message })));

@@ -3,24 +3,23 @@
 // proposal, preview them (after-state, located findings, household moves)
 // and submit them, all through the /proposals API. The server keeps the
 // proposal's list of operations; the page only drafts the next one.
+// Words come from the page's catalog (window.i18n, static/i18n.js).
 'use strict';
+
+const { t, word, num, list } = window.i18n;
 
 // What each operation needs and what the planner is told to click. grids:
 // how many grids to pick (min, max; max 0 = any); pts: the drawn vertices
 // (min; 0 = none); the pick goes before the drawing.
+// label: the catalog's name of the drawn points; the hint is the
+// catalog's planner.hint.<op>.
 const OPS = {
-  split: { grids: [1, 1], pts: 2, label: 'line points',
-    hint: 'Click the grid to split, then two or more points for the cutting line, from outside the grid on one side to outside on the other.' },
-  merge: { grids: [2, 0], pts: 0,
-    hint: 'Click two or more adjacent grids of one village (click a picked grid again to drop it). They become one new grid.' },
-  retire: { grids: [2, 0], pts: 0,
-    hint: 'Click the grid to retire, then the neighbour(s) that take its area.' },
-  rename: { grids: [1, 1], pts: 0,
-    hint: 'Click a grid, then type its new name and/or pick its new kind.' },
-  reshape: { grids: [2, 2], pts: 2, label: 'line points',
-    hint: 'Click two adjacent grids, then two or more points for their whole new shared edge, from just outside the pair on one side to just outside on the other.' },
-  create: { grids: [0, 0], pts: 3, label: 'polygon vertices',
-    hint: 'Click the vertices of the new grid in a gap of one village (it is closed for you), then give it a name and a kind.' },
+  split: { grids: [1, 1], pts: 2, label: 'planner.pts.line' },
+  merge: { grids: [2, 0], pts: 0 },
+  retire: { grids: [2, 0], pts: 0 },
+  rename: { grids: [1, 1], pts: 0 },
+  reshape: { grids: [2, 2], pts: 2, label: 'planner.pts.line' },
+  create: { grids: [0, 0], pts: 3, label: 'planner.pts.polygon' },
 };
 
 const empty = () => ({ type: 'FeatureCollection', features: [] });
@@ -35,7 +34,9 @@ function el(tag, text, cls) {
 }
 
 // api calls the service with the token; a refusal (problem+json) becomes
-// an Error carrying the problem's findings, stale grids and field errors.
+// an Error carrying the problem's code (the page says it in its language),
+// detail (English, for integrators), findings, stale grids and field
+// errors.
 async function api(method, path, body) {
   const r = await fetch(path, {
     method,
@@ -45,7 +46,8 @@ async function api(method, path, body) {
   const data = await r.json().catch(() => ({}));
   if (!r.ok) {
     const err = new Error(data.detail || data.title || `${r.status} ${r.statusText}`);
-    Object.assign(err, { status: r.status, findings: data.findings, stale: data.stale, fields: data.errors });
+    Object.assign(err, { status: r.status, problem: window.i18n.problem(data), detail: data.detail,
+      findings: data.findings, stale: data.stale, fields: data.errors });
     throw err;
   }
   return data;
@@ -79,17 +81,20 @@ function pending() {
 
 // describe says in words what a stored operation does.
 function describe(op) {
-  const g = (op.grids || []).join(', ');
-  const named = [op.name && `name “${op.name}”`, op.kind && `kind ${op.kind}`].filter(Boolean).join(', ');
-  const pts = op.geometry && op.geometry.type === 'LineString' ? ` by a line of ${op.geometry.coordinates.length} points` : '';
+  const grids = list(op.grids || []);
+  const parts = list([op.name && t('planner.describe.name', { name: op.name }),
+    op.kind && t('planner.describe.kind', { kind: word('kind.', op.kind) })].filter(Boolean));
+  const named = parts ? t('planner.describe.named', { parts }) : '';
+  const line = op.geometry && op.geometry.type === 'LineString'
+    ? t('planner.describe.line', { n: op.geometry.coordinates.length }) : '';
   switch (op.type) {
-    case 'merge': return `merge ${g} into one new grid${named ? ` (${named})` : ''}`;
-    case 'retire': return `retire ${g}, its area to ${(op.to || []).join(', ')}`;
-    case 'rename': return `rename ${g}: ${named}`;
-    case 'split': return `split ${g}${pts}`;
-    case 'reshape': return `reshape the edge of ${g}${pts}`;
-    case 'create': return `create “${op.name}” (${op.kind}) in village ${op.village}`;
-    default: return `${op.type} ${g}`;
+    case 'merge': return t('planner.describe.merge', { grids, named });
+    case 'retire': return t('planner.describe.retire', { grids, to: list(op.to || []) });
+    case 'rename': return t('planner.describe.rename', { grids, named: parts });
+    case 'split': return t('planner.describe.split', { grids, line });
+    case 'reshape': return t('planner.describe.reshape', { grids, line });
+    case 'create': return t('planner.describe.create', { name: op.name, kind: word('kind.', op.kind), village: op.village });
+    default: return t('planner.describe.other', { type: word('op.', op.type), grids });
   }
 }
 
@@ -103,31 +108,34 @@ const geomFeature = (geometry, properties) => ({ type: 'Feature', properties: pr
 function refresh(map) {
   const s = spec();
   const op = pending();
-  $('grid').textContent = state.picks.map((p) => p.code).join(' ') || (state.village ? `village ${state.village}` : '—');
+  $('grid').textContent = state.picks.map((p) => p.code).join(' ') ||
+    (state.village ? t('planner.picked.village', { code: state.village }) : '—');
   $('npts').textContent = String(state.pts.length);
-  $('pts-label').textContent = s.label || 'points';
-  $('op-hint').textContent = s.hint;
+  $('pts-label').textContent = t(s.label || 'planner.pts.points');
+  $('op-hint').textContent = t(`planner.hint.${state.op}`);
   // A new grid needs a kind; elsewhere an empty kind keeps the old one.
-  $('kind').options[0].textContent = state.op === 'create' ? '— pick a kind —' : 'unchanged';
-  $('name').placeholder = state.op === 'create' || state.op === 'rename' ? 'new name' : 'new name (optional)';
+  $('kind').options[0].textContent = t(state.op === 'create' ? 'planner.kind.pick' : 'planner.kind.unchanged');
+  $('name').placeholder = t(state.op === 'create' || state.op === 'rename' ? 'planner.name.required' : 'planner.name.optional');
   for (const l of document.querySelectorAll('#op-fields [data-for]')) l.hidden = !l.dataset.for.split(' ').includes(state.op);
   const token = !!$('token').value.trim();
   const open = state.status === null;
   $('add').disabled = !(op && token && open);
   $('preview').disabled = !(token && open && (op || state.ops.length));
   $('submit').disabled = !(token && open && state.proposal && state.ops.length && !op);
-  $('proposal-id').textContent = state.proposal ? `(proposal ${state.proposal}${state.status ? `, ${state.status}` : ''})` : '';
-  const list = $('ops');
-  list.replaceChildren(...(state.ops.length ? state.ops.map((o, i) => {
+  $('proposal-id').textContent = !state.proposal ? '' : state.status
+    ? t('planner.proposal.status', { id: state.proposal, status: word('status.', state.status) })
+    : t('planner.proposal', { id: state.proposal });
+  const opsList = $('ops');
+  opsList.replaceChildren(...(state.ops.length ? state.ops.map((o, i) => {
     const li = el('li', describe(o));
     if (open) {
       const rm = el('button', '×', 'remove');
-      rm.title = 'remove this operation';
+      rm.title = t('planner.remove');
       rm.dataset.index = String(i);
       li.append(' ', rm);
     }
     return li;
-  }) : [el('li', 'none yet', 'hint')]));
+  }) : [el('li', t('planner.none_yet'), 'hint')]));
   if (!map.getLayer('sel-grid')) return; // the map is still loading
   // The selection: the first pick is the grid acted on, the others (the
   // takers of a retire, the rest of a merge) are outlined apart.
@@ -184,39 +192,49 @@ function findingList(map, findings) {
   ul.id = 'preview-findings';
   const located = [];
   (findings || []).forEach((f, i) => {
-    const li = el('li', `${f.severity}: ${f.check}: ${f.message}`, `finding ${f.severity}`);
+    const li = el('li', t('planner.finding', { severity: word('severity.', f.severity), check: word('check.', f.check),
+      message: f.message, codes: list(f.codes || []) }), `finding ${f.severity}`);
+    li.title = f.message; // the service's own (English) words
     if (f.location) {
       located.push(geomFeature(f.location, { severity: f.severity, n: i }));
-      const show = el('button', 'show', 'show');
+      const show = el('button', t('planner.show'), 'show');
       show.addEventListener('click', () => map.fitBounds(bbox(f.location), { padding: 80, maxZoom: 18 }));
       li.append(' ', show);
     }
     ul.append(li);
   });
-  if (!ul.children.length) ul.append(el('li', 'none'));
+  if (!ul.children.length) ul.append(el('li', t('planner.none')));
   map.getSource('findings').setData({ type: 'FeatureCollection', features: located });
   return ul;
 }
 
-// refusal shows a refused request readably: the problem's detail, the
-// fields to fix, the grids that changed since the proposal was drawn,
-// and the failing findings located on the map.
+// refusal shows a refused request readably: what its code means, the
+// service's detail, the fields to fix, the grids that changed since the
+// proposal was drawn, and the failing findings located on the map.
 function refusal(map, err) {
   const box = el('div');
-  box.append(el('p', err.status ? `Refused (${err.status}): ${err.message}` : err.message, 'error'));
+  if (err.status) {
+    box.append(el('p', t('planner.refused', { status: err.status, problem: err.problem }), 'error'));
+    if (err.detail) box.append(el('p', t('planner.refused.detail', { message: err.detail }), 'detail'));
+  } else {
+    box.append(el('p', err.message, 'error'));
+  }
   if (err.fields && err.fields.length) {
     const ul = el('ul');
     for (const f of err.fields) ul.append(el('li', `${f.name}: ${f.detail}`));
     box.append(ul);
   }
   if (err.stale && err.stale.changed) {
-    box.append(el('p', `Changed since version ${err.stale.base_version}: ` +
-      err.stale.changed.map((c) => `${c.code} (${c.change})`).join(', ')));
+    box.append(el('p', t('planner.changed_since', { version: err.stale.base_version, list: changedList(err.stale) })));
   }
-  if (err.findings) box.append(el('h3', 'Findings'), findingList(map, err.findings));
+  if (err.findings) box.append(el('h3', t('planner.findings')), findingList(map, err.findings));
   $('info').replaceChildren(box);
   box.scrollIntoView();
 }
+
+// changedList names the grids that changed since a proposal was drawn.
+const changedList = (stale) => list((stale.changed || []).map((c) =>
+  t('planner.changed_item', { code: c.code, change: word('change.', String(c.change).replace(/ /g, '-')) })));
 
 function showPreview(map, prev) {
   prev.grids = prev.grids || [];
@@ -231,48 +249,48 @@ function showPreview(map, prev) {
     const b = bbox({ type: 'GeometryCollection', geometries: feats.map((f) => f.geometry) });
     map.fitBounds(b, { padding: 60, maxZoom: 17 });
   }
-  const totals = Object.fromEntries((prev.totals || []).map((t) => [t.code, t]));
+  const totals = Object.fromEntries((prev.totals || []).map((x) => [x.code, x]));
   const box = el('div');
   // An operation that cannot be carried out leaves no after-state, only
   // the error findings saying why.
   if (!prev.grids.length && (prev.findings || []).some((f) => f.severity === 'error')) {
-    box.append(el('p', 'The operations cannot be carried out: see the findings.', 'error'));
+    box.append(el('p', t('planner.cannot'), 'error'));
   }
-  box.append(el('h3', 'After the operations'));
+  box.append(el('h3', t('planner.after')));
   const grids = el('table');
   grids.id = 'preview-grids';
-  grids.append(el('caption', 'grid · state · area after · note · households before → after'));
+  grids.append(el('caption', t('planner.after.caption')));
   for (const g of prev.grids) {
     const tr = el('tr');
-    tr.title = `${g.name} (${g.kind})`;
-    const t = totals[g.code];
+    tr.title = t('planner.after.title', { name: g.name, kind: word('kind.', g.kind) });
+    const gt = totals[g.code];
     // A neighbour (maybe of another village) that only takes the vertex
     // where a line meets its edge keeps its shape: say so.
-    tr.append(el('td', g.code), el('td', g.state), el('td', `${Math.round(g.area_after_m2 || 0)} m²`),
-      el('td', g.edge_matched ? 'edge matched: takes the new vertex' : ''),
-      el('td', t ? `${t.households_before} → ${t.households_after}` : ''));
+    tr.append(el('td', g.code), el('td', word('state.', g.state)), el('td', t('planner.area', { area: num(g.area_after_m2 || 0) })),
+      el('td', g.edge_matched ? t('planner.edge_matched') : ''),
+      el('td', gt ? `${num(gt.households_before)} → ${num(gt.households_after)}` : ''));
     grids.append(tr);
   }
-  const sum = (k) => (prev.totals || []).reduce((a, t) => a + t[k], 0);
-  const tot = el('p', `Households ${sum('households_before')} before, ${sum('households_after')} after; ` +
-    `units ${sum('units_before')} before, ${sum('units_after')} after.`);
+  const sum = (k) => (prev.totals || []).reduce((a, x) => a + x[k], 0);
+  const tot = el('p', t('planner.totals', { households_before: num(sum('households_before')),
+    households_after: num(sum('households_after')), units_before: num(sum('units_before')), units_after: num(sum('units_after')) }));
   tot.id = 'preview-totals';
   Object.assign(tot.dataset, { hhBefore: sum('households_before'), hhAfter: sum('households_after'),
     unitsBefore: sum('units_before'), unitsAfter: sum('units_after') });
-  box.append(grids, tot, el('h3', 'Households and units that move'));
+  box.append(grids, tot, el('h3', t('planner.moves')));
   const moves = el('table');
   moves.id = 'preview-moves';
   for (const m of prev.moves || []) {
     const tr = el('tr');
-    tr.append(el('td', `${m.from} → ${m.to || '(no grid)'}`), el('td', `${m.households} households, ${m.units} units`));
+    tr.append(el('td', `${m.from} → ${m.to || t('planner.no_grid_to')}`),
+      el('td', t('planner.move', { households: num(m.households), units: num(m.units) })));
     moves.append(tr);
   }
   box.append(moves);
   if (prev.stale) {
-    box.append(el('p', `Stale: drawn on version ${prev.stale.base_version}; changed since: ` +
-      prev.stale.changed.map((c) => `${c.code} (${c.change})`).join(', '), 'error'));
+    box.append(el('p', t('planner.stale', { version: prev.stale.base_version, list: changedList(prev.stale) }), 'error'));
   }
-  box.append(el('h3', 'Findings'), findingList(map, prev.findings));
+  box.append(el('h3', t('planner.findings')), findingList(map, prev.findings));
   $('info').replaceChildren(box);
   box.scrollIntoView();
 }
@@ -319,7 +337,7 @@ async function onClick(map, e) {
       if (r.village) state.village = r.village.code;
       else {
         state.pts = [];
-        say('Start the new grid inside a village.', 'error');
+        say(t('planner.start_in_village'), 'error');
       }
       refresh(map);
     }
@@ -329,13 +347,13 @@ async function onClick(map, e) {
   if (max === 1 && !s.pts) state.picks = []; // rename: a click picks another grid
   if (max === 0 || state.picks.length < max) {
     const g = pick(map, e.point);
-    if (!g) return say($('subgrids').checked ? 'No sub-grid there (zoom in to 13 or more).' : 'No grid there.', 'error');
+    if (!g) return say(t($('subgrids').checked ? 'planner.no_subgrid' : 'planner.no_grid'), 'error');
     const i = state.picks.findIndex((p) => p.code === g.code);
     if (i >= 0) state.picks.splice(i, 1);
     else state.picks.push(g);
     // Merge needs grids of one village; say so before the server does.
     const villages = new Set(state.picks.map((p) => p.village));
-    if (state.op === 'merge' && villages.size > 1) say('These grids are of different villages: merge needs grids of one village.', 'error');
+    if (state.op === 'merge' && villages.size > 1) say(t('planner.villages_differ'), 'error');
     else $('info').replaceChildren();
   } else if (s.pts) {
     state.pts.push(at);
@@ -349,6 +367,7 @@ async function main() {
   const map = new maplibregl.Map({
     container: 'map', style: window.gridmapStyle(tj), attributionControl: false,
     bounds: [[tj.bounds[0], tj.bounds[1]], [tj.bounds[2], tj.bounds[3]]],
+    hash: true, // the view in the URL (#zoom/lat/lon), as on the map page
     localIdeographFontFamily: "'Noto Sans CJK SC', 'WenQuanYi Micro Hei', sans-serif",
   });
   window.gridmap = map; // for the browser tests
@@ -410,7 +429,7 @@ async function main() {
   $('clear').addEventListener('click', () => clearDraft(map));
   $('add').addEventListener('click', run(async () => {
     await addPending(map);
-    say(`Operation ${state.ops.length} added.`);
+    say(t('planner.added', { n: state.ops.length }));
   }));
   $('ops').addEventListener('click', run(async (e) => {
     const i = e && e.target && e.target.dataset ? e.target.dataset.index : undefined;
@@ -418,7 +437,7 @@ async function main() {
     const p = await api('DELETE', `/proposals/${state.proposal}/ops/${i}`);
     state.ops = p.ops || [];
     clearPreview(map);
-    say(`Operation ${Number(i) + 1} removed.`);
+    say(t('planner.removed', { n: Number(i) + 1 }));
   }));
   $('reset').addEventListener('click', () => {
     Object.assign(state, { proposal: null, ops: [], status: null });
@@ -429,7 +448,7 @@ async function main() {
     clearDraft(map);
   });
   $('preview').addEventListener('click', run(async () => {
-    say('Previewing…');
+    say(t('planner.previewing'));
     // A complete operation still being drafted goes into the list first.
     await addPending(map);
     showPreview(map, await api('GET', `/proposals/${state.proposal}/preview`));
@@ -437,9 +456,9 @@ async function main() {
   $('submit').addEventListener('click', run(async () => {
     const p = await api('POST', `/proposals/${state.proposal}/submit`);
     state.status = p.status;
-    $('status').textContent = `Proposal ${p.id}: ${p.status}`;
+    $('status').textContent = t('planner.submitted', { id: p.id, status: word('status.', p.status) });
     $('status').dataset.status = p.status;
   }));
 }
 
-main().catch((err) => say(`The planner could not start: ${err.message}`, 'error'));
+main().catch((err) => say(t('planner.not_started', { message: err.message }), 'error'));

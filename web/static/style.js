@@ -17,7 +17,6 @@ window.gridmapStyle = function gridmapStyle(tj) {
   };
   const style = {
     version: 8,
-    glyphs: location.origin + '/fonts/{fontstack}/{range}.pbf',
     sources: { g: { type: 'vector', tiles, minzoom: tj.minzoom ?? 0, maxzoom: tj.maxzoom ?? 14, bounds } },
     layers: [
       { id: 'bg', type: 'background', paint: { 'background-color': '#f4f1ea' } },
@@ -36,7 +35,9 @@ window.gridmapStyle = function gridmapStyle(tj) {
       { id: 'county-line', type: 'line', source: 'g', 'source-layer': 'county',
         paint: { 'line-color': '#333', 'line-width': 2.5 } },
       { id: 'labels', type: 'symbol', source: 'g', 'source-layer': 'label',
-        layout: { 'text-field': ['get', 'name'], 'text-size': 12, 'text-font': ['sans'] },
+        // No glyphs URL: MapLibre draws every glyph of a label, Chinese
+        // and digits alike, from this local font (fonts-noto-cjk).
+        layout: { 'text-field': ['get', 'name'], 'text-size': 12, 'text-font': ['Noto Sans CJK SC', 'WenQuanYi Micro Hei'] },
         paint: { 'text-color': '#222', 'text-halo-color': '#fff', 'text-halo-width': 1 } },
     ],
   };

@@ -4,12 +4,15 @@
 // panel before and after the lookup answers, takes a screenshot at z14,
 // clicks the point and reads the panel.
 //
-//   node browser.mjs URL LON LAT SCREENSHOT.png
+//   node browser.mjs URL LON LAT SCREENSHOT.png [LOCALE]
+//
+// LOCALE (en-US when not given) is the browser's language, which it asks
+// the pages for (Accept-Language).
 //
 // Prints one JSON line: {"panel": "...", "fields": {...}, "lean": {...}, "errors": [...]}.
 import { chromium } from 'playwright-core';
 
-const [url, lon, lat, shot] = process.argv.slice(2);
+const [url, lon, lat, shot, locale = 'en-US'] = process.argv.slice(2);
 const browser = await chromium.launch({
   executablePath: '/usr/bin/chromium',
   args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking',
@@ -18,7 +21,7 @@ const browser = await chromium.launch({
 });
 const errors = [];
 try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, locale });
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
   await page.goto(url, { waitUntil: 'load' });

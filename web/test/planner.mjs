@@ -5,7 +5,9 @@
 //
 //   node planner.mjs PLAN.json
 //
-// PLAN is {"url", "token", "shot", "steps": [...]}; each step is one of
+// PLAN is {"url", "token", "shot", "locale", "hash", "steps": [...]} (locale,
+// the browser's language, is en-US when not given; hash, a view the page
+// is opened at, #zoom/lat/lon); each step is one of
 //   {"frame": [x0, y0, x1, y1]}       fit the map to a box (max zoom 16)
 //   {"zoomTo": [lon, lat, z]}        centre the map there
 //   {"op": "merge"}                  pick the operation
@@ -21,9 +23,12 @@
 // Prints one JSON line: {"reads": {...}, "ops": [...], "previewGrids": [[code,
 // state, area, note, households], ...], "moves": [...], "totals": {...},
 // "findings": [...], "located": [geometry, ...], "info": "...", "status": "...",
+// "keys": [catalog keys shown instead of texts], "opened": {zoom, lon, lat,
+// hash}, "left": {...} (the view when the page settled and at the end),
 // "errors": [...]}.
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
+import { shownKeys } from './keys.mjs';
 
 const plan = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const browser = await chromium.launch({
@@ -35,11 +40,16 @@ const browser = await chromium.launch({
 const errors = [];
 const out = { reads: {}, status: '' };
 try {
-  const page = await browser.newPage({ viewport: { width: 1200, height: 800 } });
+  const page = await browser.newPage({ viewport: { width: 1200, height: 800 }, locale: plan.locale || 'en-US' });
   page.on('pageerror', (e) => errors.push(String(e)));
   page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
-  await page.goto(plan.url, { waitUntil: 'load' });
+  await page.goto(plan.url + (plan.hash || ''), { waitUntil: 'load' });
   await page.waitForFunction(() => document.body.dataset.ready === 'true', null, { timeout: 60000 });
+  const view = () => page.evaluate(() => {
+    const m = window.gridmap;
+    return { zoom: m.getZoom(), lon: m.getCenter().lng, lat: m.getCenter().lat, hash: location.hash };
+  });
+  out.opened = await view();
   await page.fill('#token', plan.token);
   const settle = async () => {
     await page.waitForFunction(() => window.gridmap.areTilesLoaded() && !window.gridmap.isMoving(), null, { timeout: 60000 });
@@ -115,6 +125,9 @@ try {
   // The findings drawn on the map (each located one is).
   out.located = await page.evaluate(async () => (await window.gridmap.getSource('findings').getData()).features.map((f) => f.geometry));
   out.info = await page.textContent('#info');
+  out.keys = await shownKeys(page);
+  await page.waitForTimeout(400); // the hash follows the map at most every 300 ms
+  out.left = await view();
   await page.screenshot({ path: plan.shot });
   console.log(JSON.stringify({ ...out, errors }));
 } catch (e) {
