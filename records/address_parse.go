@@ -47,7 +47,7 @@ var levelWords = [4]string{"city", "county", "town", "village"}
 // normalizeAddress narrows full-width characters, drops white space and
 // writes dashes as '-'.
 func normalizeAddress(s string) string {
-	s = width.Narrow.String(s)
+	s = width.Fold.String(s)
 	return strings.Map(func(r rune) rune {
 		switch {
 		case isSpace(r) || r == '\u00a0':

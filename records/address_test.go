@@ -253,5 +253,5 @@ func FuzzParseAddress(f *testing.F) {
 // stable says whether s reads back as itself: no full-width character,
 // dash or space for the parser to normalise.
 func stable(s string) bool {
-	return width.Narrow.String(s) == s && !strings.ContainsAny(s, "—–‐－ \t\n\r\u3000\u00a0")
+	return width.Fold.String(s) == s && !strings.ContainsAny(s, "—–‐－ \t\n\r\u3000\u00a0")
 }

@@ -91,7 +91,7 @@ func knownRegion(r string) bool { return provinces[r[:2]] || r[0] == '9' }
 // hashed in: white space removed, full-width characters narrowed, x upper
 // case. It does not validate.
 func NormalizeIDNumber(s string) string {
-	s = width.Narrow.String(s)
+	s = width.Fold.String(s)
 	return strings.ToUpper(strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) {
 			return -1
