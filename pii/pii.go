@@ -10,8 +10,9 @@
 //
 // It must never log, print or put into an error a clear value or the key:
 // it has no logger, its errors name what failed and never the input, and a
-// Key prints as its short identifier only. It must never be given the
-// database: the key and the clear values stay in the process.
+// Key prints as its short identifier only. It never touches the database:
+// callers store only what Seal and Hash return, and the key stays out of
+// it (in the environment or the key file).
 package pii
 
 // Field says what a value is. It is bound into both the ciphertext (as

@@ -222,16 +222,28 @@ func (id IDNumber) Clear() string { return id.s }
 // IsZero says whether id is the zero IDNumber (no number).
 func (id IDNumber) IsZero() bool { return id.s == "" }
 
-// Region is the 6-digit region code where the number was issued.
-func (id IDNumber) Region() string { return id.s[:6] }
+// Region is the 6-digit region code where the number was issued ("" for
+// the zero IDNumber, as are the other parts).
+func (id IDNumber) Region() string {
+	if id.IsZero() {
+		return ""
+	}
+	return id.s[:6]
+}
 
 // BirthDate is the date of birth, at midnight UTC.
 func (id IDNumber) BirthDate() time.Time {
+	if id.IsZero() {
+		return time.Time{}
+	}
 	return time.Date(atoi(id.s[6:10]), time.Month(atoi(id.s[10:12])), atoi(id.s[12:14]), 0, 0, 0, 0, time.UTC)
 }
 
 // Sex is the sex given by the parity of the sequence.
 func (id IDNumber) Sex() Sex {
+	if id.IsZero() {
+		return ""
+	}
 	if (id.s[16]-'0')%2 == 1 {
 		return SexMale
 	}

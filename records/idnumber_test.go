@@ -212,3 +212,11 @@ func FuzzParseIDNumber(f *testing.F) {
 		}
 	})
 }
+
+func TestIDNumberZero(t *testing.T) {
+	t.Parallel()
+	var id records.IDNumber
+	if !id.IsZero() || id.Region() != "" || !id.BirthDate().IsZero() || id.Sex() != "" || id.String() != "" || id.Clear() != "" {
+		t.Errorf("zero IDNumber: %q %q %v %q %q", id.Region(), id.String(), id.BirthDate(), id.Sex(), id.Clear())
+	}
+}
