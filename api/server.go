@@ -1,8 +1,9 @@
-// Package api is gridmap's HTTP face: the chi router, the read API (areas,
-// grids, OGC API Features), health, metrics and the OpenAPI document,
-// bearer-token authentication with area-scoped roles, and the admin routes.
+// Package api is gridmap's HTTP face: the chi router (every route in one
+// table), health, metrics and the OpenAPI document, bearer-token
+// authentication with area-scoped roles, and the admin routes; the
+// capabilities' handlers (features, lookup, tiles, adjust) are wired in.
 //
-// Handlers never speak SQL (that is store's job) and never leak internal
+// Handlers never speak SQL (that is the capabilities' and store's job) and never leak internal
 // errors: clients get RFC 9457 problems that say what to fix, or
 // "internal error (request id X)" while the details go to the log.
 package api
@@ -26,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gridmap/adjust"
+	"gridmap/features"
 	prob "gridmap/problem"
 	"gridmap/store"
 )
@@ -41,6 +43,10 @@ type Deps struct {
 	// Lookup serves GET, HEAD and POST /lookup (package lookup); nil
 	// leaves the routes out.
 	Lookup http.Handler
+	// Features serves the read routes of areas and grids (OGC API
+	// Features, /areas, /grids); nil means one over Store without a live
+	// source (every page from PostGIS).
+	Features *features.Service
 	// Adjust is the boundary-adjustment engine behind /proposals,
 	// /grids/{code}/history and /diff; nil leaves those routes out.
 	Adjust *adjust.Engine
@@ -79,6 +85,9 @@ func NewServer(deps Deps) http.Handler {
 	}
 	if deps.MaxBodyBytes <= 0 {
 		deps.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if deps.Features == nil {
+		deps.Features = features.New(deps.Store, nil, deps.Log)
 	}
 	r := chi.NewRouter()
 	m := newMetrics(deps.Registry)

@@ -33,12 +33,12 @@ type env struct {
 }
 
 // newEnv starts a server on a fresh database loaded with
-// the store's read fixture (../store/testdata/read_fixture.sql), with
+// the read fixture (../features/testdata/read_fixture.sql), with
 // extra mounts.
 func newEnv(t *testing.T, mounts map[string]http.Handler) *env {
 	t.Helper()
 	st := storetest.New(t)
-	sql, err := os.ReadFile("../store/testdata/read_fixture.sql")
+	sql, err := os.ReadFile("../features/testdata/read_fixture.sql")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,12 +1,10 @@
-package api
+package features
 
 import (
 	"math"
 	"net/url"
 	"strings"
 	"testing"
-
-	"gridmap/store"
 )
 
 // FuzzParseItemsQuery feeds arbitrary query strings to the items
@@ -23,7 +21,7 @@ func FuzzParseItemsQuery(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, c := range []store.Collection{store.CollectionAreas, store.CollectionGrids} {
+		for _, c := range []Collection{CollectionAreas, CollectionGrids} {
 			iq, problems := parseItemsQuery(c, q)
 			for name, detail := range problems {
 				if detail == "" || name == "" {
@@ -50,7 +48,7 @@ func FuzzParseItemsQuery(f *testing.F) {
 				(!tr.From.IsZero() && !tr.To.IsZero() && tr.From.After(tr.To))) {
 				t.Fatalf("accepted datetime %+v on %s from %q", tr, c, raw)
 			}
-			if iq.Kind != "" && c != store.CollectionGrids {
+			if iq.Kind != "" && c != CollectionGrids {
 				t.Fatalf("kind on %s from %q", c, raw)
 			}
 		}

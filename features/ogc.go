@@ -1,10 +1,9 @@
-package api
+package features
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -54,14 +53,14 @@ type extent struct {
 	} `json:"spatial"`
 }
 
-var collectionTitles = map[store.Collection][2]string{
-	store.CollectionAreas: {"Administrative areas", "City, counties, towns/streets and villages/communities with their boundaries, or with datetime the versions valid then. Filters: bbox, datetime, level (city, county, town, village)."},
-	store.CollectionGrids: {"Current grids", "The current version of every grid and sub-grid, or with datetime the versions valid then. Filters: bbox, datetime, level (grid, subgrid), kind (urban, rural, exclusive)."},
+var collectionTitles = map[Collection][2]string{
+	CollectionAreas: {"Administrative areas", "City, counties, towns/streets and villages/communities with their boundaries, or with datetime the versions valid then. Filters: bbox, datetime, level (city, county, town, village)."},
+	CollectionGrids: {"Current grids", "The current version of every grid and sub-grid, or with datetime the versions valid then. Filters: bbox, datetime, level (grid, subgrid), kind (urban, rural, exclusive)."},
 }
 
 // describe returns a collection's metadata, with its extent from the
 // store.
-func describe(ctx context.Context, st *store.Store, base string, c store.Collection) (collectionInfo, error) {
+func (s *Service) describe(ctx context.Context, base string, c Collection) (collectionInfo, error) {
 	t := collectionTitles[c]
 	id := string(c)
 	info := collectionInfo{ID: id, Title: t[0], Description: t[1], ItemType: "feature", CRS: []string{crs84},
@@ -69,7 +68,7 @@ func describe(ctx context.Context, st *store.Store, base string, c store.Collect
 			{Href: base + "/collections/" + id, Rel: "self", Type: jsonType, Title: t[0]},
 			{Href: base + "/collections/" + id + "/items", Rel: "items", Type: geojsonType, Title: t[0]},
 		}}
-	b, ok, err := st.Extent(ctx, c)
+	b, ok, err := Extent(ctx, s.st, c)
 	if err != nil {
 		return collectionInfo{}, err
 	}
@@ -81,8 +80,8 @@ func describe(ctx context.Context, st *store.Store, base string, c store.Collect
 	return info, nil
 }
 
-// handleLanding serves /: the OGC API landing page.
-func handleLanding() http.Handler {
+// HandleLanding serves /: the OGC API landing page.
+func (s *Service) HandleLanding() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		base := baseURL(r)
 		encode(w, http.StatusOK, jsonType, struct {
@@ -102,8 +101,8 @@ func handleLanding() http.Handler {
 	})
 }
 
-// handleConformance serves /conformance.
-func handleConformance() http.Handler {
+// HandleConformance serves /conformance.
+func (s *Service) HandleConformance() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		encode(w, http.StatusOK, jsonType, struct {
 			ConformsTo []string `json:"conformsTo"`
@@ -111,15 +110,15 @@ func handleConformance() http.Handler {
 	})
 }
 
-// handleCollections serves /collections.
-func handleCollections(log *slog.Logger, st *store.Store) http.Handler {
+// HandleCollections serves /collections.
+func (s *Service) HandleCollections() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		base := baseURL(r)
 		var infos []collectionInfo
-		for _, c := range []store.Collection{store.CollectionAreas, store.CollectionGrids} {
-			info, err := describe(r.Context(), st, base, c)
+		for _, c := range []Collection{CollectionAreas, CollectionGrids} {
+			info, err := s.describe(r.Context(), base, c)
 			if err != nil {
-				internalError(w, r, log, err)
+				internalError(w, r, s.log, err)
 				return
 			}
 			infos = append(infos, info)
@@ -135,8 +134,8 @@ func handleCollections(log *slog.Logger, st *store.Store) http.Handler {
 }
 
 // collectionParam reads {collectionId}, answering 404 for an unknown one.
-func collectionParam(w http.ResponseWriter, r *http.Request) (store.Collection, bool) {
-	c := store.Collection(chi.URLParam(r, "collectionId"))
+func collectionParam(w http.ResponseWriter, r *http.Request) (Collection, bool) {
+	c := Collection(chi.URLParam(r, "collectionId"))
 	if _, ok := collectionTitles[c]; !ok {
 		problem(w, r, http.StatusNotFound, fmt.Sprintf("collection %q does not exist: the collections are areas and grids", c))
 		return "", false
@@ -144,16 +143,16 @@ func collectionParam(w http.ResponseWriter, r *http.Request) (store.Collection, 
 	return c, true
 }
 
-// handleCollection serves /collections/{collectionId}.
-func handleCollection(log *slog.Logger, st *store.Store) http.Handler {
+// HandleCollection serves /collections/{collectionId}.
+func (s *Service) HandleCollection() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := collectionParam(w, r)
 		if !ok {
 			return
 		}
-		info, err := describe(r.Context(), st, baseURL(r), c)
+		info, err := s.describe(r.Context(), baseURL(r), c)
 		if err != nil {
-			internalError(w, r, log, err)
+			internalError(w, r, s.log, err)
 			return
 		}
 		encode(w, http.StatusOK, jsonType, info)
@@ -162,8 +161,8 @@ func handleCollection(log *slog.Logger, st *store.Store) http.Handler {
 
 // parseItemsQuery reads the query of /collections/{id}/items, returning
 // one problem per bad parameter.
-func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[string]string) {
-	iq := store.ItemsQuery{Limit: DefaultLimit}
+func parseItemsQuery(c Collection, q url.Values) (ItemsQuery, map[string]string) {
+	iq := ItemsQuery{Limit: DefaultLimit}
 	problems := map[string]string{}
 	known := map[string]bool{"bbox": true, "limit": true, "offset": true, "level": true, "kind": true, "datetime": true}
 	for name, vs := range q {
@@ -203,9 +202,9 @@ func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[st
 	if q.Has("level") && problems["level"] == "" {
 		l, err := geo.ParseLevel(q.Get("level"))
 		switch {
-		case c == store.CollectionAreas && (err != nil || l > geo.LevelVillage):
+		case c == CollectionAreas && (err != nil || l > geo.LevelVillage):
 			problems["level"] = fmt.Sprintf("%q: areas have level city, county, town or village", q.Get("level"))
-		case c == store.CollectionGrids && (err != nil || l < geo.LevelGrid):
+		case c == CollectionGrids && (err != nil || l < geo.LevelGrid):
 			problems["level"] = fmt.Sprintf("%q: grids have level grid or subgrid", q.Get("level"))
 		default:
 			iq.Level = l
@@ -214,7 +213,7 @@ func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[st
 	if q.Has("kind") && problems["kind"] == "" {
 		k := geo.Kind(q.Get("kind"))
 		switch {
-		case c != store.CollectionGrids:
+		case c != CollectionGrids:
 			problems["kind"] = "only grids have a kind: drop kind, or use /collections/grids/items"
 		case !k.Valid():
 			problems["kind"] = fmt.Sprintf("%q: want urban, rural or exclusive", k)
@@ -235,7 +234,7 @@ func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[st
 // parseDatetime reads an OGC datetime: an instant or an interval
 // "start/end" with ".." (or nothing) for an open end. Instants are RFC
 // 3339 date-times or dates (midnight UTC).
-func parseDatetime(s string) (store.TimeRange, error) {
+func parseDatetime(s string) (TimeRange, error) {
 	const form = "want an RFC 3339 instant (2024-06-01T00:00:00Z or 2024-06-01) or an interval start/end with .. for an open end"
 	instant := func(v string) (time.Time, error) {
 		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
@@ -250,27 +249,27 @@ func parseDatetime(s string) (store.TimeRange, error) {
 	if !interval {
 		t, err := instant(s)
 		if err != nil {
-			return store.TimeRange{}, err
+			return TimeRange{}, err
 		}
-		return store.TimeRange{From: t, To: t}, nil
+		return TimeRange{From: t, To: t}, nil
 	}
-	var tr store.TimeRange
+	var tr TimeRange
 	var err error
 	if start != ".." && start != "" {
 		if tr.From, err = instant(start); err != nil {
-			return store.TimeRange{}, err
+			return TimeRange{}, err
 		}
 	}
 	if end != ".." && end != "" {
 		if tr.To, err = instant(end); err != nil {
-			return store.TimeRange{}, err
+			return TimeRange{}, err
 		}
 	}
 	switch {
 	case tr.From.IsZero() && tr.To.IsZero():
-		return store.TimeRange{}, fmt.Errorf("%q is open at both ends: give at least one instant (or leave datetime out for the current grids)", s)
+		return TimeRange{}, fmt.Errorf("%q is open at both ends: give at least one instant (or leave datetime out for the current grids)", s)
 	case !tr.From.IsZero() && !tr.To.IsZero() && tr.From.After(tr.To):
-		return store.TimeRange{}, fmt.Errorf("%q starts after it ends: %s", s, form)
+		return TimeRange{}, fmt.Errorf("%q starts after it ends: %s", s, form)
 	}
 	return tr, nil
 }
@@ -303,8 +302,8 @@ func parseBBox(s string) (orb.Bound, error) {
 	return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
 }
 
-// handleItems serves /collections/{collectionId}/items.
-func handleItems(log *slog.Logger, st *store.Store) http.Handler {
+// HandleItems serves /collections/{collectionId}/items.
+func (s *Service) HandleItems() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := collectionParam(w, r)
 		if !ok {
@@ -316,12 +315,12 @@ func handleItems(log *slog.Logger, st *store.Store) http.Handler {
 			invalid(w, r, problems)
 			return
 		}
-		items, err := st.Items(r.Context(), c, iq)
+		items, err := Items(r.Context(), s.st, c, iq)
 		if err != nil {
-			internalError(w, r, log, err)
+			internalError(w, r, s.log, err)
 			return
 		}
-		var fs []*feature
+		var fs []*item
 		for _, a := range items.Areas {
 			fs = append(fs, areaFeature(a))
 		}
@@ -356,24 +355,24 @@ func handleItems(log *slog.Logger, st *store.Store) http.Handler {
 	})
 }
 
-// handleItem serves /collections/{collectionId}/items/{code}.
-func handleItem(log *slog.Logger, st *store.Store) http.Handler {
+// HandleItem serves /collections/{collectionId}/items/{code}.
+func (s *Service) HandleItem() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := collectionParam(w, r)
 		if !ok {
 			return
 		}
-		code, err := codeParam(w, r, c == store.CollectionGrids)
+		code, err := codeParam(w, r, c == CollectionGrids)
 		if err != nil {
 			return
 		}
-		var f *feature
-		if c == store.CollectionAreas {
-			a, e := st.Area(r.Context(), code)
+		var f *item
+		if c == CollectionAreas {
+			a, e := Area(r.Context(), s.st, code)
 			err = e
 			f = areaFeature(a)
 		} else {
-			g, e := st.Grid(r.Context(), code)
+			g, e := Grid(r.Context(), s.st, code)
 			err = e
 			f = gridFeature(g, true)
 		}
@@ -382,7 +381,7 @@ func handleItem(log *slog.Logger, st *store.Store) http.Handler {
 			return
 		}
 		if err != nil {
-			internalError(w, r, log, err)
+			internalError(w, r, s.log, err)
 			return
 		}
 		base := baseURL(r)
