@@ -13,6 +13,8 @@ package features
 
 import (
 	"log/slog"
+	"sync"
+	"sync/atomic"
 
 	"gridmap/geo"
 	"gridmap/store"
@@ -28,6 +30,9 @@ type Service struct {
 	st  *store.Store
 	src Source
 	log *slog.Logger
+
+	mu  sync.Mutex           // serialises building a view
+	cur atomic.Pointer[view] // the view of the newest snapshot seen
 }
 
 // New returns the read service over a store. Pages of current features

@@ -68,7 +68,7 @@ func (s *Service) describe(ctx context.Context, base string, c Collection) (coll
 			{Href: base + "/collections/" + id, Rel: "self", Type: jsonType, Title: t[0]},
 			{Href: base + "/collections/" + id + "/items", Rel: "items", Type: geojsonType, Title: t[0]},
 		}}
-	b, ok, err := Extent(ctx, s.st, c)
+	b, ok, err := s.Extent(ctx, c)
 	if err != nil {
 		return collectionInfo{}, err
 	}
@@ -164,14 +164,17 @@ func (s *Service) HandleCollection() http.Handler {
 func parseItemsQuery(c Collection, q url.Values) (ItemsQuery, map[string]string) {
 	iq := ItemsQuery{Limit: DefaultLimit}
 	problems := map[string]string{}
-	known := map[string]bool{"bbox": true, "limit": true, "offset": true, "level": true, "kind": true, "datetime": true}
+	known := map[string]bool{"bbox": true, "limit": true, "offset": true, "after": true, "level": true, "kind": true, "datetime": true}
 	for name, vs := range q {
 		switch {
 		case name == "":
 			problems["(unnamed)"] = "a query parameter has no name: drop the stray '=' or '&'"
 		case !known[name]:
-			problems[name] = "unknown query parameter: the parameters are bbox, datetime, limit, offset, level and kind"
-		case len(vs) > 1:
+			problems[name] = "unknown query parameter: the parameters are bbox, datetime, limit, offset, after, level and kind"
+		case len(vs) > 1 && !allEqual(vs):
+			// The same value twice is tolerated: clients that add their own
+			// parameters to every URL (GDAL before 3.7) repeat them in
+			// next links, which already carry them.
 			problems[name] = "given more than once: give it once"
 		}
 	}
@@ -228,7 +231,28 @@ func parseItemsQuery(c Collection, q url.Values) (ItemsQuery, map[string]string)
 			iq.Time = &tr
 		}
 	}
+	if q.Has("after") && problems["after"] == "" {
+		a, err := geo.ParseCode(q.Get("after"))
+		switch {
+		case err != nil:
+			problems["after"] = fmt.Sprintf("%q: want the code of the feature the page starts after (next links set it)", q.Get("after"))
+		case q.Has("datetime"):
+			problems["after"] = "after pages the current features; page versions at a datetime with offset"
+		default:
+			iq.After = a
+		}
+	}
 	return iq, problems
+}
+
+// allEqual reports whether every value is the first.
+func allEqual(vs []string) bool {
+	for _, v := range vs[1:] {
+		if v != vs[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // parseDatetime reads an OGC datetime: an instant or an interval
@@ -315,7 +339,7 @@ func (s *Service) HandleItems() http.Handler {
 			invalid(w, r, problems)
 			return
 		}
-		items, err := Items(r.Context(), s.st, c, iq)
+		items, err := s.Items(r.Context(), c, iq)
 		if err != nil {
 			internalError(w, r, s.log, err)
 			return
@@ -328,24 +352,42 @@ func (s *Service) HandleItems() http.Handler {
 			fs = append(fs, gridFeature(g, false)) // pages carry no counts
 		}
 		self := baseURL(r) + "/collections/" + string(c) + "/items"
-		page := func(offset int) string {
+		// page links a page by its offset and, for pages of the current
+		// features, by the code it starts after: a walk along next links
+		// then neither repeats nor skips a feature when a new dataset
+		// version arrives between two pages (the offset alone would shift
+		// by the features added or retired before it).
+		page := func(offset int, after geo.Code) string {
 			v := url.Values{}
 			for k, vs := range q {
-				v[k] = vs
+				v[k] = vs[:1]
 			}
 			v.Set("limit", strconv.Itoa(iq.Limit))
 			v.Set("offset", strconv.Itoa(offset))
+			v.Del("after")
+			if after != "" {
+				v.Set("after", string(after))
+			}
 			return self + "?" + v.Encode()
 		}
 		links := []link{
-			{Href: page(iq.Offset), Rel: "self", Type: geojsonType, Title: "this page"},
+			{Href: page(iq.Offset, iq.After), Rel: "self", Type: geojsonType, Title: "this page"},
 			{Href: baseURL(r) + "/collections/" + string(c), Rel: "collection", Type: jsonType},
 		}
-		if int64(iq.Offset+len(fs)) < items.Matched {
-			links = append(links, link{Href: page(iq.Offset + iq.Limit), Rel: "next", Type: geojsonType, Title: "next page"})
+		at := items.Offset // where this page starts (with after: now)
+		if int64(at+len(fs)) < items.Matched {
+			var last geo.Code
+			if iq.Time == nil && len(fs) > 0 {
+				last = geo.Code(fs[len(fs)-1].ID.(string))
+			}
+			next := at + len(fs)
+			if last == "" {
+				next = at + iq.Limit
+			}
+			links = append(links, link{Href: page(next, last), Rel: "next", Type: geojsonType, Title: "next page"})
 		}
-		if iq.Offset > 0 {
-			links = append(links, link{Href: page(max(0, iq.Offset-iq.Limit)), Rel: "prev", Type: geojsonType, Title: "previous page"})
+		if at > 0 {
+			links = append(links, link{Href: page(max(0, at-iq.Limit), ""), Rel: "prev", Type: geojsonType, Title: "previous page"})
 		}
 		fc := newCollection(fs, links)
 		fc.ExtraMembers["numberMatched"] = items.Matched

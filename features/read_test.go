@@ -151,15 +151,27 @@ func TestItems(t *testing.T) {
 			[]string{"320902000000", "320903000000"}, 2},
 		{"areas in bbox", features.CollectionAreas, features.ItemsQuery{Limit: 1, BBox: box(120.15, 33.05, 120.16, 33.06)}, []string{"320900000000"}, 4},
 	}
+	// Every case from PostGIS, and from the live snapshot (which hands
+	// versions at a time to PostGIS).
+	svc, _ := liveService(t, st)
+	sources := []struct {
+		name  string
+		items func(features.Collection, features.ItemsQuery) (features.Page, error)
+	}{
+		{"PostGIS", func(c features.Collection, q features.ItemsQuery) (features.Page, error) { return features.Items(ctx, st, c, q) }},
+		{"live", func(c features.Collection, q features.ItemsQuery) (features.Page, error) { return svc.Items(ctx, c, q) }},
+	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			items, err := features.Items(ctx, st, tc.c, tc.q)
-			if err != nil {
-				t.Fatal(err)
-			}
-			got := append(areaCodes(items.Areas), gridCodes(items.Grids)...)
-			if !slices.Equal(got, tc.want) || items.Matched != tc.matched {
-				t.Errorf("got %v (%d matched), want %v (%d)", got, items.Matched, tc.want, tc.matched)
+			for _, src := range sources {
+				items, err := src.items(tc.c, tc.q)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got := append(areaCodes(items.Areas), gridCodes(items.Grids)...)
+				if !slices.Equal(got, tc.want) || items.Matched != tc.matched {
+					t.Errorf("%s: got %v (%d matched), want %v (%d)", src.name, got, items.Matched, tc.want, tc.matched)
+				}
 			}
 		})
 	}
@@ -173,8 +185,10 @@ func TestItems(t *testing.T) {
 		{features.CollectionGrids, features.ItemsQuery{Limit: 1, Level: geo.LevelTown}},
 		{"roads", features.ItemsQuery{Limit: 1}},
 	} {
-		if _, err := features.Items(ctx, st, q.c, q.q); err == nil {
-			t.Errorf("Items(%s, %+v) succeeded", q.c, q.q)
+		for _, src := range sources {
+			if _, err := src.items(q.c, q.q); err == nil {
+				t.Errorf("%s: Items(%s, %+v) succeeded", src.name, q.c, q.q)
+			}
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/api"
+	"gridmap/features"
 	"gridmap/live"
 	"gridmap/lookup"
 	"gridmap/store"
@@ -105,6 +106,7 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 	look := lookup.Handler(holder, st, e.log)
 	ts := tiles.NewService(holder, st, e.log, tiles.Options{})
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
-		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
+		Features: features.New(st, holder, e.log),
+		Lookup:   look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
 		Adjust: adjust.New(st, adjust.Options{})})), nil
 }
