@@ -25,14 +25,15 @@ const (
 	MaxOffset    = 1_000_000_000
 )
 
-// OGC API Features conformance classes this server implements.
+// OGC API Features conformance classes this server implements (Part 1
+// core, GeoJSON and OpenAPI 3.0; Part 2 coordinate reference systems by
+// reference); TestConformanceClasses checks each one's requirements.
 var conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 }
-
-const crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 // collectionInfo describes a collection.
 type collectionInfo struct {
@@ -41,6 +42,7 @@ type collectionInfo struct {
 	Description string   `json:"description"`
 	ItemType    string   `json:"itemType"`
 	CRS         []string `json:"crs"`
+	StorageCRS  string   `json:"storageCrs"`
 	Extent      *extent  `json:"extent,omitempty"`
 	Links       []link   `json:"links"`
 }
@@ -63,7 +65,7 @@ var collectionTitles = map[Collection][2]string{
 func (s *Service) describe(ctx context.Context, base string, c Collection) (collectionInfo, error) {
 	t := collectionTitles[c]
 	id := string(c)
-	info := collectionInfo{ID: id, Title: t[0], Description: t[1], ItemType: "feature", CRS: []string{crs84},
+	info := collectionInfo{ID: id, Title: t[0], Description: t[1], ItemType: "feature", CRS: crsURIs(), StorageCRS: CRS84.URI,
 		Links: []link{
 			{Href: base + "/collections/" + id, Rel: "self", Type: jsonType, Title: t[0]},
 			{Href: base + "/collections/" + id + "/items", Rel: "items", Type: geojsonType, Title: t[0]},
@@ -75,7 +77,7 @@ func (s *Service) describe(ctx context.Context, base string, c Collection) (coll
 	if ok {
 		info.Extent = &extent{}
 		info.Extent.Spatial.BBox = [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}
-		info.Extent.Spatial.CRS = crs84
+		info.Extent.Spatial.CRS = CRS84.URI
 	}
 	return info, nil
 }
@@ -164,13 +166,14 @@ func (s *Service) HandleCollection() http.Handler {
 func parseItemsQuery(c Collection, q url.Values) (ItemsQuery, map[string]string) {
 	iq := ItemsQuery{Limit: DefaultLimit}
 	problems := map[string]string{}
-	known := map[string]bool{"bbox": true, "limit": true, "offset": true, "after": true, "level": true, "kind": true, "datetime": true}
+	known := map[string]bool{"bbox": true, "bbox-crs": true, "crs": true, "limit": true, "offset": true, "after": true,
+		"level": true, "kind": true, "datetime": true}
 	for name, vs := range q {
 		switch {
 		case name == "":
 			problems["(unnamed)"] = "a query parameter has no name: drop the stray '=' or '&'"
 		case !known[name]:
-			problems[name] = "unknown query parameter: the parameters are bbox, datetime, limit, offset, after, level and kind"
+			problems[name] = "unknown query parameter: the parameters are bbox, bbox-crs, crs, datetime, limit, offset, after, level and kind"
 		case len(vs) > 1 && !allEqual(vs):
 			// The same value twice is tolerated: clients that add their own
 			// parameters to every URL (GDAL before 3.7) repeat them in
@@ -178,8 +181,21 @@ func parseItemsQuery(c Collection, q url.Values) (ItemsQuery, map[string]string)
 			problems[name] = "given more than once: give it once"
 		}
 	}
-	if v := q.Get("bbox"); q.Has("bbox") && problems["bbox"] == "" {
-		b, err := parseBBox(v)
+	bboxCRS := CRS84
+	if q.Has("bbox-crs") && problems["bbox-crs"] == "" {
+		c, err := ParseCRS(q.Get("bbox-crs"))
+		if err != nil {
+			problems["bbox-crs"] = err.Error()
+		}
+		bboxCRS = c
+	}
+	if q.Has("crs") && problems["crs"] == "" {
+		if _, err := ParseCRS(q.Get("crs")); err != nil {
+			problems["crs"] = err.Error()
+		}
+	}
+	if v := q.Get("bbox"); q.Has("bbox") && problems["bbox"] == "" && problems["bbox-crs"] == "" {
+		b, err := parseBBoxIn(v, bboxCRS)
 		if err != nil {
 			problems["bbox"] = err.Error()
 		} else {
@@ -339,6 +355,10 @@ func (s *Service) HandleItems() http.Handler {
 			invalid(w, r, problems)
 			return
 		}
+		crs := CRS84
+		if q.Has("crs") {
+			crs, _ = ParseCRS(q.Get("crs")) // parseItemsQuery checked it
+		}
 		items, err := s.Items(r.Context(), c, iq)
 		if err != nil {
 			internalError(w, r, s.log, err)
@@ -346,9 +366,11 @@ func (s *Service) HandleItems() http.Handler {
 		}
 		var fs []*item
 		for _, a := range items.Areas {
+			a.Geom = crs.project(a.Geom)
 			fs = append(fs, areaFeature(a))
 		}
 		for _, g := range items.Grids {
+			g.Geom = crs.project(g.Geom)
 			fs = append(fs, gridFeature(g, false)) // pages carry no counts
 		}
 		self := baseURL(r) + "/collections/" + string(c) + "/items"
@@ -393,6 +415,7 @@ func (s *Service) HandleItems() http.Handler {
 		fc.ExtraMembers["numberMatched"] = items.Matched
 		fc.ExtraMembers["numberReturned"] = len(fs)
 		fc.ExtraMembers["timeStamp"] = time.Now().UTC().Format(time.RFC3339)
+		w.Header().Set("Content-Crs", "<"+crs.URI+">")
 		encode(w, http.StatusOK, geojsonType, fc)
 	})
 }
@@ -408,14 +431,23 @@ func (s *Service) HandleItem() http.Handler {
 		if err != nil {
 			return
 		}
+		crs := CRS84
+		if q := r.URL.Query(); q.Has("crs") {
+			if crs, err = ParseCRS(q.Get("crs")); err != nil {
+				invalid(w, r, map[string]string{"crs": err.Error()})
+				return
+			}
+		}
 		var f *item
 		if c == CollectionAreas {
 			a, e := Area(r.Context(), s.st, code)
 			err = e
+			a.Geom = crs.project(a.Geom)
 			f = areaFeature(a)
 		} else {
 			g, e := Grid(r.Context(), s.st, code)
 			err = e
+			g.Geom = crs.project(g.Geom)
 			f = gridFeature(g, true)
 		}
 		if errors.Is(err, store.ErrNotFound) {
@@ -431,6 +463,7 @@ func (s *Service) HandleItem() http.Handler {
 			{Href: base + "/collections/" + string(c) + "/items/" + string(code), Rel: "self", Type: geojsonType},
 			{Href: base + "/collections/" + string(c), Rel: "collection", Type: jsonType},
 		}}
+		w.Header().Set("Content-Crs", "<"+crs.URI+">")
 		encode(w, http.StatusOK, geojsonType, f)
 	})
 }
