@@ -7,6 +7,18 @@ import (
 	"github.com/go-chi/chi/v5"
 )
 
+// publicRoutes are the routes of public map data, which any web page may
+// read (CORS) unless GRIDD_CORS_ORIGINS restricts the origins; every other
+// route answers only the origins in GRIDD_CORS_TOKEN_ORIGINS. A public
+// route added to the table below is added here too (TestPublicRoutes
+// checks that each is served and needs no token).
+var publicRoutes = []string{
+	"GET /", "GET /conformance", "GET /collections", "GET /collections/{collectionId}",
+	"GET /collections/{collectionId}/items", "GET /collections/{collectionId}/items/{code}",
+	"GET /areas/{code}", "GET /areas/{code}/children", "GET /grids/{code}", "GET /grids/{code}/versions",
+	"GET /lookup", "POST /lookup", "GET /tiles.json", "GET /tiles/*", "GET /openapi.json",
+}
+
 // addRoutes is the whole route table of the service.
 func addRoutes(r chi.Router, d Deps) {
 	log, st, f := d.Log, d.Store, d.Features

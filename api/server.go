@@ -67,6 +67,10 @@ type Deps struct {
 	// MaxImportBytes limits POST /admin/import; 0 means
 	// DefaultMaxImportBytes.
 	MaxImportBytes int64
+	// CORS says which web pages on other origins may call which routes;
+	// the zero value lets any origin read public map data and none call
+	// the rest.
+	CORS CORS
 }
 
 // DefaultMaxBodyBytes is the body limit of the server's own routes.
@@ -91,7 +95,7 @@ func NewServer(deps Deps) http.Handler {
 	}
 	r := chi.NewRouter()
 	m := newMetrics(deps.Registry)
-	r.Use(Authenticate(deps.Store, deps.Log), middleware.GetHead)
+	r.Use(handleCORS(deps.CORS, r), Authenticate(deps.Store, deps.Log), middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusNotFound, fmt.Sprintf("no route %s: see /openapi.json for the routes", r.URL.Path))
 	})
