@@ -301,7 +301,7 @@ func TestConformanceClasses(t *testing.T) {
 			}
 			var colls struct {
 				Collections []struct {
-					ID    string `json:"id"`
+					ID    string                 `json:"id"`
 					Links []struct{ Rel string } `json:"links"`
 				} `json:"collections"`
 			}

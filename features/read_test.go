@@ -158,7 +158,9 @@ func TestItems(t *testing.T) {
 		name  string
 		items func(features.Collection, features.ItemsQuery) (features.Page, error)
 	}{
-		{"PostGIS", func(c features.Collection, q features.ItemsQuery) (features.Page, error) { return features.Items(ctx, st, c, q) }},
+		{"PostGIS", func(c features.Collection, q features.ItemsQuery) (features.Page, error) {
+			return features.Items(ctx, st, c, q)
+		}},
 		{"live", func(c features.Collection, q features.ItemsQuery) (features.Page, error) { return svc.Items(ctx, c, q) }},
 	}
 	for _, tc := range tests {
