@@ -3,9 +3,10 @@
 // authentication with area-scoped roles, and the admin routes; the
 // capabilities' handlers (features, lookup, tiles, adjust) are wired in.
 //
-// Handlers never speak SQL (that is the capabilities' and store's job) and never leak internal
-// errors: clients get RFC 9457 problems that say what to fix, or
-// "internal error (request id X)" while the details go to the log.
+// Handlers never speak SQL (that is the capabilities' and store's job)
+// and never leak internal errors: clients get RFC 9457 problems that say
+// what to fix, or "internal error (request id X)" while the details go to
+// the log.
 package api
 
 import (
