@@ -13,6 +13,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
 	"gridmap/demo"
+	"gridmap/features"
 	"gridmap/geo"
 	"gridmap/store/storetest"
 	"gridmap/tiles"
@@ -36,7 +37,7 @@ func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 	orig := map[geo.Code]geo.Area{}
 	origEWKB := map[geo.Code][]byte{}
 	for _, code := range areas {
-		a, err := st.Area(ctx, code)
+		a, err := features.Area(ctx, st, code)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -54,7 +55,7 @@ func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 	eff := res.Effective
 
 	for _, code := range areas {
-		was, err := st.AreaAt(ctx, code, before)
+		was, err := features.AreaAt(ctx, st, code, before)
 		if err != nil {
 			t.Fatalf("%s before: %v", code, err)
 		}
@@ -72,11 +73,11 @@ func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 		if !equal || !sameCount || !sameBits {
 			t.Errorf("%s as of before: ST_Equals %v, same vertex count %v, same bits %v; want all true", code, equal, sameCount, sameBits)
 		}
-		now, err := st.AreaAt(ctx, code, eff)
+		now, err := features.AreaAt(ctx, st, code, eff)
 		if err != nil {
 			t.Fatalf("%s after: %v", code, err)
 		}
-		cur, err := st.Area(ctx, code)
+		cur, err := features.Area(ctx, st, code)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,7 +96,7 @@ func TestAreaHistoryAcrossVillageBoundary(t *testing.T) {
 			t.Errorf("%s after: %d vertices (node there: %v, same shape: %v), want more than %d with the node, same shape", code,
 				countPoints(now.Geom), hasVertexNear(now.Geom, node), sameShape, countPoints(orig[code].Geom))
 		}
-		vs, err := st.AreaVersions(ctx, code)
+		vs, err := features.AreaVersions(ctx, st, code)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/paulmach/orb/geojson"
 
+	"gridmap/features"
 	"gridmap/geo"
 )
 
@@ -34,7 +35,7 @@ func (e *Engine) History(ctx context.Context, code geo.Code) (*GridHistory, erro
 	if code.Level() != geo.LevelGrid && code.Level() != geo.LevelSubGrid {
 		return nil, refuse(KindInvalid, "%q is not a grid code (15 or 17 digits)", code)
 	}
-	vs, err := e.st.GridVersions(ctx, code)
+	vs, err := features.GridVersions(ctx, e.st, code)
 	if err != nil {
 		return nil, classify(err)
 	}
@@ -83,7 +84,7 @@ func (e *Engine) AreaHistory(ctx context.Context, code geo.Code) (*AreaHistory, 
 	if l := code.Level(); l == geo.LevelUnknown || l > geo.LevelVillage {
 		return nil, refuse(KindInvalid, "%q is not a city, county, town or village code (12 digits)", code)
 	}
-	vs, err := e.st.AreaVersions(ctx, code)
+	vs, err := features.AreaVersions(ctx, e.st, code)
 	if err != nil {
 		return nil, classify(err)
 	}

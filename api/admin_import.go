@@ -9,6 +9,7 @@ import (
 	"time"
 
 	featureio "gridmap/feature"
+	"gridmap/features"
 	"gridmap/geo"
 	"gridmap/importer"
 	"gridmap/store"
@@ -104,7 +105,7 @@ func handleExport(log *slog.Logger, st *store.Store) http.Handler {
 		if kind != "areas" && kind != "grids" {
 			bad["kind"] = fmt.Sprintf("%q: want areas or grids", kind)
 		}
-		var f store.ExportFilter
+		var f features.ExportFilter
 		if s := q.Get("level"); s != "" {
 			l, err := geo.ParseLevel(s)
 			switch {
@@ -140,9 +141,9 @@ func handleExport(log *slog.Logger, st *store.Store) http.Handler {
 		fw := featureio.NewWriter(w)
 		var err error
 		if kind == "areas" {
-			_, err = st.ExportAreas(r.Context(), fw, f)
+			_, err = features.ExportAreas(r.Context(), st, fw, f)
 		} else {
-			_, err = st.ExportGrids(r.Context(), fw, f)
+			_, err = features.ExportGrids(r.Context(), st, fw, f)
 		}
 		if err == nil {
 			err = fw.Close()

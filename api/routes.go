@@ -7,9 +7,21 @@ import (
 	"github.com/go-chi/chi/v5"
 )
 
+// publicRoutes are the routes of public map data, which any web page may
+// read (CORS) unless GRIDD_CORS_ORIGINS restricts the origins; every other
+// route answers only the origins in GRIDD_CORS_TOKEN_ORIGINS. A public
+// route added to the table below is added here too (TestPublicRoutes
+// checks that each is served and needs no token).
+var publicRoutes = []string{
+	"GET /", "GET /conformance", "GET /collections", "GET /collections/{collectionId}",
+	"GET /collections/{collectionId}/items", "GET /collections/{collectionId}/items/{code}",
+	"GET /areas/{code}", "GET /areas/{code}/children", "GET /grids/{code}", "GET /grids/{code}/versions",
+	"GET /lookup", "POST /lookup", "GET /tiles.json", "GET /tiles/*", "GET /openapi.json",
+}
+
 // addRoutes is the whole route table of the service.
 func addRoutes(r chi.Router, d Deps) {
-	log, st := d.Log, d.Store
+	log, st, f := d.Log, d.Store, d.Features
 
 	// Extra handlers plugged in by other packages (tiles, lookup, ...).
 	for key, h := range d.Mounts {
@@ -51,18 +63,18 @@ func addRoutes(r chi.Router, d Deps) {
 		r.Method(http.MethodGet, "/openapi.json", handleOpenAPI())
 
 		// OGC API Features. Public map data: no token.
-		r.Method(http.MethodGet, "/", handleLanding())
-		r.Method(http.MethodGet, "/conformance", handleConformance())
-		r.Method(http.MethodGet, "/collections", handleCollections(log, st))
-		r.Method(http.MethodGet, "/collections/{collectionId}", handleCollection(log, st))
-		r.Method(http.MethodGet, "/collections/{collectionId}/items", handleItems(log, st))
-		r.Method(http.MethodGet, "/collections/{collectionId}/items/{code}", handleItem(log, st))
+		r.Method(http.MethodGet, "/", f.HandleLanding())
+		r.Method(http.MethodGet, "/conformance", f.HandleConformance())
+		r.Method(http.MethodGet, "/collections", f.HandleCollections())
+		r.Method(http.MethodGet, "/collections/{collectionId}", f.HandleCollection())
+		r.Method(http.MethodGet, "/collections/{collectionId}/items", f.HandleItems())
+		r.Method(http.MethodGet, "/collections/{collectionId}/items/{code}", f.HandleItem())
 
 		// Areas and grids by code. Public map data: no token.
-		r.Method(http.MethodGet, "/areas/{code}", handleArea(log, st))
-		r.Method(http.MethodGet, "/areas/{code}/children", handleAreaChildren(log, st))
-		r.Method(http.MethodGet, "/grids/{code}", handleGrid(log, st))
-		r.Method(http.MethodGet, "/grids/{code}/versions", handleGridVersions(log, st))
+		r.Method(http.MethodGet, "/areas/{code}", f.HandleArea())
+		r.Method(http.MethodGet, "/areas/{code}/children", f.HandleAreaChildren())
+		r.Method(http.MethodGet, "/grids/{code}", f.HandleGrid())
+		r.Method(http.MethodGet, "/grids/{code}/versions", f.HandleGridVersions())
 
 		// Boundary adjustments: token holders, by role and county.
 		if d.Adjust != nil {

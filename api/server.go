@@ -1,10 +1,12 @@
-// Package api is gridmap's HTTP face: the chi router, the read API (areas,
-// grids, OGC API Features), health, metrics and the OpenAPI document,
-// bearer-token authentication with area-scoped roles, and the admin routes.
+// Package api is gridmap's HTTP face: the chi router (every route in one
+// table), health, metrics and the OpenAPI document, bearer-token
+// authentication with area-scoped roles, and the admin routes; the
+// capabilities' handlers (features, lookup, tiles, adjust) are wired in.
 //
-// Handlers never speak SQL (that is store's job) and never leak internal
-// errors: clients get RFC 9457 problems that say what to fix, or
-// "internal error (request id X)" while the details go to the log.
+// Handlers never speak SQL (that is the capabilities' and store's job)
+// and never leak internal errors: clients get RFC 9457 problems that say
+// what to fix, or "internal error (request id X)" while the details go to
+// the log.
 package api
 
 import (
@@ -26,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gridmap/adjust"
+	"gridmap/features"
 	prob "gridmap/problem"
 	"gridmap/store"
 )
@@ -41,6 +44,10 @@ type Deps struct {
 	// Lookup serves GET, HEAD and POST /lookup (package lookup); nil
 	// leaves the routes out.
 	Lookup http.Handler
+	// Features serves the read routes of areas and grids (OGC API
+	// Features, /areas, /grids); nil means one over Store without a live
+	// source (every page from PostGIS).
+	Features *features.Service
 	// Adjust is the boundary-adjustment engine behind /proposals,
 	// /grids/{code}/history and /diff; nil leaves those routes out.
 	Adjust *adjust.Engine
@@ -61,6 +68,10 @@ type Deps struct {
 	// MaxImportBytes limits POST /admin/import; 0 means
 	// DefaultMaxImportBytes.
 	MaxImportBytes int64
+	// CORS says which web pages on other origins may call which routes;
+	// the zero value lets any origin read public map data and none call
+	// the rest.
+	CORS CORS
 }
 
 // DefaultMaxBodyBytes is the body limit of the server's own routes.
@@ -80,9 +91,12 @@ func NewServer(deps Deps) http.Handler {
 	if deps.MaxBodyBytes <= 0 {
 		deps.MaxBodyBytes = DefaultMaxBodyBytes
 	}
+	if deps.Features == nil {
+		deps.Features = features.New(deps.Store, nil, deps.Log)
+	}
 	r := chi.NewRouter()
 	m := newMetrics(deps.Registry)
-	r.Use(Authenticate(deps.Store, deps.Log), middleware.GetHead)
+	r.Use(handleCORS(deps.CORS, r), Authenticate(deps.Store, deps.Log), middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) {
 		problem(w, r, http.StatusNotFound, fmt.Sprintf("no route %s: see /openapi.json for the routes", r.URL.Path))
 	})

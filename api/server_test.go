@@ -20,6 +20,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gridmap/api"
+	"gridmap/features"
+	"gridmap/live"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -33,20 +35,26 @@ type env struct {
 }
 
 // newEnv starts a server on a fresh database loaded with
-// the store's read fixture (../store/testdata/read_fixture.sql), with
-// extra mounts.
+// the read fixture (../features/testdata/read_fixture.sql), with
+// extra mounts; pages of current features come from its live state, loaded
+// once (the tests that write do not read pages afterwards).
 func newEnv(t *testing.T, mounts map[string]http.Handler) *env {
 	t.Helper()
 	st := storetest.New(t)
-	sql, err := os.ReadFile("../store/testdata/read_fixture.sql")
+	sql, err := os.ReadFile("../features/testdata/read_fixture.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := st.Pool().Exec(context.Background(), string(sql)); err != nil {
 		t.Fatalf("load fixture: %v", err)
 	}
+	holder, err := live.New(context.Background(), st, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	reg := prometheus.NewRegistry()
-	h := api.NewServer(api.Deps{Store: st, Log: slog.New(slog.DiscardHandler), Registry: reg, Mounts: mounts})
+	h := api.NewServer(api.Deps{Store: st, Log: slog.New(slog.DiscardHandler), Registry: reg, Mounts: mounts,
+		Features: features.New(st, holder, nil)})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, store: st, reg: reg}

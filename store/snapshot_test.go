@@ -2,11 +2,31 @@ package store_test
 
 import (
 	"context"
+	"os"
 	"reflect"
 	"testing"
 
 	"gridmap/geo"
+	"gridmap/store"
+	"gridmap/store/storetest"
 )
+
+// readFixture returns a store loaded with the read API's fixture
+// (../features/testdata/read_fixture.sql): a city, two counties, a town,
+// two villages, grids with two versions of one code, a retired grid and an
+// exclusive grid with a sub-grid.
+func readFixture(t *testing.T) *store.Store {
+	t.Helper()
+	st := storetest.New(t)
+	sql, err := os.ReadFile("../features/testdata/read_fixture.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Pool().Exec(context.Background(), string(sql)); err != nil {
+		t.Fatalf("load fixture: %v", err)
+	}
+	return st
+}
 
 // TestLoadSnapshotFromReusesOnlyUnchanged: a snapshot loaded with the
 // previous one to reuse from equals a fresh load after every kind of change

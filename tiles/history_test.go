@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb/encoding/wkt"
 	"github.com/paulmach/orb/maptile"
 
+	"gridmap/features"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -261,21 +262,21 @@ func TestTileAtAreaHistory(t *testing.T) {
 	if was.area == 0 || now.area/was.area < 0.48 || now.area/was.area > 0.52 {
 		t.Errorf("village area after/before in ?at= tiles: %g / %g; want 0.5", now.area, was.area)
 	}
-	a, err := st.AreaAt(ctx, "320902001001", y2024)
+	a, err := features.AreaAt(ctx, st, "320902001001", y2024)
 	if err != nil || a.Name != "五星社区" || a.Geom.Bound().Max[0] != 120.14 || !a.ValidFrom.IsZero() || !a.ValidTo.Equal(y2025) {
 		t.Errorf("AreaAt 2024: %s %v %v–%v (%v)", a.Name, a.Geom.Bound(), a.ValidFrom, a.ValidTo, err)
 	}
-	if a, err := st.AreaAt(ctx, "320902001001", y2025); err != nil || a.Name != "五星新社区" || a.Geom.Bound().Max[0] != 120.12 {
+	if a, err := features.AreaAt(ctx, st, "320902001001", y2025); err != nil || a.Name != "五星新社区" || a.Geom.Bound().Max[0] != 120.12 {
 		t.Errorf("AreaAt 2025: %s %v (%v)", a.Name, a.Geom.Bound(), err)
 	}
-	if _, err := st.AreaAt(ctx, "320902001009", y2025); !errors.Is(err, store.ErrNotFound) {
+	if _, err := features.AreaAt(ctx, st, "320902001009", y2025); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("AreaAt of an unknown village: %v, want ErrNotFound", err)
 	}
-	if vs, err := st.AreaVersions(ctx, "320902001001"); err != nil || len(vs) != 2 || !vs[1].ValidFrom.Equal(y2025) || !vs[1].ValidTo.IsZero() {
+	if vs, err := features.AreaVersions(ctx, st, "320902001001"); err != nil || len(vs) != 2 || !vs[1].ValidFrom.Equal(y2025) || !vs[1].ValidTo.IsZero() {
 		t.Errorf("AreaVersions: %d versions (%v)", len(vs), err)
 	}
-	items, err := st.Items(ctx, store.CollectionAreas, store.ItemsQuery{Limit: 10, Level: geo.LevelVillage,
-		Time: &store.TimeRange{From: y2024, To: y2025}})
+	items, err := features.Items(ctx, st, features.CollectionAreas, features.ItemsQuery{Limit: 10, Level: geo.LevelVillage,
+		Time: &features.TimeRange{From: y2024, To: y2025}})
 	if err != nil || items.Matched != 2 || len(items.Areas) != 2 || items.Areas[0].Name != "五星社区" || items.Areas[1].Name != "五星新社区" {
 		t.Errorf("village versions 2024–2025: %+v (%v)", items, err)
 	}

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"gridmap/feature"
+	"gridmap/features"
 	"gridmap/geo"
-	"gridmap/store"
 )
 
 // cmdExport writes areas or grids as a GeoJSON FeatureCollection.
@@ -29,7 +29,7 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return errors.New("export: say what to export: areas or grids")
 	}
-	var filter store.ExportFilter
+	var filter features.ExportFilter
 	if *level != "" {
 		if filter.Level, err = geo.ParseLevel(*level); err != nil {
 			return fmt.Errorf("export: --level: %w", err)
@@ -69,11 +69,11 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 		w = tmp
 	}
 	fw := feature.NewWriter(w)
-	export := st.ExportAreas
+	export := features.ExportAreas
 	if rest[0] == "grids" {
-		export = st.ExportGrids
+		export = features.ExportGrids
 	}
-	n, err := export(ctx, fw, filter)
+	n, err := export(ctx, st, fw, filter)
 	if err != nil {
 		return err
 	}

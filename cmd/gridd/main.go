@@ -28,6 +28,7 @@ import (
 	"sort"
 	"syscall"
 
+	"gridmap/api"
 	"gridmap/store"
 )
 
@@ -49,6 +50,9 @@ type env struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
+	// cors is what serve's --cors-origins and --cors-token-origins say
+	// (zero: public map data to any origin, the rest to none).
+	cors api.CORS
 }
 
 type command struct {

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -12,6 +14,7 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/api"
+	"gridmap/features"
 	"gridmap/live"
 	"gridmap/lookup"
 	"gridmap/store"
@@ -22,15 +25,28 @@ import (
 // cmdServe serves the HTTP API until ctx is cancelled (SIGINT, SIGTERM),
 // then stops accepting connections and lets requests in flight finish.
 func cmdServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "[--addr HOST:PORT] [--shutdown-timeout D]")
+	fs := newFlags(e, "serve", "[--addr HOST:PORT] [--shutdown-timeout D] [--cors-origins LIST] [--cors-token-origins LIST]")
 	defAddr := e.getenv("GRIDD_ADDR")
 	if defAddr == "" {
 		defAddr = ":8080"
 	}
 	addr := fs.String("addr", defAddr, "listen address (env GRIDD_ADDR)")
 	grace := fs.Duration("shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish at shutdown")
+	publicOrigins := fs.String("cors-origins", e.getenv("GRIDD_CORS_ORIGINS"),
+		"web origins (https://host[:port], comma-separated) that may read public map data: tiles, TileJSON, lookups, OGC, areas, grids; empty or * for any, none for none (env GRIDD_CORS_ORIGINS)")
+	tokenOrigins := fs.String("cors-token-origins", e.getenv("GRIDD_CORS_TOKEN_ORIGINS"),
+		"web origins that may also call the routes that take a token; none by default, never * (env GRIDD_CORS_TOKEN_ORIGINS)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	var err error
+	if e.cors.PublicOrigins, err = api.ParseOrigins(*publicOrigins); err != nil {
+		return fmt.Errorf("--cors-origins: %w", err)
+	}
+	if s := strings.TrimSpace(*tokenOrigins); s == "*" {
+		return errors.New("--cors-token-origins: routes that take a token never allow every origin: name the origins")
+	} else if e.cors.TokenOrigins, err = api.ParseOrigins(s); err != nil {
+		return fmt.Errorf("--cors-token-origins: %w", err)
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("serve takes no arguments, got %q", fs.Args())
@@ -74,6 +90,7 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 		return nil, err
 	}
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
-		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(st, adjust.Options{})})), nil
+		Features: features.New(st, holder, e.log),
+		Lookup:   look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
+		Adjust: adjust.New(st, adjust.Options{}), CORS: e.cors})), nil
 }

@@ -1,4 +1,4 @@
-package store_test
+package features_test
 
 import (
 	"context"
@@ -11,9 +11,9 @@ import (
 
 	"gridmap/adjust/adjusttest"
 	"gridmap/feature"
+	"gridmap/features"
 	"gridmap/geo"
 	"gridmap/lookup"
-	"gridmap/store"
 )
 
 // TestAreasAsOf: after a village outline changes, LookupAt and
@@ -59,8 +59,8 @@ func TestAreasAsOf(t *testing.T) {
 		}
 	}
 	// The exported outline of East: its area in square degrees.
-	areaOf := func(f store.ExportFilter) float64 {
-		_, buf := exportCodes(t, st.ExportAreas, f)
+	areaOf := func(f features.ExportFilter) float64 {
+		_, buf := exportCodes(t, exporter(st, features.ExportAreas), f)
 		r := feature.NewReader(buf, feature.ReaderOptions{})
 		for {
 			ft, err := r.Next()
@@ -87,12 +87,12 @@ func TestAreasAsOf(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name string
-		f    store.ExportFilter
+		f    features.ExportFilter
 		want float64
 	}{
-		{"before", store.ExportFilter{Level: geo.LevelVillage, At: before}, was},
-		{"now", store.ExportFilter{Level: geo.LevelVillage, At: now}, is},
-		{"current", store.ExportFilter{Level: geo.LevelVillage}, is},
+		{"before", features.ExportFilter{Level: geo.LevelVillage, At: before}, was},
+		{"now", features.ExportFilter{Level: geo.LevelVillage, At: now}, is},
+		{"current", features.ExportFilter{Level: geo.LevelVillage}, is},
 	} {
 		if got := areaOf(c.f); abs(got-c.want) > 1e-12 || was == is {
 			t.Errorf("export %s: area %g, want %g (before %g, now %g)", c.name, got, c.want, was, is)

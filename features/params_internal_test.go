@@ -1,12 +1,10 @@
-package api
+package features
 
 import (
 	"math"
 	"net/url"
 	"strings"
 	"testing"
-
-	"gridmap/store"
 )
 
 // FuzzParseItemsQuery feeds arbitrary query strings to the items
@@ -15,7 +13,9 @@ import (
 func FuzzParseItemsQuery(f *testing.F) {
 	for _, s := range []string{"", "bbox=120,33,121,34", "limit=5&offset=10", "bbox=NaN,1,2,3", "bbox=1,2,3",
 		"level=grid&kind=urban", "limit=99999", "offset=-1", "bbox=-180,-90,180,90", "bbox=1e308,0,1e309,0", "x=1",
-		"datetime=2024-01-01", "datetime=../2024-01-01T00:00:00Z", "datetime=2024-01-01/2023-01-01", "datetime=/"} {
+		"datetime=2024-01-01", "datetime=../2024-01-01T00:00:00Z", "datetime=2024-01-01/2023-01-01", "datetime=/",
+		"bbox-crs=EPSG:3857&bbox=-20037508,-20037508,20037508,20037508", "bbox-crs=[EPSG:4490]&bbox=33,120,34,121", "crs=EPSG:4490",
+		"after=320902001001001&limit=3", "after=x", "limit=2&limit=2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
@@ -23,7 +23,7 @@ func FuzzParseItemsQuery(f *testing.F) {
 		if err != nil {
 			return
 		}
-		for _, c := range []store.Collection{store.CollectionAreas, store.CollectionGrids} {
+		for _, c := range []Collection{CollectionAreas, CollectionGrids} {
 			iq, problems := parseItemsQuery(c, q)
 			for name, detail := range problems {
 				if detail == "" || name == "" {
@@ -50,7 +50,7 @@ func FuzzParseItemsQuery(f *testing.F) {
 				(!tr.From.IsZero() && !tr.To.IsZero() && tr.From.After(tr.To))) {
 				t.Fatalf("accepted datetime %+v on %s from %q", tr, c, raw)
 			}
-			if iq.Kind != "" && c != store.CollectionGrids {
+			if iq.Kind != "" && c != CollectionGrids {
 				t.Fatalf("kind on %s from %q", c, raw)
 			}
 		}

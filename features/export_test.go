@@ -1,4 +1,4 @@
-package store_test
+package features_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"gridmap/feature"
+	"gridmap/features"
 	"gridmap/geo"
 	"gridmap/importer"
 	"gridmap/importer/importertest"
@@ -16,7 +17,14 @@ import (
 	"gridmap/store/storetest"
 )
 
-func exportCodes(t *testing.T, export func(context.Context, *feature.Writer, store.ExportFilter) (int, error), f store.ExportFilter) ([]string, *bytes.Buffer) {
+// exporter binds an export to a store.
+func exporter(st *store.Store, export func(context.Context, *store.Store, *feature.Writer, features.ExportFilter) (int, error)) func(context.Context, *feature.Writer, features.ExportFilter) (int, error) {
+	return func(ctx context.Context, w *feature.Writer, f features.ExportFilter) (int, error) {
+		return export(ctx, st, w, f)
+	}
+}
+
+func exportCodes(t *testing.T, export func(context.Context, *feature.Writer, features.ExportFilter) (int, error), f features.ExportFilter) ([]string, *bytes.Buffer) {
 	t.Helper()
 	var buf bytes.Buffer
 	w := feature.NewWriter(&buf)
@@ -53,30 +61,30 @@ func TestExportFilters(t *testing.T) {
 	cases := []struct {
 		name   string
 		grids  bool
-		filter store.ExportFilter
+		filter features.ExportFilter
 		want   string
 	}{
-		{"all areas", false, store.ExportFilter{}, "[320900000000 320902000000 320902001000 320902001001 320902001002]"},
-		{"villages", false, store.ExportFilter{Level: geo.LevelVillage}, "[320902001001 320902001002]"},
-		{"within a village", false, store.ExportFilter{Within: "320902001002"}, "[320902001002]"},
-		{"within the county", false, store.ExportFilter{Level: geo.LevelTown, Within: "320902000000"}, "[320902001000]"},
-		{"all grids", true, store.ExportFilter{}, "[320902001001001 320902001001002 32090200100100201 320902001002001]"},
-		{"sub-grids", true, store.ExportFilter{Level: geo.LevelSubGrid}, "[32090200100100201]"},
-		{"grids within a village", true, store.ExportFilter{Level: geo.LevelGrid, Within: "320902001001"}, "[320902001001001 320902001001002]"},
-		{"grids within a grid", true, store.ExportFilter{Within: "320902001001002"}, "[320902001001002 32090200100100201]"},
-		{"grids before the import", true, store.ExportFilter{At: time.Now().Add(-time.Hour)}, "[]"},
+		{"all areas", false, features.ExportFilter{}, "[320900000000 320902000000 320902001000 320902001001 320902001002]"},
+		{"villages", false, features.ExportFilter{Level: geo.LevelVillage}, "[320902001001 320902001002]"},
+		{"within a village", false, features.ExportFilter{Within: "320902001002"}, "[320902001002]"},
+		{"within the county", false, features.ExportFilter{Level: geo.LevelTown, Within: "320902000000"}, "[320902001000]"},
+		{"all grids", true, features.ExportFilter{}, "[320902001001001 320902001001002 32090200100100201 320902001002001]"},
+		{"sub-grids", true, features.ExportFilter{Level: geo.LevelSubGrid}, "[32090200100100201]"},
+		{"grids within a village", true, features.ExportFilter{Level: geo.LevelGrid, Within: "320902001001"}, "[320902001001001 320902001001002]"},
+		{"grids within a grid", true, features.ExportFilter{Within: "320902001001002"}, "[320902001001002 32090200100100201]"},
+		{"grids before the import", true, features.ExportFilter{At: time.Now().Add(-time.Hour)}, "[]"},
 	}
 	for _, c := range cases {
-		export := st.ExportAreas
+		export := exporter(st, features.ExportAreas)
 		if c.grids {
-			export = st.ExportGrids
+			export = exporter(st, features.ExportGrids)
 		}
 		codes, _ := exportCodes(t, export, c.filter)
 		if got := fmt.Sprint(codes); got != c.want {
 			t.Errorf("%s: %s; want %s", c.name, got, c.want)
 		}
 	}
-	if _, err := st.ExportGrids(context.Background(), feature.NewWriter(io.Discard), store.ExportFilter{Level: geo.LevelVillage}); err == nil {
+	if _, err := features.ExportGrids(context.Background(), st, feature.NewWriter(io.Discard), features.ExportFilter{Level: geo.LevelVillage}); err == nil {
 		t.Error("grids at village level exported without error")
 	}
 }
@@ -87,8 +95,8 @@ func TestExportRoundTrip(t *testing.T) {
 	t.Parallel()
 	src := importertest.Base(t)
 	dst := storetest.New(t)
-	_, areas := exportCodes(t, src.ExportAreas, store.ExportFilter{})
-	_, grids := exportCodes(t, src.ExportGrids, store.ExportFilter{})
+	_, areas := exportCodes(t, exporter(src, features.ExportAreas), features.ExportFilter{})
+	_, grids := exportCodes(t, exporter(src, features.ExportGrids), features.ExportFilter{})
 	rep, err := importertest.Import(t, dst, feature.NewReader(areas, feature.ReaderOptions{}), importer.Options{})
 	importertest.MustAccept(t, rep, err)
 	rep, err = importertest.Import(t, dst, feature.NewReader(grids, feature.ReaderOptions{}), importer.Options{})

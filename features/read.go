@@ -1,24 +1,17 @@
-package store
+package features
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
 	"gridmap/geo"
-	"gridmap/migrations"
+	"gridmap/store"
 )
-
-// ErrNotFound is wrapped by every read that finds no row for the code or
-// id it was asked about; callers test it with errors.Is.
-var ErrNotFound = errors.New("not found")
 
 // Collection names a feature collection of the read API.
 type Collection string
@@ -37,6 +30,11 @@ type ItemsQuery struct {
 	Offset int
 	Level  geo.Level // areas: city..village; grids: grid or subgrid
 	Kind   geo.Kind  // grids only
+	// After, when set, starts the page right after the feature with that
+	// code (in code order) instead of at Offset: paging by key, so a walk
+	// along next links neither repeats nor skips a feature when the data
+	// change between two pages. Current features only (Time nil).
+	After geo.Code
 	// Time selects the versions (of grids, or of areas from their
 	// history) valid at some moment of a time range instead of the
 	// current ones (nil: current).
@@ -49,18 +47,19 @@ type TimeRange struct {
 	From, To time.Time
 }
 
-// Items is one page of a collection, ordered by code. Only the slice of
+// Page is one page of a collection, ordered by code. Only the slice of
 // the collection asked for is set.
-type Items struct {
+type Page struct {
 	Areas   []geo.Area
 	Grids   []geo.Grid
 	Matched int64 // features matching the filters, across all pages
-}
-
-// Querier is what pool, connection and transaction have in common.
-type Querier interface {
-	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
-	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	// Offset is the position of the page's first feature among those
+	// matched: the query's Offset, or with After where that code's
+	// successor is now.
+	Offset int
+	// Version is the dataset version the page was read from; 0 when read
+	// from PostGIS.
+	Version int64
 }
 
 const areaColumns = `a.code, a.level, a.name, coalesce(a.parent, ''), a.geom`
@@ -78,13 +77,13 @@ const gridColumnsNoCounts = `g.code, g.kind, g.name, g.village, coalesce(g.paren
 	lower(g.valid), upper(g.valid), 0, 0`
 
 // Area returns the area with the code (a 12-digit area code).
-func (s *Store) Area(ctx context.Context, code geo.Code) (geo.Area, error) {
-	areas, err := scanAreas(ctx, s.pool, `SELECT `+areaColumns+` FROM area a WHERE a.code = $1`, string(code))
+func Area(ctx context.Context, st *store.Store, code geo.Code) (geo.Area, error) {
+	areas, err := scanAreas(ctx, st.Pool(), `SELECT `+areaColumns+` FROM area a WHERE a.code = $1`, string(code))
 	if err != nil {
 		return geo.Area{}, fmt.Errorf("read area %s: %w", code, err)
 	}
 	if len(areas) == 0 {
-		return geo.Area{}, fmt.Errorf("area %s: %w", code, ErrNotFound)
+		return geo.Area{}, fmt.Errorf("area %s: %w", code, store.ErrNotFound)
 	}
 	return areas[0], nil
 }
@@ -105,29 +104,29 @@ const areaVersionColumns = `a.code, a.level, a.name, coalesce(a.parent, ''), a.g
 
 // AreaAt returns the area with the code as it was at time at (outline,
 // name and parent from area_history): an edge-matched vertex added later
-// is not in it. ErrNotFound when the area did not exist then.
-func (s *Store) AreaAt(ctx context.Context, code geo.Code, at time.Time) (AreaVersion, error) {
-	vs, err := scanAreaVersions(ctx, s.pool, `SELECT `+areaVersionColumns+` FROM area_history a
+// is not in it. store.ErrNotFound when the area did not exist then.
+func AreaAt(ctx context.Context, st *store.Store, code geo.Code, at time.Time) (AreaVersion, error) {
+	vs, err := scanAreaVersions(ctx, st.Pool(), `SELECT `+areaVersionColumns+` FROM area_history a
 		WHERE a.code = $1 AND a.valid @> $2::timestamptz`, string(code), at)
 	if err != nil {
 		return AreaVersion{}, fmt.Errorf("read area %s at %s: %w", code, at.Format(time.RFC3339), err)
 	}
 	if len(vs) == 0 {
-		return AreaVersion{}, fmt.Errorf("area %s at %s: %w", code, at.Format(time.RFC3339), ErrNotFound)
+		return AreaVersion{}, fmt.Errorf("area %s at %s: %w", code, at.Format(time.RFC3339), store.ErrNotFound)
 	}
 	return vs[0], nil
 }
 
 // AreaVersions returns every version of the area, oldest first. A code
-// that never existed is ErrNotFound.
-func (s *Store) AreaVersions(ctx context.Context, code geo.Code) ([]AreaVersion, error) {
-	vs, err := scanAreaVersions(ctx, s.pool, `SELECT `+areaVersionColumns+` FROM area_history a
+// that never existed is store.ErrNotFound.
+func AreaVersions(ctx context.Context, st *store.Store, code geo.Code) ([]AreaVersion, error) {
+	vs, err := scanAreaVersions(ctx, st.Pool(), `SELECT `+areaVersionColumns+` FROM area_history a
 		WHERE a.code = $1 ORDER BY lower(a.valid)`, string(code))
 	if err != nil {
 		return nil, fmt.Errorf("read versions of area %s: %w", code, err)
 	}
 	if len(vs) == 0 {
-		return nil, fmt.Errorf("area %s: %w", code, ErrNotFound)
+		return nil, fmt.Errorf("area %s: %w", code, store.ErrNotFound)
 	}
 	return vs, nil
 }
@@ -135,20 +134,20 @@ func (s *Store) AreaVersions(ctx context.Context, code geo.Code) ([]AreaVersion,
 // Children returns what lies one level below an area: the areas whose
 // parent it is, or, for a village, its current grids (sub-grids are
 // children of their exclusive grid, not of the village). It fails with
-// ErrNotFound when the area does not exist.
-func (s *Store) Children(ctx context.Context, code geo.Code) ([]geo.Area, []geo.Grid, error) {
-	if _, err := s.Area(ctx, code); err != nil {
+// store.ErrNotFound when the area does not exist.
+func Children(ctx context.Context, st *store.Store, code geo.Code) ([]geo.Area, []geo.Grid, error) {
+	if _, err := Area(ctx, st, code); err != nil {
 		return nil, nil, err
 	}
 	if code.Level() == geo.LevelVillage {
-		grids, err := scanGrids(ctx, s.pool, `SELECT `+gridColumns+` FROM grid_current g
+		grids, err := scanGrids(ctx, st.Pool(), `SELECT `+gridColumns+` FROM grid_current g
 			WHERE g.village = $1 AND g.parent_grid IS NULL ORDER BY g.code`, string(code))
 		if err != nil {
 			return nil, nil, fmt.Errorf("read grids of village %s: %w", code, err)
 		}
 		return nil, grids, nil
 	}
-	areas, err := scanAreas(ctx, s.pool, `SELECT `+areaColumns+` FROM area a WHERE a.parent = $1 ORDER BY a.code`, string(code))
+	areas, err := scanAreas(ctx, st.Pool(), `SELECT `+areaColumns+` FROM area a WHERE a.parent = $1 ORDER BY a.code`, string(code))
 	if err != nil {
 		return nil, nil, fmt.Errorf("read children of area %s: %w", code, err)
 	}
@@ -156,26 +155,26 @@ func (s *Store) Children(ctx context.Context, code geo.Code) ([]geo.Area, []geo.
 }
 
 // Grid returns the current version of the grid with the code.
-func (s *Store) Grid(ctx context.Context, code geo.Code) (geo.Grid, error) {
-	grids, err := scanGrids(ctx, s.pool, `SELECT `+gridColumns+` FROM grid_current g WHERE g.code = $1`, string(code))
+func Grid(ctx context.Context, st *store.Store, code geo.Code) (geo.Grid, error) {
+	grids, err := scanGrids(ctx, st.Pool(), `SELECT `+gridColumns+` FROM grid_current g WHERE g.code = $1`, string(code))
 	if err != nil {
 		return geo.Grid{}, fmt.Errorf("read grid %s: %w", code, err)
 	}
 	if len(grids) == 0 {
-		return geo.Grid{}, fmt.Errorf("current grid %s: %w", code, ErrNotFound)
+		return geo.Grid{}, fmt.Errorf("current grid %s: %w", code, store.ErrNotFound)
 	}
 	return grids[0], nil
 }
 
 // GridVersions returns every version of the grid, oldest first (ValidTo is
-// zero for the current one). A code that never existed is ErrNotFound.
-func (s *Store) GridVersions(ctx context.Context, code geo.Code) ([]geo.Grid, error) {
-	grids, err := scanGrids(ctx, s.pool, `SELECT `+gridColumns+` FROM grid g WHERE g.code = $1 ORDER BY lower(g.valid)`, string(code))
+// zero for the current one). A code that never existed is store.ErrNotFound.
+func GridVersions(ctx context.Context, st *store.Store, code geo.Code) ([]geo.Grid, error) {
+	grids, err := scanGrids(ctx, st.Pool(), `SELECT `+gridColumns+` FROM grid g WHERE g.code = $1 ORDER BY lower(g.valid)`, string(code))
 	if err != nil {
 		return nil, fmt.Errorf("read versions of grid %s: %w", code, err)
 	}
 	if len(grids) == 0 {
-		return nil, fmt.Errorf("grid %s: %w", code, ErrNotFound)
+		return nil, fmt.Errorf("grid %s: %w", code, store.ErrNotFound)
 	}
 	return grids, nil
 }
@@ -184,9 +183,9 @@ func (s *Store) GridVersions(ctx context.Context, code geo.Code) ([]geo.Grid, er
 // code order, with the number of features matching the filters. Grids
 // come without household and unit counts (Grid has them). The bbox
 // filter is ST_Intersects (boundaries included) and uses the GiST index.
-func (s *Store) Items(ctx context.Context, c Collection, q ItemsQuery) (Items, error) {
+func Items(ctx context.Context, st *store.Store, c Collection, q ItemsQuery) (Page, error) {
 	if q.Limit <= 0 || q.Offset < 0 {
-		return Items{}, fmt.Errorf("items of %s: limit %d must be positive and offset %d not negative", c, q.Limit, q.Offset)
+		return Page{}, fmt.Errorf("items of %s: limit %d must be positive and offset %d not negative", c, q.Limit, q.Offset)
 	}
 	var from string
 	var where []string
@@ -204,7 +203,7 @@ func (s *Store) Items(ctx context.Context, c Collection, q ItemsQuery) (Items, e
 	case CollectionAreas:
 		from = `FROM area a`
 		if q.Kind != "" {
-			return Items{}, fmt.Errorf("items of areas: areas have no kind")
+			return Page{}, fmt.Errorf("items of areas: areas have no kind")
 		}
 		if q.Time != nil {
 			from = `FROM area_history a`
@@ -229,20 +228,43 @@ func (s *Store) Items(ctx context.Context, c Collection, q ItemsQuery) (Items, e
 		case geo.LevelSubGrid:
 			where = append(where, "g.parent_grid IS NOT NULL")
 		default:
-			return Items{}, fmt.Errorf("items of grids: level %s is not a grid level", q.Level)
+			return Page{}, fmt.Errorf("items of grids: level %s is not a grid level", q.Level)
 		}
 	default:
-		return Items{}, fmt.Errorf("items: unknown collection %q", c)
+		return Page{}, fmt.Errorf("items: unknown collection %q", c)
 	}
 	cond := ""
 	if len(where) > 0 {
 		cond = " WHERE " + strings.Join(where, " AND ")
 	}
 
-	var out Items
-	if err := s.pool.QueryRow(ctx, `SELECT count(*) `+from+cond, args...).Scan(&out.Matched); err != nil {
-		return Items{}, fmt.Errorf("count items of %s: %w", c, err)
+	alias := "g"
+	if c == CollectionAreas {
+		alias = "a"
 	}
+	var out Page
+	offset := q.Offset
+	if q.After != "" {
+		if q.Time != nil {
+			return Page{}, fmt.Errorf("items of %s: after pages the current features, not versions at a time", c)
+		}
+		var before int64
+		after := arg(string(q.After))
+		if err := st.Pool().QueryRow(ctx, `SELECT count(*), count(*) FILTER (WHERE `+alias+`.code <= `+after+`) `+from+cond, args...).
+			Scan(&out.Matched, &before); err != nil {
+			return Page{}, fmt.Errorf("count items of %s: %w", c, err)
+		}
+		offset = int(before)
+		if cond == "" {
+			cond = " WHERE "
+		} else {
+			cond += " AND "
+		}
+		cond += alias + ".code > " + after
+	} else if err := st.Pool().QueryRow(ctx, `SELECT count(*) `+from+cond, args...).Scan(&out.Matched); err != nil {
+		return Page{}, fmt.Errorf("count items of %s: %w", c, err)
+	}
+	out.Offset = offset
 	order := " ORDER BY a.code"
 	if c == CollectionAreas && q.Time != nil {
 		order = " ORDER BY a.code, lower(a.valid)"
@@ -250,22 +272,25 @@ func (s *Store) Items(ctx context.Context, c Collection, q ItemsQuery) (Items, e
 	if c == CollectionGrids {
 		order = " ORDER BY g.code, lower(g.valid)"
 	}
-	page := order + " LIMIT " + arg(q.Limit) + " OFFSET " + arg(q.Offset)
+	page := order + " LIMIT " + arg(q.Limit)
+	if q.After == "" {
+		page += " OFFSET " + arg(q.Offset)
+	}
 	var err error
 	if c == CollectionAreas {
-		out.Areas, err = scanAreas(ctx, s.pool, `SELECT `+areaColumns+` `+from+cond+page, args...)
+		out.Areas, err = scanAreas(ctx, st.Pool(), `SELECT `+areaColumns+` `+from+cond+page, args...)
 	} else {
-		out.Grids, err = scanGrids(ctx, s.pool, `SELECT `+gridColumnsNoCounts+` `+from+cond+page, args...)
+		out.Grids, err = scanGrids(ctx, st.Pool(), `SELECT `+gridColumnsNoCounts+` `+from+cond+page, args...)
 	}
 	if err != nil {
-		return Items{}, fmt.Errorf("read items of %s: %w", c, err)
+		return Page{}, fmt.Errorf("read items of %s: %w", c, err)
 	}
 	return out, nil
 }
 
 // Extent returns the bounding box of a collection (current grids, or
 // areas); ok is false when it is empty.
-func (s *Store) Extent(ctx context.Context, c Collection) (b orb.Bound, ok bool, err error) {
+func Extent(ctx context.Context, st *store.Store, c Collection) (b orb.Bound, ok bool, err error) {
 	var sql string
 	switch c {
 	case CollectionAreas:
@@ -276,33 +301,13 @@ func (s *Store) Extent(ctx context.Context, c Collection) (b orb.Bound, ok bool,
 		return orb.Bound{}, false, fmt.Errorf("extent: unknown collection %q", c)
 	}
 	var v [4]*float64
-	if err := s.pool.QueryRow(ctx, sql).Scan(&v[0], &v[1], &v[2], &v[3]); err != nil {
+	if err := st.Pool().QueryRow(ctx, sql).Scan(&v[0], &v[1], &v[2], &v[3]); err != nil {
 		return orb.Bound{}, false, fmt.Errorf("extent of %s: %w", c, err)
 	}
 	if v[0] == nil {
 		return orb.Bound{}, false, nil
 	}
 	return orb.Bound{Min: orb.Point{*v[0], *v[1]}, Max: orb.Point{*v[2], *v[3]}}, true, nil
-}
-
-// Ready reports whether the database answers and every embedded migration
-// has been applied.
-func (s *Store) Ready(ctx context.Context) error {
-	if err := s.pool.Ping(ctx); err != nil {
-		return fmt.Errorf("ping database: %w", err)
-	}
-	want, err := migrationCount()
-	if err != nil {
-		return err
-	}
-	var have int
-	if err := s.pool.QueryRow(ctx, `SELECT version FROM schema_version`).Scan(&have); err != nil {
-		return fmt.Errorf("read schema version: %w", err)
-	}
-	if have < want {
-		return fmt.Errorf("schema version %d, want %d: run gridd migrate", have, want)
-	}
-	return nil
 }
 
 func timeOrNil(t time.Time) any {
@@ -313,7 +318,7 @@ func timeOrNil(t time.Time) any {
 }
 
 // scanAreas reads rows of (code, level, name, parent, geom).
-func scanAreas(ctx context.Context, q Querier, sql string, args ...any) ([]geo.Area, error) {
+func scanAreas(ctx context.Context, q store.Querier, sql string, args ...any) ([]geo.Area, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -323,7 +328,7 @@ func scanAreas(ctx context.Context, q Querier, sql string, args ...any) ([]geo.A
 	for rows.Next() {
 		var a geo.Area
 		var code, level, parent string
-		if err := rows.Scan(&code, &level, &a.Name, &parent, MultiPolygonScanner{&a.Geom}); err != nil {
+		if err := rows.Scan(&code, &level, &a.Name, &parent, store.ScanMultiPolygon(&a.Geom)); err != nil {
 			return nil, err
 		}
 		a.Code, a.Parent = geo.Code(code), geo.Code(parent)
@@ -336,7 +341,7 @@ func scanAreas(ctx context.Context, q Querier, sql string, args ...any) ([]geo.A
 }
 
 // scanAreaVersions reads rows of areaVersionColumns.
-func scanAreaVersions(ctx context.Context, q Querier, sql string, args ...any) ([]AreaVersion, error) {
+func scanAreaVersions(ctx context.Context, q store.Querier, sql string, args ...any) ([]AreaVersion, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
@@ -347,7 +352,7 @@ func scanAreaVersions(ctx context.Context, q Querier, sql string, args ...any) (
 		var v AreaVersion
 		var code, level, parent string
 		var from, to *time.Time
-		if err := rows.Scan(&code, &level, &v.Name, &parent, MultiPolygonScanner{&v.Geom}, &from, &to); err != nil {
+		if err := rows.Scan(&code, &level, &v.Name, &parent, store.ScanMultiPolygon(&v.Geom), &from, &to); err != nil {
 			return nil, err
 		}
 		v.Code, v.Parent = geo.Code(code), geo.Code(parent)
@@ -365,12 +370,28 @@ func scanAreaVersions(ctx context.Context, q Querier, sql string, args ...any) (
 	return out, rows.Err()
 }
 
-// migrationCount is the number of embedded migrations: the schema version
-// a fully migrated database has.
-func migrationCount() (int, error) {
-	files, err := fs.Glob(migrations.FS, "*.sql")
+// scanGrids reads rows of (code, kind, name, village, parent_grid, geom,
+// valid_from, valid_to, households, units).
+func scanGrids(ctx context.Context, q store.Querier, sql string, args ...any) ([]geo.Grid, error) {
+	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
-		return 0, fmt.Errorf("list migrations: %w", err)
+		return nil, err
 	}
-	return len(files), nil
+	defer rows.Close()
+	var grids []geo.Grid
+	for rows.Next() {
+		var g geo.Grid
+		var code, kind, village, parent string
+		var to *time.Time
+		if err := rows.Scan(&code, &kind, &g.Name, &village, &parent, store.ScanMultiPolygon(&g.Geom),
+			&g.ValidFrom, &to, &g.Households, &g.Units); err != nil {
+			return nil, err
+		}
+		g.Code, g.Kind, g.Village, g.ParentGrid = geo.Code(code), geo.Kind(kind), geo.Code(village), geo.Code(parent)
+		if to != nil {
+			g.ValidTo = *to
+		}
+		grids = append(grids, g)
+	}
+	return grids, rows.Err()
 }

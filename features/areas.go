@@ -1,28 +1,27 @@
-package api
+package features
 
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"gridmap/store"
 )
 
-// handleArea serves /areas/{code}: one area as a GeoJSON feature.
-func handleArea(log *slog.Logger, st *store.Store) http.Handler {
+// HandleArea serves /areas/{code}: one area as a GeoJSON feature.
+func (s *Service) HandleArea() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		code, err := codeParam(w, r, false)
 		if err != nil {
 			return
 		}
-		a, err := st.Area(r.Context(), code)
+		a, err := Area(r.Context(), s.st, code)
 		if errors.Is(err, store.ErrNotFound) {
 			problem(w, r, http.StatusNotFound, fmt.Sprintf("area %s was not found", code))
 			return
 		}
 		if err != nil {
-			internalError(w, r, log, err)
+			internalError(w, r, s.log, err)
 			return
 		}
 		f := areaFeature(a)
@@ -35,24 +34,24 @@ func handleArea(log *slog.Logger, st *store.Store) http.Handler {
 	})
 }
 
-// handleAreaChildren serves /areas/{code}/children: the areas one level
+// HandleAreaChildren serves /areas/{code}/children: the areas one level
 // down, or a village's current grids.
-func handleAreaChildren(log *slog.Logger, st *store.Store) http.Handler {
+func (s *Service) HandleAreaChildren() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		code, err := codeParam(w, r, false)
 		if err != nil {
 			return
 		}
-		areas, grids, err := st.Children(r.Context(), code)
+		areas, grids, err := Children(r.Context(), s.st, code)
 		if errors.Is(err, store.ErrNotFound) {
 			problem(w, r, http.StatusNotFound, fmt.Sprintf("area %s was not found", code))
 			return
 		}
 		if err != nil {
-			internalError(w, r, log, err)
+			internalError(w, r, s.log, err)
 			return
 		}
-		var fs []*feature
+		var fs []*item
 		for _, a := range areas {
 			fs = append(fs, areaFeature(a))
 		}

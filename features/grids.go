@@ -1,28 +1,27 @@
-package api
+package features
 
 import (
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 
 	"gridmap/store"
 )
 
-// handleGrid serves /grids/{code}: the current version of a grid.
-func handleGrid(log *slog.Logger, st *store.Store) http.Handler {
+// HandleGrid serves /grids/{code}: the current version of a grid.
+func (s *Service) HandleGrid() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		code, err := codeParam(w, r, true)
 		if err != nil {
 			return
 		}
-		g, err := st.Grid(r.Context(), code)
+		g, err := Grid(r.Context(), s.st, code)
 		if errors.Is(err, store.ErrNotFound) {
 			problem(w, r, http.StatusNotFound, fmt.Sprintf("grid %s was not found among the current grids (see /grids/%s/versions for retired ones)", code, code))
 			return
 		}
 		if err != nil {
-			internalError(w, r, log, err)
+			internalError(w, r, s.log, err)
 			return
 		}
 		f := gridFeature(g, true)
@@ -36,24 +35,24 @@ func handleGrid(log *slog.Logger, st *store.Store) http.Handler {
 	})
 }
 
-// handleGridVersions serves /grids/{code}/versions: every version of a
+// HandleGridVersions serves /grids/{code}/versions: every version of a
 // grid, oldest first, with validFrom and validTo (null while current).
-func handleGridVersions(log *slog.Logger, st *store.Store) http.Handler {
+func (s *Service) HandleGridVersions() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		code, err := codeParam(w, r, true)
 		if err != nil {
 			return
 		}
-		vs, err := st.GridVersions(r.Context(), code)
+		vs, err := GridVersions(r.Context(), s.st, code)
 		if errors.Is(err, store.ErrNotFound) {
 			problem(w, r, http.StatusNotFound, fmt.Sprintf("grid %s was not found: no version of it was ever stored", code))
 			return
 		}
 		if err != nil {
-			internalError(w, r, log, err)
+			internalError(w, r, s.log, err)
 			return
 		}
-		fs := make([]*feature, len(vs))
+		fs := make([]*item, len(vs))
 		for i, g := range vs {
 			fs[i] = gridFeature(g, false)
 		}

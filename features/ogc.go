@@ -1,10 +1,9 @@
-package api
+package features
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"net/http"
 	"net/url"
@@ -26,14 +25,15 @@ const (
 	MaxOffset    = 1_000_000_000
 )
 
-// OGC API Features conformance classes this server implements.
+// OGC API Features conformance classes this server implements (Part 1
+// core, GeoJSON and OpenAPI 3.0; Part 2 coordinate reference systems by
+// reference); TestConformanceClasses checks each one's requirements.
 var conformance = []string{
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 	"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+	"http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
 }
-
-const crs84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
 
 // collectionInfo describes a collection.
 type collectionInfo struct {
@@ -42,6 +42,7 @@ type collectionInfo struct {
 	Description string   `json:"description"`
 	ItemType    string   `json:"itemType"`
 	CRS         []string `json:"crs"`
+	StorageCRS  string   `json:"storageCrs"`
 	Extent      *extent  `json:"extent,omitempty"`
 	Links       []link   `json:"links"`
 }
@@ -54,35 +55,35 @@ type extent struct {
 	} `json:"spatial"`
 }
 
-var collectionTitles = map[store.Collection][2]string{
-	store.CollectionAreas: {"Administrative areas", "City, counties, towns/streets and villages/communities with their boundaries, or with datetime the versions valid then. Filters: bbox, datetime, level (city, county, town, village)."},
-	store.CollectionGrids: {"Current grids", "The current version of every grid and sub-grid, or with datetime the versions valid then. Filters: bbox, datetime, level (grid, subgrid), kind (urban, rural, exclusive)."},
+var collectionTitles = map[Collection][2]string{
+	CollectionAreas: {"Administrative areas", "City, counties, towns/streets and villages/communities with their boundaries, or with datetime the versions valid then. Filters: bbox, datetime, level (city, county, town, village)."},
+	CollectionGrids: {"Current grids", "The current version of every grid and sub-grid, or with datetime the versions valid then. Filters: bbox, datetime, level (grid, subgrid), kind (urban, rural, exclusive)."},
 }
 
 // describe returns a collection's metadata, with its extent from the
 // store.
-func describe(ctx context.Context, st *store.Store, base string, c store.Collection) (collectionInfo, error) {
+func (s *Service) describe(ctx context.Context, base string, c Collection) (collectionInfo, error) {
 	t := collectionTitles[c]
 	id := string(c)
-	info := collectionInfo{ID: id, Title: t[0], Description: t[1], ItemType: "feature", CRS: []string{crs84},
+	info := collectionInfo{ID: id, Title: t[0], Description: t[1], ItemType: "feature", CRS: crsURIs(), StorageCRS: CRS84.URI,
 		Links: []link{
 			{Href: base + "/collections/" + id, Rel: "self", Type: jsonType, Title: t[0]},
 			{Href: base + "/collections/" + id + "/items", Rel: "items", Type: geojsonType, Title: t[0]},
 		}}
-	b, ok, err := st.Extent(ctx, c)
+	b, ok, err := s.Extent(ctx, c)
 	if err != nil {
 		return collectionInfo{}, err
 	}
 	if ok {
 		info.Extent = &extent{}
 		info.Extent.Spatial.BBox = [][4]float64{{b.Min[0], b.Min[1], b.Max[0], b.Max[1]}}
-		info.Extent.Spatial.CRS = crs84
+		info.Extent.Spatial.CRS = CRS84.URI
 	}
 	return info, nil
 }
 
-// handleLanding serves /: the OGC API landing page.
-func handleLanding() http.Handler {
+// HandleLanding serves /: the OGC API landing page.
+func (s *Service) HandleLanding() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		base := baseURL(r)
 		encode(w, http.StatusOK, jsonType, struct {
@@ -102,8 +103,8 @@ func handleLanding() http.Handler {
 	})
 }
 
-// handleConformance serves /conformance.
-func handleConformance() http.Handler {
+// HandleConformance serves /conformance.
+func (s *Service) HandleConformance() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		encode(w, http.StatusOK, jsonType, struct {
 			ConformsTo []string `json:"conformsTo"`
@@ -111,15 +112,15 @@ func handleConformance() http.Handler {
 	})
 }
 
-// handleCollections serves /collections.
-func handleCollections(log *slog.Logger, st *store.Store) http.Handler {
+// HandleCollections serves /collections.
+func (s *Service) HandleCollections() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		base := baseURL(r)
 		var infos []collectionInfo
-		for _, c := range []store.Collection{store.CollectionAreas, store.CollectionGrids} {
-			info, err := describe(r.Context(), st, base, c)
+		for _, c := range []Collection{CollectionAreas, CollectionGrids} {
+			info, err := s.describe(r.Context(), base, c)
 			if err != nil {
-				internalError(w, r, log, err)
+				internalError(w, r, s.log, err)
 				return
 			}
 			infos = append(infos, info)
@@ -135,8 +136,8 @@ func handleCollections(log *slog.Logger, st *store.Store) http.Handler {
 }
 
 // collectionParam reads {collectionId}, answering 404 for an unknown one.
-func collectionParam(w http.ResponseWriter, r *http.Request) (store.Collection, bool) {
-	c := store.Collection(chi.URLParam(r, "collectionId"))
+func collectionParam(w http.ResponseWriter, r *http.Request) (Collection, bool) {
+	c := Collection(chi.URLParam(r, "collectionId"))
 	if _, ok := collectionTitles[c]; !ok {
 		problem(w, r, http.StatusNotFound, fmt.Sprintf("collection %q does not exist: the collections are areas and grids", c))
 		return "", false
@@ -144,16 +145,16 @@ func collectionParam(w http.ResponseWriter, r *http.Request) (store.Collection, 
 	return c, true
 }
 
-// handleCollection serves /collections/{collectionId}.
-func handleCollection(log *slog.Logger, st *store.Store) http.Handler {
+// HandleCollection serves /collections/{collectionId}.
+func (s *Service) HandleCollection() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := collectionParam(w, r)
 		if !ok {
 			return
 		}
-		info, err := describe(r.Context(), st, baseURL(r), c)
+		info, err := s.describe(r.Context(), baseURL(r), c)
 		if err != nil {
-			internalError(w, r, log, err)
+			internalError(w, r, s.log, err)
 			return
 		}
 		encode(w, http.StatusOK, jsonType, info)
@@ -162,22 +163,39 @@ func handleCollection(log *slog.Logger, st *store.Store) http.Handler {
 
 // parseItemsQuery reads the query of /collections/{id}/items, returning
 // one problem per bad parameter.
-func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[string]string) {
-	iq := store.ItemsQuery{Limit: DefaultLimit}
+func parseItemsQuery(c Collection, q url.Values) (ItemsQuery, map[string]string) {
+	iq := ItemsQuery{Limit: DefaultLimit}
 	problems := map[string]string{}
-	known := map[string]bool{"bbox": true, "limit": true, "offset": true, "level": true, "kind": true, "datetime": true}
+	known := map[string]bool{"bbox": true, "bbox-crs": true, "crs": true, "limit": true, "offset": true, "after": true,
+		"level": true, "kind": true, "datetime": true}
 	for name, vs := range q {
 		switch {
 		case name == "":
 			problems["(unnamed)"] = "a query parameter has no name: drop the stray '=' or '&'"
 		case !known[name]:
-			problems[name] = "unknown query parameter: the parameters are bbox, datetime, limit, offset, level and kind"
-		case len(vs) > 1:
+			problems[name] = "unknown query parameter: the parameters are bbox, bbox-crs, crs, datetime, limit, offset, after, level and kind"
+		case len(vs) > 1 && !allEqual(vs):
+			// The same value twice is tolerated: clients that add their own
+			// parameters to every URL (GDAL before 3.7) repeat them in
+			// next links, which already carry them.
 			problems[name] = "given more than once: give it once"
 		}
 	}
-	if v := q.Get("bbox"); q.Has("bbox") && problems["bbox"] == "" {
-		b, err := parseBBox(v)
+	bboxCRS := CRS84
+	if q.Has("bbox-crs") && problems["bbox-crs"] == "" {
+		c, err := ParseCRS(q.Get("bbox-crs"))
+		if err != nil {
+			problems["bbox-crs"] = err.Error()
+		}
+		bboxCRS = c
+	}
+	if q.Has("crs") && problems["crs"] == "" {
+		if _, err := ParseCRS(q.Get("crs")); err != nil {
+			problems["crs"] = err.Error()
+		}
+	}
+	if v := q.Get("bbox"); q.Has("bbox") && problems["bbox"] == "" && problems["bbox-crs"] == "" {
+		b, err := parseBBoxIn(v, bboxCRS)
 		if err != nil {
 			problems["bbox"] = err.Error()
 		} else {
@@ -203,9 +221,9 @@ func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[st
 	if q.Has("level") && problems["level"] == "" {
 		l, err := geo.ParseLevel(q.Get("level"))
 		switch {
-		case c == store.CollectionAreas && (err != nil || l > geo.LevelVillage):
+		case c == CollectionAreas && (err != nil || l > geo.LevelVillage):
 			problems["level"] = fmt.Sprintf("%q: areas have level city, county, town or village", q.Get("level"))
-		case c == store.CollectionGrids && (err != nil || l < geo.LevelGrid):
+		case c == CollectionGrids && (err != nil || l < geo.LevelGrid):
 			problems["level"] = fmt.Sprintf("%q: grids have level grid or subgrid", q.Get("level"))
 		default:
 			iq.Level = l
@@ -214,7 +232,7 @@ func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[st
 	if q.Has("kind") && problems["kind"] == "" {
 		k := geo.Kind(q.Get("kind"))
 		switch {
-		case c != store.CollectionGrids:
+		case c != CollectionGrids:
 			problems["kind"] = "only grids have a kind: drop kind, or use /collections/grids/items"
 		case !k.Valid():
 			problems["kind"] = fmt.Sprintf("%q: want urban, rural or exclusive", k)
@@ -229,13 +247,34 @@ func parseItemsQuery(c store.Collection, q url.Values) (store.ItemsQuery, map[st
 			iq.Time = &tr
 		}
 	}
+	if q.Has("after") && problems["after"] == "" {
+		a, err := geo.ParseCode(q.Get("after"))
+		switch {
+		case err != nil:
+			problems["after"] = fmt.Sprintf("%q: want the code of the feature the page starts after (next links set it)", q.Get("after"))
+		case q.Has("datetime"):
+			problems["after"] = "after pages the current features; page versions at a datetime with offset"
+		default:
+			iq.After = a
+		}
+	}
 	return iq, problems
+}
+
+// allEqual reports whether every value is the first.
+func allEqual(vs []string) bool {
+	for _, v := range vs[1:] {
+		if v != vs[0] {
+			return false
+		}
+	}
+	return true
 }
 
 // parseDatetime reads an OGC datetime: an instant or an interval
 // "start/end" with ".." (or nothing) for an open end. Instants are RFC
 // 3339 date-times or dates (midnight UTC).
-func parseDatetime(s string) (store.TimeRange, error) {
+func parseDatetime(s string) (TimeRange, error) {
 	const form = "want an RFC 3339 instant (2024-06-01T00:00:00Z or 2024-06-01) or an interval start/end with .. for an open end"
 	instant := func(v string) (time.Time, error) {
 		if t, err := time.Parse(time.RFC3339Nano, v); err == nil {
@@ -250,27 +289,27 @@ func parseDatetime(s string) (store.TimeRange, error) {
 	if !interval {
 		t, err := instant(s)
 		if err != nil {
-			return store.TimeRange{}, err
+			return TimeRange{}, err
 		}
-		return store.TimeRange{From: t, To: t}, nil
+		return TimeRange{From: t, To: t}, nil
 	}
-	var tr store.TimeRange
+	var tr TimeRange
 	var err error
 	if start != ".." && start != "" {
 		if tr.From, err = instant(start); err != nil {
-			return store.TimeRange{}, err
+			return TimeRange{}, err
 		}
 	}
 	if end != ".." && end != "" {
 		if tr.To, err = instant(end); err != nil {
-			return store.TimeRange{}, err
+			return TimeRange{}, err
 		}
 	}
 	switch {
 	case tr.From.IsZero() && tr.To.IsZero():
-		return store.TimeRange{}, fmt.Errorf("%q is open at both ends: give at least one instant (or leave datetime out for the current grids)", s)
+		return TimeRange{}, fmt.Errorf("%q is open at both ends: give at least one instant (or leave datetime out for the current grids)", s)
 	case !tr.From.IsZero() && !tr.To.IsZero() && tr.From.After(tr.To):
-		return store.TimeRange{}, fmt.Errorf("%q starts after it ends: %s", s, form)
+		return TimeRange{}, fmt.Errorf("%q starts after it ends: %s", s, form)
 	}
 	return tr, nil
 }
@@ -303,8 +342,8 @@ func parseBBox(s string) (orb.Bound, error) {
 	return orb.Bound{Min: orb.Point{v[0], v[1]}, Max: orb.Point{v[2], v[3]}}, nil
 }
 
-// handleItems serves /collections/{collectionId}/items.
-func handleItems(log *slog.Logger, st *store.Store) http.Handler {
+// HandleItems serves /collections/{collectionId}/items.
+func (s *Service) HandleItems() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := collectionParam(w, r)
 		if !ok {
@@ -316,65 +355,99 @@ func handleItems(log *slog.Logger, st *store.Store) http.Handler {
 			invalid(w, r, problems)
 			return
 		}
-		items, err := st.Items(r.Context(), c, iq)
+		crs := CRS84
+		if q.Has("crs") {
+			crs, _ = ParseCRS(q.Get("crs")) // parseItemsQuery checked it
+		}
+		items, err := s.Items(r.Context(), c, iq)
 		if err != nil {
-			internalError(w, r, log, err)
+			internalError(w, r, s.log, err)
 			return
 		}
-		var fs []*feature
+		var fs []*item
 		for _, a := range items.Areas {
+			a.Geom = crs.project(a.Geom)
 			fs = append(fs, areaFeature(a))
 		}
 		for _, g := range items.Grids {
+			g.Geom = crs.project(g.Geom)
 			fs = append(fs, gridFeature(g, false)) // pages carry no counts
 		}
 		self := baseURL(r) + "/collections/" + string(c) + "/items"
-		page := func(offset int) string {
+		// page links a page by its offset and, for pages of the current
+		// features, by the code it starts after: a walk along next links
+		// then neither repeats nor skips a feature when a new dataset
+		// version arrives between two pages (the offset alone would shift
+		// by the features added or retired before it).
+		page := func(offset int, after geo.Code) string {
 			v := url.Values{}
 			for k, vs := range q {
-				v[k] = vs
+				v[k] = vs[:1]
 			}
 			v.Set("limit", strconv.Itoa(iq.Limit))
 			v.Set("offset", strconv.Itoa(offset))
+			v.Del("after")
+			if after != "" {
+				v.Set("after", string(after))
+			}
 			return self + "?" + v.Encode()
 		}
 		links := []link{
-			{Href: page(iq.Offset), Rel: "self", Type: geojsonType, Title: "this page"},
+			{Href: page(iq.Offset, iq.After), Rel: "self", Type: geojsonType, Title: "this page"},
 			{Href: baseURL(r) + "/collections/" + string(c), Rel: "collection", Type: jsonType},
 		}
-		if int64(iq.Offset+len(fs)) < items.Matched {
-			links = append(links, link{Href: page(iq.Offset + iq.Limit), Rel: "next", Type: geojsonType, Title: "next page"})
+		at := items.Offset // where this page starts (with after: now)
+		if int64(at+len(fs)) < items.Matched {
+			var last geo.Code
+			if iq.Time == nil && len(fs) > 0 {
+				last = geo.Code(fs[len(fs)-1].ID.(string))
+			}
+			next := at + len(fs)
+			if last == "" {
+				next = at + iq.Limit
+			}
+			links = append(links, link{Href: page(next, last), Rel: "next", Type: geojsonType, Title: "next page"})
 		}
-		if iq.Offset > 0 {
-			links = append(links, link{Href: page(max(0, iq.Offset-iq.Limit)), Rel: "prev", Type: geojsonType, Title: "previous page"})
+		if at > 0 {
+			links = append(links, link{Href: page(max(0, at-iq.Limit), ""), Rel: "prev", Type: geojsonType, Title: "previous page"})
 		}
 		fc := newCollection(fs, links)
 		fc.ExtraMembers["numberMatched"] = items.Matched
 		fc.ExtraMembers["numberReturned"] = len(fs)
 		fc.ExtraMembers["timeStamp"] = time.Now().UTC().Format(time.RFC3339)
+		w.Header().Set("Content-Crs", "<"+crs.URI+">")
 		encode(w, http.StatusOK, geojsonType, fc)
 	})
 }
 
-// handleItem serves /collections/{collectionId}/items/{code}.
-func handleItem(log *slog.Logger, st *store.Store) http.Handler {
+// HandleItem serves /collections/{collectionId}/items/{code}.
+func (s *Service) HandleItem() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, ok := collectionParam(w, r)
 		if !ok {
 			return
 		}
-		code, err := codeParam(w, r, c == store.CollectionGrids)
+		code, err := codeParam(w, r, c == CollectionGrids)
 		if err != nil {
 			return
 		}
-		var f *feature
-		if c == store.CollectionAreas {
-			a, e := st.Area(r.Context(), code)
+		crs := CRS84
+		if q := r.URL.Query(); q.Has("crs") {
+			if crs, err = ParseCRS(q.Get("crs")); err != nil {
+				invalid(w, r, map[string]string{"crs": err.Error()})
+				return
+			}
+		}
+		var f *item
+		if c == CollectionAreas {
+			a, e := Area(r.Context(), s.st, code)
 			err = e
+			a.Geom = crs.project(a.Geom)
 			f = areaFeature(a)
 		} else {
-			g, e := st.Grid(r.Context(), code)
+			g, e := Grid(r.Context(), s.st, code)
 			err = e
+			g.Geom = crs.project(g.Geom)
 			f = gridFeature(g, true)
 		}
 		if errors.Is(err, store.ErrNotFound) {
@@ -382,7 +455,7 @@ func handleItem(log *slog.Logger, st *store.Store) http.Handler {
 			return
 		}
 		if err != nil {
-			internalError(w, r, log, err)
+			internalError(w, r, s.log, err)
 			return
 		}
 		base := baseURL(r)
@@ -390,6 +463,7 @@ func handleItem(log *slog.Logger, st *store.Store) http.Handler {
 			{Href: base + "/collections/" + string(c) + "/items/" + string(code), Rel: "self", Type: geojsonType},
 			{Href: base + "/collections/" + string(c), Rel: "collection", Type: jsonType},
 		}}
+		w.Header().Set("Content-Crs", "<"+crs.URI+">")
 		encode(w, http.StatusOK, geojsonType, f)
 	})
 }

@@ -1,4 +1,4 @@
-package store
+package features
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 
 	"gridmap/feature"
 	"gridmap/geo"
+	"gridmap/store"
 )
 
 // ExportFilter selects what ExportAreas and ExportGrids write.
@@ -37,7 +38,7 @@ func (f ExportFilter) prefix() string {
 // code, name, level and parent, in code order, and returns how many it
 // wrote. The caller closes w. Rows are read as PostgreSQL sends them,
 // never all at once.
-func (s *Store) ExportAreas(ctx context.Context, w *feature.Writer, f ExportFilter) (int, error) {
+func ExportAreas(ctx context.Context, st *store.Store, w *feature.Writer, f ExportFilter) (int, error) {
 	level := ""
 	if f.Level != geo.LevelUnknown {
 		if f.Level > geo.LevelVillage {
@@ -51,7 +52,7 @@ func (s *Store) ExportAreas(ctx context.Context, w *feature.Writer, f ExportFilt
 	if !f.At.IsZero() {
 		at = f.At
 	}
-	rows, err := s.pool.Query(ctx, `
+	rows, err := st.Pool().Query(ctx, `
 		SELECT code, level, name, coalesce(parent, ''), geom FROM area
 		WHERE $3::timestamptz IS NULL AND ($1 = '' OR level = $1) AND ($2 = '' OR left(code, length($2)) = $2)
 		UNION ALL
@@ -67,7 +68,7 @@ func (s *Store) ExportAreas(ctx context.Context, w *feature.Writer, f ExportFilt
 	for rows.Next() {
 		var code, lvl, name, parent string
 		var mp orb.MultiPolygon
-		if err := rows.Scan(&code, &lvl, &name, &parent, MultiPolygonScanner{&mp}); err != nil {
+		if err := rows.Scan(&code, &lvl, &name, &parent, store.ScanMultiPolygon(&mp)); err != nil {
 			return n, fmt.Errorf("export areas: %w", err)
 		}
 		props := map[string]any{"code": code, "name": name, "level": lvl}
@@ -93,7 +94,7 @@ func (s *Store) ExportAreas(ctx context.Context, w *feature.Writer, f ExportFilt
 // zero) to w as features with the properties code, name, kind, village,
 // parent (sub-grids), valid_from and valid_to (when closed), in code
 // order, and returns how many it wrote. The caller closes w.
-func (s *Store) ExportGrids(ctx context.Context, w *feature.Writer, f ExportFilter) (int, error) {
+func ExportGrids(ctx context.Context, st *store.Store, w *feature.Writer, f ExportFilter) (int, error) {
 	length := 0
 	switch f.Level {
 	case geo.LevelUnknown:
@@ -108,7 +109,7 @@ func (s *Store) ExportGrids(ctx context.Context, w *feature.Writer, f ExportFilt
 	if !f.At.IsZero() {
 		at = f.At
 	}
-	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	tx, err := st.Pool().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return 0, fmt.Errorf("export grids: %w", err)
 	}
@@ -129,7 +130,7 @@ func (s *Store) ExportGrids(ctx context.Context, w *feature.Writer, f ExportFilt
 		var mp orb.MultiPolygon
 		var from time.Time
 		var to *time.Time
-		if err := rows.Scan(&code, &kind, &name, &village, &parent, MultiPolygonScanner{&mp}, &from, &to); err != nil {
+		if err := rows.Scan(&code, &kind, &name, &village, &parent, store.ScanMultiPolygon(&mp), &from, &to); err != nil {
 			return n, fmt.Errorf("export grids: %w", err)
 		}
 		props := map[string]any{"code": code, "name": name, "kind": kind, "village": village,

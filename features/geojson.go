@@ -1,4 +1,4 @@
-package api
+package features
 
 import (
 	"errors"
@@ -13,19 +13,11 @@ import (
 	"gridmap/geo"
 )
 
-// feature is a GeoJSON feature with typed properties.
-type feature = geojson.FeatureOf[any]
+// item is a GeoJSON feature with typed properties.
+type item = geojson.FeatureOf[any]
 
-// collection is a GeoJSON FeatureCollection with typed properties.
-type collection = geojson.FeatureCollectionOf[any]
-
-// link is an OGC API / web link.
-type link struct {
-	Href  string `json:"href"`
-	Rel   string `json:"rel"`
-	Type  string `json:"type,omitempty"`
-	Title string `json:"title,omitempty"`
-}
+// itemCollection is a GeoJSON FeatureCollection with typed properties.
+type itemCollection = geojson.FeatureCollectionOf[any]
 
 // areaProps are the public properties of an area.
 type areaProps struct {
@@ -58,15 +50,15 @@ func geometry(mp orb.MultiPolygon) orb.Geometry {
 	return mp
 }
 
-func areaFeature(a geo.Area) *feature {
-	f := &feature{Type: "Feature", ID: string(a.Code), Geometry: geometry(a.Geom)}
+func areaFeature(a geo.Area) *item {
+	f := &item{Type: "Feature", ID: string(a.Code), Geometry: geometry(a.Geom)}
 	f.Properties = areaProps{Code: string(a.Code), Short: a.Code.Short(), Level: a.Level.String(), Name: a.Name, Parent: string(a.Parent)}
 	return f
 }
 
 // gridFeature encodes a grid version; counts only for current versions.
-func gridFeature(g geo.Grid, counts bool) *feature {
-	f := &feature{Type: "Feature", ID: string(g.Code), Geometry: geometry(g.Geom)}
+func gridFeature(g geo.Grid, counts bool) *item {
+	f := &item{Type: "Feature", ID: string(g.Code), Geometry: geometry(g.Geom)}
 	p := gridProps{Code: string(g.Code), Level: g.Code.Level().String(), Kind: string(g.Kind), Name: g.Name,
 		Village: string(g.Village), ParentGrid: string(g.ParentGrid), ValidFrom: g.ValidFrom.UTC()}
 	if !g.ValidTo.IsZero() {
@@ -81,11 +73,11 @@ func gridFeature(g geo.Grid, counts bool) *feature {
 	return f
 }
 
-func newCollection(features []*feature, links []link) *collection {
-	if features == nil {
-		features = []*feature{}
+func newCollection(items []*item, links []link) *itemCollection {
+	if items == nil {
+		items = []*item{}
 	}
-	fc := &collection{Type: "FeatureCollection", Features: features}
+	fc := &itemCollection{Type: "FeatureCollection", Features: items}
 	fc.ExtraMembers = map[string]any{"links": links}
 	return fc
 }
