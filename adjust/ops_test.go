@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 )
 
@@ -43,11 +44,11 @@ func TestCheckOp(t *testing.T) {
 		{"unknown", `{"type":"explode"}`, "unknown operation"},
 	}
 	for _, tc := range cases {
-		var op adjust.Op
+		var op ops.Op
 		if err := json.Unmarshal([]byte(tc.op), &op); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		err := adjust.CheckOp(op, "320902000000")
+		err := ops.Check(op, "320902000000")
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v, want valid", tc.name, err)
@@ -69,7 +70,7 @@ func TestDraftValid(t *testing.T) {
 		{adjust.Draft{County: "320902000000", Reason: 0}, []string{"reason"}, "no reason"},
 		{adjust.Draft{County: "320902000000", Reason: adjust.ReasonOther, ReasonText: " "}, []string{"reason_text"}, "other without text"},
 		{adjust.Draft{County: "320902000000", Reason: adjust.ReasonDepartment, BaseVersion: -1,
-			Ops: []adjust.Op{{Type: "merge"}}}, []string{"base_version", "ops[0]"}, "bad base and op"},
+			Ops: []ops.Op{{Type: "merge"}}}, []string{"base_version", "ops[0]"}, "bad base and op"},
 	}
 	for _, tc := range cases {
 		p := tc.d.Valid()
@@ -96,10 +97,10 @@ func FuzzCheckOp(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		var op adjust.Op
+		var op ops.Op
 		if json.Unmarshal([]byte(s), &op) != nil {
 			return
 		}
-		_ = adjust.CheckOp(op, geo.Code("320902000000"))
+		_ = ops.Check(op, geo.Code("320902000000"))
 	})
 }

@@ -14,6 +14,7 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
 	"gridmap/api"
 	"gridmap/store/storetest"
 )
@@ -36,7 +37,7 @@ func newProposalServer(t *testing.T) *env {
 	adjusttest.Load(t, st)
 	reg := prometheus.NewRegistry()
 	srv := httptest.NewServer(api.NewServer(api.Deps{Store: st, Log: slog.New(slog.DiscardHandler), Registry: reg,
-		Adjust: adjust.New(st, adjust.Options{})}))
+		Adjust: adjust.New(st, ops.Options{})}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, store: st, reg: reg}
 }

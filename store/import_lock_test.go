@@ -11,6 +11,7 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
 	"gridmap/feature"
 	"gridmap/geo"
 	"gridmap/importer"
@@ -27,7 +28,7 @@ func importGap(ctx context.Context, st *store.Store) (*importer.Report, error) {
 
 func createInGap(t *testing.T, st *store.Store) int64 {
 	t.Helper()
-	return adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpCreate, Village: adjusttest.East, Kind: geo.KindRural, Name: "gap",
+	return adjusttest.Approved(t, st, ops.Op{Type: ops.Create, Village: adjusttest.East, Kind: geo.KindRural, Name: "gap",
 		Geometry: adjusttest.Rect(120.045, 33, 120.06, 33.03)})
 }
 
@@ -131,7 +132,7 @@ func TestImportApplyRace(t *testing.T) {
 				t.Errorf("import failed, not rejected: %v", importErr)
 			}
 			var ce *adjust.ChecksError
-			var oe *adjust.OpError
+			var oe *ops.Error
 			if applyErr != nil && !errors.As(applyErr, &ce) && !errors.As(applyErr, &oe) {
 				t.Errorf("apply failed, not refused: %v", applyErr)
 			}

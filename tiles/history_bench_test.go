@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/maptile"
 
 	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/store"
@@ -129,9 +130,9 @@ func applyCrossCut(b *testing.B, st *store.Store, c crossCut) time.Time {
 	const county = geo.Code("320902000000")
 	planner := adjust.Actor{ID: "p", Role: adjust.RolePlanner, Area: county}
 	approver := adjust.Actor{ID: "a", Role: adjust.RoleApprover, Area: county}
-	e := adjust.New(st, adjust.Options{})
-	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{{
-		Type: adjust.OpSplit, Grids: []geo.Code{c.grid},
+	e := adjust.New(st, ops.Options{})
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []ops.Op{{
+		Type: ops.Split, Grids: []geo.Code{c.grid},
 		Geometry: geojson.NewGeometry(orb.LineString{{c.x0, c.y0}, {c.x1, c.y1}})}}})
 	if err != nil {
 		b.Fatal(err)

@@ -16,6 +16,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -74,10 +75,10 @@ func Rect(x0, y0, x1, y1 float64) *geojson.Geometry {
 
 // Approved stores a proposal of ops in the fixture county on base
 // version 1, submits and approves it (no checks), and returns its id.
-func Approved(t testing.TB, st *store.Store, ops ...adjust.Op) int64 {
+func Approved(t testing.TB, st *store.Store, list ...ops.Op) int64 {
 	t.Helper()
 	ctx := context.Background()
-	p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: County, Reason: 2, BaseVersion: 1, Author: "planner", Ops: ops}, "planner")
+	p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: County, Reason: 2, BaseVersion: 1, Author: "planner", Ops: list}, "planner")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +154,7 @@ func ApplyCrossCut(t testing.TB, st *store.Store, c CrossCut) (time.Time, *adjus
 		t.Fatal(err)
 	}
 	p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p",
-		Ops: []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{c.Grid}, Geometry: Line(c.X0, c.Y0, c.X1, c.Y1)}}}, "p")
+		Ops: []ops.Op{{Type: ops.Split, Grids: []geo.Code{c.Grid}, Geometry: Line(c.X0, c.Y0, c.X1, c.Y1)}}}, "p")
 	if err != nil {
 		t.Fatal(err)
 	}

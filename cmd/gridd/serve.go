@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/api"
 	"gridmap/live"
 	"gridmap/lookup"
@@ -75,5 +76,5 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 	}
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
 		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(st, adjust.Options{})})), nil
+		Adjust: adjust.New(st, ops.Options{})})), nil
 }
