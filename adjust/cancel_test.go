@@ -10,6 +10,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -57,9 +58,9 @@ func TestCancelPending(t *testing.T) {
 		issued []geo.Code // codes the apply issued, retired unused after the cancel
 		other  ops.Op
 	}{
-		{"split", []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}},
+		{"split", []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)}},
 			[]geo.Code{fxGrid(10), fxGrid(11)}, ops.Op{Type: ops.Merge, Grids: []geo.Code{fxGrid(2), fxGrid(5)}}},
-		{"split across the village boundary", []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(6)}, Geometry: adjusttest.Line(120.019, 33.0151, 120.035, 33.0151)}},
+		{"split across the village boundary", []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(6)}, Geometry: opstest.Line(120.019, 33.0151, 120.035, 33.0151)}},
 			[]geo.Code{fxGrid(10), fxGrid(11)}, ops.Op{Type: ops.Rename, Grids: []geo.Code{"320902001002001"}, Name: "East"}},
 		{"retire and merge", []ops.Op{
 			{Type: ops.Retire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}},
@@ -70,7 +71,7 @@ func TestCancelPending(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			before := fingerprint(t, st)
 			id := adjusttest.Approved(t, st, tc.ops...)
 			eff := time.Now().Add(time.Hour).Truncate(time.Microsecond)
@@ -146,12 +147,12 @@ func TestCancelPending(t *testing.T) {
 func TestCancelRefused(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	now := adjusttest.Approved(t, st, ops.Op{Type: ops.Rename, Grids: []geo.Code{fxGrid(1)}, Name: "now"})
 	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: now, Actor: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	soon := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)})
+	soon := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)})
 	eff := time.Now().Add(1500 * time.Millisecond)
 	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: soon, Actor: "a", EffectiveAt: eff}); err != nil {
 		t.Fatal(err)

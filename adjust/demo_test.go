@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	"gridmap/adjust"
-	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/check"
 	"gridmap/demo"
 	"gridmap/geo"
@@ -74,8 +74,8 @@ func TestAdjustDemoCity(t *testing.T) {
 		{Type: ops.Retire, Grids: []geo.Code{pairs[1].a}, To: []geo.Code{pairs[1].b}},
 		// A chord between two vertices of the grid, as far inside as can
 		// be: it adds no node to any neighbour or village boundary.
-		{Type: ops.Split, Grids: []geo.Code{pairs[2].a}, Geometry: adjusttest.Line(pairs[2].x0, pairs[2].y0, pairs[2].x1, pairs[2].y1)},
-		{Type: ops.Transfer, Grids: []geo.Code{pairs[3].a}, To: []geo.Code{pairs[3].b}, Geometry: adjusttest.Rect(pairs[3].mx-d, pairs[3].my-d, pairs[3].mx+d, pairs[3].my+d)},
+		{Type: ops.Split, Grids: []geo.Code{pairs[2].a}, Geometry: opstest.Line(pairs[2].x0, pairs[2].y0, pairs[2].x1, pairs[2].y1)},
+		{Type: ops.Transfer, Grids: []geo.Code{pairs[3].a}, To: []geo.Code{pairs[3].b}, Geometry: opstest.Rect(pairs[3].mx-d, pairs[3].my-d, pairs[3].mx+d, pairs[3].my+d)},
 		{Type: ops.Rename, Grids: []geo.Code{pairs[4].a}, Name: "renamed", Kind: geo.KindUrban},
 	}
 	applied := 0

@@ -7,6 +7,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -27,24 +28,24 @@ import (
 func TestDrawnAfterEdgeMatch(t *testing.T) {
 	t.Parallel()
 	const nx, ny = 120.03, 33.0151
-	a := ops.Op{Type: ops.Split, Grids: []geo.Code{"320902001002001"}, Geometry: adjusttest.Line(120.025, ny, 120.05, ny)}
+	a := ops.Op{Type: ops.Split, Grids: []geo.Code{"320902001002001"}, Geometry: opstest.Line(120.025, ny, 120.05, ny)}
 	cases := []struct {
 		name string
 		op   ops.Op
 	}{
 		{"transfer drawn 0.2 m off the edge", ops.Op{Type: ops.Transfer, Grids: []geo.Code{fxGrid(6)}, To: []geo.Code{fxGrid(3)},
-			Geometry: adjusttest.Rect(120.025, 33.01, 120.029998, 33.02)}},
+			Geometry: opstest.Rect(120.025, 33.01, 120.029998, 33.02)}},
 		{"redraw with parts on the old edge", ops.Op{Type: ops.Redraw, Grids: []geo.Code{fxGrid(5), fxGrid(6)}, Parts: []ops.Part{
-			{Code: fxGrid(5), Geometry: adjusttest.Rect(120.01, 33.01, 120.025, 33.02)},
-			{Code: fxGrid(6), Geometry: adjusttest.Rect(120.025, 33.01, 120.03, 33.02)}}}},
+			{Code: fxGrid(5), Geometry: opstest.Rect(120.01, 33.01, 120.025, 33.02)},
+			{Code: fxGrid(6), Geometry: opstest.Rect(120.025, 33.01, 120.03, 33.02)}}}},
 		{"reshape line meeting the edge 0.2 m from the node", ops.Op{Type: ops.Reshape, Grids: []geo.Code{fxGrid(6), fxGrid(3)},
-			Geometry: adjusttest.Line(120.019, 33.011, nx, ny-0.000002, 120.031, 33.0152)}},
+			Geometry: opstest.Line(120.019, 33.011, nx, ny-0.000002, 120.031, 33.0152)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			pa, pb := adjusttest.Approved(t, st, a), adjusttest.Approved(t, st, tc.op)
 			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: pa, Actor: "approver"}); err != nil {
 				t.Fatalf("A: %v", err)

@@ -12,8 +12,8 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/adjust"
-	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -55,7 +55,7 @@ func approvedProposal(t *testing.T, e *adjust.Engine, list ...ops.Op) adjust.Pro
 
 func newEngine(t *testing.T) (*adjust.Engine, *store.Store) {
 	t.Helper()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	return adjust.New(st, ops.Options{}), st
 }
 

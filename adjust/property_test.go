@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"gridmap/adjust"
-	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -31,7 +31,7 @@ func TestAdjustRandomSequence(t *testing.T) {
 
 func randomSequence(t *testing.T, seed uint64, steps int) {
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	rng := rand.New(rand.NewPCG(seed, 99))
 	// The same fingerprints of the village's grids and of all record
 	// assignments, from the current state and from the history as of a time.
@@ -81,15 +81,15 @@ func randomSequence(t *testing.T, seed uint64, steps int) {
 		var op ops.Op
 		switch rng.IntN(6) {
 		case 0:
-			op = ops.Op{Type: ops.Split, Grids: []geo.Code{a}, Geometry: adjusttest.Line(fx, box[1]-0.001, fx, box[3]+0.001)}
+			op = ops.Op{Type: ops.Split, Grids: []geo.Code{a}, Geometry: opstest.Line(fx, box[1]-0.001, fx, box[3]+0.001)}
 		case 1:
 			op = ops.Op{Type: ops.Merge, Grids: []geo.Code{a, b}}
 		case 2:
-			op = ops.Op{Type: ops.Transfer, Grids: []geo.Code{a}, To: []geo.Code{b}, Geometry: adjusttest.Rect(box[0]-0.001, box[1]-0.001, fx, box[3]+0.001)}
+			op = ops.Op{Type: ops.Transfer, Grids: []geo.Code{a}, To: []geo.Code{b}, Geometry: opstest.Rect(box[0]-0.001, box[1]-0.001, fx, box[3]+0.001)}
 		case 3:
 			op = ops.Op{Type: ops.Retire, Grids: []geo.Code{a}, To: []geo.Code{b}}
 		case 4:
-			op = ops.Op{Type: ops.Split, Grids: []geo.Code{a}, Geometry: adjusttest.Line(box[0]-0.001, fy, box[2]+0.001, fy)}
+			op = ops.Op{Type: ops.Split, Grids: []geo.Code{a}, Geometry: opstest.Line(box[0]-0.001, fy, box[2]+0.001, fy)}
 		case 5:
 			op = ops.Op{Type: ops.Rename, Grids: []geo.Code{a}, Name: "renamed", Kind: geo.KindUrban}
 		}

@@ -12,6 +12,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -24,9 +25,9 @@ import (
 func TestOpErrorLocated(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	// Spans grids 001 (x < 120.01) and 002, nowhere a gap.
-	overGrids := adjusttest.Rect(120.005, 33.002, 120.015, 33.008)
+	overGrids := opstest.Rect(120.005, 33.002, 120.015, 33.008)
 	cases := []struct {
 		name string
 		ops  []ops.Op
@@ -35,7 +36,7 @@ func TestOpErrorLocated(t *testing.T) {
 		// the overlap findings expected before it, by the grid overlapped
 		overlaps []geo.Code
 	}{
-		{"line not crossing", []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.012, 120.015, 33.018)}},
+		{"line not crossing", []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.012, 120.015, 33.018)}},
 			"LINESTRING(120.015 33.012, 120.015 33.018)", nil},
 		{"retire without a taker", []ops.Op{{Type: ops.Retire, Grids: []geo.Code{fxGrid(1)}}},
 			"POLYGON((120 33, 120.01 33, 120.01 33.01, 120 33.01, 120 33))", nil},
@@ -52,7 +53,7 @@ func TestOpErrorLocated(t *testing.T) {
 		_, err := ops.DryRun(ctx, st, tc.ops, 1, ops.Options{})
 		var oe *ops.Error
 		if !errors.As(err, &oe) {
-			t.Errorf("%s: %v, want an OpError", tc.name, err)
+			t.Errorf("%s: %v, want an ops.Error", tc.name, err)
 			continue
 		}
 		fs := oe.AllFindings()
@@ -88,7 +89,7 @@ func TestOpErrorLocated(t *testing.T) {
 		}
 	}
 	// An operation that fails because its grid changed since the base:
-	// the preview that comes with the OpError says it is stale.
+	// the preview that comes with the ops.Error says it is stale.
 	merge := adjusttest.Approved(t, st, ops.Op{Type: ops.Merge, Grids: []geo.Code{fxGrid(7), fxGrid(8)}})
 	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: merge, Actor: "a"}); err != nil {
 		t.Fatal(err)
@@ -97,13 +98,13 @@ func TestOpErrorLocated(t *testing.T) {
 	var oe *ops.Error
 	if !errors.As(err, &oe) || prev == nil || prev.Stale == nil || len(prev.Stale.Changed) != 1 || prev.Stale.Changed[0].Change != "retired" ||
 		len(prev.Findings) != 1 || prev.Findings[0].Location == nil {
-		t.Errorf("rename of a grid retired since the base: %v, preview %+v: want an OpError with a preview saying stale, one located finding", err, prev)
+		t.Errorf("rename of a grid retired since the base: %v, preview %+v: want an ops.Error with a preview saying stale, one located finding", err, prev)
 	}
 
 	// A create that overlaps and covers a gap too carries on: the
 	// overlap stays a finding of the preview.
 	prev, err = ops.DryRun(ctx, st, []ops.Op{{Type: ops.Create, Village: fxEast, Kind: geo.KindRural, Name: "n",
-		Geometry: adjusttest.Rect(120.04, 33.01, 120.05, 33.02)}}, 1, ops.Options{})
+		Geometry: opstest.Rect(120.04, 33.01, 120.05, 33.02)}}, 1, ops.Options{})
 	if err != nil {
 		t.Fatalf("create half over a grid: %v", err)
 	}
@@ -126,9 +127,9 @@ func TestOpErrorLocated(t *testing.T) {
 func TestOpRefs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	list := []ops.Op{
-		{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)},
+		{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)},
 		{Type: ops.Rename, Grids: []geo.Code{"@0.1"}, Name: "West half", Kind: geo.KindRural},
 		{Type: ops.Merge, Grids: []geo.Code{"@0.2", fxGrid(6)}, Name: "East and six"},
 	}
@@ -163,7 +164,7 @@ func TestOpRefs(t *testing.T) {
 	}
 	p := adjusttest.Approved(t, st, list...)
 	// Another proposal takes 010 and 011 first.
-	other := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(1)}, Geometry: adjusttest.Line(119.99, 33.005, 120.011, 33.005)})
+	other := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(1)}, Geometry: opstest.Line(119.99, 33.005, 120.011, 33.005)})
 	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: other, Actor: "a"}); err != nil {
 		t.Fatalf("other: %v", err)
 	}
@@ -207,41 +208,4 @@ func TestOpRefs(t *testing.T) {
 		t.Errorf("filing: rename of %s, want %s", got, west)
 	}
 	assertInvariants(t, st)
-}
-
-// TestOpRefsRefused: references that cannot be resolved fail the
-// operation naming them, located, and removal renumbers them.
-func TestOpRefsRefused(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	st := adjusttest.New(t)
-	split := ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}
-	for _, tc := range []struct {
-		name string
-		ops  []ops.Op
-		msg  string
-	}{
-		{"forward", []ops.Op{{Type: ops.Rename, Grids: []geo.Code{"@1.1"}, Name: "x"}, split}, "does not come before"},
-		{"no such part", []ops.Op{split, {Type: ops.Rename, Grids: []geo.Code{"@0.3"}, Name: "x"}}, "makes 2 grid(s), not 3"},
-		{"rename makes none", []ops.Op{{Type: ops.Rename, Grids: []geo.Code{fxGrid(1)}, Name: "y"}, {Type: ops.Rename, Grids: []geo.Code{"@0.1"}, Name: "x"}}, "makes 0 grid(s)"},
-		{"badly written", []ops.Op{split, {Type: ops.Rename, Grids: []geo.Code{"@0"}, Name: "x"}}, "@<operation index"},
-	} {
-		_, err := ops.DryRun(ctx, st, tc.ops, 1, ops.Options{})
-		var oe *ops.Error
-		if !errors.As(err, &oe) || !strings.Contains(err.Error(), tc.msg) {
-			t.Errorf("%s: %v, want an OpError saying %q", tc.name, err, tc.msg)
-		}
-	}
-	list := []ops.Op{
-		{Type: ops.Rename, Grids: []geo.Code{fxGrid(1)}, Name: "y"},
-		split,
-		{Type: ops.Rename, Grids: []geo.Code{"@1.2"}, Name: "x"},
-	}
-	out, err := ops.RenumberRefs(list, 0)
-	if err != nil || len(out) != 2 || out[1].Grids[0] != "@0.2" || list[2].Grids[0] != "@1.2" {
-		t.Errorf("remove operation 0: %+v %v, want the reference renumbered to @0.2 (and the input untouched)", out, err)
-	}
-	if _, err := ops.RenumberRefs(list, 1); err == nil {
-		t.Errorf("removing the split that operation 2 names: no error")
-	}
 }

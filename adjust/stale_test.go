@@ -7,6 +7,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -22,8 +23,8 @@ import (
 func TestStaleIgnoresEdgeMatch(t *testing.T) {
 	t.Parallel()
 	const east = geo.Code("320902001002001")
-	first := ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(6)}, Geometry: adjusttest.Line(120.019, 33.0151, 120.035, 33.0151)}
-	second := ops.Op{Type: ops.Split, Grids: []geo.Code{east}, Geometry: adjusttest.Line(120.0375, 32.999, 120.0375, 33.031)}
+	first := ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(6)}, Geometry: opstest.Line(120.019, 33.0151, 120.035, 33.0151)}
+	second := ops.Op{Type: ops.Split, Grids: []geo.Code{east}, Geometry: opstest.Line(120.0375, 32.999, 120.0375, 33.031)}
 	for _, renamed := range []bool{false, true} {
 		name := "edge matched only"
 		if renamed {
@@ -32,7 +33,7 @@ func TestStaleIgnoresEdgeMatch(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			p1, p2 := adjusttest.Approved(t, st, first), adjusttest.Approved(t, st, second)
 			if renamed {
 				r := adjusttest.Approved(t, st, ops.Op{Type: ops.Rename, Grids: []geo.Code{east}, Name: "East renamed"})

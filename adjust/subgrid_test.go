@@ -10,6 +10,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/check"
 	"gridmap/geo"
 )
@@ -48,7 +49,7 @@ func TestSubgridOperations(t *testing.T) {
 	}{
 		{
 			name:    "split across the grid",
-			ops:     []ops.Op{{Type: ops.Split, Grids: []geo.Code{sub("01")}, Geometry: adjusttest.Line(120.0225, 33.009, 120.0225, 33.021)}},
+			ops:     []ops.Op{{Type: ops.Split, Grids: []geo.Code{sub("01")}, Geometry: opstest.Line(120.0225, 33.009, 120.0225, 33.021)}},
 			retired: []geo.Code{sub("01")}, created: []geo.Code{sub("04"), sub("05")},
 			// the cut's ends on the grid's south and north edges: 006, and
 			// 003 and 009 across them, take the vertices
@@ -65,7 +66,7 @@ func TestSubgridOperations(t *testing.T) {
 		},
 		{
 			name: "reshape a shared edge",
-			ops:  []ops.Op{{Type: ops.Reshape, Grids: []geo.Code{sub("02"), sub("03")}, Geometry: adjusttest.Line(120.025, 33.016, 120.03, 33.016)}},
+			ops:  []ops.Op{{Type: ops.Reshape, Grids: []geo.Code{sub("02"), sub("03")}, Geometry: opstest.Line(120.025, 33.016, 120.03, 33.016)}},
 			// 01 takes the new vertex at (120.025, 33.016); 006 and the east
 			// village's grid the one at (120.03, 33.016)
 			changed: []geo.Code{sub("01"), sub("02"), sub("03"), fxGrid(6), "320902001002001"},
@@ -73,7 +74,7 @@ func TestSubgridOperations(t *testing.T) {
 		},
 		{
 			name: "transfer an area",
-			ops:  []ops.Op{{Type: ops.Transfer, Grids: []geo.Code{sub("01")}, To: []geo.Code{sub("02")}, Geometry: adjusttest.Rect(120.023, 33.009, 120.026, 33.015)}},
+			ops:  []ops.Op{{Type: ops.Transfer, Grids: []geo.Code{sub("01")}, To: []geo.Code{sub("02")}, Geometry: opstest.Rect(120.023, 33.009, 120.026, 33.015)}},
 			// 03 takes the vertex where the polygon's edge leaves its edge
 			changed: []geo.Code{sub("01"), sub("02"), sub("03"), fxGrid(6), fxGrid(3)},
 			areaOf:  map[geo.Code]float64{sub("01"): 40, sub("02"): 35},
@@ -94,8 +95,8 @@ func TestSubgridOperations(t *testing.T) {
 		{
 			name: "redraw the three as two",
 			ops: []ops.Op{{Type: ops.Redraw, Grids: []geo.Code{sub("01"), sub("02"), sub("03")}, Parts: []ops.Part{
-				{Code: sub("01"), Geometry: adjusttest.Rect(120.02, 33.01, 120.03, 33.015)},
-				{Kind: geo.KindExclusive, Name: "north", Geometry: adjusttest.Rect(120.02, 33.015, 120.03, 33.02)},
+				{Code: sub("01"), Geometry: opstest.Rect(120.02, 33.01, 120.03, 33.015)},
+				{Kind: geo.KindExclusive, Name: "north", Geometry: opstest.Rect(120.02, 33.015, 120.03, 33.02)},
 			}}},
 			// the new west end of the dividing line is a vertex of 006 and 005
 			// now; its east end was one of 02 and 03 already (left as it was)
@@ -108,7 +109,7 @@ func TestSubgridOperations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			if _, err := st.Pool().Exec(ctx, subgridSetup); err != nil {
 				t.Fatal(err)
 			}
@@ -200,7 +201,7 @@ func TestSubgridOperations(t *testing.T) {
 func TestSubgridRefusals(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	if _, err := st.Pool().Exec(ctx, subgridSetup); err != nil {
 		t.Fatal(err)
 	}
@@ -211,16 +212,16 @@ func TestSubgridRefusals(t *testing.T) {
 	}{
 		{"a grid and a sub-grid", ops.Op{Type: ops.Merge, Grids: []geo.Code{fxGrid(5), sub("01")}}, "different villages"},
 		{"urban sub-grid", ops.Op{Type: ops.Rename, Grids: []geo.Code{sub("01")}, Kind: geo.KindUrban}, "exclusive"},
-		{"sub-grids not adjacent", ops.Op{Type: ops.Reshape, Grids: []geo.Code{sub("01"), sub("09")}, Geometry: adjusttest.Line(120.025, 33.01, 120.025, 33.02)}, "not a current grid"},
+		{"sub-grids not adjacent", ops.Op{Type: ops.Reshape, Grids: []geo.Code{sub("01"), sub("09")}, Geometry: opstest.Line(120.025, 33.01, 120.025, 33.02)}, "not a current grid"},
 	} {
 		_, err := ops.DryRun(ctx, st, []ops.Op{c.op}, 1, ops.Options{})
 		var oe *ops.Error
 		if !errors.As(err, &oe) || !strings.Contains(err.Error(), c.msg) {
-			t.Errorf("%s: %v, want an OpError saying %q", c.name, err, c.msg)
+			t.Errorf("%s: %v, want an ops.Error saying %q", c.name, err, c.msg)
 		}
 	}
 	prev, err := ops.DryRun(ctx, st, []ops.Op{{Type: ops.Reshape, Grids: []geo.Code{fxGrid(5), fxGrid(6)},
-		Geometry: adjusttest.Line(120.022, 33.01, 120.022, 33.02)}}, 1, ops.Options{})
+		Geometry: opstest.Line(120.022, 33.01, 120.022, 33.02)}}, 1, ops.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -66,8 +67,8 @@ func currentCodes(t *testing.T, st *store.Store) map[geo.Code]bool {
 func TestApplyAheadOfTimeSwitch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
-	split := ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}
+	st := opstest.New(t)
+	split := ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)}
 	id := adjusttest.Approved(t, st, split)
 	before := gridCounts(t, st)
 	// Time enough for the dozen proposals below on a loaded machine.
@@ -246,7 +247,7 @@ func BenchmarkSwitch10k(b *testing.B) {
 			b.Fatal(err)
 		}
 		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
-			Ops: []ops.Op{{Type: ops.Split, Grids: []geo.Code{g}, Geometry: adjusttest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
+			Ops: []ops.Op{{Type: ops.Split, Grids: []geo.Code{g}, Geometry: opstest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -279,8 +280,8 @@ func BenchmarkSwitch10k(b *testing.B) {
 func TestSwitchCrash(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
-	id := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)})
+	st := opstest.New(t)
+	id := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)})
 	eff := time.Now().Add(time.Second)
 	res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
 	if err != nil {

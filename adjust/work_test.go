@@ -11,6 +11,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -32,7 +33,7 @@ func TestApplyOperations(t *testing.T) {
 	}{
 		{
 			name:    "split by a line crossing the grid",
-			ops:     []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}},
+			ops:     []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)}},
 			retired: []int{5}, created: []int{10, 11}, changed: []int{2, 8},
 			lineage: [][2]int{{5, 10}, {5, 11}},
 			areaOf:  map[int]float64{10: 50, 11: 50, 2: 100, 8: 100},
@@ -40,7 +41,7 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name:    "split by a line drawn 0.2 m off the corners snaps onto them",
-			ops:     []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.010002, 33.01, 120.02, 33.019998)}},
+			ops:     []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.010002, 33.01, 120.02, 33.019998)}},
 			retired: []int{5}, created: []int{10, 11},
 			lineage: [][2]int{{5, 10}, {5, 11}},
 			areaOf:  map[int]float64{10: 50, 11: 50, 2: 100, 4: 100, 6: 100, 8: 100},
@@ -56,14 +57,14 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name:    "reshape a shared edge",
-			ops:     []ops.Op{{Type: ops.Reshape, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Geometry: adjusttest.Line(120.012, 33, 120.012, 33.01)}},
+			ops:     []ops.Op{{Type: ops.Reshape, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Geometry: opstest.Line(120.012, 33, 120.012, 33.01)}},
 			changed: []int{1, 2, 5},
 			areaOf:  map[int]float64{1: 120, 2: 80, 5: 100},
 			moved:   true,
 		},
 		{
 			name:    "transfer an area",
-			ops:     []ops.Op{{Type: ops.Transfer, Grids: []geo.Code{fxGrid(3)}, To: []geo.Code{fxGrid(2)}, Geometry: adjusttest.Rect(120.02, 32.999, 120.025, 33.01)}},
+			ops:     []ops.Op{{Type: ops.Transfer, Grids: []geo.Code{fxGrid(3)}, To: []geo.Code{fxGrid(2)}, Geometry: opstest.Rect(120.02, 32.999, 120.025, 33.01)}},
 			changed: []int{2, 3, 6},
 			areaOf:  map[int]float64{2: 150, 3: 50},
 			moved:   true,
@@ -85,8 +86,8 @@ func TestApplyOperations(t *testing.T) {
 		{
 			name: "redraw two grids as two others",
 			ops: []ops.Op{{Type: ops.Redraw, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Parts: []ops.Part{
-				{Code: fxGrid(1), Geometry: adjusttest.Rect(120, 33, 120.02, 33.005)},
-				{Kind: geo.KindRural, Name: "north half", Geometry: adjusttest.Rect(120, 33.005, 120.02, 33.01)},
+				{Code: fxGrid(1), Geometry: opstest.Rect(120, 33, 120.02, 33.005)},
+				{Kind: geo.KindRural, Name: "north half", Geometry: opstest.Rect(120, 33.005, 120.02, 33.01)},
 			}}},
 			retired: []int{2}, created: []int{10}, changed: []int{1, 3},
 			lineage: [][2]int{{1, 10}, {2, 1}, {2, 10}},
@@ -96,7 +97,7 @@ func TestApplyOperations(t *testing.T) {
 		{
 			name: "split then merge a part with a neighbour",
 			ops: []ops.Op{
-				{Type: ops.Split, Grids: []geo.Code{fxGrid(7)}, Geometry: adjusttest.Line(119.99, 33.025, 120.02, 33.025)},
+				{Type: ops.Split, Grids: []geo.Code{fxGrid(7)}, Geometry: opstest.Line(119.99, 33.025, 120.02, 33.025)},
 				{Type: ops.Merge, Grids: []geo.Code{"320902001001010", fxGrid(4)}},
 			},
 			retired: []int{7, 4}, created: []int{11, 12}, changed: []int{8},
@@ -109,7 +110,7 @@ func TestApplyOperations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			id := adjusttest.Approved(t, st, tc.ops...)
 			before := time.Now()
 			prev, err := ops.DryRun(ctx, st, tc.ops, 1, ops.Options{})

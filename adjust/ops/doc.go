@@ -48,4 +48,7 @@
 //     codes, lineage, re-assigned records, or the plan of a switch).
 //   - switch.go: what the switch of a proposal applied ahead of time
 //     writes at its effective time (MovePlanned, AddPlannedVertices).
+//
+// opstest holds the fixture county that the tests of ops, of adjust and
+// of the packages whose tests need adjusted data share.
 package ops
