@@ -9,12 +9,12 @@
 //
 // A run works on a work area: temporary tables in the transaction of one
 // connection (BeginWork) into which the villages the operations touch are
-// loaded (Evaluate). A preview (DryRun) rolls the transaction back; an
+// loaded (Evaluate). A preview (DryRun) rolls its transaction back; an
 // apply writes the work out (Work.Write) in the caller's transaction,
-// under the village locks the caller holds. ops must never commit, never
-// write outside the transaction it is given, never write grids other than
-// by rebuilding their container from noded linework (linework.go, and
-// adjust's package comment for why), and never build SQL from user input.
+// under the village locks the caller holds, and the caller commits. ops
+// must never commit, never write grids other than by rebuilding their
+// container from noded linework (linework.go; adjust's package comment
+// says why), and never build SQL from user input.
 //
 // # Files
 //
