@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 )
 
@@ -41,7 +42,7 @@ func TestApplyAheadOfTime(t *testing.T) {
 	}
 
 	q, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation,
-		Ops: []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{g2}, Name: "next"}}})
+		Ops: []ops.Op{{Type: ops.Rename, Grids: []geo.Code{g2}, Name: "next"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestCancelAhead(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e, _ := newEngine(t)
-	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{splitOp()}})
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []ops.Op{splitOp()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestCancelAhead(t *testing.T) {
 		t.Fatalf("cancel: %v %+v", err, out)
 	}
 	q, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation,
-		Ops: []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{g5}, Name: "still here"}}})
+		Ops: []ops.Op{{Type: ops.Rename, Grids: []geo.Code{g5}, Name: "still here"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

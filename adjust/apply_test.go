@@ -8,6 +8,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -19,18 +21,18 @@ import (
 func TestApplyConcurrent(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	type prop struct {
 		group string
-		ops   []adjust.Op
+		ops   []ops.Op
 	}
 	props := []prop{
-		{"g2", []adjust.Op{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}}},
-		{"g2", []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(2)}, Geometry: adjusttest.Line(120.015, 32.995, 120.015, 33.015)}}},
-		{"g2", []adjust.Op{{Type: adjust.OpTransfer, Grids: []geo.Code{fxGrid(2)}, To: []geo.Code{fxGrid(3)}, Geometry: adjusttest.Rect(120.018, 32.99, 120.021, 33.011)}}},
-		{"g9", []adjust.Op{{Type: adjust.OpRetire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}}}},
-		{"g9", []adjust.Op{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(8), fxGrid(9)}}}},
-		{"g4", []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(4)}, Name: "independent"}}},
+		{"g2", []ops.Op{{Type: ops.Merge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}}},
+		{"g2", []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(2)}, Geometry: opstest.Line(120.015, 32.995, 120.015, 33.015)}}},
+		{"g2", []ops.Op{{Type: ops.Transfer, Grids: []geo.Code{fxGrid(2)}, To: []geo.Code{fxGrid(3)}, Geometry: opstest.Rect(120.018, 32.99, 120.021, 33.011)}}},
+		{"g9", []ops.Op{{Type: ops.Retire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}}}},
+		{"g9", []ops.Op{{Type: ops.Merge, Grids: []geo.Code{fxGrid(8), fxGrid(9)}}}},
+		{"g4", []ops.Op{{Type: ops.Rename, Grids: []geo.Code{fxGrid(4)}, Name: "independent"}}},
 	}
 	ids := make([]int64, len(props))
 	for i, p := range props {
@@ -58,7 +60,7 @@ func TestApplyConcurrent(t *testing.T) {
 		switch {
 		case err == nil:
 			applied[props[i].group]++
-		case adjust.IsStale(err):
+		case ops.IsStale(err):
 		case errors.Is(err, adjust.ErrStatus) && props[i].group == "g4":
 		default:
 			t.Errorf("proposal %d (%s): unexpected error %v", ids[i], props[i].group, err)
@@ -84,8 +86,8 @@ func TestApplyConcurrent(t *testing.T) {
 func TestApplyCrash(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
-	id := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)})
+	st := opstest.New(t)
+	id := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)})
 	snapshot := func() [5]int64 {
 		return [5]int64{
 			sqlInt(t, st, `SELECT count(*) FROM grid`),

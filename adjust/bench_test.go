@@ -5,7 +5,8 @@ import (
 	"testing"
 
 	"gridmap/adjust"
-	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -61,10 +62,10 @@ func newBenchStore(b *testing.B) *store.Store {
 func BenchmarkPreviewSplit(b *testing.B) {
 	ctx := context.Background()
 	st := newBenchStore(b)
-	ops := []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{"320902001001023"},
-		Geometry: adjusttest.Line(120.005, 33.0035, 120.0055, 33.0065)}}
+	list := []ops.Op{{Type: ops.Split, Grids: []geo.Code{"320902001001023"},
+		Geometry: opstest.Line(120.005, 33.0035, 120.0055, 33.0065)}}
 	for b.Loop() {
-		p, err := adjust.PreviewOps(ctx, st, ops, 1, adjust.Options{})
+		p, err := ops.DryRun(ctx, st, list, 1, ops.Options{})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -94,7 +95,7 @@ func BenchmarkApplySplit10k(b *testing.B) {
 			b.Fatal(err)
 		}
 		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
-			Ops: []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{g}, Geometry: adjusttest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
+			Ops: []ops.Op{{Type: ops.Split, Grids: []geo.Code{g}, Geometry: opstest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -9,6 +9,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -52,24 +54,24 @@ func TestCancelPending(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name   string
-		ops    []adjust.Op
+		ops    []ops.Op
 		issued []geo.Code // codes the apply issued, retired unused after the cancel
-		other  adjust.Op
+		other  ops.Op
 	}{
-		{"split", []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}},
-			[]geo.Code{fxGrid(10), fxGrid(11)}, adjust.Op{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(2), fxGrid(5)}}},
-		{"split across the village boundary", []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: adjusttest.Line(120.019, 33.0151, 120.035, 33.0151)}},
-			[]geo.Code{fxGrid(10), fxGrid(11)}, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{"320902001002001"}, Name: "East"}},
-		{"retire and merge", []adjust.Op{
-			{Type: adjust.OpRetire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}},
-			{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}},
-			[]geo.Code{fxGrid(10)}, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(9)}, Name: "kept"}},
+		{"split", []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)}},
+			[]geo.Code{fxGrid(10), fxGrid(11)}, ops.Op{Type: ops.Merge, Grids: []geo.Code{fxGrid(2), fxGrid(5)}}},
+		{"split across the village boundary", []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(6)}, Geometry: opstest.Line(120.019, 33.0151, 120.035, 33.0151)}},
+			[]geo.Code{fxGrid(10), fxGrid(11)}, ops.Op{Type: ops.Rename, Grids: []geo.Code{"320902001002001"}, Name: "East"}},
+		{"retire and merge", []ops.Op{
+			{Type: ops.Retire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}},
+			{Type: ops.Merge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}},
+			[]geo.Code{fxGrid(10)}, ops.Op{Type: ops.Rename, Grids: []geo.Code{fxGrid(9)}, Name: "kept"}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			before := fingerprint(t, st)
 			id := adjusttest.Approved(t, st, tc.ops...)
 			eff := time.Now().Add(time.Hour).Truncate(time.Microsecond)
@@ -86,7 +88,7 @@ func TestCancelPending(t *testing.T) {
 				}
 			}
 			other := adjusttest.Approved(t, st, tc.other)
-			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: other, Actor: "approver"}); !adjust.IsStale(err) {
+			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: other, Actor: "approver"}); !ops.IsStale(err) {
 				t.Fatalf("conflicting proposal while pending: %v, want refused as stale", err)
 			}
 			v0, err := st.Version(ctx)
@@ -145,17 +147,17 @@ func TestCancelPending(t *testing.T) {
 func TestCancelRefused(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
-	now := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(1)}, Name: "now"})
+	st := opstest.New(t)
+	now := adjusttest.Approved(t, st, ops.Op{Type: ops.Rename, Grids: []geo.Code{fxGrid(1)}, Name: "now"})
 	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: now, Actor: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	soon := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)})
+	soon := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)})
 	eff := time.Now().Add(1500 * time.Millisecond)
 	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: soon, Actor: "a", EffectiveAt: eff}); err != nil {
 		t.Fatal(err)
 	}
-	draft := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(9)}, Name: "draft"})
+	draft := adjusttest.Approved(t, st, ops.Op{Type: ops.Rename, Grids: []geo.Code{fxGrid(9)}, Name: "draft"})
 	if _, err := adjust.CancelPending(ctx, st, draft, "a", "x"); !errors.Is(err, adjust.ErrStatus) {
 		t.Errorf("cancel an approved proposal: %v, want ErrStatus", err)
 	}

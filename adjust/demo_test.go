@@ -6,7 +6,8 @@ import (
 	"testing"
 
 	"gridmap/adjust"
-	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/check"
 	"gridmap/demo"
 	"gridmap/geo"
@@ -68,22 +69,22 @@ func TestAdjustDemoCity(t *testing.T) {
 		t.Fatalf("only %d villages with adjacent grids", len(pairs))
 	}
 	d := 0.0003 // ≈ 30 m
-	ops := []adjust.Op{
-		{Type: adjust.OpMerge, Grids: []geo.Code{pairs[0].a, pairs[0].b}},
-		{Type: adjust.OpRetire, Grids: []geo.Code{pairs[1].a}, To: []geo.Code{pairs[1].b}},
+	list := []ops.Op{
+		{Type: ops.Merge, Grids: []geo.Code{pairs[0].a, pairs[0].b}},
+		{Type: ops.Retire, Grids: []geo.Code{pairs[1].a}, To: []geo.Code{pairs[1].b}},
 		// A chord between two vertices of the grid, as far inside as can
 		// be: it adds no node to any neighbour or village boundary.
-		{Type: adjust.OpSplit, Grids: []geo.Code{pairs[2].a}, Geometry: adjusttest.Line(pairs[2].x0, pairs[2].y0, pairs[2].x1, pairs[2].y1)},
-		{Type: adjust.OpTransfer, Grids: []geo.Code{pairs[3].a}, To: []geo.Code{pairs[3].b}, Geometry: adjusttest.Rect(pairs[3].mx-d, pairs[3].my-d, pairs[3].mx+d, pairs[3].my+d)},
-		{Type: adjust.OpRename, Grids: []geo.Code{pairs[4].a}, Name: "renamed", Kind: geo.KindUrban},
+		{Type: ops.Split, Grids: []geo.Code{pairs[2].a}, Geometry: opstest.Line(pairs[2].x0, pairs[2].y0, pairs[2].x1, pairs[2].y1)},
+		{Type: ops.Transfer, Grids: []geo.Code{pairs[3].a}, To: []geo.Code{pairs[3].b}, Geometry: opstest.Rect(pairs[3].mx-d, pairs[3].my-d, pairs[3].mx+d, pairs[3].my+d)},
+		{Type: ops.Rename, Grids: []geo.Code{pairs[4].a}, Name: "renamed", Kind: geo.KindUrban},
 	}
 	applied := 0
-	for i, op := range ops {
+	for i, op := range list {
 		v, err := st.Version(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p", Ops: []adjust.Op{op}}, "p")
+		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p", Ops: []ops.Op{op}}, "p")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -97,7 +98,7 @@ func TestAdjustDemoCity(t *testing.T) {
 			applied++
 		case errors.As(err, &ce):
 			t.Logf("operation %d (%s) refused: %v", i, op.Type, err)
-			if op.Type != adjust.OpTransfer {
+			if op.Type != ops.Transfer {
 				t.Errorf("%s refused on adjacent grids: %v", op.Type, err)
 			}
 		default:
@@ -106,6 +107,6 @@ func TestAdjustDemoCity(t *testing.T) {
 		clean(op.Type)
 	}
 	if applied < 4 {
-		t.Errorf("only %d of %d operations applied on the demo county", applied, len(ops))
+		t.Errorf("only %d of %d operations applied on the demo county", applied, len(list))
 	}
 }

@@ -9,6 +9,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -17,8 +19,8 @@ import (
 func TestDiffGrids(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
-	id := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)})
+	st := opstest.New(t)
+	id := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)})
 	res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a"})
 	if err != nil {
 		t.Fatal(err)
@@ -69,13 +71,13 @@ func TestDiffGrids(t *testing.T) {
 func TestApplyEffectiveTime(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
-	merge := adjust.Op{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}
+	st := opstest.New(t)
+	merge := ops.Op{Type: ops.Merge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}}
 	for _, at := range []time.Time{time.Date(2025, 12, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)} {
 		id := adjusttest.Approved(t, st, merge)
-		var oe *adjust.OpError
+		var oe *ops.Error
 		if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: at}); !errors.As(err, &oe) {
-			t.Errorf("effective %s: %v, want an OpError", at, err)
+			t.Errorf("effective %s: %v, want an ops.Error", at, err)
 		}
 	}
 	id := adjusttest.Approved(t, st, merge)

@@ -6,6 +6,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -26,24 +28,24 @@ import (
 func TestDrawnAfterEdgeMatch(t *testing.T) {
 	t.Parallel()
 	const nx, ny = 120.03, 33.0151
-	a := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{"320902001002001"}, Geometry: adjusttest.Line(120.025, ny, 120.05, ny)}
+	a := ops.Op{Type: ops.Split, Grids: []geo.Code{"320902001002001"}, Geometry: opstest.Line(120.025, ny, 120.05, ny)}
 	cases := []struct {
 		name string
-		op   adjust.Op
+		op   ops.Op
 	}{
-		{"transfer drawn 0.2 m off the edge", adjust.Op{Type: adjust.OpTransfer, Grids: []geo.Code{fxGrid(6)}, To: []geo.Code{fxGrid(3)},
-			Geometry: adjusttest.Rect(120.025, 33.01, 120.029998, 33.02)}},
-		{"redraw with parts on the old edge", adjust.Op{Type: adjust.OpRedraw, Grids: []geo.Code{fxGrid(5), fxGrid(6)}, Parts: []adjust.Part{
-			{Code: fxGrid(5), Geometry: adjusttest.Rect(120.01, 33.01, 120.025, 33.02)},
-			{Code: fxGrid(6), Geometry: adjusttest.Rect(120.025, 33.01, 120.03, 33.02)}}}},
-		{"reshape line meeting the edge 0.2 m from the node", adjust.Op{Type: adjust.OpReshape, Grids: []geo.Code{fxGrid(6), fxGrid(3)},
-			Geometry: adjusttest.Line(120.019, 33.011, nx, ny-0.000002, 120.031, 33.0152)}},
+		{"transfer drawn 0.2 m off the edge", ops.Op{Type: ops.Transfer, Grids: []geo.Code{fxGrid(6)}, To: []geo.Code{fxGrid(3)},
+			Geometry: opstest.Rect(120.025, 33.01, 120.029998, 33.02)}},
+		{"redraw with parts on the old edge", ops.Op{Type: ops.Redraw, Grids: []geo.Code{fxGrid(5), fxGrid(6)}, Parts: []ops.Part{
+			{Code: fxGrid(5), Geometry: opstest.Rect(120.01, 33.01, 120.025, 33.02)},
+			{Code: fxGrid(6), Geometry: opstest.Rect(120.025, 33.01, 120.03, 33.02)}}}},
+		{"reshape line meeting the edge 0.2 m from the node", ops.Op{Type: ops.Reshape, Grids: []geo.Code{fxGrid(6), fxGrid(3)},
+			Geometry: opstest.Line(120.019, 33.011, nx, ny-0.000002, 120.031, 33.0152)}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			pa, pb := adjusttest.Approved(t, st, a), adjusttest.Approved(t, st, tc.op)
 			if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: pa, Actor: "approver"}); err != nil {
 				t.Fatalf("A: %v", err)
@@ -52,7 +54,7 @@ func TestDrawnAfterEdgeMatch(t *testing.T) {
 				AND ST_Intersects(ST_Points(geom), ST_SetSRID(ST_MakePoint($2, $3), 4326))`, fxGrid(6), nx, ny); n != 1 {
 				t.Fatalf("grid 006 did not take A's node as an edge-matched version")
 			}
-			prev, err := adjust.PreviewOps(ctx, st, []adjust.Op{tc.op}, 1, adjust.Options{})
+			prev, err := ops.DryRun(ctx, st, []ops.Op{tc.op}, 1, ops.Options{})
 			if err != nil {
 				t.Fatalf("B preview: %v", err)
 			}

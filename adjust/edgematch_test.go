@@ -9,6 +9,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/check"
 	"gridmap/demo"
 	"gridmap/geo"
@@ -38,17 +40,17 @@ func TestSplitAcrossVillageBoundary(t *testing.T) {
 			c := adjusttest.FindCrossCut(t, st, sameTown)
 			t.Logf("split %s across its edge with %s at (%.7f, %.7f)", c.Grid, c.Neighbour, c.MX, c.MY)
 			nbVerts := sqlInt(t, st, `SELECT ST_NPoints(geom) FROM grid_current WHERE code = $1`, c.Neighbour)
-			op := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{c.Grid}, Geometry: adjusttest.Line(c.X0, c.Y0, c.X1, c.Y1)}
+			op := ops.Op{Type: ops.Split, Grids: []geo.Code{c.Grid}, Geometry: opstest.Line(c.X0, c.Y0, c.X1, c.Y1)}
 			v, err := st.Version(ctx)
 			if err != nil {
 				t.Fatal(err)
 			}
-			prev, err := adjust.PreviewOps(ctx, st, []adjust.Op{op}, v, adjust.Options{})
+			prev, err := ops.DryRun(ctx, st, []ops.Op{op}, v, ops.Options{})
 			if err != nil {
 				t.Fatalf("preview: %v", err)
 			}
 			for _, f := range prev.Findings {
-				if f.Severity == geo.SeverityError || f.Check == adjust.CheckEdgeMismatch {
+				if f.Severity == geo.SeverityError || f.Check == ops.CheckEdgeMismatch {
 					t.Errorf("preview finding %s: %s", f.Check, f.Message)
 				}
 			}
@@ -60,7 +62,7 @@ func TestSplitAcrossVillageBoundary(t *testing.T) {
 				t.Errorf("preview: %s is %q (want retired), neighbour %s is %q (want changed)", c.Grid, states[c.Grid], c.Neighbour, states[c.Neighbour])
 			}
 			p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "p",
-				Ops: []adjust.Op{op}}, "p")
+				Ops: []ops.Op{op}}, "p")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,10 +144,10 @@ func assertEdgesMatched(t testing.TB, st *store.Store, x, y float64, areas bool)
 func TestEdgeMatchAheadOfTime(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	const areaVerts = `SELECT sum(ST_NPoints(geom)) FROM area WHERE code IN ('320902001001', '320902001002')`
 	before := sqlInt(t, st, areaVerts)
-	id := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: adjusttest.Line(120.019, 33.0151, 120.035, 33.0151)})
+	id := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(6)}, Geometry: opstest.Line(120.019, 33.0151, 120.035, 33.0151)})
 	eff := time.Now().Add(time.Second)
 	if res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff}); err != nil || !res.Pending {
 		t.Fatalf("apply ahead: %v", err)
@@ -188,11 +190,11 @@ func TestEdgeMatchAheadOfTime(t *testing.T) {
 func TestPendingAreaVerticesBothLand(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	const nodes = `SELECT count(*) FROM area a, (VALUES (120.0, 33.005), (120.0, 33.025)) p(x, y)
 		WHERE a.code = $1 AND ST_Intersects(ST_Points(a.geom), ST_SetSRID(ST_MakePoint(p.x, p.y), 4326))`
-	a := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(1)}, Geometry: adjusttest.Line(119.99, 33.005, 120.011, 33.005)})
-	b := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(7)}, Geometry: adjusttest.Line(119.99, 33.025, 120.011, 33.025)})
+	a := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(1)}, Geometry: opstest.Line(119.99, 33.005, 120.011, 33.005)})
+	b := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(7)}, Geometry: opstest.Line(119.99, 33.025, 120.011, 33.025)})
 	effA := time.Now().Add(1500 * time.Millisecond).Truncate(time.Microsecond)
 	effB := effA.Add(200 * time.Millisecond)
 	for _, x := range []struct {

@@ -8,62 +8,26 @@ import (
 	"strings"
 	"time"
 
-	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
 
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 	"gridmap/store"
 )
 
-// Options are the tolerances of the engine. The zero value asks for
-// the defaults.
-type Options struct {
-	// SnapM is how far (metres) a drawn line or polygon vertex is moved
-	// onto an existing boundary vertex or edge. Default 0.5 m.
-	SnapM float64
-	// SliverM is the narrowest width (metres) a grid part may have.
-	// Default 2 m.
-	SliverM float64
-	// GapM2 is the smallest gap (square metres) reported. Default 0.01 m².
-	GapM2 float64
-	// HouseholdsLow and HouseholdsHigh bound the households of an urban
-	// comprehensive grid (Art. 7: about 300); outside is a warning.
-	// Defaults 200 and 400.
-	HouseholdsLow, HouseholdsHigh int
-	// AfterOps, when set, runs on the transaction after the operations and
-	// before the moves and checks. It is for tests that plant violations
-	// in the work table adj_work; production code leaves it nil.
-	AfterOps func(ctx context.Context, tx pgx.Tx) error
-}
-
-func (o Options) withDefaults() Options {
-	if o.SnapM <= 0 {
-		o.SnapM = 0.5
-	}
-	if o.SliverM <= 0 {
-		o.SliverM = 2
-	}
-	if o.GapM2 <= 0 {
-		o.GapM2 = geo.DefaultGapToleranceM2
-	}
-	if o.HouseholdsLow <= 0 {
-		o.HouseholdsLow = 200
-	}
-	if o.HouseholdsHigh <= 0 {
-		o.HouseholdsHigh = 400
-	}
-	return o
-}
+// maxOps bounds a proposal: an adjustment is a handful of edits, and each
+// operation rebuilds a village.
+const maxOps = 50
 
 // Engine runs the workflow of proposals on a store. It is safe for
 // concurrent use.
 type Engine struct {
 	st   *store.Store
-	opts Options
+	opts ops.Options
 }
 
 // New returns an engine on st.
-func New(st *store.Store, opts Options) *Engine { return &Engine{st: st, opts: opts} }
+func New(st *store.Store, opts ops.Options) *Engine { return &Engine{st: st, opts: opts} }
 
 // Create stores a new draft by a planner of the county.
 func (e *Engine) Create(ctx context.Context, a Actor, d Draft) (Proposal, error) {
@@ -117,9 +81,9 @@ func (e *Engine) List(ctx context.Context, a Actor, limit int) ([]Proposal, erro
 }
 
 // AddOp appends an operation to a draft.
-func (e *Engine) AddOp(ctx context.Context, a Actor, id int64, op Op) (Proposal, error) {
-	return e.editOps(ctx, a, id, func(p Proposal) ([]Op, error) {
-		if err := checkOpAt(op, p.County, len(p.Ops)); err != nil {
+func (e *Engine) AddOp(ctx context.Context, a Actor, id int64, op ops.Op) (Proposal, error) {
+	return e.editOps(ctx, a, id, func(p Proposal) ([]ops.Op, error) {
+		if err := ops.CheckAt(op, p.County, len(p.Ops)); err != nil {
 			return nil, &Error{Kind: KindInvalid, Msg: err.Error()}
 		}
 		if len(p.Ops) >= maxOps {
@@ -131,22 +95,22 @@ func (e *Engine) AddOp(ctx context.Context, a Actor, id int64, op Op) (Proposal,
 
 // RemoveOp removes operation i (from 0) of a draft.
 func (e *Engine) RemoveOp(ctx context.Context, a Actor, id int64, i int) (Proposal, error) {
-	return e.editOps(ctx, a, id, func(p Proposal) ([]Op, error) {
+	return e.editOps(ctx, a, id, func(p Proposal) ([]ops.Op, error) {
 		if i < 0 || i >= len(p.Ops) {
 			return nil, refuse(KindInvalid, "operation %d does not exist: the proposal has %d (numbered from 0)", i, len(p.Ops))
 		}
 		// Later operations' references "@k.n" keep naming the same
 		// operations; one naming a grid the removed operation makes
 		// refuses the removal.
-		ops, err := RenumberOpRefs(p.Ops, i)
+		renumbered, err := ops.RenumberRefs(p.Ops, i)
 		if err != nil {
 			return nil, &Error{Kind: KindInvalid, Msg: err.Error()}
 		}
-		return ops, nil
+		return renumbered, nil
 	})
 }
 
-func (e *Engine) editOps(ctx context.Context, a Actor, id int64, edit func(Proposal) ([]Op, error)) (Proposal, error) {
+func (e *Engine) editOps(ctx context.Context, a Actor, id int64, edit func(Proposal) ([]ops.Op, error)) (Proposal, error) {
 	p, err := e.Get(ctx, a, id)
 	if err != nil {
 		return p, err
@@ -154,12 +118,12 @@ func (e *Engine) editOps(ctx context.Context, a Actor, id int64, edit func(Propo
 	if err := stepEdit.allow(a, p); err != nil {
 		return p, err
 	}
-	ops, err := edit(p)
+	edited, err := edit(p)
 	if err != nil {
 		return p, err
 	}
 	out, err := UpdateProposal(ctx, e.st, id, ProposalChange{From: statuses(stepEdit.from), Action: stepEdit.action,
-		Actor: a.ID, Ops: &ops})
+		Actor: a.ID, Ops: &edited})
 	return out, classify(err)
 }
 
@@ -186,7 +150,7 @@ func (e *Engine) Rebase(ctx context.Context, a Actor, id int64) (Proposal, error
 // Preview runs the proposal on the current state without changing it:
 // the after-state of every touched grid, the findings (the Go checks of
 // each operation first, then PostGIS's) and the move matrix.
-func (e *Engine) Preview(ctx context.Context, a Actor, id int64) (*Preview, error) {
+func (e *Engine) Preview(ctx context.Context, a Actor, id int64) (*ops.Preview, error) {
 	p, err := e.Get(ctx, a, id)
 	if err != nil {
 		return nil, err
@@ -200,11 +164,11 @@ func (e *Engine) Preview(ctx context.Context, a Actor, id int64) (*Preview, erro
 // can show it — rather than with an error: the planner page draws them
 // like any other findings (validate answers the same findings, submit,
 // approve and apply refuse with them: 422).
-func (e *Engine) preview(ctx context.Context, p Proposal) (*Preview, error) {
+func (e *Engine) preview(ctx context.Context, p Proposal) (*ops.Preview, error) {
 	var pre []Finding
 	for i, op := range p.Ops {
-		if err := checkOpAt(op, p.County, i); err != nil {
-			f := Finding{Check: CheckOperation, Severity: geo.SeverityError, Codes: opNames(op),
+		if err := ops.CheckAt(op, p.County, i); err != nil {
+			f := Finding{Check: ops.CheckOperation, Severity: geo.SeverityError, Codes: opNames(op),
 				Message: fmt.Sprintf("operation %d (%s): %s", i+1, op.Type, err)}
 			if op.Geometry != nil && op.Geometry.Coordinates != nil {
 				f.Location = op.Geometry.Coordinates
@@ -213,12 +177,12 @@ func (e *Engine) preview(ctx context.Context, p Proposal) (*Preview, error) {
 		}
 	}
 	if len(pre) > 0 {
-		return &Preview{Grids: []PreviewGrid{}, Findings: pre}, nil
+		return &ops.Preview{Grids: []ops.PreviewGrid{}, Findings: pre}, nil
 	}
-	prev, err := PreviewOps(ctx, e.st, p.Ops, p.BaseVersion, e.opts)
-	var oe *OpError
+	prev, err := ops.DryRun(ctx, e.st, p.Ops, p.BaseVersion, e.opts)
+	var oe *ops.Error
 	if errors.As(err, &oe) {
-		out := &Preview{Grids: []PreviewGrid{}, Findings: oe.AllFindings()}
+		out := &ops.Preview{Grids: []ops.PreviewGrid{}, Findings: oe.AllFindings()}
 		if prev != nil {
 			out.Stale = prev.Stale
 		}
@@ -232,7 +196,7 @@ func (e *Engine) preview(ctx context.Context, p Proposal) (*Preview, error) {
 
 // opNames returns the codes an operation names (its grids and takers, or
 // the village of a create), for the Codes of a finding about it.
-func opNames(op Op) []string {
+func opNames(op ops.Op) []string {
 	out := []string{}
 	for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
 		out = append(out, string(c))

@@ -12,7 +12,8 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/adjust"
-	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/web/i18n"
@@ -37,10 +38,10 @@ var (
 
 // approvedProposal drafts a proposal of ops in the fixture county as the
 // planner, submits it, and approves it as the approver.
-func approvedProposal(t *testing.T, e *adjust.Engine, ops ...adjust.Op) adjust.Proposal {
+func approvedProposal(t *testing.T, e *adjust.Engine, list ...ops.Op) adjust.Proposal {
 	t.Helper()
 	ctx := context.Background()
-	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: ops})
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: list})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -55,12 +56,12 @@ func approvedProposal(t *testing.T, e *adjust.Engine, ops ...adjust.Op) adjust.P
 
 func newEngine(t *testing.T) (*adjust.Engine, *store.Store) {
 	t.Helper()
-	st := adjusttest.New(t)
-	return adjust.New(st, adjust.Options{}), st
+	st := opstest.New(t)
+	return adjust.New(st, ops.Options{}), st
 }
 
-func splitOp() adjust.Op {
-	return adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{g5},
+func splitOp() ops.Op {
+	return ops.Op{Type: ops.Split, Grids: []geo.Code{g5},
 		Geometry: geojson.NewGeometry(orb.LineString{{120.015, 33.005}, {120.015, 33.025}})}
 }
 
@@ -96,17 +97,17 @@ func TestWorkflow(t *testing.T) {
 	}
 	_, err = e.Submit(ctx, planner, p.ID)
 	expect("submit without operations", err, adjust.KindInvalid)
-	_, err = e.AddOp(ctx, planner, p.ID, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{"320903001001001"}})
+	_, err = e.AddOp(ctx, planner, p.ID, ops.Op{Type: ops.Split, Grids: []geo.Code{"320903001001001"}})
 	expect("operation on another county's grid", err, adjust.KindInvalid)
-	_, err = e.AddOp(ctx, planner, p.ID, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{g5}, Geometry: geojson.NewGeometry(orb.Point{120, 33})})
+	_, err = e.AddOp(ctx, planner, p.ID, ops.Op{Type: ops.Split, Grids: []geo.Code{g5}, Geometry: geojson.NewGeometry(orb.Point{120, 33})})
 	expect("split with a point", err, adjust.KindInvalid)
-	if _, err = e.AddOp(ctx, planner, p.ID, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{g1}, Name: "to remove"}); err != nil {
+	if _, err = e.AddOp(ctx, planner, p.ID, ops.Op{Type: ops.Rename, Grids: []geo.Code{g1}, Name: "to remove"}); err != nil {
 		t.Fatal(err)
 	}
 	if p, err = e.AddOp(ctx, planner, p.ID, splitOp()); err != nil || len(p.Ops) != 2 {
 		t.Fatalf("add op: %v, %d ops", err, len(p.Ops))
 	}
-	if p, err = e.RemoveOp(ctx, planner, p.ID, 0); err != nil || len(p.Ops) != 1 || p.Ops[0].Type != adjust.OpSplit {
+	if p, err = e.RemoveOp(ctx, planner, p.ID, 0); err != nil || len(p.Ops) != 1 || p.Ops[0].Type != ops.Split {
 		t.Fatalf("remove op: %v, %+v", err, p.Ops)
 	}
 	_, err = e.RemoveOp(ctx, planner, p.ID, 5)
@@ -221,7 +222,7 @@ func TestWithdrawRejectAndSelfApproval(t *testing.T) {
 	ctx := context.Background()
 	e, _ := newEngine(t)
 	mk := func() adjust.Proposal {
-		p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonDivisionChanged, Ops: []adjust.Op{splitOp()}})
+		p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonDivisionChanged, Ops: []ops.Op{splitOp()}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -246,8 +247,8 @@ func TestWithdrawRejectAndSelfApproval(t *testing.T) {
 		t.Errorf("reject: %v %+v", err, p)
 	}
 	// A proposal failing a check cannot be submitted; the findings say why.
-	bad, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{{
-		Type: adjust.OpSplit, Grids: []geo.Code{g2}, Geometry: geojson.NewGeometry(orb.LineString{{120.01002, 32.99}, {120.01002, 33.02}})}}})
+	bad, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []ops.Op{{
+		Type: ops.Split, Grids: []geo.Code{g2}, Geometry: geojson.NewGeometry(orb.LineString{{120.01002, 32.99}, {120.01002, 33.02}})}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +268,7 @@ func TestWithdrawRejectAndSelfApproval(t *testing.T) {
 		t.Fatal(err)
 	}
 	late, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, BaseVersion: 1,
-		Ops: []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{"320902001001002"}, Name: "late"}}})
+		Ops: []ops.Op{{Type: ops.Rename, Grids: []geo.Code{"320902001001002"}, Name: "late"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -335,7 +336,7 @@ func TestAreaHistory(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e, st := newEngine(t)
-	op := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{"320902001001006"},
+	op := ops.Op{Type: ops.Split, Grids: []geo.Code{"320902001001006"},
 		Geometry: geojson.NewGeometry(orb.LineString{{120.019, 33.0151}, {120.035, 33.0151}})}
 	p := approvedProposal(t, e, op)
 	res, err := e.Apply(ctx, approver, p.ID, time.Time{})
@@ -400,7 +401,7 @@ func TestRevert(t *testing.T) {
 			t.Fatalf("apply %d: %v", p.ID, err)
 		}
 	}
-	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{splitOp()}})
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []ops.Op{splitOp()}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,7 +413,7 @@ func TestRevert(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(r.Ops) != 1 || r.Ops[0].Type != adjust.OpRedraw || r.BaseVersion != 2 {
+	if len(r.Ops) != 1 || r.Ops[0].Type != ops.Redraw || r.BaseVersion != 2 {
 		t.Fatalf("revert draft: %+v", r)
 	}
 	run(r)

@@ -12,6 +12,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 	"gridmap/web/i18n"
 )
@@ -22,12 +23,12 @@ type FilingRecord struct {
 	County      geo.Code                   `json:"county"`
 	Reason      int                        `json:"reason"`
 	ReasonText  string                     `json:"reason_text,omitempty"`
-	Ops         []Op                       `json:"operations"`
+	Ops         []ops.Op                   `json:"operations"`
 	Before      *geojson.FeatureCollection `json:"before"`
 	After       *geojson.FeatureCollection `json:"after"`
-	Moves       []Move                     `json:"moves"`
-	Totals      []GridTotal                `json:"totals"`
-	Lineage     []Lineage                  `json:"lineage"`
+	Moves       []ops.Move                 `json:"moves"`
+	Totals      []ops.GridTotal            `json:"totals"`
+	Lineage     []ops.Lineage              `json:"lineage"`
 	DraftedBy   string                     `json:"drafted_by"`
 	ApprovedBy  string                     `json:"approved_by"`
 	ApprovedAt  *time.Time                 `json:"approved_at,omitempty"`
@@ -40,7 +41,7 @@ type FilingRecord struct {
 
 // filingRecord is the filing record of proposal p, applied by actor with
 // the after-state prev, effective at eff, committed at now as version.
-func filingRecord(p Proposal, prev *Preview, actor string, eff, now time.Time, version int64) FilingRecord {
+func filingRecord(p Proposal, prev *ops.Preview, actor string, eff, now time.Time, version int64) FilingRecord {
 	before, after := geojson.NewFeatureCollection(), geojson.NewFeatureCollection()
 	for _, g := range prev.Grids {
 		props := map[string]any{"code": g.Code, "name": g.Name, "kind": g.Kind, "state": g.State}
@@ -58,9 +59,9 @@ func filingRecord(p Proposal, prev *Preview, actor string, eff, now time.Time, v
 			after.Append(f)
 		}
 	}
-	lin := make([]Lineage, len(prev.Lineage))
+	lin := make([]ops.Lineage, len(prev.Lineage))
 	for i, l := range prev.Lineage {
-		lin[i] = Lineage{Old: l.Old, New: l.New, Proposal: p.ID, At: eff}
+		lin[i] = ops.Lineage{Old: l.Old, New: l.New, Proposal: p.ID, At: eff}
 	}
 	return FilingRecord{Proposal: p.ID, County: p.County, Reason: p.Reason, ReasonText: p.ReasonText, Ops: p.Ops,
 		Before: before, After: after, Moves: prev.Moves, Totals: prev.Totals, Lineage: lin,

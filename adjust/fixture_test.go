@@ -4,7 +4,7 @@ import (
 	"context"
 	"testing"
 
-	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/store"
@@ -13,12 +13,12 @@ import (
 // The fixture county's codes (adjusttest describes its layout), under the
 // short names the tests of operations use in every case.
 const (
-	fxVillage = adjusttest.Village
-	fxEast    = adjusttest.East
-	fxCounty  = adjusttest.County
+	fxVillage = opstest.Village
+	fxEast    = opstest.East
+	fxCounty  = opstest.County
 )
 
-func fxGrid(seq int) geo.Code { return adjusttest.Grid(seq) }
+func fxGrid(seq int) geo.Code { return opstest.Grid(seq) }
 
 // sqlInt runs a query answering one integer.
 func sqlInt(t testing.TB, st *store.Store, q string, args ...any) int64 {

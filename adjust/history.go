@@ -6,6 +6,7 @@ import (
 
 	"github.com/paulmach/orb/geojson"
 
+	"gridmap/adjust/ops"
 	"gridmap/features"
 	"gridmap/geo"
 )
@@ -15,7 +16,7 @@ import (
 type GridHistory struct {
 	Code     geo.Code      `json:"code"`
 	Versions []GridVersion `json:"versions"`
-	Lineage  []Lineage     `json:"lineage"`
+	Lineage  []ops.Lineage `json:"lineage"`
 }
 
 // GridVersion is one version of a grid, oldest first.
@@ -44,7 +45,7 @@ func (e *Engine) History(ctx context.Context, code geo.Code) (*GridHistory, erro
 		return nil, classify(err)
 	}
 	if lin == nil {
-		lin = []Lineage{}
+		lin = []ops.Lineage{}
 	}
 	h := &GridHistory{Code: code, Versions: make([]GridVersion, len(vs)), Lineage: lin}
 	for i, g := range vs {

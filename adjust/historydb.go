@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -27,7 +28,7 @@ type GridDiff struct {
 	// Changed grids are alive at both times with another geometry, name
 	// or kind.
 	Changed []GridChange `json:"changed"`
-	Moves   []Move       `json:"moves"`
+	Moves   []ops.Move   `json:"moves"`
 	// Areas are the areas (under the area asked for, itself included)
 	// created, removed, or with another boundary or name, from
 	// area_history: edge matching adds vertices to village, town and
@@ -80,7 +81,7 @@ func DiffGrids(ctx context.Context, st *store.Store, from, to time.Time, area ge
 	if err != nil {
 		return nil, err
 	}
-	d := &GridDiff{From: from, To: to, Created: []geo.Code{}, Retired: []geo.Code{}, Changed: []GridChange{}, Moves: []Move{}, Areas: []AreaChange{}}
+	d := &GridDiff{From: from, To: to, Created: []geo.Code{}, Retired: []geo.Code{}, Changed: []GridChange{}, Moves: []ops.Move{}, Areas: []AreaChange{}}
 	rows, err := st.Pool().Query(ctx, `
 		WITH a AS (SELECT code, kind, name, geom FROM grid WHERE valid @> $1::timestamptz AND starts_with(code, $3)),
 		     b AS (SELECT code, kind, name, geom FROM grid WHERE valid @> $2::timestamptz AND starts_with(code, $3))
@@ -149,7 +150,7 @@ func DiffGrids(ctx context.Context, st *store.Store, from, to time.Time, area ge
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var m Move
+		var m ops.Move
 		if err := rows.Scan(&m.From, &m.To, &m.Households, &m.Units); err != nil {
 			return nil, fmt.Errorf("diff records: %w", err)
 		}
@@ -179,26 +180,18 @@ func VersionTime(ctx context.Context, st *store.Store, v int64) (time.Time, erro
 	return at, nil
 }
 
-// Lineage is one (old code → new code) link written by an applied proposal.
-type Lineage struct {
-	Old      geo.Code  `json:"old"`
-	New      geo.Code  `json:"new"`
-	Proposal int64     `json:"proposal"`
-	At       time.Time `json:"at"`
-}
-
 // GridLineage returns the lineage links where code is the old or the new
 // code, oldest first.
-func GridLineage(ctx context.Context, st *store.Store, code geo.Code) ([]Lineage, error) {
+func GridLineage(ctx context.Context, st *store.Store, code geo.Code) ([]ops.Lineage, error) {
 	rows, err := st.Pool().Query(ctx, `SELECT old_code, new_code, proposal, at FROM grid_lineage
 		WHERE old_code = $1 OR new_code = $1 ORDER BY at, old_code, new_code`, code)
 	if err != nil {
 		return nil, fmt.Errorf("lineage of %s: %w", code, err)
 	}
 	defer rows.Close()
-	var out []Lineage
+	var out []ops.Lineage
 	for rows.Next() {
-		var l Lineage
+		var l ops.Lineage
 		if err := rows.Scan(&l.Old, &l.New, &l.Proposal, &l.At); err != nil {
 			return nil, fmt.Errorf("lineage of %s: %w", code, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 )
 
@@ -25,8 +26,8 @@ func TestPreviewCannotCarryOut(t *testing.T) {
 	ctx := context.Background()
 	e, _ := newEngine(t)
 	poly := orb.Polygon{{{120.005, 33.002}, {120.015, 33.002}, {120.015, 33.008}, {120.005, 33.008}, {120.005, 33.002}}}
-	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{
-		{Type: adjust.OpCreate, Village: "320902001001", Kind: geo.KindRural, Name: "new", Geometry: geojson.NewGeometry(poly)}}})
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []ops.Op{
+		{Type: ops.Create, Village: "320902001001", Kind: geo.KindRural, Name: "new", Geometry: geojson.NewGeometry(poly)}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -54,7 +55,7 @@ func TestPreviewCannotCarryOut(t *testing.T) {
 			t.Errorf("finding %s: %s, severity %s, located %v: want a located error", f.Check, f.Message, f.Severity, f.Location != nil)
 		}
 	}
-	if len(checks) != 3 || checks[0] != geo.CheckGridOverlap || checks[1] != geo.CheckGridOverlap || checks[2] != adjust.CheckOperation {
+	if len(checks) != 3 || checks[0] != geo.CheckGridOverlap || checks[1] != geo.CheckGridOverlap || checks[2] != ops.CheckOperation {
 		t.Errorf("findings %v, want two overlaps and then the failure", checks)
 	}
 	fs, err := e.Validate(ctx, planner, p.ID)
@@ -72,7 +73,7 @@ func TestPreviewCannotCarryOut(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := e.AddOp(ctx, planner, bad.ID, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{"@0.1"}, Name: "x"}); adjust.KindOf(err) != adjust.KindInvalid {
+	if _, err := e.AddOp(ctx, planner, bad.ID, ops.Op{Type: ops.Rename, Grids: []geo.Code{"@0.1"}, Name: "x"}); adjust.KindOf(err) != adjust.KindInvalid {
 		t.Errorf("add an operation naming a later one: %v, want KindInvalid", err)
 	}
 }
@@ -84,10 +85,10 @@ func TestOpRefsRemove(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	e, _ := newEngine(t)
-	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{
-		{Type: adjust.OpRename, Grids: []geo.Code{g1}, Name: "one"},
+	p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []ops.Op{
+		{Type: ops.Rename, Grids: []geo.Code{g1}, Name: "one"},
 		splitOp(),
-		{Type: adjust.OpRename, Grids: []geo.Code{"@1.2"}, Name: "east half"},
+		{Type: ops.Rename, Grids: []geo.Code{"@1.2"}, Name: "east half"},
 	}})
 	if err != nil {
 		t.Fatal(err)
@@ -115,8 +116,8 @@ func TestOpRefsRemove(t *testing.T) {
 	if named != "east half" {
 		t.Errorf("the split's second part %s is named %q, want east half", prev.Ops[0].Makes[1], named)
 	}
-	if _, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []adjust.Op{
-		{Type: adjust.OpRename, Grids: []geo.Code{"@0.1"}, Name: "x"}}}); adjust.KindOf(err) != adjust.KindInvalid {
+	if _, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, Ops: []ops.Op{
+		{Type: ops.Rename, Grids: []geo.Code{"@0.1"}, Name: "x"}}}); adjust.KindOf(err) != adjust.KindInvalid {
 		t.Errorf("a draft whose operation names itself: %v, want KindInvalid", err)
 	}
 }
@@ -130,7 +131,7 @@ func TestValidateStaleLocated(t *testing.T) {
 	e, st := newEngine(t)
 	draft := func(name string) int64 {
 		p, err := e.Create(ctx, planner, adjust.Draft{County: county, Reason: adjust.ReasonPopulation, BaseVersion: 1,
-			Ops: []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{g1}, Name: name}}})
+			Ops: []ops.Op{{Type: ops.Rename, Grids: []geo.Code{g1}, Name: name}}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,7 +9,8 @@ import (
 	"time"
 
 	"gridmap/adjust"
-	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -30,7 +31,7 @@ func TestAdjustRandomSequence(t *testing.T) {
 
 func randomSequence(t *testing.T, seed uint64, steps int) {
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	rng := rand.New(rand.NewPCG(seed, 99))
 	// The same fingerprints of the village's grids and of all record
 	// assignments, from the current state and from the history as of a time.
@@ -77,26 +78,26 @@ func randomSequence(t *testing.T, seed uint64, steps int) {
 	for i := 0; i < steps; i++ {
 		a, b, box := adjacent()
 		fx, fy := box[0]+(box[2]-box[0])*(0.3+0.4*rng.Float64()), box[1]+(box[3]-box[1])*(0.3+0.4*rng.Float64())
-		var op adjust.Op
+		var op ops.Op
 		switch rng.IntN(6) {
 		case 0:
-			op = adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{a}, Geometry: adjusttest.Line(fx, box[1]-0.001, fx, box[3]+0.001)}
+			op = ops.Op{Type: ops.Split, Grids: []geo.Code{a}, Geometry: opstest.Line(fx, box[1]-0.001, fx, box[3]+0.001)}
 		case 1:
-			op = adjust.Op{Type: adjust.OpMerge, Grids: []geo.Code{a, b}}
+			op = ops.Op{Type: ops.Merge, Grids: []geo.Code{a, b}}
 		case 2:
-			op = adjust.Op{Type: adjust.OpTransfer, Grids: []geo.Code{a}, To: []geo.Code{b}, Geometry: adjusttest.Rect(box[0]-0.001, box[1]-0.001, fx, box[3]+0.001)}
+			op = ops.Op{Type: ops.Transfer, Grids: []geo.Code{a}, To: []geo.Code{b}, Geometry: opstest.Rect(box[0]-0.001, box[1]-0.001, fx, box[3]+0.001)}
 		case 3:
-			op = adjust.Op{Type: adjust.OpRetire, Grids: []geo.Code{a}, To: []geo.Code{b}}
+			op = ops.Op{Type: ops.Retire, Grids: []geo.Code{a}, To: []geo.Code{b}}
 		case 4:
-			op = adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{a}, Geometry: adjusttest.Line(box[0]-0.001, fy, box[2]+0.001, fy)}
+			op = ops.Op{Type: ops.Split, Grids: []geo.Code{a}, Geometry: opstest.Line(box[0]-0.001, fy, box[2]+0.001, fy)}
 		case 5:
-			op = adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{a}, Name: "renamed", Kind: geo.KindUrban}
+			op = ops.Op{Type: ops.Rename, Grids: []geo.Code{a}, Name: "renamed", Kind: geo.KindUrban}
 		}
 		v, err := st.Version(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: fxCounty, Reason: 2, BaseVersion: v, Author: "p", Ops: []adjust.Op{op}}, "p")
+		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: fxCounty, Reason: 2, BaseVersion: v, Author: "p", Ops: []ops.Op{op}}, "p")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -105,7 +106,7 @@ func randomSequence(t *testing.T, seed uint64, steps int) {
 		}
 		_, err = adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p.ID, Actor: "a"})
 		var ce *adjust.ChecksError
-		var oe *adjust.OpError
+		var oe *ops.Error
 		switch {
 		case err == nil:
 			applied++

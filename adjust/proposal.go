@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -22,7 +23,7 @@ type Proposal struct {
 	BaseVersion    int64      `json:"base_version"`
 	Author         string     `json:"author"`
 	Status         string     `json:"status"`
-	Ops            []Op       `json:"ops"`
+	Ops            []ops.Op   `json:"ops"`
 	EffectiveAt    *time.Time `json:"effective_at,omitempty"`
 	ApprovedBy     string     `json:"approved_by,omitempty"`
 	DecidedAt      *time.Time `json:"decided_at,omitempty"`
@@ -106,8 +107,8 @@ func (a Actor) cityWide() bool { return a.Area == "" || a.Area.Level() == geo.Le
 type Error struct {
 	Kind     string
 	Msg      string
-	Findings []Finding   // for KindChecks, and KindInvalid from an operation that cannot be carried out
-	Stale    *StaleError // for KindStale
+	Findings []Finding       // for KindChecks, and KindInvalid from an operation that cannot be carried out
+	Stale    *ops.StaleError // for KindStale
 	Err      error
 }
 
@@ -144,8 +145,8 @@ func classify(err error) error {
 	if err == nil {
 		return nil
 	}
-	var stale *StaleError
-	var op *OpError
+	var stale *ops.StaleError
+	var op *ops.Error
 	var checks *ChecksError
 	switch {
 	case errors.As(err, &stale):
@@ -171,7 +172,7 @@ type Draft struct {
 	// current one.
 	BaseVersion int64      `json:"base_version,omitempty"`
 	EffectiveAt *time.Time `json:"effective_at,omitempty"`
-	Ops         []Op       `json:"ops,omitempty"`
+	Ops         []ops.Op   `json:"ops,omitempty"`
 }
 
 // Valid returns per-field problems of the draft (empty when fine).
@@ -190,7 +191,7 @@ func (d Draft) Valid() map[string]string {
 		p["base_version"] = "must not be negative"
 	}
 	for i, op := range d.Ops {
-		if err := checkOpAt(op, d.County, i); err != nil {
+		if err := ops.CheckAt(op, d.County, i); err != nil {
 			p[fmt.Sprintf("ops[%d]", i)] = err.Error()
 		}
 	}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -45,7 +46,7 @@ func scanProposal(row pgx.Row) (Proposal, error) {
 // the proposal as stored.
 func InsertProposal(ctx context.Context, st *store.Store, p Proposal, actor string) (Proposal, error) {
 	if p.Ops == nil {
-		p.Ops = []Op{}
+		p.Ops = []ops.Op{}
 	}
 	ops, err := json.Marshal(p.Ops)
 	if err != nil {
@@ -121,7 +122,7 @@ type ProposalChange struct {
 	Action string   // audit action, e.g. "proposal.submit"
 	Actor  string
 	// Optional field changes.
-	Ops          *[]Op
+	Ops          *[]ops.Op
 	EffectiveAt  *time.Time
 	ApprovedBy   string // set on approve/reject
 	DecisionNote string

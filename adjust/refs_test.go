@@ -11,6 +11,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -23,40 +25,40 @@ import (
 func TestOpErrorLocated(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	// Spans grids 001 (x < 120.01) and 002, nowhere a gap.
-	overGrids := adjusttest.Rect(120.005, 33.002, 120.015, 33.008)
+	overGrids := opstest.Rect(120.005, 33.002, 120.015, 33.008)
 	cases := []struct {
 		name string
-		ops  []adjust.Op
+		ops  []ops.Op
 		// where the failure is located: WKT, compared with ST_Equals
 		want string
 		// the overlap findings expected before it, by the grid overlapped
 		overlaps []geo.Code
 	}{
-		{"line not crossing", []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.012, 120.015, 33.018)}},
+		{"line not crossing", []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.012, 120.015, 33.018)}},
 			"LINESTRING(120.015 33.012, 120.015 33.018)", nil},
-		{"retire without a taker", []adjust.Op{{Type: adjust.OpRetire, Grids: []geo.Code{fxGrid(1)}}},
+		{"retire without a taker", []ops.Op{{Type: ops.Retire, Grids: []geo.Code{fxGrid(1)}}},
 			"POLYGON((120 33, 120.01 33, 120.01 33.01, 120 33.01, 120 33))", nil},
-		{"grids of two villages", []adjust.Op{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(3), "320902001002001"}}},
+		{"grids of two villages", []ops.Op{{Type: ops.Merge, Grids: []geo.Code{fxGrid(3), "320902001002001"}}},
 			"POLYGON((120.02 33, 120.045 33, 120.045 33.03, 120.03 33.03, 120.03 33.01, 120.02 33.01, 120.02 33))", nil},
-		{"second operation on a grid the first retired", []adjust.Op{
-			{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}},
-			{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(1)}, Name: "x"}},
+		{"second operation on a grid the first retired", []ops.Op{
+			{Type: ops.Merge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}},
+			{Type: ops.Rename, Grids: []geo.Code{fxGrid(1)}, Name: "x"}},
 			"POLYGON((120 33, 120.01 33, 120.01 33.01, 120 33.01, 120 33))", nil},
-		{"create over grids, no gap", []adjust.Op{{Type: adjust.OpCreate, Village: fxVillage, Kind: geo.KindRural, Name: "n", Geometry: overGrids}},
+		{"create over grids, no gap", []ops.Op{{Type: ops.Create, Village: fxVillage, Kind: geo.KindRural, Name: "n", Geometry: overGrids}},
 			"POLYGON((120.005 33.002, 120.015 33.002, 120.015 33.008, 120.005 33.008, 120.005 33.002))", []geo.Code{fxGrid(1), fxGrid(2)}},
 	}
 	for _, tc := range cases {
-		_, err := adjust.PreviewOps(ctx, st, tc.ops, 1, adjust.Options{})
-		var oe *adjust.OpError
+		_, err := ops.DryRun(ctx, st, tc.ops, 1, ops.Options{})
+		var oe *ops.Error
 		if !errors.As(err, &oe) {
-			t.Errorf("%s: %v, want an OpError", tc.name, err)
+			t.Errorf("%s: %v, want an ops.Error", tc.name, err)
 			continue
 		}
 		fs := oe.AllFindings()
 		last := fs[len(fs)-1]
-		if last.Check != adjust.CheckOperation || last.Severity != geo.SeverityError || last.Message != oe.Error() {
+		if last.Check != ops.CheckOperation || last.Severity != geo.SeverityError || last.Message != oe.Error() {
 			t.Errorf("%s: last finding %+v, want the failure", tc.name, last)
 		}
 		if last.Location == nil {
@@ -87,22 +89,22 @@ func TestOpErrorLocated(t *testing.T) {
 		}
 	}
 	// An operation that fails because its grid changed since the base:
-	// the preview that comes with the OpError says it is stale.
-	merge := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(7), fxGrid(8)}})
+	// the preview that comes with the ops.Error says it is stale.
+	merge := adjusttest.Approved(t, st, ops.Op{Type: ops.Merge, Grids: []geo.Code{fxGrid(7), fxGrid(8)}})
 	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: merge, Actor: "a"}); err != nil {
 		t.Fatal(err)
 	}
-	prev, err := adjust.PreviewOps(ctx, st, []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(7)}, Name: "x"}}, 1, adjust.Options{})
-	var oe *adjust.OpError
+	prev, err := ops.DryRun(ctx, st, []ops.Op{{Type: ops.Rename, Grids: []geo.Code{fxGrid(7)}, Name: "x"}}, 1, ops.Options{})
+	var oe *ops.Error
 	if !errors.As(err, &oe) || prev == nil || prev.Stale == nil || len(prev.Stale.Changed) != 1 || prev.Stale.Changed[0].Change != "retired" ||
 		len(prev.Findings) != 1 || prev.Findings[0].Location == nil {
-		t.Errorf("rename of a grid retired since the base: %v, preview %+v: want an OpError with a preview saying stale, one located finding", err, prev)
+		t.Errorf("rename of a grid retired since the base: %v, preview %+v: want an ops.Error with a preview saying stale, one located finding", err, prev)
 	}
 
 	// A create that overlaps and covers a gap too carries on: the
 	// overlap stays a finding of the preview.
-	prev, err = adjust.PreviewOps(ctx, st, []adjust.Op{{Type: adjust.OpCreate, Village: fxEast, Kind: geo.KindRural, Name: "n",
-		Geometry: adjusttest.Rect(120.04, 33.01, 120.05, 33.02)}}, 1, adjust.Options{})
+	prev, err = ops.DryRun(ctx, st, []ops.Op{{Type: ops.Create, Village: fxEast, Kind: geo.KindRural, Name: "n",
+		Geometry: opstest.Rect(120.04, 33.01, 120.05, 33.02)}}, 1, ops.Options{})
 	if err != nil {
 		t.Fatalf("create half over a grid: %v", err)
 	}
@@ -125,13 +127,13 @@ func TestOpErrorLocated(t *testing.T) {
 func TestOpRefs(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
-	ops := []adjust.Op{
-		{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)},
-		{Type: adjust.OpRename, Grids: []geo.Code{"@0.1"}, Name: "West half", Kind: geo.KindRural},
-		{Type: adjust.OpMerge, Grids: []geo.Code{"@0.2", fxGrid(6)}, Name: "East and six"},
+	st := opstest.New(t)
+	list := []ops.Op{
+		{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)},
+		{Type: ops.Rename, Grids: []geo.Code{"@0.1"}, Name: "West half", Kind: geo.KindRural},
+		{Type: ops.Merge, Grids: []geo.Code{"@0.2", fxGrid(6)}, Name: "East and six"},
 	}
-	prev, err := adjust.PreviewOps(ctx, st, ops, 1, adjust.Options{})
+	prev, err := ops.DryRun(ctx, st, list, 1, ops.Options{})
 	if err != nil {
 		t.Fatalf("preview: %v", err)
 	}
@@ -146,23 +148,23 @@ func TestOpRefs(t *testing.T) {
 	}
 	// Named by the code the preview showed, it works as long as no other
 	// proposal takes codes first, with a warning saying how to name it.
-	byCode := []adjust.Op{ops[0], {Type: adjust.OpRename, Grids: []geo.Code{fxGrid(10)}, Name: "West half"}}
-	prev, err = adjust.PreviewOps(ctx, st, byCode, 1, adjust.Options{})
+	byCode := []ops.Op{list[0], {Type: ops.Rename, Grids: []geo.Code{fxGrid(10)}, Name: "West half"}}
+	prev, err = ops.DryRun(ctx, st, byCode, 1, ops.Options{})
 	if err != nil {
 		t.Fatalf("preview by code: %v", err)
 	}
 	warned := 0
 	for _, f := range prev.Findings {
-		if f.Check == adjust.CheckOperation && f.Severity == geo.SeverityWarning && strings.Contains(f.Message, "@0.1") && f.Location != nil {
+		if f.Check == ops.CheckOperation && f.Severity == geo.SeverityWarning && strings.Contains(f.Message, "@0.1") && f.Location != nil {
 			warned++
 		}
 	}
 	if warned != 1 || prev.Errors() > 0 {
 		t.Errorf("preview naming %s by code: %d located warnings naming @0.1, %d errors: %+v", fxGrid(10), warned, prev.Errors(), prev.Findings)
 	}
-	p := adjusttest.Approved(t, st, ops...)
+	p := adjusttest.Approved(t, st, list...)
 	// Another proposal takes 010 and 011 first.
-	other := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(1)}, Geometry: adjusttest.Line(119.99, 33.005, 120.011, 33.005)})
+	other := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(1)}, Geometry: opstest.Line(119.99, 33.005, 120.011, 33.005)})
 	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: other, Actor: "a"}); err != nil {
 		t.Fatalf("other: %v", err)
 	}
@@ -206,41 +208,4 @@ func TestOpRefs(t *testing.T) {
 		t.Errorf("filing: rename of %s, want %s", got, west)
 	}
 	assertInvariants(t, st)
-}
-
-// TestOpRefsRefused: references that cannot be resolved fail the
-// operation naming them, located, and removal renumbers them.
-func TestOpRefsRefused(t *testing.T) {
-	t.Parallel()
-	ctx := context.Background()
-	st := adjusttest.New(t)
-	split := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}
-	for _, tc := range []struct {
-		name string
-		ops  []adjust.Op
-		msg  string
-	}{
-		{"forward", []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{"@1.1"}, Name: "x"}, split}, "does not come before"},
-		{"no such part", []adjust.Op{split, {Type: adjust.OpRename, Grids: []geo.Code{"@0.3"}, Name: "x"}}, "makes 2 grid(s), not 3"},
-		{"rename makes none", []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(1)}, Name: "y"}, {Type: adjust.OpRename, Grids: []geo.Code{"@0.1"}, Name: "x"}}, "makes 0 grid(s)"},
-		{"badly written", []adjust.Op{split, {Type: adjust.OpRename, Grids: []geo.Code{"@0"}, Name: "x"}}, "@<operation index"},
-	} {
-		_, err := adjust.PreviewOps(ctx, st, tc.ops, 1, adjust.Options{})
-		var oe *adjust.OpError
-		if !errors.As(err, &oe) || !strings.Contains(err.Error(), tc.msg) {
-			t.Errorf("%s: %v, want an OpError saying %q", tc.name, err, tc.msg)
-		}
-	}
-	ops := []adjust.Op{
-		{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(1)}, Name: "y"},
-		split,
-		{Type: adjust.OpRename, Grids: []geo.Code{"@1.2"}, Name: "x"},
-	}
-	out, err := adjust.RenumberOpRefs(ops, 0)
-	if err != nil || len(out) != 2 || out[1].Grids[0] != "@0.2" || ops[2].Grids[0] != "@1.2" {
-		t.Errorf("remove operation 0: %+v %v, want the reference renumbered to @0.2 (and the input untouched)", out, err)
-	}
-	if _, err := adjust.RenumberOpRefs(ops, 1); err == nil {
-		t.Errorf("removing the split that operation 2 names: no error")
-	}
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/paulmach/orb/geojson"
 
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 )
 
@@ -34,7 +35,7 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 	}
 	type village struct {
 		grids []geo.Code
-		parts []Part
+		parts []ops.Part
 	}
 	byVillage := map[geo.Code]*village{}
 	var order []geo.Code
@@ -72,7 +73,7 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 				continue
 			}
 			c := geo.Code(fmt.Sprint(f.Properties["code"]))
-			part := Part{Kind: geo.Kind(fmt.Sprint(f.Properties["kind"])), Name: fmt.Sprint(f.Properties["name"]),
+			part := ops.Part{Kind: geo.Kind(fmt.Sprint(f.Properties["kind"])), Name: fmt.Sprint(f.Properties["name"]),
 				Geometry: geojson.NewGeometry(f.Geometry)}
 			if alive[c] {
 				part.Code = c
@@ -81,14 +82,14 @@ func (e *Engine) Revert(ctx context.Context, a Actor, id int64) (Proposal, error
 			v.parts = append(v.parts, part)
 		}
 	}
-	var ops []Op
+	var redraws []ops.Op
 	for _, v := range order {
 		g := byVillage[v]
 		if len(g.grids) == 0 || len(g.parts) == 0 {
 			return p, refuse(KindInvalid, "proposal %d only created or only retired grids in %s; revert it by hand", id, v)
 		}
-		ops = append(ops, Op{Type: OpRedraw, Grids: g.grids, Parts: g.parts})
+		redraws = append(redraws, ops.Op{Type: ops.Redraw, Grids: g.grids, Parts: g.parts})
 	}
 	return e.Create(ctx, a, Draft{County: p.County, Reason: ReasonOther, ReasonText: fmt.Sprintf("revert of proposal %d", id),
-		BaseVersion: p.AppliedVersion, Ops: ops})
+		BaseVersion: p.AppliedVersion, Ops: redraws})
 }

@@ -6,6 +6,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -21,8 +23,8 @@ import (
 func TestStaleIgnoresEdgeMatch(t *testing.T) {
 	t.Parallel()
 	const east = geo.Code("320902001002001")
-	first := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(6)}, Geometry: adjusttest.Line(120.019, 33.0151, 120.035, 33.0151)}
-	second := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{east}, Geometry: adjusttest.Line(120.0375, 32.999, 120.0375, 33.031)}
+	first := ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(6)}, Geometry: opstest.Line(120.019, 33.0151, 120.035, 33.0151)}
+	second := ops.Op{Type: ops.Split, Grids: []geo.Code{east}, Geometry: opstest.Line(120.0375, 32.999, 120.0375, 33.031)}
 	for _, renamed := range []bool{false, true} {
 		name := "edge matched only"
 		if renamed {
@@ -31,10 +33,10 @@ func TestStaleIgnoresEdgeMatch(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			p1, p2 := adjusttest.Approved(t, st, first), adjusttest.Approved(t, st, second)
 			if renamed {
-				r := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{east}, Name: "East renamed"})
+				r := adjusttest.Approved(t, st, ops.Op{Type: ops.Rename, Grids: []geo.Code{east}, Name: "East renamed"})
 				if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: r, Actor: "approver"}); err != nil {
 					t.Fatalf("rename: %v", err)
 				}
@@ -45,7 +47,7 @@ func TestStaleIgnoresEdgeMatch(t *testing.T) {
 			if n := sqlInt(t, st, `SELECT count(*) FROM grid WHERE code = $1 AND upper_inf(valid) AND edge_matched`, east); n != 1 {
 				t.Fatalf("the east grid's current version is not marked edge matched (%d)", n)
 			}
-			prev, err := adjust.PreviewOps(ctx, st, []adjust.Op{second}, 1, adjust.Options{})
+			prev, err := ops.DryRun(ctx, st, []ops.Op{second}, 1, ops.Options{})
 			if err != nil {
 				t.Fatalf("preview: %v", err)
 			}
@@ -54,7 +56,7 @@ func TestStaleIgnoresEdgeMatch(t *testing.T) {
 				if prev.Stale == nil || len(prev.Stale.Changed) != 1 || prev.Stale.Changed[0].Code != east {
 					t.Errorf("preview after a rename: stale %+v, want the east grid", prev.Stale)
 				}
-				if !adjust.IsStale(applyErr) {
+				if !ops.IsStale(applyErr) {
 					t.Errorf("apply after a rename: %v, want stale", applyErr)
 				}
 				return

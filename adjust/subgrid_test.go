@@ -9,6 +9,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/check"
 	"gridmap/geo"
 )
@@ -38,7 +40,7 @@ func TestSubgridOperations(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name    string
-		ops     []adjust.Op
+		ops     []ops.Op
 		retired []geo.Code
 		created []geo.Code
 		changed []geo.Code           // code kept, new version (edge matched included)
@@ -47,7 +49,7 @@ func TestSubgridOperations(t *testing.T) {
 	}{
 		{
 			name:    "split across the grid",
-			ops:     []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{sub("01")}, Geometry: adjusttest.Line(120.0225, 33.009, 120.0225, 33.021)}},
+			ops:     []ops.Op{{Type: ops.Split, Grids: []geo.Code{sub("01")}, Geometry: opstest.Line(120.0225, 33.009, 120.0225, 33.021)}},
 			retired: []geo.Code{sub("01")}, created: []geo.Code{sub("04"), sub("05")},
 			// the cut's ends on the grid's south and north edges: 006, and
 			// 003 and 009 across them, take the vertices
@@ -57,14 +59,14 @@ func TestSubgridOperations(t *testing.T) {
 		},
 		{
 			name:    "merge two sub-grids",
-			ops:     []adjust.Op{{Type: adjust.OpMerge, Grids: []geo.Code{sub("02"), sub("03")}, Name: "east"}},
+			ops:     []ops.Op{{Type: ops.Merge, Grids: []geo.Code{sub("02"), sub("03")}, Name: "east"}},
 			retired: []geo.Code{sub("02"), sub("03")}, created: []geo.Code{sub("04")},
 			areaOf:  map[geo.Code]float64{sub("04"): 50},
 			lineage: [][2]geo.Code{{sub("02"), sub("04")}, {sub("03"), sub("04")}},
 		},
 		{
 			name: "reshape a shared edge",
-			ops:  []adjust.Op{{Type: adjust.OpReshape, Grids: []geo.Code{sub("02"), sub("03")}, Geometry: adjusttest.Line(120.025, 33.016, 120.03, 33.016)}},
+			ops:  []ops.Op{{Type: ops.Reshape, Grids: []geo.Code{sub("02"), sub("03")}, Geometry: opstest.Line(120.025, 33.016, 120.03, 33.016)}},
 			// 01 takes the new vertex at (120.025, 33.016); 006 and the east
 			// village's grid the one at (120.03, 33.016)
 			changed: []geo.Code{sub("01"), sub("02"), sub("03"), fxGrid(6), "320902001002001"},
@@ -72,29 +74,29 @@ func TestSubgridOperations(t *testing.T) {
 		},
 		{
 			name: "transfer an area",
-			ops:  []adjust.Op{{Type: adjust.OpTransfer, Grids: []geo.Code{sub("01")}, To: []geo.Code{sub("02")}, Geometry: adjusttest.Rect(120.023, 33.009, 120.026, 33.015)}},
+			ops:  []ops.Op{{Type: ops.Transfer, Grids: []geo.Code{sub("01")}, To: []geo.Code{sub("02")}, Geometry: opstest.Rect(120.023, 33.009, 120.026, 33.015)}},
 			// 03 takes the vertex where the polygon's edge leaves its edge
 			changed: []geo.Code{sub("01"), sub("02"), sub("03"), fxGrid(6), fxGrid(3)},
 			areaOf:  map[geo.Code]float64{sub("01"): 40, sub("02"): 35},
 		},
 		{
 			name:    "retire into a neighbour",
-			ops:     []adjust.Op{{Type: adjust.OpRetire, Grids: []geo.Code{sub("03")}, To: []geo.Code{sub("02")}}},
+			ops:     []ops.Op{{Type: ops.Retire, Grids: []geo.Code{sub("03")}, To: []geo.Code{sub("02")}}},
 			retired: []geo.Code{sub("03")}, changed: []geo.Code{sub("02")},
 			areaOf:  map[geo.Code]float64{sub("02"): 50},
 			lineage: [][2]geo.Code{{sub("03"), sub("02")}},
 		},
 		{
 			name:    "rename",
-			ops:     []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{sub("03")}, Name: "school"}},
+			ops:     []ops.Op{{Type: ops.Rename, Grids: []geo.Code{sub("03")}, Name: "school"}},
 			changed: []geo.Code{sub("03")},
 			areaOf:  map[geo.Code]float64{sub("03"): 25},
 		},
 		{
 			name: "redraw the three as two",
-			ops: []adjust.Op{{Type: adjust.OpRedraw, Grids: []geo.Code{sub("01"), sub("02"), sub("03")}, Parts: []adjust.Part{
-				{Code: sub("01"), Geometry: adjusttest.Rect(120.02, 33.01, 120.03, 33.015)},
-				{Kind: geo.KindExclusive, Name: "north", Geometry: adjusttest.Rect(120.02, 33.015, 120.03, 33.02)},
+			ops: []ops.Op{{Type: ops.Redraw, Grids: []geo.Code{sub("01"), sub("02"), sub("03")}, Parts: []ops.Part{
+				{Code: sub("01"), Geometry: opstest.Rect(120.02, 33.01, 120.03, 33.015)},
+				{Kind: geo.KindExclusive, Name: "north", Geometry: opstest.Rect(120.02, 33.015, 120.03, 33.02)},
 			}}},
 			// the new west end of the dividing line is a vertex of 006 and 005
 			// now; its east end was one of 02 and 03 already (left as it was)
@@ -107,17 +109,17 @@ func TestSubgridOperations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			if _, err := st.Pool().Exec(ctx, subgridSetup); err != nil {
 				t.Fatal(err)
 			}
 			households := gridCounts(t, st)
-			prev, err := adjust.PreviewOps(ctx, st, tc.ops, 1, adjust.Options{})
+			prev, err := ops.DryRun(ctx, st, tc.ops, 1, ops.Options{})
 			if err != nil {
 				t.Fatalf("preview: %v", err)
 			}
 			for _, f := range prev.Findings {
-				if f.Severity == geo.SeverityError || f.Check == adjust.CheckEdgeMismatch {
+				if f.Severity == geo.SeverityError || f.Check == ops.CheckEdgeMismatch {
 					t.Errorf("preview finding %s: %s", f.Check, f.Message)
 				}
 			}
@@ -199,36 +201,36 @@ func TestSubgridOperations(t *testing.T) {
 func TestSubgridRefusals(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	if _, err := st.Pool().Exec(ctx, subgridSetup); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct {
 		name string
-		op   adjust.Op
+		op   ops.Op
 		msg  string
 	}{
-		{"a grid and a sub-grid", adjust.Op{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(5), sub("01")}}, "different villages"},
-		{"urban sub-grid", adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{sub("01")}, Kind: geo.KindUrban}, "exclusive"},
-		{"sub-grids not adjacent", adjust.Op{Type: adjust.OpReshape, Grids: []geo.Code{sub("01"), sub("09")}, Geometry: adjusttest.Line(120.025, 33.01, 120.025, 33.02)}, "not a current grid"},
+		{"a grid and a sub-grid", ops.Op{Type: ops.Merge, Grids: []geo.Code{fxGrid(5), sub("01")}}, "different villages"},
+		{"urban sub-grid", ops.Op{Type: ops.Rename, Grids: []geo.Code{sub("01")}, Kind: geo.KindUrban}, "exclusive"},
+		{"sub-grids not adjacent", ops.Op{Type: ops.Reshape, Grids: []geo.Code{sub("01"), sub("09")}, Geometry: opstest.Line(120.025, 33.01, 120.025, 33.02)}, "not a current grid"},
 	} {
-		_, err := adjust.PreviewOps(ctx, st, []adjust.Op{c.op}, 1, adjust.Options{})
-		var oe *adjust.OpError
+		_, err := ops.DryRun(ctx, st, []ops.Op{c.op}, 1, ops.Options{})
+		var oe *ops.Error
 		if !errors.As(err, &oe) || !strings.Contains(err.Error(), c.msg) {
-			t.Errorf("%s: %v, want an OpError saying %q", c.name, err, c.msg)
+			t.Errorf("%s: %v, want an ops.Error saying %q", c.name, err, c.msg)
 		}
 	}
-	prev, err := adjust.PreviewOps(ctx, st, []adjust.Op{{Type: adjust.OpReshape, Grids: []geo.Code{fxGrid(5), fxGrid(6)},
-		Geometry: adjusttest.Line(120.022, 33.01, 120.022, 33.02)}}, 1, adjust.Options{})
+	prev, err := ops.DryRun(ctx, st, []ops.Op{{Type: ops.Reshape, Grids: []geo.Code{fxGrid(5), fxGrid(6)},
+		Geometry: opstest.Line(120.022, 33.01, 120.022, 33.02)}}, 1, ops.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	found := false
 	for _, f := range prev.Findings {
-		found = found || f.Check == adjust.CheckSubgridNoFit
+		found = found || f.Check == ops.CheckSubgridNoFit
 	}
 	if !found {
-		t.Errorf("reshaping the exclusive grid alone: no %s finding in %+v", adjust.CheckSubgridNoFit, prev.Findings)
+		t.Errorf("reshaping the exclusive grid alone: no %s finding in %+v", ops.CheckSubgridNoFit, prev.Findings)
 	}
 }
 

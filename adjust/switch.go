@@ -8,6 +8,7 @@ import (
 
 	"github.com/jackc/pgx/v5"
 
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -18,11 +19,11 @@ import (
 // as-of queries are right at once. The records' grid_code is the current
 // grid, so their moves wait in adj_pending_move until the switch, which
 // moves them (assignment history closed and opened at T, not at the
-// switch's own time) and bumps the dataset version so every gridd
-// reloads. Until the switch is done no other proposal may touch the grids
-// or records involved (pendingConflicts). The area table is the current
+// switch's own time: ops.MovePlanned) and bumps the dataset version so
+// every gridd reloads. Until the switch is done no other proposal may
+// touch the grids or records involved (ops.Work.PendingConflicts). The area table is the current
 // state too, so the areas take the proposal's edge-matched vertices at
-// the switch, in versions of their history dated at the effective time
+// the switch (ops.AddPlannedVertices), in versions of their history dated at the effective time
 // (as of a time between the effective time and a late switch, the
 // history shows them without those vertices until the switch is done).
 
@@ -63,7 +64,7 @@ func SwitchDue(ctx context.Context, st *store.Store) (n int, version int64, err 
 	if !due {
 		return 0, 0, nil
 	}
-	tx, err := beginWork(ctx, st)
+	tx, err := ops.BeginWork(ctx, st)
 	if err != nil {
 		return 0, 0, fmt.Errorf("switch due: %w", err)
 	}
@@ -151,17 +152,14 @@ func switchTx(ctx context.Context, st *store.Store, tx pgx.Tx) (int, int64, erro
 	// vertices to one area both get theirs (an UPDATE … FROM joining two
 	// rows to one target row would apply only one of them).
 	for _, d := range due {
-		if err := setAreaAt(ctx, tx, d.at); err != nil {
+		if err := ops.AddPlannedVertices(ctx, tx, d.proposal, d.at); err != nil {
 			return 0, 0, err
-		}
-		if _, err := tx.Exec(ctx, fmt.Sprintf(areaNodesSQL, "adj_pending_area", " AND x.proposal = $2"), edgeTolDeg, d.proposal); err != nil {
-			return 0, 0, fmt.Errorf("area vertices of proposal %d: %w", d.proposal, err)
 		}
 	}
 	names := make([]string, len(due))
 	moved := make([]int64, len(due))
 	for i, d := range due {
-		m, err := switchOne(ctx, tx, d)
+		m, err := ops.MovePlanned(ctx, tx, d.proposal, d.at, d.codes)
 		if err != nil {
 			return 0, 0, fmt.Errorf("proposal %d: %w", d.proposal, err)
 		}
@@ -182,78 +180,4 @@ func switchTx(ctx context.Context, st *store.Store, tx pgx.Tx) (int, int64, erro
 		}
 	}
 	return len(due), version, nil
-}
-
-// switchOne moves the records of one switch and writes their assignment
-// history at its effective time. It returns how many records moved.
-func switchOne(ctx context.Context, tx pgx.Tx, d dueSwitch) (int64, error) {
-	if _, err := tx.Exec(ctx, `TRUNCATE adj_move`); err != nil {
-		return 0, err
-	}
-	for _, rt := range store.RecordTypes() {
-		// rt is one of two constant table names. The planned moves of
-		// records still in the grid they were planned from, then any
-		// other record tied to a grid of the proposal whose lookup at the
-		// effective time gives another grid (added or re-tied since the
-		// apply).
-		// A record whose grid (as of the effective time) contains its
-		// point in the interior stays there (no other grid covers such a
-		// point: the apply checked they do not overlap); only the others
-		// take the lookup's index probe.
-		_, err := tx.Exec(ctx, `
-			WITH planned AS MATERIALIZED (
-				SELECT r.id, r.grid_code, m.to_grid FROM adj_pending_move m
-				JOIN `+rt+` r ON r.id = m.record_id AND r.grid_code = m.from_grid
-				WHERE m.proposal = $2 AND m.record_type = $1),
-			other AS MATERIALIZED (
-				SELECT r.id, r.grid_code, r.geom FROM `+rt+` r
-				LEFT JOIN grid own ON own.code = r.grid_code AND own.valid @> $3::timestamptz AND length(own.code) = 15
-				WHERE r.grid_code = ANY($4) AND NOT EXISTS (SELECT 1 FROM planned p WHERE p.id = r.id)
-				  AND NOT coalesce(ST_Contains(own.geom, r.geom), false))
-			INSERT INTO adj_move (rt, id, old, new)
-			SELECT $1, id, grid_code, to_grid FROM planned
-			UNION ALL
-			SELECT $1, r.id, r.grid_code, l.code FROM other r,
-			LATERAL (SELECT g.code FROM grid g WHERE length(g.code) = 15 AND g.valid @> $3::timestamptz AND ST_Covers(g.geom, r.geom)
-			         ORDER BY g.code LIMIT 1) l
-			WHERE l.code <> r.grid_code`,
-			rt, d.proposal, d.at, d.codes)
-		if err != nil {
-			return 0, fmt.Errorf("moves of %s: %w", rt, err)
-		}
-	}
-	var n int64
-	if err := tx.QueryRow(ctx, `SELECT count(*) FROM adj_move`).Scan(&n); err != nil {
-		return 0, err
-	}
-	// Statistics, so the updates joining adj_move probe the indexes.
-	if _, err := tx.Exec(ctx, `ANALYZE adj_move`); err != nil {
-		return 0, err
-	}
-	stmts := []struct{ what, sql string }{
-		{"re-assign households", `UPDATE household h SET grid_code = m.new FROM adj_move m WHERE m.rt = 'household' AND m.id = h.id`},
-		{"re-assign units", `UPDATE unit u SET grid_code = m.new FROM adj_move m WHERE m.rt = 'unit' AND m.id = u.id`},
-		// An open assignment that began at or after the effective time
-		// (a record added since) is re-pointed rather than closed.
-		{"re-point late assignments", `UPDATE assignment a SET grid_code = m.new, adjustment = $2
-			FROM adj_move m WHERE a.record_type = m.rt AND a.record_id = m.id AND upper_inf(a.valid) AND lower(a.valid) >= $1`},
-		{"close assignments", `UPDATE assignment a SET valid = tstzrange(lower(a.valid), $1)
-			FROM adj_move m WHERE a.record_type = m.rt AND a.record_id = m.id AND upper_inf(a.valid) AND lower(a.valid) < $1`},
-		{"open assignments", `INSERT INTO assignment (record_type, record_id, grid_code, valid, adjustment)
-			SELECT rt, id, new, tstzrange($1, NULL), $2 FROM adj_move m
-			WHERE NOT EXISTS (SELECT 1 FROM assignment a WHERE a.record_type = m.rt AND a.record_id = m.id AND upper_inf(a.valid))`},
-	}
-	for _, st := range stmts {
-		var args []any
-		if strings.Contains(st.sql, "$1") {
-			args = append(args, d.at)
-		}
-		if strings.Contains(st.sql, "$2") {
-			args = append(args, d.proposal)
-		}
-		if _, err := tx.Exec(ctx, st.sql, args...); err != nil {
-			return 0, fmt.Errorf("%s: %w", st.what, err)
-		}
-	}
-	return n, nil
 }

@@ -10,6 +10,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 	"gridmap/store"
 )
@@ -65,8 +67,8 @@ func currentCodes(t *testing.T, st *store.Store) map[geo.Code]bool {
 func TestApplyAheadOfTimeSwitch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
-	split := adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}
+	st := opstest.New(t)
+	split := ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)}
 	id := adjusttest.Approved(t, st, split)
 	before := gridCounts(t, st)
 	// Time enough for the dozen proposals below on a loaded machine.
@@ -101,35 +103,35 @@ func TestApplyAheadOfTimeSwitch(t *testing.T) {
 
 	// Conflicting proposals are refused as pending; an independent one
 	// (the east village) applies now.
-	conflicting := [][]adjust.Op{
-		{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(5)}, Name: "renamed"}},      // retired at eff
-		{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(10)}, Name: "renamed"}},     // created at eff
-		{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(2), fxGrid(3)}}},             // 002 changes at eff
-		{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(4)}}},             // moves records 010 takes at eff
-		{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(8)}, Name: "also pending"}}, // 008 changes at eff
+	conflicting := [][]ops.Op{
+		{{Type: ops.Rename, Grids: []geo.Code{fxGrid(5)}, Name: "renamed"}},      // retired at eff
+		{{Type: ops.Rename, Grids: []geo.Code{fxGrid(10)}, Name: "renamed"}},     // created at eff
+		{{Type: ops.Merge, Grids: []geo.Code{fxGrid(2), fxGrid(3)}}},             // 002 changes at eff
+		{{Type: ops.Merge, Grids: []geo.Code{fxGrid(1), fxGrid(4)}}},             // moves records 010 takes at eff
+		{{Type: ops.Rename, Grids: []geo.Code{fxGrid(8)}, Name: "also pending"}}, // 008 changes at eff
 	}
-	for i, ops := range conflicting {
+	for i, list := range conflicting {
 		v, err := st.Version(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
-		p, err := adjust.PreviewOps(ctx, st, ops, v, adjust.Options{})
-		var oe *adjust.OpError
+		p, err := ops.DryRun(ctx, st, list, v, ops.Options{})
+		var oe *ops.Error
 		if errors.As(err, &oe) {
 			// The retired grid is not in the latest state: refused anyway.
 		} else if err != nil || p.Stale == nil {
 			t.Errorf("conflicting %d: preview stale %v, err %v", i, p != nil && p.Stale != nil, err)
 		}
-		pid := adjusttest.Approved(t, st, ops...)
+		pid := adjusttest.Approved(t, st, list...)
 		if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET base_version = $2 WHERE id = $1`, pid, v); err != nil {
 			t.Fatal(err)
 		}
 		_, err = adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: pid, Actor: "a"})
-		if !adjust.IsStale(err) {
+		if !ops.IsStale(err) {
 			t.Errorf("conflicting %d applied before the effective time: %v", i, err)
 		}
 	}
-	east := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{"320902001002001"}, Name: "East renamed"})
+	east := adjusttest.Approved(t, st, ops.Op{Type: ops.Rename, Grids: []geo.Code{"320902001002001"}, Name: "East renamed"})
 	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: east, Actor: "a"}); err != nil {
 		t.Fatalf("independent proposal: %v", err)
 	}
@@ -203,11 +205,11 @@ func TestApplyAheadOfTimeSwitch(t *testing.T) {
 
 	// A proposal drawn before the switch (on the old grids, which the
 	// service showed until then) is stale once the switch is done.
-	drawn := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(2)}, Name: "drawn on the old grids"})
+	drawn := adjusttest.Approved(t, st, ops.Op{Type: ops.Rename, Grids: []geo.Code{fxGrid(2)}, Name: "drawn on the old grids"})
 	if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET base_version = $2 WHERE id = $1`, drawn, v0); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: drawn, Actor: "a"}); !adjust.IsStale(err) || adjust.IsPending(err) {
+	if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: drawn, Actor: "a"}); !ops.IsStale(err) || ops.IsPending(err) {
 		t.Errorf("a proposal drawn before the switch on a grid it changed: %v, want stale", err)
 	}
 	// Once in effect, the split's grids can be adjusted again.
@@ -215,7 +217,7 @@ func TestApplyAheadOfTimeSwitch(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	again := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(10)}, Name: "renamed"})
+	again := adjusttest.Approved(t, st, ops.Op{Type: ops.Rename, Grids: []geo.Code{fxGrid(10)}, Name: "renamed"})
 	if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET base_version = $2 WHERE id = $1`, again, v); err != nil {
 		t.Fatal(err)
 	}
@@ -245,7 +247,7 @@ func BenchmarkSwitch10k(b *testing.B) {
 			b.Fatal(err)
 		}
 		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
-			Ops: []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{g}, Geometry: adjusttest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
+			Ops: []ops.Op{{Type: ops.Split, Grids: []geo.Code{g}, Geometry: opstest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -278,8 +280,8 @@ func BenchmarkSwitch10k(b *testing.B) {
 func TestSwitchCrash(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
-	id := adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)})
+	st := opstest.New(t)
+	id := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)})
 	eff := time.Now().Add(time.Second)
 	res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff})
 	if err != nil {

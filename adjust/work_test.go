@@ -10,6 +10,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 )
 
@@ -20,7 +22,7 @@ func TestApplyOperations(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name    string
-		ops     []adjust.Op
+		ops     []ops.Op
 		retired []int // sequences retired
 		created []int // new sequences
 		changed []int // sequences with a new version, code kept
@@ -31,7 +33,7 @@ func TestApplyOperations(t *testing.T) {
 	}{
 		{
 			name:    "split by a line crossing the grid",
-			ops:     []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.015, 33.005, 120.015, 33.025)}},
+			ops:     []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.015, 33.005, 120.015, 33.025)}},
 			retired: []int{5}, created: []int{10, 11}, changed: []int{2, 8},
 			lineage: [][2]int{{5, 10}, {5, 11}},
 			areaOf:  map[int]float64{10: 50, 11: 50, 2: 100, 8: 100},
@@ -39,7 +41,7 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name:    "split by a line drawn 0.2 m off the corners snaps onto them",
-			ops:     []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(5)}, Geometry: adjusttest.Line(120.010002, 33.01, 120.02, 33.019998)}},
+			ops:     []ops.Op{{Type: ops.Split, Grids: []geo.Code{fxGrid(5)}, Geometry: opstest.Line(120.010002, 33.01, 120.02, 33.019998)}},
 			retired: []int{5}, created: []int{10, 11},
 			lineage: [][2]int{{5, 10}, {5, 11}},
 			areaOf:  map[int]float64{10: 50, 11: 50, 2: 100, 4: 100, 6: 100, 8: 100},
@@ -47,7 +49,7 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name:    "merge two adjacent grids",
-			ops:     []adjust.Op{{Type: adjust.OpMerge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Name: "Merged"}},
+			ops:     []ops.Op{{Type: ops.Merge, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Name: "Merged"}},
 			retired: []int{1, 2}, created: []int{10},
 			lineage: [][2]int{{1, 10}, {2, 10}},
 			areaOf:  map[int]float64{10: 200},
@@ -55,21 +57,21 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name:    "reshape a shared edge",
-			ops:     []adjust.Op{{Type: adjust.OpReshape, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Geometry: adjusttest.Line(120.012, 33, 120.012, 33.01)}},
+			ops:     []ops.Op{{Type: ops.Reshape, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Geometry: opstest.Line(120.012, 33, 120.012, 33.01)}},
 			changed: []int{1, 2, 5},
 			areaOf:  map[int]float64{1: 120, 2: 80, 5: 100},
 			moved:   true,
 		},
 		{
 			name:    "transfer an area",
-			ops:     []adjust.Op{{Type: adjust.OpTransfer, Grids: []geo.Code{fxGrid(3)}, To: []geo.Code{fxGrid(2)}, Geometry: adjusttest.Rect(120.02, 32.999, 120.025, 33.01)}},
+			ops:     []ops.Op{{Type: ops.Transfer, Grids: []geo.Code{fxGrid(3)}, To: []geo.Code{fxGrid(2)}, Geometry: opstest.Rect(120.02, 32.999, 120.025, 33.01)}},
 			changed: []int{2, 3, 6},
 			areaOf:  map[int]float64{2: 150, 3: 50},
 			moved:   true,
 		},
 		{
 			name:    "retire a grid into its neighbour",
-			ops:     []adjust.Op{{Type: adjust.OpRetire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}}},
+			ops:     []ops.Op{{Type: ops.Retire, Grids: []geo.Code{fxGrid(9)}, To: []geo.Code{fxGrid(8)}}},
 			retired: []int{9}, changed: []int{8},
 			lineage: [][2]int{{9, 8}},
 			areaOf:  map[int]float64{8: 200},
@@ -77,15 +79,15 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name:    "rename and re-kind",
-			ops:     []adjust.Op{{Type: adjust.OpRename, Grids: []geo.Code{fxGrid(4)}, Name: "Riverside", Kind: geo.KindUrban}},
+			ops:     []ops.Op{{Type: ops.Rename, Grids: []geo.Code{fxGrid(4)}, Name: "Riverside", Kind: geo.KindUrban}},
 			changed: []int{4},
 			areaOf:  map[int]float64{4: 100},
 		},
 		{
 			name: "redraw two grids as two others",
-			ops: []adjust.Op{{Type: adjust.OpRedraw, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Parts: []adjust.Part{
-				{Code: fxGrid(1), Geometry: adjusttest.Rect(120, 33, 120.02, 33.005)},
-				{Kind: geo.KindRural, Name: "north half", Geometry: adjusttest.Rect(120, 33.005, 120.02, 33.01)},
+			ops: []ops.Op{{Type: ops.Redraw, Grids: []geo.Code{fxGrid(1), fxGrid(2)}, Parts: []ops.Part{
+				{Code: fxGrid(1), Geometry: opstest.Rect(120, 33, 120.02, 33.005)},
+				{Kind: geo.KindRural, Name: "north half", Geometry: opstest.Rect(120, 33.005, 120.02, 33.01)},
 			}}},
 			retired: []int{2}, created: []int{10}, changed: []int{1, 3},
 			lineage: [][2]int{{1, 10}, {2, 1}, {2, 10}},
@@ -94,9 +96,9 @@ func TestApplyOperations(t *testing.T) {
 		},
 		{
 			name: "split then merge a part with a neighbour",
-			ops: []adjust.Op{
-				{Type: adjust.OpSplit, Grids: []geo.Code{fxGrid(7)}, Geometry: adjusttest.Line(119.99, 33.025, 120.02, 33.025)},
-				{Type: adjust.OpMerge, Grids: []geo.Code{"320902001001010", fxGrid(4)}},
+			ops: []ops.Op{
+				{Type: ops.Split, Grids: []geo.Code{fxGrid(7)}, Geometry: opstest.Line(119.99, 33.025, 120.02, 33.025)},
+				{Type: ops.Merge, Grids: []geo.Code{"320902001001010", fxGrid(4)}},
 			},
 			retired: []int{7, 4}, created: []int{11, 12}, changed: []int{8},
 			lineage: [][2]int{{7, 11}, {7, 12}, {4, 12}},
@@ -108,15 +110,15 @@ func TestApplyOperations(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			id := adjusttest.Approved(t, st, tc.ops...)
 			before := time.Now()
-			prev, err := adjust.PreviewOps(ctx, st, tc.ops, 1, adjust.Options{})
+			prev, err := ops.DryRun(ctx, st, tc.ops, 1, ops.Options{})
 			if err != nil {
 				t.Fatalf("preview: %v", err)
 			}
 			for _, f := range prev.Findings {
-				if f.Severity == geo.SeverityError || f.Check == adjust.CheckEdgeMismatch {
+				if f.Severity == geo.SeverityError || f.Check == ops.CheckEdgeMismatch {
 					t.Errorf("preview finding: %s", f.Message)
 				}
 			}

@@ -11,6 +11,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/tiles"
 )
 
@@ -24,7 +25,7 @@ func corsServer(t *testing.T, c CORS) *httptest.Server {
 	})
 	ts := tiles.NewService(nil, nil, nil, tiles.Options{})
 	srv := httptest.NewServer(NewServer(Deps{Lookup: ok, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(nil, adjust.Options{}), CORS: c}))
+		Adjust: adjust.New(nil, ops.Options{}), CORS: c}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -37,7 +38,7 @@ func TestPublicRoutes(t *testing.T) {
 	srv := corsServer(t, CORS{})
 	var served []string
 	chi.Walk(NewServer(Deps{Lookup: http.NotFoundHandler(), Tiles: http.NotFoundHandler(), TileJSON: http.NotFoundHandler(),
-		Adjust: adjust.New(nil, adjust.Options{})}).(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		Adjust: adjust.New(nil, ops.Options{})}).(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		served = append(served, method+" "+route)
 		return nil
 	})

@@ -14,6 +14,7 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 	prob "gridmap/problem"
 	"gridmap/web/i18n"
@@ -26,7 +27,7 @@ import (
 // what changed), 422 (invalid operation; failing checks, with the
 // located findings). Mount it inside the body-limited group of addRoutes:
 //
-//	proposalRoutes(r, log, adjust.New(st, adjust.Options{}))
+//	proposalRoutes(r, log, adjust.New(st, ops.Options{}))
 func proposalRoutes(r chi.Router, log *slog.Logger, e *adjust.Engine) {
 	h := proposalHandlers{log: log, e: e}
 	r.Method(http.MethodGet, "/proposals", h.auth(h.list))
@@ -169,7 +170,7 @@ type draftBody struct{ adjust.Draft }
 
 func (b draftBody) Valid(context.Context) map[string]string { return nil } // the engine says what is wrong
 
-type opBody struct{ adjust.Op }
+type opBody struct{ ops.Op }
 
 func (b opBody) Valid(context.Context) map[string]string {
 	if b.Type == "" {

@@ -13,7 +13,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gridmap/adjust"
-	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/api"
 	"gridmap/store/storetest"
 )
@@ -33,10 +34,10 @@ func init() {
 func newProposalServer(t *testing.T) *env {
 	t.Helper()
 	st := storetest.New(t)
-	adjusttest.Load(t, st)
+	opstest.Load(t, st)
 	reg := prometheus.NewRegistry()
 	srv := httptest.NewServer(api.NewServer(api.Deps{Store: st, Log: slog.New(slog.DiscardHandler), Registry: reg,
-		Adjust: adjust.New(st, adjust.Options{})}))
+		Adjust: adjust.New(st, ops.Options{})}))
 	t.Cleanup(srv.Close)
 	return &env{t: t, srv: srv, store: st, reg: reg}
 }

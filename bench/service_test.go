@@ -6,6 +6,7 @@ import (
 	"net/http"
 
 	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/api"
 	"gridmap/live"
 	"gridmap/lookup"
@@ -28,6 +29,6 @@ func service(st *store.Store) Service {
 		ts := tiles.NewService(holder, tiles.NewPostGIS(st), log, tiles.Options{})
 		return web.WithPage(api.NewServer(api.Deps{Store: st, Log: log,
 			Lookup: lookup.Handler(holder, lookup.NewPostGIS(st), log), Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-			Adjust: adjust.New(st, adjust.Options{})})), nil
+			Adjust: adjust.New(st, ops.Options{})})), nil
 	}
 }

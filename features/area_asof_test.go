@@ -9,7 +9,7 @@ import (
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/planar"
 
-	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/feature"
 	"gridmap/features"
 	"gridmap/geo"
@@ -22,7 +22,7 @@ import (
 // as it is now. Both fail when they read today's area table.
 func TestAreasAsOf(t *testing.T) {
 	t.Parallel()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	ctx := context.Background()
 	const east = "320902001002"
 	var before time.Time

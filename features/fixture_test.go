@@ -5,7 +5,7 @@ import (
 	"os"
 	"testing"
 
-	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/importer/importertest"
 	"gridmap/store"
 	"gridmap/store/storetest"
@@ -18,7 +18,7 @@ import (
 // newAdjustStore returns a store loaded with the adjustment fixture: a
 // county whose village 320902001001 is 3×3 grids of 0.01° and whose
 // village 320902001002 has one grid on its west half.
-func newAdjustStore(t testing.TB) *store.Store { return adjusttest.New(t) }
+func newAdjustStore(t testing.TB) *store.Store { return opstest.New(t) }
 
 // baseStore is a database with the test areas and grids of importertest:
 // village 320902001002's east half (120.15-120.2) is free.

@@ -11,6 +11,8 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/feature"
 	"gridmap/geo"
 	"gridmap/importer"
@@ -28,8 +30,8 @@ func importGap(ctx context.Context, st *store.Store) (*importer.Report, error) {
 
 func createInGap(t *testing.T, st *store.Store) int64 {
 	t.Helper()
-	return adjusttest.Approved(t, st, adjust.Op{Type: adjust.OpCreate, Village: adjusttest.East, Kind: geo.KindRural, Name: "gap",
-		Geometry: adjusttest.Rect(120.045, 33, 120.06, 33.03)})
+	return adjusttest.Approved(t, st, ops.Op{Type: ops.Create, Village: opstest.East, Kind: geo.KindRural, Name: "gap",
+		Geometry: opstest.Rect(120.045, 33, 120.06, 33.03)})
 }
 
 // assertOneWriter checks with PostGIS that no two current grids overlap
@@ -40,7 +42,7 @@ func assertOneWriter(t *testing.T, st *store.Store) {
 		ON a.code < b.code AND a.geom && b.geom AND ST_Relate(a.geom, b.geom, '2********')`); n != 0 {
 		t.Errorf("%d pairs of current grids overlap", n)
 	}
-	if n := storetest.Int(t, st, `SELECT count(*) FROM grid_current WHERE village = $1`, adjusttest.East); n != 2 {
+	if n := storetest.Int(t, st, `SELECT count(*) FROM grid_current WHERE village = $1`, opstest.East); n != 2 {
 		t.Errorf("east village has %d grids, want 2 (its own and one writer's)", n)
 	}
 }
@@ -54,7 +56,7 @@ func assertOneWriter(t *testing.T, st *store.Store) {
 func TestImportWaitsForApply(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	st := adjusttest.New(t)
+	st := opstest.New(t)
 	id := createInGap(t, st)
 	applyDone := make(chan error, 1)
 	holding, release := make(chan struct{}), make(chan struct{})
@@ -107,7 +109,7 @@ func TestImportApplyRace(t *testing.T) {
 		t.Run(strconv.Itoa(round), func(t *testing.T) {
 			t.Parallel()
 			ctx := context.Background()
-			st := adjusttest.New(t)
+			st := opstest.New(t)
 			id := createInGap(t, st)
 			start := make(chan struct{})
 			var wg sync.WaitGroup
@@ -132,7 +134,7 @@ func TestImportApplyRace(t *testing.T) {
 				t.Errorf("import failed, not rejected: %v", importErr)
 			}
 			var ce *adjust.ChecksError
-			var oe *adjust.OpError
+			var oe *ops.Error
 			if applyErr != nil && !errors.As(applyErr, &ce) && !errors.As(applyErr, &oe) {
 				t.Errorf("apply failed, not refused: %v", applyErr)
 			}

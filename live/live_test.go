@@ -12,7 +12,8 @@ import (
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/adjust"
-	"gridmap/adjust/adjusttest"
+	"gridmap/adjust/ops"
+	"gridmap/adjust/ops/opstest"
 	"gridmap/geo"
 	"gridmap/live"
 	"gridmap/store/storetest"
@@ -118,10 +119,10 @@ func TestHolderSwitchesAtEffectiveTime(t *testing.T) {
 	st := storetest.New(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	adjusttest.Load(t, st)
+	opstest.Load(t, st)
 	const old, new1, new2 = geo.Code("320902001001005"), geo.Code("320902001001010"), geo.Code("320902001001011")
 	p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: 1, Author: "planner",
-		Ops: []adjust.Op{{Type: adjust.OpSplit, Grids: []geo.Code{old},
+		Ops: []ops.Op{{Type: ops.Split, Grids: []geo.Code{old},
 			Geometry: geojson.NewGeometry(orb.LineString{{120.015, 33.005}, {120.015, 33.025}})}}}, "planner")
 	if err != nil {
 		t.Fatal(err)

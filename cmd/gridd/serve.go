@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/api"
 	"gridmap/features"
 	"gridmap/live"
@@ -92,5 +93,5 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
 		Features: features.New(st, holder, e.log),
 		Lookup:   look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(st, adjust.Options{}), CORS: e.cors})), nil
+		Adjust: adjust.New(st, ops.Options{}), CORS: e.cors})), nil
 }

@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -14,9 +14,9 @@ import (
 // their union: the linework is the outer boundary of the set and the
 // parts' boundaries; each face of the set goes to the part holding its
 // point on surface. Codes of the set that no part keeps are retired.
-func (w *work) redraw(ctx context.Context, i int, op Op) error {
+func (w *Work) redraw(ctx context.Context, i int, op Op) error {
 	if len(op.Grids) == 0 || len(op.Parts) == 0 {
-		return &OpError{Index: i, Op: op.Type, Msg: "needs the grids to redraw and the parts to draw"}
+		return &Error{Index: i, Op: op.Type, Msg: "needs the grids to redraw and the parts to draw"}
 	}
 	inSet := map[geo.Code]bool{}
 	for _, c := range op.Grids {
@@ -31,7 +31,7 @@ func (w *work) redraw(ctx context.Context, i int, op Op) error {
 	kept := map[geo.Code]bool{}
 	for k, p := range op.Parts {
 		if p.Geometry == nil {
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d has no polygon", k+1)}
+			return &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d has no polygon", k+1)}
 		}
 		switch g := p.Geometry.Coordinates.(type) {
 		case orb.Polygon:
@@ -39,11 +39,11 @@ func (w *work) redraw(ctx context.Context, i int, op Op) error {
 		case orb.MultiPolygon:
 			mp = append(mp, g...)
 		default:
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d is not a polygon", k+1)}
+			return &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d is not a polygon", k+1)}
 		}
 		if p.Code != "" {
 			if !inSet[p.Code] || kept[p.Code] {
-				return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d keeps code %s, which is not (once) in the redrawn set", k+1, p.Code)}
+				return &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("part %d keeps code %s, which is not (once) in the redrawn set", k+1, p.Code)}
 			}
 			kept[p.Code] = true
 			codes[k] = string(p.Code)
@@ -54,7 +54,7 @@ func (w *work) redraw(ctx context.Context, i int, op Op) error {
 			continue
 		}
 		if !p.Kind.Valid() || p.Name == "" {
-			return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("new part %d needs a kind and a name", k+1)}
+			return &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("new part %d needs a kind and a name", k+1)}
 		}
 		nc, err := w.newCode(ctx, i, op.Type, v, string(p.Kind), p.Name)
 		if err != nil {

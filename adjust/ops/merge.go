@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -9,7 +9,7 @@ import (
 // merge joins grids of one container into one new code (kind and name
 // from the first grid unless the operation gives them): their faces all
 // go to the new code and the old codes are retired, with lineage.
-func (w *work) merge(ctx context.Context, i int, op Op) error {
+func (w *Work) merge(ctx context.Context, i int, op Op) error {
 	if err := needGrids(i, op, 2, "two or more grids to merge"); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"fmt"
@@ -24,10 +24,10 @@ import (
 // refPrefix starts a reference; no grid code contains it.
 const refPrefix = "@"
 
-// ParseOpRef parses a reference "@k.n": the operation index k (from 0)
+// ParseRef parses a reference "@k.n": the operation index k (from 0)
 // and the part n (from 1). ok is false for anything that is not written
 // as a reference; err says what is wrong with one that is.
-func ParseOpRef(c geo.Code) (op, part int, ok bool, err error) {
+func ParseRef(c geo.Code) (op, part int, ok bool, err error) {
 	s, isRef := strings.CutPrefix(string(c), refPrefix)
 	if !isRef {
 		return 0, 0, false, nil
@@ -41,15 +41,15 @@ func ParseOpRef(c geo.Code) (op, part int, ok bool, err error) {
 	return k, n, true, nil
 }
 
-// IsOpRef reports whether c is written as a reference (valid or not).
-func IsOpRef(c geo.Code) bool { return strings.HasPrefix(string(c), refPrefix) }
+// IsRef reports whether c is written as a reference (valid or not).
+func IsRef(c geo.Code) bool { return strings.HasPrefix(string(c), refPrefix) }
 
 // opRefs returns the references an operation makes (grids, takers and the
 // codes redraw parts keep).
 func opRefs(op Op) []geo.Code {
 	var out []geo.Code
 	for _, c := range op.codes() {
-		if IsOpRef(c) {
+		if IsRef(c) {
 			out = append(out, c)
 		}
 	}
@@ -67,11 +67,11 @@ func (op Op) codes() []geo.Code {
 	return out
 }
 
-// CheckOpRefs checks the references of operation i: well written, and
+// CheckRefs checks the references of operation i: well written, and
 // each to an operation before it.
-func CheckOpRefs(op Op, i int) error {
+func CheckRefs(op Op, i int) error {
 	for _, c := range opRefs(op) {
-		k, _, _, err := ParseOpRef(c)
+		k, _, _, err := ParseRef(c)
 		if err != nil {
 			return err
 		}
@@ -82,17 +82,17 @@ func CheckOpRefs(op Op, i int) error {
 	return nil
 }
 
-// RenumberOpRefs returns the operations without operation i: references
+// RenumberRefs returns the operations without operation i: references
 // to operations after it move down by one. It fails when an operation
 // refers to a grid operation i makes (remove that one first).
-func RenumberOpRefs(ops []Op, i int) ([]Op, error) {
+func RenumberRefs(ops []Op, i int) ([]Op, error) {
 	out := make([]Op, 0, len(ops))
 	for j, op := range ops {
 		if j == i {
 			continue
 		}
 		fix := func(c geo.Code) (geo.Code, error) {
-			k, n, ok, err := ParseOpRef(c)
+			k, n, ok, err := ParseRef(c)
 			if !ok || err != nil || k < i {
 				return c, nil
 			}
@@ -143,18 +143,18 @@ func resolveRefs(op Op, i int, made [][]geo.Code) (Op, error) {
 		return op, nil
 	}
 	fix := func(c geo.Code) (geo.Code, error) {
-		k, n, ok, err := ParseOpRef(c)
+		k, n, ok, err := ParseRef(c)
 		if !ok {
 			return c, nil
 		}
 		if err != nil {
-			return c, &OpError{Index: i, Op: op.Type, Msg: err.Error()}
+			return c, &Error{Index: i, Op: op.Type, Msg: err.Error()}
 		}
 		if k >= i || k >= len(made) {
-			return c, &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("%s refers to operation %d, which does not come before this one", c, k)}
+			return c, &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("%s refers to operation %d, which does not come before this one", c, k)}
 		}
 		if n > len(made[k]) {
-			return c, &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("%s: operation %d makes %d grid(s), not %d", c, k, len(made[k]), n)}
+			return c, &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("%s: operation %d makes %d grid(s), not %d", c, k, len(made[k]), n)}
 		}
 		return made[k][n-1], nil
 	}
@@ -177,9 +177,9 @@ func resolveRefs(op Op, i int, made [][]geo.Code) (Op, error) {
 	return op, nil
 }
 
-// OpResult is what one operation of a preview makes: the codes it
+// Result is what one operation of a preview makes: the codes it
 // issues, in the order references "@k.n" number them.
-type OpResult struct {
+type Result struct {
 	Index int        `json:"index"`
 	Type  string     `json:"type"`
 	Makes []geo.Code `json:"makes"`

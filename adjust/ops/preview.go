@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -24,8 +25,8 @@ type Preview struct {
 	Totals   []GridTotal   `json:"totals"`
 	Lineage  []Lineage     `json:"lineage"`
 	// Ops are the codes each operation makes, in the order references
-	// "@k.n" number them (see ParseOpRef).
-	Ops []OpResult `json:"ops"`
+	// "@k.n" number them (see ParseRef).
+	Ops []Result `json:"ops"`
 	// Stale is set when grids the proposal names changed since its base
 	// version (Apply refuses such a proposal).
 	Stale *StaleError `json:"stale,omitempty"`
@@ -53,7 +54,7 @@ func (p Preview) MarshalJSON() ([]byte, error) {
 		out.Lineage = []Lineage{}
 	}
 	if out.Ops == nil {
-		out.Ops = []OpResult{}
+		out.Ops = []Result{}
 	}
 	return json.Marshal(out)
 }
@@ -119,27 +120,35 @@ type GridTotal struct {
 	UnitsAfter       int      `json:"units_after"`
 }
 
-// PreviewOps runs ops on the current state in a transaction that is
-// rolled back, and returns the after-state, findings and moves. base is
-// the proposal's base version, for the stale check (0 skips it). An
-// operation that cannot be carried out is an *OpError, returned with a
-// preview that has no after-state, its findings (OpError.AllFindings)
+// Lineage is one (old code → new code) link written by an applied proposal.
+type Lineage struct {
+	Old      geo.Code  `json:"old"`
+	New      geo.Code  `json:"new"`
+	Proposal int64     `json:"proposal"`
+	At       time.Time `json:"at"`
+}
+
+// DryRun runs ops on the current state in a transaction that is rolled
+// back, and returns the after-state, findings and moves. base is the
+// proposal's base version, for the stale check (0 skips it). An
+// operation that cannot be carried out is an *Error, returned with a
+// preview that has no after-state, its findings (Error.AllFindings)
 // and the stale base if any — an operation often fails because its
 // grids changed since the base.
-func PreviewOps(ctx context.Context, st *store.Store, ops []Op, base int64, opts Options) (*Preview, error) {
-	tx, err := beginWork(ctx, st)
+func DryRun(ctx context.Context, st *store.Store, ops []Op, base int64, opts Options) (*Preview, error) {
+	tx, err := BeginWork(ctx, st)
 	if err != nil {
 		return nil, fmt.Errorf("preview: %w", err)
 	}
 	defer tx.Rollback(context.Background())
 	var stale *StaleError
 	if base > 0 {
-		if stale, err = staleCheck(ctx, tx, base, opCodes(ops)); err != nil {
+		if stale, err = Stale(ctx, tx, base, Codes(ops)); err != nil {
 			return nil, fmt.Errorf("preview: %w", err)
 		}
 	}
-	_, p, err := evaluate(ctx, tx, ops, opts)
-	var oe *OpError
+	w, p, err := Evaluate(ctx, tx, ops, opts)
+	var oe *Error
 	if errors.As(err, &oe) {
 		return &Preview{Findings: oe.AllFindings(), Stale: stale}, fmt.Errorf("preview: %w", err)
 	}
@@ -149,7 +158,7 @@ func PreviewOps(ctx context.Context, st *store.Store, ops []Op, base int64, opts
 	if stale == nil {
 		// Grids a proposal applied ahead of time still has to switch
 		// (checked whatever the base: they cannot be touched until then).
-		if stale, err = pendingConflicts(ctx, tx, base, opCodes(ops)); err != nil {
+		if stale, err = w.PendingConflicts(ctx, base, Codes(ops)); err != nil {
 			return nil, fmt.Errorf("preview: %w", err)
 		}
 	}
@@ -157,26 +166,28 @@ func PreviewOps(ctx context.Context, st *store.Store, ops []Op, base int64, opts
 	return p, nil
 }
 
-// evaluate runs the operations, the moves and the checks on tx.
-func evaluate(ctx context.Context, tx pgx.Tx, ops []Op, opts Options) (*work, *Preview, error) {
+// Evaluate runs the operations, the moves and the checks on tx, a
+// transaction with the work tables (BeginWork), and returns the work,
+// for an apply to write out, and what it shows.
+func Evaluate(ctx context.Context, tx pgx.Tx, ops []Op, opts Options) (*Work, *Preview, error) {
 	if len(ops) == 0 {
-		return nil, nil, &OpError{Index: 0, Op: "", Msg: "the proposal has no operations"}
+		return nil, nil, &Error{Index: 0, Op: "", Msg: "the proposal has no operations"}
 	}
 	// An operation that cannot be carried out keeps the findings gathered
-	// up to it and a location (see locateOpError).
-	located := func(err error, w *work) error {
-		var oe *OpError
+	// up to it and a location (see locateError).
+	located := func(err error, w *Work) error {
+		var oe *Error
 		if errors.As(err, &oe) {
 			var fs []geo.Finding
 			resolved := ops
 			if w != nil {
 				fs, resolved = w.findings, w.ops
 			}
-			locateOpError(ctx, tx, resolved, oe, fs)
+			locateError(ctx, tx, resolved, oe, fs)
 		}
 		return err
 	}
-	villages, err := opVillages(ops)
+	villages, err := Villages(ops)
 	if err != nil {
 		return nil, nil, located(err, nil)
 	}
@@ -210,19 +221,19 @@ func evaluate(ctx context.Context, tx pgx.Tx, ops []Op, opts Options) (*work, *P
 		if i < len(w.made) && w.made[i] != nil {
 			made = w.made[i]
 		}
-		p.Ops = append(p.Ops, OpResult{Index: i, Type: op.Type, Makes: made})
+		p.Ops = append(p.Ops, Result{Index: i, Type: op.Type, Makes: made})
 	}
 	return w, p, nil
 }
 
-// opCodes returns the grid codes the operations name, sorted.
-func opCodes(ops []Op) []geo.Code {
+// Codes returns the grid codes the operations name, sorted.
+func Codes(ops []Op) []geo.Code {
 	seen := map[geo.Code]bool{}
 	for _, op := range ops {
 		for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
 			// A reference names a grid made by this proposal: nothing
 			// another can have changed.
-			if !IsOpRef(c) {
+			if !IsRef(c) {
 				seen[c] = true
 			}
 		}
@@ -236,7 +247,7 @@ func opCodes(ops []Op) []geo.Code {
 }
 
 // result reads the touched grids, moves and totals off the work tables.
-func (w *work) result(ctx context.Context, p *Preview) error {
+func (w *Work) result(ctx context.Context, p *Preview) error {
 	rows, err := w.tx.Query(ctx, `SELECT code, state, kind, name, village, matched,
 			CASE WHEN state = 'new' THEN NULL ELSE old_geom END,
 			CASE WHEN state = 'retired' THEN NULL ELSE ST_Multi(geom) END,

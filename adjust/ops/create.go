@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -15,13 +15,13 @@ import (
 // that no grid holds go to the new code. Faces of existing grids it
 // covers are not taken: each overlap is an error finding (transfer the
 // area instead), like the part drawn outside the village (outside).
-func (w *work) create(ctx context.Context, i int, op Op) error {
+func (w *Work) create(ctx context.Context, i int, op Op) error {
 	poly, err := opGeom(i, op)
 	if err != nil {
 		return err
 	}
 	if !op.Kind.Valid() {
-		return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("kind %q: want urban, rural or exclusive", op.Kind)}
+		return &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("kind %q: want urban, rural or exclusive", op.Kind)}
 	}
 	v := op.Village
 	nc, err := w.newCode(ctx, i, op.Type, v, string(op.Kind), op.Name)
@@ -62,14 +62,14 @@ func (w *work) create(ctx context.Context, i int, op Op) error {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("the polygon covers no gap of village %s", v)}
+		return &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("the polygon covers no gap of village %s", v)}
 	}
 	return w.rebuild(ctx, v)
 }
 
 // outside reports the part of a drawn polygon outside village v (it is
 // not given to any grid; the finding says so).
-func (w *work) outside(ctx context.Context, i int, code, v geo.Code, poly any) error {
+func (w *Work) outside(ctx context.Context, i int, code, v geo.Code, poly any) error {
 	rows, err := w.tx.Query(ctx, `SELECT d, `+store.AreaM2SQL("d")+` FROM (
 		SELECT ST_Multi(ST_CollectionExtract(ST_Difference(ST_SetSRID($1::geometry, 4326), geom), 3)) AS d
 		FROM area WHERE code = $2) x WHERE NOT ST_IsEmpty(d) AND `+store.AreaM2SQL("d")+` > $3`, poly, v, w.opts.GapM2)

@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -11,10 +11,10 @@ import (
 	"gridmap/store"
 )
 
-// OpError says why an operation cannot be carried out (a grid that is not
+// Error says why an operation cannot be carried out (a grid that is not
 // current, a line that does not cut the grid, ...). Index is the
 // operation's position in the proposal, from 0.
-type OpError struct {
+type Error struct {
 	Index int
 	Op    string
 	Msg   string
@@ -30,10 +30,10 @@ type OpError struct {
 	Findings []geo.Finding
 }
 
-func (e *OpError) Error() string { return fmt.Sprintf("operation %d (%s): %s", e.Index+1, e.Op, e.Msg) }
+func (e *Error) Error() string { return fmt.Sprintf("operation %d (%s): %s", e.Index+1, e.Op, e.Msg) }
 
 // Finding is the failure as a located error finding (check "operation").
-func (e *OpError) Finding() geo.Finding {
+func (e *Error) Finding() geo.Finding {
 	codes := e.Codes
 	if codes == nil {
 		codes = []string{}
@@ -43,16 +43,16 @@ func (e *OpError) Finding() geo.Finding {
 
 // AllFindings are the findings gathered before the failure followed by
 // the failure itself: everything a planner has to fix, in order.
-func (e *OpError) AllFindings() []geo.Finding {
+func (e *Error) AllFindings() []geo.Finding {
 	return append(append([]geo.Finding{}, e.Findings...), e.Finding())
 }
 
-// locateOpError fills in what the evaluation knows of a failed operation:
+// locateError fills in what the evaluation knows of a failed operation:
 // the codes it names, a location and the findings gathered so far. The
 // location is looked up on tx (the work table first: a grid made earlier
 // in the proposal is only there); a lookup that fails leaves it nil, as
 // the failure itself is what matters.
-func locateOpError(ctx context.Context, tx pgx.Tx, ops []Op, e *OpError, findings []geo.Finding) {
+func locateError(ctx context.Context, tx pgx.Tx, ops []Op, e *Error, findings []geo.Finding) {
 	e.Findings = append(e.Findings, findings...)
 	if e.Index < 0 || e.Index >= len(ops) {
 		return

@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 // a name), and in a grid drawn on a gap (create). Every other operation
 // only redistributes the area of the grids it changes or retires, so no
 // other point can change hands.
-func (w *work) computeMoves(ctx context.Context) error {
+func (w *Work) computeMoves(ctx context.Context) error {
 	for _, rt := range store.RecordTypes() {
 		// rt is one of two constant table names.
 		_, err := w.tx.Exec(ctx, `

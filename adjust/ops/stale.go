@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -16,8 +16,8 @@ import (
 
 // A proposal is drawn on a base version of the dataset. It is stale, and
 // refused (409) until its planner rebases it, when a grid it names got a
-// version since (staleCheck), or when it would touch what a proposal
-// applied ahead of time has still to switch (pendingConflicts).
+// version since (Stale), or when it would touch what a proposal applied
+// ahead of time has still to switch (Work.PendingConflicts).
 
 // StaleGrid is a grid that changed after a proposal's base version.
 type StaleGrid struct {
@@ -46,12 +46,12 @@ func (e *StaleError) Error() string {
 		e.Base, e.Current, strings.Join(parts, ", "))
 }
 
-// staleCheck returns a StaleError when any of the codes has a version
+// Stale returns a StaleError when any of the codes has a version
 // newer than the base version, was retired since, or is not current. An
 // edge-matched version (a neighbour's new vertex added, nothing else) is
 // not a change: the operations are computed on the current geometry at
 // apply, vertex included, so a proposal drawn before it still holds.
-func staleCheck(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*StaleError, error) {
+func Stale(ctx context.Context, tx pgx.Tx, base int64, codes []geo.Code) (*StaleError, error) {
 	e := &StaleError{Base: base}
 	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM dataset_version`).Scan(&e.Current); err != nil {
 		return nil, fmt.Errorf("stale check: %w", err)
@@ -108,18 +108,18 @@ func IsStale(err error) bool {
 	return errors.As(err, &s)
 }
 
-// pendingConflicts refuses (as stale) a proposal that would touch what a
+// PendingConflicts refuses (as stale) a proposal that would touch what a
 // proposal applied ahead of time still has to switch: a grid it changes,
 // retires or creates, a grid its records move from or to, or such a
 // record. It reads the work tables after the operations and moves, so it
 // covers grids the operations change without naming them (a neighbour
 // that gains a vertex).
-func pendingConflicts(ctx context.Context, tx pgx.Tx, base int64, named []geo.Code) (*StaleError, error) {
+func (w *Work) PendingConflicts(ctx context.Context, base int64, named []geo.Code) (*StaleError, error) {
 	names := make([]string, len(named))
 	for i, c := range named {
 		names[i] = string(c)
 	}
-	rows, err := tx.Query(ctx, `
+	rows, err := w.tx.Query(ctx, `
 		WITH p AS (SELECT proposal, effective_at, codes FROM adj_switch WHERE done_at IS NULL),
 		touched AS (
 			SELECT code FROM adj_work WHERE state IN ('changed', 'retired')
@@ -152,7 +152,7 @@ func pendingConflicts(ctx context.Context, tx pgx.Tx, base int64, named []geo.Co
 	if len(e.Changed) == 0 {
 		return nil, nil
 	}
-	if err := tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM dataset_version`).Scan(&e.Current); err != nil {
+	if err := w.tx.QueryRow(ctx, `SELECT coalesce(max(version), 0) FROM dataset_version`).Scan(&e.Current); err != nil {
 		return nil, fmt.Errorf("pending check: %w", err)
 	}
 	return e, nil

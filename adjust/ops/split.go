@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -12,7 +12,7 @@ import (
 // then south to north) becomes a new grid named prefix 1, prefix 2, ...
 // The old code is retired, with lineage to every part. A neighbour whose
 // edge the line meets picks up the node there (it stays vertex-identical).
-func (w *work) split(ctx context.Context, i int, op Op) error {
+func (w *Work) split(ctx context.Context, i int, op Op) error {
 	if err := needGrids(i, op, 1, "the grid to split"); err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (w *work) split(ctx context.Context, i int, op Op) error {
 		return err
 	}
 	if len(ids) < 2 {
-		return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("the line does not cut grid %s into parts: it must cross the grid from edge to edge", g)}
+		return &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("the line does not cut grid %s into parts: it must cross the grid from edge to edge", g)}
 	}
 	prefix := name
 	if op.Name != "" {

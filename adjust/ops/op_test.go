@@ -1,15 +1,15 @@
-package adjust_test
+package ops_test
 
 import (
 	"encoding/json"
 	"strings"
 	"testing"
 
-	"gridmap/adjust"
+	"gridmap/adjust/ops"
 	"gridmap/geo"
 )
 
-func TestCheckOp(t *testing.T) {
+func TestCheck(t *testing.T) {
 	t.Parallel()
 	cases := []struct {
 		name, op string
@@ -43,11 +43,11 @@ func TestCheckOp(t *testing.T) {
 		{"unknown", `{"type":"explode"}`, "unknown operation"},
 	}
 	for _, tc := range cases {
-		var op adjust.Op
+		var op ops.Op
 		if err := json.Unmarshal([]byte(tc.op), &op); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		err := adjust.CheckOp(op, "320902000000")
+		err := ops.Check(op, "320902000000")
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v, want valid", tc.name, err)
@@ -57,36 +57,9 @@ func TestCheckOp(t *testing.T) {
 	}
 }
 
-func TestDraftValid(t *testing.T) {
-	t.Parallel()
-	cases := []struct {
-		d    adjust.Draft
-		bad  []string
-		name string
-	}{
-		{adjust.Draft{County: "320902000000", Reason: adjust.ReasonPopulation}, nil, "fine"},
-		{adjust.Draft{County: "320902001000", Reason: adjust.ReasonPopulation}, []string{"county"}, "town as county"},
-		{adjust.Draft{County: "320902000000", Reason: 0}, []string{"reason"}, "no reason"},
-		{adjust.Draft{County: "320902000000", Reason: adjust.ReasonOther, ReasonText: " "}, []string{"reason_text"}, "other without text"},
-		{adjust.Draft{County: "320902000000", Reason: adjust.ReasonDepartment, BaseVersion: -1,
-			Ops: []adjust.Op{{Type: "merge"}}}, []string{"base_version", "ops[0]"}, "bad base and op"},
-	}
-	for _, tc := range cases {
-		p := tc.d.Valid()
-		if len(p) != len(tc.bad) {
-			t.Errorf("%s: problems %v, want %v", tc.name, p, tc.bad)
-		}
-		for _, k := range tc.bad {
-			if p[k] == "" {
-				t.Errorf("%s: no problem for %s in %v", tc.name, k, p)
-			}
-		}
-	}
-}
-
-// FuzzCheckOp feeds arbitrary JSON operations to CheckOp: it must answer,
+// FuzzCheck feeds arbitrary JSON operations to Check: it must answer,
 // never panic.
-func FuzzCheckOp(f *testing.F) {
+func FuzzCheck(f *testing.F) {
 	for _, s := range []string{
 		`{"type":"split","grids":["320902001001005"],"geometry":{"type":"LineString","coordinates":[[120,33],[120.1,33.1]]}}`,
 		`{"type":"create","village":"320902001001","kind":"rural","name":"n","geometry":{"type":"Polygon","coordinates":[[[120,33],[121,33],[121,34],[120,33]]]}}`,
@@ -96,10 +69,10 @@ func FuzzCheckOp(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		var op adjust.Op
+		var op ops.Op
 		if json.Unmarshal([]byte(s), &op) != nil {
 			return
 		}
-		_ = adjust.CheckOp(op, geo.Code("320902000000"))
+		_ = ops.Check(op, geo.Code("320902000000"))
 	})
 }

@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -21,14 +21,14 @@ import (
 // (moves.go), adj_node and adj_area the new vertices and the areas whose
 // boundary takes one (edges.go). Their rows go at the end of the
 // transaction: a preview rolls back, an apply writes the result out
-// (apply.go) and commits.
+// (Write) and commits.
 
 // metresPerDegree is the length of a degree of latitude; distances given
 // in metres become degrees by dividing by it (conservative for longitude).
 const metresPerDegree = 111320.0
 
-// work is one run of a proposal's operations inside a transaction.
-type work struct {
+// Work is one run of a proposal's operations inside a transaction.
+type Work struct {
 	tx       pgx.Tx
 	opts     Options
 	villages []geo.Code       // villages loaded into adj_work, sorted
@@ -96,10 +96,10 @@ func containerOf(c geo.Code) geo.Code {
 // containerSQL is the container of an adj_work row (see containerOf).
 const containerSQL = `coalesce(parent, village)`
 
-// opVillages returns the villages the operations touch, checking that
+// Villages returns the villages the operations touch, checking that
 // each operation stays within one container: the grids of one village,
 // or the sub-grids of one exclusive grid.
-func opVillages(ops []Op) ([]geo.Code, error) {
+func Villages(ops []Op) ([]geo.Code, error) {
 	seen := map[geo.Code]bool{}
 	// conts[k] is operation k's container: a reference "@k.n" to a grid
 	// it makes lies in it too.
@@ -107,31 +107,31 @@ func opVillages(ops []Op) ([]geo.Code, error) {
 	for i, op := range ops {
 		var v geo.Code
 		codes := append(append([]geo.Code{}, op.Grids...), op.To...)
-		if op.Type == OpCreate {
+		if op.Type == Create {
 			if op.Village.Level() != geo.LevelVillage {
-				return nil, &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("village %q is not a village code", op.Village)}
+				return nil, &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("village %q is not a village code", op.Village)}
 			}
 			v = op.Village
 		}
-		if err := CheckOpRefs(op, i); err != nil {
-			return nil, &OpError{Index: i, Op: op.Type, Msg: err.Error()}
+		if err := CheckRefs(op, i); err != nil {
+			return nil, &Error{Index: i, Op: op.Type, Msg: err.Error()}
 		}
 		for _, c := range codes {
 			cont := containerOf(c)
-			if k, _, ok, _ := ParseOpRef(c); ok {
+			if k, _, ok, _ := ParseRef(c); ok {
 				cont = conts[k]
 			} else if c.Level() != geo.LevelGrid && c.Level() != geo.LevelSubGrid {
-				return nil, &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("%q is not a grid code (15 digits) or sub-grid code (17 digits)", c)}
+				return nil, &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("%q is not a grid code (15 digits) or sub-grid code (17 digits)", c)}
 			}
 			if v == "" {
 				v = cont
 			}
 			if cont != v {
-				return nil, &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("%s and %s are in different villages (or are sub-grids of different exclusive grids); an operation stays inside one village or one exclusive grid", codes[0], c)}
+				return nil, &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("%s and %s are in different villages (or are sub-grids of different exclusive grids); an operation stays inside one village or one exclusive grid", codes[0], c)}
 			}
 		}
 		if v == "" {
-			return nil, &OpError{Index: i, Op: op.Type, Msg: "names no grid and no village"}
+			return nil, &Error{Index: i, Op: op.Type, Msg: "names no grid and no village"}
 		}
 		conts[i] = v
 		if v.Level() == geo.LevelGrid {
@@ -147,10 +147,10 @@ func opVillages(ops []Op) ([]geo.Code, error) {
 	return out, nil
 }
 
-// beginWork acquires a connection with the work tables and begins a
+// BeginWork acquires a connection with the work tables and begins a
 // transaction on it; the connection goes back to the pool when the
-// transaction ends.
-func beginWork(ctx context.Context, st *store.Store) (pgx.Tx, error) {
+// transaction ends. Evaluate, and the switch (MovePlanned), run on it.
+func BeginWork(ctx context.Context, st *store.Store) (pgx.Tx, error) {
 	conn, err := st.Pool().Acquire(ctx)
 	if err != nil {
 		return nil, err
@@ -200,10 +200,10 @@ func (t releasingTx) Rollback(ctx context.Context) error {
 
 // newWork empties the work tables and loads the current grids of the
 // villages. The caller has locked the villages when it is going to write.
-func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts Options) (*work, error) {
-	w := &work{tx: tx, opts: opts.withDefaults(), villages: villages, next: map[geo.Code]int{}, created: []string{}}
+func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts Options) (*Work, error) {
+	w := &Work{tx: tx, opts: opts.withDefaults(), villages: villages, next: map[geo.Code]int{}, created: []string{}}
 	if len(villages) == 0 {
-		return nil, &OpError{Index: 0, Op: "", Msg: "the proposal touches no village"}
+		return nil, &Error{Index: 0, Op: "", Msg: "the proposal touches no village"}
 	}
 	// The work queries touch a few grids and records but their estimates
 	// are large enough to trigger JIT compilation, which costs more (≈80 ms
@@ -232,7 +232,7 @@ func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts Options) 
 		return nil, fmt.Errorf("villages: %w", err)
 	}
 	if len(missing) > 0 {
-		return nil, &OpError{Index: 0, Op: "", Msg: fmt.Sprintf("village %s does not exist or has no boundary", missing[0])}
+		return nil, &Error{Index: 0, Op: "", Msg: fmt.Sprintf("village %s does not exist or has no boundary", missing[0])}
 	}
 	return w, nil
 }
@@ -240,7 +240,7 @@ func newWork(ctx context.Context, tx pgx.Tx, villages []geo.Code, opts Options) 
 // newCode issues the next code in container v, a village (a grid code)
 // or an exclusive grid (a sub-grid code), within the transaction; the
 // grid trigger moves grid_seq past it when the grid is written.
-func (w *work) newCode(ctx context.Context, i int, op string, v geo.Code, kind, name string) (geo.Code, error) {
+func (w *Work) newCode(ctx context.Context, i int, op string, v geo.Code, kind, name string) (geo.Code, error) {
 	n, ok := w.next[v]
 	if !ok {
 		// The counter, or past every code ever issued in v when that is
@@ -266,9 +266,9 @@ func (w *work) newCode(ctx context.Context, i int, op string, v geo.Code, kind, 
 	}
 	if err != nil {
 		if v.Level() == geo.LevelGrid {
-			return "", &OpError{Index: i, Op: op, Msg: fmt.Sprintf("exclusive grid %s has used all 99 sub-grid sequences; codes are never reused", v)}
+			return "", &Error{Index: i, Op: op, Msg: fmt.Sprintf("exclusive grid %s has used all 99 sub-grid sequences; codes are never reused", v)}
 		}
-		return "", &OpError{Index: i, Op: op, Msg: fmt.Sprintf("village %s has used all 999 grid sequences; codes are never reused", v)}
+		return "", &Error{Index: i, Op: op, Msg: fmt.Sprintf("village %s has used all 999 grid sequences; codes are never reused", v)}
 	}
 	w.next[v] = n + 1
 	w.opNew = append(w.opNew, c)
@@ -280,11 +280,11 @@ func (w *work) newCode(ctx context.Context, i int, op string, v geo.Code, kind, 
 }
 
 // grid returns the kind and name of a live grid of the work, or an
-// OpError when the grid is not current (or already gone in this proposal).
-func (w *work) grid(ctx context.Context, i int, op string, c geo.Code) (kind, name string, err error) {
+// Error when the grid is not current (or already gone in this proposal).
+func (w *Work) grid(ctx context.Context, i int, op string, c geo.Code) (kind, name string, err error) {
 	err = w.tx.QueryRow(ctx, `SELECT kind, name FROM adj_work WHERE code = $1 AND state NOT IN ('retired', 'gone')`, c).Scan(&kind, &name)
 	if errors.Is(err, pgx.ErrNoRows) {
-		return "", "", &OpError{Index: i, Op: op, Msg: fmt.Sprintf("grid %s is not a current grid (or an earlier operation of this proposal retired it)", c)}
+		return "", "", &Error{Index: i, Op: op, Msg: fmt.Sprintf("grid %s is not a current grid (or an earlier operation of this proposal retired it)", c)}
 	}
 	if err != nil {
 		return "", "", fmt.Errorf("grid %s: %w", c, err)
@@ -292,12 +292,12 @@ func (w *work) grid(ctx context.Context, i int, op string, c geo.Code) (kind, na
 	return kind, name, nil
 }
 
-func (w *work) snapDeg() float64 { return w.opts.SnapM / metresPerDegree }
+func (w *Work) snapDeg() float64 { return w.opts.SnapM / metresPerDegree }
 
 // run carries out the operations in order, each with its references to
 // grids made by earlier ones resolved (w.ops keeps them so, w.made the
 // codes each made).
-func (w *work) run(ctx context.Context, ops []Op) error {
+func (w *Work) run(ctx context.Context, ops []Op) error {
 	w.ops = append([]Op{}, ops...)
 	for i, op := range ops {
 		w.opNew = nil
@@ -322,12 +322,16 @@ func (w *work) run(ctx context.Context, ops []Op) error {
 	return nil
 }
 
+// Resolved returns the operations as carried out: references "@k.n"
+// replaced by the codes they named in this run.
+func (w *Work) Resolved() []Op { return w.ops }
+
 // byCode warns when operation i names by its code a grid an earlier
 // operation of the proposal makes: the code is only what this run
 // allocates — another proposal taking the village's next codes first
 // moves it (apply then refuses the proposal as stale, or, once rebased,
 // the code names another grid) — while "@k.n" always names that grid.
-func (w *work) byCode(ctx context.Context, i int, op Op) error {
+func (w *Work) byCode(ctx context.Context, i int, op Op) error {
 	for _, c := range op.codes() {
 		for k, made := range w.made {
 			for n, m := range made {
@@ -352,40 +356,40 @@ func (w *work) byCode(ctx context.Context, i int, op Op) error {
 
 // op carries out operation i on the work area: the rule every operation
 // shares (sub-grids stay exclusive), then the operation's own function,
-// one file each (op_*.go).
-func (w *work) op(ctx context.Context, i int, op Op) error {
+// one file each (create.go, split.go, ...).
+func (w *Work) op(ctx context.Context, i int, op Op) error {
 	if len(op.Grids) > 0 && op.Grids[0].Level() == geo.LevelSubGrid {
 		for _, k := range append([]geo.Kind{op.Kind}, partKinds(op.Parts)...) {
 			if k != "" && k != geo.KindExclusive {
-				return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("sub-grids are exclusive, not %s", k)}
+				return &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("sub-grids are exclusive, not %s", k)}
 			}
 		}
 	}
 	switch op.Type {
-	case OpCreate:
+	case Create:
 		return w.create(ctx, i, op)
-	case OpSplit:
+	case Split:
 		return w.split(ctx, i, op)
-	case OpMerge:
+	case Merge:
 		return w.merge(ctx, i, op)
-	case OpReshape:
+	case Reshape:
 		return w.reshape(ctx, i, op)
-	case OpTransfer:
+	case Transfer:
 		return w.transfer(ctx, i, op)
-	case OpRetire:
+	case Retire:
 		return w.retire(ctx, i, op)
-	case OpRename:
+	case Rename:
 		return w.rename(ctx, i, op)
-	case OpRedraw:
+	case Redraw:
 		return w.redraw(ctx, i, op)
 	}
-	return &OpError{Index: i, Op: op.Type, Msg: "unknown operation: want create, split, merge, reshape, transfer, retire, rename or redraw"}
+	return &Error{Index: i, Op: op.Type, Msg: "unknown operation: want create, split, merge, reshape, transfer, retire, rename or redraw"}
 }
 
 // opGeom is the operation's line or polygon, as a query argument.
 func opGeom(i int, op Op) (any, error) {
 	if op.Geometry == nil || op.Geometry.Coordinates == nil {
-		return nil, &OpError{Index: i, Op: op.Type, Msg: "needs a geometry"}
+		return nil, &Error{Index: i, Op: op.Type, Msg: "needs a geometry"}
 	}
 	return store.Geom(op.Geometry.Coordinates), nil
 }
@@ -394,13 +398,13 @@ func opGeom(i int, op Op) (any, error) {
 // which).
 func needGrids(i int, op Op, n int, what string) error {
 	if len(op.Grids) < n {
-		return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("needs %s", what)}
+		return &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("needs %s", what)}
 	}
 	return nil
 }
 
 // retireCodes marks codes retired by the running operation.
-func (w *work) retireCodes(ctx context.Context, codes []geo.Code) error {
+func (w *Work) retireCodes(ctx context.Context, codes []geo.Code) error {
 	// A code issued earlier in this proposal is simply gone: it never
 	// reaches the grid table, and lineage passes through it.
 	_, err := w.tx.Exec(ctx, `UPDATE adj_work SET state = CASE WHEN state = 'new' THEN 'gone' ELSE 'retired' END
@@ -410,7 +414,7 @@ func (w *work) retireCodes(ctx context.Context, codes []geo.Code) error {
 
 // finalLineage collapses lineage links through codes that were issued and
 // retired within the proposal (a → t → b becomes a → b).
-func (w *work) finalLineage(ctx context.Context) ([][2]geo.Code, error) {
+func (w *Work) finalLineage(ctx context.Context) ([][2]geo.Code, error) {
 	var gone []string
 	if err := w.tx.QueryRow(ctx, `SELECT coalesce(array_agg(code), '{}') FROM adj_work WHERE state = 'gone'`).Scan(&gone); err != nil {
 		return nil, err

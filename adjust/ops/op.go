@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"fmt"
@@ -11,16 +11,17 @@ import (
 	"gridmap/geo"
 )
 
-// The operation types of a boundary-adjustment proposal (issue 6).
+// The operation types (Op.Type) of a boundary-adjustment proposal
+// (issue 6).
 const (
-	OpCreate   = "create"   // a new grid on a gap of a village
-	OpSplit    = "split"    // cut a grid by a line; every part gets a new code
-	OpMerge    = "merge"    // merge adjacent grids of one village into one new code
-	OpReshape  = "reshape"  // redraw the shared edge of two adjacent grids
-	OpTransfer = "transfer" // move an area from grid(s) to another grid
-	OpRetire   = "retire"   // retire a grid; its area goes to the taker grid(s)
-	OpRename   = "rename"   // new name and/or kind, same geometry
-	OpRedraw   = "redraw"   // redraw a set of adjacent grids as new parts of their union
+	Create   = "create"   // a new grid on a gap of a village
+	Split    = "split"    // cut a grid by a line; every part gets a new code
+	Merge    = "merge"    // merge adjacent grids of one village into one new code
+	Reshape  = "reshape"  // redraw the shared edge of two adjacent grids
+	Transfer = "transfer" // move an area from grid(s) to another grid
+	Retire   = "retire"   // retire a grid; its area goes to the taker grid(s)
+	Rename   = "rename"   // new name and/or kind, same geometry
+	Redraw   = "redraw"   // redraw a set of adjacent grids as new parts of their union
 )
 
 // Op is one operation of a proposal, as stored (JSON) and as the
@@ -59,11 +60,7 @@ type Part struct {
 	Geometry *geojson.Geometry `json:"geometry"`
 }
 
-// maxOps bounds a proposal: an adjustment is a handful of edits, and each
-// operation rebuilds a village.
-const maxOps = 50
-
-// CheckOp checks an operation's shape without the database: the fields
+// Check checks an operation's shape without the database: the fields
 // its type needs, codes inside the county, the geometry type and, for
 // polygons, validity (geo.Validate). The error says what to fix.
 //
@@ -71,7 +68,7 @@ const maxOps = 50
 // split, merged, reshaped, transferred, retired, renamed and redrawn
 // within their exclusive grid as grids are within their village (they
 // stay exclusive; create is for grids only).
-func CheckOp(op Op, county geo.Code) error {
+func Check(op Op, county geo.Code) error {
 	grids := func(min, max int, what string) error {
 		if len(op.Grids) < min || (max > 0 && len(op.Grids) > max) {
 			return fmt.Errorf("%s needs %s in grids", op.Type, what)
@@ -80,8 +77,8 @@ func CheckOp(op Op, county geo.Code) error {
 	}
 	sub := false
 	for _, c := range append(append([]geo.Code{}, op.Grids...), op.To...) {
-		if _, _, ok, err := ParseOpRef(c); ok {
-			// A grid made by an earlier operation: checkOpAt checks
+		if _, _, ok, err := ParseRef(c); ok {
+			// A grid made by an earlier operation: CheckAt checks
 			// which, the run finds its code.
 			if err != nil {
 				return err
@@ -103,7 +100,7 @@ func CheckOp(op Op, county geo.Code) error {
 		return fmt.Errorf("kind %q: want urban, rural or exclusive", op.Kind)
 	}
 	if sub {
-		if op.Type == OpCreate {
+		if op.Type == Create {
 			return fmt.Errorf("create draws grids in a village; draw sub-grids by splitting or redrawing those of the exclusive grid")
 		}
 		for _, k := range append([]geo.Kind{op.Kind}, partKinds(op.Parts)...) {
@@ -117,7 +114,7 @@ func CheckOp(op Op, county geo.Code) error {
 	}
 	var err error
 	switch op.Type {
-	case OpCreate:
+	case Create:
 		if op.Village.Level() != geo.LevelVillage || op.Village.County() != county {
 			return fmt.Errorf("create needs a village of county %s (got %q)", county, op.Village)
 		}
@@ -125,17 +122,17 @@ func CheckOp(op Op, county geo.Code) error {
 			return fmt.Errorf("create needs a kind (urban, rural, exclusive) and a name")
 		}
 		err = needPolygon(op)
-	case OpSplit:
+	case Split:
 		if err = grids(1, 1, "exactly one grid"); err == nil {
 			err = needLine(op)
 		}
-	case OpMerge:
+	case Merge:
 		err = grids(2, 0, "two or more grids")
-	case OpReshape:
+	case Reshape:
 		if err = grids(2, 2, "exactly two grids"); err == nil {
 			err = needLine(op)
 		}
-	case OpTransfer:
+	case Transfer:
 		if err = grids(1, 0, "the grid(s) the area comes from"); err == nil {
 			if len(op.To) != 1 {
 				err = fmt.Errorf("transfer needs exactly one grid in to")
@@ -143,15 +140,15 @@ func CheckOp(op Op, county geo.Code) error {
 				err = needPolygon(op)
 			}
 		}
-	case OpRetire:
+	case Retire:
 		if err = grids(1, 1, "exactly one grid"); err == nil && len(op.To) == 0 {
 			err = fmt.Errorf("retire needs the grid(s) that take its area in to")
 		}
-	case OpRename:
+	case Rename:
 		if err = grids(1, 1, "exactly one grid"); err == nil && op.Name == "" && op.Kind == "" {
 			err = fmt.Errorf("rename needs a new name or kind")
 		}
-	case OpRedraw:
+	case Redraw:
 		if err = grids(1, 0, "the grids to redraw"); err == nil && len(op.Parts) == 0 {
 			err = fmt.Errorf("redraw needs the parts to draw")
 		}
@@ -171,13 +168,13 @@ func CheckOp(op Op, county geo.Code) error {
 	return err
 }
 
-// checkOpAt is CheckOp for operation i of a proposal: its references
-// "@k.n" must name operations before it (ParseOpRef).
-func checkOpAt(op Op, county geo.Code, i int) error {
-	if err := CheckOp(op, county); err != nil {
+// CheckAt is Check for operation i of a proposal: its references
+// "@k.n" must name operations before it (ParseRef).
+func CheckAt(op Op, county geo.Code, i int) error {
+	if err := Check(op, county); err != nil {
 		return err
 	}
-	return CheckOpRefs(op, i)
+	return CheckRefs(op, i)
 }
 
 func partKinds(parts []Part) []geo.Kind {

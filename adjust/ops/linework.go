@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -27,7 +27,7 @@ import (
 // their shared edge disappears), the village boundary, and extra (a
 // geometry expression over $2, snapped and clipped to clip when given).
 // Each face gets the grid holding its point on surface as owner.
-func (w *work) faces(ctx context.Context, v geo.Code, extra any, clip []geo.Code, pair []geo.Code) error {
+func (w *Work) faces(ctx context.Context, v geo.Code, extra any, clip []geo.Code, pair []geo.Code) error {
 	if pair == nil {
 		pair = []geo.Code{}
 	}
@@ -80,7 +80,7 @@ func (w *work) faces(ctx context.Context, v geo.Code, extra any, clip []geo.Code
 // rebuild makes every live grid of village v the union of its faces. A
 // grid whose shape and vertex count did not change keeps its geometry
 // exactly; any other becomes 'changed' (codes kept) unless it is new.
-func (w *work) rebuild(ctx context.Context, v geo.Code) error {
+func (w *Work) rebuild(ctx context.Context, v geo.Code) error {
 	_, err := w.tx.Exec(ctx, `
 		WITH r AS (
 			SELECT new_owner AS code, ST_Multi(ST_Union(geom)) AS g FROM adj_face

@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -10,12 +10,12 @@ import (
 // of the retired grid goes to the taker it shares the longest border
 // with, and lineage runs from the retired code to every taker that got
 // some of it.
-func (w *work) retire(ctx context.Context, i int, op Op) error {
+func (w *Work) retire(ctx context.Context, i int, op Op) error {
 	if err := needGrids(i, op, 1, "the grid to retire"); err != nil {
 		return err
 	}
 	if len(op.To) == 0 {
-		return &OpError{Index: i, Op: op.Type, Msg: "needs the grid(s) that take the retired grid's area (to)"}
+		return &Error{Index: i, Op: op.Type, Msg: "needs the grid(s) that take the retired grid's area (to)"}
 	}
 	g := op.Grids[0]
 	if _, _, err := w.grid(ctx, i, op.Type, g); err != nil {

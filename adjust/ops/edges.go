@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -33,7 +33,7 @@ const edgeTolDeg = 1e-9
 // edgeMatch inserts the new vertices of the grids the operations changed
 // or made into the other grids, sub-grids and areas whose edges they lie
 // on.
-func (w *work) edgeMatch(ctx context.Context) error {
+func (w *Work) edgeMatch(ctx context.Context) error {
 	stmts := []struct{ what, sql string }{
 		// The new vertices: those of the changed and new grids that no
 		// grid of the work had before (a vertex that was there already,
@@ -111,7 +111,7 @@ func (w *work) edgeMatch(ctx context.Context) error {
 
 // touchedVillages returns the villages whose grids or boundary the work
 // changes (after edgeMatch: also those of matched neighbours), sorted.
-func (w *work) touchedVillages(ctx context.Context) ([]geo.Code, error) {
+func (w *Work) touchedVillages(ctx context.Context) ([]geo.Code, error) {
 	var vs []geo.Code
 	err := w.tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT v ORDER BY v), '{}') FROM (
 		SELECT village AS v FROM adj_work WHERE state <> 'same'
@@ -122,11 +122,11 @@ func (w *work) touchedVillages(ctx context.Context) ([]geo.Code, error) {
 	return vs, nil
 }
 
-// neighbourVillages returns the villages (the given ones included) whose
+// NeighbourVillages returns the villages (the given ones included) whose
 // boundary comes within the edge tolerance of the given villages: those
-// whose grids an operation in them may edge-match. Apply locks them all
-// before it runs the operations.
-func neighbourVillages(ctx context.Context, tx pgx.Tx, villages []geo.Code) ([]geo.Code, error) {
+// whose grids an operation in them may edge-match. An apply locks them
+// all before it runs the operations.
+func NeighbourVillages(ctx context.Context, tx pgx.Tx, villages []geo.Code) ([]geo.Code, error) {
 	var out []geo.Code
 	err := tx.QueryRow(ctx, `SELECT coalesce(array_agg(DISTINCT c ORDER BY c), '{}') FROM (
 			SELECT unnest($1::text[]) AS c
@@ -159,7 +159,7 @@ func setAreaAt(ctx context.Context, tx pgx.Tx, at time.Time) error {
 // code order first (every village row is locked already; towns, counties
 // and the city are locked only here, after all villages). The areas'
 // new versions start at eff.
-func (w *work) writeAreas(ctx context.Context, eff time.Time) error {
+func (w *Work) writeAreas(ctx context.Context, eff time.Time) error {
 	// NO KEY UPDATE: the codes stay, so an import inserting children of
 	// these areas (a key share lock) is not held up.
 	if _, err := w.tx.Exec(ctx, `SELECT a.code FROM area a JOIN adj_area x USING (code) ORDER BY a.code FOR NO KEY UPDATE OF a`); err != nil {
@@ -174,11 +174,11 @@ func (w *work) writeAreas(ctx context.Context, eff time.Time) error {
 	return nil
 }
 
-// lockMore locks the villages the work touches that are not in locked
-// (a neighbour further than neighbourVillages foresaw: it cannot happen
+// LockMore locks the villages the work touches that are not in locked
+// (a neighbour further than NeighbourVillages foresaw: it cannot happen
 // while grids stay inside their villages, but then writing unlocked would
 // be worse than a rare wait).
-func (w *work) lockMore(ctx context.Context, locked []geo.Code) error {
+func (w *Work) LockMore(ctx context.Context, locked []geo.Code) error {
 	touched, err := w.touchedVillages(ctx)
 	if err != nil {
 		return err

@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -18,9 +18,22 @@ import (
 // and new grids, the area the changed and retired grids covered, and the
 // records that move.
 
+// Check ids of the operations and their checks, beside those of gridd
+// check.
+const (
+	CheckOperation     = "operation"           // an operation could not be carried out as drawn
+	CheckSliver        = "sliver"              // a grid part narrower than the sliver tolerance
+	CheckNotContiguous = "not-contiguous"      // a grid of more than one part
+	CheckSubgridNoFit  = "subgrid-partition"   // sub-grids no longer partition their exclusive grid
+	CheckHouseholdBand = "household-balance"   // urban grid outside the household band
+	CheckCodeRule      = "code-rule"           // a grid code rule broken
+	CheckRecordNoGrid  = "record-without-grid" // a record whose point no grid covers afterwards
+	CheckEdgeMismatch  = "edge-mismatch"       // a vertex on a shared edge that the neighbour lacks
+)
+
 // checkWork runs every check on the work tables (after the moves are
 // computed) and returns the findings, the operations' own first.
-func (w *work) checkWork(ctx context.Context) ([]geo.Finding, error) {
+func (w *Work) checkWork(ctx context.Context) ([]geo.Finding, error) {
 	out := append([]geo.Finding{}, w.findings...)
 	type q struct {
 		check    string

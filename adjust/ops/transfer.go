@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -10,12 +10,12 @@ import (
 // container: the polygon's boundary joins the linework, and the faces of
 // the giving grids whose point on surface the polygon (snapped to the
 // linework) covers go to the taker. Codes are kept.
-func (w *work) transfer(ctx context.Context, i int, op Op) error {
+func (w *Work) transfer(ctx context.Context, i int, op Op) error {
 	if err := needGrids(i, op, 1, "the grid(s) the area comes from"); err != nil {
 		return err
 	}
 	if len(op.To) != 1 {
-		return &OpError{Index: i, Op: op.Type, Msg: "needs exactly one grid to take the area (to)"}
+		return &Error{Index: i, Op: op.Type, Msg: "needs exactly one grid to take the area (to)"}
 	}
 	for _, c := range append(append([]geo.Code{}, op.Grids...), op.To[0]) {
 		if _, _, err := w.grid(ctx, i, op.Type, c); err != nil {
@@ -37,7 +37,7 @@ func (w *work) transfer(ctx context.Context, i int, op Op) error {
 		return err
 	}
 	if tag.RowsAffected() == 0 {
-		return &OpError{Index: i, Op: op.Type, Msg: "the polygon covers no part of the grids the area comes from"}
+		return &Error{Index: i, Op: op.Type, Msg: "the polygon covers no part of the grids the area comes from"}
 	}
 	return w.rebuild(ctx, v)
 }

@@ -1,10 +1,10 @@
-package adjust
+package ops
 
 import "context"
 
 // rename gives a grid a new name and/or kind; its geometry stays as it
 // is (no linework is built).
-func (w *work) rename(ctx context.Context, i int, op Op) error {
+func (w *Work) rename(ctx context.Context, i int, op Op) error {
 	if err := needGrids(i, op, 1, "the grid to rename"); err != nil {
 		return err
 	}

@@ -1,4 +1,4 @@
-package adjust
+package ops
 
 import (
 	"context"
@@ -11,7 +11,7 @@ import (
 // takes their outer boundary instead of their shared edge, plus the new
 // line clipped to near the pair, and each face of the pair goes to the
 // grid that held most of it before. Both codes are kept.
-func (w *work) reshape(ctx context.Context, i int, op Op) error {
+func (w *Work) reshape(ctx context.Context, i int, op Op) error {
 	if err := needGrids(i, op, 2, "the two grids whose shared edge is redrawn"); err != nil {
 		return err
 	}
@@ -27,7 +27,7 @@ func (w *work) reshape(ctx context.Context, i int, op Op) error {
 		return err
 	}
 	if !adjacent {
-		return &OpError{Index: i, Op: op.Type, Msg: fmt.Sprintf("grids %s and %s do not share an edge", a, b)}
+		return &Error{Index: i, Op: op.Type, Msg: fmt.Sprintf("grids %s and %s do not share an edge", a, b)}
 	}
 	line, err := opGeom(i, op)
 	if err != nil {
@@ -50,14 +50,14 @@ func (w *work) reshape(ctx context.Context, i int, op Op) error {
 }
 
 // needFaces fails when one of the grids would be left without area.
-func (w *work) needFaces(ctx context.Context, i int, op string, codes ...geo.Code) error {
+func (w *Work) needFaces(ctx context.Context, i int, op string, codes ...geo.Code) error {
 	for _, c := range codes {
 		var n int
 		if err := w.tx.QueryRow(ctx, `SELECT count(*) FROM adj_face WHERE new_owner = $1`, c).Scan(&n); err != nil {
 			return err
 		}
 		if n == 0 {
-			return &OpError{Index: i, Op: op, Msg: fmt.Sprintf("the new line leaves grid %s without area", c)}
+			return &Error{Index: i, Op: op, Msg: fmt.Sprintf("the new line leaves grid %s without area", c)}
 		}
 	}
 	return nil
