@@ -20,6 +20,7 @@ import (
 	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/lookup"
+	"gridmap/store"
 	"gridmap/store/storetest"
 )
 
@@ -34,18 +35,11 @@ func TestMapPageInBrowser(t *testing.T) {
 	needBrowser(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: geo.MustParseCode("320902")})
-	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
-	h, err := newHandler(ctx, e, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	st, srv := servedDemo(ctx, t)
 
 	// A point well inside a grid: the household farthest from its grid's edge.
 	var lon, lat float64
-	err = st.Pool().QueryRow(ctx, `
+	err := st.Pool().QueryRow(ctx, `
 		SELECT ST_X(h.geom), ST_Y(h.geom) FROM household h JOIN grid_current g ON g.code = h.grid_code
 		ORDER BY ST_Distance(h.geom, ST_Boundary(g.geom)) DESC LIMIT 1`).Scan(&lon, &lat)
 	if err != nil {
@@ -178,4 +172,19 @@ func distinctColours(img image.Image, maxX int) (int, int) {
 		}
 	}
 	return len(seen), differ
+}
+
+// servedDemo serves the fully wired service (newHandler) on a demo county
+// (320902 at scale 0.2) for a browser test, until the test ends.
+func servedDemo(ctx context.Context, t *testing.T) (*store.Store, *httptest.Server) {
+	t.Helper()
+	st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: geo.MustParseCode("320902")})
+	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
+	h, err := newHandler(ctx, e, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return st, srv
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"image/png"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -17,10 +16,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/demo"
-	"gridmap/geo"
 	"gridmap/lookup"
-	"gridmap/store/storetest"
 	"gridmap/web"
 )
 
@@ -35,14 +31,7 @@ func TestMapOnAnotherOrigin(t *testing.T) {
 	needBrowser(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: geo.MustParseCode("320902")})
-	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
-	h, err := newHandler(ctx, e, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	gridmap := httptest.NewServer(h)
-	defer gridmap.Close()
+	st, gridmap := servedDemo(ctx, t)
 	page, err := os.ReadFile("../../web/test/cors.html")
 	if err != nil {
 		t.Fatal(err)

@@ -6,18 +6,12 @@ import (
 	"fmt"
 	"image"
 	"image/png"
-	"log/slog"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-
-	"gridmap/demo"
-	"gridmap/geo"
-	"gridmap/store/storetest"
 )
 
 // TestMapLabelsInBrowser checks the map's labels are Chinese text, not
@@ -31,14 +25,7 @@ func TestMapLabelsInBrowser(t *testing.T) {
 	needBrowser(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: geo.MustParseCode("320902")})
-	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
-	h, err := newHandler(ctx, e, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	st, srv := servedDemo(ctx, t)
 
 	// An urban grid whose name has a digit; its label is at its centroid
 	// (where the tiles put it for a compact grid), in the middle of the view.

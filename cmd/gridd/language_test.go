@@ -3,9 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"log/slog"
 	"math"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,10 +13,7 @@ import (
 
 	"github.com/paulmach/orb"
 
-	"gridmap/demo"
-	"gridmap/geo"
 	"gridmap/lookup"
-	"gridmap/store/storetest"
 	"gridmap/web/i18n"
 )
 
@@ -35,14 +30,7 @@ func TestMapPageLanguagesInBrowser(t *testing.T) {
 	needBrowser(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: geo.MustParseCode("320902")})
-	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
-	h, err := newHandler(ctx, e, st)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv := httptest.NewServer(h)
-	defer srv.Close()
+	st, srv := servedDemo(ctx, t)
 
 	// A point well inside a grid: the household farthest from its grid's edge.
 	var lon, lat float64
