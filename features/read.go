@@ -140,7 +140,7 @@ func Children(ctx context.Context, st *store.Store, code geo.Code) ([]geo.Area, 
 		return nil, nil, err
 	}
 	if code.Level() == geo.LevelVillage {
-		grids, err := scanGrids(ctx, st.Pool(), `SELECT `+gridColumns+` FROM grid_current g
+		grids, err := store.ScanGrids(ctx, st.Pool(), `SELECT `+gridColumns+` FROM grid_current g
 			WHERE g.village = $1 AND g.parent_grid IS NULL ORDER BY g.code`, string(code))
 		if err != nil {
 			return nil, nil, fmt.Errorf("read grids of village %s: %w", code, err)
@@ -156,7 +156,7 @@ func Children(ctx context.Context, st *store.Store, code geo.Code) ([]geo.Area, 
 
 // Grid returns the current version of the grid with the code.
 func Grid(ctx context.Context, st *store.Store, code geo.Code) (geo.Grid, error) {
-	grids, err := scanGrids(ctx, st.Pool(), `SELECT `+gridColumns+` FROM grid_current g WHERE g.code = $1`, string(code))
+	grids, err := store.ScanGrids(ctx, st.Pool(), `SELECT `+gridColumns+` FROM grid_current g WHERE g.code = $1`, string(code))
 	if err != nil {
 		return geo.Grid{}, fmt.Errorf("read grid %s: %w", code, err)
 	}
@@ -169,7 +169,7 @@ func Grid(ctx context.Context, st *store.Store, code geo.Code) (geo.Grid, error)
 // GridVersions returns every version of the grid, oldest first (ValidTo is
 // zero for the current one). A code that never existed is store.ErrNotFound.
 func GridVersions(ctx context.Context, st *store.Store, code geo.Code) ([]geo.Grid, error) {
-	grids, err := scanGrids(ctx, st.Pool(), `SELECT `+gridColumns+` FROM grid g WHERE g.code = $1 ORDER BY lower(g.valid)`, string(code))
+	grids, err := store.ScanGrids(ctx, st.Pool(), `SELECT `+gridColumns+` FROM grid g WHERE g.code = $1 ORDER BY lower(g.valid)`, string(code))
 	if err != nil {
 		return nil, fmt.Errorf("read versions of grid %s: %w", code, err)
 	}
@@ -280,7 +280,7 @@ func Items(ctx context.Context, st *store.Store, c Collection, q ItemsQuery) (Pa
 	if c == CollectionAreas {
 		out.Areas, err = scanAreas(ctx, st.Pool(), `SELECT `+areaColumns+` `+from+cond+page, args...)
 	} else {
-		out.Grids, err = scanGrids(ctx, st.Pool(), `SELECT `+gridColumnsNoCounts+` `+from+cond+page, args...)
+		out.Grids, err = store.ScanGrids(ctx, st.Pool(), `SELECT `+gridColumnsNoCounts+` `+from+cond+page, args...)
 	}
 	if err != nil {
 		return Page{}, fmt.Errorf("read items of %s: %w", c, err)
@@ -368,30 +368,4 @@ func scanAreaVersions(ctx context.Context, q store.Querier, sql string, args ...
 		out = append(out, v)
 	}
 	return out, rows.Err()
-}
-
-// scanGrids reads rows of (code, kind, name, village, parent_grid, geom,
-// valid_from, valid_to, households, units).
-func scanGrids(ctx context.Context, q store.Querier, sql string, args ...any) ([]geo.Grid, error) {
-	rows, err := q.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var grids []geo.Grid
-	for rows.Next() {
-		var g geo.Grid
-		var code, kind, village, parent string
-		var to *time.Time
-		if err := rows.Scan(&code, &kind, &g.Name, &village, &parent, store.ScanMultiPolygon(&g.Geom),
-			&g.ValidFrom, &to, &g.Households, &g.Units); err != nil {
-			return nil, err
-		}
-		g.Code, g.Kind, g.Village, g.ParentGrid = geo.Code(code), geo.Kind(kind), geo.Code(village), geo.Code(parent)
-		if to != nil {
-			g.ValidTo = *to
-		}
-		grids = append(grids, g)
-	}
-	return grids, rows.Err()
 }

@@ -210,11 +210,10 @@ func loadAreas(ctx context.Context, tx pgx.Tx) ([]geo.Area, error) {
 	return areas, nil
 }
 
-// scanGrids reads rows of (code, kind, name, village, parent_grid, geom,
-// valid_from, valid_to, households, units).
-func scanGrids(ctx context.Context, q interface {
-	Query(context.Context, string, ...any) (pgx.Rows, error)
-}, sql string, args ...any) ([]geo.Grid, error) {
+// ScanGrids runs sql and reads its rows of (code, kind, name, village,
+// parent_grid, geom, valid_from, valid_to, households, units): the snapshot
+// load and the read API share it.
+func ScanGrids(ctx context.Context, q Querier, sql string, args ...any) ([]geo.Grid, error) {
 	rows, err := q.Query(ctx, sql, args...)
 	if err != nil {
 		return nil, err
