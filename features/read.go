@@ -64,7 +64,7 @@ type Page struct {
 
 const areaColumns = `a.code, a.level, a.name, coalesce(a.parent, ''), a.geom`
 
-// gridColumns are the columns scanGrids reads; households and units are
+// gridColumns are the columns store.ScanGrids reads; households and units are
 // counted for current versions only (history has no counts).
 const gridColumns = `g.code, g.kind, g.name, g.village, coalesce(g.parent_grid, ''), g.geom,
 	lower(g.valid), upper(g.valid),
