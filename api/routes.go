@@ -86,6 +86,7 @@ func addRoutes(r chi.Router, d Deps) {
 			r.Method(http.MethodPost, "/operators/{id}/end", wh.EndSeatOperator())
 			r.Method(http.MethodPost, "/patrols/checkins", wh.CheckIn())
 			r.Method(http.MethodGet, "/grids/{code}/patrols", wh.GridPatrols())
+			r.Method(http.MethodGet, "/checks", wh.Checks())
 		}
 
 		// Administration: a city-wide admin token.

@@ -435,3 +435,21 @@ func (h Handlers) GridPatrols() http.Handler {
 		h.reply(w, r, http.StatusOK, p, err)
 	})
 }
+
+// Checks serves GET /checks[?area=CODE]: the staffing findings (Art. 6,
+// 15, 17) of the area, for its operator or an admin.
+func (h Handlers) Checks() http.Handler {
+	return h.auth(func(w http.ResponseWriter, r *http.Request, a Actor) {
+		var area geo.Code
+		if v := r.URL.Query().Get("area"); v != "" {
+			c, err := geo.ParseCode(v)
+			if err != nil || c.IsGrid() {
+				prob.Invalid(w, r, map[string]string{"area": fmt.Sprintf("%q is not an area code (a town: 9 digits)", v)})
+				return
+			}
+			area = c
+		}
+		rep, err := h.s.Checks(r.Context(), a, area)
+		h.reply(w, r, http.StatusOK, rep, err)
+	})
+}

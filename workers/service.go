@@ -1,11 +1,13 @@
 package workers
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 	"strings"
 	"time"
 
+	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/live"
 	"gridmap/pii"
@@ -159,4 +161,20 @@ func ParseDate(field, s string) (time.Time, error) {
 		return time.Time{}, badField(field, "%q is not a date: give YYYY-MM-DD", s)
 	}
 	return t, nil
+}
+
+// Checks runs the staffing checks of gridd check (package check) over an
+// area the actor manages: a town for its operator; any area, or the whole
+// city with area "", for an admin.
+func (s *Service) Checks(ctx context.Context, a Actor, area geo.Code) (*check.Report, error) {
+	if a.Role != callerAdmin && a.Role != callerOperator {
+		return nil, refuse(KindForbidden, "the staffing checks need an operator or admin token; token is %s", a.Role)
+	}
+	if area == "" && a.Area != "" {
+		area = a.Area
+	}
+	if !a.covers(area) || (area == "" && a.Area != "") {
+		return nil, refuse(KindForbidden, "token is limited to %s and may not check %s", scopeText(a.Area), scopeText(area))
+	}
+	return check.Staffing(ctx, s.st, area, check.Options{})
 }

@@ -9,12 +9,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"gridmap/adjust/adjusttest"
 	"gridmap/api"
+	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/live"
 	"gridmap/pii"
@@ -406,5 +408,78 @@ func TestCheckins(t *testing.T) {
 	}
 	if r := e.do("GET", "/grids/"+grid(5)+"/patrols", e.other, nil); r.status != 403 {
 		t.Errorf("patrols for another town's operator: %d", r.status)
+	}
+}
+
+// TestStaffingChecks checks gridd check's staffing rules and GET /checks:
+// the urban grid 005 without a full-time worker (Art. 15) and the town
+// short of seat operators (Art. 6), until they are staffed.
+func TestStaffingChecks(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	find := func(r *check.Report, id, code string) *geo.Finding {
+		for i, f := range r.Findings {
+			if f.Check == id && slices.Contains(f.Codes, code) {
+				return &r.Findings[i]
+			}
+		}
+		return nil
+	}
+	// A town that keeps no worker is not checked.
+	r, err := check.Run(ctx, e.st, check.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := find(r, geo.CheckGridWithoutFullTime, grid(5)); f != nil {
+		t.Errorf("finding before the town keeps workers: %s", f.Message)
+	}
+	w := e.worker("王小明", "1990-03-04", 61, "13912345678", "2026-01-10", false)
+	s1 := e.worker("甲", "1990-03-04", 62, "13912345671", "", false)
+	s2 := e.worker("乙", "1990-03-04", 63, "13912345672", "", false)
+	if r, err = check.Run(ctx, e.st, check.Options{}, nil); err != nil {
+		t.Fatal(err)
+	}
+	f := find(r, geo.CheckGridWithoutFullTime, grid(5))
+	if f == nil || !strings.Contains(f.Message, "Art. 15") || f.Severity != geo.SeverityWarning {
+		t.Fatalf("no Art. 15 finding for grid 005:\n%+v", r.Findings)
+	}
+	if find(r, geo.CheckGridWithoutFullTime, grid(4)) != nil {
+		t.Error("a rural grid without a full-time worker is a finding")
+	}
+	f = find(r, geo.CheckTownSeatOperators, town)
+	if f == nil || !strings.Contains(f.Message, "Art. 6") || !strings.Contains(f.Message, "households") {
+		t.Fatalf("no Art. 6 finding for the town (estimated from households):\n%+v", r.Findings)
+	}
+	// GET /checks for the town's operator says the same; another town's may not.
+	res := e.do("GET", "/checks?area="+town, e.op, nil)
+	if res.status != 200 || !bytes.Contains(res.body, []byte(geo.CheckGridWithoutFullTime)) || !bytes.Contains(res.body, []byte(grid(5))) {
+		t.Errorf("GET /checks: %d %s", res.status, res.body)
+	}
+	if res := e.do("GET", "/checks?area="+town, e.other, nil); res.status != 403 {
+		t.Errorf("GET /checks by another town's operator: %d", res.status)
+	}
+	// Staffed: the findings go.
+	e.do("POST", "/grids/"+grid(5)+"/appointments", e.op, map[string]any{"worker": w, "role": "fulltime", "from": "2026-02-01"})
+	for _, s := range []int64{s1, s2} {
+		if res := e.do("POST", "/towns/"+town+"/operators", e.op, map[string]any{"worker": s, "from": "2026-02-01"}); res.status != 201 {
+			t.Fatal(res.status, string(res.body))
+		}
+	}
+	if r, err = check.Staffing(ctx, e.st, geo.Code(town), check.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if len(r.Findings) != 0 {
+		t.Errorf("staffed town: %+v", r.Findings)
+	}
+	// Two failed reviews in a row of the full-time worker: Art. 17 until the appointment ends.
+	for _, y := range []int{2024, 2025} {
+		e.do("POST", fmt.Sprintf("/workers/%d/reviews", w), e.op, map[string]any{"year": y, "passed": false})
+	}
+	if r, err = check.Staffing(ctx, e.st, geo.Code(town), check.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if f := find(r, geo.CheckFullTimeFailedReviews, grid(5)); f == nil || !strings.Contains(f.Message, "Art. 17") {
+		t.Errorf("no Art. 17 finding: %+v", r.Findings)
 	}
 }
