@@ -422,6 +422,13 @@ func TestCheckins(t *testing.T) {
 	e := newEnv(t)
 	w := e.worker("王小明", "1990-03-04", 51, "13912345678", "2026-01-10", false)
 	wt := e.token("worker", grid(5), w)
+	// Two standard addresses in grid 005: one 50 m from the first
+	// check-in, one some 400 m from every check-in.
+	if _, err := e.st.Pool().Exec(context.Background(), `INSERT INTO standard_address (code, county, town, road, door_number, full_text, geom, grid_code)
+		VALUES ('3209020010010000001', '亭湖区', '某镇', '人民路', '1', '亭湖区某镇人民路1号', ST_SetSRID(ST_MakePoint(120.0105, 33.015), 4326), $1),
+		       ('3209020010010000002', '亭湖区', '某镇', '人民路', '2', '亭湖区某镇人民路2号', ST_SetSRID(ST_MakePoint(120.011, 33.0105), 4326), $1)`, grid(5)); err != nil {
+		t.Fatal(err)
+	}
 	// Grid 005 is the box 120.01-120.02 × 33.01-33.02.
 	gLon, gLat := workers.WGSToGCJ(120.0195, 33.015) // east of the grid as WGS-84 numbers
 	tests := []struct {
@@ -452,8 +459,9 @@ func TestCheckins(t *testing.T) {
 	}
 	r := e.do("GET", "/grids/"+grid(5)+"/patrols?from=2020-01-01&to=2100-01-01", e.op, nil)
 	m := r.json(t)
-	if r.status != 200 || len(m["days"].([]any)) != 1 || m["days"].([]any)[0].(map[string]any)["checkins"].(float64) != 6 {
-		t.Errorf("patrols: %d %s", r.status, r.body)
+	if r.status != 200 || len(m["days"].([]any)) != 1 || m["days"].([]any)[0].(map[string]any)["checkins"].(float64) != 6 ||
+		m["addresses"].(float64) != 2 || m["visited"].(float64) != 1 || m["coverage"].(float64) != 0.5 {
+		t.Errorf("patrols: %d %s, want 6 check-ins on one day and half of the 2 addresses visited", r.status, r.body)
 	}
 	if r := e.do("GET", "/grids/"+grid(5)+"/patrols", e.other, nil); r.status != 403 {
 		t.Errorf("patrols for another town's operator: %d", r.status)
@@ -528,7 +536,18 @@ func TestStaffingChecks(t *testing.T) {
 	if r, err = check.Staffing(ctx, e.st, geo.Code(town), check.Options{}); err != nil {
 		t.Fatal(err)
 	}
-	if f := find(r, geo.CheckFullTimeFailedReviews, grid(5)); f == nil || !strings.Contains(f.Message, "Art. 17") {
-		t.Errorf("no Art. 17 finding: %+v", r.Findings)
+	f = find(r, geo.CheckFullTimeFailedReviews, grid(5))
+	if f == nil || !strings.Contains(f.Message, "Art. 17") {
+		t.Fatalf("no Art. 17 finding: %+v", r.Findings)
+	}
+	// Until the appointment ends (which leaves the grid without a
+	// full-time worker: Art. 15 again).
+	aps := e.do("GET", "/grids/"+grid(5)+"/appointments", e.op, nil).json(t)["appointments"].([]any)
+	e.do("POST", fmt.Sprintf("/appointments/%v/end", aps[0].(map[string]any)["id"]), e.op, map[string]any{"to": "2026-03-01"})
+	if r, err = check.Staffing(ctx, e.st, geo.Code(town), check.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if find(r, geo.CheckFullTimeFailedReviews, grid(5)) != nil || find(r, geo.CheckGridWithoutFullTime, grid(5)) == nil {
+		t.Errorf("after the appointment ended: %+v", r.Findings)
 	}
 }

@@ -50,6 +50,9 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("token create: --role: %w", err)
 	}
+	if r == api.RoleWorker && *area == "" {
+		return errors.New("token create: a worker token is scoped to the worker's grid: give --area GRID")
+	}
 	if (r == api.RoleWorker) != (*worker != 0) {
 		return errors.New("token create: a worker token, and only a worker token, needs --worker ID and --area GRID (the grid the worker patrols)")
 	}
