@@ -113,7 +113,7 @@ func checkTownSeatOperators(ctx context.Context, c *run) error {
 	return c.query(ctx, townSeatOperatorsSQL, args, &total,
 		[]any{&town, &name, &residents, &households, &population, &seats, &required, &total},
 		func() (geo.Finding, error) {
-			source := fmt.Sprintf("%d residents on file", residents)
+			source := fmt.Sprintf("from the %d resident(s) on file", residents)
 			if residents == 0 {
 				source = fmt.Sprintf("estimated: no resident on file, %d households × %.2f", households, AverageHouseholdSize)
 			}

@@ -52,7 +52,7 @@ func (s *Service) Board(ctx context.Context, code geo.Code) (Board, error) {
 	if err := s.needKey(); err != nil {
 		return Board{}, err
 	}
-	state := s.live.Current()
+	state := s.current(ctx)
 	g := state.Snap.Grid(code)
 	if g == nil {
 		return Board{}, refuse(KindNotFound, "grid %s is not a current grid", code)

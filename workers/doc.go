@@ -7,10 +7,12 @@
 // worker's grid (Art. 19), with the GCJ-02 ("Mars") conversion phones need.
 //
 // Files: rules.go the pure appointment rules, gcj02.go the coordinate
-// conversion, service.go the operations (each checks the caller, writes
-// and audits in one transaction), sql.go their queries, board.go the
-// public board, patrol.go check-ins and visit coverage, http.go the
-// handlers api/routes.go mounts.
+// conversion, service.go the service and its callers, worker.go files,
+// trainings and reviews, appointment.go appointments, seat.go seat
+// operators, board.go the public board, patrol.go check-ins and visit
+// coverage (each operation checks the caller, writes and audits in one
+// transaction), sql.go their queries, http.go the handlers api/routes.go
+// mounts. The staffing findings are rules of package check.
 //
 // It must never show a worker's ID number, or a phone other than on the
 // board of a grid where the worker is the current leader or a full-time

@@ -63,7 +63,7 @@ func (s *Service) CheckIn(ctx context.Context, a Actor, lon, lat float64, accura
 	default:
 		return Checkin{}, badField("crs", "%q: want wgs84 or gcj02", crs)
 	}
-	state := s.live.Current()
+	state := s.current(ctx)
 	h := state.Index.Lookup(orb.Point{c.Lon, c.Lat})
 	switch {
 	case h.SubGrid >= 0:
