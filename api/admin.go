@@ -50,8 +50,10 @@ type createTokenRequest struct {
 // Valid implements Validator.
 func (c createTokenRequest) Valid(context.Context) map[string]string {
 	p := map[string]string{}
-	if _, err := ParseRole(c.Role); err != nil {
+	if role, err := ParseRole(c.Role); err != nil {
 		p["role"] = err.Error()
+	} else if role == RoleWorker {
+		p["role"] = "a worker token names its worker and grid: make it with gridd token create --role worker --area GRID --worker ID"
 	}
 	if c.Area != "" {
 		code, err := geo.ParseCode(c.Area)

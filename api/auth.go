@@ -14,45 +14,89 @@ import (
 	"gridmap/store"
 )
 
-// Role is what a token may do. Each role may do everything the roles
-// below it may.
+// Role is what a token may do. The boundary-planning roles form a chain,
+// viewer < planner < approver < admin: each may do everything the roles
+// below it may. The grid-worker roles stand beside it: an operator (a
+// town's staff) manages its town's workers, appointments and seat
+// operators; a worker (a grid worker's phone) checks in on patrol in its
+// grid. Admin includes both. A new role (a department, say) is one more
+// constant and one more row of roleDefs saying what it includes.
 type Role int
 
-// The roles, from the least to the most powerful.
+// The roles. The numbers of the chain grow with its power; compare roles
+// with Includes, which also knows the roles beside the chain.
 const (
 	RoleNone Role = iota
 	RoleViewer
 	RolePlanner
 	RoleApprover
 	RoleAdmin
+	RoleOperator
+	RoleWorker
 )
 
-var roleNames = [...]string{"none", "viewer", "planner", "approver", "admin"}
+// roleDefs names each role and the roles it directly includes.
+var roleDefs = [...]struct {
+	name     string
+	includes []Role
+}{
+	RoleNone:     {"none", nil},
+	RoleViewer:   {"viewer", nil},
+	RolePlanner:  {"planner", []Role{RoleViewer}},
+	RoleApprover: {"approver", []Role{RolePlanner}},
+	RoleAdmin:    {"admin", []Role{RoleApprover, RoleOperator}},
+	RoleOperator: {"operator", nil},
+	RoleWorker:   {"worker", nil},
+}
 
 // String returns the role's name as stored and shown.
 func (r Role) String() string {
-	if r < 0 || int(r) >= len(roleNames) {
+	if r < 0 || int(r) >= len(roleDefs) {
 		return "none"
 	}
-	return roleNames[r]
+	return roleDefs[r].name
+}
+
+// Includes reports whether a token of role r may do what role o may: r
+// is o, or includes a role that includes o.
+func (r Role) Includes(o Role) bool {
+	if r == o {
+		return r > RoleNone
+	}
+	if r <= RoleNone || int(r) >= len(roleDefs) {
+		return false
+	}
+	for _, in := range roleDefs[r].includes {
+		if in.Includes(o) {
+			return true
+		}
+	}
+	return false
 }
 
 // ParseRole reads a role name.
 func ParseRole(s string) (Role, error) {
-	for i, n := range roleNames {
-		if i > 0 && n == s {
+	for i, d := range roleDefs {
+		if i > 0 && d.name == s {
 			return Role(i), nil
 		}
 	}
-	return RoleNone, fmt.Errorf("unknown role %q: want viewer, planner, approver or admin", s)
+	var others []string // the roles beside the boundary-planning chain
+	for _, d := range roleDefs[RoleAdmin+1:] {
+		others = append(others, d.name)
+	}
+	return RoleNone, fmt.Errorf("unknown role %q: want viewer, planner, approver or admin (grid boundaries), or %s", s, strings.Join(others, " or "))
 }
 
 // Principal is who a request acts for: a valid, unrevoked token.
 type Principal struct {
 	TokenID int64
 	Role    Role
-	// Area is the token's scope; "" means the whole city.
+	// Area is the token's scope; "" means the whole city. A worker
+	// token's scope is its grid.
 	Area geo.Code
+	// Worker is the grid worker of a worker token, else 0.
+	Worker int64
 }
 
 // Actor names the principal in the audit log.
@@ -117,7 +161,7 @@ func Authenticate(st *store.Store, log *slog.Logger) func(http.Handler) http.Han
 						internalError(w, r, log, fmt.Errorf("token %d: %w", t.ID, err))
 						return
 					}
-					a = authResult{p: Principal{TokenID: t.ID, Role: role, Area: t.Area}, ok: true}
+					a = authResult{p: Principal{TokenID: t.ID, Role: role, Area: t.Area, Worker: t.Worker}, ok: true}
 				}
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey, a)))
@@ -159,7 +203,7 @@ func RequireRole(min Role, scopeOf func(*http.Request) geo.Code) func(http.Handl
 				problem(w, r, http.StatusUnauthorized, reason)
 				return
 			}
-			if a.p.Role < min {
+			if !a.p.Role.Includes(min) {
 				problem(w, r, http.StatusForbidden, fmt.Sprintf("this route needs role %s or higher; token %d has role %s", min, a.p.TokenID, a.p.Role))
 				return
 			}

@@ -81,6 +81,26 @@ func addRoutes(r chi.Router, d Deps) {
 			proposalRoutes(r, log, d.Adjust)
 		}
 
+		// Grid workers (Art. 6, 13-23): the public board needs no token;
+		// the rest an operator (its town) or admin, check-ins a worker.
+		if d.Workers != nil {
+			wh := d.Workers.Handlers(workersActor)
+			r.Method(http.MethodGet, "/grids/{code}/board", wh.Board())
+			r.Method(http.MethodPost, "/workers", wh.CreateWorker())
+			r.Method(http.MethodGet, "/workers/{id}", wh.Worker())
+			r.Method(http.MethodPost, "/workers/{id}/reviews", wh.AddReview())
+			r.Method(http.MethodPost, "/workers/{id}/trainings", wh.AddTraining())
+			r.Method(http.MethodPost, "/grids/{code}/appointments", wh.Appoint())
+			r.Method(http.MethodGet, "/grids/{code}/appointments", wh.GridAppointments())
+			r.Method(http.MethodPost, "/appointments/{id}/end", wh.EndAppointment())
+			r.Method(http.MethodPost, "/towns/{code}/operators", wh.AddSeatOperator())
+			r.Method(http.MethodGet, "/towns/{code}/operators", wh.TownSeatOperators())
+			r.Method(http.MethodPost, "/operators/{id}/end", wh.EndSeatOperator())
+			r.Method(http.MethodPost, "/patrols/checkins", wh.CheckIn())
+			r.Method(http.MethodGet, "/grids/{code}/patrols", wh.GridPatrols())
+			r.Method(http.MethodGet, "/checks", wh.Checks())
+		}
+
 		// Administration: a city-wide admin token.
 		r.Group(func(r chi.Router) {
 			r.Use(RequireRole(RoleAdmin, nil))

@@ -31,6 +31,7 @@ import (
 	"gridmap/features"
 	prob "gridmap/problem"
 	"gridmap/store"
+	"gridmap/workers"
 )
 
 // Deps is what the server needs. Store is required; the rest may be zero.
@@ -55,6 +56,9 @@ type Deps struct {
 	// and TileJSON serves GET /tiles.json (tiles.Service.TileJSON); nil
 	// leaves them out.
 	Tiles, TileJSON http.Handler
+	// Workers serves the grid workers' routes (appointments, the public
+	// board, seat operators, patrols); nil leaves them out.
+	Workers *workers.Service
 	// Mounts plugs in handlers built elsewhere (tiles, lookup, ...). A key
 	// "/tiles" mounts the handler under that prefix (it answers /tiles and
 	// /tiles/...); a key with a method, "GET /lookup", adds one route

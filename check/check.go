@@ -31,7 +31,7 @@ type checkDef struct {
 
 // checks lists every check in the order they run and are reported.
 func checks() []checkDef {
-	return []checkDef{
+	return append([]checkDef{
 		{geo.CheckInvalidGeometry, geo.SeverityError, "grid and area geometries that are not valid (ST_IsValidDetail)", checkInvalid},
 		{geo.CheckGridOverlap, geo.SeverityError, "15-digit grids whose interiors intersect", checkGridOverlap},
 		{geo.CheckSubgridOverlap, geo.SeverityError, "sub-grids of one exclusive grid whose interiors intersect", checkSubgridOverlap},
@@ -45,7 +45,7 @@ func checks() []checkDef {
 		{geo.CheckRecordCount, geo.SeverityError, "grids whose kept household or unit count (record_count, read by every reload) differs from a fresh count", checkRecordCount},
 		{geo.CheckAreaHistory, geo.SeverityError, "areas whose current row differs from the open version of their history (as-of reads and tiles draw the history)", checkAreaHistory},
 		{geo.CheckAreaOutsideParent, geo.SeverityWarning, "counties, towns and villages not covered by their parent area", checkAreaOutside},
-	}
+	}, staffingChecks()...)
 }
 
 // Options tunes a check run. The zero value asks for the defaults.
@@ -134,6 +134,12 @@ func (r *Report) count(s geo.Severity) int {
 // A broken dataset is not an error: Run returns an error only when it
 // cannot run; the problems are in the report.
 func Run(ctx context.Context, st *store.Store, opts Options, progress func(stage string)) (*Report, error) {
+	return runChecks(ctx, st, opts, checks(), "", progress)
+}
+
+// runChecks runs defs in one snapshot; area ("" for the whole city)
+// limits the staffing checks.
+func runChecks(ctx context.Context, st *store.Store, opts Options, defs []checkDef, area geo.Code, progress func(stage string)) (*Report, error) {
 	opts, err := opts.withDefaults()
 	if err != nil {
 		return nil, err
@@ -158,8 +164,8 @@ func Run(ctx context.Context, st *store.Store, opts Options, progress func(stage
 	if err := tx.QueryRow(ctx, "SELECT coalesce(max(version), 0), now() FROM dataset_version").Scan(&r.Version, &r.CheckedAt); err != nil {
 		return nil, fmt.Errorf("check: read dataset version: %w", err)
 	}
-	c := &run{tx: tx, opts: opts, report: r}
-	for _, d := range checks() {
+	c := &run{tx: tx, opts: opts, report: r, area: area}
+	for _, d := range defs {
 		progress(d.id)
 		c.cur = Summary{Check: d.id, Severity: d.severity, Description: d.about}
 		t := time.Now()
@@ -190,6 +196,8 @@ type run struct {
 	// Ids of current 15-digit grids whose interior meets another grid's:
 	// records in them cannot take the lookup's fast path.
 	overlapGrids []int64
+	// area limits the staffing checks ("" for the whole city).
+	area geo.Code
 }
 
 // add records a finding of the current check, keeping the first

@@ -48,6 +48,14 @@ const (
 	CheckAreaHistory             = "area-history"
 )
 
+// The ids of the staffing rules (grid workers, issue 17), run by gridd
+// check and GET /checks for a town.
+const (
+	CheckGridWithoutFullTime   = "grid-without-fulltime"   // Art. 15
+	CheckTownSeatOperators     = "town-seat-operators"     // Art. 6
+	CheckFullTimeFailedReviews = "fulltime-failed-reviews" // Art. 17
+)
+
 // MarshalJSON writes the finding with Location as a GeoJSON geometry.
 func (f Finding) MarshalJSON() ([]byte, error) {
 	type plain Finding

@@ -25,8 +25,9 @@ const TokenPrefix = "gm_"
 type Token struct {
 	ID        int64     `json:"id"`
 	Name      string    `json:"name"`
-	Role      string    `json:"role"`           // viewer, planner, approver or admin
-	Area      geo.Code  `json:"area,omitempty"` // "" for the whole city
+	Role      string    `json:"role"`             // viewer, planner, approver, admin, operator or worker
+	Area      geo.Code  `json:"area,omitempty"`   // "" for the whole city; a grid code for a worker
+	Worker    int64     `json:"worker,omitempty"` // the grid worker a worker token belongs to
 	CreatedAt time.Time `json:"createdAt"`
 	RevokedAt time.Time `json:"revokedAt,omitzero"` // zero while the token is valid
 }
@@ -38,7 +39,10 @@ func (t Token) Revoked() bool { return !t.RevokedAt.IsZero() }
 type NewToken struct {
 	Name string
 	Role string
-	Area geo.Code // "" for the whole city; must be an existing area
+	Area geo.Code // "" for the whole city; must be an existing area (a grid for a worker token)
+	// Worker is the grid worker a worker token belongs to (0 for the
+	// other roles).
+	Worker int64
 }
 
 // HashToken returns the SHA-256 of a token secret: what the database keeps.
@@ -80,34 +84,48 @@ func createToken(ctx context.Context, q Querier, nt NewToken) (Token, string, er
 		return Token{}, "", fmt.Errorf("create token: random: %w", err)
 	}
 	secret := TokenPrefix + base64.RawURLEncoding.EncodeToString(raw)
-	var area *string
+	var area, grid *string
 	if nt.Area != "" {
 		a := string(nt.Area)
-		area = &a
+		if nt.Area.IsGrid() {
+			grid = &a
+		} else {
+			area = &a
+		}
 	}
-	t := Token{Name: nt.Name, Role: nt.Role, Area: nt.Area}
-	err := q.QueryRow(ctx, `INSERT INTO api_token (name, hash, role, area) VALUES ($1, $2, $3, $4)
-		RETURNING id, created_at`, nt.Name, HashToken(secret), nt.Role, area).Scan(&t.ID, &t.CreatedAt)
+	var worker *int64
+	if nt.Worker != 0 {
+		worker = &nt.Worker
+	}
+	t := Token{Name: nt.Name, Role: nt.Role, Area: nt.Area, Worker: nt.Worker}
+	err := q.QueryRow(ctx, `INSERT INTO api_token (name, hash, role, area, grid, worker_id) VALUES ($1, $2, $3, $4, $5, $6)
+		RETURNING id, created_at`, nt.Name, HashToken(secret), nt.Role, area, grid, worker).Scan(&t.ID, &t.CreatedAt)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23503" {
+			if pgErr.ConstraintName == "api_token_worker_id_fkey" {
+				return Token{}, "", fmt.Errorf("create token: worker %d: %w", nt.Worker, ErrNotFound)
+			}
 			return Token{}, "", fmt.Errorf("create token: area %s: %w", nt.Area, ErrNotFound)
 		}
 		if errors.As(err, &pgErr) && pgErr.Code == "23514" {
-			return Token{}, "", fmt.Errorf("create token: role %q is not viewer, planner, approver or admin", nt.Role)
+			if pgErr.ConstraintName == "api_token_worker_scope" {
+				return Token{}, "", fmt.Errorf("create token: a worker token, and only one, names a worker and is scoped to a grid")
+			}
+			return Token{}, "", fmt.Errorf("create token: role %q is not viewer, planner, approver, admin, operator or worker", nt.Role)
 		}
 		return Token{}, "", fmt.Errorf("create token: %w", err)
 	}
 	return t, secret, nil
 }
 
-const tokenColumns = `id, name, role, coalesce(area, ''), created_at, revoked_at`
+const tokenColumns = `id, name, role, coalesce(area, grid, ''), coalesce(worker_id, 0), created_at, revoked_at`
 
 func scanToken(row pgx.Row) (Token, error) {
 	var t Token
 	var area string
 	var revoked *time.Time
-	if err := row.Scan(&t.ID, &t.Name, &t.Role, &area, &t.CreatedAt, &revoked); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &t.Role, &area, &t.Worker, &t.CreatedAt, &revoked); err != nil {
 		return Token{}, err
 	}
 	t.Area = geo.Code(area)

@@ -18,9 +18,11 @@ import (
 	"gridmap/features"
 	"gridmap/live"
 	"gridmap/lookup"
+	"gridmap/pii"
 	"gridmap/store"
 	"gridmap/tiles"
 	"gridmap/web"
+	"gridmap/workers"
 )
 
 // cmdServe serves the HTTP API until ctx is cancelled (SIGINT, SIGTERM),
@@ -90,8 +92,22 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 	if err := ts.Cache().Register(reg); err != nil {
 		return nil, err
 	}
+	// The data key seals grid workers' ID numbers and phones: from
+	// GRIDMAP_DATA_KEY, or the key file GRIDMAP_DATA_KEY_FILE names
+	// (made once when missing). Without either, the workers' routes that
+	// need it answer 503.
+	var key *pii.Key
+	if e.getenv(pii.KeyEnv) != "" || e.getenv("GRIDMAP_DATA_KEY_FILE") != "" {
+		k, src, err := pii.LoadKey(e.getenv, e.getenv("GRIDMAP_DATA_KEY_FILE"))
+		if err != nil {
+			return nil, err
+		}
+		e.log.Info("data key", "from", src.String(), "key", k)
+		key = k
+	}
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
 		Features: features.New(st, holder, e.log),
 		Lookup:   look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(st, ops.Options{}), CORS: e.cors})), nil
+		Adjust: adjust.New(st, ops.Options{}), CORS: e.cors,
+		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")})})), nil
 }

@@ -16,7 +16,7 @@ import (
 // cmdToken creates, lists and revokes API tokens. Creation and revocation
 // are audited with actor "cli".
 func cmdToken(ctx context.Context, e *env, args []string) error {
-	const usage = "token create --role ROLE [--area CODE] [--name NAME] | token list | token revoke ID"
+	const usage = "token create --role ROLE [--area CODE] [--worker ID] [--name NAME] | token list | token revoke ID"
 	if len(args) == 0 {
 		return fmt.Errorf("usage: gridd %s", usage)
 	}
@@ -32,9 +32,10 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 }
 
 func tokenCreate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "token create", "--role viewer|planner|approver|admin [--area CODE] [--name NAME]")
-	role := fs.String("role", "", "viewer, planner, approver or admin (required)")
-	area := fs.String("area", "", "area scope: a city, county, town or village code (4, 6, 9 or 12 digits); empty for the whole city")
+	fs := newFlags(e, "token create", "--role viewer|planner|approver|admin|operator|worker [--area CODE] [--worker ID] [--name NAME]")
+	role := fs.String("role", "", "viewer, planner, approver, admin, operator (a town's) or worker (a grid worker's) (required)")
+	area := fs.String("area", "", "area scope: a city, county, town or village code (4, 6, 9 or 12 digits); empty for the whole city; a grid code for --role worker")
+	worker := fs.Int64("worker", 0, "the grid worker a --role worker token belongs to (see POST /workers)")
 	name := fs.String("name", "", "what the token is for (shown in token list)")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -45,8 +46,15 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 	if *role == "" {
 		return errors.New("token create: --role is required: viewer, planner, approver or admin")
 	}
-	if _, err := api.ParseRole(*role); err != nil {
+	r, err := api.ParseRole(*role)
+	if err != nil {
 		return fmt.Errorf("token create: --role: %w", err)
+	}
+	if r == api.RoleWorker && *area == "" {
+		return errors.New("token create: a worker token is scoped to the worker's grid: give --area GRID")
+	}
+	if (r == api.RoleWorker) != (*worker != 0) {
+		return errors.New("token create: a worker token, and only a worker token, needs --worker ID and --area GRID (the grid the worker patrols)")
 	}
 	var scope geo.Code
 	if *area != "" {
@@ -54,7 +62,10 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return fmt.Errorf("token create: --area: %w", err)
 		}
-		if c.IsGrid() {
+		if c.IsGrid() != (r == api.RoleWorker) {
+			if r == api.RoleWorker {
+				return fmt.Errorf("token create: --area %s: a worker token is scoped to a grid: give the grid's 15- or 17-digit code", *area)
+			}
 			return fmt.Errorf("token create: --area %s is a grid code: give an area (city, county, town or village)", *area)
 		}
 		scope = c
@@ -64,9 +75,12 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	t, secret, err := st.CreateToken(ctx, store.NewToken{Name: *name, Role: *role, Area: scope},
+	t, secret, err := st.CreateToken(ctx, store.NewToken{Name: *name, Role: *role, Area: scope, Worker: *worker},
 		&store.AuditEntry{Actor: "cli", Action: "token.create"})
 	if errors.Is(err, store.ErrNotFound) {
+		if *worker != 0 {
+			return fmt.Errorf("token create: --worker %d or --area %s: no such worker or grid", *worker, *area)
+		}
 		return fmt.Errorf("token create: --area %s: no such area (load the areas first: gridd demo or gridd import)", *area)
 	}
 	if err != nil {
