@@ -37,7 +37,7 @@ func TestMapPageLanguagesInBrowser(t *testing.T) {
 	defer cancel()
 	st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: geo.MustParseCode("320902")})
 	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
-	h, err := newHandler(ctx, e, st)
+	h, err := newHandler(ctx, e, st, testDataKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

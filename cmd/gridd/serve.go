@@ -12,8 +12,11 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/api"
+	"gridmap/geo"
 	"gridmap/live"
 	"gridmap/lookup"
+	"gridmap/pii"
+	"gridmap/records"
 	"gridmap/store"
 	"gridmap/tiles"
 	"gridmap/web"
@@ -22,12 +25,13 @@ import (
 // cmdServe serves the HTTP API until ctx is cancelled (SIGINT, SIGTERM),
 // then stops accepting connections and lets requests in flight finish.
 func cmdServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "[--addr HOST:PORT] [--shutdown-timeout D]")
+	fs := newFlags(e, "serve", "[--addr HOST:PORT] [--shutdown-timeout D] [--data-key-file PATH]")
 	defAddr := e.getenv("GRIDD_ADDR")
 	if defAddr == "" {
 		defAddr = ":8080"
 	}
 	addr := fs.String("addr", defAddr, "listen address (env GRIDD_ADDR)")
+	keyFile := dataKeyFlag(fs)
 	grace := fs.Duration("shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish at shutdown")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -38,13 +42,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if *grace <= 0 {
 		return fmt.Errorf("--shutdown-timeout %s: give a positive duration such as 15s", *grace)
 	}
+	key, err := loadDataKey(e, *keyFile)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	handler, err := newHandler(ctx, e, st)
+	handler, err := newHandler(ctx, e, st, key)
 	if err != nil {
 		return err
 	}
@@ -58,8 +66,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 // newHandler wires the whole service over a store: the live state (loaded
 // now, then following new dataset versions in the background until ctx
-// ends), lookups, tiles, the API and the map page.
-func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, error) {
+// ends), lookups, tiles, the API, the records (personal data sealed with
+// key) and the map page.
+func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (http.Handler, error) {
 	holder, err := live.New(ctx, st, e.log)
 	if err != nil {
 		return nil, err
@@ -75,5 +84,6 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 	}
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
 		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(st, adjust.Options{})})), nil
+		Adjust:  adjust.New(st, adjust.Options{}),
+		Records: records.NewService(st, key, func() *geo.Index { return holder.Current().Index })})), nil
 }
