@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"gridmap/adjust"
+	"gridmap/records"
 	"gridmap/tiles"
 	"net/http"
 	"slices"
@@ -34,7 +35,7 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 	stub := http.NotFoundHandler()
 	ts := tiles.NewService(nil, nil, nil, tiles.Options{})
 	routes := NewServer(Deps{Lookup: stub, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(nil, adjust.Options{})}).(chi.Routes)
+		Adjust: adjust.New(nil, adjust.Options{}), Records: records.NewService(nil, nil, nil)}).(chi.Routes)
 	err = chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		served = append(served, method+" "+strings.TrimSuffix(route, "/*"))
 		return nil
