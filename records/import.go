@@ -135,7 +135,7 @@ func (s *Service) Import(ctx context.Context, kind Kind, r io.Reader, opts Impor
 			res.Rejected = 1
 			return res, nil
 		}
-		return res, refuse(KindRejected, "%v", err)
+		return res, &Error{Kind: KindRejected, Msg: err.Error(), Err: err}
 	}
 	defer rd.Close()
 
@@ -180,7 +180,7 @@ func (s *Service) Import(ctx context.Context, kind Kind, r io.Reader, opts Impor
 			continue
 		}
 		if err != nil {
-			return res, refuse(KindRejected, "%v", err)
+			return res, &Error{Kind: KindRejected, Msg: err.Error(), Err: err}
 		}
 		res.Rows++
 		if opts.Progress != nil && res.Rows%10_000 == 0 {

@@ -75,9 +75,13 @@ const (
 type Error struct {
 	Kind ErrorKind
 	Msg  string
+	Err  error // the cause, when there is one (a body over its limit)
 }
 
 func (e *Error) Error() string { return e.Msg }
+
+// Unwrap returns the cause.
+func (e *Error) Unwrap() error { return e.Err }
 
 func refuse(k ErrorKind, format string, args ...any) error {
 	return &Error{Kind: k, Msg: fmt.Sprintf(format, args...)}
