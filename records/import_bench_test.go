@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"os"
 	"strconv"
@@ -112,6 +113,7 @@ func addressRows(b testing.TB, snap *geo.Snapshot, ix *geo.Index, n int) ([]byte
 	rows := make([][]any, 0, n)
 	for len(rows) < n {
 		p := orb.Point{bound.Min[0] + rng.Float64()*(bound.Max[0]-bound.Min[0]), bound.Min[1] + rng.Float64()*(bound.Max[1]-bound.Min[1])}
+		p = orb.Point{math.Round(p[0]*1e7) / 1e7, math.Round(p[1]*1e7) / 1e7} // as the CSV writes it
 		h := ix.Lookup(p)
 		if h.Grid < 0 {
 			continue
