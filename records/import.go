@@ -87,7 +87,7 @@ type ImportResult struct {
 
 // importChunk is how many good rows are checked against the database and
 // written at once.
-const importChunk = 20_000
+const importChunk = 100_000
 
 // kindImport is one kind's part of an import: find its columns, check a
 // row (rejecting it, or keeping it for the next flush), and flush the kept

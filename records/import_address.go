@@ -170,6 +170,15 @@ func (k *addressImport) flush(ctx context.Context) error {
 	if !im.writing() || len(good) == 0 {
 		return nil
 	}
+	// By village, and within a village along a Z-order curve: the
+	// inserts into the text and code indexes (which start with the
+	// village) and the point index then touch neighbouring pages.
+	sort.Slice(good, func(i, j int) bool {
+		if vi, vj := good[i].grid.Village(), good[j].grid.Village(); vi != vj {
+			return vi < vj
+		}
+		return zorder(good[i].pt) < zorder(good[j].pt)
+	})
 	ids, err := im.nextIDs(ctx, "standard_address_id_seq", len(good))
 	if err != nil {
 		return err
@@ -254,4 +263,16 @@ func (k *addressImport) reserveCodes(ctx context.Context, rows []addrRow) ([]str
 		codes[i] = string(c)
 	}
 	return codes, nil
+}
+
+// zorder is the point's position on a Z-order (Morton) curve of 2^-16
+// degree cells, for sorting points so that neighbours come together.
+func zorder(p orb.Point) uint64 {
+	x := uint64((p[0] + 180) * 65536)
+	y := uint64((p[1] + 90) * 65536)
+	var z uint64
+	for i := range 26 {
+		z |= (x>>i&1)<<(2*i) | (y>>i&1)<<(2*i+1)
+	}
+	return z
 }
