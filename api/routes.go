@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/go-chi/chi/v5"
+
+	"gridmap/records"
 )
 
 // publicRoutes are the routes of public map data, which any web page may
@@ -52,6 +54,20 @@ func addRoutes(r chi.Router, d Deps) {
 		r.Method(http.MethodPost, "/admin/import", handleImport(log, st, d.MaxImportBytes))
 		r.Method(http.MethodGet, "/admin/export", handleExport(log, st))
 	})
+
+	// Records (一标三实): token holders whose area covers the grid; personal
+	// data masked, revealed only for a reason (package records decides).
+	if d.Records != nil {
+		rh := records.NewHTTP(d.Records, log, recordsCaller, d.MaxImportBytes)
+		r.Method(http.MethodPost, "/records/import", rh.Import())
+		r.Group(func(r chi.Router) {
+			r.Use(LimitBody(d.MaxBodyBytes))
+			r.Method(http.MethodGet, "/grids/{code}/residents", rh.GridResidents())
+			r.Method(http.MethodGet, "/addresses/{id}", rh.Address())
+			r.Method(http.MethodGet, "/residents", rh.Residents())
+			r.Method(http.MethodPost, "/residents/{id}/reveal", rh.Reveal())
+		})
+	}
 
 	r.Group(func(r chi.Router) {
 		r.Use(LimitBody(d.MaxBodyBytes))
@@ -110,4 +126,11 @@ func addRoutes(r chi.Router, d Deps) {
 			r.Method(http.MethodGet, "/admin/audit", handleAudit(log, st))
 		})
 	})
+}
+
+// recordsCaller gives the records routes the request's token as a
+// records.Caller.
+func recordsCaller(r *http.Request) (records.Caller, bool) {
+	p, ok := PrincipalFrom(r.Context())
+	return records.Caller{ID: p.Actor(), Role: p.Role.String(), Area: p.Area}, ok
 }

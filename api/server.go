@@ -30,6 +30,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/features"
 	prob "gridmap/problem"
+	"gridmap/records"
 	"gridmap/store"
 	"gridmap/workers"
 )
@@ -52,6 +53,9 @@ type Deps struct {
 	// Adjust is the boundary-adjustment engine behind /proposals,
 	// /grids/{code}/history and /diff; nil leaves those routes out.
 	Adjust *adjust.Engine
+	// Records serves the records routes (imports, masked reads, reveal:
+	// package records); nil leaves them out.
+	Records *records.Service
 	// Tiles serves the vector tiles under /tiles (tiles.Service.Handler)
 	// and TileJSON serves GET /tiles.json (tiles.Service.TileJSON); nil
 	// leaves them out.

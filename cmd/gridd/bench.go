@@ -90,7 +90,7 @@ func benchTiles(ctx context.Context, e *env, args []string) error {
 	// either, and a log line per tile would be most of a warm request.
 	quiet := *e
 	quiet.log = slog.New(slog.NewTextHandler(e.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return bench.Tiles(ctx, e.stdout, st, func(ctx context.Context) (http.Handler, error) { return newHandler(ctx, &quiet, st) }, o)
+	return bench.Tiles(ctx, e.stdout, st, func(ctx context.Context) (http.Handler, error) { return newHandler(ctx, &quiet, st, ephemeralKey()) }, o)
 }
 
 func benchHTTP(ctx context.Context, e *env, args []string) error {
@@ -119,7 +119,7 @@ func benchHTTP(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	return bench.HTTP(ctx, e.stdout, st, func(ctx context.Context) (http.Handler, error) { return newHandler(ctx, e, st) }, o)
+	return bench.HTTP(ctx, e.stdout, st, func(ctx context.Context) (http.Handler, error) { return newHandler(ctx, e, st, ephemeralKey()) }, o)
 }
 
 // startCPUProfile writes a CPU profile of the process to path until stop

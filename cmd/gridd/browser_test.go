@@ -180,7 +180,7 @@ func servedDemo(ctx context.Context, t *testing.T) (*store.Store, *httptest.Serv
 	t.Helper()
 	st := storetest.NewDemo(t, demo.Options{Scale: 0.2, Seed: 5, County: geo.MustParseCode("320902")})
 	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
-	h, err := newHandler(ctx, e, st)
+	h, err := newHandler(ctx, e, st, testDataKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

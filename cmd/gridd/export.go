@@ -12,10 +12,16 @@ import (
 	"gridmap/feature"
 	"gridmap/features"
 	"gridmap/geo"
+	"gridmap/records"
 )
 
 // cmdExport writes areas or grids as a GeoJSON FeatureCollection.
 func cmdExport(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 {
+		if k, err := records.ParseKind(args[0]); err == nil {
+			return cmdExportRecords(ctx, e, k, args[1:])
+		}
+	}
 	fs := newFlags(e, "export", "areas|grids [--level L] [--within CODE] [--at RFC3339] [-o FILE]")
 	level := fs.String("level", "", "only this level: city, county, town, village (areas); grid, subgrid (grids)")
 	within := fs.String("within", "", "only what lies in this area or grid (code, short forms allowed)")

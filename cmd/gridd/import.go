@@ -16,6 +16,9 @@ import (
 // cmdImport imports a GeoJSON FeatureCollection of areas and grids, all or
 // nothing, and prints the per-feature report.
 func cmdImport(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "records" {
+		return cmdImportRecords(ctx, e, args[1:])
+	}
 	fs := newFlags(e, "import", "[--kind areas|grids] [--dry-run] [--repair] [--valid-from RFC3339] FILE|-")
 	kind := fs.String("kind", "", "what the file holds: areas or grids (default: each feature by its code)")
 	dryRun := fs.Bool("dry-run", false, "check everything, write nothing")

@@ -160,7 +160,7 @@ func newPlannerEnv(t *testing.T, prepare ...func(*plannerEnv)) *plannerEnv {
 		*tk.to = secret
 	}
 	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
-	h, err := newHandler(ctx, e, st)
+	h, err := newHandler(ctx, e, st, testDataKey(t))
 	if err != nil {
 		t.Fatal(err)
 	}

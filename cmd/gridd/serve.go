@@ -16,9 +16,11 @@ import (
 	"gridmap/adjust/ops"
 	"gridmap/api"
 	"gridmap/features"
+	"gridmap/geo"
 	"gridmap/live"
 	"gridmap/lookup"
 	"gridmap/pii"
+	"gridmap/records"
 	"gridmap/store"
 	"gridmap/tiles"
 	"gridmap/web"
@@ -28,12 +30,13 @@ import (
 // cmdServe serves the HTTP API until ctx is cancelled (SIGINT, SIGTERM),
 // then stops accepting connections and lets requests in flight finish.
 func cmdServe(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "serve", "[--addr HOST:PORT] [--shutdown-timeout D] [--cors-origins LIST] [--cors-token-origins LIST]")
+	fs := newFlags(e, "serve", "[--addr HOST:PORT] [--shutdown-timeout D] [--cors-origins LIST] [--cors-token-origins LIST] [--data-key-file PATH]")
 	defAddr := e.getenv("GRIDD_ADDR")
 	if defAddr == "" {
 		defAddr = ":8080"
 	}
 	addr := fs.String("addr", defAddr, "listen address (env GRIDD_ADDR)")
+	keyFile := dataKeyFlag(fs)
 	grace := fs.Duration("shutdown-timeout", 15*time.Second, "how long requests in flight may take to finish at shutdown")
 	publicOrigins := fs.String("cors-origins", e.getenv("GRIDD_CORS_ORIGINS"),
 		"web origins (https://host[:port], comma-separated) that may read public map data: tiles, TileJSON, lookups, OGC, areas, grids; empty or * for any, none for none (env GRIDD_CORS_ORIGINS)")
@@ -57,13 +60,17 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if *grace <= 0 {
 		return fmt.Errorf("--shutdown-timeout %s: give a positive duration such as 15s", *grace)
 	}
+	key, err := loadDataKey(e, *keyFile)
+	if err != nil {
+		return err
+	}
 	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
 
-	handler, err := newHandler(ctx, e, st)
+	handler, err := newHandler(ctx, e, st, key)
 	if err != nil {
 		return err
 	}
@@ -77,8 +84,9 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 
 // newHandler wires the whole service over a store: the live state (loaded
 // now, then following new dataset versions in the background until ctx
-// ends), lookups, tiles, the API and the map page.
-func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, error) {
+// ends), lookups, tiles, the API, the records (personal data sealed with
+// key) and the map page.
+func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (http.Handler, error) {
 	holder, err := live.New(ctx, st, e.log)
 	if err != nil {
 		return nil, err
@@ -92,22 +100,10 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 	if err := ts.Cache().Register(reg); err != nil {
 		return nil, err
 	}
-	// The data key seals grid workers' ID numbers and phones: from
-	// GRIDMAP_DATA_KEY, or the key file GRIDMAP_DATA_KEY_FILE names
-	// (made once when missing). Without either, the workers' routes that
-	// need it answer 503.
-	var key *pii.Key
-	if e.getenv(pii.KeyEnv) != "" || e.getenv("GRIDMAP_DATA_KEY_FILE") != "" {
-		k, src, err := pii.LoadKey(e.getenv, e.getenv("GRIDMAP_DATA_KEY_FILE"))
-		if err != nil {
-			return nil, err
-		}
-		e.log.Info("data key", "from", src.String(), "key", k)
-		key = k
-	}
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
 		Features: features.New(st, holder, e.log),
 		Lookup:   look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
 		Adjust: adjust.New(st, ops.Options{}), CORS: e.cors,
-		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")})})), nil
+		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")}),
+		Records: records.NewService(st, key, func() *geo.Index { return holder.Current().Index })})), nil
 }

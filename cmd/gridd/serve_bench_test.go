@@ -33,7 +33,7 @@ func BenchmarkHotHandlers(b *testing.B) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	e := quietEnv(io.Discard)
-	h, err := newHandler(ctx, e, st)
+	h, err := newHandler(ctx, e, st, testDataKey(b))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -1,0 +1,232 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"gridmap/geo"
+	"gridmap/live"
+	"gridmap/pii"
+	"gridmap/records"
+	"gridmap/store"
+)
+
+// dataKeyFlag adds --data-key-file: where the data key file is (made
+// once, mode 0600, when missing); GRIDMAP_DATA_KEY, when set, wins.
+func dataKeyFlag(fs *flag.FlagSet) *string {
+	return fs.String("data-key-file", "", "the data key file sealing personal data, created once with mode 0600 (env GRIDMAP_DATA_KEY_FILE; default: "+
+		"/var/lib/gridmap/data.key for root, else $XDG_STATE_HOME/gridmap/data.key); env "+pii.KeyEnv+" wins")
+}
+
+// loadDataKey loads the data key from the environment or the key file.
+func loadDataKey(e *env, path string) (*pii.Key, error) {
+	if path == "" {
+		path = e.getenv("GRIDMAP_DATA_KEY_FILE")
+	}
+	if path == "" && e.getenv(pii.KeyEnv) == "" {
+		var err error
+		if path, err = pii.DefaultKeyPath(e.getenv, os.Getuid()); err != nil {
+			return nil, err
+		}
+	}
+	k, src, err := pii.LoadKey(e.getenv, path)
+	if err != nil {
+		return nil, err
+	}
+	e.log.Info("data key", "key", k, "from", src.String())
+	return k, nil
+}
+
+// recordsService opens the records service over st with the key and the
+// current lookup index.
+func recordsService(ctx context.Context, e *env, st *store.Store, key *pii.Key) (*records.Service, error) {
+	holder, err := live.New(ctx, st, e.log)
+	if err != nil {
+		return nil, err
+	}
+	return records.NewService(st, key, func() *geo.Index { return holder.Current().Index }), nil
+}
+
+// cmdImportRecords imports a CSV or XLSX file of standard addresses,
+// houses, residents or units, all or nothing unless --partial.
+func cmdImportRecords(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "import records", "--kind addresses|houses|residents|units [--partial] [--charset gbk] FILE|-")
+	kind := fs.String("kind", "", "what the file holds: addresses, houses, residents or units")
+	partial := fs.Bool("partial", false, "write the good rows and report the bad ones (default: any bad row, nothing written)")
+	charset := fs.String("charset", "", "charset of a CSV file: utf-8 or gbk (default: detected)")
+	actor := fs.String("actor", "", "who imports, for the audit log (default cli:$USER)")
+	keyFile := dataKeyFlag(fs)
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 1 {
+		fs.Usage()
+		return errors.New("import records: give one FILE, or - for standard input")
+	}
+	k, err := records.ParseKind(*kind)
+	if err != nil {
+		return fmt.Errorf("import records: --kind: %w", err)
+	}
+	key, err := loadDataKey(e, *keyFile)
+	if err != nil {
+		return err
+	}
+	var in io.Reader = e.stdin
+	var size int64
+	if rest[0] != "-" {
+		f, err := os.Open(rest[0])
+		if err != nil {
+			return fmt.Errorf("import records: %w", err)
+		}
+		defer f.Close()
+		if fi, err := f.Stat(); err == nil {
+			size = fi.Size()
+		}
+		in = f
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc, err := recordsService(ctx, e, st, key)
+	if err != nil {
+		return err
+	}
+	who := *actor
+	if who == "" {
+		who = "cli"
+		if u := e.getenv("USER"); u != "" {
+			who = "cli:" + u
+		}
+	}
+	cr := &countingReader{r: in}
+	bar := progressBar{w: e.stderr, size: size, read: cr}
+	start := time.Now()
+	res, err := svc.Import(ctx, k, cr, records.ImportOptions{Caller: records.Caller{ID: who, Role: "admin"},
+		Partial: *partial, Charset: *charset, Progress: bar.show})
+	bar.done()
+	if err != nil {
+		return fmt.Errorf("import records: %w", err)
+	}
+	for _, re := range res.Errors {
+		fmt.Fprintln(e.stdout, re.String())
+	}
+	if res.Truncated {
+		fmt.Fprintf(e.stdout, "(only the first %d errors are listed)\n", records.MaxRowErrors)
+	}
+	if !res.Written {
+		return fmt.Errorf("import records: %d of %d rows are bad; nothing was written (fix them, or give --partial)", res.Rejected, res.Rows)
+	}
+	fmt.Fprintf(e.stdout, "imported %d %s of %d rows (%d rejected) in %s\n", res.Accepted, k, res.Rows, res.Rejected, time.Since(start).Round(time.Millisecond))
+	return nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// progressBar draws the import's progress on one line of stderr: a bar
+// of the bytes read when the file's size is known, and the rows read.
+type progressBar struct {
+	w     io.Writer
+	size  int64
+	read  *countingReader
+	drawn bool
+}
+
+func (b *progressBar) show(rows int) {
+	b.drawn = true
+	if b.size <= 0 {
+		fmt.Fprintf(b.w, "\rread %d rows", rows)
+		return
+	}
+	frac := min(float64(b.read.n)/float64(b.size), 1)
+	const width = 30
+	full := int(frac * width)
+	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%% %d rows", strings.Repeat("#", full), strings.Repeat(" ", width-full), 100*frac, rows)
+}
+
+func (b *progressBar) done() {
+	if b.drawn {
+		fmt.Fprintln(b.w)
+	}
+}
+
+// cmdExportRecords writes the live records of a kind as CSV (residents
+// masked).
+func cmdExportRecords(ctx context.Context, e *env, kind records.Kind, args []string) error {
+	fs := newFlags(e, "export "+string(kind), "[-o FILE]")
+	out := fs.String("o", "-", "output file (- for standard output)")
+	keyFile := dataKeyFlag(fs)
+	rest, err := parseInterleaved(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(rest) != 0 {
+		return fmt.Errorf("export %s: unexpected arguments %q", kind, rest)
+	}
+	key, err := loadDataKey(e, *keyFile)
+	if err != nil {
+		return err
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	svc := records.NewService(st, key, func() *geo.Index { return nil })
+	var w io.Writer = e.stdout
+	var tmp *os.File
+	if *out != "-" {
+		if tmp, err = os.CreateTemp(filepath.Dir(*out), ".export-*"); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		defer os.Remove(tmp.Name())
+		defer tmp.Close()
+		w = tmp
+	}
+	n, err := svc.Export(ctx, kind, w)
+	if err != nil {
+		return fmt.Errorf("export %s: %w", kind, err)
+	}
+	if tmp != nil {
+		if err := tmp.Close(); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+		if err := os.Rename(tmp.Name(), *out); err != nil {
+			return fmt.Errorf("export: %w", err)
+		}
+	}
+	fmt.Fprintf(e.stderr, "exported %d %s\n", n, kind)
+	return nil
+}
+
+// ephemeralKey is a random data key for handlers that never open sealed
+// values (benchmarks of lookups and tiles).
+func ephemeralKey() *pii.Key {
+	raw := make([]byte, pii.KeySize)
+	rand.Read(raw)
+	k, err := pii.NewKey(raw)
+	if err != nil {
+		panic(err) // 32 bytes are always a key
+	}
+	return k
+}
