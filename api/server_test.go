@@ -9,17 +9,13 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"strings"
-	"sync"
 	"testing"
 
 	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gridmap/api"
+	"gridmap/api/apitest"
 	"gridmap/features"
 	"gridmap/live"
 	"gridmap/store"
@@ -104,51 +100,11 @@ func (e *env) do(method, path, token string, body io.Reader, header ...string) r
 	return out
 }
 
-var (
-	openAPIOnce   sync.Once
-	openAPIRouter routers.Router
-	openAPIErr    error
-)
-
 // checkOpenAPI validates a response of a documented route against
-// openapi.json: status, media type and body schema.
+// openapi.json (apitest).
 func checkOpenAPI(t *testing.T, req *http.Request, res response) {
 	t.Helper()
-	openAPIOnce.Do(func() {
-		doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI())
-		if err != nil {
-			openAPIErr = err
-			return
-		}
-		if err := doc.Validate(context.Background()); err != nil {
-			openAPIErr = err
-			return
-		}
-		openAPIRouter, openAPIErr = legacy.NewRouter(doc)
-	})
-	if openAPIErr != nil {
-		t.Fatalf("openapi.json: %v", openAPIErr)
-	}
-	if req.Method == http.MethodHead {
-		return // HEAD answers as GET without a body; the document lists GET
-	}
-	route, params, err := openAPIRouter.FindRoute(req)
-	if err != nil {
-		if strings.HasPrefix(req.URL.Path, "/test") || strings.HasPrefix(req.URL.Path, "/tiles") || res.status == http.StatusNotFound || res.status == http.StatusMethodNotAllowed {
-			return // test mounts and unknown routes are not in the document
-		}
-		t.Fatalf("%s %s is not in openapi.json: %v", req.Method, req.URL.Path, err)
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-		Status:                 res.status,
-		Header:                 res.header,
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	in.SetBodyBytes(res.body)
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		t.Errorf("%s %s: response %d does not match openapi.json: %v\n%.600s", req.Method, req.URL.Path, res.status, err, res.body)
-	}
+	apitest.CheckResponse(t, req, res.status, res.header, res.body)
 }
 
 func TestOpenAPIDocumentIsValid(t *testing.T) {

@@ -11,17 +11,12 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/getkin/kin-openapi/openapi3"
-	"github.com/getkin/kin-openapi/openapi3filter"
-	"github.com/getkin/kin-openapi/routers"
-	"github.com/getkin/kin-openapi/routers/legacy"
-
 	"gridmap/adjust/ops/opstest"
 	"gridmap/api"
+	"gridmap/api/apitest"
 	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/live"
@@ -132,45 +127,10 @@ func (e *env) do(method, path, token string, body any, header ...string) resp {
 	return out
 }
 
-var (
-	openAPIOnce   sync.Once
-	openAPIRouter routers.Router
-	openAPIErr    error
-)
-
-// checkOpenAPI validates a response against api/openapi.json: status,
-// media type and body schema.
+// checkOpenAPI validates a response against api/openapi.json (apitest).
 func checkOpenAPI(t *testing.T, req *http.Request, res resp) {
 	t.Helper()
-	openAPIOnce.Do(func() {
-		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
-		doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI())
-		if err == nil {
-			err = doc.Validate(context.Background())
-		}
-		if err != nil {
-			openAPIErr = err
-			return
-		}
-		openAPIRouter, openAPIErr = legacy.NewRouter(doc)
-	})
-	if openAPIErr != nil {
-		t.Fatalf("openapi.json: %v", openAPIErr)
-	}
-	route, params, err := openAPIRouter.FindRoute(req)
-	if err != nil {
-		t.Fatalf("%s %s is not in openapi.json: %v", req.Method, req.URL.Path, err)
-	}
-	in := &openapi3filter.ResponseValidationInput{
-		RequestValidationInput: &openapi3filter.RequestValidationInput{Request: req, PathParams: params, Route: route},
-		Status:                 res.status,
-		Header:                 res.header,
-		Options:                &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
-	}
-	in.SetBodyBytes(res.body)
-	if err := openapi3filter.ValidateResponse(context.Background(), in); err != nil {
-		t.Errorf("%s %s: response %d does not match openapi.json: %v\n%.600s", req.Method, req.URL.Path, res.status, err, res.body)
-	}
+	apitest.CheckResponse(t, req, res.status, res.header, res.body)
 }
 
 func idNumber(t *testing.T, birth string, seq int) string {

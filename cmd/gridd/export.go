@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"time"
 
 	"gridmap/feature"
 	"gridmap/features"
 	"gridmap/geo"
+	"gridmap/outfile"
 	"gridmap/records"
 )
 
@@ -57,23 +55,11 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 
-	// A file is written beside its final name and renamed when complete,
-	// so a failed export never leaves half a collection behind.
-	var w io.Writer = e.stdout
-	var tmp *os.File
-	if *out != "-" {
-		tmp, err = os.CreateTemp(filepath.Dir(*out), ".gridd-export-*")
-		if err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		defer os.Remove(tmp.Name())
-		defer tmp.Close()
-		// CreateTemp makes the file private; an export is for sharing.
-		if err := tmp.Chmod(0o644); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		w = tmp
+	w, err := outfile.Create(*out, e.stdout, 0o644)
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
+	defer w.Close()
 	fw := feature.NewWriter(w)
 	export := features.ExportAreas
 	if rest[0] == "grids" {
@@ -86,13 +72,8 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	if err := fw.Close(); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if tmp != nil {
-		if err := tmp.Close(); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		if err := os.Rename(tmp.Name(), *out); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
+	if err := w.Commit(); err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(e.stderr, "exported %d %s\n", n, rest[0])
 	return nil

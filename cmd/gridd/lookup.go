@@ -5,11 +5,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"time"
 
 	"gridmap/live"
 	"gridmap/lookup"
+	"gridmap/outfile"
 )
 
 // cmdLookup codes a file of points offline: gridd lookup --in points.csv
@@ -49,19 +49,11 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 		defer file.Close()
 		r = file
 	}
-	var w io.Writer = e.stdout
-	var outFile *os.File
-	if *out != "-" {
-		// Write beside the target and rename at the end, so a failed run
-		// leaves no half-written answer file.
-		outFile, err = os.CreateTemp(filepath.Dir(*out), ".gridd-lookup-*")
-		if err != nil {
-			return fmt.Errorf("create output: %w", err)
-		}
-		defer os.Remove(outFile.Name())
-		defer outFile.Close()
-		w = outFile
+	w, err := outfile.Create(*out, e.stdout, 0o644)
+	if err != nil {
+		return err
 	}
+	defer w.Close()
 	start = time.Now()
 	last := start
 	stats, err := lookup.Batch(ctx, f, r, w, lookup.NewStateResolver(state), func(s lookup.Stats) {
@@ -73,13 +65,8 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("lookup: %w", err)
 	}
-	if outFile != nil {
-		if err := outFile.Close(); err != nil {
-			return fmt.Errorf("write output: %w", err)
-		}
-		if err := os.Rename(outFile.Name(), *out); err != nil {
-			return fmt.Errorf("write output: %w", err)
-		}
+	if err := w.Commit(); err != nil {
+		return err
 	}
 	el := time.Since(start)
 	fmt.Fprintf(e.stderr, "\r%d points (%d bad rows) in %v: %.0f points/s, dataset version %d\n",

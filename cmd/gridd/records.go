@@ -8,13 +8,13 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"gridmap/geo"
 	"gridmap/live"
+	"gridmap/outfile"
 	"gridmap/pii"
+	"gridmap/progress"
 	"gridmap/records"
 	"gridmap/store"
 )
@@ -109,12 +109,12 @@ func cmdImportRecords(ctx context.Context, e *env, args []string) error {
 			who = "cli:" + u
 		}
 	}
-	cr := &countingReader{r: in}
-	bar := progressBar{w: e.stderr, size: size, read: cr}
+	cr := &progress.Reader{R: in}
+	bar := progress.Bar{W: e.stderr, Size: size, Read: cr}
 	start := time.Now()
 	res, err := svc.Import(ctx, k, cr, records.ImportOptions{Caller: records.Caller{ID: who, Role: "admin"},
-		Partial: *partial, Charset: *charset, Progress: bar.show})
-	bar.done()
+		Partial: *partial, Charset: *charset, Progress: bar.Show})
+	bar.Done()
 	if err != nil {
 		return fmt.Errorf("import records: %w", err)
 	}
@@ -129,45 +129,6 @@ func cmdImportRecords(ctx context.Context, e *env, args []string) error {
 	}
 	fmt.Fprintf(e.stdout, "imported %d %s of %d rows (%d rejected) in %s\n", res.Accepted, k, res.Rows, res.Rejected, time.Since(start).Round(time.Millisecond))
 	return nil
-}
-
-// countingReader counts the bytes read through it.
-type countingReader struct {
-	r io.Reader
-	n int64
-}
-
-func (c *countingReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	return n, err
-}
-
-// progressBar draws the import's progress on one line of stderr: a bar
-// of the bytes read when the file's size is known, and the rows read.
-type progressBar struct {
-	w     io.Writer
-	size  int64
-	read  *countingReader
-	drawn bool
-}
-
-func (b *progressBar) show(rows int) {
-	b.drawn = true
-	if b.size <= 0 {
-		fmt.Fprintf(b.w, "\rread %d rows", rows)
-		return
-	}
-	frac := min(float64(b.read.n)/float64(b.size), 1)
-	const width = 30
-	full := int(frac * width)
-	fmt.Fprintf(b.w, "\r[%s%s] %3.0f%% %d rows", strings.Repeat("#", full), strings.Repeat(" ", width-full), 100*frac, rows)
-}
-
-func (b *progressBar) done() {
-	if b.drawn {
-		fmt.Fprintln(b.w)
-	}
 }
 
 // cmdExportRecords writes the live records of a kind as CSV (residents
@@ -193,27 +154,17 @@ func cmdExportRecords(ctx context.Context, e *env, kind records.Kind, args []str
 	}
 	defer st.Close()
 	svc := records.NewService(st, key, func() *geo.Index { return nil })
-	var w io.Writer = e.stdout
-	var tmp *os.File
-	if *out != "-" {
-		if tmp, err = os.CreateTemp(filepath.Dir(*out), ".export-*"); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		defer os.Remove(tmp.Name())
-		defer tmp.Close()
-		w = tmp
+	w, err := outfile.Create(*out, e.stdout, 0o600) // personal data, even masked
+	if err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
+	defer w.Close()
 	n, err := svc.Export(ctx, kind, w)
 	if err != nil {
 		return fmt.Errorf("export %s: %w", kind, err)
 	}
-	if tmp != nil {
-		if err := tmp.Close(); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
-		if err := os.Rename(tmp.Name(), *out); err != nil {
-			return fmt.Errorf("export: %w", err)
-		}
+	if err := w.Commit(); err != nil {
+		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(e.stderr, "exported %d %s\n", n, kind)
 	return nil
