@@ -162,17 +162,31 @@ func (h *Holder) WaitFor(ctx context.Context, v int64) error {
 	}
 }
 
+// The listener's reconnect delays: it retries quickly while the database
+// is down (a refused connection costs nothing), so the first change after
+// the database comes back is served within a second: reconnecting pokes a
+// reload, which picks up anything committed while nobody listened.
+const (
+	reconnectFirst = 100 * time.Millisecond
+	reconnectMax   = 500 * time.Millisecond
+)
+
 // Run follows new dataset versions until ctx ends: it listens for the
-// store's notifications (reconnecting with back-off), reloads in the
-// background, coalesces bursts of versions into one reload, and polls as
-// a fallback. It also wakes at the effective time of every proposal
-// applied ahead of time, runs the switch (adjust.SwitchDue) and reloads.
+// store's notifications (reconnecting every reconnectMax at most while
+// the database is down), reloads in the background, coalesces bursts of
+// versions into one reload, and polls as a fallback. It also wakes at the
+// effective time of every proposal applied ahead of time, runs the switch
+// (adjust.SwitchDue) and reloads.
 func (h *Holder) Run(ctx context.Context) {
 	go h.reloader(ctx)
-	backoff := time.Second
+	backoff := reconnectFirst
+	var down time.Time // when the listener first failed; zero while it listens
 	for ctx.Err() == nil {
 		err := h.st.ListenVersions(ctx, func() {
-			backoff = time.Second
+			if !down.IsZero() {
+				h.log.Info("version listener reconnected", "down", time.Since(down).Round(time.Millisecond))
+			}
+			down, backoff = time.Time{}, reconnectFirst
 			h.poke() // catch up on anything committed while not listening
 		}, func(v int64) {
 			if v > h.Current().Version() {
@@ -182,13 +196,17 @@ func (h *Holder) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		h.log.Warn("version listener stopped; reconnecting", "err", err, "in", backoff)
+		if down.IsZero() {
+			// Logged once per outage, not at every retry.
+			down = time.Now()
+			h.log.Warn("version listener stopped; reconnecting", "err", err, "every", reconnectMax)
+		}
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
 			return
 		}
-		backoff = min(2*backoff, 30*time.Second)
+		backoff = min(2*backoff, reconnectMax)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"gridmap/problem"
+	"gridmap/store"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -281,6 +282,9 @@ func (s *Service) tileError(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, http.StatusServiceUnavailable, "no dataset is loaded yet; retry shortly", nil)
 	case r.Context().Err() != nil:
 		// The client went away; nobody reads the answer.
+	case store.Unreachable(err):
+		s.log.Warn("tile: database unreachable", "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()), "err", err)
+		problem.DatabaseUnreachable(w, r)
 	default:
 		id := middleware.GetReqID(r.Context())
 		s.log.Error("tile", "path", r.URL.Path, "request_id", id, "err", err)
