@@ -13,7 +13,9 @@
 //	gridd bench lookup|tiles compare against PostGIS in the same run
 //	gridd switch             carry out adjustments whose effective time has come
 //
-// The database comes from DATABASE_URL.
+// The database comes from DATABASE_URL. gridd serve reads its snapshots
+// from DATABASE_READ_URL instead when it is set (a hot standby of
+// DATABASE_URL; writes still go to DATABASE_URL).
 package main
 
 import (

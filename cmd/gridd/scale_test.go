@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -13,6 +14,9 @@ import (
 	"testing"
 	"time"
 
+	"gridmap/adjust"
+	"gridmap/adjust/adjusttest"
+	"gridmap/geo"
 	"gridmap/store"
 	"gridmap/store/pgcluster"
 )
@@ -167,5 +171,184 @@ func TestDatabaseDown(t *testing.T) {
 	}
 	if a := get(t, srv.URL+"/readyz"); a.status != 200 {
 		t.Errorf("/readyz after the database came back: %d %s", a.status, a.body)
+	}
+}
+
+// replica is a primary with the adjustment fixture, a hot standby of it,
+// gridd A on the primary and gridd B reading the standby.
+type replica struct {
+	t                *testing.T
+	primary, standby *pgcluster.Cluster
+	st               *store.Store // on the primary, for the test's own writes
+	approver         string
+	a, b             *httptest.Server
+}
+
+func newReplica(t *testing.T) *replica {
+	t.Helper()
+	p := pgcluster.New(t)
+	url := p.CreateDatabase(t, "gridmap")
+	st, err := store.Open(context.Background(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(st.Close)
+	adjusttest.Load(t, st)
+	_, approver, err := st.CreateToken(context.Background(), store.NewToken{Name: "approver", Role: "approver", Area: adjusttest.County}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := p.Standby(t)
+	var logs syncBuffer
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server logs:\n%s", logs.String())
+		}
+	})
+	return &replica{t: t, primary: p, standby: s, st: st, approver: approver,
+		a: newScaleServer(t, url, "", &logs), b: newScaleServer(t, url, s.URL("gridmap"), &logs)}
+}
+
+// rename approves a proposal renaming fixture grid seq and applies it
+// through the server at base, returning when the apply call answered.
+func (r *replica) rename(base string, seq int, name string) time.Time {
+	r.t.Helper()
+	id := adjusttest.Approved(r.t, r.st, adjust.Op{Type: adjust.OpRename, Grids: []geo.Code{adjusttest.Grid(seq)}, Name: name})
+	req, _ := http.NewRequest("POST", base+"/proposals/"+strconv.FormatInt(id, 10)+"/apply", nil)
+	req.Header.Set("Authorization", "Bearer "+r.approver)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 {
+		r.t.Fatalf("apply through %s: %d %s", base, res.StatusCode, b)
+	}
+	return time.Now()
+}
+
+// fixtureLookup is the lookup URL of the middle of fixture grid seq.
+func fixtureLookup(base string, seq int) string {
+	r, c := (seq-1)/3, (seq-1)%3
+	return fmt.Sprintf("%s/lookup?lon=%g&lat=%g", base, 120.005+0.01*float64(c), 33.005+0.01*float64(r))
+}
+
+// lookupName answers the name of the grid a lookup in fixture grid seq
+// finds.
+func lookupName(t *testing.T, base string, seq int) string {
+	t.Helper()
+	a := get(t, fixtureLookup(base, seq))
+	var l struct {
+		Grid *struct {
+			Name string `json:"name"`
+		} `json:"grid"`
+	}
+	if a.status != 200 || json.Unmarshal(a.body, &l) != nil || l.Grid == nil {
+		t.Fatalf("lookup in grid %d: %d %s", seq, a.status, a.body)
+	}
+	return l.Grid.Name
+}
+
+// waitName polls the lookup in grid seq on base until it answers name,
+// failing after limit, and returns how long it took.
+func waitName(t *testing.T, base string, seq int, name string, since time.Time, limit time.Duration) time.Duration {
+	t.Helper()
+	for {
+		if lookupName(t, base, seq) == name {
+			return time.Since(since)
+		}
+		if time.Since(since) > limit {
+			t.Fatalf("%s: grid %d not yet named %q %s after the change", base, seq, name, limit)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// tileURL is the URL of the z tile holding (lon, lat) under a TileJSON
+// tile template.
+func tileURL(template string, z int, lon, lat float64) string {
+	n := math.Exp2(float64(z))
+	x := int((lon + 180) / 360 * n)
+	y := int((1 - math.Log(math.Tan(lat*math.Pi/180)+1/math.Cos(lat*math.Pi/180))/math.Pi) / 2 * n)
+	return strings.NewReplacer("{z}", strconv.Itoa(z), "{x}", strconv.Itoa(x), "{y}", strconv.Itoa(y)).Replace(template)
+}
+
+// TestStandbyReplica runs gridd B on a real streaming-replication standby
+// next to gridd A on the primary.
+func TestStandbyReplica(t *testing.T) {
+	t.Parallel()
+	r := newReplica(t)
+
+	// A change applied through A is served by B within a second.
+	at := r.rename(r.a.URL, 1, "renamed through A")
+	took := waitName(t, r.b.URL, 1, "renamed through A", at, 5*time.Second)
+	t.Logf("change through A served by B (standby) in %s", took.Round(time.Millisecond))
+	if took > time.Second {
+		t.Errorf("change through A served by B after %s, want ≤ 1 s", took)
+	}
+
+	// A write through B goes to the primary (the standby refuses writes),
+	// and B reads it back at once, then serves it within a second.
+	at = r.rename(r.b.URL, 2, "renamed through B")
+	if a := get(t, r.b.URL+"/grids/"+string(adjusttest.Grid(2))); a.status != 200 || !strings.Contains(string(a.body), "renamed through B") {
+		t.Errorf("B right after its own write: %d %s", a.status, a.body)
+	}
+	took = waitName(t, r.b.URL, 2, "renamed through B", at, 5*time.Second)
+	t.Logf("B's own write served by B in %s", took.Round(time.Millisecond))
+	if took > time.Second {
+		t.Errorf("B's own write served after %s, want ≤ 1 s", took)
+	}
+
+	// While the standby lags, B never answers a newer version's tile URL
+	// (from A's TileJSON) with older content a cache may keep.
+	r.standby.Exec(t, "postgres", "SELECT pg_wal_replay_pause()")
+	at = r.rename(r.a.URL, 3, "while the standby lags")
+	waitName(t, r.a.URL, 3, "while the standby lags", at, 5*time.Second) // A's TileJSON names the new version
+	var doc struct {
+		Tiles []string `json:"tiles"`
+	}
+	if a := get(t, r.a.URL+"/tiles.json"); json.Unmarshal(a.body, &doc) != nil || len(doc.Tiles) != 1 {
+		t.Fatalf("A's TileJSON: %d %s", a.status, a.body)
+	}
+	newer := strings.Replace(tileURL(doc.Tiles[0], 14, 120.025, 33.005), r.a.URL, r.b.URL, 1)
+	wantV := newer[strings.LastIndex(newer, "=")+1:]
+	lagged := get(t, newer)
+	if v := lagged.header.Get("X-Dataset-Version"); v == wantV {
+		t.Fatalf("B served version %s with the standby's replay paused", v)
+	}
+	if cc := lagged.header.Get("Cache-Control"); cc != "no-store" {
+		t.Errorf("B answered %s (version %s) with older content marked %q; want no-store",
+			newer, lagged.header.Get("X-Dataset-Version"), cc)
+	}
+	if name := lookupName(t, r.b.URL, 3); name == "while the standby lags" {
+		t.Errorf("B answers a version the standby has not replayed")
+	}
+	r.standby.Exec(t, "postgres", "SELECT pg_wal_replay_resume()")
+	waitName(t, r.b.URL, 3, "while the standby lags", at, 5*time.Second)
+	caught := get(t, newer)
+	if v, cc := caught.header.Get("X-Dataset-Version"), caught.header.Get("Cache-Control"); v != wantV || !strings.Contains(cc, "immutable") {
+		t.Errorf("B after catching up: version %s, Cache-Control %q; want %s, immutable", v, cc, wantV)
+	}
+
+	// Standby down: B answers lookups and tiles from memory and says it is
+	// not ready; standby back: B catches up by itself.
+	r.standby.Stop(t)
+	if name := lookupName(t, r.b.URL, 1); name != "renamed through A" {
+		t.Errorf("B with its standby down answers %q", name)
+	}
+	if a := get(t, newer); a.status >= 300 {
+		t.Errorf("tile from B with its standby down: %d %s", a.status, a.body)
+	}
+	if a := get(t, r.b.URL+"/readyz"); a.status != 503 || !strings.Contains(string(a.body), "standby") {
+		t.Errorf("B's /readyz with its standby down: %d %s; want 503 naming the standby", a.status, a.body)
+	}
+	r.rename(r.a.URL, 4, "while the standby is down")
+	r.standby.Start(t)
+	at = time.Now()
+	took = waitName(t, r.b.URL, 4, "while the standby is down", at, 10*time.Second)
+	t.Logf("B caught up %s after its standby came back", took.Round(time.Millisecond))
+	if a := get(t, r.b.URL+"/readyz"); a.status != 200 {
+		t.Errorf("B's /readyz after its standby came back: %d %s", a.status, a.body)
 	}
 }
