@@ -53,7 +53,9 @@ type Options struct {
 	// PathPrefix is where Handler is mounted (default "/tiles").
 	PathPrefix string
 	// MaxAge is the Cache-Control max-age of tiles requested without the
-	// current ?v= (default one minute).
+	// current ?v= (default one minute), after which a cache must
+	// revalidate them (their ETag makes that a 304). Tiles requested with
+	// the current ?v= are immutable: a shared cache or CDN keeps them.
 	MaxAge time.Duration
 	// WaitNewer is how long a tile requested with a ?v= newer than the
 	// current version waits for it (default one second). If it does not
@@ -98,7 +100,7 @@ func NewService(src Source, hist HistoryRenderer, log *slog.Logger, opts Options
 		opts.WaitNewer = time.Second
 	}
 	return &Service{src: src, hist: hist, log: log, opts: opts, cache: NewCache(opts.CacheBytes),
-		maxAge: []string{"public, max-age=" + strconv.Itoa(int(opts.MaxAge.Seconds()))}}
+		maxAge: []string{"public, max-age=" + strconv.Itoa(int(opts.MaxAge.Seconds())) + ", must-revalidate"}}
 }
 
 // Cache returns the service's tile cache (for its statistics).
