@@ -126,3 +126,56 @@ func deref(s *string) string {
 	}
 	return *s
 }
+
+// TestMapOpensPMTilesArchive opens an exported archive in the map page
+// (its file input) in Debian's chromium: the page draws the archive's
+// grids through the pmtiles:// protocol, asking the server for no tile.
+func TestMapOpensPMTilesArchive(t *testing.T) {
+	t.Parallel()
+	needBrowser(t)
+	if _, err := os.Stat("../../web/vendor/pmtiles.js"); err != nil {
+		t.Fatal("web/vendor/pmtiles.js is missing: run ./dev build or ./dev test (they copy it from npm)")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	st := storetest.NewDemo(t, demo.Options{Scale: 1, Seed: 1, County: geo.MustParseCode("320971")})
+	archive := filepath.Join(t.TempDir(), "zone.pmtiles")
+	if _, errOut, err := gridd(t, st.Pool().Config().ConnString(), "export", "tiles", "-o", archive, "--minzoom", "8", "--maxzoom", "14"); err != nil {
+		t.Fatalf("gridd export tiles: %v\n%s", err, errOut)
+	}
+	e := &env{getenv: func(string) string { return "" }, log: slog.New(slog.DiscardHandler)}
+	h, err := newHandler(ctx, e, st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	cmd := exec.CommandContext(ctx, "node", "test/offline.mjs", srv.URL+"/", archive)
+	cmd.Dir = "../../web"
+	out, err := cmd.Output()
+	var res struct {
+		Failure     string   `json:"failure"`
+		Grids       int      `json:"grids"`
+		ServerTiles int      `json:"serverTiles"`
+		Status      string   `json:"status"`
+		Errors      []string `json:"errors"`
+	}
+	if jerr := json.Unmarshal(out, &res); jerr != nil || err != nil || res.Failure != "" {
+		t.Fatalf("browser run failed: %v %v %s\n%s", err, jerr, res.Failure, out)
+	}
+	for _, msg := range res.Errors {
+		if !strings.Contains(msg, "404") { // the favicon
+			t.Errorf("page error: %s", msg)
+		}
+	}
+	t.Logf("archive drawn: %d grid features, %d server tile requests, status %q", res.Grids, res.ServerTiles, res.Status)
+	if res.Grids == 0 {
+		t.Error("the map drew no grid from the archive")
+	}
+	if res.ServerTiles != 0 {
+		t.Errorf("%d tile requests went to the server while the archive was open", res.ServerTiles)
+	}
+	if !strings.Contains(res.Status, "zone.pmtiles") {
+		t.Errorf("status %q does not name the archive", res.Status)
+	}
+}
