@@ -17,8 +17,10 @@ func handleHealthz() http.Handler {
 }
 
 // handleReadyz serves /readyz: 200 when the database answers and has
-// every migration, else 503 saying what is wrong.
-func handleReadyz(log *slog.Logger, st *store.Store) http.Handler {
+// every migration (and so does the standby read, when there is one), else
+// 503 saying what is wrong. Lookups and tiles answer from memory even
+// then; a load balancer takes a 503 as "send new traffic elsewhere".
+func handleReadyz(log *slog.Logger, st, read *store.Store) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
@@ -30,6 +32,14 @@ func handleReadyz(log *slog.Logger, st *store.Store) http.Handler {
 			log.Warn("not ready", "id", RequestID(r.Context()), "err", err)
 			problem(w, r, http.StatusServiceUnavailable, "not ready: the database is unreachable or not migrated (see the server log, request id "+RequestID(r.Context())+")")
 			return
+		}
+		if read != nil && read != st {
+			if err := read.Ready(ctx); err != nil {
+				log.Warn("not ready: standby", "id", RequestID(r.Context()), "err", err)
+				problem(w, r, http.StatusServiceUnavailable, "not ready: the standby this server reads from (DATABASE_READ_URL) is unreachable or not migrated; "+
+					"lookups and tiles answer from the last version loaded (see the server log, request id "+RequestID(r.Context())+")")
+				return
+			}
 		}
 		encode(w, http.StatusOK, jsonType, map[string]string{"status": "ready"})
 	})

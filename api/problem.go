@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	prob "gridmap/problem"
+	"gridmap/store"
 	"log/slog"
 	"net/http"
 )
@@ -28,8 +29,15 @@ func invalid(w http.ResponseWriter, r *http.Request, problems map[string]string)
 }
 
 // internalError logs err with the request id and answers a 500 that names
-// the id and nothing else.
+// the id and nothing else, or a 503 with Retry-After when the database
+// could not be reached (store.Unreachable): every handler's errors go
+// through here, so each route that needs the database answers alike.
 func internalError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
+	if store.Unreachable(err) {
+		log.Warn("database unreachable", "id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+		prob.DatabaseUnreachable(w, r)
+		return
+	}
 	log.Error("internal error", "id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
 	problem(w, r, http.StatusInternalServerError, internalDetail(r))
 }

@@ -74,7 +74,7 @@ func addRoutes(r chi.Router, d Deps) {
 
 		// Operations.
 		r.Method(http.MethodGet, "/healthz", handleHealthz())
-		r.Method(http.MethodGet, "/readyz", handleReadyz(log, st))
+		r.Method(http.MethodGet, "/readyz", handleReadyz(log, st, d.ReadStore))
 		r.Method(http.MethodGet, "/metrics", handleMetrics(d.Registry))
 		r.Method(http.MethodGet, "/openapi.json", handleOpenAPI())
 

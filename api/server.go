@@ -38,6 +38,10 @@ import (
 // Deps is what the server needs. Store is required; the rest may be zero.
 type Deps struct {
 	Store *store.Store
+	// ReadStore is the hot standby the service loads its snapshots from
+	// (DATABASE_READ_URL), if any: /readyz checks it too, since the
+	// service cannot follow new versions without it.
+	ReadStore *store.Store
 	// Log receives the access log and internal errors; nil discards them.
 	Log *slog.Logger
 	// Registry is where the HTTP metrics are registered and what /metrics

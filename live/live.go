@@ -39,9 +39,13 @@ func (s *State) Version() int64 { return s.Snap.Version }
 
 // Holder publishes the current State.
 type Holder struct {
-	st  *store.Store
-	log *slog.Logger
-	cur atomic.Pointer[State]
+	st   *store.Store // the primary: versions are announced and switches run here
+	read *store.Store // where snapshots load from: st, or a hot standby of it
+	log  *slog.Logger
+	cur  atomic.Pointer[State]
+	// want is the newest version the primary announced; while the standby
+	// has not replayed it yet, the holder polls the standby every lagPoll.
+	want atomic.Int64
 
 	mu      sync.Mutex // serialises reloads
 	wake    chan struct{}
@@ -58,10 +62,21 @@ func FromSnapshot(snap *geo.Snapshot) *State { return build(snap, nil) }
 
 // New loads the current state from the store.
 func New(ctx context.Context, st *store.Store, log *slog.Logger) (*Holder, error) {
+	return NewReplica(ctx, st, st, log)
+}
+
+// NewReplica loads the current state from read, a hot standby of the
+// primary st (DATABASE_READ_URL), and follows st's versions: a standby
+// delivers no NOTIFY, so the holder listens on the primary, and loads an
+// announced version once the standby has replayed it, polling the standby
+// until then. Every snapshot is read from the standby in one transaction
+// with the version it is published as, so no version is ever published
+// with older content. read may be st.
+func NewReplica(ctx context.Context, st, read *store.Store, log *slog.Logger) (*Holder, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	h := &Holder{st: st, log: log, wake: make(chan struct{}, 1), swapped: make(chan struct{}), PollEvery: 30 * time.Second}
+	h := &Holder{st: st, read: read, log: log, wake: make(chan struct{}, 1), swapped: make(chan struct{}), PollEvery: 30 * time.Second}
 	if err := h.Reload(ctx); err != nil {
 		return nil, err
 	}
@@ -82,16 +97,28 @@ func (h *Holder) SnapshotAndTiles() (*geo.Snapshot, *tiles.Prepared) {
 }
 
 // Reload loads the newest version and swaps it in, unless the published
-// state is already that version.
+// state is already that version. With a standby, the newest version is
+// the standby's (never older than the one published: a standby that went
+// back is not followed back), and the primary's is noted as the version
+// to catch up with (Behind).
 func (h *Holder) Reload(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.read != h.st {
+		// Best effort: with the primary down, the standby's version is
+		// the newest one can know.
+		pctx, cancel := context.WithTimeout(ctx, time.Second)
+		if v, err := h.st.Version(pctx); err == nil {
+			h.want.Store(v) // the primary's own word, newer than any NOTIFY read before it
+		}
+		cancel()
+	}
 	if cur := h.cur.Load(); cur != nil {
-		v, err := h.st.Version(ctx)
+		v, err := h.read.Version(ctx)
 		if err != nil {
 			return err
 		}
-		if v == cur.Version() {
+		if v == cur.Version() || h.read != h.st && v < cur.Version() {
 			return nil
 		}
 	}
@@ -100,7 +127,7 @@ func (h *Holder) Reload(ctx context.Context) error {
 	if cur := h.cur.Load(); cur != nil {
 		prevSnap = cur.Snap // unchanged grid versions keep their geometry
 	}
-	snap, err := h.st.LoadSnapshotFrom(ctx, prevSnap)
+	snap, err := h.read.LoadSnapshotFrom(ctx, prevSnap)
 	if err != nil {
 		return fmt.Errorf("reload: %w", err)
 	}
@@ -113,6 +140,27 @@ func (h *Holder) Reload(ctx context.Context) error {
 		"areas", len(snap.Areas), "index_mib", st.Bytes>>20, "load", loaded.Sub(start).Round(time.Millisecond),
 		"index_build", st.BuildTime.Round(time.Millisecond), "took", s.BuildTime.Round(time.Millisecond))
 	return nil
+}
+
+// announce notes that the primary has version v (with a standby only:
+// without one, every reload reads the primary itself).
+func (h *Holder) announce(v int64) {
+	if h.read == h.st {
+		return
+	}
+	for {
+		w := h.want.Load()
+		if v <= w || h.want.CompareAndSwap(w, v) {
+			return
+		}
+	}
+}
+
+// Behind returns the published version and the newest one the primary
+// announced, when the published one is older (a standby still replaying).
+func (h *Holder) Behind() (published, announced int64, behind bool) {
+	published, announced = h.Current().Version(), h.want.Load()
+	return published, announced, announced > published
 }
 
 // build derives everything readers need from a snapshot. It runs on the
@@ -162,19 +210,34 @@ func (h *Holder) WaitFor(ctx context.Context, v int64) error {
 	}
 }
 
+// The listener's reconnect delays: it retries quickly while the database
+// is down (a refused connection costs nothing), so the first change after
+// the database comes back is served within a second: reconnecting pokes a
+// reload, which picks up anything committed while nobody listened.
+const (
+	reconnectFirst = 100 * time.Millisecond
+	reconnectMax   = 500 * time.Millisecond
+)
+
 // Run follows new dataset versions until ctx ends: it listens for the
-// store's notifications (reconnecting with back-off), reloads in the
-// background, coalesces bursts of versions into one reload, and polls as
-// a fallback. It also wakes at the effective time of every proposal
-// applied ahead of time, runs the switch (adjust.SwitchDue) and reloads.
+// store's notifications (reconnecting every reconnectMax at most while
+// the database is down), reloads in the background, coalesces bursts of
+// versions into one reload, and polls as a fallback. It also wakes at the
+// effective time of every proposal applied ahead of time, runs the switch
+// (adjust.SwitchDue) and reloads.
 func (h *Holder) Run(ctx context.Context) {
 	go h.reloader(ctx)
-	backoff := time.Second
+	backoff := reconnectFirst
+	var down time.Time // when the listener first failed; zero while it listens
 	for ctx.Err() == nil {
 		err := h.st.ListenVersions(ctx, func() {
-			backoff = time.Second
+			if !down.IsZero() {
+				h.log.Info("version listener reconnected", "down", time.Since(down).Round(time.Millisecond))
+			}
+			down, backoff = time.Time{}, reconnectFirst
 			h.poke() // catch up on anything committed while not listening
 		}, func(v int64) {
+			h.announce(v)
 			if v > h.Current().Version() {
 				h.poke()
 			}
@@ -182,13 +245,17 @@ func (h *Holder) Run(ctx context.Context) {
 		if ctx.Err() != nil {
 			return
 		}
-		h.log.Warn("version listener stopped; reconnecting", "err", err, "in", backoff)
+		if down.IsZero() {
+			// Logged once per outage, not at every retry.
+			down = time.Now()
+			h.log.Warn("version listener stopped; reconnecting", "err", err, "every", reconnectMax)
+		}
 		select {
 		case <-time.After(backoff):
 		case <-ctx.Done():
 			return
 		}
-		backoff = min(2*backoff, 30*time.Second)
+		backoff = min(2*backoff, reconnectMax)
 	}
 }
 
@@ -199,31 +266,67 @@ func (h *Holder) poke() {
 	}
 }
 
+// How soon the reloader tries again while the published version is behind
+// the primary's (the standby has not replayed it yet), and after a reload
+// from a standby failed (the standby is down: it catches up by itself once
+// the standby is back).
+const (
+	lagPoll     = 20 * time.Millisecond
+	reloadRetry = 500 * time.Millisecond
+)
+
 func (h *Holder) reloader(ctx context.Context) {
 	t := time.NewTicker(h.PollEvery)
 	defer t.Stop()
 	sw := time.NewTimer(0) // check for due switches at once
 	defer sw.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	failing := false // a reload failed and was logged; the next failures are not
 	for {
+		switches := true
 		select {
 		case <-ctx.Done():
 			return
 		case <-h.wake:
 		case <-t.C:
 		case <-sw.C:
+		case <-retry.C:
+			switches = false // only catching up with the standby
 		}
-		// A proposal applied ahead of time takes effect here (in whichever
-		// process gets there first; its version bump makes the others
-		// reload), then the reload picks up its version.
-		if n, v, err := adjust.SwitchDue(ctx, h.st); err != nil && ctx.Err() == nil {
-			h.log.Error("switching to adjustments that took effect failed; retrying", "err", err)
-		} else if n > 0 {
-			h.log.Info("adjustments took effect", "proposals", n, "version", v)
+		if switches {
+			// A proposal applied ahead of time takes effect here (in whichever
+			// process gets there first; its version bump makes the others
+			// reload), then the reload picks up its version.
+			if n, v, err := adjust.SwitchDue(ctx, h.st); err != nil && ctx.Err() == nil {
+				h.log.Error("switching to adjustments that took effect failed; retrying", "err", err)
+			} else if n > 0 {
+				h.log.Info("adjustments took effect", "proposals", n, "version", v)
+			}
 		}
-		if err := h.Reload(ctx); err != nil && ctx.Err() == nil {
+		err := h.Reload(ctx)
+		switch {
+		case ctx.Err() != nil:
+			return
+		case err != nil && !failing:
+			failing = true
 			h.log.Error("reload failed; keeping the previous version", "err", err, "version", h.Current().Version())
+		case err != nil:
+			h.log.Debug("reload failed again", "err", err)
+		case failing:
+			failing = false
+			h.log.Info("reloading works again", "version", h.Current().Version())
 		}
-		sw.Reset(h.untilNextSwitch(ctx))
+		if switches {
+			sw.Reset(h.untilNextSwitch(ctx))
+		}
+		switch _, _, behind := h.Behind(); {
+		case err != nil && h.read != h.st:
+			retry.Reset(reloadRetry)
+		case err == nil && behind:
+			retry.Reset(lagPoll)
+		}
 	}
 }
 

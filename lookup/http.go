@@ -19,6 +19,7 @@ import (
 	"gridmap/geo"
 	"gridmap/live"
 	"gridmap/problem"
+	"gridmap/store"
 )
 
 // Source gives the live state answers come from.
@@ -106,6 +107,11 @@ func serveOne(w http.ResponseWriter, r *http.Request, src Source, hist History, 
 		}
 		pa, err := hist.LookupAt(r.Context(), orb.Point{lon, lat}, at)
 		if err != nil {
+			if store.Unreachable(err) {
+				log.Warn("as-of lookup: database unreachable", "id", problem.RequestID(r.Context()), "err", err)
+				problem.DatabaseUnreachable(w, r)
+				return
+			}
 			log.Error("as-of lookup", "id", problem.RequestID(r.Context()), "err", err)
 			problem.Internal(w, r)
 			return

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/http"
 	"sort"
+	"strconv"
 )
 
 // ContentType is the media type of problem responses.
@@ -179,4 +180,19 @@ func Invalid(w http.ResponseWriter, r *http.Request, fields map[string]string) {
 // caller logs the real error under the same id.
 func Internal(w http.ResponseWriter, r *http.Request) {
 	Status(w, r, http.StatusInternalServerError, fmt.Sprintf("internal error (request id %s)", RequestID(r.Context())))
+}
+
+// RetryAfterDatabase is the Retry-After (seconds) of DatabaseUnreachable:
+// about how long a database restart or a standby's failover takes.
+const RetryAfterDatabase = 5
+
+// DatabaseUnreachable answers a 503 with Retry-After for a request that
+// needs the database while it cannot be reached (the caller tells such an
+// error apart, with store.Unreachable, and logs it). What answers from
+// memory (lookups, tiles) keeps answering meanwhile; the detail says so.
+func DatabaseUnreachable(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Retry-After", strconv.Itoa(RetryAfterDatabase))
+	Status(w, r, http.StatusServiceUnavailable, fmt.Sprintf(
+		"the database is unreachable; retry in %d seconds (lookups and tiles still answer from memory; request id %s)",
+		RetryAfterDatabase, RequestID(r.Context())))
 }

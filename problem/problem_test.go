@@ -24,6 +24,9 @@ func TestWrite(t *testing.T) {
 		}, map[string]any{"status": 409.0, "changed": []any{"a"}}},
 		{"internal", func(w http.ResponseWriter, r *http.Request) { Internal(w, r) },
 			map[string]any{"status": 500.0, "detail": "internal error (request id rid)"}},
+		{"database unreachable", func(w http.ResponseWriter, r *http.Request) { DatabaseUnreachable(w, r) },
+			map[string]any{"status": 503.0, "code": "unavailable",
+				"detail": "the database is unreachable; retry in 5 seconds (lookups and tiles still answer from memory; request id rid)"}},
 		// Every problem carries a code: its own, or the status's.
 		{"code from status", func(w http.ResponseWriter, r *http.Request) { Status(w, r, 404, "no grid") },
 			map[string]any{"code": "not-found"}},
@@ -51,6 +54,9 @@ func TestWrite(t *testing.T) {
 			}
 			if int(got["status"].(float64)) != rec.Code {
 				t.Fatalf("body status %v, code %d", got["status"], rec.Code)
+			}
+			if ra := rec.Header().Get("Retry-After"); (rec.Code == http.StatusServiceUnavailable) != (ra != "") {
+				t.Errorf("status %d with Retry-After %q", rec.Code, ra)
 			}
 			for k, v := range tt.want {
 				gb, _ := json.Marshal(got[k])

@@ -44,6 +44,21 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	if err := Migrate(ctx, url, log); err != nil {
 		return nil, err
 	}
+	return open(ctx, url, log)
+}
+
+// OpenReadOnly opens a pool on the database at url without migrating it:
+// for a hot standby (DATABASE_READ_URL), which refuses every write and
+// gets its schema from the primary by replication. Only reads may be run
+// through it.
+func OpenReadOnly(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return open(ctx, url, log)
+}
+
+func open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(url)
 	if err != nil {
 		return nil, fmt.Errorf("parse database url: %w", err)

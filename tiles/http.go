@@ -1,9 +1,11 @@
 package tiles
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"gridmap/problem"
+	"gridmap/store"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -204,12 +206,35 @@ func (s *Service) serveTileAt(w http.ResponseWriter, r *http.Request, layer, zs,
 		s.tileError(w, r, err)
 		return
 	}
+	if wantV > version {
+		// A newer version's URL (from another replica's TileJSON) on a
+		// replica still loading it: wait for it a little, and never
+		// answer it with older content a cache could keep.
+		if t, version, err = s.awaitVersion(r, wantV, layer, z, x, y); err != nil {
+			s.tileError(w, r, err)
+			return
+		}
+	}
 	cc := s.maxAge
-	if wantV == version {
+	switch {
+	case wantV == version:
 		cc = immutableHeader
+	case wantV > version:
+		cc = noStoreHeader
 	}
 	w.Header()["X-Dataset-Version"] = s.versionHeader(version)
 	writeTile(w, r, t, cc)
+}
+
+// awaitVersion waits up to Options.WaitNewer for the source to publish
+// version v (when it can tell: VersionWaiter) and renders the tile again.
+func (s *Service) awaitVersion(r *http.Request, v int64, layer string, z, x, y int) (Tile, int64, error) {
+	if vw, ok := s.src.(VersionWaiter); ok {
+		ctx, cancel := context.WithTimeout(r.Context(), s.opts.WaitNewer)
+		vw.WaitFor(ctx, v) // on timeout, the tile of the version there is, not to be kept
+		cancel()
+	}
+	return s.Tile(r.Context(), layer, z, x, y)
 }
 
 // tileQuery returns the v and at query parameters. The usual query,
@@ -281,6 +306,9 @@ func (s *Service) tileError(w http.ResponseWriter, r *http.Request, err error) {
 		writeProblem(w, r, http.StatusServiceUnavailable, "no dataset is loaded yet; retry shortly", nil)
 	case r.Context().Err() != nil:
 		// The client went away; nobody reads the answer.
+	case store.Unreachable(err):
+		s.log.Warn("tile: database unreachable", "path", r.URL.Path, "request_id", middleware.GetReqID(r.Context()), "err", err)
+		problem.DatabaseUnreachable(w, r)
 	default:
 		id := middleware.GetReqID(r.Context())
 		s.log.Error("tile", "path", r.URL.Path, "request_id", id, "err", err)
@@ -318,6 +346,7 @@ func parseCoord(name, s string) (int, error) {
 // maps as they are and never modified.
 var (
 	immutableHeader   = []string{immutable}
+	noStoreHeader     = []string{"no-store"}
 	varyHeader        = []string{"Accept-Encoding"}
 	contentTypeHeader = []string{ContentType}
 	gzipHeader        = []string{"gzip"}

@@ -27,6 +27,15 @@ type PreparedSource interface {
 	SnapshotAndTiles() (*geo.Snapshot, *Prepared)
 }
 
+// VersionWaiter is a Source that can wait until it publishes a dataset
+// version (the service's live state can): a tile requested with a newer
+// ?v= than the source's waits for it a little (Options.WaitNewer).
+type VersionWaiter interface {
+	// WaitFor blocks until version v or a newer one is published, or ctx
+	// ends.
+	WaitFor(ctx context.Context, v int64) error
+}
+
 // HistoryRenderer renders a tile of the state at a past time, with the
 // same layer names and properties as the in-memory renderer (PostGIS
 // implements it with ST_AsMVT). layers are the layers visible at z.
@@ -44,8 +53,14 @@ type Options struct {
 	// PathPrefix is where Handler is mounted (default "/tiles").
 	PathPrefix string
 	// MaxAge is the Cache-Control max-age of tiles requested without the
-	// current ?v= (default one minute).
+	// current ?v= (default one minute), after which a cache must
+	// revalidate them (their ETag makes that a 304). Tiles requested with
+	// the current ?v= are immutable: a shared cache or CDN keeps them.
 	MaxAge time.Duration
+	// WaitNewer is how long a tile requested with a ?v= newer than the
+	// current version waits for it (default one second). If it does not
+	// come, the tile of the current version is answered with no-store.
+	WaitNewer time.Duration
 }
 
 // ErrNoSnapshot is returned while the source has no snapshot yet.
@@ -81,8 +96,11 @@ func NewService(src Source, hist HistoryRenderer, log *slog.Logger, opts Options
 	if opts.MaxAge <= 0 {
 		opts.MaxAge = time.Minute
 	}
+	if opts.WaitNewer <= 0 {
+		opts.WaitNewer = time.Second
+	}
 	return &Service{src: src, hist: hist, log: log, opts: opts, cache: NewCache(opts.CacheBytes),
-		maxAge: []string{"public, max-age=" + strconv.Itoa(int(opts.MaxAge.Seconds()))}}
+		maxAge: []string{"public, max-age=" + strconv.Itoa(int(opts.MaxAge.Seconds())) + ", must-revalidate"}}
 }
 
 // Cache returns the service's tile cache (for its statistics).

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"os"
 	"runtime/pprof"
+	"strconv"
+	"strings"
 	"time"
 
 	"gridmap/bench"
@@ -18,7 +20,7 @@ import (
 // gridd bench lookup | tiles | http.
 func cmdBench(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: gridd bench lookup|tiles|http [flags]")
+		return errors.New("usage: gridd bench lookup|tiles|http|scale [flags]")
 	}
 	switch args[0] {
 	case "lookup":
@@ -27,8 +29,10 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		return benchTiles(ctx, e, args[1:])
 	case "http":
 		return benchHTTP(ctx, e, args[1:])
+	case "scale":
+		return benchScale(ctx, e, args[1:])
 	}
-	return fmt.Errorf("gridd bench %s: want lookup, tiles or http", args[0])
+	return fmt.Errorf("gridd bench %s: want lookup, tiles, http or scale", args[0])
 }
 
 func benchLookup(ctx context.Context, e *env, args []string) error {
@@ -137,4 +141,33 @@ func startCPUProfile(path string) (stop func(), _ error) {
 		return nil, fmt.Errorf("cpu profile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// benchScale measures how the in-memory costs grow with the dataset (and,
+// with DATABASE_URL set, the snapshot load of that database).
+func benchScale(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "bench scale", "[--sizes 1,4,12] [--lookup D] [--tiles N]")
+	sizes := fs.String("sizes", "1,4,12", "multiples of the city's 21,000 grids")
+	var o bench.ScaleOptions
+	fs.DurationVar(&o.Lookup, "lookup", time.Second, "how long lookups run at each size")
+	fs.IntVar(&o.Tiles, "tiles", 2000, "distinct tiles z10-14 rendered cold at each size")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	for _, f := range strings.Split(*sizes, ",") {
+		v, err := strconv.ParseFloat(strings.TrimSpace(f), 64)
+		if err != nil || v <= 0 || v > 50 {
+			return fmt.Errorf("bench scale: --sizes %q: want positive multiples up to 50, like 1,4,12", *sizes)
+		}
+		o.Sizes = append(o.Sizes, v)
+	}
+	var st *store.Store
+	if e.getenv("DATABASE_URL") != "" {
+		var err error
+		if st, err = openStore(ctx, e); err != nil {
+			return err
+		}
+		defer st.Close()
+	}
+	return bench.Scale(ctx, e.stdout, st, o)
 }

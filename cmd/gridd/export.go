@@ -15,12 +15,15 @@ import (
 
 // cmdExport writes areas or grids as a GeoJSON FeatureCollection.
 func cmdExport(ctx context.Context, e *env, args []string) error {
+	if len(args) > 0 && args[0] == "tiles" {
+		return cmdExportTiles(ctx, e, args[1:])
+	}
 	if len(args) > 0 {
 		if k, err := records.ParseKind(args[0]); err == nil {
 			return cmdExportRecords(ctx, e, k, args[1:])
 		}
 	}
-	fs := newFlags(e, "export", "areas|grids [--level L] [--within CODE] [--at RFC3339] [-o FILE]")
+	fs := newFlags(e, "export", "areas|grids [--level L] [--within CODE] [--at RFC3339] [-o FILE]  |  tiles -o FILE.pmtiles [flags]  |  addresses|houses|units|residents -o FILE.csv")
 	level := fs.String("level", "", "only this level: city, county, town, village (areas); grid, subgrid (grids)")
 	within := fs.String("within", "", "only what lies in this area or grid (code, short forms allowed)")
 	at := fs.String("at", "", "the grid or area versions valid at this time, RFC 3339 (default: current)")

@@ -7,13 +7,15 @@
 //	gridd demo               generate the Yancheng demo city
 //	gridd check              validate the stored current state
 //	gridd import FILE        import areas and grids from GeoJSON
-//	gridd export             export areas or grids as GeoJSON
+//	gridd export             export areas or grids as GeoJSON, tiles as PMTiles
 //	gridd token create       create an API token
 //	gridd lookup             code a file of points with their grids
 //	gridd bench lookup|tiles compare against PostGIS in the same run
 //	gridd switch             carry out adjustments whose effective time has come
 //
-// The database comes from DATABASE_URL.
+// The database comes from DATABASE_URL. gridd serve reads its snapshots
+// from DATABASE_READ_URL instead when it is set (a hot standby of
+// DATABASE_URL; writes still go to DATABASE_URL).
 package main
 
 import (
@@ -67,7 +69,7 @@ func commands() map[string]command {
 		"demo":    {"generate the Yancheng demo city", cmdDemo},
 		"check":   {"validate the stored current state", cmdCheck},
 		"import":  {"import areas and grids from a GeoJSON FeatureCollection", cmdImport},
-		"export":  {"export areas or grids as a GeoJSON FeatureCollection", cmdExport},
+		"export":  {"export areas or grids as GeoJSON, or tiles as a PMTiles archive", cmdExport},
 		"token":   {"create, list or revoke API tokens", cmdToken},
 		"lookup":  {"code a file of points with their grids (CSV, JSON, GeoJSON)", cmdLookup},
 		"bench":   {"measure lookups or tiles against PostGIS in the same run", cmdBench},

@@ -85,9 +85,16 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 // newHandler wires the whole service over a store: the live state (loaded
 // now, then following new dataset versions in the background until ctx
 // ends), lookups, tiles, the API, the records (personal data sealed with
-// key) and the map page.
+// key) and the map page. With DATABASE_READ_URL
+// (a hot standby of st), snapshots, as-of lookups and historical tiles
+// read from the standby (closed when ctx ends); writes and the read API
+// stay on st, so a client reads its own writes back at once.
 func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (http.Handler, error) {
-	holder, err := live.New(ctx, st, e.log)
+	read, err := openReadStore(ctx, e, st)
+	if err != nil {
+		return nil, err
+	}
+	holder, err := live.NewReplica(ctx, st, read, e.log)
 	if err != nil {
 		return nil, err
 	}
@@ -95,15 +102,31 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	look := lookup.Handler(holder, lookup.NewPostGIS(st), e.log)
-	ts := tiles.NewService(holder, tiles.NewPostGIS(st), e.log, tiles.Options{})
+	look := lookup.Handler(holder, lookup.NewPostGIS(read), e.log)
+	ts := tiles.NewService(holder, tiles.NewPostGIS(read), e.log, tiles.Options{})
 	if err := ts.Cache().Register(reg); err != nil {
 		return nil, err
 	}
-	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
+	return web.WithPage(api.NewServer(api.Deps{Store: st, ReadStore: read, Log: e.log, Registry: reg,
 		Features: features.New(st, holder, e.log),
 		Lookup:   look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
 		Adjust: adjust.New(st, ops.Options{}), CORS: e.cors,
 		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")}),
 		Records: records.NewService(st, key, func() *geo.Index { return holder.Current().Index })})), nil
+}
+
+// openReadStore opens the hot standby named by DATABASE_READ_URL, closed
+// when ctx ends, or returns st when it is not set.
+func openReadStore(ctx context.Context, e *env, st *store.Store) (*store.Store, error) {
+	url := e.getenv("DATABASE_READ_URL")
+	if url == "" {
+		return st, nil
+	}
+	read, err := store.OpenReadOnly(ctx, url, e.log)
+	if err != nil {
+		return nil, fmt.Errorf("DATABASE_READ_URL: %w", err)
+	}
+	context.AfterFunc(ctx, read.Close)
+	e.log.Info("reading snapshots from the standby at DATABASE_READ_URL")
+	return read, nil
 }

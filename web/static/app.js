@@ -99,6 +99,35 @@ function propFacts(p) {
     .map(([k, v]) => [k, has(`prop.${k}`) ? t(`prop.${k}`) : k, value(k, v)]);
 }
 
+// openArchive shows a PMTiles archive written by "gridd export tiles"
+// (chosen in the file input) instead of the server's tiles, for offline
+// use: MapLibre reads its tiles through the pmtiles:// protocol, straight
+// from the file.
+let archives;
+async function openArchive(map, file) {
+  if (typeof pmtiles === 'undefined') throw new Error(t('map.no_pmtiles'));
+  if (!archives) {
+    archives = new pmtiles.Protocol();
+    maplibregl.addProtocol('pmtiles', archives.tile);
+  }
+  const archive = new pmtiles.PMTiles(new pmtiles.FileSource(file));
+  archives.add(archive);
+  const h = await archive.getHeader();
+  const meta = await archive.getMetadata();
+  const tj = {
+    tiles: [`pmtiles://${file.name}/{z}/{x}/{y}`],
+    vector_layers: meta.vector_layers,
+    minzoom: h.minZoom,
+    maxzoom: h.maxZoom,
+    bounds: [h.minLon, h.minLat, h.maxLon, h.maxLat],
+  };
+  map.setStyle(window.gridmapStyle(tj));
+  map.fitBounds([[h.minLon, h.minLat], [h.maxLon, h.maxLat]], { duration: 0 });
+  document.getElementById('status').textContent = t('map.archive_opened',
+    { name: file.name, version: meta.gridmap_dataset_version ?? '' });
+  document.body.dataset.archive = file.name;
+}
+
 async function main() {
   if (typeof maplibregl === 'undefined') {
     showError(t('map.no_maplibre'));
@@ -148,7 +177,11 @@ async function main() {
       { zoom: map.getZoom().toFixed(1), lon: c.lng.toFixed(4), lat: c.lat.toFixed(4), version: tj.version ?? '' });
   };
   map.on('load', showStatus);
-  map.on('moveend', showStatus);
+  map.on('moveend', () => { if (!document.body.dataset.archive) showStatus(); });
+  document.getElementById('archive').addEventListener('change', (ev) => {
+    const file = ev.target.files[0];
+    if (file) openArchive(map, file).catch((err) => showError(err.message));
+  });
 
   document.getElementById('search').addEventListener('submit', async (ev) => {
     ev.preventDefault();

@@ -4,7 +4,8 @@
 
 window.gridmapStyle = function gridmapStyle(tj) {
   // Tile URL templates keep their {z}/{x}/{y} (new URL() would escape them).
-  const tiles = tj.tiles.map((t) => (/^https?:/.test(t) ? t : location.origin + t));
+  // pmtiles:// URLs (an archive opened offline) are kept as they are.
+  const tiles = tj.tiles.map((t) => (/^[a-z]+:/.test(t) ? t : location.origin + t));
   const kindColor = ['match', ['get', 'kind'],
     'urban', '#4e79a7', 'rural', '#59a14f', 'exclusive', '#e15759', '#bab0ac'];
   const bounds = tj.bounds || [119.4, 32.5, 121.0, 34.5];
