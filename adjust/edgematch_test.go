@@ -148,7 +148,10 @@ func TestEdgeMatchAheadOfTime(t *testing.T) {
 	const areaVerts = `SELECT sum(ST_NPoints(geom)) FROM area WHERE code IN ('320902001001', '320902001002')`
 	before := sqlInt(t, st, areaVerts)
 	id := adjusttest.Approved(t, st, ops.Op{Type: ops.Split, Grids: []geo.Code{fxGrid(6)}, Geometry: opstest.Line(120.019, 33.0151, 120.035, 33.0151)})
-	eff := time.Now().Add(time.Second)
+	// The lead covers the apply and the first checks on a loaded machine
+	// (at 1 s, an apply of 1.2 s under load left the switch due while the
+	// invariants were checked before it).
+	eff := time.Now().Add(4 * time.Second)
 	if res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: id, Actor: "a", EffectiveAt: eff}); err != nil || !res.Pending {
 		t.Fatalf("apply ahead: %v", err)
 	}
