@@ -60,6 +60,9 @@ type Stats struct {
 	Compounds int
 	Bytes     int // approximate memory held by the index
 	BuildTime time.Duration
+	// Reused says the index is the previous version's, re-tagged: the
+	// addresses had not changed.
+	Reused bool
 }
 
 // NewIndex indexes the standard addresses for the snapshot's version. The
