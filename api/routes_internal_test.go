@@ -33,7 +33,7 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 	}
 	stub := http.NotFoundHandler()
 	ts := tiles.NewService(nil, nil, nil, tiles.Options{})
-	routes := NewServer(Deps{Lookup: stub, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
+	routes := NewServer(Deps{Lookup: stub, Geocode: stub, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
 		Adjust: adjust.New(nil, adjust.Options{})}).(chi.Routes)
 	err = chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		served = append(served, method+" "+strings.TrimSuffix(route, "/*"))

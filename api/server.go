@@ -41,6 +41,10 @@ type Deps struct {
 	// Lookup serves GET, HEAD and POST /lookup (package lookup); nil
 	// leaves the routes out.
 	Lookup http.Handler
+	// Geocode serves GET and POST /geocode and GET /geocode/reverse
+	// (geocode.Service.Handler) behind a token of any role; nil leaves the
+	// routes out.
+	Geocode http.Handler
 	// Adjust is the boundary-adjustment engine behind /proposals,
 	// /grids/{code}/history and /diff; nil leaves those routes out.
 	Adjust *adjust.Engine

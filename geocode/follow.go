@@ -38,7 +38,8 @@ type Holder struct {
 }
 
 // NewHolder builds the first index from the store's live addresses and
-// the live state's areas. province (江苏省) is stripped from queries.
+// the live state's areas. province (江苏省) is stripped from queries; ""
+// takes it from the city's code.
 func NewHolder(ctx context.Context, st *store.Store, lv Live, province string, log *slog.Logger) (*Holder, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -139,6 +140,9 @@ func (h *Holder) Run(ctx context.Context) {
 func (ix *Index) retag(version int64, snap *geo.Snapshot, province string) *Index {
 	x := *ix
 	x.version, x.snap = version, snap
+	if province == "" {
+		province = ProvinceOf(snap)
+	}
 	x.gaz = newGazetteer(snap, province, ix.norm)
 	x.stats.Version = version
 	x.stats.Reused = true

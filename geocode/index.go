@@ -68,8 +68,13 @@ type Stats struct {
 // NewIndex indexes the standard addresses for the snapshot's version. The
 // snapshot gives the areas (the gazetteer and the hierarchy of answers);
 // an entry whose grid is not in it still answers, without a hierarchy.
+// province is the name written before the city (江苏省); "" takes it from
+// the city's code.
 func NewIndex(snap *geo.Snapshot, province string, entries []Entry) (*Index, error) {
 	start := time.Now()
+	if province == "" {
+		province = ProvinceOf(snap)
+	}
 	known := map[rune]bool{}
 	for _, a := range snap.Areas {
 		for _, r := range a.Name {

@@ -12,6 +12,7 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/api"
+	"gridmap/geocode"
 	"gridmap/live"
 	"gridmap/lookup"
 	"gridmap/store"
@@ -65,6 +66,11 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 		return nil, err
 	}
 	go holder.Run(ctx)
+	addresses, err := geocode.NewHolder(ctx, st, holder, "", e.log)
+	if err != nil {
+		return nil, err
+	}
+	go addresses.Run(ctx)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -75,5 +81,6 @@ func newHandler(ctx context.Context, e *env, st *store.Store) (http.Handler, err
 	}
 	return web.WithPage(api.NewServer(api.Deps{Store: st, Log: e.log, Registry: reg,
 		Lookup: look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(st, adjust.Options{})})), nil
+		Geocode: (&geocode.Service{Index: addresses, Live: holder, Store: st, Log: e.log}).Handler(),
+		Adjust:  adjust.New(st, adjust.Options{})})), nil
 }
