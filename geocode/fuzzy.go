@@ -115,7 +115,10 @@ func (d *nameDict) suffixMatches(text []rune, scratch map[int32]int) []fuzzyMatc
 			continue
 		}
 		for l := len(name) - e; l <= len(name)+e; l++ {
-			if l < 1 || l > len(text) {
+			// A window shorter than the name only as the whole text: else
+			// the tail of another word (爱龙小区 → 龙小区) would pass for a
+			// name with its first character dropped.
+			if l < 1 || l > len(text) || l < len(name) && l != len(text) {
 				continue
 			}
 			dist := editDistance(text[len(text)-l:], name, e)
