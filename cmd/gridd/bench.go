@@ -18,7 +18,7 @@ import (
 // gridd bench lookup | tiles | http.
 func cmdBench(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: gridd bench lookup|tiles|http [flags]")
+		return errors.New("usage: gridd bench lookup|tiles|http|geocode [flags]")
 	}
 	switch args[0] {
 	case "lookup":
@@ -27,8 +27,10 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		return benchTiles(ctx, e, args[1:])
 	case "http":
 		return benchHTTP(ctx, e, args[1:])
+	case "geocode":
+		return benchGeocode(ctx, e, args[1:])
 	}
-	return fmt.Errorf("gridd bench %s: want lookup, tiles or http", args[0])
+	return fmt.Errorf("gridd bench %s: want lookup, tiles, http or geocode", args[0])
 }
 
 func benchLookup(ctx context.Context, e *env, args []string) error {

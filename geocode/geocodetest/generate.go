@@ -78,15 +78,19 @@ func Generate(snap *geo.Snapshot, ix *geo.Index, opts Options) []Address {
 	}
 	usedRoad := map[string]bool{}
 	newRoad := func() string {
-		for {
+		for range 30 {
 			r := roadWords[rng.IntN(len(roadWords))] + roadDirs[rng.IntN(len(roadDirs))] + roadGenerics[rng.IntN(len(roadGenerics))]
 			if !usedRoad[r] {
 				usedRoad[r] = true
 				return r
 			}
-			if len(usedRoad) > len(roadWords)*len(roadDirs)*3 {
-				r = fmt.Sprintf("%s%s%d", roadWords[rng.IntN(len(roadWords))], "支", len(usedRoad)) // never reached in a demo county
-				return r + "路"
+		}
+		// A big city runs out of the combinations: 解放三路, 解放四路 …
+		for k := len(usedRoad); ; k++ {
+			r := roadWords[k%len(roadWords)] + chineseNumber(1+k/len(roadWords)%99) + "路"
+			if !usedRoad[r] {
+				usedRoad[r] = true
+				return r
 			}
 		}
 	}
@@ -99,9 +103,21 @@ func Generate(snap *geo.Snapshot, ix *geo.Index, opts Options) []Address {
 				return c
 			}
 		}
-		c := compoundPre[rng.IntN(len(compoundPre))] + roadWords[rng.IntN(len(roadWords))] + compoundPost[rng.IntN(len(compoundPost))]
-		usedCompound[c] = true
-		return c
+		for range 50 {
+			c := compoundPre[rng.IntN(len(compoundPre))] + roadWords[rng.IntN(len(roadWords))] + compoundPost[rng.IntN(len(compoundPost))]
+			if !usedCompound[c] {
+				usedCompound[c] = true
+				return c
+			}
+		}
+		// … and of compounds: 阳光花园二期
+		for k := 2; ; k++ {
+			c := compoundPre[rng.IntN(len(compoundPre))] + roadWords[rng.IntN(len(roadWords))] + compoundPost[rng.IntN(len(compoundPost))] + chineseNumber(k%99+1) + "期"
+			if !usedCompound[c] {
+				usedCompound[c] = true
+				return c
+			}
+		}
 	}
 	villageRoads := map[geo.Code][]string{}
 	nextDoor := map[string]int{}
