@@ -72,7 +72,7 @@ func (d *nameDict) add(name string) int32 {
 	d.id[name] = id
 	seen := map[rune]bool{}
 	for _, r := range rs {
-		if !seen[r] {
+		if !seen[r] && !generic(r) {
 			seen[r] = true
 			d.postings[r] = append(d.postings[r], id)
 		}
@@ -101,8 +101,16 @@ func (d *nameDict) suffixMatches(text []rune, scratch map[int32]int) []fuzzyMatc
 		return nil
 	}
 	clear(scratch)
+	// Runes in very many names (花, 新 …) are not counted: a name must share
+	// its other runes, less the typos, less the common ones it has.
+	common := 0
 	for _, r := range uniqueRunes(text) {
-		for _, id := range d.postings[r] {
+		p := d.postings[r]
+		if len(p) > commonPostings {
+			common++
+			continue
+		}
+		for _, id := range p {
 			scratch[id]++
 		}
 	}
@@ -111,7 +119,7 @@ func (d *nameDict) suffixMatches(text []rune, scratch map[int32]int) []fuzzyMatc
 	for id, shared := range scratch {
 		name := d.runes[id]
 		e := maxEdits(len(name))
-		if e == 0 || shared < d.distinct[id]-e {
+		if e == 0 || shared < d.distinct[id]-e-common {
 			continue
 		}
 		for l := len(name) - e; l <= len(name)+e; l++ {
@@ -152,3 +160,17 @@ func uniqueRunes(rs []rune) []rune {
 }
 
 func runeLen(s string) int { return utf8.RuneCountInString(s) }
+
+// commonPostings is the length from which a rune's posting list is not
+// walked for misspelt names.
+const commonPostings = 2000
+
+// generic says whether a rune ends names of a kind (路, 街, 村, 园 …): every
+// road or compound has one, so it tells names apart no better than noise.
+func generic(r rune) bool {
+	switch r {
+	case '路', '街', '巷', '道', '弄', '里', '线', '村', '社', '区', '园', '苑', '府', '庄', '小', '家':
+		return true
+	}
+	return false
+}

@@ -195,8 +195,13 @@ func (s *Service) serveBatch(w http.ResponseWriter, r *http.Request, log *slog.L
 		problem.Status(w, r, http.StatusUnsupportedMediaType, err.Error())
 		return
 	}
+	// Answers stream out while the body still streams in.
+	if err := http.NewResponseController(w).EnableFullDuplex(); err != nil {
+		log.Debug("full duplex not available", "err", err)
+	}
 	ix := s.Index.Current() // one index, one version, for the whole batch
 	w.Header().Set("Content-Type", f.ContentType())
+	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set(VersionHeader, strconv.FormatInt(ix.Version(), 10))
 	cw := &committedWriter{w: w}
 	st, err := ix.Batch(r.Context(), f, r.Body, cw, nil)

@@ -43,9 +43,14 @@ type Index struct {
 	points                        pointGrid
 }
 
-// entry is an Entry with normalised parts.
+// entry is an Entry with normalised parts (the parts as written are not
+// kept: answers give the full text).
 type entry struct {
-	Entry
+	ID                                                      int64
+	Code                                                    string
+	Text                                                    string
+	Point                                                   orb.Point
+	Grid                                                    geo.Code
 	road, number, compound, building, entrance, room, group string
 	village                                                 geo.Code // from the grid
 	county, town, villageName                               string   // normalised names
@@ -109,10 +114,9 @@ func NewIndex(snap *geo.Snapshot, province string, entries []Entry) (*Index, err
 	for i, e := range entries {
 		a := e.Address
 		n := func(s string) string { return in(norm.Normalize(s)) }
-		en := entry{Entry: e, road: n(a.Road), number: in(strings.ToUpper(a.Number)), compound: n(a.Compound),
+		en := entry{ID: e.ID, Code: e.Code, Text: e.Text, Point: e.Point, Grid: e.Grid, road: n(a.Road), number: in(strings.ToUpper(a.Number)), compound: n(a.Compound),
 			building: in(strings.ToUpper(a.Building)), entrance: in(a.Entrance), room: in(strings.ToUpper(a.Room)),
 			group: in(a.Group), county: n(a.County), town: n(a.Town), villageName: n(a.Village), roadID: -1, compoundID: -1}
-		en.Entry.Address = records.Address{}
 		if e.Grid.IsGrid() {
 			en.village = e.Grid.Village()
 		}

@@ -111,3 +111,15 @@ func TestQuality(t *testing.T) {
 		t.Errorf("made-up addresses: %.2f%% given a grid, want ≤ 1%%", 100*m)
 	}
 }
+
+// BenchmarkGeocodeNoisy geocodes the noisy set one query at a time (CPU
+// time of the matching alone, one core).
+func BenchmarkGeocodeNoisy(b *testing.B) {
+	f := newFixture(b, 8)
+	ix := f.holder.Current()
+	cases := geocodetest.Noise(f.addrs, "江苏省", 2026, 200)
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		ix.Geocode(cases[i%len(cases)].Text)
+	}
+}
