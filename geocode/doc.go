@@ -28,7 +28,10 @@
 // and 1.2% in a wrong one, and gave a grid to every made-up address (a
 // top hit always exists); this index takes 0.06 s and ≈6 MiB, answers in
 // microseconds, and gives no made-up address a grid (TestQuality). pg_trgm
-// nearest text is measured side by side by gridd bench geocode. The maps
+// nearest text, side by side in gridd bench geocode on the whole demo city
+// (213,914 addresses): 9 addresses/s, 11.9% of noisy queries to a wrong
+// grid, every made-up address given one; POST /geocode 12,683/s end to
+// end, 0.0% wrong. The maps
 // answer exact parts in one lookup each and only misspelt names pay for
 // the posting lists.
 //
