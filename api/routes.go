@@ -48,6 +48,17 @@ func addRoutes(r chi.Router, d Deps) {
 		r.Method(http.MethodGet, "/tiles.json", d.TileJSON)
 	}
 
+	// Geocoding: the address database is not public, so any token, no
+	// anonymous use; streamed batches have no body limit.
+	if d.Geocode != nil {
+		r.Group(func(r chi.Router) {
+			r.Use(RequireRole(RoleViewer, nil))
+			r.Method(http.MethodGet, "/geocode", d.Geocode)
+			r.Method(http.MethodPost, "/geocode", d.Geocode)
+			r.Method(http.MethodGet, "/geocode/reverse", d.Geocode)
+		})
+	}
+
 	// Import and export stream whole files: their own body limit.
 	r.Group(func(r chi.Router) {
 		r.Use(RequireRole(RoleAdmin, nil))

@@ -54,6 +54,10 @@ type Deps struct {
 	// Features, /areas, /grids); nil means one over Store without a live
 	// source (every page from PostGIS).
 	Features *features.Service
+	// Geocode serves GET and POST /geocode and GET /geocode/reverse
+	// (geocode.Service.Handler) behind a token of any role; nil leaves the
+	// routes out.
+	Geocode http.Handler
 	// Adjust is the boundary-adjustment engine behind /proposals,
 	// /grids/{code}/history and /diff; nil leaves those routes out.
 	Adjust *adjust.Engine

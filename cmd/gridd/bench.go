@@ -20,7 +20,7 @@ import (
 // gridd bench lookup | tiles | http.
 func cmdBench(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: gridd bench lookup|tiles|http|scale [flags]")
+		return errors.New("usage: gridd bench lookup|tiles|http|scale|geocode [flags]")
 	}
 	switch args[0] {
 	case "lookup":
@@ -31,8 +31,10 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		return benchHTTP(ctx, e, args[1:])
 	case "scale":
 		return benchScale(ctx, e, args[1:])
+	case "geocode":
+		return benchGeocode(ctx, e, args[1:])
 	}
-	return fmt.Errorf("gridd bench %s: want lookup, tiles, http or scale", args[0])
+	return fmt.Errorf("gridd bench %s: want lookup, tiles, http, scale or geocode", args[0])
 }
 
 func benchLookup(ctx context.Context, e *env, args []string) error {

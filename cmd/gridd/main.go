@@ -72,6 +72,7 @@ func commands() map[string]command {
 		"export":  {"export areas or grids as GeoJSON, or tiles as a PMTiles archive", cmdExport},
 		"token":   {"create, list or revoke API tokens", cmdToken},
 		"lookup":  {"code a file of points with their grids (CSV, JSON, GeoJSON)", cmdLookup},
+		"geocode": {"code a file of addresses with their standard addresses and grids (CSV, JSON)", cmdGeocode},
 		"bench":   {"measure lookups or tiles against PostGIS in the same run", cmdBench},
 		"switch":  {"carry out adjustments whose effective time has come", cmdSwitch},
 	}

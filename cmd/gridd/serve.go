@@ -17,6 +17,7 @@ import (
 	"gridmap/api"
 	"gridmap/features"
 	"gridmap/geo"
+	"gridmap/geocode"
 	"gridmap/live"
 	"gridmap/lookup"
 	"gridmap/pii"
@@ -99,6 +100,11 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 		return nil, err
 	}
 	go holder.Run(ctx)
+	addresses, err := geocode.NewHolder(ctx, st, holder, "", e.log)
+	if err != nil {
+		return nil, err
+	}
+	go addresses.Run(ctx)
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -110,7 +116,8 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 	return web.WithPage(api.NewServer(api.Deps{Store: st, ReadStore: read, Log: e.log, Registry: reg,
 		Features: features.New(st, holder, e.log),
 		Lookup:   look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(st, ops.Options{}), CORS: e.cors,
+		Geocode: (&geocode.Service{Index: addresses, Live: holder, Store: st, Log: e.log}).Handler(),
+		Adjust:  adjust.New(st, ops.Options{}), CORS: e.cors,
 		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")}),
 		Records: records.NewService(st, key, func() *geo.Index { return holder.Current().Index })})), nil
 }

@@ -1,0 +1,303 @@
+package bench
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"runtime"
+	"strconv"
+	"strings"
+	"time"
+
+	"gridmap/geo"
+	"gridmap/geocode"
+	"gridmap/geocode/geocodetest"
+	"gridmap/live"
+	"gridmap/store"
+)
+
+// GeocodeOptions bounds one Geocode run.
+type GeocodeOptions struct {
+	PerKind   int    // noisy and made-up cases per kind of noise
+	Batch     int    // queries in the POST /geocode batch (the cases repeated)
+	PGQueries int    // queries through pg_trgm (the first cases of a shuffled set)
+	Seed      int64  // seed of the noisy set
+	Token     string // bearer token for POST /geocode
+	Runs      int    // runs of the batch; the fastest counts
+}
+
+// geocodeTally counts answers against the wanted grids.
+type geocodeTally struct{ noisy, right, wrong, madeUp, madeUpGrid int }
+
+func (t *geocodeTally) add(c *geocodetest.Case, grid string) {
+	if c.MadeUp() {
+		t.madeUp++
+		if grid != "" {
+			t.madeUpGrid++
+		}
+		return
+	}
+	t.noisy++
+	switch {
+	case grid == string(c.Want.Grid):
+		t.right++
+	case grid != "":
+		t.wrong++
+	}
+}
+
+func (t geocodeTally) String() string {
+	pct := func(a, n int) float64 { return 100 * float64(a) / float64(max(n, 1)) }
+	return fmt.Sprintf("noisy: %.1f%% right grid, %.1f%% wrong grid, %.1f%% no grid; made-up: %.1f%% given a grid",
+		pct(t.right, t.noisy), pct(t.wrong, t.noisy), pct(t.noisy-t.right-t.wrong, t.noisy), pct(t.madeUpGrid, t.madeUp))
+}
+
+// Geocode runs the same seeded noisy set (made from the database's
+// standard addresses, package geocodetest) through POST /geocode of the
+// handler svc starts (served on loopback, streamed CSV, the cases
+// repeated to o.Batch rows) and through the do-it-yourself answer: the
+// nearest text by pg_trgm (ORDER BY address <-> $1 LIMIT 1 on a GiST
+// trigram index over the same addresses, in a temporary table), and
+// writes the accuracy and addresses/s of both to w, with the memory of
+// the address index. It needs CREATE EXTENSION pg_trgm (or the extension
+// present); it writes nothing else to the database.
+func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o GeocodeOptions) error {
+	if o.PerKind < 1 || o.Batch < 1 || o.PGQueries < 1 {
+		return errors.New("bench geocode: --per-kind, --batch and --pg-queries must be at least 1")
+	}
+	addrs, err := readAddresses(ctx, st)
+	if err != nil {
+		return err
+	}
+	if len(addrs) == 0 {
+		return errors.New("no standard addresses: import some or load the demo with records (or run with --seed-addresses)")
+	}
+	snap, err := st.LoadSnapshot(ctx)
+	if err != nil {
+		return err
+	}
+	cases := geocodetest.Noise(addrs, geocode.ProvinceOf(snap), o.Seed, o.PerKind)
+	fmt.Fprintf(w, "%d live standard addresses; noisy set: %d cases (%d per kind, %d kinds, seed %d)\n",
+		len(addrs), len(cases), o.PerKind, len(geocodetest.NoisyKinds)+len(geocodetest.MadeUpKinds), o.Seed)
+
+	// The index's memory: the heap an index of these addresses holds.
+	mem, build, err := indexMemory(ctx, st, snap)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "address index: %.1f MiB of heap (%.0f bytes an address), built in %v\n",
+		float64(mem)/(1<<20), float64(mem)/float64(len(addrs)), build.Round(time.Millisecond))
+
+	// gridmap: POST /geocode over loopback.
+	hctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	h, err := svc(hctx)
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("listen on loopback: %w", err)
+	}
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	go srv.Serve(ln)
+	defer srv.Close()
+	url := "http://" + ln.Addr().String() + "/geocode"
+	var best time.Duration
+	var ours geocodeTally
+	for run := range max(o.Runs, 1) {
+		el, tally, err := postGeocode(ctx, url, o.Token, cases, o.Batch)
+		if err != nil {
+			return err
+		}
+		if run == 0 || el < best {
+			best, ours = el, tally
+		}
+	}
+	oursRate := float64(o.Batch) / best.Seconds()
+	fmt.Fprintf(w, "gridmap POST /geocode (CSV, streamed, loopback): %d addresses in %v: %.0f addresses/s (fastest of %d)\n  %s\n",
+		o.Batch, best.Round(time.Millisecond), oursRate, max(o.Runs, 1), ours)
+
+	// pg_trgm.
+	pgEl, pgTally, n, err := pgTrgm(ctx, st, cases, o.PGQueries)
+	if err != nil {
+		return err
+	}
+	pgRate := float64(n) / pgEl.Seconds()
+	fmt.Fprintf(w, "pg_trgm nearest text (GiST, ORDER BY address <-> $1 LIMIT 1): %d addresses in %v: %.0f addresses/s\n  %s\n",
+		n, pgEl.Round(time.Millisecond), pgRate, pgTally)
+	fmt.Fprintf(w, "gridmap / pg_trgm: %.0fx\n", oursRate/pgRate)
+	return nil
+}
+
+// readAddresses reads the live standard addresses as geocodetest makes
+// them.
+func readAddresses(ctx context.Context, st *store.Store) ([]geocodetest.Address, error) {
+	rows, err := st.Pool().Query(ctx, `
+SELECT id, code, city, county, town, village, villager_group, road, door_number, compound, building, entrance, room,
+       ST_X(geom), ST_Y(geom), grid_code
+FROM standard_address WHERE retired_at IS NULL ORDER BY id`)
+	if err != nil {
+		return nil, fmt.Errorf("read addresses: %w", err)
+	}
+	defer rows.Close()
+	var out []geocodetest.Address
+	for rows.Next() {
+		var a geocodetest.Address
+		var grid string
+		if err := rows.Scan(&a.ID, &a.Code, &a.City, &a.County, &a.Town, &a.Village, &a.Group, &a.Road, &a.Number,
+			&a.Compound, &a.Building, &a.Entrance, &a.Room, &a.Point[0], &a.Point[1], &grid); err != nil {
+			return nil, fmt.Errorf("read addresses: %w", err)
+		}
+		a.Grid = geo.Code(grid)
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// indexMemory builds an address index of the store's addresses and says
+// how much heap it holds (measured, not estimated).
+func indexMemory(ctx context.Context, st *store.Store, snap *geo.Snapshot) (uint64, time.Duration, error) {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	h, err := geocode.NewHolder(ctx, st, staticLive{snap}, "", nil)
+	if err != nil {
+		return 0, 0, err
+	}
+	runtime.GC()
+	runtime.ReadMemStats(&after)
+	ix := h.Current()
+	runtime.KeepAlive(ix)
+	return after.HeapAlloc - before.HeapAlloc, ix.Stats().BuildTime, nil
+}
+
+// postGeocode streams the cases, repeated to n rows, to POST /geocode
+// and scores the answers (row i answers case i mod len(cases)).
+func postGeocode(ctx context.Context, url, token string, cases []geocodetest.Case, n int) (time.Duration, geocodeTally, error) {
+	var tally geocodeTally
+	pr, pw := io.Pipe()
+	go func() {
+		bw := make([]byte, 0, 1<<16)
+		for i := range n {
+			bw = strconv.AppendInt(bw, int64(i), 10)
+			bw = append(bw, ',')
+			bw = append(bw, csvQuote(cases[i%len(cases)].Text)...)
+			bw = append(bw, '\n')
+			if len(bw) > 60<<10 {
+				if _, err := pw.Write(bw); err != nil {
+					return
+				}
+				bw = bw[:0]
+			}
+		}
+		pw.Write(bw)
+		pw.Close()
+	}()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, pr)
+	if err != nil {
+		return 0, tally, err
+	}
+	req.Header.Set("Content-Type", "text/csv")
+	req.Header.Set("Authorization", "Bearer "+token)
+	start := time.Now()
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, tally, fmt.Errorf("POST /geocode: %w", err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode != http.StatusOK {
+		b, _ := io.ReadAll(res.Body)
+		return 0, tally, fmt.Errorf("POST /geocode: %s: %s", res.Status, b)
+	}
+	cr := csv.NewReader(res.Body)
+	cr.ReuseRecord = true
+	rows := 0
+	for {
+		rec, err := cr.Read()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			return 0, tally, fmt.Errorf("POST /geocode answer: %w", err)
+		}
+		if rows == 0 && rec[0] == "id" {
+			rows++
+			continue
+		}
+		i, err := strconv.Atoi(rec[0])
+		if err != nil || i != rows-1 {
+			return 0, tally, fmt.Errorf("POST /geocode answer row %d has id %q: answers out of order", rows, rec[0])
+		}
+		rows++
+		if i < len(cases) {
+			tally.add(&cases[i], rec[2])
+		}
+	}
+	el := time.Since(start)
+	if rows-1 != n {
+		return 0, tally, fmt.Errorf("POST /geocode: %d answers to %d addresses", rows-1, n)
+	}
+	return el, tally, nil
+}
+
+func csvQuote(s string) string {
+	if !strings.ContainsAny(s, ",\"\r\n") {
+		return s
+	}
+	return `"` + strings.ReplaceAll(s, `"`, `""`) + `"`
+}
+
+// pgTrgm runs the first n cases (all cases when fewer) through pg_trgm's
+// nearest text, on one connection with the addresses in a temporary table
+// under a GiST trigram index.
+func pgTrgm(ctx context.Context, st *store.Store, cases []geocodetest.Case, n int) (time.Duration, geocodeTally, int, error) {
+	var tally geocodeTally
+	conn, err := st.Pool().Acquire(ctx)
+	if err != nil {
+		return 0, tally, 0, err
+	}
+	defer conn.Release()
+	defer conn.Exec(context.WithoutCancel(ctx), `DROP TABLE IF EXISTS pg_temp.geocode_bench`)
+	for _, q := range []string{
+		`CREATE EXTENSION IF NOT EXISTS pg_trgm`,
+		`CREATE TEMP TABLE geocode_bench AS SELECT id, full_text AS address, grid_code FROM standard_address WHERE retired_at IS NULL`,
+		`CREATE INDEX ON geocode_bench USING gist (address gist_trgm_ops)`,
+		`ANALYZE geocode_bench`,
+	} {
+		if _, err := conn.Exec(ctx, q); err != nil {
+			return 0, tally, 0, fmt.Errorf("pg_trgm: %s: %w", q, err)
+		}
+	}
+	// Every n-th case, so every kind is in the sample.
+	step := max(1, len(cases)/n)
+	var sample []*geocodetest.Case
+	for i := 0; i < len(cases) && len(sample) < n; i += step {
+		sample = append(sample, &cases[i])
+	}
+	start := time.Now()
+	for _, c := range sample {
+		var grid string
+		err := conn.QueryRow(ctx, `SELECT grid_code FROM geocode_bench ORDER BY address <-> $1 LIMIT 1`, c.Text).Scan(&grid)
+		if err != nil {
+			return 0, tally, 0, fmt.Errorf("pg_trgm query: %w", err)
+		}
+		tally.add(c, grid)
+	}
+	return time.Since(start), tally, len(sample), nil
+}
+
+// staticLive is one snapshot that never moves, for the index built to
+// measure its memory.
+type staticLive struct{ snap *geo.Snapshot }
+
+func (l staticLive) Current() *live.State { return &live.State{Snap: l.snap} }
+
+func (l staticLive) WaitFor(ctx context.Context, v int64) error {
+	<-ctx.Done()
+	return ctx.Err()
+}
