@@ -33,13 +33,7 @@ func invalid(w http.ResponseWriter, r *http.Request, problems map[string]string)
 // could not be reached (store.Unreachable): every handler's errors go
 // through here, so each route that needs the database answers alike.
 func internalError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	if store.Unreachable(err) {
-		log.Warn("database unreachable", "id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
-		prob.DatabaseUnreachable(w, r)
-		return
-	}
-	log.Error("internal error", "id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
-	problem(w, r, http.StatusInternalServerError, internalDetail(r))
+	prob.Unexpected(w, r, log, err, store.Unreachable(err))
 }
 
 func internalDetail(r *http.Request) string {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	prob "gridmap/problem"
+	"gridmap/store"
 )
 
 // Media types of responses.
@@ -49,9 +50,7 @@ func invalid(w http.ResponseWriter, r *http.Request, problems map[string]string)
 // internalError logs err with the request id and answers a 500 that names
 // the id and nothing else.
 func internalError(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error) {
-	id := prob.RequestID(r.Context())
-	log.Error("internal error", "id", id, "method", r.Method, "path", r.URL.Path, "err", err)
-	problem(w, r, http.StatusInternalServerError, fmt.Sprintf("internal error (request id %s)", id))
+	prob.Unexpected(w, r, log, err, store.Unreachable(err))
 }
 
 // baseURL is the scheme and host the client used, for absolute links.

@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sort"
 	"strconv"
@@ -195,4 +196,19 @@ func DatabaseUnreachable(w http.ResponseWriter, r *http.Request) {
 	Status(w, r, http.StatusServiceUnavailable, fmt.Sprintf(
 		"the database is unreachable; retry in %d seconds (lookups and tiles still answer from memory; request id %s)",
 		RetryAfterDatabase, RequestID(r.Context())))
+}
+
+// Unexpected answers an error the client cannot fix and logs it with the
+// request id: a 503 with Retry-After when down says the database could
+// not be reached (the caller tells, with store.Unreachable), else a 500
+// that names the request id and nothing else. Every capability's handlers
+// end here, so each route that needs the database answers alike.
+func Unexpected(w http.ResponseWriter, r *http.Request, log *slog.Logger, err error, down bool) {
+	if down {
+		log.Warn("database unreachable", "id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+		DatabaseUnreachable(w, r)
+		return
+	}
+	log.Error("internal error", "id", RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
+	Internal(w, r)
 }

@@ -15,6 +15,7 @@ import (
 
 	"gridmap/geo"
 	prob "gridmap/problem"
+	"gridmap/store"
 	"gridmap/web/i18n"
 )
 
@@ -74,8 +75,7 @@ func (h Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 	var e *Error
 	if !errors.As(err, &e) {
-		h.log.Error("internal error", "id", prob.RequestID(r.Context()), "method", r.Method, "path", r.URL.Path, "err", err)
-		prob.Status(w, r, http.StatusInternalServerError, fmt.Sprintf("internal error (request id %s)", prob.RequestID(r.Context())))
+		prob.Unexpected(w, r, h.log, err, store.Unreachable(err))
 		return
 	}
 	switch e.Kind {
