@@ -3,8 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"gridmap/live"
@@ -40,15 +38,11 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 	state := live.FromSnapshot(snap)
 	fmt.Fprintf(e.stderr, "dataset version %d: %d grids indexed in %v\n", snap.Version, len(snap.Grids), time.Since(start).Round(time.Millisecond))
 
-	var r io.Reader = e.stdin
-	if *in != "-" {
-		file, err := os.Open(*in)
-		if err != nil {
-			return fmt.Errorf("open input: %w", err)
-		}
-		defer file.Close()
-		r = file
+	r, _, err := openInput(e, *in)
+	if err != nil {
+		return fmt.Errorf("open input: %w", err)
 	}
+	defer r.Close()
 	w, err := outfile.Create(*out, e.stdout, 0o644)
 	if err != nil {
 		return err

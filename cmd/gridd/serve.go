@@ -16,7 +16,6 @@ import (
 	"gridmap/adjust/ops"
 	"gridmap/api"
 	"gridmap/features"
-	"gridmap/geo"
 	"gridmap/live"
 	"gridmap/lookup"
 	"gridmap/pii"
@@ -112,7 +111,7 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 		Lookup:   look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
 		Adjust: adjust.New(st, ops.Options{}), CORS: e.cors,
 		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")}),
-		Records: records.NewService(st, key, func() *geo.Index { return holder.Current().Index })})), nil
+		Records: records.NewService(st, key, holder.Index)})), nil
 }
 
 // openReadStore opens the hot standby named by DATABASE_READ_URL, closed
