@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"gridmap/live"
@@ -43,24 +44,19 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("open input: %w", err)
 	}
 	defer r.Close()
-	w, err := outfile.Create(*out, e.stdout, 0o644)
-	if err != nil {
-		return err
-	}
-	defer w.Close()
 	start = time.Now()
 	last := start
-	stats, err := lookup.Batch(ctx, f, r, w, lookup.NewStateResolver(state), func(s lookup.Stats) {
-		if now := time.Now(); now.Sub(last) >= time.Second {
-			last = now
-			fmt.Fprintf(e.stderr, "\r%d points, %d bad, %.0f points/s", s.Rows, s.Errors, float64(s.Rows)/now.Sub(start).Seconds())
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("lookup: %w", err)
-	}
-	if err := w.Commit(); err != nil {
+	var stats lookup.Stats
+	if err := outfile.Write(*out, e.stdout, 0o644, func(w io.Writer) (err error) {
+		stats, err = lookup.Batch(ctx, f, r, w, lookup.NewStateResolver(state), func(s lookup.Stats) {
+			if now := time.Now(); now.Sub(last) >= time.Second {
+				last = now
+				fmt.Fprintf(e.stderr, "\r%d points, %d bad, %.0f points/s", s.Rows, s.Errors, float64(s.Rows)/now.Sub(start).Seconds())
+			}
+		})
 		return err
+	}); err != nil {
+		return fmt.Errorf("lookup: %w", err)
 	}
 	el := time.Since(start)
 	fmt.Fprintf(e.stderr, "\r%d points (%d bad rows) in %v: %.0f points/s, dataset version %d\n",

@@ -2,10 +2,10 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -117,17 +117,12 @@ func cmdExportRecords(ctx context.Context, e *env, kind records.Kind, args []str
 	}
 	defer st.Close()
 	svc := records.NewService(st, key, func() *geo.Index { return nil })
-	w, err := outfile.Create(*out, e.stdout, 0o600) // personal data, even masked
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	defer w.Close()
-	n, err := svc.Export(ctx, kind, w)
-	if err != nil {
+	var n int
+	if err := outfile.Write(*out, e.stdout, 0o600, func(w io.Writer) (err error) { // personal data, even masked
+		n, err = svc.Export(ctx, kind, w)
+		return err
+	}); err != nil {
 		return fmt.Errorf("export %s: %w", kind, err)
-	}
-	if err := w.Commit(); err != nil {
-		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(e.stderr, "exported %d %s\n", n, kind)
 	return nil
@@ -135,12 +130,4 @@ func cmdExportRecords(ctx context.Context, e *env, kind records.Kind, args []str
 
 // ephemeralKey is a random data key for handlers that never open sealed
 // values (benchmarks of lookups and tiles).
-func ephemeralKey() *pii.Key {
-	raw := make([]byte, pii.KeySize)
-	rand.Read(raw)
-	k, err := pii.NewKey(raw)
-	if err != nil {
-		panic(err) // 32 bytes are always a key
-	}
-	return k
-}
+func ephemeralKey() *pii.Key { return pii.RandomKey() }
