@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -48,9 +46,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if e.cors.PublicOrigins, err = api.ParseOrigins(*publicOrigins); err != nil {
 		return fmt.Errorf("--cors-origins: %w", err)
 	}
-	if s := strings.TrimSpace(*tokenOrigins); s == "*" {
-		return errors.New("--cors-token-origins: routes that take a token never allow every origin: name the origins")
-	} else if e.cors.TokenOrigins, err = api.ParseOrigins(s); err != nil {
+	if e.cors.TokenOrigins, err = api.ParseTokenOrigins(*tokenOrigins); err != nil {
 		return fmt.Errorf("--cors-token-origins: %w", err)
 	}
 	if fs.NArg() > 0 {
