@@ -1,6 +1,7 @@
 package api
 
 import (
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -54,6 +55,16 @@ func ParseOrigins(s string) ([]string, error) {
 		out = append(out, strings.ToLower(o))
 	}
 	return out, nil
+}
+
+// ParseTokenOrigins reads the origins that may call the routes that take
+// a token (GRIDD_CORS_TOKEN_ORIGINS) as ParseOrigins does, but refuses
+// "*": those routes never allow every origin.
+func ParseTokenOrigins(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "*" {
+		return nil, errors.New("routes that take a token never allow every origin: name the origins")
+	}
+	return ParseOrigins(s)
 }
 
 // corsHeaders are the request headers a page may send; Authorization only

@@ -85,6 +85,31 @@ func TestParseOrigins(t *testing.T) {
 	}
 }
 
+func TestParseTokenOrigins(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		in   string
+		want []string
+		says string
+	}{
+		{in: "", want: nil}, {in: "none", want: []string{}},
+		{in: "https://a.example", want: []string{"https://a.example"}},
+		{in: " * ", says: "never allow every origin"},
+		{in: "https://a.example,*", says: "scheme://host"},
+	} {
+		got, err := ParseTokenOrigins(tc.in)
+		if tc.says != "" {
+			if err == nil || !strings.Contains(err.Error(), tc.says) {
+				t.Errorf("ParseTokenOrigins(%q) = %v, %v: want an error saying %q", tc.in, got, err, tc.says)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) || (got == nil) != (tc.want == nil) {
+			t.Errorf("ParseTokenOrigins(%q) = %#v, %v; want %#v", tc.in, got, err, tc.want)
+		}
+	}
+}
+
 // TestCORS: what a page on another origin may do, by configuration.
 // Public map data: any origin by default (*), only the listed ones when
 // restricted. Routes that take a token: only the configured token origins,

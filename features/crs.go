@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/paulmach/orb"
+
+	"gridmap/geo"
 )
 
 // CRS is a coordinate reference system the OGC routes answer in and take
@@ -150,7 +152,7 @@ func (c CRS) bboxForm() string {
 // latitude too, the projection keeping meridians and parallels straight.
 func parseBBoxIn(s string, c CRS) (orb.Bound, error) {
 	if c.order == lonLat {
-		return parseBBox(s)
+		return geo.ParseBBox(s)
 	}
 	form := "want " + c.bboxForm()
 	parts := strings.Split(s, ",")

@@ -3,7 +3,6 @@ package features
 import (
 	"math"
 	"net/url"
-	"strings"
 	"testing"
 )
 
@@ -55,18 +54,4 @@ func FuzzParseItemsQuery(f *testing.F) {
 			}
 		}
 	})
-}
-
-func TestParseBBoxMessages(t *testing.T) {
-	t.Parallel()
-	for _, s := range []string{"1,2,3", "a,b,c,d", "1,2,3,NaN", "200,0,201,1", "0,91,1,92", "2,0,1,1", "0,2,1,1", ""} {
-		_, err := parseBBox(s)
-		if err == nil || !strings.Contains(err.Error(), "minLon,minLat,maxLon,maxLat") {
-			t.Errorf("parseBBox(%q) = %v: want an error showing the accepted form", s, err)
-		}
-	}
-	b, err := parseBBox(" 120.5, 33 ,121,34")
-	if err != nil || b.Min[0] != 120.5 || b.Max[1] != 34 {
-		t.Errorf("parseBBox with spaces: %v %v", b, err)
-	}
 }

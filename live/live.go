@@ -89,6 +89,10 @@ func (h *Holder) Current() *State { return h.cur.Load() }
 // Snapshot returns the current snapshot (tiles.Source).
 func (h *Holder) Snapshot() *geo.Snapshot { return h.cur.Load().Snap }
 
+// Index returns the lookup index of the current state (records.NewService
+// takes it to place records in their grids).
+func (h *Holder) Index() *geo.Index { return h.cur.Load().Index }
+
 // SnapshotAndTiles returns the current snapshot and its prepared tile data,
 // from one state (tiles.PreparedSource).
 func (h *Holder) SnapshotAndTiles() (*geo.Snapshot, *tiles.Prepared) {

@@ -1,9 +1,11 @@
 // Package progress draws a long command's progress on one line of a
 // terminal's stderr: a bar of the bytes read when the input's size is
-// known, and the rows done. It only writes to the writer it is given.
+// known (or of the things done when their number is), and the things
+// done. It only writes to the writer it is given.
 package progress
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"strings"
@@ -22,26 +24,33 @@ func (c *Reader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Bar draws rows done and, when Size > 0, the share of Size that Read has
-// passed.
+// Bar draws the things done (Unit, "rows" when empty) and, when Size > 0,
+// the share done: of Size bytes that Read has passed, or, without Read,
+// of Size things.
 type Bar struct {
 	W     io.Writer
 	Size  int64
 	Read  *Reader
+	Unit  string
 	drawn bool
 }
 
-// Show redraws the line for rows done.
-func (b *Bar) Show(rows int) {
+// Show redraws the line for n things done.
+func (b *Bar) Show(n int) {
 	b.drawn = true
-	if b.Size <= 0 || b.Read == nil {
-		fmt.Fprintf(b.W, "\rread %d rows", rows)
+	unit := cmp.Or(b.Unit, "rows")
+	if b.Size <= 0 {
+		fmt.Fprintf(b.W, "\rread %d %s", n, unit)
 		return
 	}
-	frac := min(float64(b.Read.N)/float64(b.Size), 1)
+	done := int64(n)
+	if b.Read != nil {
+		done = b.Read.N
+	}
+	frac := min(float64(done)/float64(b.Size), 1)
 	const width = 30
 	full := int(frac * width)
-	fmt.Fprintf(b.W, "\r[%s%s] %3.0f%% %d rows", strings.Repeat("#", full), strings.Repeat(" ", width-full), 100*frac, rows)
+	fmt.Fprintf(b.W, "\r[%s%s] %3.0f%% %d %s", strings.Repeat("#", full), strings.Repeat(" ", width-full), 100*frac, n, unit)
 }
 
 // Done ends the line.

@@ -12,14 +12,18 @@ import (
 func TestBar(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		size int64
-		read int
-		want string
+		name  string
+		size  int64
+		read  int
+		count bool // Size counts things, not bytes read
+		unit  string
+		want  string
 	}{
-		{"size unknown", 0, 10, "\rread 7 rows\n"},
-		{"half", 20, 10, "\r[###############               ]  50% 7 rows\n"},
-		{"past the size", 5, 10, "\r[##############################] 100% 7 rows\n"},
+		{"size unknown", 0, 10, false, "", "\rread 7 rows\n"},
+		{"half", 20, 10, false, "", "\r[###############               ]  50% 7 rows\n"},
+		{"past the size", 5, 10, false, "", "\r[##############################] 100% 7 rows\n"},
+		{"things counted", 14, 0, true, "tiles", "\r[###############               ]  50% 7 tiles\n"},
+		{"things, size unknown", 0, 0, true, "tiles", "\rread 7 tiles\n"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -29,7 +33,10 @@ func TestBar(t *testing.T) {
 				t.Fatalf("counted %d bytes; want %d", r.N, tc.read)
 			}
 			var out bytes.Buffer
-			b := progress.Bar{W: &out, Size: tc.size, Read: r}
+			b := progress.Bar{W: &out, Size: tc.size, Read: r, Unit: tc.unit}
+			if tc.count {
+				b.Read = nil
+			}
 			b.Show(7)
 			b.Done()
 			if out.String() != tc.want {

@@ -3,9 +3,12 @@
 // directories, for offline use and for static hosting on a CDN), with
 // protomaps/go-pmtiles's encoding of headers and directories.
 //
-// It renders nothing itself: the caller gives a Renderer (the tile
+// Write renders nothing itself: the caller gives a Renderer (the tile
 // service's own, so every tile in the archive is the server's tile for
-// the same version). It never touches the database.
+// the same version), and never touches the database. Export is that
+// caller for a dataset in the store: it reads the version (or the state
+// at a time) and renders with package tiles; it never writes to the
+// database.
 package tilearchive
 
 import (

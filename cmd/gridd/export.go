@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"time"
 
 	"gridmap/feature"
@@ -58,24 +59,18 @@ func cmdExport(ctx context.Context, e *env, args []string) error {
 	}
 	defer st.Close()
 
-	w, err := outfile.Create(*out, e.stdout, 0o644)
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	defer w.Close()
-	fw := feature.NewWriter(w)
 	export := features.ExportAreas
 	if rest[0] == "grids" {
 		export = features.ExportGrids
 	}
-	n, err := export(ctx, st, fw, filter)
-	if err != nil {
-		return err
-	}
-	if err := fw.Close(); err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	if err := w.Commit(); err != nil {
+	var n int
+	if err := outfile.Write(*out, e.stdout, 0o644, func(w io.Writer) error {
+		fw := feature.NewWriter(w)
+		if n, err = export(ctx, st, fw, filter); err != nil {
+			return err
+		}
+		return fw.Close()
+	}); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(e.stderr, "exported %d %s\n", n, rest[0])

@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"time"
 
 	"gridmap/feature"
@@ -38,14 +36,8 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 	if *kind != "" && *kind != "areas" && *kind != "grids" {
 		return fmt.Errorf("import: --kind %q: want areas or grids", *kind)
 	}
-	opts := importer.Options{Kind: *kind, DryRun: *dryRun, Repair: *repair, Actor: *actor, MaxProblems: *maxProblems,
+	opts := importer.Options{Kind: *kind, DryRun: *dryRun, Repair: *repair, Actor: cliActor(e, *actor), MaxProblems: *maxProblems,
 		Progress: func(n int) { fmt.Fprintf(e.stderr, "read %d features\n", n) }}
-	if opts.Actor == "" {
-		opts.Actor = "cli"
-		if u := e.getenv("USER"); u != "" {
-			opts.Actor = "cli:" + u
-		}
-	}
 	if *validFrom != "" {
 		t, err := time.Parse(time.RFC3339, *validFrom)
 		if err != nil {
@@ -54,16 +46,15 @@ func cmdImport(ctx context.Context, e *env, args []string) error {
 		opts.ValidFrom = t
 	}
 
-	var in io.Reader = e.stdin
-	name := "standard input"
-	if rest[0] != "-" {
-		f, err := os.Open(rest[0])
-		if err != nil {
-			return fmt.Errorf("import: %w", err)
-		}
-		defer f.Close()
-		in, name = f, rest[0]
+	name := rest[0]
+	if name == "-" {
+		name = "standard input"
 	}
+	in, _, err := openInput(e, rest[0])
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer in.Close()
 	st, err := openStore(ctx, e)
 	if err != nil {
 		return err

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"gridmap/live"
@@ -40,33 +39,24 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 	state := live.FromSnapshot(snap)
 	fmt.Fprintf(e.stderr, "dataset version %d: %d grids indexed in %v\n", snap.Version, len(snap.Grids), time.Since(start).Round(time.Millisecond))
 
-	var r io.Reader = e.stdin
-	if *in != "-" {
-		file, err := os.Open(*in)
-		if err != nil {
-			return fmt.Errorf("open input: %w", err)
-		}
-		defer file.Close()
-		r = file
-	}
-	w, err := outfile.Create(*out, e.stdout, 0o644)
+	r, _, err := openInput(e, *in)
 	if err != nil {
-		return err
+		return fmt.Errorf("open input: %w", err)
 	}
-	defer w.Close()
+	defer r.Close()
 	start = time.Now()
 	last := start
-	stats, err := lookup.Batch(ctx, f, r, w, lookup.NewStateResolver(state), func(s lookup.Stats) {
-		if now := time.Now(); now.Sub(last) >= time.Second {
-			last = now
-			fmt.Fprintf(e.stderr, "\r%d points, %d bad, %.0f points/s", s.Rows, s.Errors, float64(s.Rows)/now.Sub(start).Seconds())
-		}
-	})
-	if err != nil {
-		return fmt.Errorf("lookup: %w", err)
-	}
-	if err := w.Commit(); err != nil {
+	var stats lookup.Stats
+	if err := outfile.Write(*out, e.stdout, 0o644, func(w io.Writer) (err error) {
+		stats, err = lookup.Batch(ctx, f, r, w, lookup.NewStateResolver(state), func(s lookup.Stats) {
+			if now := time.Now(); now.Sub(last) >= time.Second {
+				last = now
+				fmt.Fprintf(e.stderr, "\r%d points, %d bad, %.0f points/s", s.Rows, s.Errors, float64(s.Rows)/now.Sub(start).Seconds())
+			}
+		})
 		return err
+	}); err != nil {
+		return fmt.Errorf("lookup: %w", err)
 	}
 	el := time.Since(start)
 	fmt.Fprintf(e.stderr, "\r%d points (%d bad rows) in %v: %.0f points/s, dataset version %d\n",

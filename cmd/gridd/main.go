@@ -118,6 +118,35 @@ func newFlags(e *env, name, args string) *flag.FlagSet {
 	return fs
 }
 
+// cliActor names who runs a command in the audit log: the --actor flag's
+// value, else cli:$USER, else cli.
+func cliActor(e *env, flag string) string {
+	switch {
+	case flag != "":
+		return flag
+	case e.getenv("USER") != "":
+		return "cli:" + e.getenv("USER")
+	}
+	return "cli"
+}
+
+// openInput opens a command's input file, or standard input for "-", and
+// tells its size when known (else 0).
+func openInput(e *env, name string) (io.ReadCloser, int64, error) {
+	if name == "-" {
+		return io.NopCloser(e.stdin), 0, nil
+	}
+	f, err := os.Open(name)
+	if err != nil {
+		return nil, 0, err
+	}
+	var size int64
+	if fi, err := f.Stat(); err == nil {
+		size = fi.Size()
+	}
+	return f, size, nil
+}
+
 // databaseURL returns DATABASE_URL or an error saying how to get one.
 func databaseURL(e *env) (string, error) {
 	url := e.getenv("DATABASE_URL")

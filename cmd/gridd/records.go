@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
@@ -16,7 +15,6 @@ import (
 	"gridmap/pii"
 	"gridmap/progress"
 	"gridmap/records"
-	"gridmap/store"
 )
 
 // dataKeyFlag adds --data-key-file: where the data key file is (made
@@ -28,14 +26,9 @@ func dataKeyFlag(fs *flag.FlagSet) *string {
 
 // loadDataKey loads the data key from the environment or the key file.
 func loadDataKey(e *env, path string) (*pii.Key, error) {
-	if path == "" {
-		path = e.getenv("GRIDMAP_DATA_KEY_FILE")
-	}
-	if path == "" && e.getenv(pii.KeyEnv) == "" {
-		var err error
-		if path, err = pii.DefaultKeyPath(e.getenv, os.Getuid()); err != nil {
-			return nil, err
-		}
+	path, err := pii.KeyPath(e.getenv, path, os.Getuid())
+	if err != nil {
+		return nil, err
 	}
 	k, src, err := pii.LoadKey(e.getenv, path)
 	if err != nil {
@@ -43,16 +36,6 @@ func loadDataKey(e *env, path string) (*pii.Key, error) {
 	}
 	e.log.Info("data key", "key", k, "from", src.String())
 	return k, nil
-}
-
-// recordsService opens the records service over st with the key and the
-// current lookup index.
-func recordsService(ctx context.Context, e *env, st *store.Store, key *pii.Key) (*records.Service, error) {
-	holder, err := live.New(ctx, st, e.log)
-	if err != nil {
-		return nil, err
-	}
-	return records.NewService(st, key, func() *geo.Index { return holder.Current().Index }), nil
 }
 
 // cmdImportRecords imports a CSV or XLSX file of standard addresses,
@@ -80,54 +63,34 @@ func cmdImportRecords(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	var in io.Reader = e.stdin
-	var size int64
-	if rest[0] != "-" {
-		f, err := os.Open(rest[0])
-		if err != nil {
-			return fmt.Errorf("import records: %w", err)
-		}
-		defer f.Close()
-		if fi, err := f.Stat(); err == nil {
-			size = fi.Size()
-		}
-		in = f
+	in, size, err := openInput(e, rest[0])
+	if err != nil {
+		return fmt.Errorf("import records: %w", err)
 	}
+	defer in.Close()
 	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
 	}
 	defer st.Close()
-	svc, err := recordsService(ctx, e, st, key)
+	holder, err := live.New(ctx, st, e.log)
 	if err != nil {
 		return err
 	}
-	who := *actor
-	if who == "" {
-		who = "cli"
-		if u := e.getenv("USER"); u != "" {
-			who = "cli:" + u
-		}
-	}
+	svc := records.NewService(st, key, holder.Index)
 	cr := &progress.Reader{R: in}
 	bar := progress.Bar{W: e.stderr, Size: size, Read: cr}
 	start := time.Now()
-	res, err := svc.Import(ctx, k, cr, records.ImportOptions{Caller: records.Caller{ID: who, Role: "admin"},
+	res, err := svc.Import(ctx, k, cr, records.ImportOptions{Caller: records.Caller{ID: cliActor(e, *actor), Role: "admin"},
 		Partial: *partial, Charset: *charset, Progress: bar.Show})
 	bar.Done()
 	if err != nil {
 		return fmt.Errorf("import records: %w", err)
 	}
-	for _, re := range res.Errors {
-		fmt.Fprintln(e.stdout, re.String())
-	}
-	if res.Truncated {
-		fmt.Fprintf(e.stdout, "(only the first %d errors are listed)\n", records.MaxRowErrors)
-	}
+	res.WriteText(e.stdout, time.Since(start))
 	if !res.Written {
 		return fmt.Errorf("import records: %d of %d rows are bad; nothing was written (fix them, or give --partial)", res.Rejected, res.Rows)
 	}
-	fmt.Fprintf(e.stdout, "imported %d %s of %d rows (%d rejected) in %s\n", res.Accepted, k, res.Rows, res.Rejected, time.Since(start).Round(time.Millisecond))
 	return nil
 }
 
@@ -154,17 +117,12 @@ func cmdExportRecords(ctx context.Context, e *env, kind records.Kind, args []str
 	}
 	defer st.Close()
 	svc := records.NewService(st, key, func() *geo.Index { return nil })
-	w, err := outfile.Create(*out, e.stdout, 0o600) // personal data, even masked
-	if err != nil {
-		return fmt.Errorf("export: %w", err)
-	}
-	defer w.Close()
-	n, err := svc.Export(ctx, kind, w)
-	if err != nil {
+	var n int
+	if err := outfile.Write(*out, e.stdout, 0o600, func(w io.Writer) (err error) { // personal data, even masked
+		n, err = svc.Export(ctx, kind, w)
+		return err
+	}); err != nil {
 		return fmt.Errorf("export %s: %w", kind, err)
-	}
-	if err := w.Commit(); err != nil {
-		return fmt.Errorf("export: %w", err)
 	}
 	fmt.Fprintf(e.stderr, "exported %d %s\n", n, kind)
 	return nil
@@ -172,12 +130,4 @@ func cmdExportRecords(ctx context.Context, e *env, kind records.Kind, args []str
 
 // ephemeralKey is a random data key for handlers that never open sealed
 // values (benchmarks of lookups and tiles).
-func ephemeralKey() *pii.Key {
-	raw := make([]byte, pii.KeySize)
-	rand.Read(raw)
-	k, err := pii.NewKey(raw)
-	if err != nil {
-		panic(err) // 32 bytes are always a key
-	}
-	return k
-}
+func ephemeralKey() *pii.Key { return pii.RandomKey() }

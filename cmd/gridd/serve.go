@@ -2,11 +2,9 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -16,7 +14,6 @@ import (
 	"gridmap/adjust/ops"
 	"gridmap/api"
 	"gridmap/features"
-	"gridmap/geo"
 	"gridmap/geocode"
 	"gridmap/live"
 	"gridmap/lookup"
@@ -50,9 +47,7 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if e.cors.PublicOrigins, err = api.ParseOrigins(*publicOrigins); err != nil {
 		return fmt.Errorf("--cors-origins: %w", err)
 	}
-	if s := strings.TrimSpace(*tokenOrigins); s == "*" {
-		return errors.New("--cors-token-origins: routes that take a token never allow every origin: name the origins")
-	} else if e.cors.TokenOrigins, err = api.ParseOrigins(s); err != nil {
+	if e.cors.TokenOrigins, err = api.ParseTokenOrigins(*tokenOrigins); err != nil {
 		return fmt.Errorf("--cors-token-origins: %w", err)
 	}
 	if fs.NArg() > 0 {
@@ -119,7 +114,7 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 		Geocode: (&geocode.Service{Index: addresses, Live: holder, Store: st, Log: e.log}).Handler(),
 		Adjust:  adjust.New(st, ops.Options{}), CORS: e.cors,
 		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")}),
-		Records: records.NewService(st, key, func() *geo.Index { return holder.Current().Index })})), nil
+		Records: records.NewService(st, key, holder.Index)})), nil
 }
 
 // openReadStore opens the hot standby named by DATABASE_READ_URL, closed

@@ -5,11 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
-	"text/tabwriter"
 	"time"
 
 	"gridmap/api"
-	"gridmap/geo"
 	"gridmap/store"
 )
 
@@ -50,25 +48,9 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return fmt.Errorf("token create: --role: %w", err)
 	}
-	if r == api.RoleWorker && *area == "" {
-		return errors.New("token create: a worker token is scoped to the worker's grid: give --area GRID")
-	}
-	if (r == api.RoleWorker) != (*worker != 0) {
-		return errors.New("token create: a worker token, and only a worker token, needs --worker ID and --area GRID (the grid the worker patrols)")
-	}
-	var scope geo.Code
-	if *area != "" {
-		c, err := geo.ParseCode(*area)
-		if err != nil {
-			return fmt.Errorf("token create: --area: %w", err)
-		}
-		if c.IsGrid() != (r == api.RoleWorker) {
-			if r == api.RoleWorker {
-				return fmt.Errorf("token create: --area %s: a worker token is scoped to a grid: give the grid's 15- or 17-digit code", *area)
-			}
-			return fmt.Errorf("token create: --area %s is a grid code: give an area (city, county, town or village)", *area)
-		}
-		scope = c
+	scope, err := api.TokenScope(r, *area, *worker)
+	if err != nil {
+		return fmt.Errorf("token create: %w", err)
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {
@@ -112,19 +94,7 @@ func tokenList(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tROLE\tAREA\tNAME\tCREATED\tREVOKED")
-	for _, t := range ts {
-		area, revoked := "city", "-"
-		if t.Area != "" {
-			area = t.Area.Short()
-		}
-		if t.Revoked() {
-			revoked = t.RevokedAt.UTC().Format(time.RFC3339)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, area, t.Name, t.CreatedAt.UTC().Format(time.RFC3339), revoked)
-	}
-	return tw.Flush()
+	return api.WriteTokenTable(e.stdout, ts)
 }
 
 func tokenRevoke(ctx context.Context, e *env, args []string) error {
