@@ -252,7 +252,7 @@ func (d *demoRun) copyResidents(ctx context.Context, gen *people, hs []demoHouse
 	g.Go(func() error {
 		tag, err := d.tx.Conn().PgConn().CopyFrom(gctx, pr, `COPY resident (address_id, house_id, household_id,
 			name_sealed, name_hash, id_number_sealed, id_number_hash, phone_sealed, phone_hash, sex, birth_date, residence)
-			FROM STDIN (FORMAT binary)`)
+			FROM STDIN (FORMAT binary, FREEZE)`)
 		pr.CloseWithError(io.ErrClosedPipe) // unblocks the writer when the COPY failed
 		n = tag.RowsAffected()
 		if err != nil {
