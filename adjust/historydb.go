@@ -140,7 +140,9 @@ func DiffGrids(ctx context.Context, st *store.Store, from, to time.Time, area ge
 		return nil, fmt.Errorf("diff areas: %w", err)
 	}
 	rows, err = st.Pool().Query(ctx, `
-		SELECT a.grid_code, b.grid_code, count(*) FILTER (WHERE a.record_type = 'household'), count(*) FILTER (WHERE a.record_type = 'unit')
+		SELECT a.grid_code, b.grid_code, count(*) FILTER (WHERE a.record_type = 'household'), count(*) FILTER (WHERE a.record_type = 'unit'),
+		       count(*) FILTER (WHERE a.record_type = 'standard_address'),
+		       coalesce(sum((SELECT count(*) FROM resident r WHERE r.address_id = a.record_id)) FILTER (WHERE a.record_type = 'standard_address'), 0)
 		FROM assignment a JOIN assignment b ON a.record_type = b.record_type AND a.record_id = b.record_id
 		WHERE a.valid @> $1::timestamptz AND b.valid @> $2::timestamptz AND a.grid_code <> b.grid_code
 		  AND (starts_with(a.grid_code, $3) OR starts_with(b.grid_code, $3))
@@ -151,7 +153,7 @@ func DiffGrids(ctx context.Context, st *store.Store, from, to time.Time, area ge
 	defer rows.Close()
 	for rows.Next() {
 		var m ops.Move
-		if err := rows.Scan(&m.From, &m.To, &m.Households, &m.Units); err != nil {
+		if err := rows.Scan(&m.From, &m.To, &m.Households, &m.Units, &m.Addresses, &m.Residents); err != nil {
 			return nil, fmt.Errorf("diff records: %w", err)
 		}
 		d.Moves = append(d.Moves, m)

@@ -46,10 +46,14 @@ const misassignedSQL = `
 		LATERAL (SELECT CASE WHEN ST_Contains(g.geom, r.geom) THEN r.grid_code
 		                     ELSE (` + lookupSQL + `) END AS code) l
 		WHERE l.code IS DISTINCT FROM r.grid_code)
-	SELECT id, grid_code, coalesce(code, ''), geom, count(*) OVER ()
+	SELECT id, grid_code, coalesce(code, ''), geom, count(*) OVER (), %s
 	FROM bad
 	ORDER BY id
 	LIMIT @max`
+
+// atAddressSQL counts the houses and residents at a misassigned standard
+// address (bad.id): they are in its grid, so in the wrong one too.
+const atAddressSQL = `(SELECT count(*) FROM house h WHERE h.address_id = bad.id), (SELECT count(*) FROM resident p WHERE p.address_id = bad.id)`
 
 func checkRecordMisassigned(ctx context.Context, c *run) error {
 	for _, rt := range store.RecordTypes() {
@@ -57,7 +61,32 @@ func checkRecordMisassigned(ctx context.Context, c *run) error {
 			return fmt.Errorf("%s: %w", rt, err)
 		}
 	}
-	return nil
+	return offAddress(ctx, c)
+}
+
+// offAddressSQL finds the households and units linked to a standard
+// address whose grid is not their address's: they move with it, so they
+// must be in its grid.
+const offAddressSQL = `
+	WITH bad AS (
+		SELECT 'household' AS rt, r.id, r.grid_code, a.id AS aid, a.grid_code AS agrid, r.geom
+		FROM household r JOIN standard_address a ON a.id = r.address_id WHERE r.grid_code <> a.grid_code
+		UNION ALL
+		SELECT 'unit', r.id, r.grid_code, a.id, a.grid_code, r.geom
+		FROM unit r JOIN standard_address a ON a.id = r.address_id WHERE r.grid_code <> a.grid_code)
+	SELECT rt, id, grid_code, aid, agrid, geom, count(*) OVER () FROM bad ORDER BY rt, id LIMIT @max`
+
+func offAddress(ctx context.Context, c *run) error {
+	var rt, have, want string
+	var id, aid int64
+	var loc orb.Geometry
+	var total int
+	return c.query(ctx, offAddressSQL, c.args(), &total, []any{&rt, &id, &have, &aid, &want, store.ScanLocation(&loc), &total},
+		func() (geo.Finding, error) {
+			return geo.Finding{Codes: []string{fmt.Sprintf("%s/%d", rt, id), have, want}, Location: loc,
+				Message: fmt.Sprintf("%s %d at %s is tied to grid %s, but its standard address %d is in grid %s",
+					rt, id, geo.NearText(loc), have, aid, want)}, nil
+		})
 }
 
 func misassigned(ctx context.Context, c *run, recordType string) error {
@@ -69,19 +98,27 @@ func misassigned(ctx context.Context, c *run, recordType string) error {
 	var id int64
 	var have, want string
 	var loc orb.Geometry
-	var total int
-	return c.query(ctx, fmt.Sprintf(misassignedSQL, pgx.Identifier{recordType}.Sanitize()), args,
-		&total, []any{&id, &have, &want, store.ScanLocation(&loc), &total},
+	var total, houses, residents int
+	at := "0, 0"
+	if recordType == "standard_address" {
+		at = atAddressSQL
+	}
+	return c.query(ctx, fmt.Sprintf(misassignedSQL, pgx.Identifier{recordType}.Sanitize(), at), args,
+		&total, []any{&id, &have, &want, store.ScanLocation(&loc), &total, &houses, &residents},
 		func() (geo.Finding, error) {
 			rec := fmt.Sprintf("%s/%d", recordType, id)
+			what := fmt.Sprintf("%s %d", recordType, id)
+			if recordType == "standard_address" {
+				what = fmt.Sprintf("standard address %d (with %d houses and %d residents)", id, houses, residents)
+			}
 			f := geo.Finding{Codes: []string{rec, have}, Location: loc}
 			if want == "" {
-				f.Message = fmt.Sprintf("%s %d at %s is tied to grid %s, but no current grid covers its point",
-					recordType, id, geo.NearText(loc), have)
+				f.Message = fmt.Sprintf("%s at %s is tied to grid %s, but no current grid covers its point",
+					what, geo.NearText(loc), have)
 			} else {
 				f.Codes = append(f.Codes, want)
-				f.Message = fmt.Sprintf("%s %d at %s is tied to grid %s, but its point lies in grid %s",
-					recordType, id, geo.NearText(loc), have, want)
+				f.Message = fmt.Sprintf("%s at %s is tied to grid %s, but its point lies in grid %s",
+					what, geo.NearText(loc), have, want)
 			}
 			return f, nil
 		})
@@ -185,26 +222,30 @@ func history(ctx context.Context, c *run, recordType string) error {
 // record_count with a fresh count of the records.
 const recordCountSQL = `
 	WITH fresh AS (
-		SELECT grid_code, sum(h)::int AS h, sum(u)::int AS u FROM (
-			SELECT grid_code, count(*) AS h, 0 AS u FROM household GROUP BY grid_code
+		SELECT grid_code, sum(h)::int AS h, sum(u)::int AS u, sum(a)::int AS a FROM (
+			SELECT grid_code, count(*) AS h, 0 AS u, 0 AS a FROM household GROUP BY grid_code
 			UNION ALL
-			SELECT grid_code, 0, count(*) FROM unit GROUP BY grid_code) c
+			SELECT grid_code, 0, count(*), 0 FROM unit GROUP BY grid_code
+			UNION ALL
+			SELECT grid_code, 0, 0, count(*) FROM standard_address WHERE retired_at IS NULL GROUP BY grid_code) c
 		GROUP BY grid_code),
 	bad AS (
 		SELECT coalesce(f.grid_code, k.grid_code) AS code,
 		       coalesce(k.households, 0) AS kh, coalesce(f.h, 0) AS fh,
-		       coalesce(k.units, 0) AS ku, coalesce(f.u, 0) AS fu
+		       coalesce(k.units, 0) AS ku, coalesce(f.u, 0) AS fu,
+		       coalesce(k.addresses, 0) AS ka, coalesce(f.a, 0) AS fa
 		FROM fresh f FULL JOIN record_count k ON k.grid_code = f.grid_code
-		WHERE coalesce(k.households, 0) <> coalesce(f.h, 0) OR coalesce(k.units, 0) <> coalesce(f.u, 0))
-	SELECT code, kh, fh, ku, fu, count(*) OVER () FROM bad ORDER BY code LIMIT @max`
+		WHERE coalesce(k.households, 0) <> coalesce(f.h, 0) OR coalesce(k.units, 0) <> coalesce(f.u, 0)
+		   OR coalesce(k.addresses, 0) <> coalesce(f.a, 0))
+	SELECT code, kh, fh, ku, fu, ka, fa, count(*) OVER () FROM bad ORDER BY code LIMIT @max`
 
 func checkRecordCount(ctx context.Context, c *run) error {
 	var code string
-	var kh, fh, ku, fu, total int
-	return c.query(ctx, recordCountSQL, c.args(), &total, []any{&code, &kh, &fh, &ku, &fu, &total},
+	var kh, fh, ku, fu, ka, fa, total int
+	return c.query(ctx, recordCountSQL, c.args(), &total, []any{&code, &kh, &fh, &ku, &fu, &ka, &fa, &total},
 		func() (geo.Finding, error) {
 			return geo.Finding{Codes: []string{code}, Message: fmt.Sprintf(
-				"grid %s: record_count says %d households and %d units, but %d households and %d units are tied to it (fix: UPDATE record_count SET households = %d, units = %d WHERE grid_code = '%s')",
-				code, kh, ku, fh, fu, fh, fu, code)}, nil
+				"grid %s: record_count says %d households, %d units and %d standard addresses, but %d households, %d units and %d live standard addresses are tied to it (fix: UPDATE record_count SET households = %d, units = %d, addresses = %d WHERE grid_code = '%s')",
+				code, kh, ku, ka, fh, fu, fa, fh, fu, fa, code)}, nil
 		})
 }

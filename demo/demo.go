@@ -1,7 +1,8 @@
 // Package demo generates the Yancheng demo city into an empty database:
 // the real division codes and names, synthetic (or given) county outlines,
 // towns, villages, grids and sub-grids partitioning them, and households
-// and units tied to the grids, so that gridd can be tried, tested and
+// and units tied to the grids, at standard addresses with houses and
+// residents (一标三实), so that gridd can be tried, tested and
 // benchmarked at the scale of a whole city.
 //
 // It must never write into a database that already holds areas, and never
@@ -20,6 +21,7 @@ import (
 	"github.com/paulmach/orb"
 
 	"gridmap/geo"
+	"gridmap/pii"
 	"gridmap/store"
 )
 
@@ -43,6 +45,10 @@ type Options struct {
 	// ValidFrom is when every demo grid and assignment starts (default
 	// 2024-01-01T00:00:00+08:00).
 	ValidFrom time.Time
+	// Key is the data key the residents' names, ID numbers and phones are
+	// sealed with (package pii). Without it the demo writes standard
+	// addresses and houses but no residents.
+	Key *pii.Key
 }
 
 // Stats counts what Generate made.
@@ -52,8 +58,10 @@ type Stats struct {
 	Exclusive                 int // exclusive 15-digit grids
 	SubGrids                  int
 	Households, Units         int
-	Version                   int64         // the dataset version it committed
-	Elapsed                   time.Duration // wall time of the whole run
+	// Addresses and Houses: one each for every household and unit.
+	Addresses, Houses, Residents int
+	Version                      int64         // the dataset version it committed
+	Elapsed                      time.Duration // wall time of the whole run
 	// Repaired lists the county outlines that were invalid and repaired,
 	// with PostGIS's reason.
 	Repaired []string
@@ -163,6 +171,7 @@ func (d *demoRun) run(ctx context.Context) error {
 		{"bulk load", d.dropForBulk},
 		{"households", d.households},
 		{"units", d.units},
+		{"residents", d.residents},
 		{"indexes", d.finish},
 	}
 	for _, st := range steps {
@@ -209,7 +218,10 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 			code text PRIMARY KEY, village text NOT NULL, kind text NOT NULL,
 			parent_grid text, name text NOT NULL, addr text NOT NULL, building integer NOT NULL,
 			households integer NOT NULL, units integer NOT NULL, unit_cats text[] NOT NULL,
-			hseed integer NOT NULL, useed integer NOT NULL, cseed integer NOT NULL) ON COMMIT DROP`, `
+			hseed integer NOT NULL, useed integer NOT NULL, cseed integer NOT NULL,
+			a_city text NOT NULL, a_county text NOT NULL, a_town text NOT NULL, a_village text NOT NULL,
+			a_group text NOT NULL, a_road text NOT NULL, a_compound text NOT NULL, a_prefix text NOT NULL,
+			a_base integer NOT NULL, a_door integer NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_geom (code text PRIMARY KEY, geom geometry NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_core (code text PRIMARY KEY, pt geometry NOT NULL) ON COMMIT DROP`,
 	); err != nil {
@@ -237,11 +249,14 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 		if cats == nil {
 			cats = []string{}
 		}
+		a := g.address
 		grids[i] = []any{string(g.code), string(g.village), string(g.kind), parent, g.name, g.addr, int32(g.building),
-			int32(g.households), int32(g.units), cats, g.hseed, g.hseed/2 + 1, g.cseed}
+			int32(g.households), int32(g.units), cats, g.hseed, g.hseed/2 + 1, g.cseed,
+			a.city, a.county, a.town, a.village, a.group, a.road, a.compound, a.prefix, int32(a.base), int32(a.door)}
 	}
 	if _, err := d.tx.CopyFrom(ctx, pgx.Identifier{"demo_grid"},
-		[]string{"code", "village", "kind", "parent_grid", "name", "addr", "building", "households", "units", "unit_cats", "hseed", "useed", "cseed"},
+		[]string{"code", "village", "kind", "parent_grid", "name", "addr", "building", "households", "units", "unit_cats", "hseed", "useed", "cseed",
+			"a_city", "a_county", "a_town", "a_village", "a_group", "a_road", "a_compound", "a_prefix", "a_base", "a_door"},
 		pgx.CopyFromRows(grids)); err != nil {
 		return fmt.Errorf("copy grids: %w", err)
 	}

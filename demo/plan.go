@@ -46,8 +46,9 @@ type demoGrid struct {
 	households int
 	units      int
 	unitCats   []string
-	hseed      int32 // households and units points
-	cseed      int32 // seeds of the sub-grids (exclusive grids only)
+	hseed      int32       // households and units points
+	cseed      int32       // seeds of the sub-grids (exclusive grids only)
+	address    gridAddress // how its records' standard addresses are written (15-digit grids)
 }
 
 // demoPlan is the whole demo city before geometry: the areas in code order
@@ -226,6 +227,9 @@ func planDemo(opts Options) (*demoPlan, error) {
 	// Sub-grids after all 15-digit grids: the database wants the parent
 	// grid to exist first.
 	sort.SliceStable(p.grids, func(i, j int) bool { return len(p.grids[i].code) < len(p.grids[j].code) })
+	if err := planAddresses(p, opts.Seed); err != nil {
+		return nil, fmt.Errorf("addresses: %w", err)
+	}
 	return p, nil
 }
 

@@ -162,7 +162,8 @@ func (w *Work) checkWork(ctx context.Context) ([]geo.Finding, error) {
 			}},
 		{CheckRecordNoGrid, geo.SeverityError, `
 			SELECT ARRAY[m.rt || '/' || m.id, m.old], ST_Multi(ST_Buffer(r.geom, 0.00001)), 0::float8, 0::float8, ''
-			FROM adj_move m JOIN (SELECT 'household' AS rt, id, geom FROM household UNION ALL SELECT 'unit', id, geom FROM unit) r
+			FROM adj_move m JOIN (SELECT 'household' AS rt, id, geom FROM household UNION ALL SELECT 'unit', id, geom FROM unit
+			                      UNION ALL SELECT 'standard_address', id, geom FROM standard_address) r
 			  ON r.rt = m.rt AND r.id = m.id
 			WHERE m.new IS NULL`,
 			func(c []string, _, _ float64) string {

@@ -32,7 +32,8 @@
 //   - edges.go: edge matching (neighbours across a container's edge take
 //     the vertices an operation makes), the neighbours an apply locks and
 //     the area vertices it writes.
-//   - moves.go: the households and units whose grid changes.
+//   - moves.go: the standard addresses, households and units whose grid
+//     changes (households and units at an address move with it).
 //   - checks.go: the check ids and the checks of the after-state (validity,
 //     overlap, inside the village, gaps, slivers, contiguity, sub-grids,
 //     household balance, codes, records left without a grid, edges).

@@ -3,29 +3,35 @@ package ops
 import (
 	"context"
 	"fmt"
+
+	"github.com/jackc/pgx/v5"
+
 	"gridmap/store"
 )
 
-// computeMoves fills adj_move with every household and unit whose grid
-// may change, looked up again (the smallest code among the after-state
+// computeMoves fills adj_move with every standard address, household and
+// unit whose grid may change, looked up again (the smallest code among the after-state
 // grids covering the point): the records in the closed area of a retired
 // grid or of one whose shape changed (not one that only gained a vertex or
 // a name), and in a grid drawn on a gap (create). Every other operation
 // only redistributes the area of the grids it changes or retires, so no
-// other point can change hands.
+// other point can change hands. A household or unit linked to a standard
+// address moves with its address (followAddresses), whatever its own
+// point; houses and residents have no grid of their own: they are at
+// their address.
 func (w *Work) computeMoves(ctx context.Context) error {
 	for _, rt := range store.RecordTypes() {
-		// rt is one of two constant table names.
+		// rt is one of the constant table names.
 		_, err := w.tx.Exec(ctx, `
 			WITH c AS (
 				SELECT DISTINCT ON (id) id, grid_code, geom FROM (
-					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.old_geom, x.geom)) x
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.old_geom, x.geom)`+unlinked("x", rt)+`) x
 					WHERE w.parent IS NULL AND (w.state = 'retired' OR (w.state = 'changed' AND NOT ST_Equals(w.geom, w.old_geom)))
 					UNION ALL
-					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.geom, x.geom)) x
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.geom, x.geom)`+unlinked("x", rt)+`) x
 					WHERE w.code = ANY($3)
 					UNION ALL
-					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE x.grid_code = w.code) x
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE x.grid_code = w.code`+unlinked("x", rt)+`) x
 					WHERE w.state = 'retired' AND w.parent IS NULL) u
 				ORDER BY id)
 			INSERT INTO adj_move (rt, id, old, new)
@@ -43,8 +49,44 @@ func (w *Work) computeMoves(ctx context.Context) error {
 			return fmt.Errorf("moves of %s: %w", rt, err)
 		}
 	}
+	if err := followAddresses(ctx, w.tx); err != nil {
+		return err
+	}
 	// Statistics, so the updates joining adj_move to the record and
 	// assignment tables probe their indexes rather than scan them.
 	_, err := w.tx.Exec(ctx, `DELETE FROM adj_move WHERE new IS NOT DISTINCT FROM old; ANALYZE adj_move`)
 	return err
+}
+
+// linkedTypes are the record tables whose rows may be linked to a
+// standard address (address_id), and then move with it.
+var linkedTypes = []string{"household", "unit"}
+
+// unlinked is the condition (on alias) that leaves out the records of
+// table rt that move with their address, for the lookups of the moves.
+func unlinked(alias, rt string) string {
+	for _, t := range linkedTypes {
+		if t == rt {
+			return " AND " + alias + ".address_id IS NULL"
+		}
+	}
+	return ""
+}
+
+// followAddresses adds to adj_move the households and units linked to the
+// standard addresses in it: each goes where its address goes (the
+// addresses' own moves are the lookup of their points), so a household
+// and its address are never in two grids. Houses and residents follow
+// without a row of their own.
+func followAddresses(ctx context.Context, tx pgx.Tx) error {
+	for _, rt := range linkedTypes {
+		// rt is one of the constant table names.
+		if _, err := tx.Exec(ctx, `
+			INSERT INTO adj_move (rt, id, old, new)
+			SELECT $1, r.id, r.grid_code, m.new FROM adj_move m JOIN `+rt+` r ON r.address_id = m.id
+			WHERE m.rt = 'standard_address' AND r.grid_code IS DISTINCT FROM m.new`, rt); err != nil {
+			return fmt.Errorf("%s moving with their addresses: %w", rt, err)
+		}
+	}
+	return nil
 }

@@ -103,12 +103,16 @@ func (g PreviewGrid) MarshalJSON() ([]byte, error) {
 	return json.Marshal(out)
 }
 
-// Move counts the records that go from one grid to another.
+// Move counts the records that go from one grid to another: households,
+// units, standard addresses (each with its houses) and the residents at
+// those addresses.
 type Move struct {
 	From       geo.Code `json:"from"`
 	To         geo.Code `json:"to"`
 	Households int      `json:"households"`
 	Units      int      `json:"units"`
+	Addresses  int      `json:"addresses"`
+	Residents  int      `json:"residents"`
 }
 
 // GridTotal is the records of a grid before and after.
@@ -269,14 +273,16 @@ func (w *Work) result(ctx context.Context, p *Preview) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("after-state: %w", err)
 	}
-	rows, err = w.tx.Query(ctx, `SELECT old, coalesce(new, ''), count(*) FILTER (WHERE rt = 'household'), count(*) FILTER (WHERE rt = 'unit')
-		FROM adj_move GROUP BY old, new ORDER BY old, new`)
+	rows, err = w.tx.Query(ctx, `SELECT old, coalesce(new, ''), count(*) FILTER (WHERE rt = 'household'), count(*) FILTER (WHERE rt = 'unit'),
+		count(*) FILTER (WHERE rt = 'standard_address'),
+		coalesce(sum((SELECT count(*) FROM resident r WHERE r.address_id = m.id)) FILTER (WHERE rt = 'standard_address'), 0)
+		FROM adj_move m GROUP BY old, new ORDER BY old, new`)
 	if err != nil {
 		return fmt.Errorf("moves: %w", err)
 	}
 	for rows.Next() {
 		var m Move
-		if err := rows.Scan(&m.From, &m.To, &m.Households, &m.Units); err != nil {
+		if err := rows.Scan(&m.From, &m.To, &m.Households, &m.Units, &m.Addresses, &m.Residents); err != nil {
 			rows.Close()
 			return fmt.Errorf("moves: %w", err)
 		}

@@ -33,14 +33,16 @@ func AddPlannedVertices(ctx context.Context, tx pgx.Tx, proposal int64, at time.
 
 // MovePlanned moves the records of the switch of proposal, effective at
 // at, whose grids are codes, and writes their assignment history at that
-// time, on a transaction with the work tables (BeginWork). It returns how
-// many records moved.
+// time, on a transaction with the work tables (BeginWork): standard
+// addresses (and with them their houses and residents, and the households
+// and units linked to them), households and units. It returns how many
+// records moved.
 func MovePlanned(ctx context.Context, tx pgx.Tx, proposal int64, at time.Time, codes []string) (int64, error) {
 	if _, err := tx.Exec(ctx, `TRUNCATE adj_move`); err != nil {
 		return 0, err
 	}
 	for _, rt := range store.RecordTypes() {
-		// rt is one of two constant table names. The planned moves of
+		// rt is one of the constant table names. The planned moves of
 		// records still in the grid they were planned from, then any
 		// other record tied to a grid of the proposal whose lookup at the
 		// effective time gives another grid (added or re-tied since the
@@ -53,11 +55,11 @@ func MovePlanned(ctx context.Context, tx pgx.Tx, proposal int64, at time.Time, c
 			WITH planned AS MATERIALIZED (
 				SELECT r.id, r.grid_code, m.to_grid FROM adj_pending_move m
 				JOIN `+rt+` r ON r.id = m.record_id AND r.grid_code = m.from_grid
-				WHERE m.proposal = $2 AND m.record_type = $1),
+				WHERE m.proposal = $2 AND m.record_type = $1`+unlinked("r", rt)+`),
 			other AS MATERIALIZED (
 				SELECT r.id, r.grid_code, r.geom FROM `+rt+` r
 				LEFT JOIN grid own ON own.code = r.grid_code AND own.valid @> $3::timestamptz AND length(own.code) = 15
-				WHERE r.grid_code = ANY($4) AND NOT EXISTS (SELECT 1 FROM planned p WHERE p.id = r.id)
+				WHERE r.grid_code = ANY($4) AND NOT EXISTS (SELECT 1 FROM planned p WHERE p.id = r.id)`+unlinked("r", rt)+`
 				  AND NOT coalesce(ST_Contains(own.geom, r.geom), false))
 			INSERT INTO adj_move (rt, id, old, new)
 			SELECT $1, id, grid_code, to_grid FROM planned
@@ -71,6 +73,10 @@ func MovePlanned(ctx context.Context, tx pgx.Tx, proposal int64, at time.Time, c
 			return 0, fmt.Errorf("moves of %s: %w", rt, err)
 		}
 	}
+	// Households and units linked to an address go where it goes.
+	if err := followAddresses(ctx, tx); err != nil {
+		return 0, err
+	}
 	var n int64
 	if err := tx.QueryRow(ctx, `SELECT count(*) FROM adj_move`).Scan(&n); err != nil {
 		return 0, err
@@ -82,6 +88,7 @@ func MovePlanned(ctx context.Context, tx pgx.Tx, proposal int64, at time.Time, c
 	stmts := []struct{ what, sql string }{
 		{"re-assign households", `UPDATE household h SET grid_code = m.new FROM adj_move m WHERE m.rt = 'household' AND m.id = h.id`},
 		{"re-assign units", `UPDATE unit u SET grid_code = m.new FROM adj_move m WHERE m.rt = 'unit' AND m.id = u.id`},
+		{"re-assign standard addresses", `UPDATE standard_address a SET grid_code = m.new FROM adj_move m WHERE m.rt = 'standard_address' AND m.id = a.id`},
 		// An open assignment that began at or after the effective time
 		// (a record added since) is re-pointed rather than closed.
 		{"re-point late assignments", `UPDATE assignment a SET grid_code = m.new, adjustment = $2

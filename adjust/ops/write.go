@@ -27,7 +27,8 @@ func (w *Work) Clock(ctx context.Context) (now time.Time, latest *time.Time, err
 }
 
 // Write turns the work tables into grid versions, retired codes, lineage
-// and re-assigned records of proposal, all starting at eff. When pending
+// and re-assigned records (standard addresses with their houses and
+// residents, households, units) of proposal, all starting at eff. When pending
 // (eff is in the future) the records are not re-assigned: their
 // grid_code is the current grid until eff. The moves are planned for the
 // switch instead (MovePlanned carries them out).
@@ -45,6 +46,8 @@ func (w *Work) Write(ctx context.Context, proposal int64, eff time.Time, pending
 			FROM adj_move m WHERE m.rt = 'household' AND m.id = h.id`},
 		{"re-assign units", `UPDATE unit u SET grid_code = m.new
 			FROM adj_move m WHERE m.rt = 'unit' AND m.id = u.id`},
+		{"re-assign standard addresses", `UPDATE standard_address a SET grid_code = m.new
+			FROM adj_move m WHERE m.rt = 'standard_address' AND m.id = a.id`},
 		{"close assignments", `UPDATE assignment a SET valid = tstzrange(lower(a.valid), $1)
 			FROM adj_move m WHERE a.record_type = m.rt AND a.record_id = m.id AND upper_inf(a.valid)`},
 		{"open assignments", `INSERT INTO assignment (record_type, record_id, grid_code, valid, adjustment)
