@@ -34,7 +34,7 @@ func TestGeocodeRoutes(t *testing.T) {
 		t.Fatal(err)
 	}
 	as := geocodetest.Generate(snap, geo.NewIndex(snap, geo.IndexOptions{}), geocodetest.Options{Seed: 3, PerGrid: 2})
-	if _, err := geocodetest.Insert(ctx, st, as); err != nil {
+	if _, err := geocodetest.Replace(ctx, st, as); err != nil {
 		t.Fatal(err)
 	}
 	lv, err := live.New(ctx, st, nil)

@@ -32,7 +32,7 @@ func TestBenchGeocode(t *testing.T) {
 		t.Fatal(err)
 	}
 	as := geocodetest.Generate(snap, geo.NewIndex(snap, geo.IndexOptions{}), geocodetest.Options{Seed: 2, PerGrid: 3})
-	if _, err := geocodetest.Insert(ctx, st, as); err != nil {
+	if _, err := geocodetest.Replace(ctx, st, as); err != nil {
 		t.Fatal(err)
 	}
 	_, token, err := st.CreateToken(ctx, store.NewToken{Name: "bench", Role: "viewer"}, nil)

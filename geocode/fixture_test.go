@@ -33,7 +33,7 @@ func newFixture(t testing.TB, perGrid int) *fixture {
 		t.Fatal(err)
 	}
 	as := geocodetest.Generate(snap, geo.NewIndex(snap, geo.IndexOptions{}), geocodetest.Options{Seed: 11, PerGrid: perGrid})
-	if _, err := geocodetest.Insert(ctx, st, as); err != nil {
+	if _, err := geocodetest.Replace(ctx, st, as); err != nil {
 		t.Fatal(err)
 	}
 	lv, err := live.New(ctx, st, nil)

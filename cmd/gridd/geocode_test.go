@@ -29,7 +29,7 @@ func TestGeocodeCommand(t *testing.T) {
 		t.Fatal(err)
 	}
 	as := geocodetest.Generate(snap, geo.NewIndex(snap, geo.IndexOptions{}), geocodetest.Options{Seed: 1, PerGrid: 2})
-	if _, err := geocodetest.Insert(ctx, st, as); err != nil {
+	if _, err := geocodetest.Replace(ctx, st, as); err != nil {
 		t.Fatal(err)
 	}
 	var in strings.Builder
