@@ -142,33 +142,8 @@ func (s *Service) GridAppointments(ctx context.Context, a Actor, grid geo.Code, 
 
 // EndAppointment ends a running appointment on its last day to.
 func (s *Service) EndAppointment(ctx context.Context, a Actor, id int64, to time.Time) (Appointment, error) {
-	var out Appointment
-	err := pgx.BeginFunc(ctx, s.st.Pool(), func(tx pgx.Tx) error {
-		aps, err := s.appointments(ctx, tx, appointmentSQL+` FOR UPDATE OF a`, id)
-		if err != nil {
-			return err
-		}
-		if len(aps) == 0 {
-			return refuse(KindNotFound, "appointment %d does not exist", id)
-		}
-		before := aps[0]
-		if !a.mayManage(before.Grid.Town()) {
-			return refuse(KindForbidden, "ending appointments in town %s needs an operator or admin token for it", before.Grid.Town().Short())
-		}
-		if before.To != nil {
-			return refuse(KindConflict, "appointment %d already ended on %s", id, *before.To)
-		}
-		if to.Format(time.DateOnly) < before.From {
-			return badField("to", "%s is before the appointment's first day %s", to.Format(time.DateOnly), before.From)
-		}
-		if _, err := tx.Exec(ctx, endAppointmentSQL, id, to); err != nil {
-			return fmt.Errorf("end appointment %d: %w", id, err)
-		}
-		if aps, err = s.appointments(ctx, tx, appointmentSQL, id); err != nil {
-			return err
-		}
-		out = aps[0]
-		return s.st.Audit(ctx, tx, store.AuditEntry{Actor: a.ID, Action: "appointment.end", Target: apTarget(id), Before: before, After: out, RequestID: a.RequestID})
-	})
-	return out, err
+	return endPost(ctx, s, a, id, to, post[Appointment]{what: "appointment", load: s.appointments,
+		selectSQL: appointmentSQL, lock: ` FOR UPDATE OF a`, endSQL: endAppointmentSQL, action: "appointment.end", target: apTarget,
+		town: func(p Appointment) geo.Code { return p.Grid.Town() }, dates: func(p Appointment) (string, *string) { return p.From, p.To },
+		forbidden: "ending appointments in town %s needs an operator or admin token for it", first: "the appointment's first day"})
 }

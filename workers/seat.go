@@ -108,33 +108,8 @@ func (s *Service) TownSeatOperators(ctx context.Context, a Actor, town geo.Code,
 
 // EndSeatOperator ends a seat operator's post on its last day to.
 func (s *Service) EndSeatOperator(ctx context.Context, a Actor, id int64, to time.Time) (Seat, error) {
-	var out Seat
-	err := pgx.BeginFunc(ctx, s.st.Pool(), func(tx pgx.Tx) error {
-		seats, err := s.seats(ctx, tx, seatSQL+` FOR UPDATE OF s`, id)
-		if err != nil {
-			return err
-		}
-		if len(seats) == 0 {
-			return refuse(KindNotFound, "seat operator post %d does not exist", id)
-		}
-		before := seats[0]
-		if !a.mayManage(before.Town) {
-			return refuse(KindForbidden, "staffing the centre of town %s needs an operator or admin token for it", before.Town.Short())
-		}
-		if before.To != nil {
-			return refuse(KindConflict, "seat operator post %d already ended on %s", id, *before.To)
-		}
-		if to.Format(time.DateOnly) < before.From {
-			return badField("to", "%s is before the post's first day %s", to.Format(time.DateOnly), before.From)
-		}
-		if _, err := tx.Exec(ctx, endSeatSQL, id, to); err != nil {
-			return fmt.Errorf("end seat operator %d: %w", id, err)
-		}
-		if seats, err = s.seats(ctx, tx, seatSQL, id); err != nil {
-			return err
-		}
-		out = seats[0]
-		return s.st.Audit(ctx, tx, store.AuditEntry{Actor: a.ID, Action: "seat_operator.end", Target: seatTarget(id), Before: before, After: out, RequestID: a.RequestID})
-	})
-	return out, err
+	return endPost(ctx, s, a, id, to, post[Seat]{what: "seat operator post", load: s.seats,
+		selectSQL: seatSQL, lock: ` FOR UPDATE OF s`, endSQL: endSeatSQL, action: "seat_operator.end", target: seatTarget,
+		town: func(p Seat) geo.Code { return p.Town }, dates: func(p Seat) (string, *string) { return p.From, p.To },
+		forbidden: "staffing the centre of town %s needs an operator or admin token for it", first: "the post's first day"})
 }

@@ -528,3 +528,39 @@ func TestStaffingChecks(t *testing.T) {
 		t.Errorf("after the appointment ended: %+v", r.Findings)
 	}
 }
+
+// TestEndPostRefusals ends appointments and seat operator posts the way
+// they may not end (endPost, shared by both): unknown, before their first
+// day, twice; each refused with its status and nothing changed.
+func TestEndPostRefusals(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	w := e.worker("王小明", "1990-03-04", 41, "13912345678", "2026-01-10", true)
+	ap := e.do("POST", "/grids/"+grid(5)+"/appointments", e.admin, map[string]any{"worker": w, "role": "parttime", "from": "2026-02-01"}).json(t)["id"]
+	seat := e.do("POST", "/towns/"+town+"/operators", e.admin, map[string]any{"worker": w, "from": "2026-02-01"}).json(t)["id"]
+	for _, kind := range []struct{ path, what string }{
+		{fmt.Sprintf("/appointments/%v/end", ap), "appointment"},
+		{fmt.Sprintf("/operators/%v/end", seat), "seat operator post"},
+	} {
+		steps := []struct {
+			name, path, to string
+			want           int
+			says           string
+		}{
+			{"unknown", "", "2026-03-01", 404, "does not exist"},
+			{"before its first day", kind.path, "2026-01-31", 400, "first day"},
+			{"ended", kind.path, "2026-03-01", 200, ""},
+			{"ended twice", kind.path, "2026-03-02", 409, "already ended on 2026-03-01"},
+		}
+		for _, st := range steps {
+			path := st.path
+			if st.name == "unknown" {
+				path = strings.NewReplacer(fmt.Sprint(ap), "999999", fmt.Sprint(seat), "999999").Replace(kind.path)
+			}
+			r := e.do("POST", path, e.op, map[string]any{"to": st.to})
+			if r.status != st.want || !strings.Contains(string(r.body), st.says) {
+				t.Errorf("%s %s: %d %s; want %d saying %q", kind.what, st.name, r.status, r.body, st.want, st.says)
+			}
+		}
+	}
+}
