@@ -2,8 +2,6 @@ package store_test
 
 import (
 	"context"
-	"fmt"
-	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,11 +9,9 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-	"github.com/jackc/tern/v2/migrate"
 
 	"gridmap/check"
 	"gridmap/geo"
-	"gridmap/migrations"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -280,42 +276,7 @@ func TestAreaHistoryTrigger(t *testing.T) {
 func TestAreaHistoryBackfill(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	server := storetest.ServerURL(t)
-	admin, err := pgx.Connect(ctx, server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer admin.Close(context.Background())
-	name := fmt.Sprintf("gridmap_t_backfill_%d", time.Now().UnixNano())
-	if _, err := admin.Exec(ctx, "CREATE DATABASE "+pgx.Identifier{name}.Sanitize()); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		conn, err := pgx.Connect(context.Background(), server)
-		if err != nil {
-			t.Logf("drop %s: %v", name, err)
-			return
-		}
-		defer conn.Close(context.Background())
-		conn.Exec(context.Background(), "DROP DATABASE IF EXISTS "+pgx.Identifier{name}.Sanitize()+" WITH (FORCE)")
-	})
-	cfg, err := pgx.ParseConfig(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Database = name
-	conn, err := pgx.ConnectConfig(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close(context.Background())
-	m, err := migrate.NewMigrator(ctx, conn, "schema_version")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.LoadMigrations(migrations.FS); err != nil {
-		t.Fatal(err)
-	}
+	dbURL, conn, m := storetest.Migrating(t)
 	if err := m.MigrateTo(ctx, 3); err != nil {
 		t.Fatalf("migrate to 3: %v", err)
 	}
@@ -335,12 +296,7 @@ func TestAreaHistoryBackfill(t *testing.T) {
 	if n != 5 || same != 5 {
 		t.Errorf("after the backfill: %d area rows joined, %d with one equal version from -infinity; want 5, 5", n, same)
 	}
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	st, err := store.Open(ctx, u.String(), nil)
+	st, err := store.Open(ctx, dbURL, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
