@@ -2,6 +2,7 @@ package adjust_test
 
 import (
 	"context"
+	"fmt"
 	"testing"
 
 	"gridmap/adjust"
@@ -84,27 +85,10 @@ func BenchmarkApplySplit10k(b *testing.B) {
 	k := 0
 	for b.Loop() {
 		b.StopTimer()
-		if k >= 20 {
-			b.Fatalf("only 20 grids to split: run with -benchtime=Nx, N ≤ 20")
-		}
-		g := geo.Code("320902001002" + []string{"001", "002", "003", "004", "005", "006", "007", "008", "009", "010",
-			"011", "012", "013", "014", "015", "016", "017", "018", "019", "020"}[k])
-		x := 120.001 + float64(k)*0.002
-		v, err := st.Version(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
-			Ops: []ops.Op{{Type: ops.Split, Grids: []geo.Code{g}, Geometry: opstest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
-			b.Fatal(err)
-		}
+		p := approvedDenseSplit(b, st, k)
 		k++
 		b.StartTimer()
-		res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p.ID, Actor: "bench"})
+		res, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p, Actor: "bench"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -116,4 +100,30 @@ func BenchmarkApplySplit10k(b *testing.B) {
 			b.Fatalf("moved %d households, want 10000", moved)
 		}
 	}
+}
+
+// approvedDenseSplit inserts and approves the split of the k-th grid (k <
+// 20) of the dense village of newBenchStore, drawn on the current version,
+// and returns the proposal's id.
+func approvedDenseSplit(b *testing.B, st *store.Store, k int) int64 {
+	b.Helper()
+	ctx := context.Background()
+	if k >= 20 {
+		b.Fatalf("only 20 grids to split: run with -benchtime=Nx, N ≤ 20")
+	}
+	g := geo.Code(fmt.Sprintf("320902001002%03d", k+1))
+	x := 120.001 + float64(k)*0.002
+	v, err := st.Version(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
+		Ops: []ops.Op{{Type: ops.Split, Grids: []geo.Code{g}, Geometry: opstest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
+		b.Fatal(err)
+	}
+	return p.ID
 }

@@ -3,7 +3,6 @@ package adjust_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -237,26 +236,10 @@ func BenchmarkSwitch10k(b *testing.B) {
 	k := 0
 	for b.Loop() {
 		b.StopTimer()
-		if k >= 20 {
-			b.Fatalf("only 20 grids to split: run with -benchtime=Nx, N ≤ 20")
-		}
-		g := geo.Code(fmt.Sprintf("320902001002%03d", k+1))
-		x := 120.001 + float64(k)*0.002
-		v, err := st.Version(ctx)
-		if err != nil {
-			b.Fatal(err)
-		}
-		p, err := adjust.InsertProposal(ctx, st, adjust.Proposal{County: "320902000000", Reason: 2, BaseVersion: v, Author: "bench",
-			Ops: []ops.Op{{Type: ops.Split, Grids: []geo.Code{g}, Geometry: opstest.Line(x, 33.0095, x, 33.0125)}}}, "bench")
-		if err != nil {
-			b.Fatal(err)
-		}
-		if _, err := st.Pool().Exec(ctx, `UPDATE proposal SET status = 'approved' WHERE id = $1`, p.ID); err != nil {
-			b.Fatal(err)
-		}
+		p := approvedDenseSplit(b, st, k)
 		k++
 		eff := time.Now().Add(1500 * time.Millisecond)
-		if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p.ID, Actor: "bench", EffectiveAt: eff}); err != nil {
+		if _, err := adjust.ApplyProposal(ctx, st, adjust.ApplyRequest{Proposal: p, Actor: "bench", EffectiveAt: eff}); err != nil {
 			b.Fatal(err)
 		}
 		time.Sleep(time.Until(eff) + 10*time.Millisecond)
@@ -266,7 +249,7 @@ func BenchmarkSwitch10k(b *testing.B) {
 			b.Fatalf("switch: %d %v", n, err)
 		}
 		b.StopTimer()
-		if moved := sqlInt(b, st, `SELECT count(*) FROM assignment WHERE adjustment = $1`, p.ID); moved != 10000 {
+		if moved := sqlInt(b, st, `SELECT count(*) FROM assignment WHERE adjustment = $1`, p); moved != 10000 {
 			b.Fatalf("moved %d households, want 10000", moved)
 		}
 		b.StartTimer()
