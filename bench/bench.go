@@ -7,9 +7,12 @@
 //
 // The harnesses take what they measure as parameters: a store, a Service
 // that starts the real handler, a writer for the report and an options
-// struct. They never parse flags or read the environment (that is
-// cmd/gridd's job), never write to the database, and their load generator
-// only targets this machine.
+// struct. Each is also a gridd bench subcommand (commands.go: its flags and
+// their defaults, which only the harness can explain); gridd gives it the
+// database and the service, so no harness reads the environment. They
+// never write to the database (but for bench geocode's opt-in
+// --seed-addresses and its run's token), and their load generator only
+// targets this machine.
 package bench
 
 import (

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -14,11 +13,8 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON (locations as GeoJSON geometries)")
 	maxPer := fs.Int("max", check.DefaultMaxPerCheck, "findings to show per check (all are counted)")
 	gapTol := fs.Float64("gap-tolerance", check.DefaultGapToleranceM2, "smallest gap reported, in m²; smaller pieces are float noise")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("check takes no arguments, got %q", fs.Args())
 	}
 	if *maxPer <= 0 {
 		return fmt.Errorf("--max %d: give a positive number of findings per check", *maxPer)
@@ -41,9 +37,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(report); err != nil {
+		if err := writeJSON(e.stdout, report); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
 	} else {

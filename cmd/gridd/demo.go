@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"time"
 
 	"gridmap/demo"
 	"gridmap/geo"
@@ -21,12 +20,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	ifEmpty := fs.Bool("if-empty", false, "do nothing when the database already holds areas")
 	defaultKey, _ := pii.DefaultKeyPath(e.getenv, os.Getuid())
 	keyFile := fs.String("data-key-file", defaultKey, "key file sealing the residents' personal data (created once, mode 0600; "+pii.KeyEnv+" overrides it)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		fs.Usage()
-		return fmt.Errorf("demo takes no arguments, got %q", fs.Args())
 	}
 	opts := demo.Options{Scale: *scale, Seed: *seed}
 	if *county != "" {
@@ -71,30 +66,13 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 			return nil
 		}
 	}
-	start := time.Now()
-	last, lastAt := "", time.Time{}
-	stats, err := demo.Generate(ctx, st, opts, func(stage string, done, total int) {
-		// The record stages report per county: a line every few seconds
-		// is enough.
-		if stage == last && done != total && time.Since(lastAt) < 3*time.Second {
-			return
-		}
-		last, lastAt = stage, time.Now()
-		fmt.Fprintf(e.stderr, "demo: %-10s %9d/%-9d %6.1fs\n", stage, done, total, time.Since(start).Seconds())
-	})
+	stats, err := demo.Generate(ctx, st, opts, demo.ProgressLog(e.stderr))
 	if errors.Is(err, demo.ErrNotEmpty) {
 		return fmt.Errorf("demo: %w (use a fresh database, or --if-empty to skip)", err)
 	}
 	if err != nil {
 		return err
 	}
-	secs := stats.Elapsed.Seconds()
-	fmt.Fprintf(e.stdout, "demo: dataset version %d: %d counties, %d towns, %d villages, %d grids (%d exclusive), %d sub-grids, %d households, %d units in %.1fs (%.0f grids/s, %.0f households/s)\n",
-		stats.Version, stats.Counties, stats.Towns, stats.Villages, stats.Grids, stats.Exclusive, stats.SubGrids,
-		stats.Households, stats.Units, secs, float64(stats.Grids+stats.SubGrids)/secs, float64(stats.Households)/secs)
-	fmt.Fprintf(e.stdout, "demo: %d standard addresses, %d houses, %d residents\n", stats.Addresses, stats.Houses, stats.Residents)
-	for _, r := range stats.Repaired {
-		fmt.Fprintln(e.stdout, "demo: repaired invalid outline", r)
-	}
+	stats.WriteText(e.stdout)
 	return nil
 }

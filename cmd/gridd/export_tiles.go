@@ -21,11 +21,8 @@ func cmdExportTiles(ctx context.Context, e *env, args []string) error {
 	maxZ := fs.Int("maxzoom", 14, "last zoom level (the server renders deeper tiles on demand; an archive holds what it holds)")
 	bbox := fs.String("bbox", "", "west,south,east,north in degrees (default: the dataset's bounds)")
 	at := fs.String("at", "", "the state at this time, RFC 3339, as the server's ?at= tiles (default: the current version)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("export tiles takes no arguments, got %q (flags: -o FILE.pmtiles, --minzoom, --maxzoom, --bbox, --at)", fs.Args())
 	}
 	if *out == "" || *out == "-" {
 		return errors.New("export tiles: give the archive to write with -o FILE.pmtiles (it cannot go to standard output: its directory comes before its tiles)")

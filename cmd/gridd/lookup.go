@@ -9,6 +9,7 @@ import (
 	"gridmap/live"
 	"gridmap/lookup"
 	"gridmap/outfile"
+	"gridmap/progress"
 )
 
 // cmdLookup codes a file of points offline: gridd lookup --in points.csv
@@ -39,27 +40,25 @@ func cmdLookup(ctx context.Context, e *env, args []string) error {
 	state := live.FromSnapshot(snap)
 	fmt.Fprintf(e.stderr, "dataset version %d: %d grids indexed in %v\n", snap.Version, len(snap.Grids), time.Since(start).Round(time.Millisecond))
 
-	r, _, err := openInput(e, *in)
+	r, size, err := openInput(e, *in)
 	if err != nil {
 		return fmt.Errorf("open input: %w", err)
 	}
 	defer r.Close()
 	start = time.Now()
-	last := start
+	cr := &progress.Reader{R: r}
+	bar := progress.Bar{W: e.stderr, Size: size, Read: cr, Unit: "points", Elapsed: func() time.Duration { return time.Since(start) }}
 	var stats lookup.Stats
-	if err := outfile.Write(*out, e.stdout, 0o644, func(w io.Writer) (err error) {
-		stats, err = lookup.Batch(ctx, f, r, w, lookup.NewStateResolver(state), func(s lookup.Stats) {
-			if now := time.Now(); now.Sub(last) >= time.Second {
-				last = now
-				fmt.Fprintf(e.stderr, "\r%d points, %d bad, %.0f points/s", s.Rows, s.Errors, float64(s.Rows)/now.Sub(start).Seconds())
-			}
-		})
+	err = outfile.Write(*out, e.stdout, 0o644, func(w io.Writer) (err error) {
+		stats, err = lookup.Batch(ctx, f, cr, w, lookup.NewStateResolver(state), func(s lookup.Stats) { bar.Show(int(s.Rows)) })
 		return err
-	}); err != nil {
+	})
+	bar.Done()
+	if err != nil {
 		return fmt.Errorf("lookup: %w", err)
 	}
 	el := time.Since(start)
-	fmt.Fprintf(e.stderr, "\r%d points (%d bad rows) in %v: %.0f points/s, dataset version %d\n",
+	fmt.Fprintf(e.stderr, "%d points (%d bad rows) in %v: %.0f points/s, dataset version %d\n",
 		stats.Rows, stats.Errors, el.Round(time.Millisecond), float64(stats.Rows)/el.Seconds(), snap.Version)
 	return nil
 }

@@ -1,17 +1,8 @@
-// Command gridd is gridmap's one binary: the HTTP service and the admin
-// commands around it. It holds no logic of its own: it parses flags and
+// Command gridd is gridmap's one binary: the HTTP service (gridd serve)
+// and the admin commands around it — migrate, demo, check, import, export,
+// token, lookup, geocode, bench, switch; commands() below is their table and
+// `gridd help` lists them. It holds no logic of its own: it parses flags and
 // environment, wires the packages together and runs them.
-//
-//	gridd serve              serve the API, lookups and tiles
-//	gridd migrate            apply the database migrations
-//	gridd demo               generate the Yancheng demo city
-//	gridd check              validate the stored current state
-//	gridd import FILE        import areas and grids from GeoJSON
-//	gridd export             export areas or grids as GeoJSON, tiles as PMTiles
-//	gridd token create       create an API token
-//	gridd lookup             code a file of points with their grids
-//	gridd bench lookup|tiles compare against PostGIS in the same run
-//	gridd switch             carry out adjustments whose effective time has come
 //
 // The database comes from DATABASE_URL. gridd serve reads its snapshots
 // from DATABASE_READ_URL instead when it is set (a hot standby of
@@ -20,14 +11,16 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/signal"
-	"sort"
+	"slices"
 	"syscall"
 
 	"gridmap/api"
@@ -83,27 +76,27 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		log: slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))}
 	cmds := commands()
 	if len(args) == 0 || args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
-		usage(stdout, cmds)
+		commandUsage(stdout, cmds)
 		return nil
 	}
 	c, ok := cmds[args[0]]
 	if !ok {
-		usage(stderr, cmds)
+		commandUsage(stderr, cmds)
 		return fmt.Errorf("unknown command %q", args[0])
 	}
 	return c.run(ctx, e, args[1:])
 }
 
-func usage(w io.Writer, cmds map[string]command) {
-	fmt.Fprintln(w, "usage: gridd COMMAND [flags]   (database: DATABASE_URL)")
-	names := make([]string, 0, len(cmds))
-	for n := range cmds {
-		names = append(names, n)
+// usage lists commands (name: summary) in order of name under a header.
+func usage[C any](w io.Writer, header string, cmds map[string]C, summary func(C) string) {
+	fmt.Fprintln(w, header)
+	for _, n := range slices.Sorted(maps.Keys(cmds)) {
+		fmt.Fprintf(w, "  %-8s %s\n", n, summary(cmds[n]))
 	}
-	sort.Strings(names)
-	for _, n := range names {
-		fmt.Fprintf(w, "  %-8s %s\n", n, cmds[n].summary)
-	}
+}
+
+func commandUsage(w io.Writer, cmds map[string]command) {
+	usage(w, "usage: gridd COMMAND [flags]   (database: DATABASE_URL)", cmds, func(c command) string { return c.summary })
 	fmt.Fprintln(w, "Run 'gridd COMMAND -h' for a command's flags.")
 }
 
@@ -116,6 +109,26 @@ func newFlags(e *env, name, args string) *flag.FlagSet {
 		fs.PrintDefaults()
 	}
 	return fs
+}
+
+// parseFlags parses a command's flags and refuses positional arguments
+// (a command that takes none has them by mistake: a flag's value split off,
+// or flags after a word).
+func parseFlags(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("%s takes no arguments, got %q (see gridd %[1]s -h)", fs.Name(), fs.Args())
+	}
+	return nil
+}
+
+// writeJSON writes a command's report as indented JSON (its --json).
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
 }
 
 // cliActor names who runs a command in the audit log: the --actor flag's

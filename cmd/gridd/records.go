@@ -127,7 +127,3 @@ func cmdExportRecords(ctx context.Context, e *env, kind records.Kind, args []str
 	fmt.Fprintf(e.stderr, "exported %d %s\n", n, kind)
 	return nil
 }
-
-// ephemeralKey is a random data key for handlers that never open sealed
-// values (benchmarks of lookups and tiles).
-func ephemeralKey() *pii.Key { return pii.RandomKey() }

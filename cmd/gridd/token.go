@@ -35,11 +35,8 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 	area := fs.String("area", "", "area scope: a city, county, town or village code (4, 6, 9 or 12 digits); empty for the whole city; a grid code for --role worker")
 	worker := fs.Int64("worker", 0, "the grid worker a --role worker token belongs to (see POST /workers)")
 	name := fs.String("name", "", "what the token is for (shown in token list)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("token create takes no arguments, got %q (flags go before them?)", fs.Args())
 	}
 	if *role == "" {
 		return errors.New("token create: --role is required: viewer, planner, approver or admin")
@@ -79,11 +76,8 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 
 func tokenList(ctx context.Context, e *env, args []string) error {
 	fs := newFlags(e, "token list", "")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("token list takes no arguments, got %q", fs.Args())
 	}
 	st, err := openStore(ctx, e)
 	if err != nil {
