@@ -1,12 +1,11 @@
 package features
 
 import (
-	"encoding/json"
-	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
 
+	"gridmap/jsonhttp"
 	prob "gridmap/problem"
 	"gridmap/store"
 )
@@ -27,14 +26,7 @@ type link struct {
 
 // encode writes v as JSON with the status and media type.
 func encode[T any](w http.ResponseWriter, status int, contentType string, v T) error {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return fmt.Errorf("encode %T: %w", v, err)
-	}
-	w.Header().Set("Content-Type", contentType)
-	w.WriteHeader(status)
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return jsonhttp.Write(w, status, contentType, v)
 }
 
 // problem writes a problem response with a detail.

@@ -1,7 +1,6 @@
 package records
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -11,6 +10,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"gridmap/geo"
+	"gridmap/jsonhttp"
 	prob "gridmap/problem"
 )
 
@@ -68,9 +68,7 @@ func (h *HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	json.NewEncoder(w).Encode(v)
+	jsonhttp.Write(w, status, "", v)
 }
 
 // Import serves POST /records/import?kind=…[&partial=true][&charset=gbk]:
@@ -201,10 +199,8 @@ func (h *HTTP) Reveal() http.Handler {
 		var body struct {
 			Reason string `json:"reason"`
 		}
-		dec := json.NewDecoder(http.MaxBytesReader(w, r.Body, 64<<10))
-		dec.DisallowUnknownFields()
-		if err := dec.Decode(&body); err != nil {
-			prob.Status(w, r, http.StatusBadRequest, `the body must be JSON: {"reason": "why the values are needed"}`)
+		r.Body = http.MaxBytesReader(w, r.Body, 64<<10)
+		if !jsonhttp.DecodeInto(w, r, &body) {
 			return
 		}
 		res, err := h.svc.Reveal(r.Context(), c, id, body.Reason, prob.RequestID(r.Context()))

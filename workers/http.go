@@ -1,10 +1,8 @@
 package workers
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -14,6 +12,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"gridmap/geo"
+	"gridmap/jsonhttp"
 	prob "gridmap/problem"
 	"gridmap/store"
 	"gridmap/web/i18n"
@@ -57,14 +56,9 @@ func (h Handlers) reply(w http.ResponseWriter, r *http.Request, status int, v an
 		h.fail(w, r, err)
 		return
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
+	if err := jsonhttp.Write(w, status, "", v); err != nil {
 		h.fail(w, r, err)
-		return
 	}
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
 }
 
 var errAnswered = errors.New("answered")
@@ -98,25 +92,10 @@ func (h Handlers) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
-// decode reads a JSON body into v (unknown fields refused), answering 400
-// or 415 itself.
+// decode reads a JSON body into v (jsonhttp.DecodeInto), answering 400,
+// 413 or 415 itself.
 func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/json") {
-		prob.Status(w, r, http.StatusUnsupportedMediaType, fmt.Sprintf("content type %q: send application/json", ct))
-		return errAnswered
-	}
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		var tooBig *http.MaxBytesError
-		switch {
-		case errors.As(err, &tooBig):
-			prob.Status(w, r, http.StatusRequestEntityTooLarge, fmt.Sprintf("request body is larger than the limit of %d bytes", tooBig.Limit))
-		case errors.Is(err, io.EOF):
-			prob.Status(w, r, http.StatusBadRequest, "request body is empty: send a JSON object")
-		default:
-			prob.Status(w, r, http.StatusBadRequest, fmt.Sprintf("request body: %v", err))
-		}
+	if !jsonhttp.DecodeInto(w, r, v) {
 		return errAnswered
 	}
 	return nil
