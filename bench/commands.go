@@ -83,15 +83,12 @@ func bindTiles(fs *flag.FlagSet) func(context.Context, Env) error {
 		if err := o.Check(); err != nil {
 			return err
 		}
-		stop, err := CPUProfile(*prof)
-		if err != nil {
-			return err
-		}
-		defer stop()
 		// A connection for every PostGIS client, and two more for the
 		// live state (LISTEN, snapshot loads).
-		return withStore(ctx, env, o.Concurrency+2, func(st *store.Store) error {
-			return Tiles(ctx, env.Out, st, env.Service(st), o)
+		return profiled(*prof, func() error {
+			return withStore(ctx, env, o.Concurrency+2, func(st *store.Store) error {
+				return Tiles(ctx, env.Out, st, env.Service(st), o)
+			})
 		})
 	}
 }
@@ -106,12 +103,9 @@ func bindHTTP(fs *flag.FlagSet) func(context.Context, Env) error {
 	fs.IntVar(&o.Runs, "runs", 3, "runs of the GET clients; the fastest is reported, with the rate of every run")
 	prof := fs.String("cpuprofile", "", "write a CPU profile of the run (in-process server included) to this file")
 	return func(ctx context.Context, env Env) error {
-		stop, err := CPUProfile(*prof)
-		if err != nil {
-			return err
-		}
-		defer stop()
-		return withStore(ctx, env, 0, func(st *store.Store) error { return HTTP(ctx, env.Out, st, env.Service(st), o) })
+		return profiled(*prof, func() error {
+			return withStore(ctx, env, 0, func(st *store.Store) error { return HTTP(ctx, env.Out, st, env.Service(st), o) })
+		})
 	}
 }
 

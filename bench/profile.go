@@ -22,3 +22,13 @@ func CPUProfile(path string) (stop func(), _ error) {
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
+
+// profiled runs f under a CPU profile written to path (none when empty).
+func profiled(path string, f func() error) error {
+	stop, err := CPUProfile(path)
+	if err != nil {
+		return err
+	}
+	defer stop()
+	return f()
+}
