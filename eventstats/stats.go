@@ -2,11 +2,15 @@ package eventstats
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
 	"gridmap/geo"
 )
+
+// StatusClosed is the status whose events count for the hours to close.
+const StatusClosed = "closed"
 
 // Query says which events to count.
 type Query struct {
@@ -29,9 +33,11 @@ type Stats struct {
 	// only what occurs is listed.
 	ByStatus map[string]int `json:"by_status"`
 	ByType   map[string]int `json:"by_type"`
-	// Overdue counts events past their due time and not closed at Now.
+	// Overdue counts events past their due time at Now and still open
+	// (neither closed nor rejected: no close time).
 	Overdue int `json:"overdue"`
-	// Closed counts the events with a close time, which the two
+	// Closed counts the events closed (status closed: a rejected event
+	// has a close time too but was never handled), which the two
 	// percentiles are over.
 	Closed int `json:"closed"`
 	// MedianHoursToClose and P90HoursToClose are percentile_cont(0.5)
@@ -79,6 +85,7 @@ func (t *Table) Stats(q Query) (Stats, error) {
 	byType := make([]int, len(t.types))
 	var total, overdue int
 	var hours []int64 // microseconds from report to close
+	closedStatus := slices.Index(t.statuses, StatusClosed)
 	for _, c := range t.chunks {
 		grid, rep, due, closed, st, typ := c.grid, c.reported, c.due, c.closed, c.status, c.typ
 		for i := range grid {
@@ -89,10 +96,12 @@ func (t *Table) Stats(q Query) (Stats, error) {
 			byStatus[st[i]]++
 			byType[typ[i]]++
 			switch {
-			case closed[i] != 0:
+			case closed[i] == 0:
+				if due[i] != 0 && due[i] < now {
+					overdue++
+				}
+			case int(st[i]) == closedStatus:
 				hours = append(hours, closed[i]-rep[i])
-			case due[i] != 0 && due[i] < now:
-				overdue++
 			}
 		}
 	}

@@ -19,6 +19,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	countiesFile := fs.String("counties", "", "GeoJSON FeatureCollection of real county outlines (properties.code) to use instead of synthetic ones")
 	county := fs.String("county", "", "generate only this county (6-digit code, e.g. 320902) and the city row")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing when the database already holds areas")
+	noEvents := fs.Bool("no-events", false, "leave out the demo year of events")
 	defaultKey, _ := pii.DefaultKeyPath(e.getenv, os.Getuid())
 	keyFile := fs.String("data-key-file", defaultKey, "key file sealing the residents' personal data (created once, mode 0600; "+pii.KeyEnv+" overrides it)")
 	if err := fs.Parse(args); err != nil {
@@ -28,7 +29,7 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		fs.Usage()
 		return fmt.Errorf("demo takes no arguments, got %q", fs.Args())
 	}
-	opts := demo.Options{Scale: *scale, Seed: *seed}
+	opts := demo.Options{Scale: *scale, Seed: *seed, SkipEvents: *noEvents}
 	if *county != "" {
 		c, err := geo.ParseCode(*county)
 		if err != nil {
@@ -93,6 +94,9 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		stats.Version, stats.Counties, stats.Towns, stats.Villages, stats.Grids, stats.Exclusive, stats.SubGrids,
 		stats.Households, stats.Units, secs, float64(stats.Grids+stats.SubGrids)/secs, float64(stats.Households)/secs)
 	fmt.Fprintf(e.stdout, "demo: %d standard addresses, %d houses, %d residents\n", stats.Addresses, stats.Houses, stats.Residents)
+	if !opts.SkipEvents {
+		fmt.Fprintf(e.stdout, "demo: %d events over the year before %s\n", stats.Events, opts.EventsUntilOrDefault().Format(time.DateOnly))
+	}
 	for _, r := range stats.Repaired {
 		fmt.Fprintln(e.stdout, "demo: repaired invalid outline", r)
 	}
