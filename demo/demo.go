@@ -68,7 +68,7 @@ type Stats struct {
 	Households, Units         int
 	// Addresses and Houses: one each for every household and unit.
 	Addresses, Houses, Residents int
-	Events                       int // the demo year of events
+	Events                       int           // the demo year of events
 	Version                      int64         // the dataset version it committed
 	Elapsed                      time.Duration // wall time of the whole run
 	// Repaired lists the county outlines that were invalid and repaired,
