@@ -97,7 +97,7 @@ func TestStatsMatchPostgreSQL(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want, err := eventstatstest.Oracle(ctx, st, q)
+			want, err := eventstats.FromPostgres(ctx, st, q)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -132,7 +132,7 @@ func TestHolderFollowsChanges(t *testing.T) {
 		for _, area := range []geo.Code{"320900000000", "320902000000"} {
 			q := eventstats.Query{Area: area, Now: eventstatstest.Until}
 			got, _ := h.Current().Stats(q)
-			want, err := eventstatstest.Oracle(ctx, st, q)
+			want, err := eventstats.FromPostgres(ctx, st, q)
 			if err != nil {
 				t.Fatal(err)
 			}

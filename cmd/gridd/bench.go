@@ -20,7 +20,7 @@ import (
 // gridd bench lookup | tiles | http.
 func cmdBench(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: gridd bench lookup|tiles|http|scale|geocode [flags]")
+		return errors.New("usage: gridd bench lookup|tiles|http|scale|geocode|events [flags]")
 	}
 	switch args[0] {
 	case "lookup":
@@ -33,8 +33,28 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		return benchScale(ctx, e, args[1:])
 	case "geocode":
 		return benchGeocode(ctx, e, args[1:])
+	case "events":
+		return benchEvents(ctx, e, args[1:])
 	}
-	return fmt.Errorf("gridd bench %s: want lookup, tiles, http, scale or geocode", args[0])
+	return fmt.Errorf("gridd bench %s: want lookup, tiles, http, scale, geocode or events", args[0])
+}
+
+func benchEvents(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "bench events", "[--runs N]")
+	var o bench.EventsOptions
+	fs.IntVar(&o.Runs, "runs", 5, "runs of each side per area; the fastest counts (the machine is shared)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench events takes no arguments, got %q", fs.Args())
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return bench.Events(ctx, e.stdout, st, o)
 }
 
 func benchLookup(ctx context.Context, e *env, args []string) error {
