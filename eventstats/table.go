@@ -2,9 +2,13 @@ package eventstats
 
 import (
 	"math"
+	"runtime"
 	"slices"
 	"sort"
+	"sync"
 	"time"
+
+	"github.com/uber/h3-go/v4"
 )
 
 // Event is one event as the statistics see it: where, what, in which
@@ -45,6 +49,10 @@ type chunk struct {
 	status   []uint8  // index into Table.statuses
 	urgent   []bool
 	lon, lat []float64 // NaN without a location
+	// cells holds, NumCellRes to a row, the H3 cells of resolutions
+	// MinCellRes to MaxCellRes the location lies in (0 without a
+	// location): package eventhex bins by them.
+	cells []uint64
 	// reported, due and closed are Unix microseconds (the database's
 	// precision); 0 in due or closed means none.
 	reported, due, closed []int64
@@ -59,6 +67,7 @@ func (c *chunk) clone(extra int) *chunk {
 		id: cp(c.id), grid: append(make([]int32, 0, len(c.grid)+extra), c.grid...),
 		typ: append(make([]uint16, 0, len(c.typ)+extra), c.typ...), status: append(make([]uint8, 0, len(c.status)+extra), c.status...),
 		urgent: append(make([]bool, 0, len(c.urgent)+extra), c.urgent...), lon: cf(c.lon), lat: cf(c.lat),
+		cells:    append(make([]uint64, 0, len(c.cells)+extra*NumCellRes), c.cells...),
 		reported: cp(c.reported), due: cp(c.due), closed: cp(c.closed),
 	}
 }
@@ -71,11 +80,13 @@ type row struct {
 	status                uint8
 	urgent                bool
 	lon, lat              float64
+	cells                 [NumCellRes]uint64
 	reported, due, closed int64
 }
 
 func (c *chunk) set(i int, r row) {
 	c.id[i], c.grid[i], c.typ[i], c.status[i], c.urgent[i] = r.id, r.grid, r.typ, r.status, r.urgent
+	copy(c.cells[i*NumCellRes:], r.cells[:])
 	c.lon[i], c.lat[i], c.reported[i], c.due[i], c.closed[i] = r.lon, r.lat, r.reported, r.due, r.closed
 }
 
@@ -87,6 +98,7 @@ func (c *chunk) insert(i int, r row) {
 	c.urgent = slices.Insert(c.urgent, i, r.urgent)
 	c.lon = slices.Insert(c.lon, i, r.lon)
 	c.lat = slices.Insert(c.lat, i, r.lat)
+	c.cells = slices.Insert(c.cells, i*NumCellRes, r.cells[:]...)
 	c.reported = slices.Insert(c.reported, i, r.reported)
 	c.due = slices.Insert(c.due, i, r.due)
 	c.closed = slices.Insert(c.closed, i, r.closed)
@@ -103,6 +115,7 @@ func (c *chunk) split() (*chunk, *chunk) {
 	a.urgent, b.urgent = slices.Clone(c.urgent[:h]), slices.Clone(c.urgent[h:])
 	a.lon, b.lon = slices.Clone(c.lon[:h]), slices.Clone(c.lon[h:])
 	a.lat, b.lat = slices.Clone(c.lat[:h]), slices.Clone(c.lat[h:])
+	a.cells, b.cells = slices.Clone(c.cells[:h*NumCellRes]), slices.Clone(c.cells[h*NumCellRes:])
 	a.reported, b.reported = slices.Clone(c.reported[:h]), slices.Clone(c.reported[h:])
 	a.due, b.due = slices.Clone(c.due[:h]), slices.Clone(c.due[h:])
 	a.closed, b.closed = slices.Clone(c.closed[:h]), slices.Clone(c.closed[h:])
@@ -131,18 +144,43 @@ func (t *Table) Len() int { return t.n }
 // Grids returns the grid dictionary: a row's grid is an index into it.
 func (t *Table) Grids() []string { return t.grids }
 
-// Each calls fn for every event's grid index, location and status index
-// (for binning, as package eventhex does), in id order.
-func (t *Table) Each(fn func(grid int32, lon, lat float64, status uint8)) {
+// The H3 resolutions every event's location is kept at (package
+// eventhex draws them): from about 45 km across to about 130 m. Each
+// cell is the one the point lies in at that resolution (a cgo call
+// each), not the parent of the finest: H3's children stick out of their
+// parents a little, and an event near such an edge would be counted in
+// a hexagon it is not in.
+const (
+	MinCellRes = 4
+	MaxCellRes = 10
+	NumCellRes = MaxCellRes - MinCellRes + 1
+)
+
+// EachCell calls fn for every event with a location: its H3 cell at
+// resolution res (MinCellRes to MaxCellRes), its location, and whether
+// it is still open (not closed or rejected), in id order.
+func (t *Table) EachCell(res int, fn func(cell uint64, lon, lat float64, open bool)) {
+	if res < MinCellRes || res > MaxCellRes {
+		return
+	}
+	k := res - MinCellRes
 	for _, c := range t.chunks {
 		for i := range c.id {
-			fn(c.grid[i], c.lon[i], c.lat[i], c.status[i])
+			if cell := c.cells[i*NumCellRes+k]; cell != 0 {
+				fn(cell, c.lon[i], c.lat[i], c.closed[i] == 0)
+			}
 		}
 	}
 }
 
-// Statuses returns the status dictionary.
-func (t *Table) Statuses() []string { return t.statuses }
+// cellsOf returns the cells of a location at every kept resolution.
+func cellsOf(lon, lat float64) (out [NumCellRes]uint64) {
+	ll := h3.NewLatLng(lat, lon)
+	for k := range out {
+		out[k] = uint64(h3.LatLngToCell(ll, MinCellRes+k))
+	}
+	return out
+}
 
 // Builder makes successive Tables from changes; it keeps the
 // dictionaries' reverse maps. It is not safe for concurrent use: one
@@ -188,7 +226,25 @@ func (b *Builder) Apply(evs []Event, at time.Time) *Table {
 	// shared maps each chunk this version made to the number of its
 	// leading rows whose arrays older tables still read (0: all its own).
 	shared := map[*chunk]int{}
-	for _, e := range evs {
+	// The cells cost a cgo call per resolution: a full load computes them
+	// on every core.
+	cells := make([][NumCellRes]uint64, len(evs))
+	workers := 1
+	if len(evs) > 20000 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < len(evs); i += workers {
+				if e := &evs[i]; e.HasLocation {
+					cells[i] = cellsOf(e.Lon, e.Lat)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for j, e := range evs {
 		if len(t.types) >= 1<<16-1 || len(t.statuses) >= 255 {
 			break // refuse absurd dictionaries rather than wrap around
 		}
@@ -197,6 +253,7 @@ func (b *Builder) Apply(evs []Event, at time.Time) *Table {
 			reported: micros(e.ReportedAt), due: micros(e.DueAt), closed: micros(e.ClosedAt)}
 		if e.HasLocation {
 			r.lon, r.lat = e.Lon, e.Lat
+			r.cells = cells[j]
 		}
 		t.Seq = max(t.Seq, e.Seq)
 		t.put(r, shared)

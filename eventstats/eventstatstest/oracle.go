@@ -23,4 +23,3 @@ func NewDemo(t testing.TB) *store.Store {
 	t.Helper()
 	return storetest.NewDemo(t, DemoOptions)
 }
-
