@@ -19,6 +19,7 @@ var publicRoutes = []string{
 	"GET /collections/{collectionId}/items", "GET /collections/{collectionId}/items/{code}",
 	"GET /areas/{code}", "GET /areas/{code}/children", "GET /grids/{code}", "GET /grids/{code}/versions",
 	"GET /lookup", "POST /lookup", "GET /tiles.json", "GET /tiles/*", "GET /openapi.json",
+	"GET /event-types", "GET /open311/v2/services.json",
 }
 
 // addRoutes is the whole route table of the service.
@@ -77,6 +78,29 @@ func addRoutes(r chi.Router, d Deps) {
 			r.Method(http.MethodGet, "/addresses/{id}", rh.Address())
 			r.Method(http.MethodGet, "/residents", rh.Residents())
 			r.Method(http.MethodPost, "/residents/{id}/reveal", rh.Reveal())
+		})
+	}
+
+	// Events (Art. 31-35): the catalog is public; the rest by role, as
+	// package events decides. A report carries its photos (its own body
+	// limit); the stream is long-lived.
+	if d.Events != nil {
+		eh := d.Events.Handlers(eventsActor)
+		r.Method(http.MethodPost, "/events", eh.Report())
+		r.Method(http.MethodGet, "/events/stream", eh.Stream())
+		r.Group(func(r chi.Router) {
+			r.Use(LimitBody(d.MaxBodyBytes))
+			r.Method(http.MethodGet, "/event-types", eh.Types())
+			r.Method(http.MethodPost, "/event-types", eh.CreateType())
+			r.Method(http.MethodGet, "/events/{id}", eh.Event())
+			r.Method(http.MethodGet, "/events/{id}/photos/{photo}", eh.Photo())
+			r.Method(http.MethodPost, "/events/{id}/transitions", eh.Transition())
+			r.Method(http.MethodGet, "/admin/event-calendar", eh.Calendar())
+			r.Method(http.MethodPut, "/admin/event-calendar", eh.ReplaceCalendar())
+			// Open311 GeoReport v2 (api_key is a token; the list is public).
+			r.Method(http.MethodGet, "/open311/v2/services.json", eh.Services311())
+			r.Method(http.MethodPost, "/open311/v2/requests.json", eh.CreateRequest311())
+			r.Method(http.MethodGet, "/open311/v2/requests/{id}.json", eh.Request311())
 		})
 	}
 

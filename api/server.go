@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gridmap/adjust"
+	"gridmap/events"
 	"gridmap/features"
 	prob "gridmap/problem"
 	"gridmap/records"
@@ -71,6 +72,9 @@ type Deps struct {
 	// Workers serves the grid workers' routes (appointments, the public
 	// board, seat operators, patrols); nil leaves them out.
 	Workers *workers.Service
+	// Events serves the events' routes (catalog, reports, the flow, the
+	// town's stream, Open311: package events); nil leaves them out.
+	Events *events.Service
 	// Mounts plugs in handlers built elsewhere (tiles, lookup, ...). A key
 	// "/tiles" mounts the handler under that prefix (it answers /tiles and
 	// /tiles/...); a key with a method, "GET /lookup", adds one route

@@ -13,6 +13,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/ops"
 	"gridmap/api"
+	"gridmap/events"
 	"gridmap/features"
 	"gridmap/geocode"
 	"gridmap/live"
@@ -114,6 +115,7 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 		Geocode: (&geocode.Service{Index: addresses, Live: holder, Store: st, Log: e.log}).Handler(),
 		Adjust:  adjust.New(st, ops.Options{}), CORS: e.cors,
 		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")}),
+		Events:  events.New(st, holder, e.log, events.Options{Key: key}),
 		Records: records.NewService(st, key, holder.Index)})), nil
 }
 
