@@ -152,7 +152,7 @@ func (h *Holder) Refresh(ctx context.Context) error {
 func (h *Holder) Run(ctx context.Context) {
 	go h.refresher(ctx)
 	for ctx.Err() == nil {
-		err := h.st.ListenChannel(ctx, Channel, h.poke, func(string) { h.poke() })
+		err := h.st.Listen(ctx, Channel, h.poke, func(string) { h.poke() })
 		if ctx.Err() != nil {
 			return
 		}
