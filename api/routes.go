@@ -104,6 +104,18 @@ func addRoutes(r chi.Router, d Deps) {
 		})
 	}
 
+	// Event statistics (Art. 41) for an operator, approver or admin of
+	// the area; the hexagon layer of event density is public map data
+	// (counts only), a tileset beside the grid tiles.
+	if d.EventStats != nil {
+		r.With(LimitBody(d.MaxBodyBytes), RequireAnyRole(statsRoles, ScopeFromQuery("area"))).
+			Method(http.MethodGet, "/stats/events", d.EventStats)
+	}
+	if d.EventTiles != nil {
+		r.Method(http.MethodGet, "/tiles/events/{z}/{x}/{y}.mvt", d.EventTiles)
+		r.Method(http.MethodGet, "/tiles/events.json", d.EventTileJSON)
+	}
+
 	r.Group(func(r chi.Router) {
 		r.Use(LimitBody(d.MaxBodyBytes))
 
