@@ -13,8 +13,11 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/ops"
 	"gridmap/api"
+	"gridmap/eventhex"
 	"gridmap/events"
+	"gridmap/eventstats"
 	"gridmap/features"
+	"gridmap/geo"
 	"gridmap/geocode"
 	"gridmap/live"
 	"gridmap/lookup"
@@ -102,6 +105,13 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 	}
 	go addresses.Run(ctx)
 
+	evs, err := eventstats.New(ctx, st, e.log)
+	if err != nil {
+		return nil, err
+	}
+	go evs.Run(ctx)
+	hex := eventhex.NewService(evs.Current, eventhex.Options{})
+
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	look := lookup.Handler(holder, lookup.NewPostGIS(read), e.log)
@@ -116,6 +126,11 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 		Adjust:  adjust.New(st, ops.Options{}), CORS: e.cors,
 		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")}),
 		Events:  events.New(st, holder, e.log, events.Options{Key: key}),
+		EventStats: eventstats.Handler(evs.Current, func(c geo.Code) bool {
+			snap := holder.Snapshot()
+			return snap.Area(c) != nil || snap.Grid(c) != nil
+		}, nil),
+		EventTiles: hex.Handler(), EventTileJSON: hex.TileJSON(),
 		Records: records.NewService(st, key, holder.Index)})), nil
 }
 
