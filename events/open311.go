@@ -93,7 +93,7 @@ func (h Handlers) fail311(w http.ResponseWriter, r *http.Request, err error) {
 		return
 	}
 	status := e.status()
-	if len(e.Fields) == 0 {
+	if len(e.Fields) == 0 || e.Kind != KindBadRequest {
 		write311(w, status, []Error311{{status, e.Error()}})
 		return
 	}
@@ -268,14 +268,15 @@ func report311(r *http.Request, now time.Time) (Report, error) {
 
 var cst = time.FixedZone("CST", 8*3600)
 
-// Request311 serves GET /open311/v2/requests/{id}.json: the request as a
+// Request311 serves GET /open311/v2/requests/{id}.json (route
+// /open311/v2/requests/{file}): the request as a
 // one-element list, to whoever may read the event (api_key or bearer).
 func (h Handlers) Request311() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		raw := strings.TrimSuffix(chi.URLParam(r, "id"), ".json")
+		raw, ok := strings.CutSuffix(chi.URLParam(r, "file"), ".json")
 		id, err := strconv.ParseInt(raw, 10, 64)
-		if err != nil || id < 1 {
-			h.fail311(w, r, badField("service_request_id", "want a whole number from 1"))
+		if !ok || err != nil || id < 1 {
+			h.fail311(w, r, badField("service_request_id", "want the id, a whole number from 1, and .json (the one format served): /requests/12.json"))
 			return
 		}
 		a, err := h.actor311(r.Context(), r)
