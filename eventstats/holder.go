@@ -172,6 +172,13 @@ func (h *Holder) poke() {
 	}
 }
 
+// waiting reports whether skipped seqs are still asked for.
+func (h *Holder) waiting() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.gaps) > 0
+}
+
 func (h *Holder) refresher(ctx context.Context) {
 	poll := time.NewTicker(h.PollEvery)
 	defer poll.Stop()
@@ -192,9 +199,9 @@ func (h *Holder) refresher(ctx context.Context) {
 		if err != nil && ctx.Err() == nil {
 			h.log.Error("refreshing events failed; keeping the previous table", "err", err)
 		}
-		if len(h.gaps) > 0 {
+		if h.waiting() {
 			// Late commits show up soon after: look again shortly.
-			time.AfterFunc(200*time.Millisecond, h.poke)
+			time.AfterFunc(time.Second, h.poke)
 		}
 	}
 }
