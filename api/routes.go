@@ -100,7 +100,7 @@ func addRoutes(r chi.Router, d Deps) {
 			// Open311 GeoReport v2 (api_key is a token; the list is public).
 			r.Method(http.MethodGet, "/open311/v2/services.json", eh.Services311())
 			r.Method(http.MethodPost, "/open311/v2/requests.json", eh.CreateRequest311())
-			r.Method(http.MethodGet, "/open311/v2/requests/{id}.json", eh.Request311())
+			r.Method(http.MethodGet, "/open311/v2/requests/{file}", eh.Request311())
 		})
 	}
 

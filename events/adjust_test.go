@@ -119,4 +119,24 @@ func TestEventsMoveWithTheirGrid(t *testing.T) {
 	if now, reported, oracle := e.grids(ahead); now == g1 || now != oracle || reported != g1 {
 		t.Errorf("after the switch: grid %s (lookup %s), report grid %s", now, oracle, reported)
 	}
+
+	// A switch cancelled before its time moves nothing.
+	g3 := string(opstest.Grid(3))
+	stays := e.report(e.op, func() map[string]any { m := reportIn(3, "safety.gas", false); m["lon"] = 120.028; return m }())
+	id3 := adjusttest.Approved(t, e.st, ops.Op{Type: ops.Split, Grids: []geo.Code{opstest.Grid(3)}, Geometry: opstest.Line(120.025, 32.995, 120.025, 33.015)})
+	if res, err := adjust.ApplyProposal(ctx, e.st, adjust.ApplyRequest{Proposal: id3, Actor: "approver", EffectiveAt: time.Now().Add(time.Hour)}); err != nil || !res.Pending {
+		t.Fatalf("apply ahead: %v", err)
+	}
+	if n := storetest.Int(t, e.st, `SELECT count(*) FROM adj_pending_move WHERE record_type = 'event' AND record_id = $1`, stays); n != 1 {
+		t.Errorf("%d pending moves of the event", n)
+	}
+	if _, err := adjust.CancelPending(ctx, e.st, id3, "approver", "wait"); err != nil {
+		t.Fatal(err)
+	}
+	if now, reported, _ := e.grids(stays); now != g3 || reported != g3 {
+		t.Errorf("after the cancel: grid %s, report grid %s", now, reported)
+	}
+	if n := storetest.Int(t, e.st, `SELECT count(*) FROM adj_pending_move WHERE record_type = 'event' AND proposal = $1`, id3); n != 0 {
+		t.Errorf("%d pending event moves after the cancel", n)
+	}
 }

@@ -77,14 +77,27 @@ func (h *hub) subscribe(ctx context.Context, town string) (*subscriber, error) {
 	}
 	ready := h.ready
 	h.mu.Unlock()
+	wait := time.NewTimer(ListenWait)
+	defer wait.Stop()
 	select {
 	case <-ready:
 		return sub, nil
+	case <-wait.C:
+		h.unsubscribe(sub)
+		return nil, errNotListening
 	case <-ctx.Done():
 		h.unsubscribe(sub)
 		return nil, ctx.Err()
 	}
 }
+
+// ListenWait bounds how long opening a stream waits for the hub's LISTEN
+// (a new connection: milliseconds, unless the database is unreachable).
+const ListenWait = 10 * time.Second
+
+// errNotListening is the error of a stream opened while the hub cannot
+// listen: the database is unreachable (503).
+var errNotListening = fmt.Errorf("event stream: not listening on %s after %s", Channel, ListenWait)
 
 // unsubscribe closes a stream; the last one stops the listening.
 func (h *hub) unsubscribe(sub *subscriber) {

@@ -2,6 +2,7 @@ package events
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -51,6 +52,11 @@ func (h Handlers) Stream() http.Handler {
 		rc.SetWriteDeadline(time.Time{})
 		ctx := r.Context()
 		sub, err := h.s.hub.subscribe(ctx, town.Short())
+		if errors.Is(err, errNotListening) {
+			h.log.Warn("event stream: database unreachable", "err", err)
+			prob.DatabaseUnreachable(w, r)
+			return
+		}
 		if err != nil {
 			h.fail(w, r, err)
 			return

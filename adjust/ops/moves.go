@@ -83,12 +83,15 @@ func moveSource(rt string) string {
 // point falls in no grid keeps its own), report_grid_code stays, and the
 // event's history says so.
 var eventMoves = []struct{ what, sql string }{
+	// The update first: it locks the events, so a step of the flow
+	// running meanwhile has committed its history line before the move's
+	// is numbered.
+	{"re-assign events", `UPDATE event e SET grid_code = m.new FROM adj_move m
+		WHERE m.rt = 'event' AND m.id = e.id AND m.new IS NOT NULL AND e.grid_code = m.old`},
 	{"history of moved events", `INSERT INTO event_history (event_id, seq, action, from_status, to_status, actor, role, note, at)
 		SELECT e.id, (SELECT coalesce(max(seq), 0) + 1 FROM event_history h WHERE h.event_id = e.id), 'move', e.status, e.status,
 			'adjust:' || $2::bigint, 'adjust', 'grid ' || m.old || ' -> ' || m.new || ' (proposal ' || $2::bigint || ')', $1
-		FROM adj_move m JOIN event e ON e.id = m.id WHERE m.rt = 'event' AND m.new IS NOT NULL AND e.grid_code = m.old`},
-	{"re-assign events", `UPDATE event e SET grid_code = m.new FROM adj_move m
-		WHERE m.rt = 'event' AND m.id = e.id AND m.new IS NOT NULL AND e.grid_code = m.old`},
+		FROM adj_move m JOIN event e ON e.id = m.id WHERE m.rt = 'event' AND m.new IS NOT NULL AND e.grid_code = m.new`},
 }
 
 // linkedTypes are the record tables whose rows may be linked to a
