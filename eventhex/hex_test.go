@@ -1,7 +1,10 @@
 package eventhex_test
 
 import (
+	"bytes"
+	"compress/gzip"
 	"context"
+	"io"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -232,6 +235,32 @@ func TestCaching(t *testing.T) {
 		if c.status == 200 && res.Header.Get("X-Events-Version") != fmt.Sprint(v) {
 			t.Errorf("tile%s: X-Events-Version %q, want %d", c.query, res.Header.Get("X-Events-Version"), v)
 		}
+	}
+	// gzip when asked for, the same tile; its ETag gives a 304.
+	raw, _, err := s.Tile(5, 26, 12)
+	if err != nil || len(raw) == 0 {
+		t.Fatalf("tile 5/26/12: %d bytes, %v", len(raw), err)
+	}
+	req, _ := http.NewRequest(http.MethodGet, srv.URL+"/tiles/events/5/26/12.mvt", nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	gres, err := http.DefaultTransport.RoundTrip(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	zr, err := gzip.NewReader(gres.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unz, err := io.ReadAll(zr)
+	gres.Body.Close()
+	if err != nil || gres.Header.Get("Content-Encoding") != "gzip" || !bytes.Equal(unz, raw) {
+		t.Errorf("gzipped tile: %q, %d bytes unzipped (%v), want the %d bytes of the tile", gres.Header.Get("Content-Encoding"), len(unz), err, len(raw))
+	}
+	req.Header.Set("If-None-Match", gres.Header.Get("ETag"))
+	if res, err := http.DefaultTransport.RoundTrip(req); err != nil || res.StatusCode != http.StatusNotModified {
+		t.Errorf("with its ETag: %v %v, want 304", res.StatusCode, err)
+	} else {
+		res.Body.Close()
 	}
 	for _, path := range []string{"/tiles/events/17/0/0.mvt", "/tiles/events/3/9/0.mvt", "/tiles/events/a/0/0.mvt"} {
 		if res := get(path); res.StatusCode/100 != 4 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/problem+json") {

@@ -1,6 +1,10 @@
 package eventhex
 
 import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"math"
 	"sync"
 	"sync/atomic"
@@ -106,18 +110,33 @@ func (s *state) Bounds() (w, so, e, n float64, ok bool) {
 	return b[0], b[1], b[2], b[3], b != [4]float64{}
 }
 
-// tile draws tile z/x/y (nil when no hexagon touches it), from the cache
-// when drawn before.
-func (s *state) tile(z, x, y int) []byte {
+// drawn is one drawn tile: its bytes (nil when no hexagon touches it),
+// gzipped, and its strong ETag.
+type drawn struct {
+	raw, gz []byte
+	etag    string
+}
+
+// tile draws tile z/x/y, from the cache when drawn before.
+func (s *state) tile(z, x, y int) *drawn {
 	k := tileCacheKey{z, x, y}
-	if b, ok := s.tiles.Load(k); ok {
-		return b.([]byte)
+	if d, ok := s.tiles.Load(k); ok {
+		return d.(*drawn)
 	}
-	b := s.render(z, x, y)
+	d := &drawn{raw: s.render(z, x, y)}
+	sum := sha256.Sum256(d.raw)
+	d.etag = hex.EncodeToString(sum[:12])
+	if len(d.raw) > 0 {
+		var buf bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+		zw.Write(d.raw)
+		zw.Close()
+		d.gz = buf.Bytes()
+	}
 	if s.ntiles.Add(1) <= s.maxTile {
-		s.tiles.Store(k, b)
+		s.tiles.Store(k, d)
 	}
-	return b
+	return d
 }
 
 func (s *state) render(z, x, y int) []byte {

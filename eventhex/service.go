@@ -1,8 +1,6 @@
 package eventhex
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -97,6 +95,14 @@ func (s *Service) Version() int64 {
 // Tile returns tile z/x/y of the current drawn version (nil bytes: no
 // hexagon there) and that version.
 func (s *Service) Tile(z, x, y int) ([]byte, int64, error) {
+	d, v, err := s.drawnTile(z, x, y)
+	if err != nil {
+		return nil, 0, err
+	}
+	return d.raw, v, nil
+}
+
+func (s *Service) drawnTile(z, x, y int) (*drawn, int64, error) {
 	if err := tiles.CheckTile(z, x, y); err != nil {
 		return nil, 0, err
 	}
@@ -133,7 +139,7 @@ func (s *Service) Handler() http.Handler {
 			}
 			want = n
 		}
-		b, version, err := s.Tile(z, x, y)
+		d, version, err := s.drawnTile(z, x, y)
 		switch {
 		case err == errNotLoaded:
 			prob.Status(w, r, http.StatusServiceUnavailable, err.Error())
@@ -149,10 +155,17 @@ func (s *Service) Handler() http.Handler {
 		} else {
 			h.Set("Cache-Control", fmt.Sprintf("public, max-age=%d", int(s.opts.MaxAge.Seconds())))
 		}
-		sum := sha256.Sum256(b)
-		etag := `"` + hex.EncodeToString(sum[:12]) + `"`
+		// A strong ETag per representation: the gzipped bytes differ.
+		h.Add("Vary", "Accept-Encoding")
+		b, etag := d.raw, `"`+d.etag+`"`
+		gz := d.gz != nil && tiles.AcceptsGzip(r.Header.Get("Accept-Encoding"))
+		if gz {
+			b, etag = d.gz, `"`+d.etag+`-gz"`
+			h.Set("Content-Encoding", "gzip")
+		}
 		h.Set("ETag", etag)
 		if inm := r.Header.Get("If-None-Match"); inm != "" && strings.Contains(inm, etag) {
+			h.Del("Content-Encoding")
 			w.WriteHeader(http.StatusNotModified)
 			return
 		}
