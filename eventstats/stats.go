@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"gridmap/geo"
@@ -49,6 +50,8 @@ type Stats struct {
 	AsOf    time.Time `json:"as_of"`
 }
 
+var hoursPool = sync.Pool{New: func() any { return new([]int64) }}
+
 // members marks the grid dictionary entries under area.
 func (t *Table) members(area geo.Code) ([]bool, error) {
 	var prefix string
@@ -84,7 +87,15 @@ func (t *Table) Stats(q Query) (Stats, error) {
 	byStatus := make([]int, len(t.statuses))
 	byType := make([]int, len(t.types))
 	var total, overdue int
-	var hours []int64 // microseconds from report to close
+	// hours are the microseconds from report to close: a buffer from the
+	// pool, sized for every event, so the whole city's scan neither grows
+	// nor allocates it.
+	buf := hoursPool.Get().(*[]int64)
+	defer hoursPool.Put(buf)
+	if cap(*buf) < t.n {
+		*buf = make([]int64, 0, t.n)
+	}
+	hours := (*buf)[:0]
 	closedStatus := slices.Index(t.statuses, StatusClosed)
 	for _, c := range t.chunks {
 		grid, rep, due, closed, st, typ := c.grid, c.reported, c.due, c.closed, c.status, c.typ
