@@ -99,14 +99,21 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 		return nil, err
 	}
 	go holder.Run(ctx)
+	// The events' table loads while the address index builds.
+	var evs *eventstats.Holder
+	evLoaded := make(chan error, 1)
+	go func() {
+		var err error
+		evs, err = eventstats.New(ctx, st, e.log)
+		evLoaded <- err
+	}()
 	addresses, err := geocode.NewHolder(ctx, st, holder, "", e.log)
 	if err != nil {
+		<-evLoaded
 		return nil, err
 	}
 	go addresses.Run(ctx)
-
-	evs, err := eventstats.New(ctx, st, e.log)
-	if err != nil {
+	if err := <-evLoaded; err != nil {
 		return nil, err
 	}
 	go evs.Run(ctx)
