@@ -444,6 +444,32 @@ func TestFlow(t *testing.T) {
 	}
 }
 
+// TestNotGivenToWorkers: a matter the county does not give to grid
+// workers (Art. 19) is not verified by one; the centre closes it on the
+// department's answer.
+func TestNotGivenToWorkers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.report(e.op, reportIn(1, "emergency.fire", true))
+	for _, s := range []struct {
+		token  string
+		body   map[string]any
+		status int
+		says   string
+	}{
+		{e.op, map[string]any{"action": "accept"}, 200, ""},
+		{e.op, map[string]any{"action": "dispatch", "department": "消防救援大队"}, 200, ""},
+		{e.op, map[string]any{"action": "close"}, 409, "verified or responded"},
+		{e.token("department", county, 0, "消防救援大队"), map[string]any{"action": "respond", "note": "已扑灭"}, 200, ""},
+		{e.worker, map[string]any{"action": "verify", "note": "ok"}, 422, "Art. 19"},
+		{e.op, map[string]any{"action": "close"}, 200, "closed"},
+	} {
+		if r := e.step(s.token, id, s.body); r.status != s.status || !strings.Contains(string(r.body), s.says) {
+			t.Fatalf("%v: %d %s; want %d saying %q", s.body, r.status, r.body, s.status, s.says)
+		}
+	}
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
