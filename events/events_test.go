@@ -44,7 +44,7 @@ func inGrid(n int) (lon, lat float64) {
 }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.Store
 	holder *live.Holder
 	srv    *httptest.Server
@@ -58,7 +58,7 @@ type env struct {
 	w5     string // a worker of grid 005
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	st := opstest.New(t)
@@ -125,7 +125,7 @@ type resp struct {
 	body   []byte
 }
 
-func (r resp) json(t *testing.T) map[string]any {
+func (r resp) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
