@@ -91,6 +91,12 @@ func TestEventsMoveWithTheirGrid(t *testing.T) {
 	if last["action"] != "move" || last["actor"] != fmt.Sprintf("adjust:%d", id) || last["to_status"] != "reported" {
 		t.Errorf("history of the moved event: %v", last)
 	}
+	// A report just after the apply is tied to the new grids (the live
+	// state catches up with the database's version first).
+	fresh := e.report(e.op, east())
+	if now, reported, oracle := e.grids(fresh); now != oracle || reported != oracle {
+		t.Errorf("report after the apply: grid %s, report grid %s, lookup %s", now, reported, oracle)
+	}
 	// The records' assignment history holds no events.
 	if n := storetest.Int(t, e.st, `SELECT count(*) FROM assignment WHERE record_type = 'event'`); n != 0 {
 		t.Errorf("%d event assignments", n)

@@ -95,8 +95,8 @@ type Step struct {
 
 // locate ties a point to its grid by the live lookup index: the grid (15
 // digits, as household.grid_code) and the sub-grid when one covers it.
-func (s *Service) locate(lon, lat float64) (grid, sub string, ok bool) {
-	state := s.live.Current()
+func (s *Service) locate(ctx context.Context, lon, lat float64) (grid, sub string, ok bool) {
+	state := s.current(ctx)
 	h := state.Index.Lookup(orb.Point{lon, lat})
 	if h.Grid < 0 {
 		return "", "", false
@@ -120,7 +120,7 @@ func (s *Service) Report(ctx context.Context, a Actor, rep Report) (*Event, erro
 	default:
 		return nil, refuse(KindForbidden, "reporting an event needs a worker, operator or admin token; token is %s", a.Role)
 	}
-	grid, sub, ok := s.locate(*rep.Lon, *rep.Lat)
+	grid, sub, ok := s.locate(ctx, *rep.Lon, *rep.Lat)
 	if !ok {
 		return nil, &Error{Kind: KindInvalid, Fields: map[string]string{"lon": "outside every grid", "lat": "outside every grid"},
 			Msg: fmt.Sprintf("the point %.6f, %.6f lies in no grid of the city: check the coordinates (WGS 84, lon then lat)", *rep.Lon, *rep.Lat)}
