@@ -63,8 +63,8 @@ func (t *Transition) check() error {
 		switch {
 		case name == need && v == "":
 			bad[name] = fmt.Sprintf("%s needs a %s", t.Action, name)
-		case !utf8.ValidString(v):
-			bad[name] = "is not valid UTF-8 text"
+		case !plainText(v):
+			bad[name] = "is not text: invalid UTF-8 or a NUL character"
 		case name == "department" && utf8.RuneCountInString(v) > 50:
 			bad[name] = "at most 50 characters"
 		case utf8.RuneCountInString(v) > MaxNote:
