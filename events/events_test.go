@@ -517,3 +517,64 @@ func TestCalendarRoute(t *testing.T) {
 		t.Errorf("due with the replaced calendar: %d %s", r.status, r.body)
 	}
 }
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.report(e.op, reportIn(1, "safety.gas", false)) // overdue at now
+	b := e.report(e.op, reportIn(5, "env.garbage", true)) // due later
+	c := e.report(e.op, reportIn(1, "dispute.neighbour", false))
+	e.step(e.op, b, map[string]any{"action": "accept"})
+	e.step(e.op, b, map[string]any{"action": "dispatch", "department": "城管局"})
+	e.step(e.op, c, map[string]any{"action": "reject", "reason": "重复"})
+	list := func(token, q string) (int, []int64, int64) {
+		t.Helper()
+		r := e.do("GET", "/events?"+q, token, nil)
+		if r.status != 200 {
+			return r.status, nil, 0
+		}
+		var p events.Page
+		if err := json.Unmarshal(r.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, s := range p.Events {
+			ids = append(ids, s.ID)
+		}
+		if strings.Contains(string(r.body), "13912345678") {
+			t.Errorf("a list shows the description")
+		}
+		return 200, ids, p.NextAfter
+	}
+	for _, tc := range []struct {
+		token, q string
+		status   int
+		want     []int64
+	}{
+		{e.op, "area=320902001", 200, []int64{a, b, c}},
+		{e.op, "area=320902001&status=open", 200, []int64{a, b}},
+		{e.op, "area=320902001&overdue=true", 200, []int64{a}},
+		{e.op, "area=320902001&status=rejected", 200, []int64{c}},
+		{e.op, "area=" + string(opstest.Grid(5)), 200, []int64{b}},
+		{e.worker, "area=" + string(opstest.Grid(1)), 200, []int64{a, c}},
+		{e.dept, "area=320902", 200, []int64{b}},
+		{e.dept2, "area=320902", 200, nil},
+		{e.admin, "area=3209", 200, []int64{a, b, c}},
+		{e.worker, "area=320902001", 403, nil},
+		{e.other, "area=320902001", 403, nil},
+		{e.viewer, "area=320902001", 403, nil},
+		{e.op, "area=32x", 400, nil},
+		{e.op, "area=320902001&status=done", 400, nil},
+		{e.op, "area=320902001&limit=0", 400, nil},
+	} {
+		status, ids, _ := list(tc.token, tc.q)
+		if status != tc.status || fmt.Sprint(ids) != fmt.Sprint(tc.want) {
+			t.Errorf("GET /events?%s: %d %v, want %d %v", tc.q, status, ids, tc.status, tc.want)
+		}
+	}
+	if _, ids, next := list(e.op, "area=320902001&limit=2"); fmt.Sprint(ids) != fmt.Sprint([]int64{a, b}) || next != b {
+		t.Errorf("first page: %v next %d", ids, next)
+	} else if _, ids, next := list(e.op, fmt.Sprintf("area=320902001&limit=2&after=%d", next)); fmt.Sprint(ids) != fmt.Sprint([]int64{c}) || next != 0 {
+		t.Errorf("second page: %v next %d", ids, next)
+	}
+}
