@@ -92,6 +92,7 @@ func addRoutes(r chi.Router, d Deps) {
 			r.Use(LimitBody(d.MaxBodyBytes))
 			r.Method(http.MethodGet, "/event-types", eh.Types())
 			r.Method(http.MethodPost, "/event-types", eh.CreateType())
+			r.Method(http.MethodGet, "/events", eh.List())
 			r.Method(http.MethodGet, "/events/{id}", eh.Event())
 			r.Method(http.MethodGet, "/events/{id}/photos/{photo}", eh.Photo())
 			r.Method(http.MethodPost, "/events/{id}/transitions", eh.Transition())

@@ -3,6 +3,7 @@ package events_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"gridmap/adjust/adjusttest"
 	"gridmap/adjust/ops"
 	"gridmap/adjust/ops/opstest"
+	"gridmap/check"
 	"gridmap/geo"
 	"gridmap/store/storetest"
 )
@@ -91,6 +93,12 @@ func TestEventsMoveWithTheirGrid(t *testing.T) {
 	if last["action"] != "move" || last["actor"] != fmt.Sprintf("adjust:%d", id) || last["to_status"] != "reported" {
 		t.Errorf("history of the moved event: %v", last)
 	}
+	// A report just after the apply is tied to the new grids (the live
+	// state catches up with the database's version first).
+	fresh := e.report(e.op, east())
+	if now, reported, oracle := e.grids(fresh); now != oracle || reported != oracle {
+		t.Errorf("report after the apply: grid %s, report grid %s, lookup %s", now, reported, oracle)
+	}
 	// The records' assignment history holds no events.
 	if n := storetest.Int(t, e.st, `SELECT count(*) FROM assignment WHERE record_type = 'event'`); n != 0 {
 		t.Errorf("%d event assignments", n)
@@ -138,5 +146,34 @@ func TestEventsMoveWithTheirGrid(t *testing.T) {
 	}
 	if n := storetest.Int(t, e.st, `SELECT count(*) FROM adj_pending_move WHERE record_type = 'event' AND proposal = $1`, id3); n != 0 {
 		t.Errorf("%d pending event moves after the cancel", n)
+	}
+}
+
+// TestCheckFindsMisplacedEvents: gridd check reports an open event whose
+// grid is not its point's (as it does records); a closed one is where it
+// was handled.
+func TestCheckFindsMisplacedEvents(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	ctx := context.Background()
+	open := e.report(e.op, reportIn(1, "safety.gas", false))
+	done := e.report(e.op, reportIn(1, "safety.gas", false))
+	e.closeEvent(done)
+	if _, err := e.st.Pool().Exec(ctx, `UPDATE event SET grid_code = $1 WHERE id = ANY($2)`, string(opstest.Grid(2)), []int64{open, done}); err != nil {
+		t.Fatal(err)
+	}
+	r, err := check.Run(ctx, e.st, check.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, f := range r.Findings {
+		if f.Check == geo.CheckRecordMisassigned {
+			got = append(got, strings.Join(f.Codes, " "))
+		}
+	}
+	want := fmt.Sprintf("event/%d %s %s", open, opstest.Grid(2), opstest.Grid(1))
+	if len(got) != 1 || got[0] != want {
+		t.Errorf("misassigned findings %q, want [%s]", got, want)
 	}
 }

@@ -98,8 +98,8 @@ func (rep *Report) check(now time.Time) error {
 	}
 	rep.Description = strings.TrimSpace(rep.Description)
 	switch n := utf8.RuneCountInString(rep.Description); {
-	case !utf8.ValidString(rep.Description) || strings.ContainsRune(rep.Description, 0):
-		bad["description"] = "is not valid UTF-8 text"
+	case !plainText(rep.Description):
+		bad["description"] = "is not text: invalid UTF-8 or a NUL character"
 	case n == 0:
 		bad["description"] = "say what is the matter"
 	case n > MaxDescription:
@@ -161,3 +161,7 @@ func (rep *Report) check(now time.Time) error {
 	}
 	return badFields(bad)
 }
+
+// plainText reports whether s can be stored as text: valid UTF-8 without
+// NUL (PostgreSQL refuses it).
+func plainText(s string) bool { return utf8.ValidString(s) && !strings.ContainsRune(s, 0) }

@@ -17,6 +17,7 @@
 //	responded --verify (the grid's worker)--> verified
 //	responded --return (worker or operator)-> returned     (the answer does not hold)
 //	verified  --close (operator)-->           closed
+//	responded --close (operator)-->           closed       (a matter no worker verifies, Art. 19)
 //	reported, accepted, returned --reject (operator)--> rejected
 //
 // An operator acts on the events of its town (an admin on all); a

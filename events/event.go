@@ -62,6 +62,9 @@ type Event struct {
 	History   []Step    `json:"history"`
 	worker    int64     // the reporting worker, for reads
 	at        time.Time // when it was read, for overdue
+	// gridMatter is the type's: false for a matter not given to grid
+	// workers (Art. 19), which no worker verifies.
+	gridMatter bool
 }
 
 // Reporter is who reported an event: the token's actor and role (never
@@ -92,8 +95,8 @@ type Step struct {
 
 // locate ties a point to its grid by the live lookup index: the grid (15
 // digits, as household.grid_code) and the sub-grid when one covers it.
-func (s *Service) locate(lon, lat float64) (grid, sub string, ok bool) {
-	state := s.live.Current()
+func (s *Service) locate(ctx context.Context, lon, lat float64) (grid, sub string, ok bool) {
+	state := s.current(ctx)
 	h := state.Index.Lookup(orb.Point{lon, lat})
 	if h.Grid < 0 {
 		return "", "", false
@@ -117,7 +120,7 @@ func (s *Service) Report(ctx context.Context, a Actor, rep Report) (*Event, erro
 	default:
 		return nil, refuse(KindForbidden, "reporting an event needs a worker, operator or admin token; token is %s", a.Role)
 	}
-	grid, sub, ok := s.locate(*rep.Lon, *rep.Lat)
+	grid, sub, ok := s.locate(ctx, *rep.Lon, *rep.Lat)
 	if !ok {
 		return nil, &Error{Kind: KindInvalid, Fields: map[string]string{"lon": "outside every grid", "lat": "outside every grid"},
 			Msg: fmt.Sprintf("the point %.6f, %.6f lies in no grid of the city: check the coordinates (WGS 84, lon then lat)", *rep.Lon, *rep.Lat)}
@@ -211,13 +214,13 @@ func addStep(ctx context.Context, tx pgx.Tx, id int64, action string, from *stri
 
 const eventColumns = `e.id, e.type_code, t.name, e.county, e.description, ST_X(e.location), ST_Y(e.location), e.grid_code,
 	e.report_grid_code, e.urgent, e.status, e.department, e.reported_at, e.due_at, e.closed_at, e.updated_at, e.change_seq,
-	e.reporter, e.reporter_role, coalesce(e.reporter_worker, 0)`
+	e.reporter, e.reporter_role, coalesce(e.reporter_worker, 0), t.grid_matter`
 
 func scanEvent(row pgx.Row, ev *Event) error {
 	var county string
 	err := row.Scan(&ev.ID, &ev.Type, &ev.TypeName, &county, &ev.Description, &ev.Lon, &ev.Lat, &ev.GridCode, &ev.ReportGridCode,
 		&ev.Urgent, &ev.Status, &ev.Department, &ev.ReportedAt, &ev.DueAt, &ev.ClosedAt, &ev.UpdatedAt, &ev.ChangeSeq,
-		&ev.Reporter.Actor, &ev.Reporter.Role, &ev.worker)
+		&ev.Reporter.Actor, &ev.Reporter.Role, &ev.worker, &ev.gridMatter)
 	ev.County = county
 	return err
 }

@@ -44,7 +44,7 @@ func inGrid(n int) (lon, lat float64) {
 }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	st     *store.Store
 	holder *live.Holder
 	srv    *httptest.Server
@@ -58,7 +58,7 @@ type env struct {
 	w5     string // a worker of grid 005
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	ctx := context.Background()
 	st := opstest.New(t)
@@ -125,7 +125,7 @@ type resp struct {
 	body   []byte
 }
 
-func (r resp) json(t *testing.T) map[string]any {
+func (r resp) json(t testing.TB) map[string]any {
 	t.Helper()
 	var m map[string]any
 	if err := json.Unmarshal(r.body, &m); err != nil {
@@ -283,6 +283,7 @@ func TestReportRefusals(t *testing.T) {
 		{"a worker's unknown type", e.worker, ok(func(m map[string]any) { m["type"] = "safety.ufo" }), 422, "Art. 19"},
 		{"a worker's matter not given to workers", e.worker, ok(func(m map[string]any) { m["type"] = "emergency.fire" }), 422, "Art. 19"},
 		{"another county's matter", e.op, ok(func(m map[string]any) { m["type"] = "safety.seawall" }), 400, "county 320902 lists no matter"},
+		{"a NUL in the description", e.op, ok(func(m map[string]any) { m["description"] = "a\u0000b" }), 400, "NUL"},
 		{"no description", e.op, ok(func(m map[string]any) { m["description"] = "  " }), 400, "description"},
 		{"description too long", e.op, ok(func(m map[string]any) { m["description"] = strings.Repeat("很", 2001) }), 400, "at most 2000"},
 		{"reported in the future", e.op, ok(func(m map[string]any) { m["reported_at"] = "2026-03-10T12:00:00+08:00" }), 400, "future"},
@@ -359,6 +360,7 @@ func TestFlow(t *testing.T) {
 		{"unknown action", e.op, map[string]any{"action": "escalate"}, 400, "", "want one of"},
 		{"accept", e.op, map[string]any{"action": "accept"}, 200, "accepted", ""},
 		{"accept twice", e.op, map[string]any{"action": "accept"}, 409, "", "is accepted"},
+		{"a NUL in the department", e.op, map[string]any{"action": "dispatch", "department": "城管\u0000局"}, 400, "", "NUL"},
 		{"dispatch without a department", e.op, map[string]any{"action": "dispatch"}, 400, "", "needs a department"},
 		{"dispatch", e.op, map[string]any{"action": "dispatch", "department": "城管局", "note": "请尽快处理"}, 200, "dispatched", ""},
 		{"another department may not respond", e.dept2, map[string]any{"action": "respond", "note": "done"}, 403, "", "城管局"},
@@ -444,6 +446,32 @@ func TestFlow(t *testing.T) {
 	}
 }
 
+// TestNotGivenToWorkers: a matter the county does not give to grid
+// workers (Art. 19) is not verified by one; the centre closes it on the
+// department's answer.
+func TestNotGivenToWorkers(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	id := e.report(e.op, reportIn(1, "emergency.fire", true))
+	for _, s := range []struct {
+		token  string
+		body   map[string]any
+		status int
+		says   string
+	}{
+		{e.op, map[string]any{"action": "accept"}, 200, ""},
+		{e.op, map[string]any{"action": "dispatch", "department": "消防救援大队"}, 200, ""},
+		{e.op, map[string]any{"action": "close"}, 409, "verified or responded"},
+		{e.token("department", county, 0, "消防救援大队"), map[string]any{"action": "respond", "note": "已扑灭"}, 200, ""},
+		{e.worker, map[string]any{"action": "verify", "note": "ok"}, 422, "Art. 19"},
+		{e.op, map[string]any{"action": "close"}, 200, "closed"},
+	} {
+		if r := e.step(s.token, id, s.body); r.status != s.status || !strings.Contains(string(r.body), s.says) {
+			t.Fatalf("%v: %d %s; want %d saying %q", s.body, r.status, r.body, s.status, s.says)
+		}
+	}
+}
+
 func deref(s *string) string {
 	if s == nil {
 		return ""
@@ -487,5 +515,66 @@ func TestCalendarRoute(t *testing.T) {
 	r = e.do("POST", "/events", e.op, reportIn(1, "safety.gas", false))
 	if r.status != 201 || r.json(t)["due_at"] != "2026-03-10T02:00:00Z" || r.json(t)["overdue"] != false {
 		t.Errorf("due with the replaced calendar: %d %s", r.status, r.body)
+	}
+}
+
+func TestList(t *testing.T) {
+	t.Parallel()
+	e := newEnv(t)
+	a := e.report(e.op, reportIn(1, "safety.gas", false)) // overdue at now
+	b := e.report(e.op, reportIn(5, "env.garbage", true)) // due later
+	c := e.report(e.op, reportIn(1, "dispute.neighbour", false))
+	e.step(e.op, b, map[string]any{"action": "accept"})
+	e.step(e.op, b, map[string]any{"action": "dispatch", "department": "城管局"})
+	e.step(e.op, c, map[string]any{"action": "reject", "reason": "重复"})
+	list := func(token, q string) (int, []int64, int64) {
+		t.Helper()
+		r := e.do("GET", "/events?"+q, token, nil)
+		if r.status != 200 {
+			return r.status, nil, 0
+		}
+		var p events.Page
+		if err := json.Unmarshal(r.body, &p); err != nil {
+			t.Fatal(err)
+		}
+		var ids []int64
+		for _, s := range p.Events {
+			ids = append(ids, s.ID)
+		}
+		if strings.Contains(string(r.body), "13912345678") {
+			t.Errorf("a list shows the description")
+		}
+		return 200, ids, p.NextAfter
+	}
+	for _, tc := range []struct {
+		token, q string
+		status   int
+		want     []int64
+	}{
+		{e.op, "area=320902001", 200, []int64{a, b, c}},
+		{e.op, "area=320902001&status=open", 200, []int64{a, b}},
+		{e.op, "area=320902001&overdue=true", 200, []int64{a}},
+		{e.op, "area=320902001&status=rejected", 200, []int64{c}},
+		{e.op, "area=" + string(opstest.Grid(5)), 200, []int64{b}},
+		{e.worker, "area=" + string(opstest.Grid(1)), 200, []int64{a, c}},
+		{e.dept, "area=320902", 200, []int64{b}},
+		{e.dept2, "area=320902", 200, nil},
+		{e.admin, "area=3209", 200, []int64{a, b, c}},
+		{e.worker, "area=320902001", 403, nil},
+		{e.other, "area=320902001", 403, nil},
+		{e.viewer, "area=320902001", 403, nil},
+		{e.op, "area=32x", 400, nil},
+		{e.op, "area=320902001&status=done", 400, nil},
+		{e.op, "area=320902001&limit=0", 400, nil},
+	} {
+		status, ids, _ := list(tc.token, tc.q)
+		if status != tc.status || fmt.Sprint(ids) != fmt.Sprint(tc.want) {
+			t.Errorf("GET /events?%s: %d %v, want %d %v", tc.q, status, ids, tc.status, tc.want)
+		}
+	}
+	if _, ids, next := list(e.op, "area=320902001&limit=2"); fmt.Sprint(ids) != fmt.Sprint([]int64{a, b}) || next != b {
+		t.Errorf("first page: %v next %d", ids, next)
+	} else if _, ids, next := list(e.op, fmt.Sprintf("area=320902001&limit=2&after=%d", next)); fmt.Sprint(ids) != fmt.Sprint([]int64{c}) || next != 0 {
+		t.Errorf("second page: %v next %d", ids, next)
 	}
 }

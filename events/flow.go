@@ -63,8 +63,8 @@ func (t *Transition) check() error {
 		switch {
 		case name == need && v == "":
 			bad[name] = fmt.Sprintf("%s needs a %s", t.Action, name)
-		case !utf8.ValidString(v):
-			bad[name] = "is not valid UTF-8 text"
+		case !plainText(v):
+			bad[name] = "is not text: invalid UTF-8 or a NUL character"
 		case name == "department" && utf8.RuneCountInString(v) > 50:
 			bad[name] = "at most 50 characters"
 		case utf8.RuneCountInString(v) > MaxNote:
@@ -120,6 +120,11 @@ func deptText(ev *Event) string {
 func (a Actor) allowedFrom(action string, ev *Event) string {
 	st := flow[action]
 	from := st.from
+	if action == "close" && !ev.gridMatter {
+		// No worker verifies a matter not given to grid workers (Art. 19):
+		// the centre closes it on the department's answer.
+		from = []string{StatusVerified, StatusResponded}
+	}
 	if action == "return" {
 		switch {
 		case a.Role == roleDepartment:
@@ -156,6 +161,10 @@ func (s *Service) Transition(ctx context.Context, a Actor, id int64, t Transitio
 		}
 		if why := a.allowedFrom(t.Action, before); why != "" {
 			return refuse(KindConflict, "%s", why)
+		}
+		if t.Action == "verify" && !before.gridMatter {
+			return &Error{Kind: KindInvalid, Article: "Art. 19", Msg: fmt.Sprintf(
+				"event %d is a matter of type %s (%s), which county %s does not give to grid workers: the town centre closes it on the department's answer", id, before.Type, before.TypeName, before.County)}
 		}
 		to := flow[t.Action].to
 		note := t.Note

@@ -12,6 +12,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"gridmap/geo"
 	prob "gridmap/problem"
 	"gridmap/store"
 )
@@ -283,5 +284,47 @@ func (h Handlers) ReplaceCalendar() http.Handler {
 		}
 		n, err := h.s.ReplaceCalendar(r.Context(), a, b)
 		h.reply(w, r, http.StatusOK, map[string]int{"days": n}, err)
+	})
+}
+
+// List serves GET /events?area=CODE[&status=][&overdue=true][&after=][&limit=]:
+// the events of an area, by id, without descriptions.
+func (h Handlers) List() http.Handler {
+	return h.auth(func(w http.ResponseWriter, r *http.Request, a Actor) {
+		v := r.URL.Query()
+		bad := map[string]string{}
+		q := ListQuery{Status: v.Get("status")}
+		area, err := geo.ParseCode(v.Get("area"))
+		if err != nil {
+			bad["area"] = "give a grid or area code (the city's 3209 for all): " + err.Error()
+		}
+		q.Area = area
+		switch v.Get("overdue") {
+		case "", "false":
+		case "true":
+			q.Overdue = true
+		default:
+			bad["overdue"] = "want true or false"
+		}
+		if s := v.Get("after"); s != "" {
+			n, err := strconv.ParseInt(s, 10, 64)
+			if err != nil || n < 0 {
+				bad["after"] = "want the id of the last event of the previous page (a whole number from 0)"
+			}
+			q.After = n
+		}
+		if s := v.Get("limit"); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 1 || n > MaxList {
+				bad["limit"] = fmt.Sprintf("want a whole number from 1 to %d", MaxList)
+			}
+			q.Limit = n
+		}
+		if len(bad) > 0 {
+			prob.Invalid(w, r, bad)
+			return
+		}
+		p, err := h.s.List(r.Context(), a, q)
+		h.reply(w, r, http.StatusOK, p, err)
 	})
 }

@@ -73,7 +73,7 @@ func (e *env) stream(base, token, area string) *sse {
 
 // next waits for the next change (generously: the test asserts arrival
 // and order, not time).
-func (s *sse) next(t *testing.T) events.Change {
+func (s *sse) next(t testing.TB) events.Change {
 	t.Helper()
 	select {
 	case c := <-s.changes:

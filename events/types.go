@@ -95,7 +95,7 @@ func (s *Service) CreateType(ctx context.Context, a Actor, t Type) (Type, error)
 		bad["code"] = "want a lower-case code of letters, digits, '.', '_' or '-' starting with a letter, at most 48 (safety.gas)"
 	}
 	t.Name = strings.TrimSpace(t.Name)
-	if t.Name == "" || utf8.RuneCountInString(t.Name) > 100 {
+	if t.Name == "" || utf8.RuneCountInString(t.Name) > 100 || !plainText(t.Name) {
 		bad["name"] = "give a name of 1 to 100 characters"
 	}
 	if !slices.Contains(Categories, t.Category) {
@@ -106,8 +106,8 @@ func (s *Service) CreateType(ctx context.Context, a Actor, t Type) (Type, error)
 	} else if t.SLAHours*100 != float64(int64(t.SLAHours*100)) {
 		bad["sla_hours"] = "give at most two decimals (0.25 is a quarter hour)"
 	}
-	if utf8.RuneCountInString(t.Description) > 500 {
-		bad["description"] = "at most 500 characters"
+	if utf8.RuneCountInString(t.Description) > 500 || !plainText(t.Description) {
+		bad["description"] = "text of at most 500 characters"
 	}
 	if err := badFields(bad); err != nil {
 		return Type{}, err
