@@ -54,6 +54,8 @@ func (c createTokenRequest) Valid(context.Context) map[string]string {
 		p["role"] = err.Error()
 	} else if role == RoleWorker {
 		p["role"] = "a worker token names its worker and grid: make it with gridd token create --role worker --area GRID --worker ID"
+	} else if role == RoleDepartment {
+		p["role"] = "a department token names its department and county: make it with gridd token create --role department --area COUNTY --department NAME"
 	}
 	if c.Area != "" {
 		code, err := geo.ParseCode(c.Area)

@@ -19,7 +19,8 @@ import (
 // below it may. The grid-worker roles stand beside it: an operator (a
 // town's staff) manages its town's workers, appointments and seat
 // operators; a worker (a grid worker's phone) checks in on patrol in its
-// grid. Admin includes both. A new role (a department, say) is one more
+// grid; a department (a county's linked department, Art. 34) answers the
+// events given to it. Admin includes operator. A new role is one more
 // constant and one more row of roleDefs saying what it includes.
 type Role int
 
@@ -33,6 +34,7 @@ const (
 	RoleAdmin
 	RoleOperator
 	RoleWorker
+	RoleDepartment
 )
 
 // roleDefs names each role and the roles it directly includes.
@@ -47,6 +49,8 @@ var roleDefs = [...]struct {
 	RoleAdmin:    {"admin", []Role{RoleApprover, RoleOperator}},
 	RoleOperator: {"operator", nil},
 	RoleWorker:   {"worker", nil},
+	// A department token names its department and is scoped to a county.
+	RoleDepartment: {"department", nil},
 }
 
 // String returns the role's name as stored and shown.
@@ -97,6 +101,8 @@ type Principal struct {
 	Area geo.Code
 	// Worker is the grid worker of a worker token, else 0.
 	Worker int64
+	// Department is the department of a department token, else "".
+	Department string
 }
 
 // Actor names the principal in the audit log.
@@ -161,7 +167,7 @@ func Authenticate(st *store.Store, log *slog.Logger) func(http.Handler) http.Han
 						internalError(w, r, log, fmt.Errorf("token %d: %w", t.ID, err))
 						return
 					}
-					a = authResult{p: Principal{TokenID: t.ID, Role: role, Area: t.Area, Worker: t.Worker}, ok: true}
+					a = authResult{p: Principal{TokenID: t.ID, Role: role, Area: t.Area, Worker: t.Worker, Department: t.Department}, ok: true}
 				}
 			}
 			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), principalKey, a)))

@@ -12,6 +12,7 @@ import (
 
 	"gridmap/adjust"
 	"gridmap/adjust/ops"
+	"gridmap/events"
 	"gridmap/tiles"
 )
 
@@ -25,7 +26,7 @@ func corsServer(t *testing.T, c CORS) *httptest.Server {
 	})
 	ts := tiles.NewService(nil, nil, nil, tiles.Options{})
 	srv := httptest.NewServer(NewServer(Deps{Lookup: ok, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(nil, ops.Options{}), CORS: c}))
+		Adjust: adjust.New(nil, ops.Options{}), Events: events.New(nil, nil, nil, events.Options{}), CORS: c}))
 	t.Cleanup(srv.Close)
 	return srv
 }
@@ -38,7 +39,7 @@ func TestPublicRoutes(t *testing.T) {
 	srv := corsServer(t, CORS{})
 	var served []string
 	chi.Walk(NewServer(Deps{Lookup: http.NotFoundHandler(), Tiles: http.NotFoundHandler(), TileJSON: http.NotFoundHandler(),
-		Adjust: adjust.New(nil, ops.Options{})}).(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
+		Adjust: adjust.New(nil, ops.Options{}), Events: events.New(nil, nil, nil, events.Options{})}).(chi.Routes), func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		served = append(served, method+" "+route)
 		return nil
 	})

@@ -19,6 +19,7 @@ var publicRoutes = []string{
 	"GET /collections/{collectionId}/items", "GET /collections/{collectionId}/items/{code}",
 	"GET /areas/{code}", "GET /areas/{code}/children", "GET /grids/{code}", "GET /grids/{code}/versions",
 	"GET /lookup", "POST /lookup", "GET /tiles.json", "GET /tiles/*", "GET /openapi.json",
+	"GET /event-types", "GET /open311/v2/services.json",
 }
 
 // addRoutes is the whole route table of the service.
@@ -78,6 +79,42 @@ func addRoutes(r chi.Router, d Deps) {
 			r.Method(http.MethodGet, "/residents", rh.Residents())
 			r.Method(http.MethodPost, "/residents/{id}/reveal", rh.Reveal())
 		})
+	}
+
+	// Events (Art. 31-35): the catalog is public; the rest by role, as
+	// package events decides. A report carries its photos (its own body
+	// limit); the stream is long-lived.
+	if d.Events != nil {
+		eh := d.Events.Handlers(eventsActor)
+		r.Method(http.MethodPost, "/events", eh.Report())
+		r.Method(http.MethodGet, "/events/stream", eh.Stream())
+		r.Group(func(r chi.Router) {
+			r.Use(LimitBody(d.MaxBodyBytes))
+			r.Method(http.MethodGet, "/event-types", eh.Types())
+			r.Method(http.MethodPost, "/event-types", eh.CreateType())
+			r.Method(http.MethodGet, "/events", eh.List())
+			r.Method(http.MethodGet, "/events/{id}", eh.Event())
+			r.Method(http.MethodGet, "/events/{id}/photos/{photo}", eh.Photo())
+			r.Method(http.MethodPost, "/events/{id}/transitions", eh.Transition())
+			r.Method(http.MethodGet, "/admin/event-calendar", eh.Calendar())
+			r.Method(http.MethodPut, "/admin/event-calendar", eh.ReplaceCalendar())
+			// Open311 GeoReport v2 (api_key is a token; the list is public).
+			r.Method(http.MethodGet, "/open311/v2/services.json", eh.Services311())
+			r.Method(http.MethodPost, "/open311/v2/requests.json", eh.CreateRequest311())
+			r.Method(http.MethodGet, "/open311/v2/requests/{file}", eh.Request311())
+		})
+	}
+
+	// Event statistics (Art. 41) for an operator, approver or admin of
+	// the area; the hexagon layer of event density is public map data
+	// (counts only), a tileset beside the grid tiles.
+	if d.EventStats != nil {
+		r.With(LimitBody(d.MaxBodyBytes), RequireAnyRole(statsRoles, ScopeFromQuery("area"))).
+			Method(http.MethodGet, "/stats/events", d.EventStats)
+	}
+	if d.EventTiles != nil {
+		r.Method(http.MethodGet, "/tiles/events/{z}/{x}/{y}.mvt", d.EventTiles)
+		r.Method(http.MethodGet, "/tiles/events.json", d.EventTileJSON)
 	}
 
 	r.Group(func(r chi.Router) {

@@ -28,6 +28,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"gridmap/adjust"
+	"gridmap/events"
 	"gridmap/features"
 	prob "gridmap/problem"
 	"gridmap/records"
@@ -71,6 +72,18 @@ type Deps struct {
 	// Workers serves the grid workers' routes (appointments, the public
 	// board, seat operators, patrols); nil leaves them out.
 	Workers *workers.Service
+	// Events serves the events' routes (catalog, reports, the flow, the
+	// town's stream, Open311: package events); nil leaves them out.
+	Events *events.Service
+	// EventStats answers GET /stats/events (eventstats.Handler) to an
+	// operator, approver or admin whose area covers the area asked; nil
+	// leaves the route out.
+	EventStats http.Handler
+	// EventTiles serves GET /tiles/events/{z}/{x}/{y}.mvt and
+	// EventTileJSON GET /tiles/events.json: the events_hex layer, its own
+	// tileset versioned by the events (package eventhex); nil leaves them
+	// out.
+	EventTiles, EventTileJSON http.Handler
 	// Mounts plugs in handlers built elsewhere (tiles, lookup, ...). A key
 	// "/tiles" mounts the handler under that prefix (it answers /tiles and
 	// /tiles/...); a key with a method, "GET /lookup", adds one route

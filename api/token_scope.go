@@ -3,6 +3,8 @@ package api
 import (
 	"errors"
 	"fmt"
+	"strings"
+	"unicode/utf8"
 
 	"gridmap/geo"
 )
@@ -34,4 +36,25 @@ func TokenScope(r Role, area string, worker int64) (geo.Code, error) {
 		return "", fmt.Errorf("--area %s is a grid code: give an area (city, county, town or village)", area)
 	}
 	return c, nil
+}
+
+// TokenDepartment checks the department of a token of role r made by
+// gridd token create, given the scope TokenScope returned: a department
+// token, and only it, names its department (--department 城管局, at most
+// 50 characters) and is scoped to a county (--area COUNTY).
+func TokenDepartment(r Role, scope geo.Code, department string) error {
+	department = strings.TrimSpace(department)
+	if (r == RoleDepartment) != (department != "") {
+		return errors.New("a department token, and only a department token, needs --department NAME and --area COUNTY (the county the department serves)")
+	}
+	if r != RoleDepartment {
+		return nil
+	}
+	if utf8.RuneCountInString(department) > 50 {
+		return fmt.Errorf("--department: %d characters; at most 50", utf8.RuneCountInString(department))
+	}
+	if scope.Level() != geo.LevelCounty {
+		return errors.New("a department token is scoped to its county: give --area COUNTY (6 digits)")
+	}
+	return nil
 }

@@ -40,3 +40,27 @@ func TestTokenScope(t *testing.T) {
 		}
 	}
 }
+
+func TestTokenDepartment(t *testing.T) {
+	t.Parallel()
+	county := geo.MustParseCode("320902")
+	for _, tc := range []struct {
+		role       api.Role
+		scope      geo.Code
+		department string
+		says       string
+	}{
+		{role: api.RoleDepartment, scope: county, department: "城管局"},
+		{role: api.RoleOperator, scope: geo.MustParseCode("320902001")},
+		{role: api.RoleDepartment, scope: county, says: "--department NAME"},
+		{role: api.RoleOperator, scope: county, department: "城管局", says: "only a department token"},
+		{role: api.RoleDepartment, scope: geo.MustParseCode("320902001"), department: "城管局", says: "--area COUNTY"},
+		{role: api.RoleDepartment, department: "城管局", says: "--area COUNTY"},
+		{role: api.RoleDepartment, scope: county, department: strings.Repeat("局", 51), says: "at most 50"},
+	} {
+		err := api.TokenDepartment(tc.role, tc.scope, tc.department)
+		if (tc.says == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.says)) {
+			t.Errorf("TokenDepartment(%v, %q, %q) = %v; want an error saying %q", tc.role, tc.scope, tc.department, err, tc.says)
+		}
+	}
+}

@@ -23,7 +23,11 @@ func WriteTokenTable(w io.Writer, ts []store.Token) error {
 		if t.Revoked() {
 			revoked = t.RevokedAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, t.Role, area, t.Name, t.CreatedAt.UTC().Format(time.RFC3339), revoked)
+		role := t.Role
+		if t.Department != "" {
+			role += ":" + t.Department
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", t.ID, role, area, t.Name, t.CreatedAt.UTC().Format(time.RFC3339), revoked)
 	}
 	return tw.Flush()
 }

@@ -46,6 +46,7 @@ func Commands() map[string]Command {
 		"tiles":   {"the tile service against a pg_tileserv/Martin-style ST_AsMVT server", "[--tiles N] [--seed S] [--concurrency C] [--warm D] [--runs R] [--cpuprofile FILE]", bindTiles},
 		"http":    {"GET and POST /lookup through a loopback load generator", "[--url http://127.0.0.1:PORT] [--points N] [--clients K] [--duration D] [--max-requests M] [--runs R] [--cpuprofile FILE]", bindHTTP},
 		"scale":   {"how the in-memory costs grow with the city's size", "[--sizes 1,4,12] [--lookup D] [--tiles N]", bindScale},
+		"events":  {"GET /stats/events from memory against PostgreSQL's GROUP BY", "[--runs N]", bindEvents},
 		"geocode": {"POST /geocode against pg_trgm on a noisy address set", "[--per-kind N] [--batch N] [--pg-queries N] [--seed S] [--runs R] [--seed-addresses N]", bindGeocode},
 	}
 }
@@ -150,6 +151,14 @@ func bindGeocode(fs *flag.FlagSet) func(context.Context, Env) error {
 			o.Token = secret
 			return Geocode(ctx, env.Out, st, env.Service(st), o)
 		})
+	}
+}
+
+func bindEvents(fs *flag.FlagSet) func(context.Context, Env) error {
+	var o EventsOptions
+	fs.IntVar(&o.Runs, "runs", 5, "runs of each side per area; the fastest counts (the machine is shared)")
+	return func(ctx context.Context, env Env) error {
+		return withStore(ctx, env, 0, func(st *store.Store) error { return Events(ctx, env.Out, st, o) })
 	}
 }
 

@@ -40,7 +40,7 @@ func checks() []checkDef {
 		{geo.CheckVillageGap, geo.SeverityError, "parts of a village covered by none of its grids", checkVillageGap},
 		{geo.CheckVillageWithoutGrids, geo.SeverityWarning, "villages with a boundary but no current grid", checkVillageWithoutGrids},
 		{geo.CheckSubgridGap, geo.SeverityError, "parts of an exclusive grid covered by none of its sub-grids", checkSubgridGap},
-		{geo.CheckRecordMisassigned, geo.SeverityError, "standard addresses (with their houses and residents), households and units whose grid is not the grid the lookup gives for their point, and households and units not in their standard address's grid", checkRecordMisassigned},
+		{geo.CheckRecordMisassigned, geo.SeverityError, "standard addresses (with their houses and residents), households, units and open events whose grid is not the grid the lookup gives for their point, and households and units not in their standard address's grid", checkRecordMisassigned},
 		{geo.CheckRecordAssignmentHistory, geo.SeverityError, "standard addresses, households and units whose assignment history is missing, duplicated, overlapping or disagrees with their grid", checkRecordHistory},
 		{geo.CheckRecordCount, geo.SeverityError, "grids whose kept household, unit or standard address count (record_count, read by every reload) differs from a fresh count", checkRecordCount},
 		{geo.CheckAreaHistory, geo.SeverityError, "areas whose current row differs from the open version of their history (as-of reads and tiles draw the history)", checkAreaHistory},

@@ -51,12 +51,16 @@ const misassignedSQL = `
 	ORDER BY id
 	LIMIT @max`
 
+// openEventsSQL is the open events (not closed or rejected) as records:
+// id, grid_code and their point as geom.
+const openEventsSQL = `(SELECT id, grid_code, location AS geom FROM event WHERE status NOT IN ('closed', 'rejected'))`
+
 // atAddressSQL counts the houses and residents at a misassigned standard
 // address (bad.id): they are in its grid, so in the wrong one too.
 const atAddressSQL = `(SELECT count(*) FROM house h WHERE h.address_id = bad.id), (SELECT count(*) FROM resident p WHERE p.address_id = bad.id)`
 
 func checkRecordMisassigned(ctx context.Context, c *run) error {
-	for _, rt := range store.RecordTypes() {
+	for _, rt := range append(store.RecordTypes(), "event") {
 		if err := misassigned(ctx, c, rt); err != nil {
 			return fmt.Errorf("%s: %w", rt, err)
 		}
@@ -103,13 +107,22 @@ func misassigned(ctx context.Context, c *run, recordType string) error {
 	if recordType == "standard_address" {
 		at = atAddressSQL
 	}
-	return c.query(ctx, fmt.Sprintf(misassignedSQL, pgx.Identifier{recordType}.Sanitize(), at), args,
+	from := pgx.Identifier{recordType}.Sanitize()
+	if recordType == "event" {
+		// Open events move with their grid (package events); closed and
+		// rejected ones stay where they were handled.
+		from = openEventsSQL
+	}
+	return c.query(ctx, fmt.Sprintf(misassignedSQL, from, at), args,
 		&total, []any{&id, &have, &want, store.ScanLocation(&loc), &total, &houses, &residents},
 		func() (geo.Finding, error) {
 			rec := fmt.Sprintf("%s/%d", recordType, id)
 			what := fmt.Sprintf("%s %d", recordType, id)
-			if recordType == "standard_address" {
+			switch recordType {
+			case "standard_address":
 				what = fmt.Sprintf("standard address %d (with %d houses and %d residents)", id, houses, residents)
+			case "event":
+				what = fmt.Sprintf("open event %d", id)
 			}
 			f := geo.Finding{Codes: []string{rec, have}, Location: loc}
 			if want == "" {

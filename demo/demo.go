@@ -49,6 +49,14 @@ type Options struct {
 	// sealed with (package pii). Without it the demo writes standard
 	// addresses and houses but no residents.
 	Key *pii.Key
+	// SkipEvents leaves the demo year of events out (package events'
+	// tables stay empty).
+	SkipEvents bool
+	// EventsUntil is the end of the demo year of events: they are
+	// reported in the year before it and have moved through the flow as
+	// far as they got by then (default: today's midnight, China Standard
+	// Time, so the newest are still open).
+	EventsUntil time.Time
 }
 
 // Stats counts what Generate made.
@@ -60,6 +68,8 @@ type Stats struct {
 	Households, Units         int
 	// Addresses and Houses: one each for every household and unit.
 	Addresses, Houses, Residents int
+	Events                       int           // the demo year of events
+	EventsUntil                  time.Time     // the end of that year
 	Version                      int64         // the dataset version it committed
 	Elapsed                      time.Duration // wall time of the whole run
 	// Repaired lists the county outlines that were invalid and repaired,
@@ -173,6 +183,7 @@ func (d *demoRun) run(ctx context.Context) error {
 		{"units", d.units},
 		{"residents", d.residents},
 		{"indexes", d.finish},
+		{"events", d.events},
 	}
 	for _, st := range steps {
 		if err := st.f(ctx); err != nil {

@@ -13,6 +13,9 @@ func (s Stats) WriteText(w io.Writer) {
 		s.Version, s.Counties, s.Towns, s.Villages, s.Grids, s.Exclusive, s.SubGrids,
 		s.Households, s.Units, secs, float64(s.Grids+s.SubGrids)/secs, float64(s.Households)/secs)
 	fmt.Fprintf(w, "demo: %d standard addresses, %d houses, %d residents\n", s.Addresses, s.Houses, s.Residents)
+	if s.Events > 0 {
+		fmt.Fprintf(w, "demo: %d events over the year before %s\n", s.Events, s.EventsUntil.Format(time.DateOnly))
+	}
 	for _, r := range s.Repaired {
 		fmt.Fprintln(w, "demo: repaired invalid outline", r)
 	}

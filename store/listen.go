@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // VersionChannel is the NOTIFY channel bump_dataset_version() signals on;
@@ -16,15 +18,32 @@ const VersionChannel = "gridmap_version"
 // once, since notifications sent while nobody listened are lost).
 // ready, if not nil, is called once the LISTEN is in place.
 func (s *Store) ListenVersions(ctx context.Context, ready func(), fn func(version int64)) error {
+	return s.Listen(ctx, VersionChannel, ready, func(payload string) {
+		v, err := strconv.ParseInt(payload, 10, 64)
+		if err != nil {
+			s.log.Warn("ignoring malformed version notification", "payload", payload)
+			return
+		}
+		fn(v)
+	})
+}
+
+// Listen holds one connection listening on channel (a constant name of
+// the caller's, never user input) and calls fn with each notification's
+// payload as it is committed. It returns when ctx ends or the connection
+// fails; the caller reconnects (notifications sent while nobody listened
+// are lost, so it catches up by other means). ready, if not nil, is
+// called once the LISTEN is in place.
+func (s *Store) Listen(ctx context.Context, channel string, ready func(), fn func(payload string)) error {
 	pc, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return fmt.Errorf("listen for versions: %w", err)
+		return fmt.Errorf("listen on %s: %w", channel, err)
 	}
 	// The connection carries a LISTEN: take it out of the pool for good.
 	conn := pc.Hijack()
 	defer conn.Close(context.Background())
-	if _, err := conn.Exec(ctx, "LISTEN "+VersionChannel); err != nil {
-		return fmt.Errorf("listen for versions: %w", err)
+	if _, err := conn.Exec(ctx, "LISTEN "+pgx.Identifier{channel}.Sanitize()); err != nil {
+		return fmt.Errorf("listen on %s: %w", channel, err)
 	}
 	if ready != nil {
 		ready()
@@ -32,13 +51,8 @@ func (s *Store) ListenVersions(ctx context.Context, ready func(), fn func(versio
 	for {
 		n, err := conn.WaitForNotification(ctx)
 		if err != nil {
-			return fmt.Errorf("wait for version notification: %w", err)
+			return fmt.Errorf("wait for notification on %s: %w", channel, err)
 		}
-		v, err := strconv.ParseInt(n.Payload, 10, 64)
-		if err != nil {
-			s.log.Warn("ignoring malformed version notification", "payload", n.Payload)
-			continue
-		}
-		fn(v)
+		fn(n.Payload)
 	}
 }

@@ -23,13 +23,16 @@ const TokenPrefix = "gm_"
 
 // Token is an API token as stored: never its secret, only what it may do.
 type Token struct {
-	ID        int64     `json:"id"`
-	Name      string    `json:"name"`
-	Role      string    `json:"role"`             // viewer, planner, approver, admin, operator or worker
-	Area      geo.Code  `json:"area,omitempty"`   // "" for the whole city; a grid code for a worker
-	Worker    int64     `json:"worker,omitempty"` // the grid worker a worker token belongs to
-	CreatedAt time.Time `json:"createdAt"`
-	RevokedAt time.Time `json:"revokedAt,omitzero"` // zero while the token is valid
+	ID     int64    `json:"id"`
+	Name   string   `json:"name"`
+	Role   string   `json:"role"`             // viewer, planner, approver, admin, operator, worker or department
+	Area   geo.Code `json:"area,omitempty"`   // "" for the whole city; a grid code for a worker
+	Worker int64    `json:"worker,omitempty"` // the grid worker a worker token belongs to
+	// Department is the department a department token acts for (城管局),
+	// else "".
+	Department string    `json:"department,omitempty"`
+	CreatedAt  time.Time `json:"createdAt"`
+	RevokedAt  time.Time `json:"revokedAt,omitzero"` // zero while the token is valid
 }
 
 // Revoked reports whether the token has been revoked.
@@ -43,6 +46,9 @@ type NewToken struct {
 	// Worker is the grid worker a worker token belongs to (0 for the
 	// other roles).
 	Worker int64
+	// Department is the department a department token acts for ("" for
+	// the other roles).
+	Department string
 }
 
 // HashToken returns the SHA-256 of a token secret: what the database keeps.
@@ -97,9 +103,13 @@ func createToken(ctx context.Context, q Querier, nt NewToken) (Token, string, er
 	if nt.Worker != 0 {
 		worker = &nt.Worker
 	}
-	t := Token{Name: nt.Name, Role: nt.Role, Area: nt.Area, Worker: nt.Worker}
-	err := q.QueryRow(ctx, `INSERT INTO api_token (name, hash, role, area, grid, worker_id) VALUES ($1, $2, $3, $4, $5, $6)
-		RETURNING id, created_at`, nt.Name, HashToken(secret), nt.Role, area, grid, worker).Scan(&t.ID, &t.CreatedAt)
+	var department *string
+	if nt.Department != "" {
+		department = &nt.Department
+	}
+	t := Token{Name: nt.Name, Role: nt.Role, Area: nt.Area, Worker: nt.Worker, Department: nt.Department}
+	err := q.QueryRow(ctx, `INSERT INTO api_token (name, hash, role, area, grid, worker_id, department) VALUES ($1, $2, $3, $4, $5, $6, $7)
+		RETURNING id, created_at`, nt.Name, HashToken(secret), nt.Role, area, grid, worker, department).Scan(&t.ID, &t.CreatedAt)
 	if err != nil {
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "23503" {
@@ -109,23 +119,26 @@ func createToken(ctx context.Context, q Querier, nt NewToken) (Token, string, er
 			return Token{}, "", fmt.Errorf("create token: area %s: %w", nt.Area, ErrNotFound)
 		}
 		if errors.As(err, &pgErr) && pgErr.Code == "23514" {
-			if pgErr.ConstraintName == "api_token_worker_scope" {
+			switch pgErr.ConstraintName {
+			case "api_token_worker_scope":
 				return Token{}, "", fmt.Errorf("create token: a worker token, and only one, names a worker and is scoped to a grid")
+			case "api_token_department_scope":
+				return Token{}, "", fmt.Errorf("create token: a department token, and only one, names its department and is scoped to an area")
 			}
-			return Token{}, "", fmt.Errorf("create token: role %q is not viewer, planner, approver, admin, operator or worker", nt.Role)
+			return Token{}, "", fmt.Errorf("create token: role %q is not viewer, planner, approver, admin, operator, worker or department", nt.Role)
 		}
 		return Token{}, "", fmt.Errorf("create token: %w", err)
 	}
 	return t, secret, nil
 }
 
-const tokenColumns = `id, name, role, coalesce(area, grid, ''), coalesce(worker_id, 0), created_at, revoked_at`
+const tokenColumns = `id, name, role, coalesce(area, grid, ''), coalesce(worker_id, 0), coalesce(department, ''), created_at, revoked_at`
 
 func scanToken(row pgx.Row) (Token, error) {
 	var t Token
 	var area string
 	var revoked *time.Time
-	if err := row.Scan(&t.ID, &t.Name, &t.Role, &area, &t.Worker, &t.CreatedAt, &revoked); err != nil {
+	if err := row.Scan(&t.ID, &t.Name, &t.Role, &area, &t.Worker, &t.Department, &t.CreatedAt, &revoked); err != nil {
 		return Token{}, err
 	}
 	t.Area = geo.Code(area)

@@ -20,18 +20,18 @@ import (
 // point; houses and residents have no grid of their own: they are at
 // their address.
 func (w *Work) computeMoves(ctx context.Context) error {
-	for _, rt := range store.RecordTypes() {
-		// rt is one of the constant table names.
+	for _, rt := range movedTypes() {
+		// rt is one of the constant table names; moveSource(rt) its rows.
 		_, err := w.tx.Exec(ctx, `
 			WITH c AS (
 				SELECT DISTINCT ON (id) id, grid_code, geom FROM (
-					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.old_geom, x.geom)`+unlinked("x", rt)+`) x
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+moveSource(rt)+` x WHERE ST_Covers(w.old_geom, x.geom)`+unlinked("x", rt)+`) x
 					WHERE w.parent IS NULL AND (w.state = 'retired' OR (w.state = 'changed' AND NOT ST_Equals(w.geom, w.old_geom)))
 					UNION ALL
-					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE ST_Covers(w.geom, x.geom)`+unlinked("x", rt)+`) x
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+moveSource(rt)+` x WHERE ST_Covers(w.geom, x.geom)`+unlinked("x", rt)+`) x
 					WHERE w.code = ANY($3)
 					UNION ALL
-					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+rt+` x WHERE x.grid_code = w.code`+unlinked("x", rt)+`) x
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+moveSource(rt)+` x WHERE x.grid_code = w.code`+unlinked("x", rt)+`) x
 					WHERE w.state = 'retired' AND w.parent IS NULL) u
 				ORDER BY id)
 			INSERT INTO adj_move (rt, id, old, new)
@@ -56,6 +56,42 @@ func (w *Work) computeMoves(ctx context.Context) error {
 	// assignment tables probe their indexes rather than scan them.
 	_, err := w.tx.Exec(ctx, `DELETE FROM adj_move WHERE new IS NOT DISTINCT FROM old; ANALYZE adj_move`)
 	return err
+}
+
+// EventType is the record type of events (package events) in adj_move
+// and adj_pending_move: open events (not closed or rejected) move with
+// their grid like the records, by the lookup of their point; closed ones
+// stay where they were handled. They have no assignment history of their
+// own: a move is a line of the event's history (action move).
+const EventType = "event"
+
+// movedTypes are the record types whose rows move with their grid: the
+// records' tables and events.
+func movedTypes() []string { return append(store.RecordTypes(), EventType) }
+
+// moveSource is the rows of record type rt for the moves' lookups, with
+// columns id, grid_code and geom: the table itself, or the open events.
+func moveSource(rt string) string {
+	if rt == EventType {
+		return `(SELECT id, grid_code, location AS geom FROM event WHERE status NOT IN ('closed', 'rejected'))`
+	}
+	return rt
+}
+
+// eventMoves are the statements that carry out the events' moves in
+// adj_move at time $1 for proposal $2: the grid changes (an event whose
+// point falls in no grid keeps its own), report_grid_code stays, and the
+// event's history says so.
+var eventMoves = []struct{ what, sql string }{
+	// The update first: it locks the events, so a step of the flow
+	// running meanwhile has committed its history line before the move's
+	// is numbered.
+	{"re-assign events", `UPDATE event e SET grid_code = m.new FROM adj_move m
+		WHERE m.rt = 'event' AND m.id = e.id AND m.new IS NOT NULL AND e.grid_code = m.old`},
+	{"history of moved events", `INSERT INTO event_history (event_id, seq, action, from_status, to_status, actor, role, note, at)
+		SELECT e.id, (SELECT coalesce(max(seq), 0) + 1 FROM event_history h WHERE h.event_id = e.id), 'move', e.status, e.status,
+			'adjust:' || $2::bigint, 'adjust', 'grid ' || m.old || ' -> ' || m.new || ' (proposal ' || $2::bigint || ')', $1
+		FROM adj_move m JOIN event e ON e.id = m.id WHERE m.rt = 'event' AND m.new IS NOT NULL AND e.grid_code = m.new`},
 }
 
 // linkedTypes are the record tables whose rows may be linked to a

@@ -7,8 +7,6 @@ import (
 	"time"
 
 	"github.com/jackc/pgx/v5"
-
-	"gridmap/store"
 )
 
 // The writes of the switch of a proposal applied ahead of time (adjust's
@@ -41,8 +39,8 @@ func MovePlanned(ctx context.Context, tx pgx.Tx, proposal int64, at time.Time, c
 	if _, err := tx.Exec(ctx, `TRUNCATE adj_move`); err != nil {
 		return 0, err
 	}
-	for _, rt := range store.RecordTypes() {
-		// rt is one of the constant table names. The planned moves of
+	for _, rt := range movedTypes() {
+		// rt is one of the constant table names (moveSource(rt) its rows). The planned moves of
 		// records still in the grid they were planned from, then any
 		// other record tied to a grid of the proposal whose lookup at the
 		// effective time gives another grid (added or re-tied since the
@@ -54,10 +52,10 @@ func MovePlanned(ctx context.Context, tx pgx.Tx, proposal int64, at time.Time, c
 		_, err := tx.Exec(ctx, `
 			WITH planned AS MATERIALIZED (
 				SELECT r.id, r.grid_code, m.to_grid FROM adj_pending_move m
-				JOIN `+rt+` r ON r.id = m.record_id AND r.grid_code = m.from_grid
+				JOIN `+moveSource(rt)+` r ON r.id = m.record_id AND r.grid_code = m.from_grid
 				WHERE m.proposal = $2 AND m.record_type = $1`+unlinked("r", rt)+`),
 			other AS MATERIALIZED (
-				SELECT r.id, r.grid_code, r.geom FROM `+rt+` r
+				SELECT r.id, r.grid_code, r.geom FROM `+moveSource(rt)+` r
 				LEFT JOIN grid own ON own.code = r.grid_code AND own.valid @> $3::timestamptz AND length(own.code) = 15
 				WHERE r.grid_code = ANY($4) AND NOT EXISTS (SELECT 1 FROM planned p WHERE p.id = r.id)`+unlinked("r", rt)+`
 				  AND NOT coalesce(ST_Contains(own.geom, r.geom), false))
@@ -97,8 +95,9 @@ func MovePlanned(ctx context.Context, tx pgx.Tx, proposal int64, at time.Time, c
 			FROM adj_move m WHERE a.record_type = m.rt AND a.record_id = m.id AND upper_inf(a.valid) AND lower(a.valid) < $1`},
 		{"open assignments", `INSERT INTO assignment (record_type, record_id, grid_code, valid, adjustment)
 			SELECT rt, id, new, tstzrange($1, NULL), $2 FROM adj_move m
-			WHERE NOT EXISTS (SELECT 1 FROM assignment a WHERE a.record_type = m.rt AND a.record_id = m.id AND upper_inf(a.valid))`},
+			WHERE rt <> 'event' AND NOT EXISTS (SELECT 1 FROM assignment a WHERE a.record_type = m.rt AND a.record_id = m.id AND upper_inf(a.valid))`},
 	}
+	stmts = append(stmts, eventMoves...)
 	for _, st := range stmts {
 		var args []any
 		if strings.Contains(st.sql, "$1") {

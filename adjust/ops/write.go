@@ -51,8 +51,9 @@ func (w *Work) Write(ctx context.Context, proposal int64, eff time.Time, pending
 		{"close assignments", `UPDATE assignment a SET valid = tstzrange(lower(a.valid), $1)
 			FROM adj_move m WHERE a.record_type = m.rt AND a.record_id = m.id AND upper_inf(a.valid)`},
 		{"open assignments", `INSERT INTO assignment (record_type, record_id, grid_code, valid, adjustment)
-			SELECT rt, id, new, tstzrange($1, NULL), $2 FROM adj_move`},
+			SELECT rt, id, new, tstzrange($1, NULL), $2 FROM adj_move WHERE rt <> 'event'`},
 	}
+	stmts = append(stmts, eventMoves...)
 	if pending {
 		// The records stay in their current grids until eff: plan the
 		// switch and its moves instead of re-assigning them.

@@ -30,6 +30,7 @@ func Router(t testing.TB) routers.Router {
 	t.Helper()
 	once.Do(func() {
 		openapi3filter.RegisterBodyDecoder("text/html", openapi3filter.FileBodyDecoder)
+		openapi3filter.RegisterBodyDecoder("text/event-stream", openapi3filter.FileBodyDecoder)
 		doc, err := openapi3.NewLoader().LoadFromData(api.OpenAPI())
 		if err == nil {
 			err = doc.Validate(context.Background())

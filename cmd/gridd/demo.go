@@ -18,12 +18,13 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	countiesFile := fs.String("counties", "", "GeoJSON FeatureCollection of real county outlines (properties.code) to use instead of synthetic ones")
 	county := fs.String("county", "", "generate only this county (6-digit code, e.g. 320902) and the city row")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing when the database already holds areas")
+	noEvents := fs.Bool("no-events", false, "leave out the demo year of events")
 	defaultKey, _ := pii.DefaultKeyPath(e.getenv, os.Getuid())
 	keyFile := fs.String("data-key-file", defaultKey, "key file sealing the residents' personal data (created once, mode 0600; "+pii.KeyEnv+" overrides it)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	opts := demo.Options{Scale: *scale, Seed: *seed}
+	opts := demo.Options{Scale: *scale, Seed: *seed, SkipEvents: *noEvents}
 	if *county != "" {
 		c, err := geo.ParseCode(*county)
 		if err != nil {

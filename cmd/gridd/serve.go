@@ -13,7 +13,11 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/ops"
 	"gridmap/api"
+	"gridmap/eventhex"
+	"gridmap/events"
+	"gridmap/eventstats"
 	"gridmap/features"
+	"gridmap/geo"
 	"gridmap/geocode"
 	"gridmap/live"
 	"gridmap/lookup"
@@ -95,11 +99,25 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 		return nil, err
 	}
 	go holder.Run(ctx)
+	// The events' table loads while the address index builds.
+	var evs *eventstats.Holder
+	evLoaded := make(chan error, 1)
+	go func() {
+		var err error
+		evs, err = eventstats.New(ctx, st, e.log)
+		evLoaded <- err
+	}()
 	addresses, err := geocode.NewHolder(ctx, st, holder, "", e.log)
 	if err != nil {
+		<-evLoaded
 		return nil, err
 	}
 	go addresses.Run(ctx)
+	if err := <-evLoaded; err != nil {
+		return nil, err
+	}
+	go evs.Run(ctx)
+	hex := eventhex.NewService(evs.Current, eventhex.Options{})
 
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -114,6 +132,12 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 		Geocode: (&geocode.Service{Index: addresses, Live: holder, Store: st, Log: e.log}).Handler(),
 		Adjust:  adjust.New(st, ops.Options{}), CORS: e.cors,
 		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")}),
+		Events:  events.New(st, holder, e.log, events.Options{Key: key}),
+		EventStats: eventstats.Handler(evs.Current, func(c geo.Code) bool {
+			snap := holder.Snapshot()
+			return snap.Area(c) != nil || snap.Grid(c) != nil
+		}, nil),
+		EventTiles: hex.Handler(), EventTileJSON: hex.TileJSON(),
 		Records: records.NewService(st, key, holder.Index)})), nil
 }
 

@@ -67,6 +67,16 @@ func TestServe(t *testing.T) {
 	if res.StatusCode != 200 {
 		t.Errorf("/readyz: %d", res.StatusCode)
 	}
+	// The events are wired: the public catalog answers from the seed.
+	res, err = http.Get(base + "/event-types?county=320902")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	if res.StatusCode != 200 || !strings.Contains(string(b), `"code":"safety.gas"`) {
+		t.Errorf("/event-types: %d %.300s", res.StatusCode, b)
+	}
 	for _, path := range []string{"/tiles.json", "/tiles/0/0/0.mvt"} {
 		if res, err := http.Get(base + path); err != nil {
 			t.Fatal(err)
@@ -78,7 +88,7 @@ func TestServe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := io.ReadAll(res.Body)
+	b, _ = io.ReadAll(res.Body)
 	res.Body.Close()
 	if !strings.Contains(string(b), "go_goroutines") || !strings.Contains(string(b), `gridd_http_requests_total{method="GET",route="/readyz",status="200"} 1`) {
 		t.Errorf("/metrics lacks Go or HTTP metrics:\n%.500s", b)

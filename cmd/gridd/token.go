@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
 
 	"gridmap/api"
@@ -14,7 +15,7 @@ import (
 // cmdToken creates, lists and revokes API tokens. Creation and revocation
 // are audited with actor "cli".
 func cmdToken(ctx context.Context, e *env, args []string) error {
-	const usage = "token create --role ROLE [--area CODE] [--worker ID] [--name NAME] | token list | token revoke ID"
+	const usage = "token create --role ROLE [--area CODE] [--worker ID] [--department NAME] [--name NAME] | token list | token revoke ID"
 	if len(args) == 0 {
 		return fmt.Errorf("usage: gridd %s", usage)
 	}
@@ -30,10 +31,11 @@ func cmdToken(ctx context.Context, e *env, args []string) error {
 }
 
 func tokenCreate(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "token create", "--role viewer|planner|approver|admin|operator|worker [--area CODE] [--worker ID] [--name NAME]")
-	role := fs.String("role", "", "viewer, planner, approver, admin, operator (a town's) or worker (a grid worker's) (required)")
+	fs := newFlags(e, "token create", "--role viewer|planner|approver|admin|operator|worker|department [--area CODE] [--worker ID] [--department NAME] [--name NAME]")
+	role := fs.String("role", "", "viewer, planner, approver, admin, operator (a town's), worker (a grid worker's) or department (a county department's) (required)")
 	area := fs.String("area", "", "area scope: a city, county, town or village code (4, 6, 9 or 12 digits); empty for the whole city; a grid code for --role worker")
 	worker := fs.Int64("worker", 0, "the grid worker a --role worker token belongs to (see POST /workers)")
+	department := fs.String("department", "", "the department a --role department token acts for (城管局); its --area is the county")
 	name := fs.String("name", "", "what the token is for (shown in token list)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -46,6 +48,9 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 		return fmt.Errorf("token create: --role: %w", err)
 	}
 	scope, err := api.TokenScope(r, *area, *worker)
+	if err == nil {
+		err = api.TokenDepartment(r, scope, *department)
+	}
 	if err != nil {
 		return fmt.Errorf("token create: %w", err)
 	}
@@ -54,7 +59,7 @@ func tokenCreate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer st.Close()
-	t, secret, err := st.CreateToken(ctx, store.NewToken{Name: *name, Role: *role, Area: scope, Worker: *worker},
+	t, secret, err := st.CreateToken(ctx, store.NewToken{Name: *name, Role: *role, Area: scope, Worker: *worker, Department: strings.TrimSpace(*department)},
 		&store.AuditEntry{Actor: "cli", Action: "token.create"})
 	if errors.Is(err, store.ErrNotFound) {
 		if *worker != 0 {

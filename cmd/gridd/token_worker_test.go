@@ -58,3 +58,42 @@ func TestTokenCreateWorker(t *testing.T) {
 		t.Errorf("operator token: %v %q", err, out)
 	}
 }
+
+// TestTokenCreateDepartment makes a county department's token with the
+// CLI: it names the department and is scoped to a county.
+func TestTokenCreateDepartment(t *testing.T) {
+	t.Parallel()
+	url := storetest.NewURL(t)
+	st, err := store.Open(context.Background(), url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	opstest.Load(t, st)
+	out, _, err := gridd(t, url, "token", "create", "--role", "department", "--area", "320902", "--department", "城管局")
+	if err != nil || !strings.HasPrefix(out, "gm_") {
+		t.Fatalf("department token: %v %q", err, out)
+	}
+	tok, err := st.TokenBySecret(context.Background(), strings.TrimSpace(out))
+	if err != nil || tok.Role != "department" || tok.Department != "城管局" || tok.Area != "320902000000" {
+		t.Errorf("stored token: %+v %v", tok, err)
+	}
+	out, _, _ = gridd(t, url, "token", "list")
+	if !strings.Contains(out, "department:城管局") {
+		t.Errorf("list:\n%s", out)
+	}
+	for _, tc := range []struct {
+		args []string
+		says string
+	}{
+		{[]string{"--role", "department", "--area", "320902"}, "--department NAME"},
+		{[]string{"--role", "department", "--area", "320902001", "--department", "城管局"}, "--area COUNTY"},
+		{[]string{"--role", "department", "--department", "城管局"}, "--area COUNTY"},
+		{[]string{"--role", "operator", "--area", "320902001", "--department", "城管局"}, "only a department token"},
+	} {
+		_, _, err := gridd(t, url, append([]string{"token", "create"}, tc.args...)...)
+		if err == nil || !strings.Contains(err.Error(), tc.says) {
+			t.Errorf("token create %v: %v, want an error saying %q", tc.args, err, tc.says)
+		}
+	}
+}

@@ -128,6 +128,54 @@ async function openArchive(map, file) {
   document.body.dataset.archive = file.name;
 }
 
+// showEventHexes shows or hides the events_hex layer: H3 hexagons
+// coloured by how many events they hold (counts only, public). Its
+// tileset is versioned by the events, not the grids: while it is shown
+// the page reads /tiles/events.json every half minute and swaps in the
+// new version's tile URL, so the counts are never more than about a
+// minute old while the grid tiles stay cached.
+let eventsTimer;
+async function showEventHexes(map, on) {
+  clearInterval(eventsTimer);
+  if (!on) {
+    if (map.getLayer('events-hex')) {
+      map.setLayoutProperty('events-hex', 'visibility', 'none');
+      map.setLayoutProperty('events-hex-line', 'visibility', 'none');
+    }
+    return;
+  }
+  const absolute = (urls) => urls.map((u) => (/^[a-z]+:/.test(u) ? u : location.origin + u));
+  const tj = await getJSON('/tiles/events.json');
+  if (!map.getSource('ev')) {
+    map.addSource('ev', { type: 'vector', tiles: absolute(tj.tiles), minzoom: tj.minzoom, maxzoom: tj.maxzoom });
+    const before = map.getLayer('labels') ? 'labels' : undefined;
+    // Colour by the count's order of magnitude: hexagons grow with the
+    // zoom-out, and so do their counts.
+    map.addLayer({ id: 'events-hex', type: 'fill', source: 'ev', 'source-layer': 'events_hex',
+      paint: { 'fill-opacity': 0.55,
+        'fill-color': ['interpolate', ['linear'], ['log10', ['max', 1, ['get', 'count']]],
+          0, '#ffffb2', 1, '#fecc5c', 2, '#fd8d3c', 3, '#f03b20', 4, '#bd0026'] } }, before);
+    map.addLayer({ id: 'events-hex-line', type: 'line', source: 'ev', 'source-layer': 'events_hex',
+      paint: { 'line-color': '#bd0026', 'line-width': 0.4, 'line-opacity': 0.5 } }, before);
+  } else {
+    map.getSource('ev').setTiles(absolute(tj.tiles));
+    map.setLayoutProperty('events-hex', 'visibility', 'visible');
+    map.setLayoutProperty('events-hex-line', 'visibility', 'visible');
+  }
+  document.body.dataset.eventsTiles = tj.tiles[0];
+  let current = tj.tiles[0];
+  eventsTimer = setInterval(async () => {
+    try {
+      const next = await getJSON('/tiles/events.json');
+      if (next.tiles[0] !== current && map.getSource('ev')) {
+        current = next.tiles[0];
+        map.getSource('ev').setTiles(absolute(next.tiles));
+        document.body.dataset.eventsTiles = current;
+      }
+    } catch (err) { /* keep the shown version; try again next time */ }
+  }, 30000);
+}
+
 async function main() {
   if (typeof maplibregl === 'undefined') {
     showError(t('map.no_maplibre'));
@@ -178,6 +226,10 @@ async function main() {
   };
   map.on('load', showStatus);
   map.on('moveend', () => { if (!document.body.dataset.archive) showStatus(); });
+  const toggle = document.getElementById('events-toggle');
+  toggle.addEventListener('change', () => {
+    showEventHexes(map, toggle.checked).catch((err) => showError(err.message));
+  });
   document.getElementById('archive').addEventListener('change', (ev) => {
     const file = ev.target.files[0];
     if (file) openArchive(map, file).catch((err) => showError(err.message));
