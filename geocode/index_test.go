@@ -114,7 +114,7 @@ func TestGeocode(t *testing.T) {
 
 func TestNearest(t *testing.T) {
 	ix := smallIndex(t)
-	if i, d := ix.nearest(orb.Point{120.1002, 33.3}, 100); i < 0 || ix.entries[i].ID != 1 || d > 30 {
+	if i, d := ix.nearest(orb.Point{120.1002, 33.3}, 100); i < 0 || ix.entry(i).ID != 1 || d > 30 {
 		t.Errorf("nearest: %d at %.0f m, want address 1", i, d)
 	}
 	if i, _ := ix.nearest(orb.Point{121, 34}, 100); i >= 0 {
