@@ -3,12 +3,16 @@ package bench
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,6 +32,11 @@ type GeocodeOptions struct {
 	Seed      int64  // seed of the noisy set
 	Token     string // bearer token for POST /geocode
 	Runs      int    // runs of the batch; the fastest counts
+	// Fresh imports this many new addresses one by one through POST
+	// /records/import (with AdminToken) and times how soon GET /geocode
+	// answers each matched, in its grid. It writes them to the database.
+	Fresh      int
+	AdminToken string
 }
 
 // geocodeTally counts answers against the wanted grids.
@@ -106,11 +115,11 @@ func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o G
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/geocode"
+	endpoint := "http://" + ln.Addr().String() + "/geocode"
 	var best time.Duration
 	var ours geocodeTally
 	for run := range max(o.Runs, 1) {
-		el, tally, err := postGeocode(ctx, url, o.Token, cases, o.Batch)
+		el, tally, err := postGeocode(ctx, endpoint, o.Token, cases, o.Batch)
 		if err != nil {
 			return err
 		}
@@ -131,7 +140,75 @@ func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o G
 	fmt.Fprintf(w, "pg_trgm nearest text (GiST, ORDER BY address <-> $1 LIMIT 1): %d addresses in %v: %.0f addresses/s\n  %s\n",
 		n, pgEl.Round(time.Millisecond), pgRate, pgTally)
 	fmt.Fprintf(w, "gridmap / pg_trgm: %.0fx\n", oursRate/pgRate)
+	if o.Fresh > 0 {
+		return freshness(ctx, w, "http://"+ln.Addr().String(), o, addrs)
+	}
 	return nil
+}
+
+// freshness imports o.Fresh new addresses, one at a time, each on a new
+// road in the village of a live address at its point, and times from the
+// import's answer until GET /geocode answers the address matched in that
+// address's grid.
+func freshness(ctx context.Context, w io.Writer, base string, o GeocodeOptions, addrs []geocodetest.Address) error {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 16))
+	var took []time.Duration
+	for k := range o.Fresh {
+		a := addrs[rng.IntN(len(addrs))]
+		x := geocodetest.Address{Address: a.Address}
+		x.Road, x.Number, x.Compound, x.Building, x.Entrance, x.Room, x.Group = "鲜测路", strconv.Itoa(1+rng.IntN(99999)), "", "", "", "", ""
+		text := x.Text()
+		body := fmt.Sprintf("address,lon,lat\n%s,%.7f,%.7f\n", text, a.Point[0], a.Point[1])
+		code, b, err := call(ctx, http.MethodPost, base+"/records/import?kind=addresses", o.AdminToken, "text/csv", body)
+		if err != nil || code != http.StatusOK || !strings.Contains(string(b), `"accepted":1`) {
+			return fmt.Errorf("fresh address %d: import %s: %d %s %v", k, text, code, b, err)
+		}
+		start := time.Now()
+		q := base + "/geocode?q=" + url.QueryEscape(text)
+		for {
+			code, b, err := call(ctx, http.MethodGet, q, o.Token, "", "")
+			if err != nil || code != http.StatusOK {
+				return fmt.Errorf("fresh address %d: GET /geocode: %d %s %v", k, code, b, err)
+			}
+			var ans geocode.AnswerJSON
+			if err := json.Unmarshal(b, &ans); err != nil {
+				return fmt.Errorf("fresh address %d: GET /geocode: %w", k, err)
+			}
+			if ans.Status == geocode.Matched {
+				if ans.Grid == nil || ans.Grid.Code != string(a.Grid) {
+					return fmt.Errorf("fresh address %d: %s matched in %+v, want grid %s", k, text, ans.Grid, a.Grid)
+				}
+				took = append(took, time.Since(start))
+				break
+			}
+			if time.Since(start) > time.Minute {
+				return fmt.Errorf("fresh address %d: %s not geocoded a minute after its import", k, text)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
+	}
+	slices.Sort(took)
+	fmt.Fprintf(w, "freshness: %d addresses imported one by one (POST /records/import), geocoded matched in their grid by GET /geocode after: min %v, median %v, max %v\n",
+		len(took), took[0].Round(time.Millisecond), took[len(took)/2].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
+	return nil
+}
+
+func call(ctx context.Context, method, u, token, ctype, body string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
 }
 
 // readAddresses reads the live standard addresses as geocodetest makes

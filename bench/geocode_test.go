@@ -15,6 +15,8 @@ import (
 	"gridmap/geocode"
 	"gridmap/geocode/geocodetest"
 	"gridmap/live"
+	"gridmap/pii"
+	"gridmap/records"
 	"gridmap/store"
 	"gridmap/store/storetest"
 )
@@ -39,6 +41,10 @@ func TestBenchGeocode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	_, admin, err := st.CreateToken(ctx, store.NewToken{Name: "bench admin", Role: "admin"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	svc := func(ctx context.Context) (http.Handler, error) {
 		log := slog.New(slog.DiscardHandler)
 		lv, err := live.New(ctx, st, log)
@@ -49,16 +55,18 @@ func TestBenchGeocode(t *testing.T) {
 		if err != nil {
 			return nil, err
 		}
-		return api.NewServer(api.Deps{Store: st, Log: log,
+		go lv.Run(ctx)
+		go gh.Run(ctx)
+		return api.NewServer(api.Deps{Store: st, Log: log, Records: records.NewService(st, pii.RandomKey(), lv.Index),
 			Geocode: (&geocode.Service{Index: gh, Live: lv, Store: st}).Handler()}), nil
 	}
 	var out bytes.Buffer
-	if err := Geocode(ctx, &out, st, svc, GeocodeOptions{PerKind: 20, Batch: 3000, PGQueries: 50, Seed: 1, Token: token, Runs: 2}); err != nil {
+	if err := Geocode(ctx, &out, st, svc, GeocodeOptions{PerKind: 20, Batch: 3000, PGQueries: 50, Seed: 1, Token: token, Runs: 2, Fresh: 2, AdminToken: admin}); err != nil {
 		t.Fatal(err)
 	}
 	re := regexp.MustCompile(`(?s)\d+ live standard addresses; noisy set: \d+ cases.*address index: [0-9.]+ MiB.*` +
 		`gridmap POST /geocode \(CSV, streamed, loopback\): 3000 addresses in \S+: \d+ addresses/s.*\n  noisy: [0-9.]+% right grid.*` +
-		`pg_trgm nearest text .*: 50 addresses in \S+: \d+ addresses/s\n  noisy: [0-9.]+% right grid.*\ngridmap / pg_trgm: \d+x`)
+		`pg_trgm nearest text .*: 50 addresses in \S+: \d+ addresses/s\n  noisy: [0-9.]+% right grid.*\ngridmap / pg_trgm: \d+x\nfreshness: 2 addresses imported .*: min \S+, median \S+, max \S+\n`)
 	if !re.MatchString(out.String()) {
 		t.Errorf("report:\n%s", out.String())
 	}
