@@ -78,12 +78,12 @@ func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o G
 	if o.PerKind < 1 || o.Batch < 1 || o.PGQueries < 1 {
 		return errors.New("bench geocode: --per-kind, --batch and --pg-queries must be at least 1")
 	}
-	addrs, err := readAddresses(ctx, st)
+	addrs, err := geocodetest.Read(ctx, st)
 	if err != nil {
 		return err
 	}
 	if len(addrs) == 0 {
-		return errors.New("no standard addresses: import some or load the demo with records (or run with --seed-addresses)")
+		return errors.New("no standard addresses: import some or load the demo (it writes its own)")
 	}
 	snap, err := st.LoadSnapshot(ctx)
 	if err != nil {
@@ -209,31 +209,6 @@ func call(ctx context.Context, method, u, token, ctype, body string) (int, []byt
 	defer res.Body.Close()
 	b, err := io.ReadAll(res.Body)
 	return res.StatusCode, b, err
-}
-
-// readAddresses reads the live standard addresses as geocodetest makes
-// them.
-func readAddresses(ctx context.Context, st *store.Store) ([]geocodetest.Address, error) {
-	rows, err := st.Pool().Query(ctx, `
-SELECT id, code, city, county, town, village, villager_group, road, door_number, compound, building, entrance, room,
-       ST_X(geom), ST_Y(geom), grid_code
-FROM standard_address WHERE retired_at IS NULL ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("read addresses: %w", err)
-	}
-	defer rows.Close()
-	var out []geocodetest.Address
-	for rows.Next() {
-		var a geocodetest.Address
-		var grid string
-		if err := rows.Scan(&a.ID, &a.Code, &a.City, &a.County, &a.Town, &a.Village, &a.Group, &a.Road, &a.Number,
-			&a.Compound, &a.Building, &a.Entrance, &a.Room, &a.Point[0], &a.Point[1], &grid); err != nil {
-			return nil, fmt.Errorf("read addresses: %w", err)
-		}
-		a.Grid = geo.Code(grid)
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }
 
 // indexMemory builds an address index of the store's addresses and says

@@ -29,13 +29,8 @@ func TestBenchGeocode(t *testing.T) {
 	st := storetest.NewDemo(t, demo.Options{Scale: 0.1, Seed: 1, County: geo.MustParseCode("320902")})
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	snap, err := st.LoadSnapshot(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	as := geocodetest.Generate(snap, geo.NewIndex(snap, geo.IndexOptions{}), geocodetest.Options{Seed: 2, PerGrid: 3})
-	if _, err := geocodetest.Replace(ctx, st, as); err != nil {
-		t.Fatal(err)
+	if as, err := geocodetest.Read(ctx, st); err != nil || len(as) == 0 { // the demo's own standard addresses
+		t.Fatalf("%d standard addresses: %v", len(as), err)
 	}
 	_, token, err := st.CreateToken(ctx, store.NewToken{Name: "bench", Role: "viewer"}, nil)
 	if err != nil {

@@ -12,7 +12,7 @@ import (
 // TestFresh: an address committed with a version bump is geocoded within
 // a second; a version that changed no address re-tags the index.
 func TestFresh(t *testing.T) {
-	f := newFixture(t, 2)
+	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go f.live.Run(ctx)
