@@ -39,10 +39,33 @@ type GeocodeOptions struct {
 	AdminToken string
 }
 
-// geocodeTally counts answers against the wanted grids.
-type geocodeTally struct{ noisy, right, wrong, madeUp, madeUpGrid int }
+// geocodeTally counts answers against the wanted grids, in all and by
+// kind of noise.
+type geocodeTally struct {
+	noisy, right, wrong, madeUp, madeUpGrid int
+	kinds                                   map[geocodetest.Kind]*kindTally
+}
+
+// kindTally counts the answers to one kind: cases, to the right grid, to
+// a wrong grid.
+type kindTally struct{ n, right, wrong int }
 
 func (t *geocodeTally) add(c *geocodetest.Case, grid string) {
+	if t.kinds == nil {
+		t.kinds = map[geocodetest.Kind]*kindTally{}
+	}
+	k := t.kinds[c.Kind]
+	if k == nil {
+		k = &kindTally{}
+		t.kinds[c.Kind] = k
+	}
+	k.n++
+	switch {
+	case c.Want != nil && grid == string(c.Want.Grid):
+		k.right++
+	case grid != "":
+		k.wrong++
+	}
 	if c.MadeUp() {
 		t.madeUp++
 		if grid != "" {
@@ -57,6 +80,22 @@ func (t *geocodeTally) add(c *geocodetest.Case, grid string) {
 	case grid != "":
 		t.wrong++
 	}
+}
+
+// byKind writes, per kind of noise, the share of cases to the right
+// grid, to a wrong grid and given none.
+func (t geocodeTally) byKind() string {
+	var b strings.Builder
+	pct := func(a, n int) float64 { return 100 * float64(a) / float64(max(n, 1)) }
+	for _, k := range append(slices.Clone(geocodetest.NoisyKinds), geocodetest.MadeUpKinds...) {
+		x := t.kinds[k]
+		if x == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "    %-17s %5d cases: %5.1f%% right grid, %4.1f%% wrong grid, %5.1f%% no grid\n",
+			k, x.n, pct(x.right, x.n), pct(x.wrong, x.n), pct(x.n-x.right-x.wrong, x.n))
+	}
+	return b.String()
 }
 
 func (t geocodeTally) String() string {
@@ -130,6 +169,7 @@ func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o G
 	oursRate := float64(o.Batch) / best.Seconds()
 	fmt.Fprintf(w, "gridmap POST /geocode (CSV, streamed, loopback): %d addresses in %v: %.0f addresses/s (fastest of %d)\n  %s\n",
 		o.Batch, best.Round(time.Millisecond), oursRate, max(o.Runs, 1), ours)
+	fmt.Fprint(w, ours.byKind())
 
 	// pg_trgm.
 	pgEl, pgTally, n, err := pgTrgm(ctx, st, cases, o.PGQueries)
@@ -139,6 +179,7 @@ func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o G
 	pgRate := float64(n) / pgEl.Seconds()
 	fmt.Fprintf(w, "pg_trgm nearest text (GiST, ORDER BY address <-> $1 LIMIT 1): %d addresses in %v: %.0f addresses/s\n  %s\n",
 		n, pgEl.Round(time.Millisecond), pgRate, pgTally)
+	fmt.Fprint(w, pgTally.byKind())
 	fmt.Fprintf(w, "gridmap / pg_trgm: %.0fx\n", oursRate/pgRate)
 	if o.Fresh > 0 {
 		return freshness(ctx, w, "http://"+ln.Addr().String(), o, addrs)

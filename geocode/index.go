@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unsafe"
@@ -69,16 +70,42 @@ type overlay struct {
 }
 
 // entry is an Entry with normalised parts (the parts as written are not
-// kept: answers give the full text).
+// kept: answers give the full text). The parts above the room are one
+// shared place (the rooms of an entrance have one), the code a number:
+// ≈90 bytes an address and its text.
 type entry struct {
-	ID                                                      int64
-	Code                                                    string
-	Text                                                    string
-	Point                                                   orb.Point
-	Grid                                                    geo.Code
-	road, number, compound, building, entrance, room, group string
-	village                                                 geo.Code // from the grid
-	county, town, villageName                               string   // normalised names
+	ID    int64
+	Text  string
+	Point orb.Point
+	Grid  geo.Code
+	code  uint64 // the 19 digits of records.AddressCode
+	*place
+	room string
+}
+
+// place is the parts of an address above its room, normalised, shared
+// by the entries that have them.
+type place struct {
+	road, number, compound, building, entrance, group string
+	county, town, villageName                         string // normalised names
+}
+
+// Code is the address code (19 digits).
+func (e *entry) Code() string {
+	b := strconv.AppendUint(make([]byte, 0, 19), e.code, 10)
+	for len(b) < 19 {
+		b = append([]byte{'0'}, b...)
+	}
+	return string(b)
+}
+
+// village is the village of the address's grid ("" when the grid is not
+// a grid code).
+func (e *entry) village() geo.Code {
+	if e.Grid.IsGrid() {
+		return e.Grid.Village()
+	}
+	return ""
 }
 
 // Stats describes an index.
@@ -117,16 +144,12 @@ func NewIndex(snap *geo.Snapshot, province string, entries []Entry) (*Index, err
 	if err := ix.prepare(); err != nil {
 		return nil, err
 	}
-	intern := map[string]string{}
-	in := func(s string) string {
-		if v, ok := intern[s]; ok {
-			return v
-		}
-		intern[s] = s
-		return s
-	}
+	in := newInterner()
 	for i, e := range entries {
-		en := ix.norm.entry(e, in)
+		en, err := ix.norm.entry(e, in)
+		if err != nil {
+			return nil, err
+		}
 		ix.live.addNames(&en, 1)
 		id := int32(i)
 		for _, k := range en.keys() {
@@ -140,7 +163,7 @@ func NewIndex(snap *geo.Snapshot, province string, entries []Entry) (*Index, err
 	ix.points = newPointGrid(ix.entries, 0)
 	ix.stats = Stats{Version: snap.Version, Addresses: len(entries), Roads: len(ix.roads.names),
 		Compounds: len(ix.compounds.names), BuildTime: time.Since(start)}
-	ix.stats.Bytes = ix.size(intern)
+	ix.stats.Bytes = ix.size(in)
 	return ix, nil
 }
 
@@ -208,9 +231,12 @@ func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, en
 		x.live.addNames(e, -1)
 	}
 	d.entries = kept
-	in := func(s string) string { return s }
+	in := newInterner()
 	for _, e := range entries {
-		en := x.norm.entry(e, in)
+		en, err := x.norm.entry(e, in)
+		if err != nil {
+			return nil, err
+		}
 		x.live.addNames(&en, 1)
 		d.entries = append(d.entries, en)
 	}
@@ -259,17 +285,46 @@ func (ix *Index) prepare() error {
 	return nil
 }
 
-// entry normalises e (in interns the parts).
-func (n *Normalizer) entry(e Entry, in func(string) string) entry {
-	a := e.Address
-	norm := func(s string) string { return in(n.Normalize(s)) }
-	en := entry{ID: e.ID, Code: e.Code, Text: e.Text, Point: e.Point, Grid: e.Grid, road: norm(a.Road), number: in(strings.ToUpper(a.Number)),
-		compound: norm(a.Compound), building: in(strings.ToUpper(a.Building)), entrance: in(a.Entrance), room: in(strings.ToUpper(a.Room)),
-		group: in(a.Group), county: norm(a.County), town: norm(a.Town), villageName: norm(a.Village)}
-	if e.Grid.IsGrid() {
-		en.village = e.Grid.Village()
+// interner shares equal strings and places.
+type interner struct {
+	strs   map[string]string
+	places map[place]*place
+}
+
+func newInterner() *interner {
+	return &interner{strs: map[string]string{}, places: map[place]*place{}}
+}
+
+func (in *interner) str(s string) string {
+	if v, ok := in.strs[s]; ok {
+		return v
 	}
-	return en
+	in.strs[s] = s
+	return s
+}
+
+func (in *interner) place(p place) *place {
+	if v, ok := in.places[p]; ok {
+		return v
+	}
+	v := &p
+	in.places[p] = v
+	return v
+}
+
+// entry normalises e (in shares the parts).
+func (n *Normalizer) entry(e Entry, in *interner) (entry, error) {
+	a := e.Address
+	code, err := strconv.ParseUint(e.Code, 10, 64)
+	if err != nil || len(e.Code) != 19 {
+		return entry{}, fmt.Errorf("geocode index: address %d: code %q is not 19 digits", e.ID, e.Code)
+	}
+	norm := func(s string) string { return in.str(n.Normalize(s)) }
+	p := place{road: norm(a.Road), number: in.str(strings.ToUpper(a.Number)), compound: norm(a.Compound),
+		building: in.str(strings.ToUpper(a.Building)), entrance: in.str(a.Entrance), group: in.str(a.Group),
+		county: norm(a.County), town: norm(a.Town), villageName: norm(a.Village)}
+	return entry{ID: e.ID, code: code, Text: e.Text, Point: e.Point, Grid: geo.Code(in.str(string(e.Grid))),
+		place: in.place(p), room: in.str(strings.ToUpper(a.Room))}, nil
 }
 
 // The kinds of keys of an entry.
@@ -371,14 +426,15 @@ func (ix *Index) Normalize(s string) string { return ix.norm.Normalize(s) }
 func (ix *Index) GridCounts() map[geo.Code]int32 { return ix.live.grids }
 
 // size estimates the memory of the base (entries, maps, interned text).
-func (ix *Index) size(intern map[string]string) int {
+func (ix *Index) size(in *interner) int {
 	b := len(ix.entries) * int(unsafe.Sizeof(entry{}))
 	for i := range ix.entries {
-		b += len(ix.entries[i].Code) + len(ix.entries[i].Text)
+		b += len(ix.entries[i].Text)
 	}
-	for s := range intern {
+	for s := range in.strs {
 		b += len(s) + 16
 	}
+	b += len(in.places) * int(unsafe.Sizeof(place{})+8)
 	for _, m := range []map[string][]int32{ix.byRoad, ix.byCompound, ix.byVillage} {
 		for k, v := range m {
 			b += len(k) + 16 + 24 + 4*cap(v) + 16 // key, header, slice, bucket share
@@ -406,7 +462,7 @@ func (ix *Index) overlayBytes() int {
 	}
 	b := 8*len(ix.d.dead) + len(ix.d.entries)*int(unsafe.Sizeof(entry{})+64)
 	for i := range ix.d.entries {
-		b += len(ix.d.entries[i].Code) + len(ix.d.entries[i].Text)
+		b += len(ix.d.entries[i].Text)
 	}
 	return b + ix.d.points.bytes()
 }
@@ -473,8 +529,9 @@ func (c *liveCounts) addNames(e *entry, d int32) {
 		}
 		s.n += d
 		if withVillage {
-			if s.villages[e.village] += d; s.villages[e.village] == 0 {
-				delete(s.villages, e.village)
+			v := e.village()
+			if s.villages[v] += d; s.villages[v] == 0 {
+				delete(s.villages, v)
 			}
 		}
 		if s.n == 0 {

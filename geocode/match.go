@@ -142,7 +142,7 @@ func (ix *Index) answer(p *Parsed) Answer {
 	}
 	if tied == 1 {
 		c := ix.candidate(best)
-		return Answer{Status: Matched, Score: c.Score, Address: &c, Area: ix.entry(best.i).village}
+		return Answer{Status: Matched, Score: c.Score, Address: &c, Area: ix.entry(best.i).village()}
 	}
 	ans := Answer{Status: Ambiguous, Score: score(best)}
 	for _, c := range cands[:min(tied, MaxCandidates)] {
@@ -158,7 +158,7 @@ func score(s scored) float64 {
 
 func (ix *Index) candidate(s scored) Candidate {
 	e := ix.entry(s.i)
-	return Candidate{ID: e.ID, Code: e.Code, Standard: e.Text, Grid: e.Grid, Lon: e.Point[0], Lat: e.Point[1], Score: score(s)}
+	return Candidate{ID: e.ID, Code: e.Code(), Standard: e.Text, Grid: e.Grid, Lon: e.Point[0], Lat: e.Point[1], Score: score(s)}
 }
 
 // fits says whether an address agrees with every number the text gives
@@ -202,11 +202,12 @@ func (a namedArea) contains(e *entry) bool {
 	if a.name == e.county || a.name == e.town || a.name == e.villageName {
 		return true
 	}
-	if e.village == "" {
+	v := e.village()
+	if v == "" {
 		return false
 	}
 	for _, c := range a.codes {
-		if within(e.village, c) {
+		if within(v, c) {
 			return true
 		}
 	}
