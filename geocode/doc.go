@@ -35,11 +35,15 @@
 // answer exact parts in one lookup each and only misspelt names pay for
 // the posting lists.
 //
-// The Holder follows the live state (package live): after each swap to a
-// newer dataset version it re-reads the addresses off the request path
-// (or only re-tags its index when a fingerprint says they did not
-// change), so an address committed with a version bump is geocoded within
-// a second, and one answer or batch uses one Index, one version.
+// The Holder follows the live state (package live) without rebuilding:
+// at each new dataset version it reads only the grids whose count of live
+// addresses (record_count) or whose geometry changed, and publishes an
+// Index that shares the immutable base and carries a small overlay of
+// those grids' addresses (Index.Apply), answering exactly as an index
+// built afresh would (TestApplyEqualsFullBuild). A big overlay is merged
+// into a new base in the background. So an address committed with a
+// version bump is geocoded within a second at any size of city, and one
+// answer or batch uses one Index, one version.
 //
 // It must never guess a grid: no grid without one standard address that
 // agrees with every number written, and it never writes to the database.

@@ -45,6 +45,8 @@ type Holder struct {
 	merging  bool       // a new base is being built (under mu)
 	swapped  chan struct{}
 	swapMu   sync.Mutex
+	// announced is the newest version the store announced.
+	announced atomic.Int64
 	// MergeAt is the overlay size (entries added or replaced) from which
 	// a new base is built; 0 takes max(20,000, 2% of the base).
 	MergeAt int
@@ -189,12 +191,17 @@ func (h *Holder) WaitFor(ctx context.Context, v int64) error {
 	}
 }
 
-// Run follows the live state until ctx ends: after every swap to a newer
-// version it refreshes the index (in this goroutine, never a reader's).
+// Run keeps the index fresh until ctx ends: it refreshes (in this
+// goroutine, never a reader's) at every version the store announces —
+// without waiting for the live state to reload its grids, since an import
+// places its addresses itself — and again when the live state swaps to a
+// newer snapshot (an adjustment's grids).
 func (h *Holder) Run(ctx context.Context) {
+	wake := make(chan struct{}, 1)
+	go h.listen(ctx, wake)
 	for ctx.Err() == nil {
-		seen := h.live.Current().Version()
-		if seen > h.Current().Version() || h.live.Current().Snap != h.Current().snap {
+		cur := h.Current()
+		if h.live.Current().Version() > cur.Version() || h.live.Current().Snap != cur.snap || h.announced.Load() > cur.Version() {
 			if err := h.Refresh(ctx); err != nil && ctx.Err() == nil {
 				h.log.Error("address index refresh failed; keeping the previous one", "err", err, "version", h.Current().Version())
 				select {
@@ -204,9 +211,49 @@ func (h *Holder) Run(ctx context.Context) {
 			}
 			continue
 		}
-		if err := h.live.WaitFor(ctx, seen+1); err != nil {
+		// Wait for the live state to move past the index's snapshot, or
+		// for an announced version.
+		wctx, cancel := context.WithCancel(ctx)
+		moved := make(chan struct{})
+		go func() {
+			h.live.WaitFor(wctx, cur.snap.Version+1)
+			close(moved)
+		}()
+		select {
+		case <-moved:
+		case <-wake:
+		case <-ctx.Done():
+		}
+		cancel()
+		<-moved
+	}
+}
+
+// listen notes every version the store announces and wakes Run,
+// reconnecting while the database is down.
+func (h *Holder) listen(ctx context.Context, wake chan<- struct{}) {
+	for ctx.Err() == nil {
+		err := h.st.ListenVersions(ctx, func() { h.poke(wake) }, func(v int64) {
+			if v > h.announced.Load() {
+				h.announced.Store(v)
+			}
+			h.poke(wake)
+		})
+		if ctx.Err() != nil {
 			return
 		}
+		h.log.Debug("address index: version listener stopped; reconnecting", "err", err)
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+}
+
+func (h *Holder) poke(wake chan<- struct{}) {
+	select {
+	case wake <- struct{}{}:
+	default:
 	}
 }
 
