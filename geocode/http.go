@@ -284,7 +284,7 @@ func (s *Service) serveReverse(w http.ResponseWriter, r *http.Request) {
 	out := ReverseJSON{Lon: lon, Lat: lat, Version: ix.Version(), MaxMeters: maxM}
 	if i, d := ix.nearest(p, maxM); i >= 0 {
 		e := ix.entry(i)
-		out.Address = &ReverseAddressJSON{AddressJSON: AddressJSON{ID: e.ID, Code: e.Code(), Standard: e.Text, Lon: e.Point[0], Lat: e.Point[1]},
+		out.Address = &ReverseAddressJSON{AddressJSON: AddressJSON{ID: e.ID, Code: e.Code(), Standard: e.Text(), Lon: e.Point[0], Lat: e.Point[1]},
 			GridCode: string(e.Grid), Meters: math.Round(d*10) / 10}
 	}
 	if s.Live != nil {

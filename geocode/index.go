@@ -70,12 +70,13 @@ type overlay struct {
 }
 
 // entry is an Entry with normalised parts (the parts as written are not
-// kept: answers give the full text). The parts above the room are one
-// shared place (the rooms of an entrance have one), the code a number:
-// ≈90 bytes an address and its text.
+// kept: answers give the full text). The parts above the room and the
+// text before it are one shared place (the rooms of an entrance have
+// one), the room's text is shared too and the code is a number: ≈90
+// bytes an address in a building.
 type entry struct {
 	ID    int64
-	Text  string
+	tail  string // the text after the place's: the room ("501室"), shared
 	Point orb.Point
 	Grid  geo.Code
 	code  uint64 // the 19 digits of records.AddressCode
@@ -83,9 +84,10 @@ type entry struct {
 	room string
 }
 
-// place is the parts of an address above its room, normalised, shared
-// by the entries that have them.
+// place is the parts of an address above its room, normalised, and the
+// text before the room as stored, shared by the entries that have them.
 type place struct {
+	text                                              string
 	road, number, compound, building, entrance, group string
 	county, town, villageName                         string // normalised names
 }
@@ -97,6 +99,14 @@ func (e *entry) Code() string {
 		b = append([]byte{'0'}, b...)
 	}
 	return string(b)
+}
+
+// Text is the full text as stored.
+func (e *entry) Text() string {
+	if e.tail == "" {
+		return e.place.text
+	}
+	return e.place.text + e.tail
 }
 
 // village is the village of the address's grid ("" when the grid is not
@@ -219,7 +229,7 @@ func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, en
 		}
 	}
 	for _, e := range gone {
-		x.live.addRunes(e.Text, -1)
+		x.live.addRunes(e.Text(), -1)
 	}
 	for i := range entries {
 		x.live.addRunes(entries[i].Text, 1)
@@ -295,10 +305,13 @@ func newInterner() *interner {
 	return &interner{strs: map[string]string{}, places: map[place]*place{}}
 }
 
+// str is s, or an equal string met before (a copy: s may be part of a
+// longer one).
 func (in *interner) str(s string) string {
 	if v, ok := in.strs[s]; ok {
 		return v
 	}
+	s = strings.Clone(s)
 	in.strs[s] = s
 	return s
 }
@@ -307,6 +320,7 @@ func (in *interner) place(p place) *place {
 	if v, ok := in.places[p]; ok {
 		return v
 	}
+	p.text = strings.Clone(p.text)
 	v := &p
 	in.places[p] = v
 	return v
@@ -320,10 +334,18 @@ func (n *Normalizer) entry(e Entry, in *interner) (entry, error) {
 		return entry{}, fmt.Errorf("geocode index: address %d: code %q is not 19 digits", e.ID, e.Code)
 	}
 	norm := func(s string) string { return in.str(n.Normalize(s)) }
-	p := place{road: norm(a.Road), number: in.str(strings.ToUpper(a.Number)), compound: norm(a.Compound),
+	// The text splits before the room, which the rooms of an entrance
+	// (most of a city's addresses) differ by only.
+	prefix, tail := e.Text, ""
+	if a.Room != "" {
+		if i := strings.LastIndex(e.Text, a.Room); i > 0 {
+			prefix, tail = e.Text[:i], e.Text[i:]
+		}
+	}
+	p := place{text: prefix, road: norm(a.Road), number: in.str(strings.ToUpper(a.Number)), compound: norm(a.Compound),
 		building: in.str(strings.ToUpper(a.Building)), entrance: in.str(a.Entrance), group: in.str(a.Group),
 		county: norm(a.County), town: norm(a.Town), villageName: norm(a.Village)}
-	return entry{ID: e.ID, code: code, Text: e.Text, Point: e.Point, Grid: geo.Code(in.str(string(e.Grid))),
+	return entry{ID: e.ID, code: code, tail: in.str(tail), Point: e.Point, Grid: geo.Code(in.str(string(e.Grid))),
 		place: in.place(p), room: in.str(strings.ToUpper(a.Room))}, nil
 }
 
@@ -428,13 +450,12 @@ func (ix *Index) GridCounts() map[geo.Code]int32 { return ix.live.grids }
 // size estimates the memory of the base (entries, maps, interned text).
 func (ix *Index) size(in *interner) int {
 	b := len(ix.entries) * int(unsafe.Sizeof(entry{}))
-	for i := range ix.entries {
-		b += len(ix.entries[i].Text)
-	}
 	for s := range in.strs {
 		b += len(s) + 16
 	}
-	b += len(in.places) * int(unsafe.Sizeof(place{})+8)
+	for p := range in.places {
+		b += int(unsafe.Sizeof(place{})) + 8 + len(p.text)
+	}
 	for _, m := range []map[string][]int32{ix.byRoad, ix.byCompound, ix.byVillage} {
 		for k, v := range m {
 			b += len(k) + 16 + 24 + 4*cap(v) + 16 // key, header, slice, bucket share
@@ -462,7 +483,7 @@ func (ix *Index) overlayBytes() int {
 	}
 	b := 8*len(ix.d.dead) + len(ix.d.entries)*int(unsafe.Sizeof(entry{})+64)
 	for i := range ix.d.entries {
-		b += len(ix.d.entries[i].Text)
+		b += len(ix.d.entries[i].place.text)
 	}
 	return b + ix.d.points.bytes()
 }

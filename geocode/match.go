@@ -158,7 +158,7 @@ func score(s scored) float64 {
 
 func (ix *Index) candidate(s scored) Candidate {
 	e := ix.entry(s.i)
-	return Candidate{ID: e.ID, Code: e.Code(), Standard: e.Text, Grid: e.Grid, Lon: e.Point[0], Lat: e.Point[1], Score: score(s)}
+	return Candidate{ID: e.ID, Code: e.Code(), Standard: e.Text(), Grid: e.Grid, Lon: e.Point[0], Lat: e.Point[1], Score: score(s)}
 }
 
 // fits says whether an address agrees with every number the text gives
