@@ -177,7 +177,7 @@ func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o G
 		return err
 	}
 	pgRate := float64(n) / pgEl.Seconds()
-	fmt.Fprintf(w, "pg_trgm nearest text (GiST, ORDER BY address <-> $1 LIMIT 1): %d addresses in %v: %.0f addresses/s\n  %s\n",
+	fmt.Fprintf(w, "pg_trgm nearest text (GiST, ORDER BY address <-> $1 LIMIT 1): %d addresses in %v: %.3g addresses/s\n  %s\n",
 		n, pgEl.Round(time.Millisecond), pgRate, pgTally)
 	fmt.Fprint(w, pgTally.byKind())
 	fmt.Fprintf(w, "gridmap / pg_trgm: %.0fx\n", oursRate/pgRate)

@@ -61,7 +61,7 @@ func TestBenchGeocode(t *testing.T) {
 	}
 	re := regexp.MustCompile(`(?s)\d+ live standard addresses; noisy set: \d+ cases.*address index: [0-9.]+ MiB.*` +
 		`gridmap POST /geocode \(CSV, streamed, loopback\): 3000 addresses in \S+: \d+ addresses/s.*\n  noisy: [0-9.]+% right grid.*\n    exact .*` +
-		`pg_trgm nearest text .*: 50 addresses in \S+: \d+ addresses/s\n  noisy: [0-9.]+% right grid.*\ngridmap / pg_trgm: \d+x\nfreshness: 2 addresses imported .*: min \S+, median \S+, max \S+\n`)
+		`pg_trgm nearest text .*: 50 addresses in \S+: [0-9.e+]+ addresses/s\n  noisy: [0-9.]+% right grid.*\ngridmap / pg_trgm: \d+x\nfreshness: 2 addresses imported .*: min \S+, median \S+, max \S+\n`)
 	if !re.MatchString(out.String()) {
 		t.Errorf("report:\n%s", out.String())
 	}
