@@ -119,6 +119,9 @@ func (h *Holder) catchUp(ctx context.Context, from *Index) error {
 	if err != nil {
 		return fmt.Errorf("geocode: %w", err)
 	}
+	if from != h.cur.Load() {
+		ix.stats.Reused = false // a new base
+	}
 	h.publish(ix, start, len(touched) > 0)
 	return nil
 }
