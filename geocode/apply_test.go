@@ -170,3 +170,41 @@ func TestApplyEqualsFullBuild(t *testing.T) {
 			round, cur.Stats().Addresses, cur.Stats().Overlay, cur.d.ndead, len(tl), len(cases), diff, cur.Stats().BuildTime)
 	}
 }
+
+// BenchmarkApplyOneGrid times an overlay for one grid with an address
+// added (what an import of one address costs the index), on the demo
+// county's addresses.
+func BenchmarkApplyOneGrid(b *testing.B) {
+	ctx := context.Background()
+	st := storetest.NewDemo(b, demoOptionsInternal)
+	snap, err := st.LoadSnapshot(ctx)
+	if err != nil {
+		b.Fatal(err)
+	}
+	_, all, err := loadAll(ctx, st)
+	if err != nil {
+		b.Fatal(err)
+	}
+	ix, err := NewIndex(snap, "江苏省", all)
+	if err != nil {
+		b.Fatal(err)
+	}
+	g := all[len(all)/2].Grid
+	var entries []Entry
+	for _, e := range all {
+		if e.Grid == g {
+			entries = append(entries, e)
+		}
+	}
+	x := entries[0]
+	x.ID, x.Address.Road, x.Address.Number = all[len(all)-1].ID+1, "鲜测路", "9"
+	x.Address.Compound, x.Address.Building, x.Address.Entrance, x.Address.Room = "", "", "", ""
+	x.Text = x.Address.Text()
+	entries = append(entries, x)
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := ix.Apply(2, snap, []geo.Code{g}, entries); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
