@@ -7,8 +7,6 @@ import (
 	"io"
 	"time"
 
-	"gridmap/geo"
-	"gridmap/geocode/geocodetest"
 	"gridmap/store"
 )
 
@@ -134,53 +132,31 @@ func bindGeocode(fs *flag.FlagSet) func(context.Context, Env) error {
 	fs.IntVar(&o.PGQueries, "pg-queries", 1000, "addresses through pg_trgm (a sample of every kind)")
 	fs.Int64Var(&o.Seed, "seed", 1, "seed of the noisy set")
 	fs.IntVar(&o.Runs, "runs", 3, "runs of the batch; the fastest is reported")
-	seedAddrs := fs.Int("seed-addresses", 0, "when the database has no standard addresses, first generate about this many doors per grid (writes them; for a demo without records)")
+	fs.IntVar(&o.Fresh, "fresh", 0, "then import this many new addresses one by one through POST /records/import and time until GET /geocode answers each (writes them)")
 	return func(ctx context.Context, env Env) error {
 		return withStore(ctx, env, 0, func(st *store.Store) error {
-			if *seedAddrs > 0 {
-				if err := seedAddresses(ctx, env.Err, st, *seedAddrs); err != nil {
+			// Tokens for the run (revoked at the end): a viewer's for POST
+			// /geocode, an admin's for --fresh's imports.
+			var err error
+			if o.Token, err = runToken(ctx, st, "viewer"); err != nil {
+				return err
+			}
+			if o.Fresh > 0 {
+				if o.AdminToken, err = runToken(ctx, st, "admin"); err != nil {
 					return err
 				}
 			}
-			// A viewer token for the run's POST /geocode, revoked at the end.
-			tok, secret, err := st.CreateToken(ctx, store.NewToken{Name: "gridd bench geocode", Role: "viewer"}, nil)
-			if err != nil {
-				return err
-			}
-			defer st.RevokeToken(context.WithoutCancel(ctx), tok.ID, nil)
-			o.Token = secret
 			return Geocode(ctx, env.Out, st, env.Service(st), o)
 		})
 	}
 }
 
-func bindEvents(fs *flag.FlagSet) func(context.Context, Env) error {
-	var o EventsOptions
-	fs.IntVar(&o.Runs, "runs", 5, "runs of each side per area; the fastest counts (the machine is shared)")
-	return func(ctx context.Context, env Env) error {
-		return withStore(ctx, env, 0, func(st *store.Store) error { return Events(ctx, env.Out, st, o) })
-	}
-}
-
-// seedAddresses generates standard addresses for every grid when there
-// are none (a demo made without records).
-func seedAddresses(ctx context.Context, w io.Writer, st *store.Store, perGrid int) error {
-	var n int64
-	if err := st.Pool().QueryRow(ctx, `SELECT count(*) FROM standard_address`).Scan(&n); err != nil {
-		return fmt.Errorf("count standard addresses: %w", err)
-	}
-	if n > 0 {
-		fmt.Fprintf(w, "%d standard addresses already: none generated\n", n)
-		return nil
-	}
-	snap, err := st.LoadSnapshot(ctx)
+// runToken creates a token of role for a bench run, revoked when ctx ends.
+func runToken(ctx context.Context, st *store.Store, role string) (string, error) {
+	tok, secret, err := st.CreateToken(ctx, store.NewToken{Name: "gridd bench (" + role + ")", Role: role}, nil)
 	if err != nil {
-		return err
+		return "", err
 	}
-	as := geocodetest.Generate(snap, geo.NewIndex(snap, geo.IndexOptions{}), geocodetest.Options{Seed: 1, PerGrid: perGrid})
-	if _, err := geocodetest.Insert(ctx, st, as); err != nil {
-		return err
-	}
-	fmt.Fprintf(w, "generated %d standard addresses\n", len(as))
-	return nil
+	context.AfterFunc(ctx, func() { st.RevokeToken(context.WithoutCancel(ctx), tok.ID, nil) })
+	return secret, nil
 }

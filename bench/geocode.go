@@ -3,12 +3,16 @@ package bench
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
+	"net/url"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -28,12 +32,40 @@ type GeocodeOptions struct {
 	Seed      int64  // seed of the noisy set
 	Token     string // bearer token for POST /geocode
 	Runs      int    // runs of the batch; the fastest counts
+	// Fresh imports this many new addresses one by one through POST
+	// /records/import (with AdminToken) and times how soon GET /geocode
+	// answers each matched, in its grid. It writes them to the database.
+	Fresh      int
+	AdminToken string
 }
 
-// geocodeTally counts answers against the wanted grids.
-type geocodeTally struct{ noisy, right, wrong, madeUp, madeUpGrid int }
+// geocodeTally counts answers against the wanted grids, in all and by
+// kind of noise.
+type geocodeTally struct {
+	noisy, right, wrong, madeUp, madeUpGrid int
+	kinds                                   map[geocodetest.Kind]*kindTally
+}
+
+// kindTally counts the answers to one kind: cases, to the right grid, to
+// a wrong grid.
+type kindTally struct{ n, right, wrong int }
 
 func (t *geocodeTally) add(c *geocodetest.Case, grid string) {
+	if t.kinds == nil {
+		t.kinds = map[geocodetest.Kind]*kindTally{}
+	}
+	k := t.kinds[c.Kind]
+	if k == nil {
+		k = &kindTally{}
+		t.kinds[c.Kind] = k
+	}
+	k.n++
+	switch {
+	case c.Want != nil && grid == string(c.Want.Grid):
+		k.right++
+	case grid != "":
+		k.wrong++
+	}
 	if c.MadeUp() {
 		t.madeUp++
 		if grid != "" {
@@ -48,6 +80,22 @@ func (t *geocodeTally) add(c *geocodetest.Case, grid string) {
 	case grid != "":
 		t.wrong++
 	}
+}
+
+// byKind writes, per kind of noise, the share of cases to the right
+// grid, to a wrong grid and given none.
+func (t geocodeTally) byKind() string {
+	var b strings.Builder
+	pct := func(a, n int) float64 { return 100 * float64(a) / float64(max(n, 1)) }
+	for _, k := range append(slices.Clone(geocodetest.NoisyKinds), geocodetest.MadeUpKinds...) {
+		x := t.kinds[k]
+		if x == nil {
+			continue
+		}
+		fmt.Fprintf(&b, "    %-17s %5d cases: %5.1f%% right grid, %4.1f%% wrong grid, %5.1f%% no grid\n",
+			k, x.n, pct(x.right, x.n), pct(x.wrong, x.n), pct(x.n-x.right-x.wrong, x.n))
+	}
+	return b.String()
 }
 
 func (t geocodeTally) String() string {
@@ -69,12 +117,12 @@ func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o G
 	if o.PerKind < 1 || o.Batch < 1 || o.PGQueries < 1 {
 		return errors.New("bench geocode: --per-kind, --batch and --pg-queries must be at least 1")
 	}
-	addrs, err := readAddresses(ctx, st)
+	addrs, err := geocodetest.Read(ctx, st)
 	if err != nil {
 		return err
 	}
 	if len(addrs) == 0 {
-		return errors.New("no standard addresses: import some or load the demo with records (or run with --seed-addresses)")
+		return errors.New("no standard addresses: import some or load the demo (it writes its own)")
 	}
 	snap, err := st.LoadSnapshot(ctx)
 	if err != nil {
@@ -106,11 +154,11 @@ func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o G
 	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
 	go srv.Serve(ln)
 	defer srv.Close()
-	url := "http://" + ln.Addr().String() + "/geocode"
+	endpoint := "http://" + ln.Addr().String() + "/geocode"
 	var best time.Duration
 	var ours geocodeTally
 	for run := range max(o.Runs, 1) {
-		el, tally, err := postGeocode(ctx, url, o.Token, cases, o.Batch)
+		el, tally, err := postGeocode(ctx, endpoint, o.Token, cases, o.Batch)
 		if err != nil {
 			return err
 		}
@@ -121,6 +169,7 @@ func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o G
 	oursRate := float64(o.Batch) / best.Seconds()
 	fmt.Fprintf(w, "gridmap POST /geocode (CSV, streamed, loopback): %d addresses in %v: %.0f addresses/s (fastest of %d)\n  %s\n",
 		o.Batch, best.Round(time.Millisecond), oursRate, max(o.Runs, 1), ours)
+	fmt.Fprint(w, ours.byKind())
 
 	// pg_trgm.
 	pgEl, pgTally, n, err := pgTrgm(ctx, st, cases, o.PGQueries)
@@ -128,35 +177,79 @@ func Geocode(ctx context.Context, w io.Writer, st *store.Store, svc Service, o G
 		return err
 	}
 	pgRate := float64(n) / pgEl.Seconds()
-	fmt.Fprintf(w, "pg_trgm nearest text (GiST, ORDER BY address <-> $1 LIMIT 1): %d addresses in %v: %.0f addresses/s\n  %s\n",
+	fmt.Fprintf(w, "pg_trgm nearest text (GiST, ORDER BY address <-> $1 LIMIT 1): %d addresses in %v: %.3g addresses/s\n  %s\n",
 		n, pgEl.Round(time.Millisecond), pgRate, pgTally)
+	fmt.Fprint(w, pgTally.byKind())
 	fmt.Fprintf(w, "gridmap / pg_trgm: %.0fx\n", oursRate/pgRate)
+	if o.Fresh > 0 {
+		return freshness(ctx, w, "http://"+ln.Addr().String(), o, addrs)
+	}
 	return nil
 }
 
-// readAddresses reads the live standard addresses as geocodetest makes
-// them.
-func readAddresses(ctx context.Context, st *store.Store) ([]geocodetest.Address, error) {
-	rows, err := st.Pool().Query(ctx, `
-SELECT id, code, city, county, town, village, villager_group, road, door_number, compound, building, entrance, room,
-       ST_X(geom), ST_Y(geom), grid_code
-FROM standard_address WHERE retired_at IS NULL ORDER BY id`)
-	if err != nil {
-		return nil, fmt.Errorf("read addresses: %w", err)
-	}
-	defer rows.Close()
-	var out []geocodetest.Address
-	for rows.Next() {
-		var a geocodetest.Address
-		var grid string
-		if err := rows.Scan(&a.ID, &a.Code, &a.City, &a.County, &a.Town, &a.Village, &a.Group, &a.Road, &a.Number,
-			&a.Compound, &a.Building, &a.Entrance, &a.Room, &a.Point[0], &a.Point[1], &grid); err != nil {
-			return nil, fmt.Errorf("read addresses: %w", err)
+// freshness imports o.Fresh new addresses, one at a time, each on a new
+// road in the village of a live address at its point, and times from the
+// import's answer until GET /geocode answers the address matched in that
+// address's grid.
+func freshness(ctx context.Context, w io.Writer, base string, o GeocodeOptions, addrs []geocodetest.Address) error {
+	rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 16))
+	var took []time.Duration
+	for k := range o.Fresh {
+		a := addrs[rng.IntN(len(addrs))]
+		x := geocodetest.Address{Address: a.Address}
+		x.Road, x.Number, x.Compound, x.Building, x.Entrance, x.Room, x.Group = "鲜测路", strconv.Itoa(1+rng.IntN(99999)), "", "", "", "", ""
+		text := x.Text()
+		body := fmt.Sprintf("address,lon,lat\n%s,%.7f,%.7f\n", text, a.Point[0], a.Point[1])
+		code, b, err := call(ctx, http.MethodPost, base+"/records/import?kind=addresses", o.AdminToken, "text/csv", body)
+		if err != nil || code != http.StatusOK || !strings.Contains(string(b), `"accepted":1`) {
+			return fmt.Errorf("fresh address %d: import %s: %d %s %v", k, text, code, b, err)
 		}
-		a.Grid = geo.Code(grid)
-		out = append(out, a)
+		start := time.Now()
+		q := base + "/geocode?q=" + url.QueryEscape(text)
+		for {
+			code, b, err := call(ctx, http.MethodGet, q, o.Token, "", "")
+			if err != nil || code != http.StatusOK {
+				return fmt.Errorf("fresh address %d: GET /geocode: %d %s %v", k, code, b, err)
+			}
+			var ans geocode.AnswerJSON
+			if err := json.Unmarshal(b, &ans); err != nil {
+				return fmt.Errorf("fresh address %d: GET /geocode: %w", k, err)
+			}
+			if ans.Status == geocode.Matched {
+				if ans.Grid == nil || ans.Grid.Code != string(a.Grid) {
+					return fmt.Errorf("fresh address %d: %s matched in %+v, want grid %s", k, text, ans.Grid, a.Grid)
+				}
+				took = append(took, time.Since(start))
+				break
+			}
+			if time.Since(start) > time.Minute {
+				return fmt.Errorf("fresh address %d: %s not geocoded a minute after its import", k, text)
+			}
+			time.Sleep(2 * time.Millisecond)
+		}
 	}
-	return out, rows.Err()
+	slices.Sort(took)
+	fmt.Fprintf(w, "freshness: %d addresses imported one by one (POST /records/import), geocoded matched in their grid by GET /geocode after: min %v, median %v, max %v\n",
+		len(took), took[0].Round(time.Millisecond), took[len(took)/2].Round(time.Millisecond), took[len(took)-1].Round(time.Millisecond))
+	return nil
+}
+
+func call(ctx context.Context, method, u, token, ctype, body string) (int, []byte, error) {
+	req, err := http.NewRequestWithContext(ctx, method, u, strings.NewReader(body))
+	if err != nil {
+		return 0, nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	if ctype != "" {
+		req.Header.Set("Content-Type", ctype)
+	}
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return 0, nil, err
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	return res.StatusCode, b, err
 }
 
 // indexMemory builds an address index of the store's addresses and says

@@ -29,17 +29,21 @@
 // top hit always exists); this index takes 0.06 s and ≈6 MiB, answers in
 // microseconds, and gives no made-up address a grid (TestQuality). pg_trgm
 // nearest text, side by side in gridd bench geocode on the whole demo city
-// (213,914 addresses): 9 addresses/s, 11.9% of noisy queries to a wrong
-// grid, every made-up address given one; POST /geocode 12,683/s end to
-// end, 0.0% wrong. The maps
+// (its 2,366,419 addresses, machine heavily shared): 0.27 addresses/s,
+// 8.7% of noisy queries to a wrong grid, every made-up address given one;
+// POST /geocode 3,624/s end to end, 0.0% wrong, in 570 MiB. The maps
 // answer exact parts in one lookup each and only misspelt names pay for
 // the posting lists.
 //
-// The Holder follows the live state (package live): after each swap to a
-// newer dataset version it re-reads the addresses off the request path
-// (or only re-tags its index when a fingerprint says they did not
-// change), so an address committed with a version bump is geocoded within
-// a second, and one answer or batch uses one Index, one version.
+// The Holder follows the live state (package live) without rebuilding:
+// at each new dataset version it reads only the grids whose count of live
+// addresses (record_count) or whose geometry changed, and publishes an
+// Index that shares the immutable base and carries a small overlay of
+// those grids' addresses (Index.Apply), answering exactly as an index
+// built afresh would (TestApplyEqualsFullBuild). A big overlay is merged
+// into a new base in the background. So an address committed with a
+// version bump is geocoded within a second at any size of city, and one
+// answer or batch uses one Index, one version.
 //
 // It must never guess a grid: no grid without one standard address that
 // agrees with every number written, and it never writes to the database.

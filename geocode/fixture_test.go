@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"gridmap/demo"
-	"gridmap/geo"
 	"gridmap/geocode"
 	"gridmap/geocode/geocodetest"
 	"gridmap/live"
@@ -15,8 +14,9 @@ import (
 
 var demoOptions = demo.Options{Scale: 0.2, Seed: 5, County: "320902000000"}
 
-// fixture is a demo county with generated standard addresses and an
-// address index following its live state.
+// fixture is a demo county with its own standard addresses (the demo
+// writes one for every household and unit) and an address index
+// following its live state.
 type fixture struct {
 	st     *store.Store
 	live   *live.Holder
@@ -24,17 +24,16 @@ type fixture struct {
 	addrs  []geocodetest.Address
 }
 
-func newFixture(t testing.TB, perGrid int) *fixture {
+func newFixture(t testing.TB) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	st := storetest.NewDemo(t, demoOptions)
-	snap, err := st.LoadSnapshot(ctx)
+	as, err := geocodetest.Read(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	as := geocodetest.Generate(snap, geo.NewIndex(snap, geo.IndexOptions{}), geocodetest.Options{Seed: 11, PerGrid: perGrid})
-	if _, err := geocodetest.Replace(ctx, st, as); err != nil {
-		t.Fatal(err)
+	if len(as) < 1000 {
+		t.Fatalf("the demo county has %d standard addresses, want many", len(as))
 	}
 	lv, err := live.New(ctx, st, nil)
 	if err != nil {

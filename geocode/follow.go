@@ -20,21 +20,36 @@ type Live interface {
 	WaitFor(ctx context.Context, v int64) error
 }
 
-// Holder publishes the current address index, rebuilt off the request
-// path each time the live state moves to a new dataset version (an
-// import or an adjustment bumps it), and only re-tagged when the
-// addresses did not change. Readers call Current once per request or
-// batch, so one answer or batch never mixes two versions.
+// Holder publishes the current address index and keeps it fresh off the
+// request path. Each time the live state moves to a new dataset version
+// (an import or an adjustment bumps it and notifies), it reads only what
+// changed: the grids whose count of live addresses differs from the
+// index's (record_count, kept by triggers: an address added, retired or
+// moved changes it) and the grids whose geometry changed in the snapshot
+// (an adjustment moves addresses only between those), and the live
+// addresses of those grids; the index then gets a new overlay on its
+// base (Index.Apply), in milliseconds whatever the size of the city. When
+// the overlay grows past MergeAt entries, a new base is built from every
+// address in the background (which also heals anything a count could
+// not tell: an address retired and another added in the same grid
+// between two versions) and swapped in with the changes since caught up.
+// Readers call Current once per request or batch, so one answer or batch
+// never mixes two versions.
 type Holder struct {
 	st       *store.Store
 	live     Live
 	province string
 	log      *slog.Logger
 	cur      atomic.Pointer[Index]
-	mu       sync.Mutex // serialises rebuilds
-	fp       fingerprint
+	mu       sync.Mutex // serialises refreshes
+	merging  bool       // a new base is being built (under mu)
 	swapped  chan struct{}
 	swapMu   sync.Mutex
+	// announced is the newest version the store announced.
+	announced atomic.Int64
+	// MergeAt is the overlay size (entries added or replaced) from which
+	// a new base is built; 0 takes max(20,000, 2% of the base).
+	MergeAt int
 }
 
 // NewHolder builds the first index from the store's live addresses and
@@ -45,56 +60,121 @@ func NewHolder(ctx context.Context, st *store.Store, lv Live, province string, l
 		log = slog.New(slog.DiscardHandler)
 	}
 	h := &Holder{st: st, live: lv, province: province, log: log, swapped: make(chan struct{})}
-	if err := h.Refresh(ctx); err != nil {
+	ix, err := h.base(ctx)
+	if err != nil {
 		return nil, err
 	}
+	h.publish(ix, time.Now(), true)
 	return h, nil
 }
 
 // Current is the index readers must use for one whole answer or batch.
 func (h *Holder) Current() *Index { return h.cur.Load() }
 
-// Refresh reads the addresses and publishes an index of them: a new one
-// when they changed, else the current one re-tagged with the version and
-// areas of the live state.
+// base builds an index of every live address.
+func (h *Holder) base(ctx context.Context) (*Index, error) {
+	snap := h.live.Current().Snap
+	version, entries, err := loadAll(ctx, h.st)
+	if err != nil {
+		return nil, err
+	}
+	ix, err := NewIndex(snap, h.province, entries)
+	if err != nil {
+		return nil, fmt.Errorf("geocode: %w", err)
+	}
+	ix.version, ix.stats.Version = version, version
+	return ix, nil
+}
+
+// Refresh reads what changed since the current index and publishes an
+// index with it: an overlay when addresses changed, else the current
+// one re-tagged with the version and areas of the live state.
 func (h *Holder) Refresh(ctx context.Context) error {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if err := h.catchUp(ctx, h.cur.Load()); err != nil {
+		return err
+	}
+	h.maybeMerge(ctx)
+	return nil
+}
+
+// catchUp publishes from with what changed since it (under mu).
+func (h *Holder) catchUp(ctx context.Context, from *Index) error {
 	start := time.Now()
 	snap := h.live.Current().Snap
-	cur := h.cur.Load()
-	var same *fingerprint
-	if cur != nil {
-		same = &h.fp
-	}
-	l, err := loadAddresses(ctx, h.st, same)
+	version, touched, entries, err := changes(ctx, h.st, from.GridCounts(), changedGrids(from.snap, snap))
 	if err != nil {
 		return err
 	}
-	if cur != nil && l.version == cur.version && snap == cur.snap {
+	if len(touched) == 0 && from == h.cur.Load() && version == from.version && snap == from.snap {
 		return nil
 	}
 	var ix *Index
-	if l.entries == nil {
-		ix = cur.retag(l.version, snap, h.province)
+	if len(touched) == 0 {
+		ix, err = from.retag(version, snap)
 	} else {
-		ix, err = NewIndex(snap, h.province, l.entries)
-		if err != nil {
-			return fmt.Errorf("geocode: %w", err)
-		}
-		ix.version = l.version
-		ix.stats.Version = l.version
+		ix, err = from.Apply(version, snap, touched, entries)
 	}
-	h.fp = l.fp
+	if err != nil {
+		return fmt.Errorf("geocode: %w", err)
+	}
+	if from != h.cur.Load() {
+		ix.stats.Reused = false // a new base
+	}
+	h.publish(ix, start, len(touched) > 0)
+	return nil
+}
+
+func (h *Holder) publish(ix *Index, start time.Time, changed bool) {
+	if cur := h.cur.Load(); cur != nil && ix.version < cur.version {
+		// never back: a base built from an older read waits for the next
+		// refresh to catch up past the current one
+		return
+	}
 	h.cur.Store(ix)
 	h.swapMu.Lock()
 	close(h.swapped)
 	h.swapped = make(chan struct{})
 	h.swapMu.Unlock()
 	st := ix.Stats()
-	h.log.Info("address index", "version", l.version, "addresses", st.Addresses, "rebuilt", l.entries != nil,
-		"index_mib", st.Bytes>>20, "took", time.Since(start).Round(time.Millisecond))
-	return nil
+	h.log.Info("address index", "version", st.Version, "addresses", st.Addresses, "changed", changed,
+		"overlay", st.Overlay, "index_mib", st.Bytes>>20, "took", time.Since(start).Round(time.Millisecond))
+}
+
+// mergeAt is the overlay size from which the index gets a new base.
+func (h *Holder) mergeAt(ix *Index) int {
+	if h.MergeAt > 0 {
+		return h.MergeAt
+	}
+	return max(20_000, len(ix.entries)/50)
+}
+
+// maybeMerge starts building a new base in the background when the
+// overlay is big (under mu).
+func (h *Holder) maybeMerge(ctx context.Context) {
+	ix := h.cur.Load()
+	if h.merging || ix.d == nil || len(ix.d.entries)+ix.d.ndead < h.mergeAt(ix) {
+		return
+	}
+	h.merging = true
+	go func() {
+		start := time.Now()
+		base, err := h.base(ctx)
+		h.mu.Lock()
+		defer h.mu.Unlock()
+		h.merging = false
+		if err == nil {
+			err = h.catchUp(ctx, base)
+		}
+		if err != nil {
+			if ctx.Err() == nil {
+				h.log.Error("address index merge failed; keeping the overlay", "err", err)
+			}
+			return
+		}
+		h.log.Info("address index merged", "addresses", base.Stats().Addresses, "took", time.Since(start).Round(time.Millisecond))
+	}()
 }
 
 // WaitFor blocks until the index answers for version v or later.
@@ -114,12 +194,17 @@ func (h *Holder) WaitFor(ctx context.Context, v int64) error {
 	}
 }
 
-// Run follows the live state until ctx ends: after every swap to a newer
-// version it refreshes the index (in this goroutine, never a reader's).
+// Run keeps the index fresh until ctx ends: it refreshes (in this
+// goroutine, never a reader's) at every version the store announces —
+// without waiting for the live state to reload its grids, since an import
+// places its addresses itself — and again when the live state swaps to a
+// newer snapshot (an adjustment's grids).
 func (h *Holder) Run(ctx context.Context) {
+	wake := make(chan struct{}, 1)
+	go h.listen(ctx, wake)
 	for ctx.Err() == nil {
-		seen := h.live.Current().Version()
-		if seen > h.Current().Version() || h.live.Current().Snap != h.Current().snap {
+		cur := h.Current()
+		if h.live.Current().Version() > cur.Version() || h.live.Current().Snap != cur.snap || h.announced.Load() > cur.Version() {
 			if err := h.Refresh(ctx); err != nil && ctx.Err() == nil {
 				h.log.Error("address index refresh failed; keeping the previous one", "err", err, "version", h.Current().Version())
 				select {
@@ -129,22 +214,87 @@ func (h *Holder) Run(ctx context.Context) {
 			}
 			continue
 		}
-		if err := h.live.WaitFor(ctx, seen+1); err != nil {
+		// Wait for the live state to move past the index's snapshot, or
+		// for an announced version.
+		wctx, cancel := context.WithCancel(ctx)
+		moved := make(chan struct{})
+		go func() {
+			h.live.WaitFor(wctx, cur.snap.Version+1)
+			close(moved)
+		}()
+		select {
+		case <-moved:
+		case <-wake:
+		case <-ctx.Done():
+		}
+		cancel()
+		<-moved
+	}
+}
+
+// listen notes every version the store announces and wakes Run,
+// reconnecting while the database is down.
+func (h *Holder) listen(ctx context.Context, wake chan<- struct{}) {
+	for ctx.Err() == nil {
+		err := h.st.ListenVersions(ctx, func() { h.poke(wake) }, func(v int64) {
+			if v > h.announced.Load() {
+				h.announced.Store(v)
+			}
+			h.poke(wake)
+		})
+		if ctx.Err() != nil {
 			return
 		}
+		h.log.Debug("address index: version listener stopped; reconnecting", "err", err)
+		select {
+		case <-time.After(500 * time.Millisecond):
+		case <-ctx.Done():
+		}
+	}
+}
+
+func (h *Holder) poke(wake chan<- struct{}) {
+	select {
+	case wake <- struct{}{}:
+	default:
 	}
 }
 
 // retag is the index with the addresses of ix for another version (its
 // addresses unchanged) and the areas of snap.
-func (ix *Index) retag(version int64, snap *geo.Snapshot, province string) *Index {
+func (ix *Index) retag(version int64, snap *geo.Snapshot) (*Index, error) {
 	x := *ix
 	x.version, x.snap = version, snap
-	if province == "" {
-		province = ProvinceOf(snap)
-	}
-	x.gaz = newGazetteer(snap, province, ix.norm)
 	x.stats.Version = version
 	x.stats.Reused = true
-	return &x
+	if snap != ix.snap {
+		// The areas may have other names: the normaliser, gazetteer and
+		// village names follow them.
+		if err := x.prepare(); err != nil {
+			return nil, err
+		}
+		x.buildNames()
+	}
+	return &x, nil
+}
+
+// changedGrids are the grids whose current version differs between two
+// snapshots (an adjustment's grids), or none when they are one.
+func changedGrids(old, cur *geo.Snapshot) []geo.Code {
+	if old == cur || old == nil || cur == nil {
+		return nil
+	}
+	var out []geo.Code
+	for i := range cur.Grids {
+		g := &cur.Grids[i]
+		if o := old.Grid(g.Code); o == nil || !o.ValidFrom.Equal(g.ValidFrom) {
+			out = append(out, g.Code)
+		}
+	}
+	for i := range old.Grids {
+		if cur.Grid(old.Grids[i].Code) == nil {
+			out = append(out, old.Grids[i].Code)
+		}
+	}
+	return out
 }

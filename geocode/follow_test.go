@@ -12,7 +12,7 @@ import (
 // TestFresh: an address committed with a version bump is geocoded within
 // a second; a version that changed no address re-tags the index.
 func TestFresh(t *testing.T) {
-	f := newFixture(t, 2)
+	f := newFixture(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go f.live.Run(ctx)
@@ -57,5 +57,46 @@ func TestFresh(t *testing.T) {
 	}
 	if st := f.holder.Current().Stats(); !st.Reused || st.Version != v {
 		t.Errorf("after a version without address changes: %+v, want the index re-tagged with version %d", st, v)
+	}
+}
+
+// TestMergeKeepsFresh: past MergeAt the overlay is merged into a new base
+// in the background; the address added stays geocoded throughout, and
+// the merged index holds no overlay.
+func TestMergeKeepsFresh(t *testing.T) {
+	f := newFixture(t)
+	f.holder.MergeAt = 1
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go f.live.Run(ctx)
+	go f.holder.Run(ctx)
+
+	x := f.addrs[len(f.addrs)/2]
+	x.Road, x.Number, x.Compound, x.Building, x.Entrance, x.Room, x.Group = "合并测试路", "3", "", "", "", "", ""
+	added := []geocodetest.Address{x}
+	v, err := geocodetest.Insert(ctx, f.st, added)
+	if err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(time.Minute)
+	sawOverlay := false
+	for {
+		ix := f.holder.Current()
+		if ix.Version() >= v {
+			a := ix.Geocode(x.Text())
+			if a.Status != geocode.Matched || a.Address.ID != added[0].ID || a.Address.Grid != x.Grid {
+				t.Fatalf("index of version %d (overlay %d): %+v, want %s matched", ix.Version(), ix.Stats().Overlay, a, x.Text())
+			}
+			if ix.Stats().Overlay > 0 {
+				sawOverlay = true
+			} else if sawOverlay {
+				t.Logf("merged: %+v", ix.Stats())
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("not merged a minute after: %+v (saw an overlay: %v)", f.holder.Current().Stats(), sawOverlay)
+		}
+		time.Sleep(5 * time.Millisecond)
 	}
 }

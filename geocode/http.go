@@ -283,8 +283,8 @@ func (s *Service) serveReverse(w http.ResponseWriter, r *http.Request) {
 	p := orb.Point{lon, lat}
 	out := ReverseJSON{Lon: lon, Lat: lat, Version: ix.Version(), MaxMeters: maxM}
 	if i, d := ix.nearest(p, maxM); i >= 0 {
-		e := &ix.entries[i]
-		out.Address = &ReverseAddressJSON{AddressJSON: AddressJSON{ID: e.ID, Code: e.Code, Standard: e.Text, Lon: e.Point[0], Lat: e.Point[1]},
+		e := ix.entry(i)
+		out.Address = &ReverseAddressJSON{AddressJSON: AddressJSON{ID: e.ID, Code: e.Code(), Standard: e.Text(), Lon: e.Point[0], Lat: e.Point[1]},
 			GridCode: string(e.Grid), Meters: math.Round(d*10) / 10}
 	}
 	if s.Live != nil {

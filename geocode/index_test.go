@@ -28,6 +28,11 @@ func smallIndex(t testing.TB) *Index {
 		area("320902107202", "正洋村委会", geo.LevelVillage),
 		area("320902108000", "黄尖镇", geo.LevelTown),
 		area("320902108201", "新街村委会", geo.LevelVillage),
+		area("320971000000", "盐城经济技术开发区", geo.LevelCounty),
+		area("320971100000", "步凤镇", geo.LevelTown),
+		area("320971100201", "仁智村委会", geo.LevelVillage),
+		area("320981000000", "东台市", geo.LevelCounty),
+		area("320981409000", "开发区", geo.LevelTown),
 	}, nil)
 	urban := records.Address{City: "盐城市", County: "亭湖区", Town: "五星街道", Village: "新园社区", Road: "解放南路"}
 	rural := func(town, village, group, number string) records.Address {
@@ -46,6 +51,8 @@ func smallIndex(t testing.TB) *Index {
 		{ID: 5, Address: rural("盐东镇", "新街村", "3", "15"), Grid: "320902107201001", Point: orb.Point{120.3, 33.4}},
 		{ID: 6, Address: rural("黄尖镇", "新街村", "3", "15"), Grid: "320902108201001", Point: orb.Point{120.4, 33.5}},
 		{ID: 7, Address: rural("盐东镇", "正洋村", "5", "16"), Grid: "320902107202001", Point: orb.Point{120.31, 33.41}},
+		{ID: 8, Address: with(rural("步凤镇", "仁智村", "8", "8"), func(a *records.Address) { a.County = "盐城经济技术开发区" }),
+			Grid: "320971100201001", Point: orb.Point{120.5, 33.5}},
 	}
 	for i := range es {
 		es[i].Code = "320902001001" + "000000" + string(rune('0'+es[i].ID))
@@ -78,6 +85,9 @@ func TestGeocode(t *testing.T) {
 		{q: "盐东镇新街村3组15号", status: Matched, id: 5},
 		{q: "黄尖镇新街村三组十五号", status: Matched, id: 6},
 		{q: "亭湖区盐东镇正洋村第五组16号", status: Matched, id: 7},
+		// a county whose name begins with the city's short name
+		{q: "盐城市盐城经济技术开发区步凤镇仁智村8组8号", status: Matched, id: 8},
+		{q: "江苏盐城经济技术开发区步凤镇仁智村8组8号", status: Matched, id: 8},
 		// strict on numbers
 		{q: "解放南路12号聚龙湖花园3幢2单元503室", status: AreaOnly, area: "320902001001"},
 		{q: "解放南路13号", status: AreaOnly, area: "320902001001"},
@@ -114,7 +124,7 @@ func TestGeocode(t *testing.T) {
 
 func TestNearest(t *testing.T) {
 	ix := smallIndex(t)
-	if i, d := ix.nearest(orb.Point{120.1002, 33.3}, 100); i < 0 || ix.entries[i].ID != 1 || d > 30 {
+	if i, d := ix.nearest(orb.Point{120.1002, 33.3}, 100); i < 0 || ix.entry(i).ID != 1 || d > 30 {
 		t.Errorf("nearest: %d at %.0f m, want address 1", i, d)
 	}
 	if i, _ := ix.nearest(orb.Point{121, 34}, 100); i >= 0 {

@@ -1,6 +1,7 @@
 package geocode
 
 import (
+	"cmp"
 	"slices"
 
 	"gridmap/geo"
@@ -69,8 +70,8 @@ func (ix *Index) answer(p *Parsed) Answer {
 	var cands []scored
 	add := func(ids []int32, edits int) {
 		for _, i := range ids {
-			e := &ix.entries[i]
-			if !ix.fits(e, p, named) {
+			e := ix.entry(i)
+			if !ix.alive(i) || !ix.fits(e, p, named) {
 				continue
 			}
 			s := scored{i: i, edits: edits, extra: extraParts(e, p)}
@@ -92,8 +93,7 @@ func (ix *Index) answer(p *Parsed) Answer {
 		head := []rune(p.Head)
 		roads := ix.roads.suffixMatches(head, scratch)
 		for _, m := range roads {
-			ids := ix.byRoad[ix.roads.names[m.id]+"\x00"+p.Number]
-			add(ids, m.edits)
+			ix.lookup(keyRoad, ix.roads.names[m.id]+"\x00"+p.Number, func(ids []int32) { add(ids, m.edits) })
 			areaHint = append(areaHint, ix.roadArea[m.id])
 		}
 		if len(roads) == 0 || p.Group != "" || p.Head == "" {
@@ -101,12 +101,12 @@ func (ix *Index) answer(p *Parsed) Answer {
 			// read as a (misspelt) village.
 			for _, a := range named {
 				if a.level == geo.LevelVillage {
-					add(ix.byVillage[a.name+"\x00"+p.Number], 0)
+					ix.lookup(keyVillage, a.name+"\x00"+p.Number, func(ids []int32) { add(ids, 0) })
 				}
 			}
 			if len(cands) == 0 && len(head) >= 3 {
 				for _, m := range ix.villages.suffixMatches(head, scratch) {
-					add(ix.byVillage[ix.villages.names[m.id]+"\x00"+p.Number], m.edits)
+					ix.lookup(keyVillage, ix.villages.names[m.id]+"\x00"+p.Number, func(ids []int32) { add(ids, m.edits) })
 				}
 			}
 		}
@@ -115,14 +115,14 @@ func (ix *Index) answer(p *Parsed) Answer {
 	// that does not exist is not outvoted by the compound after it.
 	if p.Building != "" && p.Compound != "" && (p.Number == "" || p.Head == "" && len(cands) == 0) {
 		for _, m := range ix.compounds.suffixMatches([]rune(p.Compound), scratch) {
-			add(ix.byCompound[ix.compounds.names[m.id]+"\x00"+p.Building], m.edits)
+			ix.lookup(keyCompound, ix.compounds.names[m.id]+"\x00"+p.Building, func(ids []int32) { add(ids, m.edits) })
 			areaHint = append(areaHint, ix.compoundArea[m.id])
 		}
 	}
 	if len(cands) == 0 {
 		return ix.areaAnswer(named, areaHint)
 	}
-	// The best: fewest typos, then fewest parts left out.
+	// The best: fewest typos, then fewest parts left out; ties in id order.
 	slices.SortFunc(cands, func(a, b scored) int {
 		if a.edits != b.edits {
 			return a.edits - b.edits
@@ -133,7 +133,7 @@ func (ix *Index) answer(p *Parsed) Answer {
 		if a.other != b.other {
 			return a.other - b.other
 		}
-		return int(a.i - b.i)
+		return cmp.Compare(ix.entry(a.i).ID, ix.entry(b.i).ID)
 	})
 	best := cands[0]
 	tied := 1
@@ -142,7 +142,7 @@ func (ix *Index) answer(p *Parsed) Answer {
 	}
 	if tied == 1 {
 		c := ix.candidate(best)
-		return Answer{Status: Matched, Score: c.Score, Address: &c, Area: ix.entries[best.i].village}
+		return Answer{Status: Matched, Score: c.Score, Address: &c, Area: ix.entry(best.i).village()}
 	}
 	ans := Answer{Status: Ambiguous, Score: score(best)}
 	for _, c := range cands[:min(tied, MaxCandidates)] {
@@ -157,8 +157,8 @@ func score(s scored) float64 {
 }
 
 func (ix *Index) candidate(s scored) Candidate {
-	e := &ix.entries[s.i]
-	return Candidate{ID: e.ID, Code: e.Code, Standard: e.Text, Grid: e.Grid, Lon: e.Point[0], Lat: e.Point[1], Score: score(s)}
+	e := ix.entry(s.i)
+	return Candidate{ID: e.ID, Code: e.Code(), Standard: e.Text(), Grid: e.Grid, Lon: e.Point[0], Lat: e.Point[1], Score: score(s)}
 }
 
 // fits says whether an address agrees with every number the text gives
@@ -202,11 +202,12 @@ func (a namedArea) contains(e *entry) bool {
 	if a.name == e.county || a.name == e.town || a.name == e.villageName {
 		return true
 	}
-	if e.village == "" {
+	v := e.village()
+	if v == "" {
 		return false
 	}
 	for _, c := range a.codes {
-		if within(e.village, c) {
+		if within(v, c) {
 			return true
 		}
 	}

@@ -22,8 +22,14 @@ type Normalizer struct {
 	// simplified conversion (phrase-aware, but ≈30 µs a text); the others,
 	// nearly all, skip it.
 	known func(rune) bool
-	mu    sync.Mutex // OpenCC's converter is not documented as concurrent-safe
-	t2s   *opencc.OpenCC
+	t2s   *converter
+}
+
+// converter is OpenCC's converter, shared by the normalisers made from
+// one (its dictionaries take a while to load).
+type converter struct {
+	mu sync.Mutex // OpenCC's converter is not documented as concurrent-safe
+	cc *opencc.OpenCC
 }
 
 // NewNormalizer makes a Normalizer. known (nil: every rune is unknown)
@@ -36,7 +42,13 @@ func NewNormalizer(known func(rune) bool) (*Normalizer, error) {
 	if known == nil {
 		known = func(rune) bool { return false }
 	}
-	return &Normalizer{known: known, t2s: cc}, nil
+	return &Normalizer{known: known, t2s: &converter{cc: cc}}, nil
+}
+
+// withKnown is a Normalizer like n (sharing its converter) with other
+// known runes.
+func (n *Normalizer) withKnown(known func(rune) bool) *Normalizer {
+	return &Normalizer{known: known, t2s: n.t2s}
 }
 
 // Normalize writes s in the normal form (see Normalizer).
@@ -46,11 +58,11 @@ func (n *Normalizer) Normalize(s string) string {
 	}
 	s = width.Fold.String(s)
 	if n.t2s != nil && n.needsT2S(s) {
-		n.mu.Lock()
-		if t, err := n.t2s.Convert(s); err == nil {
+		n.t2s.mu.Lock()
+		if t, err := n.t2s.cc.Convert(s); err == nil {
 			s = t
 		}
-		n.mu.Unlock()
+		n.t2s.mu.Unlock()
 	}
 	return normalizeSimplified(s)
 }

@@ -57,9 +57,15 @@ func (ix *Index) Parse(text string) Parsed {
 	s := ix.norm.Normalize(text)
 	p := Parsed{Normal: s}
 	g := &ix.gaz
-	for _, pre := range []string{g.province, g.provinceShort, g.city, g.cityShort} {
-		if pre != "" && strings.HasPrefix(s, pre) {
-			s = s[len(pre):]
+	// The province and the city, each once (江苏省盐城市, 江苏盐城, 盐城市 …),
+	// unless the text goes on with a longer area name (盐城经济技术开发区
+	// is a county, not 盐城 and a 经济技术开发区).
+	for _, pair := range [][2]string{{g.province, g.provinceShort}, {g.city, g.cityShort}} {
+		for _, pre := range pair {
+			if pre != "" && strings.HasPrefix(s, pre) && len(g.longestAt(s)) <= len(pre) {
+				s = s[len(pre):]
+				break
+			}
 		}
 	}
 	// From the right: room, entrance, building.

@@ -34,7 +34,7 @@ func classify(c geocodetest.Case, a geocode.Answer) outcome {
 // goals: on noisy text ≥ 98% to the right grid and ≤ 0.5% to a wrong one;
 // ≤ 1% of made-up addresses given a grid.
 func TestQuality(t *testing.T) {
-	f := newFixture(t, 8)
+	f := newFixture(t)
 	ix := f.holder.Current()
 	t.Logf("%d standard addresses, %d roads, %d compounds, index %.1f MiB, built in %s",
 		ix.Stats().Addresses, ix.Stats().Roads, ix.Stats().Compounds, float64(ix.Stats().Bytes)/(1<<20), ix.Stats().BuildTime)
@@ -115,7 +115,7 @@ func TestQuality(t *testing.T) {
 // BenchmarkGeocodeNoisy geocodes the noisy set one query at a time (CPU
 // time of the matching alone, one core).
 func BenchmarkGeocodeNoisy(b *testing.B) {
-	f := newFixture(b, 8)
+	f := newFixture(b)
 	ix := f.holder.Current()
 	cases := geocodetest.Noise(f.addrs, "江苏省", 2026, 200)
 	b.ResetTimer()

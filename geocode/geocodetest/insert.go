@@ -87,13 +87,3 @@ func idsOf(as []Address) []int64 {
 	}
 	return out
 }
-
-// Replace retires every live standard address (the demo city writes its
-// own) and then inserts as, so the generated set is the whole gazetteer
-// the tests score against.
-func Replace(ctx context.Context, st *store.Store, as []Address) (int64, error) {
-	if _, err := st.Pool().Exec(ctx, `UPDATE standard_address SET retired_at = greatest(now(), created_at) WHERE retired_at IS NULL`); err != nil {
-		return 0, fmt.Errorf("retire the demo's addresses: %w", err)
-	}
-	return Insert(ctx, st, as)
-}

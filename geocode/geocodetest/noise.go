@@ -75,8 +75,27 @@ func Noise(as []Address, province string, seed int64, n int) []Case {
 	w := &writer{rng: rng, s2t: t2s, province: province, names: map[string]bool{}}
 	roads := map[string][]*Address{}
 	maxDoor := map[string]int{}
+	// What tells an address when parts are left out: a road in one town
+	// only (the areas may go), a compound behind one door of its town
+	// (the road and door may go). Elsewhere the text left is truly
+	// ambiguous, and no kind of noise should ask for one answer.
+	roadTowns := map[string]map[string]bool{}
+	compoundDoors := map[[2]string]map[[2]string]bool{}
 	for i := range as {
 		a := &as[i]
+		if a.Road != "" {
+			if roadTowns[a.Road] == nil {
+				roadTowns[a.Road] = map[string]bool{}
+			}
+			roadTowns[a.Road][a.Town] = true
+		}
+		if a.Compound != "" {
+			k := [2]string{a.Town, a.Compound}
+			if compoundDoors[k] == nil {
+				compoundDoors[k] = map[[2]string]bool{}
+			}
+			compoundDoors[k][[2]string{a.Road, a.Number}] = true
+		}
 		for _, s := range []string{a.Road, a.Compound, a.Village} {
 			if s != "" {
 				w.names[s] = true
@@ -120,7 +139,7 @@ func Noise(as []Address, province string, seed int64, n int) []Case {
 			case Typo:
 				a = pick(func(a *Address) bool { return w.typoable(a) })
 			case MissingArea:
-				a = pick(func(a *Address) bool { return a.Road != "" })
+				a = pick(func(a *Address) bool { return a.Road != "" && len(roadTowns[a.Road]) == 1 })
 			case MissingCompound:
 				a = pick(func(a *Address) bool { return a.Compound != "" })
 			case Community:
@@ -147,7 +166,7 @@ func Noise(as []Address, province string, seed int64, n int) []Case {
 			case MissingArea:
 				st.dropCity, st.dropCounty, st.dropTown = true, true, true
 			case MissingCompound:
-				if a.Building != "" && rng.IntN(2) == 0 {
+				if a.Building != "" && len(compoundDoors[[2]string{a.Town, a.Compound}]) == 1 && rng.IntN(2) == 0 {
 					st.dropRoad = true
 				} else {
 					st.dropCompound = true
@@ -291,7 +310,9 @@ func (w *writer) typoable(a *Address) bool {
 }
 
 // typo puts one wrong character (two in a name longer than five) in the
-// road, compound or village name, never making another real name.
+// road, compound or village name, never making another real name nor
+// one within the typos of another real name (which no reader could tell
+// from that name).
 func (w *writer) typo(a *Address, st *style) {
 	var opts []*bool
 	if len([]rune(a.Road)) >= 3 {
@@ -308,6 +329,17 @@ func (w *writer) typo(a *Address, st *style) {
 	}
 }
 
+// nearOther says whether s is within the typos of a real name other
+// than name.
+func (w *writer) nearOther(s, name string) bool {
+	for real := range w.names {
+		if real != name && withinTypos(s, real) {
+			return true
+		}
+	}
+	return false
+}
+
 func (w *writer) misspell(name string) string {
 	rs := []rune(name)
 	n := 1
@@ -321,7 +353,7 @@ func (w *writer) misspell(name string) string {
 			i := w.rng.IntN(len(x) - 1)
 			x[i] = typoChars[w.rng.IntN(len(typoChars))]
 		}
-		if s := string(x); s != name && !w.names[s] {
+		if s := string(x); s != name && !w.names[s] && !w.nearOther(s, name) {
 			return s
 		}
 	}
