@@ -10,8 +10,8 @@
 // struct. Each is also a gridd bench subcommand (commands.go: its flags and
 // their defaults, which only the harness can explain); gridd gives it the
 // database and the service, so no harness reads the environment. They
-// never write to the database (but for bench geocode's opt-in
-// --seed-addresses and its run's token), and their load generator only
+// never write to the database (but for bench geocode's run tokens and
+// its opt-in --fresh imports), and their load generator only
 // targets this machine.
 package bench
 

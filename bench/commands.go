@@ -45,7 +45,7 @@ func Commands() map[string]Command {
 		"http":    {"GET and POST /lookup through a loopback load generator", "[--url http://127.0.0.1:PORT] [--points N] [--clients K] [--duration D] [--max-requests M] [--runs R] [--cpuprofile FILE]", bindHTTP},
 		"scale":   {"how the in-memory costs grow with the city's size", "[--sizes 1,4,12] [--lookup D] [--tiles N]", bindScale},
 		"events":  {"GET /stats/events from memory against PostgreSQL's GROUP BY", "[--runs N]", bindEvents},
-		"geocode": {"POST /geocode against pg_trgm on a noisy address set", "[--per-kind N] [--batch N] [--pg-queries N] [--seed S] [--runs R] [--seed-addresses N]", bindGeocode},
+		"geocode": {"POST /geocode against pg_trgm on a noisy address set", "[--per-kind N] [--batch N] [--pg-queries N] [--seed S] [--runs R] [--fresh N]", bindGeocode},
 	}
 }
 
@@ -135,28 +135,39 @@ func bindGeocode(fs *flag.FlagSet) func(context.Context, Env) error {
 	fs.IntVar(&o.Fresh, "fresh", 0, "then import this many new addresses one by one through POST /records/import and time until GET /geocode answers each (writes them)")
 	return func(ctx context.Context, env Env) error {
 		return withStore(ctx, env, 0, func(st *store.Store) error {
-			// Tokens for the run (revoked at the end): a viewer's for POST
+			// Tokens for the run, revoked at its end: a viewer's for POST
 			// /geocode, an admin's for --fresh's imports.
+			var revoke func()
 			var err error
-			if o.Token, err = runToken(ctx, st, "viewer"); err != nil {
+			if o.Token, revoke, err = runToken(ctx, st, "viewer"); err != nil {
 				return err
 			}
+			defer revoke()
 			if o.Fresh > 0 {
-				if o.AdminToken, err = runToken(ctx, st, "admin"); err != nil {
+				if o.AdminToken, revoke, err = runToken(ctx, st, "admin"); err != nil {
 					return err
 				}
+				defer revoke()
 			}
 			return Geocode(ctx, env.Out, st, env.Service(st), o)
 		})
 	}
 }
 
-// runToken creates a token of role for a bench run, revoked when ctx ends.
-func runToken(ctx context.Context, st *store.Store, role string) (string, error) {
+// runToken creates a token of role for a bench run and the revoke to call
+// when the run ends.
+func runToken(ctx context.Context, st *store.Store, role string) (secret string, revoke func(), _ error) {
 	tok, secret, err := st.CreateToken(ctx, store.NewToken{Name: "gridd bench (" + role + ")", Role: role}, nil)
 	if err != nil {
-		return "", err
+		return "", nil, err
 	}
-	context.AfterFunc(ctx, func() { st.RevokeToken(context.WithoutCancel(ctx), tok.ID, nil) })
-	return secret, nil
+	return secret, func() { st.RevokeToken(context.WithoutCancel(ctx), tok.ID, nil) }, nil
+}
+
+func bindEvents(fs *flag.FlagSet) func(context.Context, Env) error {
+	var o EventsOptions
+	fs.IntVar(&o.Runs, "runs", 5, "runs of each side per area; the fastest counts (the machine is shared)")
+	return func(ctx context.Context, env Env) error {
+		return withStore(ctx, env, 0, func(st *store.Store) error { return Events(ctx, env.Out, st, o) })
+	}
 }
