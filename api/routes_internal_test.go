@@ -5,6 +5,7 @@ import (
 	"gridmap/adjust"
 	"gridmap/adjust/ops"
 	"gridmap/records"
+	"gridmap/suggest"
 	"gridmap/tiles"
 	"gridmap/workers"
 	"net/http"
@@ -37,7 +38,8 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 	stub := http.NotFoundHandler()
 	ts := tiles.NewService(nil, nil, nil, tiles.Options{})
 	routes := NewServer(Deps{Lookup: stub, Geocode: stub, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
-		Adjust: adjust.New(nil, ops.Options{}), Workers: workers.New(nil, nil, nil, nil, workers.Options{}), Records: records.NewService(nil, nil, nil)}).(chi.Routes)
+		Adjust: adjust.New(nil, ops.Options{}), Workers: workers.New(nil, nil, nil, nil, workers.Options{}), Records: records.NewService(nil, nil, nil),
+		Suggest: suggest.New(nil, nil)}).(chi.Routes)
 	err = chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		served = append(served, method+" "+strings.TrimSuffix(route, "/*"))
 		return nil

@@ -149,7 +149,21 @@ func (d *divider) start() {
 	d.count()
 	d.dropEmpty()
 	d.repair()
-	k := Grids(d.total(), d.in.Target)
+	// Atoms too large for any grid make a grid each; the others are
+	// divided by the target.
+	hi := float64(d.in.Target) * (1 + d.in.Tolerance)
+	huge, rest := 0, 0
+	for _, a := range d.in.Atoms {
+		if float64(a.Households) > hi {
+			huge++
+		} else {
+			rest += a.Households
+		}
+	}
+	k := huge + Grids(rest, d.in.Target)
+	if rest == 0 && huge > 0 {
+		k = huge
+	}
 	if k > len(d.in.Atoms) {
 		k = len(d.in.Atoms)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
@@ -14,6 +15,10 @@ import (
 
 // The SQL of a suggestion. Everything is read and computed in one
 // transaction that is rolled back: the faces live in temporary tables.
+
+// snapDeg is the adjustment engine's snap tolerance (ops.Options.SnapM,
+// 0.5 m) in degrees of latitude.
+const snapDeg = 0.5 / 111320
 
 // errNoVillage is a village code that names no village.
 var errNoVillage = errors.New("no such village")
@@ -74,14 +79,19 @@ const sqlTables = `
 // inside each, the Voronoi edges of its sites (clipped to the grid grown
 // by 1e-6°, so they cross its boundary and get noded with it; the crumbs
 // beyond are dangles polygonize drops), and polygonizes it: every face
-// lies in one grid and one Voronoi cell of that grid's sites. Edges of
+// lies in one grid and one Voronoi cell of that grid's sites. The cut
+// lines are first snapped ($1 degrees, the engine's snap tolerance) to the
+// grids' boundaries: a cut passing a hair from a corner goes through the
+// corner, not through a node a rounding error from it (which edge
+// matching would snap the neighbour's corner to, making them overlap). Edges of
 // the grids are therefore edges of the faces, and a grid whose sites all
 // stay together keeps its boundary exactly.
 const sqlFaces = `
 	WITH s AS (SELECT grid, ST_Collect(geom) AS pts, count(*) AS n FROM sg_site GROUP BY grid),
+	ref AS (SELECT ST_Collect(ST_Boundary(geom)) AS b FROM sg_grid),
 	cut AS (
-		SELECT ST_CollectionExtract(ST_Intersection(ST_VoronoiLines(s.pts, 0, g.geom), ST_Buffer(g.geom, 1e-6)), 2) AS l
-		FROM sg_grid g JOIN s ON s.grid = g.i WHERE s.n > 1),
+		SELECT ST_Snap(ST_CollectionExtract(ST_Intersection(ST_VoronoiLines(s.pts, 0, g.geom), ST_Buffer(g.geom, 1e-6)), 2), ref.b, $1) AS l
+		FROM sg_grid g JOIN s ON s.grid = g.i CROSS JOIN ref WHERE s.n > 1),
 	lines AS (
 		SELECT ST_Boundary(geom) AS l FROM sg_grid
 		UNION ALL SELECT l FROM cut WHERE NOT ST_IsEmpty(l)),
@@ -91,8 +101,7 @@ const sqlFaces = `
 const sqlFaceOwners = `
 	UPDATE sg_face f SET pt = ST_PointOnSurface(f.geom);
 	UPDATE sg_face f SET grid = (SELECT min(g.i) FROM sg_grid g WHERE g.geom && f.pt AND ST_Covers(g.geom, f.pt));
-	DELETE FROM sg_face WHERE grid IS NULL;
-	UPDATE sg_face f SET site = (SELECT s.i FROM sg_site s WHERE s.grid = f.grid ORDER BY s.geom <-> f.pt LIMIT 1)`
+	DELETE FROM sg_face WHERE grid IS NULL`
 
 // sqlParts unions the faces of each part and measures it: households are
 // the division's, area in m² (store.AreaM2SQL, as the checks measure) and
@@ -177,21 +186,28 @@ func makeFaces(ctx context.Context, tx pgx.Tx, grids []gridRow, sites []site) ([
 	if _, err := tx.Exec(ctx, `ANALYZE sg_site`); err != nil {
 		return nil, fmt.Errorf("suggest sites: %w", err)
 	}
-	if _, err := tx.Exec(ctx, sqlFaces); err != nil {
+	if _, err := tx.Exec(ctx, sqlFaces, snapDeg); err != nil {
 		return nil, fmt.Errorf("suggest faces: %w", err)
 	}
 	if _, err := tx.Exec(ctx, sqlFaceOwners); err != nil {
 		return nil, fmt.Errorf("suggest faces: %w", err)
 	}
-	rows, err := tx.Query(ctx, `SELECT i, grid, coalesce(site, -1), geom FROM sg_face ORDER BY i`)
+	// Each face lies in the Voronoi cell of one site of its grid: the site
+	// nearest its point on surface.
+	byGrid := map[int32][]int{}
+	for i, s := range sites {
+		byGrid[int32(s.grid)] = append(byGrid[int32(s.grid)], i)
+	}
+	rows, err := tx.Query(ctx, `SELECT i, grid, ST_X(pt), ST_Y(pt), geom FROM sg_face ORDER BY i`)
 	if err != nil {
 		return nil, fmt.Errorf("read faces: %w", err)
 	}
 	var out []face
 	for rows.Next() {
-		var id, g, s int32
+		var id, g int32
+		var x, y float64
 		var geom orb.Geometry
-		if err := rows.Scan(&id, &g, &s, store.ScanOrb(&geom)); err != nil {
+		if err := rows.Scan(&id, &g, &x, &y, store.ScanOrb(&geom)); err != nil {
 			rows.Close()
 			return nil, fmt.Errorf("read faces: %w", err)
 		}
@@ -199,13 +215,28 @@ func makeFaces(ctx context.Context, tx pgx.Tx, grids []gridRow, sites []site) ([
 		if !ok {
 			continue
 		}
-		out = append(out, face{id: id, grid: int(g), site: int(s), poly: p})
+		out = append(out, face{id: id, grid: int(g), site: nearestSite(sites, byGrid[g], x, y), poly: p})
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read faces: %w", err)
 	}
 	return out, nil
+}
+
+// nearestSite returns the site of cand nearest (x, y) in degrees scaled
+// alike (a Voronoi cell is the same in any uniform scale; the plane's
+// anisotropy at these latitudes is what PostGIS's Voronoi ignores too),
+// or -1 when cand is empty.
+func nearestSite(sites []site, cand []int, x, y float64) int {
+	best, bd := -1, math.Inf(1)
+	for _, i := range cand {
+		dx, dy := sites[i].lon-x, sites[i].lat-y
+		if d := dx*dx + dy*dy; d < bd {
+			best, bd = i, d
+		}
+	}
+	return best
 }
 
 // partGeom is one suggested grid as PostGIS unions it.
