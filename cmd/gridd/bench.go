@@ -20,7 +20,7 @@ import (
 // gridd bench lookup | tiles | http.
 func cmdBench(ctx context.Context, e *env, args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: gridd bench lookup|tiles|http|scale|geocode [flags]")
+		return errors.New("usage: gridd bench lookup|tiles|http|scale|geocode|suggest [flags]")
 	}
 	switch args[0] {
 	case "lookup":
@@ -33,8 +33,31 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		return benchScale(ctx, e, args[1:])
 	case "geocode":
 		return benchGeocode(ctx, e, args[1:])
+	case "suggest":
+		return benchSuggest(ctx, e, args[1:])
 	}
-	return fmt.Errorf("gridd bench %s: want lookup, tiles, http, scale or geocode", args[0])
+	return fmt.Errorf("gridd bench %s: want lookup, tiles, http, scale, geocode or suggest", args[0])
+}
+
+func benchSuggest(ctx context.Context, e *env, args []string) error {
+	fs := newFlags(e, "bench suggest", "[--target N] [--tolerance T] [--villages N] [--concurrency C]")
+	var o bench.SuggestOptions
+	fs.IntVar(&o.Target, "target", 300, "households per grid")
+	fs.Float64Var(&o.Tolerance, "tolerance", 0.15, "share of the target a grid may deviate")
+	fs.IntVar(&o.Villages, "villages", 0, "the first N urban villages by code (0: every one)")
+	fs.IntVar(&o.Concurrency, "concurrency", 2, "villages divided at once, by each method in turn")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return fmt.Errorf("bench suggest takes no arguments, got %q", fs.Args())
+	}
+	st, err := openStore(ctx, e)
+	if err != nil {
+		return err
+	}
+	defer st.Close()
+	return bench.Suggest(ctx, e.stdout, st, o)
 }
 
 func benchLookup(ctx context.Context, e *env, args []string) error {
