@@ -164,18 +164,24 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 	}
 	div := Divide(pr.in)
 	facePart := pr.repairFaces(div)
-	hh := make([]int, len(div.Keep))
-	for s, st := range sites {
-		if f := pr.siteFace[s]; f >= 0 {
-			hh[facePart[f]] += st.households
-			if k := div.Keep[facePart[f]]; k != st.grid {
-				plan.MovedHouseholds += st.households
-			}
-		}
+	pts := make([]orb.Point, len(sites))
+	for i, st := range sites {
+		pts[i] = orb.Point{st.lon, st.lat}
 	}
-	geoms, err := unionParts(ctx, tx, faces, facePart, len(div.Keep))
+	borders := newBorders(faces, facePart, pts)
+	geoms, sitePart, err := unionParts(ctx, tx, faces, facePart, len(div.Keep), borders)
 	if err != nil {
 		return nil, err
+	}
+	hh := make([]int, len(div.Keep))
+	for s, st := range sites {
+		if s >= len(sitePart) || sitePart[s] < 0 {
+			continue
+		}
+		hh[sitePart[s]] += st.households
+		if k := div.Keep[sitePart[s]]; k != st.grid {
+			plan.MovedHouseholds += st.households
+		}
 	}
 	newN := 0
 	for i, k := range div.Keep {

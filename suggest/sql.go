@@ -103,12 +103,36 @@ const sqlFaceOwners = `
 	UPDATE sg_face f SET grid = (SELECT min(g.i) FROM sg_grid g WHERE g.geom && f.pt AND ST_Covers(g.geom, f.pt));
 	DELETE FROM sg_face WHERE grid IS NULL`
 
-// sqlParts unions the faces of each part and measures it: households are
-// the division's, area in m² (store.AreaM2SQL, as the checks measure) and
-// perimeter in metres on the spheroid.
-var sqlParts = `
-	SELECT part, g, ` + store.AreaM2SQL("g") + `, ST_Perimeter(g::geography)
-	FROM (SELECT part, ST_Multi(ST_Union(geom)) AS g FROM sg_face GROUP BY part) x ORDER BY part`
+// sqlSmooth rebuilds the grids from the linework of newBorders ($1: the
+// current grids' edges and the smoothed new borders): the faces of that linework go to
+// the grid of the division (sg_part0, the unions of the Voronoi faces)
+// holding their point on surface.
+const sqlSmooth = `
+	INSERT INTO sg_face2 (part, geom)
+	WITH noded AS (SELECT ST_UnaryUnion($1::geometry) AS g),
+	f AS (SELECT g AS f, ST_PointOnSurface(g) AS pt FROM (SELECT (ST_Dump(ST_Polygonize(g))).geom AS g FROM noded) x)
+	SELECT (SELECT min(p.part) FROM sg_part0 p WHERE p.g && f.pt AND ST_Covers(p.g, f.pt)), f.f FROM f`
+
+// sqlPieces gives every piece of a grid but its largest to the grid it
+// shares the longest border with (a smoothed border crossing another can
+// cut off a crumb).
+const sqlPieces = `
+	TRUNCATE sg_part;
+	INSERT INTO sg_part SELECT part, ST_Union(geom) FROM sg_face2 WHERE part IS NOT NULL GROUP BY part;
+	WITH pieces AS (SELECT part, (ST_Dump(g)).geom AS p FROM sg_part),
+	ranked AS (SELECT part, p, row_number() OVER (PARTITION BY part ORDER BY ST_Area(p) DESC) AS r FROM pieces),
+	moved AS (
+		SELECT r.p, coalesce((SELECT o.part FROM sg_part o WHERE o.part <> r.part AND o.g && r.p
+			ORDER BY ST_Length(ST_Intersection(ST_Boundary(o.g), ST_Boundary(r.p))) DESC, o.part LIMIT 1), r.part) AS part
+		FROM ranked r WHERE r.r > 1)
+	UPDATE sg_face2 f SET part = m.part FROM moved m
+	WHERE m.p && f.geom AND ST_Covers(m.p, ST_PointOnSurface(f.geom)) AND f.part IS DISTINCT FROM m.part;
+	TRUNCATE sg_part;
+	INSERT INTO sg_part SELECT part, ST_Multi(ST_Union(geom)) FROM sg_face2 WHERE part IS NOT NULL GROUP BY part`
+
+// sqlParts measures the grids: area in m² (store.AreaM2SQL, as the checks
+// measure) and perimeter in metres on the spheroid.
+var sqlParts = `SELECT part, g, ` + store.AreaM2SQL("g") + `, ST_Perimeter(g::geography) FROM sg_part ORDER BY part`
 
 // loadVillage reads the village's name, its comprehensive grids and their
 // records.
@@ -246,32 +270,72 @@ type partGeom struct {
 	perimeter float64
 }
 
-// unionParts labels the faces with their parts and returns each part's
-// union and measures.
-func unionParts(ctx context.Context, tx pgx.Tx, faces []face, facePart []int, parts int) ([]partGeom, error) {
+// unionParts labels the faces with their parts, rebuilds the parts with
+// the smoothed borders, and returns each part's geometry and measures
+// and the part each site lies in (-1 for none).
+func unionParts(ctx context.Context, tx pgx.Tx, faces []face, facePart []int, parts int, borders orb.MultiLineString) ([]partGeom, []int, error) {
 	lab := make([]int32, len(facePart))
 	ids := make([]int32, len(facePart))
 	for i, p := range facePart {
 		lab[i], ids[i] = int32(p), faces[i].id
 	}
 	if _, err := tx.Exec(ctx, `UPDATE sg_face f SET part = u.p FROM unnest($1::int[], $2::int[]) AS u(i, p) WHERE f.i = u.i`, ids, lab); err != nil {
-		return nil, fmt.Errorf("label faces: %w", err)
+		return nil, nil, fmt.Errorf("label faces: %w", err)
+	}
+	if _, err := tx.Exec(ctx, `
+		CREATE TEMP TABLE IF NOT EXISTS sg_part0 (part int, g geometry) ON COMMIT DROP;
+		CREATE TEMP TABLE IF NOT EXISTS sg_part (part int, g geometry) ON COMMIT DROP;
+		CREATE TEMP TABLE IF NOT EXISTS sg_face2 (part int, geom geometry) ON COMMIT DROP;
+		TRUNCATE sg_part0, sg_part, sg_face2;
+		INSERT INTO sg_part0 SELECT part, ST_Union(geom) FROM sg_face GROUP BY part`); err != nil {
+		return nil, nil, fmt.Errorf("union parts: %w", err)
+	}
+	var lines any
+	if len(borders) > 0 {
+		lines = store.Geom(borders)
+	}
+	if _, err := tx.Exec(ctx, sqlSmooth, lines); err != nil {
+		return nil, nil, fmt.Errorf("smooth borders: %w", err)
+	}
+	if _, err := tx.Exec(ctx, sqlPieces); err != nil {
+		return nil, nil, fmt.Errorf("smooth borders: %w", err)
 	}
 	rows, err := tx.Query(ctx, sqlParts)
 	if err != nil {
-		return nil, fmt.Errorf("union parts: %w", err)
+		return nil, nil, fmt.Errorf("union parts: %w", err)
 	}
-	defer rows.Close()
 	out := make([]partGeom, parts)
 	for rows.Next() {
 		var p int32
 		var g partGeom
 		if err := rows.Scan(&p, store.ScanMultiPolygon(&g.geom), &g.areaM2, &g.perimeter); err != nil {
-			return nil, fmt.Errorf("union parts: %w", err)
+			rows.Close()
+			return nil, nil, fmt.Errorf("union parts: %w", err)
 		}
 		if int(p) >= 0 && int(p) < parts {
 			out[p] = g
 		}
 	}
-	return out, rows.Err()
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, nil, fmt.Errorf("union parts: %w", err)
+	}
+	rows, err = tx.Query(ctx, `SELECT s.i, coalesce((SELECT min(p.part) FROM sg_part p WHERE p.g && s.geom AND ST_Covers(p.g, s.geom)), -1)
+		FROM sg_site s`)
+	if err != nil {
+		return nil, nil, fmt.Errorf("sites of parts: %w", err)
+	}
+	defer rows.Close()
+	var sitePart []int
+	for rows.Next() {
+		var i, p int32
+		if err := rows.Scan(&i, &p); err != nil {
+			return nil, nil, fmt.Errorf("sites of parts: %w", err)
+		}
+		for int(i) >= len(sitePart) {
+			sitePart = append(sitePart, -1)
+		}
+		sitePart[i] = int(p)
+	}
+	return out, sitePart, rows.Err()
 }
