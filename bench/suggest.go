@@ -23,6 +23,7 @@ type SuggestOptions struct {
 	Tolerance   float64 // share of the target a grid may deviate (0.15)
 	Villages    int     // the first N urban villages by code; 0 for all
 	Concurrency int     // villages divided at once (each method in turn)
+	Mode        string  // suggest's mode: "" (auto), "rebalance" or "fresh"
 }
 
 // divisionStats sums one method's divisions.
@@ -73,6 +74,12 @@ func (s *divisionStats) add(target int, tol float64, hh []int, pp []float64, mov
 // village. It writes nothing to the database (each village's work is
 // rolled back).
 func Suggest(ctx context.Context, w io.Writer, st *store.Store, o SuggestOptions) error {
+	if o.Mode == "auto" {
+		o.Mode = ""
+	}
+	if o.Mode != "" && o.Mode != suggest.ModeRebalance && o.Mode != suggest.ModeFresh {
+		return fmt.Errorf("bench suggest: --mode %q: want auto, rebalance or fresh", o.Mode)
+	}
 	if o.Target < 1 || !(o.Tolerance > 0 && o.Tolerance < 1) {
 		return errors.New("bench suggest: --target must be at least 1 and --tolerance between 0 and 1")
 	}
@@ -92,7 +99,11 @@ func Suggest(ctx context.Context, w io.Writer, st *store.Store, o SuggestOptions
 	if len(villages) == 0 {
 		return errors.New("bench suggest: no urban village (load the demo: gridd demo)")
 	}
-	fmt.Fprintf(w, "suggest: %d urban villages, target %d households ±%.0f%%, %d at a time\n", len(villages), o.Target, o.Tolerance*100, o.Concurrency)
+	mode := o.Mode
+	if mode == "" {
+		mode = "auto"
+	}
+	fmt.Fprintf(w, "suggest: %d urban villages, target %d households ±%.0f%%, %d at a time, gridmap mode %s\n", len(villages), o.Target, o.Tolerance*100, o.Concurrency, mode)
 
 	var ours, base divisionStats
 	run := func(name string, s *divisionStats, one func(ctx context.Context, v geo.Code) error) (time.Duration, error) {
@@ -131,7 +142,7 @@ func Suggest(ctx context.Context, w io.Writer, st *store.Store, o SuggestOptions
 	var mu sync.Mutex
 	oursWall, err := run("gridmap", &ours, func(ctx context.Context, v geo.Code) error {
 		t0 := time.Now()
-		p, err := suggest.Suggest(ctx, st, v, suggest.Params{Target: o.Target, Tolerance: o.Tolerance})
+		p, err := suggest.Suggest(ctx, st, v, suggest.Params{Target: o.Target, Tolerance: o.Tolerance, Mode: o.Mode})
 		if err != nil {
 			return err
 		}

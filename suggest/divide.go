@@ -24,6 +24,10 @@ type Atom struct {
 	Group int
 	// Label names the atom in findings ("聚龙湖花园3幢").
 	Label string
+	// AreaM2 is the atom's area and OuterM the length of its border with
+	// no other atom (the village's edge, an exclusive grid's), in metres,
+	// for the compactness of the grids.
+	AreaM2, OuterM float64
 }
 
 // Link is an edge of the atom graph: two atoms whose areas share a
@@ -47,7 +51,24 @@ type Input struct {
 	// groups are known): every atom of a group goes to the group's grid
 	// and Target is not used.
 	ByGroup bool
+	// Mode chooses how the grids are drawn: ModeRebalance starts from the
+	// current grids, ModeFresh from compact clusters of the atoms, and
+	// ModeAuto ("") does both and keeps the rebalanced grids unless the
+	// fresh ones are clearly more compact (FreshGain).
+	Mode string
 }
+
+// The modes of Input.Mode.
+const (
+	ModeAuto      = ""
+	ModeRebalance = "rebalance"
+	ModeFresh     = "fresh"
+)
+
+// FreshGain is how much more compact (mean Polsby-Popper) fresh grids
+// must be for ModeAuto to prefer them to the rebalanced current grids,
+// which move fewer households.
+const FreshGain = 0.08
 
 // Division is the answer of Divide.
 type Division struct {
@@ -60,6 +81,12 @@ type Division struct {
 	Households []int
 	// Findings say why the division could not meet the tolerance.
 	Findings []string
+	// Mode is how the grids were drawn (ModeRebalance or ModeFresh;
+	// empty for villager groups).
+	Mode string
+	// Compactness is the mean Polsby-Popper of the grids as the atoms'
+	// areas and borders give it.
+	Compactness float64
 }
 
 // divider is the state of one Divide run.
@@ -94,11 +121,187 @@ func Divide(in Input) Division {
 	}
 	if in.ByGroup {
 		d.byGroup()
-	} else {
+		return d.result()
+	}
+	var re, fr Division
+	if in.Mode != ModeFresh {
 		d.start()
 		d.balance()
+		re = d.result()
+		re.Mode = ModeRebalance
+		if in.Mode == ModeRebalance {
+			return re
+		}
 	}
-	return d.result()
+	f := &divider{in: in, adj: d.adj, part: make([]int, len(in.Atoms))}
+	f.startFresh()
+	f.balance()
+	fr = f.result()
+	fr.Mode = ModeFresh
+	if in.Mode == ModeFresh || fr.Compactness > re.Compactness+FreshGain && worstDev(fr, in) <= worstDev(re, in)+1e-9 {
+		return fr
+	}
+	return re
+}
+
+// worstDev is the largest |households − target| / target of d's grids.
+func worstDev(d Division, in Input) float64 {
+	w := 0.0
+	for _, n := range d.Households {
+		w = math.Max(w, math.Abs(float64(n-in.Target))/float64(max(in.Target, 1)))
+	}
+	return w
+}
+
+// startFresh ignores the current grids: the atoms are clustered by
+// k-means (Lloyd's iterations from the farthest-point seeding, atoms
+// weighted by households), each cluster made connected, and every
+// cluster takes the code of the current grid it shares most households
+// with (greedily), the others new codes.
+func (d *divider) startFresh() {
+	k := d.count0()
+	n := len(d.in.Atoms)
+	if k > n {
+		k = n
+	}
+	w := func(a int) float64 { return float64(d.in.Atoms[a].Households) + 0.05 }
+	var cx, cy, sw float64
+	for a := range d.in.Atoms {
+		cx += d.in.Atoms[a].X * w(a)
+		cy += d.in.Atoms[a].Y * w(a)
+		sw += w(a)
+	}
+	cx, cy = cx/sw, cy/sw
+	centres := make([][2]float64, 0, k)
+	far := 0
+	for a := range d.in.Atoms {
+		if math.Hypot(d.in.Atoms[a].X-cx, d.in.Atoms[a].Y-cy) > math.Hypot(d.in.Atoms[far].X-cx, d.in.Atoms[far].Y-cy) {
+			far = a
+		}
+	}
+	centres = append(centres, [2]float64{d.in.Atoms[far].X, d.in.Atoms[far].Y})
+	dist := make([]float64, n)
+	for len(centres) < k {
+		best, bd := 0, -1.0
+		for a := range d.in.Atoms {
+			m := math.Inf(1)
+			for _, c := range centres {
+				m = math.Min(m, math.Hypot(d.in.Atoms[a].X-c[0], d.in.Atoms[a].Y-c[1]))
+			}
+			dist[a] = m
+			if d.in.Atoms[a].Households > 0 && m > bd {
+				best, bd = a, m
+			}
+		}
+		centres = append(centres, [2]float64{d.in.Atoms[best].X, d.in.Atoms[best].Y})
+	}
+	for range 30 {
+		for a := range d.in.Atoms {
+			best, bd := 0, math.Inf(1)
+			for c, ctr := range centres {
+				if dd := math.Hypot(d.in.Atoms[a].X-ctr[0], d.in.Atoms[a].Y-ctr[1]); dd < bd {
+					best, bd = c, dd
+				}
+			}
+			d.part[a] = best
+		}
+		sums := make([][3]float64, k)
+		for a, p := range d.part {
+			sums[p][0] += d.in.Atoms[a].X * w(a)
+			sums[p][1] += d.in.Atoms[a].Y * w(a)
+			sums[p][2] += w(a)
+		}
+		moved := false
+		for c := range centres {
+			if sums[c][2] > 0 {
+				nc := [2]float64{sums[c][0] / sums[c][2], sums[c][1] / sums[c][2]}
+				if math.Hypot(nc[0]-centres[c][0], nc[1]-centres[c][1]) > 0.5 {
+					moved = true
+				}
+				centres[c] = nc
+			}
+		}
+		if !moved {
+			break
+		}
+	}
+	d.keep = make([]int, k)
+	for i := range d.keep {
+		d.keep[i] = -1
+	}
+	d.count()
+	d.dropEmpty()
+	d.repair()
+	// Codes: the current grid each cluster shares most households with.
+	type pair struct{ p, g, n int }
+	shared := map[[2]int]int{}
+	for a, p := range d.part {
+		if g := d.in.Atoms[a].Current; g >= 0 {
+			shared[[2]int{p, g}] += d.in.Atoms[a].Households + 1
+		}
+	}
+	var pairs []pair
+	for k, v := range shared {
+		pairs = append(pairs, pair{k[0], k[1], v})
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].n != pairs[j].n {
+			return pairs[i].n > pairs[j].n
+		}
+		return pairs[i].p < pairs[j].p || (pairs[i].p == pairs[j].p && pairs[i].g < pairs[j].g)
+	})
+	taken := map[int]bool{}
+	for i := range d.keep {
+		d.keep[i] = -1
+	}
+	for _, x := range pairs {
+		if d.keep[x.p] < 0 && !taken[x.g] {
+			d.keep[x.p] = x.g
+			taken[x.g] = true
+		}
+	}
+	d.mean = float64(d.total()) / float64(len(d.keep))
+}
+
+// count0 is how many grids the households ask for: atoms too large for
+// any grid make a grid each, the others are divided by the target.
+func (d *divider) count0() int {
+	hi := float64(d.in.Target) * (1 + d.in.Tolerance)
+	huge, rest := 0, 0
+	for _, a := range d.in.Atoms {
+		if float64(a.Households) > hi {
+			huge++
+		} else {
+			rest += a.Households
+		}
+	}
+	if rest == 0 && huge > 0 {
+		return huge
+	}
+	return huge + Grids(rest, d.in.Target)
+}
+
+// compactness is the mean Polsby-Popper of the parts: areas from the
+// atoms, perimeters from the borders between parts and the outer edges.
+func (d *divider) compactness() float64 {
+	area := make([]float64, len(d.keep))
+	per := make([]float64, len(d.keep))
+	for a, p := range d.part {
+		area[p] += d.in.Atoms[a].AreaM2
+		per[p] += d.in.Atoms[a].OuterM
+		for _, n := range d.adj[a] {
+			if d.part[n.to] != p {
+				per[p] += n.length
+			}
+		}
+	}
+	var sum float64
+	for p := range area {
+		if per[p] > 0 {
+			sum += 4 * math.Pi * area[p] / (per[p] * per[p])
+		}
+	}
+	return sum / float64(max(len(area), 1))
 }
 
 // total households of the atoms.
@@ -149,21 +352,7 @@ func (d *divider) start() {
 	d.count()
 	d.dropEmpty()
 	d.repair()
-	// Atoms too large for any grid make a grid each; the others are
-	// divided by the target.
-	hi := float64(d.in.Target) * (1 + d.in.Tolerance)
-	huge, rest := 0, 0
-	for _, a := range d.in.Atoms {
-		if float64(a.Households) > hi {
-			huge++
-		} else {
-			rest += a.Households
-		}
-	}
-	k := huge + Grids(rest, d.in.Target)
-	if rest == 0 && huge > 0 {
-		k = huge
-	}
+	k := d.count0()
 	if k > len(d.in.Atoms) {
 		k = len(d.in.Atoms)
 	}
@@ -620,7 +809,7 @@ func (d *divider) byGroup() {
 
 func (d *divider) result() Division {
 	d.count()
-	out := Division{Part: d.part, Keep: d.keep, Households: d.hh}
+	out := Division{Part: d.part, Keep: d.keep, Households: d.hh, Compactness: d.compactness()}
 	if d.in.ByGroup || d.in.Target <= 0 {
 		return out
 	}

@@ -46,14 +46,20 @@ type Params struct {
 	Target int `json:"target_households,omitempty"`
 	// Tolerance is the share of the target a grid may deviate, 0 < t < 1.
 	Tolerance float64 `json:"tolerance,omitempty"`
+	// Mode is Input.Mode: "" (auto), "rebalance" or "fresh" (for the
+	// benchmark; the API asks for auto).
+	Mode string `json:"-"`
 }
 
 // Plan is a suggested division of one village's comprehensive grids.
 type Plan struct {
 	Village     geo.Code `json:"village"`
 	VillageName string   `json:"village_name"`
-	// Method says how the grids were drawn: "balance" (households
-	// balanced to the target) or "villager-groups" (one grid per group).
+	// Method says how the grids were drawn: "rebalance" (the current
+	// grids, households balanced across their borders), "fresh" (compact
+	// clusters of the buildings, balanced; chosen when clearly more
+	// compact than the rebalanced grids) or "villager-groups" (one grid
+	// per group).
 	Method     string     `json:"method"`
 	Target     int        `json:"target_households"`
 	Tolerance  float64    `json:"tolerance"`
@@ -158,11 +164,12 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 	pr.in.Grids = len(grids)
 	byGroup := kind == geo.KindRural && pr.groupsKnown
 	pr.in.ByGroup = byGroup
-	plan.Method = "balance"
+	pr.in.Mode = p.Mode
+	div := Divide(pr.in)
+	plan.Method = div.Mode
 	if byGroup {
 		plan.Method = "villager-groups"
 	}
-	div := Divide(pr.in)
 	facePart := pr.repairFaces(div)
 	pts := make([]orb.Point, len(sites))
 	for i, st := range sites {
@@ -463,9 +470,17 @@ func buildProblem(recs []record, sites []site, faces []face, lat0 float64, p Par
 	// The graph: faces sharing a segment (polygonize makes shared edges
 	// vertex-identical), summed per pair of atoms.
 	type seg struct{ a, b orb.Point }
-	owner := map[seg]int{}
+	type use struct{ f, g int }
+	owner := map[seg]*use{}
+	var segs []seg
+	length := func(k seg) float64 {
+		ax, ay := pl.xy(k.a[0], k.a[1])
+		bx, by := pl.xy(k.b[0], k.b[1])
+		return math.Hypot(bx-ax, by-ay)
+	}
 	links := map[[2]int]float64{}
 	for f, fc := range faces {
+		pr.in.Atoms[pr.faceAtom[f]].AreaM2 += math.Abs(planar.Area(fc.poly)) * pl.kx * pl.ky
 		for _, ring := range fc.poly {
 			for i := 0; i+1 < len(ring); i++ {
 				a, b := ring[i], ring[i+1]
@@ -473,17 +488,18 @@ func buildProblem(recs []record, sites []site, faces []face, lat0 float64, p Par
 					a, b = b, a
 				}
 				k := seg{a, b}
-				g, ok := owner[k]
+				u, ok := owner[k]
 				if !ok {
-					owner[k] = f
+					owner[k] = &use{f, -1}
+					segs = append(segs, k)
 					continue
 				}
-				if g == f {
+				if u.f == f {
 					continue
 				}
-				ax, ay := pl.xy(a[0], a[1])
-				bx, by := pl.xy(b[0], b[1])
-				l := math.Hypot(bx-ax, by-ay)
+				u.g = f
+				g := u.f
+				l := length(k)
 				if pr.faceAdj[f] == nil {
 					pr.faceAdj[f] = map[int]float64{}
 				}
@@ -500,6 +516,11 @@ func buildProblem(recs []record, sites []site, faces []face, lat0 float64, p Par
 					links[[2]int{x, y}] += l
 				}
 			}
+		}
+	}
+	for _, k := range segs {
+		if u := owner[k]; u.g < 0 {
+			pr.in.Atoms[pr.faceAtom[u.f]].OuterM += length(k)
 		}
 	}
 	keys := make([][2]int, 0, len(links))

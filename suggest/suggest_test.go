@@ -121,7 +121,7 @@ func TestSuggestHardVillages(t *testing.T) {
 					t.Errorf("grid %s: %d parts, inside the village %v", r.code, r.parts, r.inside)
 				}
 				planned[r.hh]--
-				if c.method == "balance" && c.finding == "" && math.Abs(float64(r.hh)-300)/300 > 0.15 {
+				if c.method != "villager-groups" && c.finding == "" && math.Abs(float64(r.hh)-300)/300 > 0.15 {
 					t.Errorf("grid %s: %d households, outside 300 ±15%%", r.code, r.hh)
 				}
 			}

@@ -40,12 +40,13 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 }
 
 func benchSuggest(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "bench suggest", "[--target N] [--tolerance T] [--villages N] [--concurrency C]")
+	fs := newFlags(e, "bench suggest", "[--target N] [--tolerance T] [--villages N] [--concurrency C] [--mode auto|rebalance|fresh]")
 	var o bench.SuggestOptions
 	fs.IntVar(&o.Target, "target", 300, "households per grid")
 	fs.Float64Var(&o.Tolerance, "tolerance", 0.15, "share of the target a grid may deviate")
 	fs.IntVar(&o.Villages, "villages", 0, "the first N urban villages by code (0: every one)")
 	fs.IntVar(&o.Concurrency, "concurrency", 2, "villages divided at once, by each method in turn")
+	fs.StringVar(&o.Mode, "mode", "", "gridmap's mode: auto (empty), rebalance (from the current grids) or fresh (from compact clusters)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
