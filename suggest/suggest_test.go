@@ -34,6 +34,26 @@ func TestSuggestHardVillages(t *testing.T) {
 	eng := adjust.New(st, ops.Options{})
 	svc := suggest.New(st, eng)
 	before := households(t, st)
+	// gridd check's household range finds the grids to redraw, each with
+	// the route that suggests a division of its village.
+	rangeOpts := check.Options{HouseholdsLow: check.DefaultHouseholdsLow, HouseholdsHigh: check.DefaultHouseholdsHigh}
+	outside := func() map[string]string {
+		t.Helper()
+		rep, err := check.Run(ctx, st, rangeOpts, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, f := range rep.Findings {
+			if f.Check == geo.CheckGridHouseholdRange {
+				out[f.Codes[0]] = f.Suggest
+			}
+		}
+		return out
+	}
+	if got := outside(); got["320902001002002"] != "/villages/320902001002/suggest-division" || len(got) < 4 {
+		t.Errorf("before: grids outside 200-400: %v", got)
+	}
 
 	cases := []struct {
 		village geo.Code
@@ -168,6 +188,17 @@ func TestSuggestHardVillages(t *testing.T) {
 	}
 	if groupsSplit != 0 {
 		t.Errorf("%d villager groups in more than one grid", groupsSplit)
+	}
+	// Afterwards only the grid of the 900-household building is outside
+	// the range.
+	if got := outside(); len(got) != 1 {
+		t.Errorf("after: grids outside 200-400: %v, want the building's only", got)
+	} else {
+		for code, link := range got {
+			if geo.Code(code).Village() != suggesttest.Huge || link != "/villages/320902001001/suggest-division" {
+				t.Errorf("after: %s outside the range (%s), want a grid of %s", code, link, suggesttest.Huge)
+			}
+		}
 	}
 	rep, err := check.Run(ctx, st, check.Options{}, nil)
 	if err != nil {
