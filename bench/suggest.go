@@ -26,6 +26,20 @@ type SuggestOptions struct {
 	Mode        string  // suggest's mode: "" (auto), "rebalance" or "fresh"
 }
 
+// Check says what is wrong with the options, before any work.
+func (o SuggestOptions) Check() error {
+	if o.Mode != "" && o.Mode != "auto" && o.Mode != suggest.ModeRebalance && o.Mode != suggest.ModeFresh {
+		return fmt.Errorf("bench suggest: --mode %q: want auto, rebalance or fresh", o.Mode)
+	}
+	if o.Target < 1 || !(o.Tolerance > 0 && o.Tolerance < 1) {
+		return errors.New("bench suggest: --target must be at least 1 and --tolerance between 0 and 1")
+	}
+	if o.Villages < 0 || o.Concurrency < 1 {
+		return errors.New("bench suggest: --villages must not be negative and --concurrency must be positive")
+	}
+	return nil
+}
+
 // divisionStats sums one method's divisions.
 type divisionStats struct {
 	villages, grids, within, moved, households int
@@ -74,14 +88,11 @@ func (s *divisionStats) add(target int, tol float64, hh []int, pp []float64, mov
 // village. It writes nothing to the database (each village's work is
 // rolled back).
 func Suggest(ctx context.Context, w io.Writer, st *store.Store, o SuggestOptions) error {
+	if err := o.Check(); err != nil {
+		return err
+	}
 	if o.Mode == "auto" {
 		o.Mode = ""
-	}
-	if o.Mode != "" && o.Mode != suggest.ModeRebalance && o.Mode != suggest.ModeFresh {
-		return fmt.Errorf("bench suggest: --mode %q: want auto, rebalance or fresh", o.Mode)
-	}
-	if o.Target < 1 || !(o.Tolerance > 0 && o.Tolerance < 1) {
-		return errors.New("bench suggest: --target must be at least 1 and --tolerance between 0 and 1")
 	}
 	o.Concurrency = max(o.Concurrency, 1)
 	rows, err := st.Pool().Query(ctx, `SELECT village FROM grid_latest WHERE length(code) = 15 AND kind = 'urban'

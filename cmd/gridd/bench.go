@@ -53,6 +53,9 @@ func benchSuggest(ctx context.Context, e *env, args []string) error {
 	if fs.NArg() > 0 {
 		return fmt.Errorf("bench suggest takes no arguments, got %q", fs.Args())
 	}
+	if err := o.Check(); err != nil {
+		return err
+	}
 	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
