@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"log/slog"
 	"net/http/httptest"
 	"testing"
@@ -20,7 +21,7 @@ import (
 // measured suggestion for a planner of the county, then its preview; and
 // the refusals: no token, wrong role, an area short of the county, unknown village,
 // bad code, target and tolerance out of range, unknown field, a village
-// without comprehensive grids.
+// without households and one without comprehensive grids.
 func TestSuggestRoute(t *testing.T) {
 	t.Parallel()
 	st := storetest.New(t)
@@ -49,6 +50,19 @@ func TestSuggestRoute(t *testing.T) {
 	e.step("POST", path, planner, `{"target_households":0}`, 400)
 	e.step("POST", path, planner, `{"target":300}`, 400)
 	e.step("POST", path, planner, `[`, 400)
+	// A village without households, and one of an exclusive grid only:
+	// nothing to divide.
+	if _, err := st.Pool().Exec(context.Background(), `
+		INSERT INTO area (code, level, name, parent, geom) VALUES
+		 ('320902001005', 'village', '空村', '320902001000', ST_Multi(ST_MakeEnvelope(120.1, 33, 120.11, 33.01, 4326))),
+		 ('320902001006', 'village', '厂区', '320902001000', ST_Multi(ST_MakeEnvelope(120.11, 33, 120.12, 33.01, 4326)));
+		INSERT INTO grid (code, kind, village, name, geom, valid) VALUES
+		 ('320902001005001', 'urban', '320902001005', '空村一', ST_Multi(ST_MakeEnvelope(120.1, 33, 120.11, 33.01, 4326)), tstzrange('2026-01-01', NULL)),
+		 ('320902001006001', 'exclusive', '320902001006', '厂区', ST_Multi(ST_MakeEnvelope(120.11, 33, 120.12, 33.01, 4326)), tstzrange('2026-01-01', NULL))`); err != nil {
+		t.Fatal(err)
+	}
+	e.step("POST", "/villages/320902001005/suggest-division", planner, `{}`, 422)
+	e.step("POST", "/villages/320902001006/suggest-division", planner, `{}`, 422)
 
 	ans := e.step("POST", path, planner, `{"target_households":300,"tolerance":0.15}`, 201)
 	sug := ans["suggestion"].(map[string]any)

@@ -156,6 +156,13 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 	plan.Target, plan.Tolerance = p.Target, p.Tolerance
 
 	sites, lat0 := makeSites(recs)
+	total := 0
+	for _, st := range sites {
+		total += st.households
+	}
+	if total == 0 {
+		return nil, errNoHouseholds
+	}
 	faces, err := makeFaces(ctx, tx, grids, sites)
 	if err != nil {
 		return nil, err
@@ -229,7 +236,10 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 	return plan, nil
 }
 
-var errNoGrids = fmt.Errorf("the village has no comprehensive grids to redraw")
+var (
+	errNoGrids      = fmt.Errorf("the village has no comprehensive grids to redraw")
+	errNoHouseholds = fmt.Errorf("the village's comprehensive grids hold no households to divide")
+)
 
 // makeSites groups the records by grid and exact point; lat0 is the mean
 // latitude (for the local plane).

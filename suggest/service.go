@@ -83,6 +83,8 @@ func (s *Service) Draft(ctx context.Context, a adjust.Actor, v geo.Code, p Param
 		return nil, &adjust.Error{Kind: adjust.KindNotFound, Msg: fmt.Sprintf("village %s not found", v)}
 	case errors.Is(err, errNoGrids):
 		return nil, &adjust.Error{Kind: adjust.KindInvalid, Msg: fmt.Sprintf("village %s has no comprehensive grids to redraw; draw them first (create)", v)}
+	case errors.Is(err, errNoHouseholds):
+		return nil, &adjust.Error{Kind: adjust.KindInvalid, Msg: fmt.Sprintf("village %s: its comprehensive grids hold no households, so there is nothing to balance", v)}
 	case err != nil:
 		return nil, err
 	}
