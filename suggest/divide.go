@@ -669,7 +669,7 @@ func (d *divider) balance() {
 		cands = cands[:0]
 		for a, p := range d.part {
 			w := d.in.Atoms[a].Households
-			if w == 0 || size[p] < 2 {
+			if w == 0 || size[p] < 2 || !d.onBorder(a, p) {
 				continue
 			}
 			var toP float64
@@ -722,6 +722,17 @@ func (d *divider) balance() {
 			return
 		}
 	}
+}
+
+// onBorder reports whether atom a of part p has a neighbour in another
+// part.
+func (d *divider) onBorder(a, p int) bool {
+	for _, n := range d.adj[a] {
+		if d.part[n.to] != p {
+			return true
+		}
+	}
+	return false
 }
 
 // staysConnected reports whether part p stays connected without atom a:

@@ -183,10 +183,11 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 		pts[i] = orb.Point{st.lon, st.lat}
 	}
 	borders := newBorders(faces, facePart, pts)
-	geoms, sitePart, err := unionParts(ctx, tx, faces, facePart, len(div.Keep), borders)
+	geoms, err := unionParts(ctx, tx, faces, facePart, len(div.Keep), borders)
 	if err != nil {
 		return nil, err
 	}
+	sitePart := locate(pts, geoms)
 	hh := make([]int, len(div.Keep))
 	for s, st := range sites {
 		if s >= len(sitePart) || sitePart[s] < 0 {
@@ -240,6 +241,44 @@ var (
 	errNoGrids      = fmt.Errorf("the village has no comprehensive grids to redraw")
 	errNoHouseholds = fmt.Errorf("the village's comprehensive grids hold no households to divide")
 )
+
+// locate returns the part whose geometry covers each point (the first,
+// by part; -1 for none): the households are counted by point, on the map
+// as it will be.
+func locate(pts []orb.Point, parts []partGeom) []int {
+	bounds := make([]orb.Bound, len(parts))
+	for i, p := range parts {
+		bounds[i] = p.geom.Bound()
+	}
+	out := make([]int, len(pts))
+	for i, pt := range pts {
+		out[i] = -1
+		for k, p := range parts {
+			if len(p.geom) > 0 && bounds[k].Contains(pt) && coveredBy(pt, p.geom) {
+				out[i] = k
+				break
+			}
+		}
+	}
+	return out
+}
+
+// coveredBy reports whether pt is in mp or on its boundary.
+func coveredBy(pt orb.Point, mp orb.MultiPolygon) bool {
+	if planar.MultiPolygonContains(mp, pt) {
+		return true
+	}
+	for _, poly := range mp {
+		for _, ring := range poly {
+			for i := 0; i+1 < len(ring); i++ {
+				if planar.DistanceFromSegmentSquared(ring[i], ring[i+1], pt) == 0 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
 
 // makeSites groups the records by grid and exact point; lat0 is the mean
 // latitude (for the local plane).

@@ -271,16 +271,15 @@ type partGeom struct {
 }
 
 // unionParts labels the faces with their parts, rebuilds the parts with
-// the smoothed borders, and returns each part's geometry and measures
-// and the part each site lies in (-1 for none).
-func unionParts(ctx context.Context, tx pgx.Tx, faces []face, facePart []int, parts int, borders orb.MultiLineString) ([]partGeom, []int, error) {
+// the smoothed borders, and returns each part's geometry and measures.
+func unionParts(ctx context.Context, tx pgx.Tx, faces []face, facePart []int, parts int, borders orb.MultiLineString) ([]partGeom, error) {
 	lab := make([]int32, len(facePart))
 	ids := make([]int32, len(facePart))
 	for i, p := range facePart {
 		lab[i], ids[i] = int32(p), faces[i].id
 	}
 	if _, err := tx.Exec(ctx, `UPDATE sg_face f SET part = u.p FROM unnest($1::int[], $2::int[]) AS u(i, p) WHERE f.i = u.i`, ids, lab); err != nil {
-		return nil, nil, fmt.Errorf("label faces: %w", err)
+		return nil, fmt.Errorf("label faces: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `
 		CREATE TEMP TABLE IF NOT EXISTS sg_part0 (part int, g geometry) ON COMMIT DROP;
@@ -288,21 +287,21 @@ func unionParts(ctx context.Context, tx pgx.Tx, faces []face, facePart []int, pa
 		CREATE TEMP TABLE IF NOT EXISTS sg_face2 (part int, geom geometry) ON COMMIT DROP;
 		TRUNCATE sg_part0, sg_part, sg_face2;
 		INSERT INTO sg_part0 SELECT part, ST_Union(geom) FROM sg_face GROUP BY part`); err != nil {
-		return nil, nil, fmt.Errorf("union parts: %w", err)
+		return nil, fmt.Errorf("union parts: %w", err)
 	}
 	var lines any
 	if len(borders) > 0 {
 		lines = store.Geom(borders)
 	}
 	if _, err := tx.Exec(ctx, sqlSmooth, lines); err != nil {
-		return nil, nil, fmt.Errorf("smooth borders: %w", err)
+		return nil, fmt.Errorf("smooth borders: %w", err)
 	}
 	if _, err := tx.Exec(ctx, sqlPieces); err != nil {
-		return nil, nil, fmt.Errorf("smooth borders: %w", err)
+		return nil, fmt.Errorf("smooth borders: %w", err)
 	}
 	rows, err := tx.Query(ctx, sqlParts)
 	if err != nil {
-		return nil, nil, fmt.Errorf("union parts: %w", err)
+		return nil, fmt.Errorf("union parts: %w", err)
 	}
 	out := make([]partGeom, parts)
 	for rows.Next() {
@@ -310,7 +309,7 @@ func unionParts(ctx context.Context, tx pgx.Tx, faces []face, facePart []int, pa
 		var g partGeom
 		if err := rows.Scan(&p, store.ScanMultiPolygon(&g.geom), &g.areaM2, &g.perimeter); err != nil {
 			rows.Close()
-			return nil, nil, fmt.Errorf("union parts: %w", err)
+			return nil, fmt.Errorf("union parts: %w", err)
 		}
 		if int(p) >= 0 && int(p) < parts {
 			out[p] = g
@@ -318,24 +317,7 @@ func unionParts(ctx context.Context, tx pgx.Tx, faces []face, facePart []int, pa
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, nil, fmt.Errorf("union parts: %w", err)
+		return nil, fmt.Errorf("union parts: %w", err)
 	}
-	rows, err = tx.Query(ctx, `SELECT s.i, coalesce((SELECT min(p.part) FROM sg_part p WHERE p.g && s.geom AND ST_Covers(p.g, s.geom)), -1)
-		FROM sg_site s`)
-	if err != nil {
-		return nil, nil, fmt.Errorf("sites of parts: %w", err)
-	}
-	defer rows.Close()
-	var sitePart []int
-	for rows.Next() {
-		var i, p int32
-		if err := rows.Scan(&i, &p); err != nil {
-			return nil, nil, fmt.Errorf("sites of parts: %w", err)
-		}
-		for int(i) >= len(sitePart) {
-			sitePart = append(sitePart, -1)
-		}
-		sitePart[i] = int(p)
-	}
-	return out, sitePart, rows.Err()
+	return out, nil
 }
