@@ -127,6 +127,7 @@ func Divide(in Input) Division {
 	if in.Mode != ModeFresh {
 		d.start()
 		d.balance()
+		d.compact()
 		re = d.result()
 		re.Mode = ModeRebalance
 		if in.Mode == ModeRebalance {
@@ -136,6 +137,7 @@ func Divide(in Input) Division {
 	f := &divider{in: in, adj: d.adj, part: make([]int, len(in.Atoms))}
 	f.startFresh()
 	f.balance()
+	f.compact()
 	fr = f.result()
 	fr.Mode = ModeFresh
 	if in.Mode == ModeFresh || fr.Compactness > re.Compactness+FreshGain && worstDev(fr, in) <= worstDev(re, in)+1e-9 {
@@ -734,6 +736,67 @@ func (d *divider) onBorder(a, p int) bool {
 	}
 	return false
 }
+
+// compact shortens the borders once the grids are balanced: an atom on a
+// border moves to the neighbouring grid it shares more border with than
+// with its own (a bump of one grid into another is smoothed away), as
+// long as neither grid ends further from the target than CompactBand of
+// the tolerance (or than it was) and its grid stays connected. Every move
+// shortens the borders, so it ends.
+func (d *divider) compact() {
+	if d.in.Target <= 0 {
+		return
+	}
+	t := float64(d.in.Target)
+	band := t * d.in.Tolerance * CompactBand
+	ok := func(before, after int) bool {
+		return math.Abs(float64(after)-t) <= math.Max(math.Abs(float64(before)-t), band)
+	}
+	size := make([]int, len(d.keep))
+	for _, p := range d.part {
+		size[p]++
+	}
+	for range 100 {
+		moved := 0
+		for a, p := range d.part {
+			if size[p] < 2 || !d.onBorder(a, p) {
+				continue
+			}
+			w := d.in.Atoms[a].Households
+			var toP float64
+			toQ := map[int]float64{}
+			for _, n := range d.adj[a] {
+				if q := d.part[n.to]; q == p {
+					toP += n.length
+				} else {
+					toQ[q] += n.length
+				}
+			}
+			best, gain := -1, 1e-6
+			for q, l := range toQ {
+				if l-toP > gain && ok(d.hh[p], d.hh[p]-w) && ok(d.hh[q], d.hh[q]+w) {
+					best, gain = q, l-toP
+				}
+			}
+			if best < 0 || !d.staysConnected(a, p) {
+				continue
+			}
+			d.part[a] = best
+			d.hh[p] -= w
+			d.hh[best] += w
+			size[p]--
+			size[best]++
+			moved++
+		}
+		if moved == 0 {
+			return
+		}
+	}
+}
+
+// CompactBand is the share of the tolerance within which compact may
+// trade balance for shorter borders.
+const CompactBand = 0.9
 
 // staysConnected reports whether part p stays connected without atom a:
 // every neighbour of a in p must reach the first one within p \ {a}.

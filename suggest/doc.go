@@ -51,6 +51,10 @@
 //     compact), never one that cuts the giving grid in two. Imbalance
 //     flows through chains of neighbours. Grids within 4% of the mean are
 //     left alone, so few households move.
+//  4. Compact: an atom on a border moves to the neighbour it shares more
+//     border with than with its own grid (bumps smoothed away) while both
+//     grids stay within CompactBand of the tolerance (or no further than
+//     they were), every move shortening the borders.
 //
 // ReCom redraws pairs of districts from scratch (a random spanning tree
 // of their union, cut where it balances); it samples the space of plans
