@@ -27,7 +27,7 @@ type ActorFunc func(*http.Request) (adjust.Actor, bool)
 // 201 with the draft proposal and the measured suggestion; 400 for a bad
 // code or body, 401 without a token, 403 for a role other than planner
 // or a village outside the token's area, 404 for an unknown village, 422
-// for a village without comprehensive grids.
+// for a village without comprehensive grids or without households.
 func (s *Service) Handler(actor ActorFunc, log *slog.Logger) http.Handler {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)

@@ -7,6 +7,7 @@ import (
 	"math"
 	"strings"
 
+	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/geojson"
 
 	"gridmap/adjust"
@@ -93,8 +94,12 @@ func (s *Service) Draft(ctx context.Context, a adjust.Actor, v geo.Code, p Param
 		op.Grids[i] = geo.Code(c)
 	}
 	for _, g := range plan.Grids {
+		var shape orb.Geometry = g.Geometry
+		if len(g.Geometry) == 1 {
+			shape = g.Geometry[0] // a grid is one piece: a Polygon
+		}
 		op.Parts = append(op.Parts, ops.Part{Code: geo.Code(g.Code), Kind: g.Kind, Name: g.Name,
-			Geometry: geojson.NewGeometry(g.Geometry)})
+			Geometry: geojson.NewGeometry(shape)})
 	}
 	text := fmt.Sprintf("Suggested by gridmap (issue 20): %s's %d households in %d grids of about %d (±%.0f%%), %s; %d households change grid. A draft to review before submitting.",
 		plan.VillageName, plan.Households, len(plan.Grids), plan.Target, plan.Tolerance*100, plan.Method, plan.MovedHouseholds)
