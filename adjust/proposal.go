@@ -244,3 +244,8 @@ func statuses(ss []Status) []string {
 	}
 	return out
 }
+
+// Covers reports whether the actor's role is scoped to an area that
+// includes the county (for packages that draft proposals, as suggest
+// does, and must refuse before the work).
+func (a Actor) Covers(county geo.Code) bool { return a.covers(county) }

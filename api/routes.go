@@ -6,6 +6,7 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
+	"gridmap/adjust"
 	"gridmap/records"
 )
 
@@ -145,6 +146,12 @@ func addRoutes(r chi.Router, d Deps) {
 			proposalRoutes(r, log, d.Adjust)
 		}
 
+		// Suggested divisions (issue 20): a planner of the county; the
+		// answer is a draft proposal.
+		if d.Suggest != nil {
+			r.Method(http.MethodPost, "/villages/{code}/suggest-division", d.Suggest.Handler(suggestActor, log))
+		}
+
 		// Grid workers (Art. 6, 13-23): the public board needs no token;
 		// the rest an operator (its town) or admin, check-ins a worker.
 		if d.Workers != nil {
@@ -174,6 +181,13 @@ func addRoutes(r chi.Router, d Deps) {
 			r.Method(http.MethodGet, "/admin/audit", handleAudit(log, st))
 		})
 	})
+}
+
+// suggestActor gives the suggestion route the request's token as an
+// adjust.Actor.
+func suggestActor(r *http.Request) (adjust.Actor, bool) {
+	p, ok := PrincipalFrom(r.Context())
+	return adjust.Actor{ID: p.Actor(), Role: p.Role.String(), Area: p.Area}, ok
 }
 
 // recordsCaller gives the records routes the request's token as a

@@ -6,6 +6,7 @@ import (
 	"gridmap/adjust/ops"
 	"gridmap/events"
 	"gridmap/records"
+	"gridmap/suggest"
 	"gridmap/tiles"
 	"gridmap/workers"
 	"net/http"
@@ -39,7 +40,7 @@ func TestRoutesMatchOpenAPI(t *testing.T) {
 	ts := tiles.NewService(nil, nil, nil, tiles.Options{})
 	routes := NewServer(Deps{Lookup: stub, Geocode: stub, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
 		Adjust: adjust.New(nil, ops.Options{}), Workers: workers.New(nil, nil, nil, nil, workers.Options{}), Events: events.New(nil, nil, nil, events.Options{}), Records: records.NewService(nil, nil, nil),
-		EventStats: stub, EventTiles: stub, EventTileJSON: stub}).(chi.Routes)
+		EventStats: stub, EventTiles: stub, EventTileJSON: stub, Suggest: suggest.New(nil, nil)}).(chi.Routes)
 	err = chi.Walk(routes, func(method, route string, _ http.Handler, _ ...func(http.Handler) http.Handler) error {
 		served = append(served, method+" "+strings.TrimSuffix(route, "/*"))
 		return nil

@@ -33,6 +33,7 @@ import (
 	prob "gridmap/problem"
 	"gridmap/records"
 	"gridmap/store"
+	"gridmap/suggest"
 	"gridmap/workers"
 )
 
@@ -69,6 +70,10 @@ type Deps struct {
 	// and TileJSON serves GET /tiles.json (tiles.Service.TileJSON); nil
 	// leaves them out.
 	Tiles, TileJSON http.Handler
+	// Suggest serves POST /villages/{code}/suggest-division (package
+	// suggest: a suggested division as a draft proposal); nil leaves it
+	// out.
+	Suggest *suggest.Service
 	// Workers serves the grid workers' routes (appointments, the public
 	// board, seat operators, patrols); nil leaves them out.
 	Workers *workers.Service

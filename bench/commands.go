@@ -45,6 +45,7 @@ func Commands() map[string]Command {
 		"http":    {"GET and POST /lookup through a loopback load generator", "[--url http://127.0.0.1:PORT] [--points N] [--clients K] [--duration D] [--max-requests M] [--runs R] [--cpuprofile FILE]", bindHTTP},
 		"scale":   {"how the in-memory costs grow with the city's size", "[--sizes 1,4,12] [--lookup D] [--tiles N]", bindScale},
 		"events":  {"GET /stats/events from memory against PostgreSQL's GROUP BY", "[--runs N]", bindEvents},
+		"suggest": {"suggested divisions of the urban villages against k-means/Voronoi in PostGIS", "[--target N] [--tolerance T] [--villages N] [--concurrency C] [--mode auto|rebalance|fresh]", bindSuggest},
 		"geocode": {"POST /geocode against pg_trgm on a noisy address set", "[--per-kind N] [--batch N] [--pg-queries N] [--seed S] [--runs R] [--fresh N]", bindGeocode},
 	}
 }
@@ -169,5 +170,20 @@ func bindEvents(fs *flag.FlagSet) func(context.Context, Env) error {
 	fs.IntVar(&o.Runs, "runs", 5, "runs of each side per area; the fastest counts (the machine is shared)")
 	return func(ctx context.Context, env Env) error {
 		return withStore(ctx, env, 0, func(st *store.Store) error { return Events(ctx, env.Out, st, o) })
+	}
+}
+
+func bindSuggest(fs *flag.FlagSet) func(context.Context, Env) error {
+	var o SuggestOptions
+	fs.IntVar(&o.Target, "target", 300, "households per grid")
+	fs.Float64Var(&o.Tolerance, "tolerance", 0.15, "share of the target a grid may deviate")
+	fs.IntVar(&o.Villages, "villages", 0, "the first N urban villages by code (0: every one)")
+	fs.IntVar(&o.Concurrency, "concurrency", 2, "villages divided at once, by each method in turn")
+	fs.StringVar(&o.Mode, "mode", "", "gridmap's mode: auto (empty), rebalance (from the current grids) or fresh (from compact clusters)")
+	return func(ctx context.Context, env Env) error {
+		if err := o.Check(); err != nil {
+			return err
+		}
+		return withStore(ctx, env, 0, func(st *store.Store) error { return Suggest(ctx, env.Out, st, o) })
 	}
 }

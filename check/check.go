@@ -45,6 +45,7 @@ func checks() []checkDef {
 		{geo.CheckRecordCount, geo.SeverityError, "grids whose kept household, unit or standard address count (record_count, read by every reload) differs from a fresh count", checkRecordCount},
 		{geo.CheckAreaHistory, geo.SeverityError, "areas whose current row differs from the open version of their history (as-of reads and tiles draw the history)", checkAreaHistory},
 		{geo.CheckAreaOutsideParent, geo.SeverityWarning, "counties, towns and villages not covered by their parent area", checkAreaOutside},
+		{geo.CheckGridHouseholdRange, geo.SeverityWarning, "urban comprehensive grids whose households are outside the county's range (Art. 7: about 300), each with the route that suggests a division of its village", checkHouseholdRange},
 	}, staffingChecks()...)
 }
 
@@ -56,6 +57,12 @@ type Options struct {
 	// MaxPerCheck is how many findings of each check the report keeps
 	// (the count covers all of them). Zero means 100.
 	MaxPerCheck int
+	// HouseholdsLow and HouseholdsHigh are the range of households of an
+	// urban comprehensive grid (Art. 7: about 300; gridd check gives
+	// DefaultHouseholdsLow and DefaultHouseholdsHigh, the adjustment
+	// engine's band, unless the county's range is given). Zero leaves
+	// the grid-household-range check out (it finds nothing).
+	HouseholdsLow, HouseholdsHigh int
 }
 
 // DefaultGapToleranceM2 and DefaultMaxPerCheck are used for zero options.
@@ -64,7 +71,16 @@ const (
 	DefaultMaxPerCheck    = 100
 )
 
+// The default household range of an urban comprehensive grid.
+const (
+	DefaultHouseholdsLow  = 200
+	DefaultHouseholdsHigh = 400
+)
+
 func (o Options) withDefaults() (Options, error) {
+	if o.HouseholdsLow < 0 || o.HouseholdsHigh < o.HouseholdsLow {
+		return o, fmt.Errorf("household range %d-%d: give 0 for the default (%d-%d) or a low at least 1 and a high at least the low", o.HouseholdsLow, o.HouseholdsHigh, DefaultHouseholdsLow, DefaultHouseholdsHigh)
+	}
 	if o.GapToleranceM2 < 0 {
 		return o, fmt.Errorf("gap tolerance %g m² is negative: give 0 for the default (%g m²) or a positive area", o.GapToleranceM2, DefaultGapToleranceM2)
 	}

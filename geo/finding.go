@@ -28,6 +28,10 @@ type Finding struct {
 	AreaM2 float64 `json:"area_m2,omitempty"`
 	// WidthM is the approximate width of a gap (2·area/perimeter).
 	WidthM float64 `json:"width_m,omitempty"`
+	// Suggest is the route that drafts a fix, where there is one: POST it
+	// (/villages/{code}/suggest-division for a grid outside its household
+	// range).
+	Suggest string `json:"suggest,omitempty"`
 }
 
 // The ids of the coverage rules (the invariants of the grid layer), shared
@@ -46,6 +50,9 @@ const (
 	CheckAreaOutsideParent       = "area-outside-parent"
 	CheckRecordCount             = "record-count"
 	CheckAreaHistory             = "area-history"
+	// CheckGridHouseholdRange: an urban comprehensive grid whose
+	// households are outside the county's range (Art. 7: about 300).
+	CheckGridHouseholdRange = "grid-household-range"
 )
 
 // The ids of the staffing rules (grid workers, issue 17), run by gridd

@@ -27,3 +27,25 @@ func TestBenchTilesRejectsBadFlags(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchSuggestRejectsBadFlags: gridd bench suggest checks its flags
+// before it opens the database.
+func TestBenchSuggestRejectsBadFlags(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--mode", "greedy"}, "want auto, rebalance or fresh"},
+		{[]string{"--tolerance", "1.5"}, "--tolerance between 0 and 1"},
+		{[]string{"--target", "0"}, "--target must be at least 1"},
+		{[]string{"--concurrency", "0"}, "--concurrency must be positive"},
+		{[]string{"extra"}, "takes no arguments"},
+	} {
+		getenv := func(string) string { return "" }
+		err := run(context.Background(), append([]string{"bench", "suggest"}, tc.args...), getenv, strings.NewReader(""), io.Discard, io.Discard)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%v: error %v; want one saying %q", tc.args, err, tc.want)
+		}
+	}
+}

@@ -13,6 +13,8 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the report as JSON (locations as GeoJSON geometries)")
 	maxPer := fs.Int("max", check.DefaultMaxPerCheck, "findings to show per check (all are counted)")
 	gapTol := fs.Float64("gap-tolerance", check.DefaultGapToleranceM2, "smallest gap reported, in m²; smaller pieces are float noise")
+	low := fs.Int("households-low", check.DefaultHouseholdsLow, "fewest households of an urban comprehensive grid (the county's range; Art. 7: about 300)")
+	high := fs.Int("households-high", check.DefaultHouseholdsHigh, "most households of an urban comprehensive grid")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -22,6 +24,9 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	if *gapTol <= 0 {
 		return fmt.Errorf("--gap-tolerance %g: give a positive area in m² (default %g)", *gapTol, check.DefaultGapToleranceM2)
 	}
+	if *low < 1 || *high < *low {
+		return fmt.Errorf("--households-low %d --households-high %d: give a low of at least 1 and a high of at least the low", *low, *high)
+	}
 	st, err := openStore(ctx, e)
 	if err != nil {
 		return err
@@ -29,7 +34,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	defer st.Close()
 
 	start := time.Now()
-	report, err := check.Run(ctx, st, check.Options{GapToleranceM2: *gapTol, MaxPerCheck: *maxPer},
+	report, err := check.Run(ctx, st, check.Options{GapToleranceM2: *gapTol, MaxPerCheck: *maxPer, HouseholdsLow: *low, HouseholdsHigh: *high},
 		func(stage string) {
 			fmt.Fprintf(e.stderr, "checking %-27s (%.1fs)\n", stage, time.Since(start).Seconds())
 		})

@@ -118,6 +118,10 @@ func TestPlannerInBrowser(t *testing.T) {
 		t.Parallel()
 		plannerCreate(t)
 	})
+	t.Run("suggest a division of a village", func(t *testing.T) {
+		t.Parallel()
+		plannerSuggest(t)
+	})
 }
 
 // plannerEnv is a server on its own copy of the demo city, with a planner
@@ -183,6 +187,8 @@ type plannerResult struct {
 	Info         string            `json:"info"`
 	Status       string            `json:"status"`
 	Keys         []string          `json:"keys"`
+	// Suggestion is what the page says of a suggested division.
+	Suggestion map[string]string `json:"suggestion"`
 	// Opened and Left are the map's view when the page settled and at the end.
 	Opened mapView  `json:"opened"`
 	Left   mapView  `json:"left"`
@@ -854,5 +860,54 @@ func plannerCreate(t *testing.T) {
 	}
 	if diff > 0.05*perimeter {
 		t.Errorf("created grid %s differs from the gap by %.1f m² (outline %.0f m)", created, diff, perimeter)
+	}
+}
+
+// plannerSuggest picks a grid of the urban village whose grids are the
+// most uneven, presses Suggest, and checks that the page shows the draft's
+// preview and the suggestion's figures, and that the draft is stored: one
+// redraw of the village's comprehensive grids, Art. 8 reason 2.
+func plannerSuggest(t *testing.T) {
+	pe := newPlannerEnv(t)
+	var village, code string
+	var x, y float64
+	if err := pe.st.Pool().QueryRow(pe.ctx, `
+		WITH v AS (
+			SELECT g.village FROM grid_current g JOIN record_count r ON r.grid_code = g.code
+			WHERE g.kind = 'urban' AND length(g.code) = 15
+			GROUP BY g.village HAVING count(*) >= 3
+			ORDER BY max(r.households) - min(r.households) DESC, g.village LIMIT 1)
+		SELECT g.village, g.code, ST_X(p), ST_Y(p)
+		FROM grid_current g JOIN v USING (village), LATERAL ST_PointOnSurface(g.geom) p
+		WHERE g.kind = 'urban' AND length(g.code) = 15 ORDER BY g.code LIMIT 1`).Scan(&village, &code, &x, &y); err != nil {
+		t.Fatal(err)
+	}
+	res := pe.browse(t,
+		map[string]any{"zoomTo": []float64{x, y, 15}},
+		map[string]any{"click": []float64{x, y}},
+		map[string]any{"read": "picked", "sel": "#grid"},
+		map[string]any{"suggest": true})
+	if res.Reads["picked"] != code {
+		t.Fatalf("picked %q, want %s of %s", res.Reads["picked"], code, village)
+	}
+	if res.Suggestion == nil {
+		t.Fatalf("no suggestion shown: %s", res.Info)
+	}
+	n, _ := strconv.Atoi(res.Suggestion["grids"])
+	within, _ := strconv.Atoi(res.Suggestion["within"])
+	if n < 1 || within != n {
+		t.Errorf("suggestion %v: want every grid within the tolerance", res.Suggestion)
+	}
+	if len(res.PreviewGrids) < n || len(res.Ops) != 1 {
+		t.Errorf("preview shows %d grids and %d operations (%q); want at least %d and 1", len(res.PreviewGrids), len(res.Ops), res.Ops, n)
+	}
+	var status, opType string
+	var reason, parts int
+	if err := pe.st.Pool().QueryRow(pe.ctx, `SELECT status, reason, ops->0->>'type', jsonb_array_length(ops->0->'parts')
+		FROM proposal ORDER BY id DESC LIMIT 1`).Scan(&status, &reason, &opType, &parts); err != nil {
+		t.Fatal(err)
+	}
+	if status != "draft" || reason != 2 || opType != "redraw" || parts != n {
+		t.Errorf("stored proposal: %s, reason %d, %s of %d parts; want a draft, reason 2, a redraw of %d", status, reason, opType, parts, n)
 	}
 }

@@ -24,6 +24,7 @@ import (
 	"gridmap/pii"
 	"gridmap/records"
 	"gridmap/store"
+	"gridmap/suggest"
 	"gridmap/tiles"
 	"gridmap/web"
 	"gridmap/workers"
@@ -126,11 +127,12 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 	if err := ts.Cache().Register(reg); err != nil {
 		return nil, err
 	}
+	eng := adjust.New(st, ops.Options{})
 	return web.WithPage(api.NewServer(api.Deps{Store: st, ReadStore: read, Log: e.log, Registry: reg,
 		Features: features.New(st, holder, e.log),
 		Lookup:   look, Tiles: ts.Handler(), TileJSON: ts.TileJSON(),
 		Geocode: (&geocode.Service{Index: addresses, Live: holder, Store: st, Log: e.log}).Handler(),
-		Adjust:  adjust.New(st, ops.Options{}), CORS: e.cors,
+		Adjust:  eng, Suggest: suggest.New(st, eng), CORS: e.cors,
 		Workers: workers.New(st, key, holder, e.log, workers.Options{ComplaintChannel: e.getenv("GRIDD_COMPLAINT_CHANNEL")}),
 		Events:  events.New(st, holder, e.log, events.Options{Key: key}),
 		EventStats: eventstats.Handler(evs.Current, func(c geo.Code) bool {

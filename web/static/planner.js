@@ -122,6 +122,8 @@ function refresh(map) {
   $('add').disabled = !(op && token && open);
   $('preview').disabled = !(token && open && (op || state.ops.length));
   $('submit').disabled = !(token && open && state.proposal && state.ops.length && !op);
+  // A suggestion starts a proposal of its own.
+  $('suggest').disabled = !(token && open && !state.proposal);
   $('proposal-id').textContent = !state.proposal ? '' : state.status
     ? t('planner.proposal.status', { id: state.proposal, status: word('status.', state.status) })
     : t('planner.proposal', { id: state.proposal });
@@ -295,6 +297,30 @@ function showPreview(map, prev) {
   box.scrollIntoView();
 }
 
+// suggest asks the service to suggest a division of the village of the
+// picked grid (POST /villages/{code}/suggest-division): the answer is a
+// draft proposal, whose preview is shown on the map with the
+// suggestion's figures.
+async function suggest(map) {
+  const village = (state.picks[0] && state.picks[0].village) || state.village;
+  if (!village) return say(t('planner.suggest.pick'), 'error');
+  say(t('planner.suggesting', { village }));
+  const ans = await api('POST', `/villages/${village}/suggest-division`, {});
+  const s = ans.suggestion;
+  state.proposal = ans.proposal.id;
+  state.ops = ans.proposal.ops || [];
+  clearDraft(map);
+  showPreview(map, await api('GET', `/proposals/${state.proposal}/preview`));
+  const p = el('p', t('planner.suggested', { village: `${s.village_name} ${s.village}`, grids: num(s.grids.length),
+    within: num(s.within_tolerance), tolerance: num(Math.round(s.tolerance * 100)),
+    deviation: num(Math.round(s.max_deviation * 1000) / 10), moved: num(s.moved_households) }));
+  p.id = 'suggestion';
+  Object.assign(p.dataset, { grids: s.grids.length, within: s.within_tolerance, moved: s.moved_households, method: s.method });
+  const notes = el('ul');
+  for (const f of s.findings || []) notes.append(el('li', f, 'finding warning'));
+  $('info').prepend(p, notes);
+}
+
 // addPending stores the operation being drafted in the proposal (created
 // on the first one, in the county of its first grid or village).
 async function addPending(map) {
@@ -453,6 +479,7 @@ async function main() {
     await addPending(map);
     showPreview(map, await api('GET', `/proposals/${state.proposal}/preview`));
   }));
+  $('suggest').addEventListener('click', run(() => suggest(map)));
   $('submit').addEventListener('click', run(async () => {
     const p = await api('POST', `/proposals/${state.proposal}/submit`);
     state.status = p.status;

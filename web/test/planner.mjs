@@ -18,11 +18,14 @@
 //   {"add": n}                       Add operation; wait for n drafted (or a refusal)
 //   {"remove": i, "left": n}         remove drafted operation i (from 0); wait for n
 //   {"preview": true}, {"submit": true}
+//   {"suggest": true}                Suggest a division of the picked grid's village;
+//                                    wait for the suggestion (or a refusal)
 //   {"press": "#reset"}              click any other button
 //   {"waitFor": "selector"}          wait for an element (Playwright selector)
 // Prints one JSON line: {"reads": {...}, "ops": [...], "previewGrids": [[code,
 // state, area, note, households], ...], "moves": [...], "totals": {...},
 // "findings": [...], "located": [geometry, ...], "info": "...", "status": "...",
+// "suggestion": {grids, within, moved, method} (after a suggest step),
 // "keys": [catalog keys shown instead of texts], "opened": {zoom, lon, lat,
 // hash}, "left": {...} (the view when the page settled and at the end),
 // "errors": [...]}.
@@ -105,6 +108,9 @@ try {
     } else if (s.preview) {
       await page.click('#preview');
       await page.waitForSelector('#preview-grids tr, #info .error', { timeout: 30000 });
+    } else if (s.suggest) {
+      await page.click('#suggest');
+      await page.waitForSelector('#suggestion, #info .error', { timeout: 120000 });
     } else if (s.submit) {
       if (await page.isDisabled('#submit')) {
         out.status = `submit disabled: ${await page.textContent('#info')}`;
@@ -124,6 +130,7 @@ try {
   out.findings = await page.$$eval('#preview-findings li', (items) => items.map((i) => i.textContent));
   // The findings drawn on the map (each located one is).
   out.located = await page.evaluate(async () => (await window.gridmap.getSource('findings').getData()).features.map((f) => f.geometry));
+  out.suggestion = await page.$eval('#suggestion', (e) => ({ ...e.dataset, text: e.textContent })).catch(() => null);
   out.info = await page.textContent('#info');
   out.keys = await shownKeys(page);
   await page.waitForTimeout(400); // the hash follows the map at most every 300 ms
