@@ -9,6 +9,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"golang.org/x/sync/errgroup"
 
 	"gridmap/adjust"
 	"gridmap/adjust/ops"
@@ -100,23 +101,16 @@ func newHandler(ctx context.Context, e *env, st *store.Store, key *pii.Key) (htt
 		return nil, err
 	}
 	go holder.Run(ctx)
-	// The events' table loads while the address index builds.
+	// The address index and the events' table load side by side.
+	var addresses *geocode.Holder
 	var evs *eventstats.Holder
-	evLoaded := make(chan error, 1)
-	go func() {
-		var err error
-		evs, err = eventstats.New(ctx, st, e.log)
-		evLoaded <- err
-	}()
-	addresses, err := geocode.NewHolder(ctx, st, holder, "", e.log)
-	if err != nil {
-		<-evLoaded
+	var g errgroup.Group
+	g.Go(func() (err error) { addresses, err = geocode.NewHolder(ctx, st, holder, "", e.log); return err })
+	g.Go(func() (err error) { evs, err = eventstats.New(ctx, st, e.log); return err })
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	go addresses.Run(ctx)
-	if err := <-evLoaded; err != nil {
-		return nil, err
-	}
 	go evs.Run(ctx)
 	hex := eventhex.NewService(evs.Current, eventhex.Options{})
 
