@@ -175,9 +175,11 @@ func (d *demoRun) run(ctx context.Context) error {
 		{"indexes", d.finish},
 	}
 	for _, st := range steps {
+		t0 := time.Now()
 		if err := st.f(ctx); err != nil {
 			return fmt.Errorf("demo %s: %w", st.name, err)
 		}
+		d.log.Info("demo: step done", "step", st.name, "seconds", time.Since(t0).Round(10*time.Millisecond).Seconds())
 	}
 	return nil
 }
