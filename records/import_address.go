@@ -25,6 +25,17 @@ type addressImport struct {
 	text, lon, lt sheet.Column
 	seen          map[string]int // full text → row, for repeats in the file
 	rows          []addrRow
+	// The chunk being written while the next one is read: its result
+	// comes on done (one at a time; see flush).
+	done chan chunkResult
+}
+
+// chunkResult is what writing a chunk of addresses did: the rows accepted,
+// the rows rejected (existing addresses), and the error that stopped it.
+type chunkResult struct {
+	accepted int
+	rejects  []RowError
+	err      error
 }
 
 type addrRow struct {
@@ -132,19 +143,53 @@ func (k *addressImport) add(row sheet.Row) {
 var addressColumns = []string{"id", "code", "city", "county", "town", "village", "villager_group", "road", "door_number",
 	"compound", "building", "entrance", "room", "full_text", "geom", "grid_code"}
 
+// flush hands the rows read so far to a goroutine that checks and writes
+// them, and goes back to reading: the parsing and lookups of the next
+// chunk run while PostgreSQL writes this one. One chunk is in flight at
+// a time (the transaction is one connection); its rejections are merged
+// into the result here, in this goroutine, before the next chunk goes.
 func (k *addressImport) flush(ctx context.Context) error {
-	im := k.im
+	if err := k.wait(); err != nil {
+		return err
+	}
 	rows := k.rows
-	k.rows = k.rows[:0]
+	k.rows = nil
 	if len(rows) == 0 {
 		return nil
 	}
-	if !im.writing() {
+	writing := k.im.writing()
+	k.done = make(chan chunkResult, 1)
+	go func(done chan<- chunkResult) {
+		var res chunkResult
+		res.accepted, res.err = k.writeChunk(ctx, rows, writing, &res.rejects)
+		done <- res
+	}(k.done)
+	return nil
+}
+
+// wait waits for the chunk in flight, if any, and merges its result.
+func (k *addressImport) wait() error {
+	if k.done == nil {
+		return nil
+	}
+	res := <-k.done
+	k.done = nil
+	k.im.res.Accepted += res.accepted
+	for _, e := range res.rejects {
+		k.im.reject(e)
+	}
+	return res.err
+}
+
+// writeChunk checks rows against the database and, when writing, writes
+// the good ones, giving how many were good; the rejections go to rejects.
+func (k *addressImport) writeChunk(ctx context.Context, rows []addrRow, writing bool, rejects *[]RowError) (int, error) {
+	im := k.im
+	if !writing {
 		// Only checking now (an all-or-nothing import with a bad row):
 		// the addresses that exist already are the rest to report.
-		good, err := k.notExisting(ctx, rows)
-		im.res.Accepted += len(good)
-		return err
+		good, err := k.notExisting(ctx, rows, rejects)
+		return len(good), err
 	}
 	// By village, and within a village along a Z-order curve: the
 	// inserts into the text and code indexes (which start with the
@@ -157,11 +202,11 @@ func (k *addressImport) flush(ctx context.Context) error {
 	})
 	ids, err := im.nextIDs(ctx, "standard_address_id_seq", len(rows))
 	if err != nil {
-		return err
+		return 0, err
 	}
 	codes, err := k.reserveCodes(ctx, rows)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	// Written optimistically: the unique index of live texts refuses an
 	// address that exists already, and only then (rarely) are the rows
@@ -170,18 +215,17 @@ func (k *addressImport) flush(ctx context.Context) error {
 	// rejected ones stay unused: codes are never reused, not gapless).
 	err = k.write(ctx, rows, ids, codes)
 	if !isUniqueViolation(err, "standard_address_text_live") {
-		if err == nil {
-			im.res.Accepted += len(rows)
+		if err != nil {
+			return 0, err
 		}
-		return err
+		return len(rows), nil
 	}
-	good, err := k.notExisting(ctx, rows)
+	good, err := k.notExisting(ctx, rows, rejects)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	im.res.Accepted += len(good)
-	if !im.writing() || len(good) == 0 {
-		return nil
+	if (len(*rejects) > 0 && !im.opts.Partial) || len(good) == 0 {
+		return len(good), nil
 	}
 	keep := make(map[int]bool, len(good))
 	for _, r := range good {
@@ -194,12 +238,12 @@ func (k *addressImport) flush(ctx context.Context) error {
 			goodIDs, goodCodes = append(goodIDs, ids[i]), append(goodCodes, codes[i])
 		}
 	}
-	return k.write(ctx, good, goodIDs, goodCodes)
+	return len(good), k.write(ctx, good, goodIDs, goodCodes)
 }
 
 // notExisting rejects the rows whose address exists already (a live
-// address with the same full text), returning the others.
-func (k *addressImport) notExisting(ctx context.Context, rows []addrRow) ([]addrRow, error) {
+// address with the same full text) into rejects, returning the others.
+func (k *addressImport) notExisting(ctx context.Context, rows []addrRow, rejects *[]RowError) ([]addrRow, error) {
 	im := k.im
 	texts := make([]string, len(rows))
 	for i := range rows {
@@ -225,7 +269,7 @@ func (k *addressImport) notExisting(ctx context.Context, rows []addrRow) ([]addr
 	var good []addrRow
 	for _, r := range rows {
 		if c, ok := existing[r.text]; ok {
-			im.rejectCell(r.row, k.text, "already exists as standard address %s: leave it out of the file", c)
+			*rejects = append(*rejects, fromSheet(r.row.Errorf(k.text, "already exists as standard address %s: leave it out of the file", c)))
 			continue
 		}
 		good = append(good, r)
