@@ -206,7 +206,9 @@ func firstLine(q string) string {
 func (d *demoRun) settings(ctx context.Context) error {
 	return d.exec(ctx,
 		"SET LOCAL work_mem = '256MB'",
-		"SET LOCAL maintenance_work_mem = '512MB'",
+		// The index builds at the end sort up to 7.5 M residents' keys:
+		// in memory with this much.
+		"SET LOCAL maintenance_work_mem = '1GB'",
 	)
 }
 

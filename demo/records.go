@@ -178,6 +178,23 @@ func (d *demoRun) records(ctx context.Context, stage, q string, total int) (int,
 // bulkTables are the tables the record stages fill with millions of rows.
 var bulkTables = []string{"household", "unit", "assignment", "standard_address", "house", "resident"}
 
+// bulkChecks are the statement triggers of the bulk tables that check
+// their rows against other tables (as a foreign key would). They are off
+// for the load, as the foreign keys are: each statement's transition
+// table would hold millions of rows again; finish runs each check once
+// over the whole table instead.
+var bulkChecks = []struct {
+	table, trigger, check, what string
+}{
+	{"resident", "resident_household_insert", `SELECT r.household_id::text FROM resident r
+		WHERE r.household_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM household h WHERE h.id = r.household_id) LIMIT 1`,
+		"no such household"},
+	{"standard_address", "standard_address_grid_insert", `SELECT a.grid_code FROM standard_address a
+		WHERE NOT EXISTS (SELECT 1 FROM grid_code g WHERE g.code = a.grid_code) LIMIT 1`, "not an issued grid code"},
+	{"assignment", "assignment_grid_insert", `SELECT a.grid_code FROM assignment a
+		WHERE NOT EXISTS (SELECT 1 FROM grid_code g WHERE g.code = a.grid_code) LIMIT 1`, "not an issued grid code"},
+}
+
 // dropForBulk drops the secondary indexes and foreign keys of the bulk
 // tables, remembering their definitions: building an index once over 2 M
 // rows and checking a foreign key with one join is several times faster
@@ -189,12 +206,15 @@ var bulkTables = []string{"household", "unit", "assignment", "standard_address",
 // this transaction: the residents' COPY can then write its rows frozen
 // (no reader has to set their hint bits after commit, rewriting 2 GB),
 // and a server with wal_level = minimal writes no WAL for them at all.
-// The residents' statement trigger (their households exist) is off for
-// the load and its check runs once at the end (finish): its transition
-// table would spill every resident to a temporary file again.
+// The statement triggers that check rows against other tables
+// (bulkChecks) are off for the load; their checks run once at the end
+// (finish).
 func (d *demoRun) dropForBulk(ctx context.Context) error {
-	if err := d.exec(ctx, "TRUNCATE "+strings.Join(bulkTables, ", "),
-		"ALTER TABLE resident DISABLE TRIGGER resident_household_insert"); err != nil {
+	stmts := []string{"TRUNCATE " + strings.Join(bulkTables, ", ")}
+	for _, c := range bulkChecks {
+		stmts = append(stmts, "ALTER TABLE "+c.table+" DISABLE TRIGGER "+c.trigger)
+	}
+	if err := d.exec(ctx, stmts...); err != nil {
 		return err
 	}
 	rows, err := d.tx.Query(ctx, `
@@ -233,18 +253,19 @@ func (d *demoRun) dropForBulk(ctx context.Context) error {
 // finish puts back the indexes and foreign keys dropForBulk took away and
 // refreshes the planner's statistics on the bulk-loaded tables.
 func (d *demoRun) finish(ctx context.Context) error {
-	// The check of the trigger dropForBulk turned off, once for all.
-	var orphan int64
-	err := d.tx.QueryRow(ctx, `SELECT r.household_id FROM resident r
-		WHERE r.household_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM household h WHERE h.id = r.household_id) LIMIT 1`).Scan(&orphan)
-	if err == nil {
-		return fmt.Errorf("resident: household %d does not exist", orphan)
-	}
-	if !errors.Is(err, pgx.ErrNoRows) {
-		return fmt.Errorf("residents' households: %w", err)
-	}
-	if err := d.exec(ctx, "ALTER TABLE resident ENABLE TRIGGER resident_household_insert"); err != nil {
-		return err
+	// The checks of the triggers dropForBulk turned off, once for all.
+	for _, c := range bulkChecks {
+		var bad string
+		err := d.tx.QueryRow(ctx, c.check).Scan(&bad)
+		if err == nil {
+			return fmt.Errorf("%s: %s %s", c.table, c.what, bad)
+		}
+		if !errors.Is(err, pgx.ErrNoRows) {
+			return fmt.Errorf("%s: %w", c.table, err)
+		}
+		if err := d.exec(ctx, "ALTER TABLE "+c.table+" ENABLE TRIGGER "+c.trigger); err != nil {
+			return err
+		}
 	}
 	for i, q := range d.restore {
 		if err := d.exec(ctx, q); err != nil {
