@@ -58,7 +58,8 @@ type Stats struct {
 	Exclusive                 int // exclusive 15-digit grids
 	SubGrids                  int
 	Households, Units         int
-	// Addresses and Houses: one each for every household and unit.
+	// Addresses: one for every household and unit; Houses: one lived in
+	// at each, and a few vacant ones beside village homes.
 	Addresses, Houses, Residents int
 	Version                      int64         // the dataset version it committed
 	Elapsed                      time.Duration // wall time of the whole run

@@ -21,7 +21,8 @@ import (
 //
 // Each household and unit is at a standard address of its own, with the
 // household's point and grid (the same lookup) and its assignment
-// history, and a house (实有房屋) there: the statements write the address,
+// history, and a house (实有房屋) there (in one village home in twenty
+// also an empty old house, vacant, where nobody lives): the statements write the address,
 // the house, the record and both assignments from one set of points. The
 // addresses take their parts from the grid's gridAddress (addresses.go):
 // the numbered parts are computed here and appended to the text of the
@@ -63,7 +64,9 @@ const (
 			INSERT INTO house (address_id, use, floor_area)
 			SELECT aid, CASE WHEN a_group <> '' AND r % 10 = 0 THEN 'mixed' ELSE 'residential' END,
 			       CASE WHEN a_group <> '' THEN 100 + r % 160 ELSE 55 + r % 90 END + (r % 97) / 100.0
-			FROM t),
+			FROM t
+			UNION ALL -- an empty old house beside one village home in twenty
+			SELECT aid, 'vacant', 60 + r % 80 + (r % 89) / 100.0 FROM t WHERE a_group <> '' AND r % 20 = 7),
 		aa AS (
 			INSERT INTO assignment (record_type, record_id, grid_code, valid)
 			SELECT 'standard_address', aid, code, tstzrange($2, NULL) FROM t),
@@ -138,8 +141,15 @@ func (d *demoRun) households(ctx context.Context) error {
 	n, err := d.records(ctx, "households", sqlHouseholds, total)
 	d.stats.Households = n
 	d.stats.Addresses += n
-	d.stats.Houses += n
-	return err
+	if err != nil {
+		return err
+	}
+	var houses int
+	if err := d.tx.QueryRow(ctx, `SELECT count(*) FROM house`).Scan(&houses); err != nil {
+		return fmt.Errorf("count houses: %w", err)
+	}
+	d.stats.Houses += houses
+	return nil
 }
 
 func (d *demoRun) units(ctx context.Context) error {

@@ -160,7 +160,7 @@ func (d *demoRun) residents(ctx context.Context) error {
 	}
 	rows, err := d.tx.Query(ctx, `
 		SELECT h.id, h.address_id, ho.id, h.persons, left(h.grid_code, 6)
-		FROM household h JOIN house ho ON ho.address_id = h.address_id
+		FROM household h JOIN house ho ON ho.address_id = h.address_id AND ho.use <> 'vacant'
 		ORDER BY h.id`)
 	if err != nil {
 		return fmt.Errorf("read households: %w", err)
