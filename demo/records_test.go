@@ -71,6 +71,12 @@ func TestDemoRecords(t *testing.T) {
 			         AND upper_inf(a.valid) AND a.grid_code = s.grid_code) <> 1`},
 		{"address without one lived-in house", `SELECT count(*) FROM standard_address s
 			WHERE (SELECT count(*) FROM house h WHERE h.address_id = s.id AND h.use <> 'vacant') <> 1`},
+		// The rules of the triggers the demo turns off for its load.
+		{"resident of no household", `SELECT count(*) FROM resident r
+			WHERE r.household_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM household h WHERE h.id = r.household_id)`},
+		{"address or assignment of no issued grid code", `SELECT count(*) FROM (
+			SELECT grid_code FROM standard_address UNION ALL SELECT grid_code FROM assignment) x
+			WHERE NOT EXISTS (SELECT 1 FROM grid_code g WHERE g.code = x.grid_code)`},
 		{"vacant house with residents", `SELECT count(*) FROM resident r JOIN house h ON h.id = r.house_id WHERE h.use = 'vacant'`},
 		{"vacant house beside no home", `SELECT count(*) FROM house v WHERE v.use = 'vacant'
 			AND NOT EXISTS (SELECT 1 FROM household h WHERE h.address_id = v.address_id)`},

@@ -1,12 +1,14 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
 	"strconv"
 	"time"
 
@@ -160,8 +162,7 @@ func (d *demoRun) residents(ctx context.Context) error {
 	}
 	rows, err := d.tx.Query(ctx, `
 		SELECT h.id, h.address_id, ho.id, h.persons, left(h.grid_code, 6)
-		FROM household h JOIN house ho ON ho.address_id = h.address_id AND ho.use <> 'vacant'
-		ORDER BY h.id`)
+		FROM household h JOIN house ho ON ho.address_id = h.address_id AND ho.use <> 'vacant'`)
 	if err != nil {
 		return fmt.Errorf("read households: %w", err)
 	}
@@ -179,6 +180,9 @@ func (d *demoRun) residents(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read households: %w", err)
 	}
+	// In household order (the draws are), sorted here rather than by
+	// PostgreSQL.
+	slices.SortFunc(hs, func(a, b demoHousehold) int { return cmp.Compare(a.id, b.id) })
 	gen := newPeople(d.opts.Seed, d.opts.ValidFrom)
 	d.progress("residents", 0, total)
 	for start := 0; start < len(hs); start += residentsChunk {
