@@ -66,7 +66,8 @@ type Stats struct {
 	Exclusive                 int // exclusive 15-digit grids
 	SubGrids                  int
 	Households, Units         int
-	// Addresses and Houses: one each for every household and unit.
+	// Addresses: one for every household and unit; Houses: one lived in
+	// at each, and a few vacant ones beside village homes.
 	Addresses, Houses, Residents int
 	Events                       int           // the demo year of events
 	EventsUntil                  time.Time     // the end of that year
@@ -186,9 +187,11 @@ func (d *demoRun) run(ctx context.Context) error {
 		{"events", d.events},
 	}
 	for _, st := range steps {
+		t0 := time.Now()
 		if err := st.f(ctx); err != nil {
 			return fmt.Errorf("demo %s: %w", st.name, err)
 		}
+		d.log.Info("demo: step done", "step", st.name, "seconds", time.Since(t0).Round(10*time.Millisecond).Seconds())
 	}
 	return nil
 }
@@ -215,7 +218,9 @@ func firstLine(q string) string {
 func (d *demoRun) settings(ctx context.Context) error {
 	return d.exec(ctx,
 		"SET LOCAL work_mem = '256MB'",
-		"SET LOCAL maintenance_work_mem = '512MB'",
+		// The index builds at the end sort up to 7.5 M residents' keys:
+		// in memory with this much.
+		"SET LOCAL maintenance_work_mem = '1GB'",
 	)
 }
 
@@ -232,7 +237,7 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 			hseed integer NOT NULL, useed integer NOT NULL, cseed integer NOT NULL,
 			a_city text NOT NULL, a_county text NOT NULL, a_town text NOT NULL, a_village text NOT NULL,
 			a_group text NOT NULL, a_road text NOT NULL, a_compound text NOT NULL, a_prefix text NOT NULL,
-			a_base integer NOT NULL, a_door integer NOT NULL) ON COMMIT DROP`, `
+			a_base integer NOT NULL, a_door integer NOT NULL, a_seq integer NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_geom (code text PRIMARY KEY, geom geometry NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_core (code text PRIMARY KEY, pt geometry NOT NULL) ON COMMIT DROP`,
 	); err != nil {
@@ -263,11 +268,11 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 		a := g.address
 		grids[i] = []any{string(g.code), string(g.village), string(g.kind), parent, g.name, g.addr, int32(g.building),
 			int32(g.households), int32(g.units), cats, g.hseed, g.hseed/2 + 1, g.cseed,
-			a.city, a.county, a.town, a.village, a.group, a.road, a.compound, a.prefix, int32(a.base), int32(a.door)}
+			a.city, a.county, a.town, a.village, a.group, a.road, a.compound, a.prefix, int32(a.base), int32(a.door), int32(g.seq)}
 	}
 	if _, err := d.tx.CopyFrom(ctx, pgx.Identifier{"demo_grid"},
 		[]string{"code", "village", "kind", "parent_grid", "name", "addr", "building", "households", "units", "unit_cats", "hseed", "useed", "cseed",
-			"a_city", "a_county", "a_town", "a_village", "a_group", "a_road", "a_compound", "a_prefix", "a_base", "a_door"},
+			"a_city", "a_county", "a_town", "a_village", "a_group", "a_road", "a_compound", "a_prefix", "a_base", "a_door", "a_seq"},
 		pgx.CopyFromRows(grids)); err != nil {
 		return fmt.Errorf("copy grids: %w", err)
 	}

@@ -46,9 +46,13 @@ type demoGrid struct {
 	households int
 	units      int
 	unitCats   []string
-	hseed      int32       // households and units points
-	cseed      int32       // seeds of the sub-grids (exclusive grids only)
-	address    gridAddress // how its records' standard addresses are written (15-digit grids)
+	// seq is the address sequence in its village before its households'
+	// (they are seq+1, seq+2, …): the planned households of the grids
+	// before it in code order.
+	seq     int
+	hseed   int32       // households and units points
+	cseed   int32       // seeds of the sub-grids (exclusive grids only)
+	address gridAddress // how its records' standard addresses are written (15-digit grids)
 }
 
 // demoPlan is the whole demo city before geometry: the areas in code order
@@ -229,6 +233,14 @@ func planDemo(opts Options) (*demoPlan, error) {
 	sort.SliceStable(p.grids, func(i, j int) bool { return len(p.grids[i].code) < len(p.grids[j].code) })
 	if err := planAddresses(p, opts.Seed); err != nil {
 		return nil, fmt.Errorf("addresses: %w", err)
+	}
+	// Disjoint ranges of sequences, one per grid, in plan order.
+	next := map[geo.Code]int{}
+	for i := range p.grids {
+		if g := &p.grids[i]; g.parentGrid == "" {
+			g.seq = next[g.village]
+			next[g.village] += g.households
+		}
 	}
 	return p, nil
 }

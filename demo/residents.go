@@ -1,12 +1,15 @@
 package demo
 
 import (
+	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"runtime"
+	"slices"
+	"strconv"
 	"time"
 
 	"golang.org/x/sync/errgroup"
@@ -139,7 +142,9 @@ func (p *people) person(h *demoHousehold, region string, surname rune, age int, 
 	}
 	phone := ""
 	if age >= 12 {
-		phone = phonePrefixes[r.IntN(len(phonePrefixes))] + fmt.Sprintf("%08d", r.IntN(100_000_000))
+		b := append(make([]byte, 0, 11), phonePrefixes[r.IntN(len(phonePrefixes))]...)
+		b = strconv.AppendInt(b, int64(100_000_000+r.IntN(100_000_000)), 10) // 9 digits: a 1 and the 8 wanted
+		phone = string(append(b[:3], b[4:]...))
 	}
 	sex := records.SexMale
 	if female {
@@ -157,8 +162,7 @@ func (d *demoRun) residents(ctx context.Context) error {
 	}
 	rows, err := d.tx.Query(ctx, `
 		SELECT h.id, h.address_id, ho.id, h.persons, left(h.grid_code, 6)
-		FROM household h JOIN house ho ON ho.address_id = h.address_id
-		ORDER BY h.id`)
+		FROM household h JOIN house ho ON ho.address_id = h.address_id AND ho.use <> 'vacant'`)
 	if err != nil {
 		return fmt.Errorf("read households: %w", err)
 	}
@@ -176,6 +180,9 @@ func (d *demoRun) residents(ctx context.Context) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read households: %w", err)
 	}
+	// In household order (the draws are), sorted here rather than by
+	// PostgreSQL.
+	slices.SortFunc(hs, func(a, b demoHousehold) int { return cmp.Compare(a.id, b.id) })
 	gen := newPeople(d.opts.Seed, d.opts.ValidFrom)
 	d.progress("residents", 0, total)
 	for start := 0; start < len(hs); start += residentsChunk {
@@ -219,8 +226,9 @@ func (d *demoRun) copyResidents(ctx context.Context, gen *people, hs []demoHouse
 	var sealers errgroup.Group
 	for range workers {
 		sealers.Go(func() error {
+			s := d.opts.Key.Sealer()
 			for b := range batches {
-				buf := encodeResidents(d.opts.Key, b, make([]byte, 0, len(b)*330))
+				buf := encodeResidents(s, b, make([]byte, 0, len(b)*330))
 				select {
 				case encoded <- buf:
 				case <-gctx.Done():
@@ -272,19 +280,23 @@ var copyHeader = append([]byte("PGCOPY\n\xff\r\n\x00"), 0, 0, 0, 0, 0, 0, 0, 0)
 var pgEpoch = time.Date(2000, 1, 1, 0, 0, 0, 0, time.UTC)
 
 // encodeResidents appends the binary COPY tuples of ps to buf, their
-// name, ID number and phone sealed and hashed with key.
-func encodeResidents(key *pii.Key, ps []person, buf []byte) []byte {
+// name, ID number and phone sealed and hashed by s (the worker's own).
+func encodeResidents(s *pii.Sealer, ps []person, buf []byte) []byte {
 	be := binary.BigEndian
 	i8 := func(v int64) { buf = be.AppendUint32(buf, 8); buf = be.AppendUint64(buf, uint64(v)) }
-	bytes := func(b []byte) { buf = be.AppendUint32(buf, uint32(len(b))); buf = append(buf, b...) }
+	text := func(v string) { buf = be.AppendUint32(buf, uint32(len(v))); buf = append(buf, v...) }
+	// sealed writes the value's two fields: its length is only known
+	// after sealing, so it is written into a reserved place.
 	sealed := func(f pii.Field, clear string) {
 		if clear == "" {
 			buf = be.AppendUint32(buf, 0xffffffff) // NULL
 			buf = be.AppendUint32(buf, 0xffffffff)
 			return
 		}
-		bytes(key.Seal(f, clear))
-		bytes(key.Hash(f, clear))
+		at := len(buf)
+		buf = s.AppendSeal(be.AppendUint32(buf, 0), f, clear)
+		be.PutUint32(buf[at:], uint32(len(buf)-at-4))
+		buf = s.AppendHash(be.AppendUint32(buf, pii.HashSize), f, clear)
 	}
 	for _, p := range ps {
 		buf = be.AppendUint16(buf, 12)
@@ -294,14 +306,14 @@ func encodeResidents(key *pii.Key, ps []person, buf []byte) []byte {
 		sealed(pii.FieldName, p.name)
 		sealed(pii.FieldIDNumber, p.idNumber)
 		sealed(pii.FieldPhone, p.phone)
-		bytes([]byte(p.sex))
+		text(string(p.sex))
 		buf = be.AppendUint32(buf, 4)
 		buf = be.AppendUint32(buf, uint32(int32(p.birth.Sub(pgEpoch)/(24*time.Hour))))
-		residence := "registered"
 		if p.floating {
-			residence = "floating"
+			text("floating")
+		} else {
+			text("registered")
 		}
-		bytes([]byte(residence))
 	}
 	return buf
 }

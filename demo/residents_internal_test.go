@@ -15,6 +15,7 @@ func BenchmarkResidents(b *testing.B) {
 	}
 	gen := newPeople(1, DefaultValidFrom)
 	h := demoHousehold{id: 1, address: 1, house: 1, persons: 3, county: "320902"}
+	s := key.Sealer()
 	var buf []byte
 	b.ResetTimer()
 	for i := range b.N {
@@ -23,6 +24,6 @@ func BenchmarkResidents(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		buf = encodeResidents(key, ps, buf[:0])
+		buf = encodeResidents(s, ps, buf[:0])
 	}
 }

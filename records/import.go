@@ -144,11 +144,18 @@ func (s *Service) Import(ctx context.Context, kind Kind, r io.Reader, opts Impor
 		return res, fmt.Errorf("records import: %w", err)
 	}
 	defer tx.Rollback(ctx)
+	var k kindImport
+	// A chunk may still be in flight on the transaction when an error
+	// ends the import: wait for it before the rollback above.
+	defer func() {
+		if w, ok := k.(interface{ wait() error }); ok {
+			w.wait()
+		}
+	}()
 	im := &importer{s: s, tx: tx, opts: opts, res: &res, ix: ix, snap: ix.Snapshot()}
 	if err := tx.QueryRow(ctx, `SELECT now()`).Scan(&im.now); err != nil {
 		return res, fmt.Errorf("records import: %w", err)
 	}
-	var k kindImport
 	switch kind {
 	case KindAddresses:
 		k = &addressImport{im: im, gaz: gazetteerOf(im.snap), seen: map[string]int{}}
@@ -195,6 +202,11 @@ func (s *Service) Import(ctx context.Context, kind Kind, r io.Reader, opts Impor
 	}
 	if err := k.flush(ctx); err != nil {
 		return res, err
+	}
+	if w, ok := k.(interface{ wait() error }); ok {
+		if err := w.wait(); err != nil {
+			return res, err
+		}
 	}
 	if opts.Progress != nil {
 		opts.Progress(res.Rows)

@@ -2,11 +2,13 @@ package records
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/paulmach/orb"
 
 	"gridmap/geo"
@@ -23,6 +25,17 @@ type addressImport struct {
 	text, lon, lt sheet.Column
 	seen          map[string]int // full text → row, for repeats in the file
 	rows          []addrRow
+	// The chunk being written while the next one is read: its result
+	// comes on done (one at a time; see flush).
+	done chan chunkResult
+}
+
+// chunkResult is what writing a chunk of addresses did: the rows accepted,
+// the rows rejected (existing addresses), and the error that stopped it.
+type chunkResult struct {
+	accepted int
+	rejects  []RowError
+	err      error
 }
 
 type addrRow struct {
@@ -130,13 +143,108 @@ func (k *addressImport) add(row sheet.Row) {
 var addressColumns = []string{"id", "code", "city", "county", "town", "village", "villager_group", "road", "door_number",
 	"compound", "building", "entrance", "room", "full_text", "geom", "grid_code"}
 
+// flush hands the rows read so far to a goroutine that checks and writes
+// them, and goes back to reading: the parsing and lookups of the next
+// chunk run while PostgreSQL writes this one. One chunk is in flight at
+// a time (the transaction is one connection); its rejections are merged
+// into the result here, in this goroutine, before the next chunk goes.
 func (k *addressImport) flush(ctx context.Context) error {
-	im := k.im
+	if err := k.wait(); err != nil {
+		return err
+	}
 	rows := k.rows
-	k.rows = k.rows[:0]
+	k.rows = nil
 	if len(rows) == 0 {
 		return nil
 	}
+	writing := k.im.writing()
+	k.done = make(chan chunkResult, 1)
+	go func(done chan<- chunkResult) {
+		var res chunkResult
+		res.accepted, res.err = k.writeChunk(ctx, rows, writing, &res.rejects)
+		done <- res
+	}(k.done)
+	return nil
+}
+
+// wait waits for the chunk in flight, if any, and merges its result.
+func (k *addressImport) wait() error {
+	if k.done == nil {
+		return nil
+	}
+	res := <-k.done
+	k.done = nil
+	k.im.res.Accepted += res.accepted
+	for _, e := range res.rejects {
+		k.im.reject(e)
+	}
+	return res.err
+}
+
+// writeChunk checks rows against the database and, when writing, writes
+// the good ones, giving how many were good; the rejections go to rejects.
+func (k *addressImport) writeChunk(ctx context.Context, rows []addrRow, writing bool, rejects *[]RowError) (int, error) {
+	im := k.im
+	if !writing {
+		// Only checking now (an all-or-nothing import with a bad row):
+		// the addresses that exist already are the rest to report.
+		good, err := k.notExisting(ctx, rows, rejects)
+		return len(good), err
+	}
+	// By village, and within a village along a Z-order curve: the
+	// inserts into the text and code indexes (which start with the
+	// village) and the grid index then touch neighbouring pages.
+	sort.Slice(rows, func(i, j int) bool {
+		if vi, vj := rows[i].grid.Village(), rows[j].grid.Village(); vi != vj {
+			return vi < vj
+		}
+		return zorder(rows[i].pt) < zorder(rows[j].pt)
+	})
+	ids, err := im.nextIDs(ctx, "standard_address_id_seq", len(rows))
+	if err != nil {
+		return 0, err
+	}
+	codes, err := k.reserveCodes(ctx, rows)
+	if err != nil {
+		return 0, err
+	}
+	// Written optimistically: the unique index of live texts refuses an
+	// address that exists already, and only then (rarely) are the rows
+	// looked up one by one and the existing ones rejected, the others
+	// written again with the ids and codes they were given (codes of the
+	// rejected ones stay unused: codes are never reused, not gapless).
+	err = k.write(ctx, rows, ids, codes)
+	if !isUniqueViolation(err, "standard_address_text_live") {
+		if err != nil {
+			return 0, err
+		}
+		return len(rows), nil
+	}
+	good, err := k.notExisting(ctx, rows, rejects)
+	if err != nil {
+		return 0, err
+	}
+	if (len(*rejects) > 0 && !im.opts.Partial) || len(good) == 0 {
+		return len(good), nil
+	}
+	keep := make(map[int]bool, len(good))
+	for _, r := range good {
+		keep[r.row.Number] = true
+	}
+	var goodIDs []int64
+	var goodCodes []string
+	for i, r := range rows {
+		if keep[r.row.Number] {
+			goodIDs, goodCodes = append(goodIDs, ids[i]), append(goodCodes, codes[i])
+		}
+	}
+	return len(good), k.write(ctx, good, goodIDs, goodCodes)
+}
+
+// notExisting rejects the rows whose address exists already (a live
+// address with the same full text) into rejects, returning the others.
+func (k *addressImport) notExisting(ctx context.Context, rows []addrRow, rejects *[]RowError) ([]addrRow, error) {
+	im := k.im
 	texts := make([]string, len(rows))
 	for i := range rows {
 		texts[i] = rows[i].text
@@ -144,78 +252,78 @@ func (k *addressImport) flush(ctx context.Context) error {
 	existing := map[string]string{}
 	q, err := im.tx.Query(ctx, `SELECT full_text, code FROM standard_address WHERE retired_at IS NULL AND full_text = ANY($1)`, texts)
 	if err != nil {
-		return fmt.Errorf("records import: existing addresses: %w", err)
+		return nil, fmt.Errorf("records import: existing addresses: %w", err)
 	}
 	for q.Next() {
 		var t, c string
 		if err := q.Scan(&t, &c); err != nil {
 			q.Close()
-			return fmt.Errorf("records import: existing addresses: %w", err)
+			return nil, fmt.Errorf("records import: existing addresses: %w", err)
 		}
 		existing[t] = c
 	}
 	q.Close()
 	if err := q.Err(); err != nil {
-		return fmt.Errorf("records import: existing addresses: %w", err)
+		return nil, fmt.Errorf("records import: existing addresses: %w", err)
 	}
-	good := rows[:0]
+	var good []addrRow
 	for _, r := range rows {
 		if c, ok := existing[r.text]; ok {
-			im.rejectCell(r.row, k.text, "already exists as standard address %s: leave it out of the file", c)
+			*rejects = append(*rejects, fromSheet(r.row.Errorf(k.text, "already exists as standard address %s: leave it out of the file", c)))
 			continue
 		}
 		good = append(good, r)
 	}
-	im.res.Accepted += len(good)
-	if !im.writing() || len(good) == 0 {
-		return nil
-	}
-	// By village, and within a village along a Z-order curve: the
-	// inserts into the text and code indexes (which start with the
-	// village) and the point index then touch neighbouring pages.
-	sort.Slice(good, func(i, j int) bool {
-		if vi, vj := good[i].grid.Village(), good[j].grid.Village(); vi != vj {
-			return vi < vj
-		}
-		return zorder(good[i].pt) < zorder(good[j].pt)
-	})
-	ids, err := im.nextIDs(ctx, "standard_address_id_seq", len(good))
+	return good, nil
+}
+
+// write copies rows (with their ids and codes) into standard_address and
+// their open assignments, in a savepoint: when it fails nothing of it
+// stays and the import's transaction goes on.
+func (k *addressImport) write(ctx context.Context, rows []addrRow, ids []int64, codes []string) error {
+	sp, err := k.im.tx.Begin(ctx)
 	if err != nil {
-		return err
+		return fmt.Errorf("records import: %w", err)
 	}
-	codes, err := k.reserveCodes(ctx, good)
-	if err != nil {
-		return err
-	}
+	defer sp.Rollback(ctx)
 	i := 0
 	src := pgx.CopyFromFunc(func() ([]any, error) {
-		if i >= len(good) {
+		if i >= len(rows) {
 			return nil, nil
 		}
-		r := &good[i]
+		r := &rows[i]
 		a := &r.a
 		v := []any{ids[i], codes[i], a.City, a.County, a.Town, a.Village, a.Group, a.Road, a.Number,
 			a.Compound, a.Building, a.Entrance, a.Room, r.text, store.Geom(r.pt), string(r.grid)}
 		i++
 		return v, nil
 	})
-	if _, err := im.tx.CopyFrom(ctx, pgx.Identifier{"standard_address"}, addressColumns, src); err != nil {
+	if _, err := sp.CopyFrom(ctx, pgx.Identifier{"standard_address"}, addressColumns, src); err != nil {
 		return fmt.Errorf("records import: write addresses: %w", err)
 	}
-	valid := im.openSince()
+	valid := k.im.openSince()
 	j := 0
 	asg := pgx.CopyFromFunc(func() ([]any, error) {
-		if j >= len(good) {
+		if j >= len(rows) {
 			return nil, nil
 		}
-		v := []any{"standard_address", ids[j], string(good[j].grid), valid}
+		v := []any{"standard_address", ids[j], string(rows[j].grid), valid}
 		j++
 		return v, nil
 	})
-	if _, err := im.tx.CopyFrom(ctx, pgx.Identifier{"assignment"}, []string{"record_type", "record_id", "grid_code", "valid"}, asg); err != nil {
+	if _, err := sp.CopyFrom(ctx, pgx.Identifier{"assignment"}, []string{"record_type", "record_id", "grid_code", "valid"}, asg); err != nil {
 		return fmt.Errorf("records import: write assignments: %w", err)
 	}
+	if err := sp.Commit(ctx); err != nil {
+		return fmt.Errorf("records import: %w", err)
+	}
 	return nil
+}
+
+// isUniqueViolation says whether err is a unique violation of constraint.
+func isUniqueViolation(err error, constraint string) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505" && pe.ConstraintName == constraint
 }
 
 // reserveCodes gives each row a new code of its grid's village, from the

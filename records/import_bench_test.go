@@ -72,10 +72,10 @@ func BenchmarkImportAddressesVsCopy(b *testing.B) {
 		b.Fatalf("import: accepted %d of %d, %v, %v", res.Accepted, n, err, res.Errors[:min(len(res.Errors), 5)])
 	}
 	copy2 := bare()
-	// The same COPY into a table with standard_address's checks, indexes
-	// and foreign key (not its triggers): what the table itself costs.
-	if _, err := st.Pool().Exec(ctx, `CREATE TABLE checked_address (LIKE standard_address INCLUDING ALL,
-		FOREIGN KEY (grid_code) REFERENCES grid_code (code))`); err != nil {
+	// The same COPY into a table with standard_address's checks and
+	// indexes (not its triggers, which check grid codes and move the code
+	// counters once per statement): what the table itself costs.
+	if _, err := st.Pool().Exec(ctx, `CREATE TABLE checked_address (LIKE standard_address INCLUDING ALL)`); err != nil {
 		b.Fatal(err)
 	}
 	t1 := time.Now()
@@ -90,7 +90,7 @@ func BenchmarkImportAddressesVsCopy(b *testing.B) {
 	b.ReportMetric(bestCopy.Seconds()/imp.Seconds(), "copy/import")
 	b.ReportMetric(float64(n)/imp.Seconds(), "rows/s")
 	b.ReportMetric(checked.Seconds(), "table-copy-s")
-	b.Logf("import %s (%.0f rows/s); bare COPY %s and %s; ratio %.2f; the same COPY into a table with standard_address's checks, indexes and foreign key %s",
+	b.Logf("import %s (%.0f rows/s); bare COPY %s and %s; ratio %.2f; the same COPY into a table with standard_address's checks and indexes %s",
 		imp.Round(time.Millisecond), float64(n)/imp.Seconds(), copy1.Round(time.Millisecond), copy2.Round(time.Millisecond),
 		bestCopy.Seconds()/imp.Seconds(), checked.Round(time.Millisecond))
 }

@@ -435,3 +435,59 @@ func testKey(t *testing.T) (*pii.Key, []byte) {
 	}
 	return k, raw
 }
+
+// TestAddressCheckForms holds migration 008's CHECKs of address codes and
+// numbers (string functions) against the regular expressions of 005 that
+// they replace, on every short string of a few telling characters and on
+// random longer ones: both must accept exactly the same values.
+func TestAddressCheckForms(t *testing.T) {
+	t.Parallel()
+	conn := connect(t)
+	ctx := context.Background()
+	def := func(name string) string {
+		var d string
+		if err := conn.QueryRow(ctx, `SELECT pg_get_constraintdef(oid) FROM pg_constraint
+			WHERE conrelid = 'standard_address'::regclass AND conname = $1`, name).Scan(&d); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		return strings.TrimPrefix(d, "CHECK ")
+	}
+	if _, err := conn.Exec(ctx, `
+		CREATE TEMP TABLE v AS
+		WITH RECURSIVE s(v) AS (SELECT ''::text UNION ALL
+			SELECT s.v || c FROM s, unnest(ARRAY['0', '7', '-', 'A', 'Z', 'a', '号', ' ']) c WHERE length(s.v) < 5)
+		SELECT v FROM s
+		UNION ALL
+		SELECT string_agg(substr('0123456789-AZ-1a号 0B', 1 + (hashint4(i * 31 + j) & 1023) % 21, 1), '')
+		FROM generate_series(1, 20000) i, generate_series(1, 7 + i % 6) j GROUP BY i;
+		CREATE TEMP TABLE f AS
+		SELECT f, v, CASE f WHEN 'g' THEN v ELSE '' END AS villager_group, CASE f WHEN 'e' THEN v ELSE '' END AS entrance,
+		       CASE f WHEN 'b' THEN v ELSE '' END AS building, CASE f WHEN 'r' THEN v ELSE '' END AS room,
+		       CASE f WHEN 'd' THEN v ELSE '' END AS door_number
+		FROM v, unnest(ARRAY['g', 'e', 'b', 'r', 'd']) f;
+		CREATE TEMP TABLE c AS
+		SELECT string_agg(substr('0123456789x', 1 + (hashint4(i * 17 + j) & 1023) % (CASE WHEN i % 3 = 0 THEN 11 ELSE 10 END), 1), '') AS code
+		FROM generate_series(1, 20000) i, generate_series(1, 17 + i % 4) j GROUP BY i
+		UNION ALL SELECT unnest(ARRAY['3209020010010000001', '3209020010000000001', '3209020010010000000', '32090200100100000AB', '',
+			'３209020010010000001', '3209020010010000001 ', '3209020010010000001' || chr(10)])`); err != nil {
+		t.Fatal(err)
+	}
+	const numbersRE = `villager_group ~ '^([0-9]{1,3})?$' AND door_number ~ '^([0-9]{1,5}(-[0-9]{1,4})?[A-Z]?)?$'
+		AND building ~ '^[0-9A-Z]{0,4}$' AND entrance ~ '^([0-9]{1,2})?$' AND room ~ '^([0-9]{1,5}[A-Z]?)?$'`
+	const codeRE = `code ~ '^[0-9]{19}$' AND substr(code, 10, 3) <> '000' AND substr(code, 13) <> '0000000'`
+	for _, tt := range []struct{ name, table, re, check string }{
+		{"standard_address_numbers", "f", numbersRE, def("standard_address_numbers")},
+		{"standard_address_code_format", "c", codeRE, def("standard_address_code_format")},
+	} {
+		var differ, valid, all int
+		var example *string
+		if err := conn.QueryRow(ctx, fmt.Sprintf(`SELECT count(*) FILTER (WHERE (%[2]s) IS DISTINCT FROM (%[3]s)),
+			count(*) FILTER (WHERE %[2]s), count(*), min(%[4]s) FILTER (WHERE (%[2]s) IS DISTINCT FROM (%[3]s)) FROM %[1]s`,
+			tt.table, tt.re, tt.check, map[string]string{"f": "f || ':' || v", "c": "code"}[tt.table])).Scan(&differ, &valid, &all, &example); err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if differ > 0 || valid == 0 || valid == all {
+			t.Errorf("%s: %d of %d values judged otherwise than the regular expressions (e.g. %v); %d valid", tt.name, differ, all, example, valid)
+		}
+	}
+}

@@ -25,10 +25,10 @@ func (w *Work) computeMoves(ctx context.Context) error {
 		_, err := w.tx.Exec(ctx, `
 			WITH c AS (
 				SELECT DISTINCT ON (id) id, grid_code, geom FROM (
-					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+moveSource(rt)+` x WHERE ST_Covers(w.old_geom, x.geom)`+unlinked("x", rt)+`) x
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+moveSource(rt)+` x WHERE `+coveredBy(rt, "w.old_geom")+unlinked("x", rt)+`) x
 					WHERE w.parent IS NULL AND (w.state = 'retired' OR (w.state = 'changed' AND NOT ST_Equals(w.geom, w.old_geom)))
 					UNION ALL
-					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+moveSource(rt)+` x WHERE ST_Covers(w.geom, x.geom)`+unlinked("x", rt)+`) x
+					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+moveSource(rt)+` x WHERE `+coveredBy(rt, "w.geom")+unlinked("x", rt)+`) x
 					WHERE w.code = ANY($3)
 					UNION ALL
 					SELECT x.* FROM adj_work w, LATERAL (SELECT id, grid_code, geom FROM `+moveSource(rt)+` x WHERE x.grid_code = w.code`+unlinked("x", rt)+`) x
@@ -107,6 +107,22 @@ func unlinked(alias, rt string) string {
 		}
 	}
 	return ""
+}
+
+// coveredBy is the condition (on alias x of table rt) that the record's
+// point lies in the polygon area. Households and units are found by their
+// point index. Standard addresses have none (migration 008: nothing else
+// reads one, and keeping it was most of the cost of an import): they are
+// found by their grid, since an address's grid is the lookup of its point
+// (gridd check), so a point in area lies in a grid that meets area. Any
+// version of a grid counts: that only adds candidates, which ST_Covers
+// then sorts out.
+func coveredBy(rt, area string) string {
+	cover := "ST_Covers(" + area + ", x.geom)"
+	if rt != "standard_address" {
+		return cover
+	}
+	return "x.grid_code IN (SELECT g.code FROM grid g WHERE g.geom && " + area + " AND ST_Intersects(g.geom, " + area + ")) AND " + cover
 }
 
 // followAddresses adds to adj_move the households and units linked to the

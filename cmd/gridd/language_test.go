@@ -235,7 +235,7 @@ func TestPlannerInChineseBrowser(t *testing.T) {
 	if row := res.row(to); row == nil || row[1] != zh.T("state.changed") || !strings.HasSuffix(row[2], " 平方米") {
 		t.Errorf("taker %s in the preview: %q, want state %q and an area in 平方米", to, row, zh.T("state.changed"))
 	}
-	wantMove := zh.T("planner.move", "households", zh.Num(int64(hhG)), "units", "")
+	wantMove := zh.T("planner.move", "households", zh.Num(int64(hhG)), "units", "", "addresses", "", "residents", "")
 	wantMove = wantMove[:strings.Index(wantMove, "，")]
 	if len(res.Moves) != 1 || res.Moves[0][0] != g+" → "+to || !strings.HasPrefix(res.Moves[0][1], wantMove) {
 		t.Errorf("moves %q, want %s → %s, %s", res.Moves, g, to, wantMove)

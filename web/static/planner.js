@@ -285,7 +285,8 @@ function showPreview(map, prev) {
   for (const m of prev.moves || []) {
     const tr = el('tr');
     tr.append(el('td', `${m.from} → ${m.to || t('planner.no_grid_to')}`),
-      el('td', t('planner.move', { households: num(m.households), units: num(m.units) })));
+      el('td', t('planner.move', { households: num(m.households), units: num(m.units),
+        addresses: num(m.addresses || 0), residents: num(m.residents || 0) })));
     moves.append(tr);
   }
   box.append(moves);
