@@ -148,11 +148,12 @@ func startCPUProfile(path string) (stop func(), _ error) {
 // benchScale measures how the in-memory costs grow with the dataset (and,
 // with DATABASE_URL set, the snapshot load of that database).
 func benchScale(ctx context.Context, e *env, args []string) error {
-	fs := newFlags(e, "bench scale", "[--sizes 1,4,12] [--lookup D] [--tiles N]")
+	fs := newFlags(e, "bench scale", "[--sizes 1,4,12] [--lookup D] [--tiles N] [--scratch-db URL]")
 	sizes := fs.String("sizes", "1,4,12", "multiples of the city's 21,000 grids")
 	var o bench.ScaleOptions
 	fs.DurationVar(&o.Lookup, "lookup", time.Second, "how long lookups run at each size")
 	fs.IntVar(&o.Tiles, "tiles", 2000, "distinct tiles z10-14 rendered cold at each size")
+	scratch := fs.String("scratch-db", "", "an empty database to write each size's synthetic city to, for the snapshot load and commit-to-served (emptied after each size)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -170,6 +171,14 @@ func benchScale(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer st.Close()
+	}
+	if *scratch != "" {
+		sc, err := store.Open(ctx, *scratch, e.log)
+		if err != nil {
+			return fmt.Errorf("bench scale: --scratch-db: %w", err)
+		}
+		defer sc.Close()
+		o.Scratch = sc
 	}
 	return bench.Scale(ctx, e.stdout, st, o)
 }
