@@ -27,9 +27,10 @@ type Command struct {
 type Env struct {
 	Out io.Writer // the report
 	Err io.Writer // progress and notes
-	// Open opens the database being measured (DATABASE_URL) with at least
-	// conns connections (0: the default pool).
-	Open func(ctx context.Context, conns int) (*store.Store, error)
+	// Open opens the database at url, or the one being measured
+	// (DATABASE_URL) when url is empty, with at least conns connections
+	// (0: the default pool).
+	Open func(ctx context.Context, url string, conns int) (*store.Store, error)
 	// HasDatabase tells whether there is a database to Open.
 	HasDatabase bool
 	// Service makes the whole gridd service over st, logging warnings only
@@ -43,7 +44,7 @@ func Commands() map[string]Command {
 		"lookup":  {"the lookup index against per-point and batch PostGIS queries", "[--points N] [--pg-points N] [--join-points N] [--runs N]", bindLookup},
 		"tiles":   {"the tile service against a pg_tileserv/Martin-style ST_AsMVT server", "[--tiles N] [--seed S] [--concurrency C] [--warm D] [--runs R] [--cpuprofile FILE]", bindTiles},
 		"http":    {"GET and POST /lookup through a loopback load generator", "[--url http://127.0.0.1:PORT] [--points N] [--clients K] [--duration D] [--max-requests M] [--runs R] [--cpuprofile FILE]", bindHTTP},
-		"scale":   {"how the in-memory costs grow with the city's size", "[--sizes 1,4,12] [--lookup D] [--tiles N]", bindScale},
+		"scale":   {"how the in-memory costs grow with the city's size", "[--sizes 1,4,12] [--lookup D] [--tiles N] [--scratch-db URL]", bindScale},
 		"events":  {"GET /stats/events from memory against PostgreSQL's GROUP BY", "[--runs N]", bindEvents},
 		"suggest": {"suggested divisions of the urban villages against k-means/Voronoi in PostGIS", "[--target N] [--tolerance T] [--villages N] [--concurrency C] [--mode auto|rebalance|fresh]", bindSuggest},
 		"geocode": {"POST /geocode against pg_trgm on a noisy address set", "[--per-kind N] [--batch N] [--pg-queries N] [--seed S] [--runs R] [--fresh N]", bindGeocode},
@@ -52,7 +53,7 @@ func Commands() map[string]Command {
 
 // withStore opens the database, runs f and closes it.
 func withStore(ctx context.Context, env Env, conns int, f func(st *store.Store) error) error {
-	st, err := env.Open(ctx, conns)
+	st, err := env.Open(ctx, "", conns)
 	if err != nil {
 		return err
 	}
@@ -114,10 +115,17 @@ func bindScale(fs *flag.FlagSet) func(context.Context, Env) error {
 	sizes := fs.String("sizes", "1,4,12", "multiples of the city's 21,000 grids")
 	fs.DurationVar(&o.Lookup, "lookup", time.Second, "how long lookups run at each size")
 	fs.IntVar(&o.Tiles, "tiles", 2000, "distinct tiles z10-14 rendered cold at each size")
+	scratch := fs.String("scratch-db", "", "an empty database to write each size's synthetic city to, for the snapshot load and commit-to-served (emptied after each size)")
 	return func(ctx context.Context, env Env) error {
 		var err error
 		if o.Sizes, err = ParseSizes(*sizes); err != nil {
 			return fmt.Errorf("bench scale: --%w", err)
+		}
+		if *scratch != "" {
+			if o.Scratch, err = env.Open(ctx, *scratch, 0); err != nil {
+				return fmt.Errorf("bench scale: --scratch-db: %w", err)
+			}
+			defer o.Scratch.Close()
 		}
 		if !env.HasDatabase { // the in-memory figures only
 			return Scale(ctx, env.Out, nil, o)

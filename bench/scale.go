@@ -36,6 +36,10 @@ type ScaleOptions struct {
 	// Tiles is how many distinct tiles (z10-14, within the city) are
 	// rendered cold at each size.
 	Tiles int
+	// Scratch, when not nil, is an empty database each size's synthetic
+	// city is written to (and removed from after), to measure the
+	// snapshot load and a change of one grid from commit to served.
+	Scratch *store.Store
 }
 
 // scaleRow is the figures of one size.
@@ -47,7 +51,7 @@ type scaleRow struct {
 	indexMiB, heapMiB, rssMiB  float64
 	lookupsPerSec, tilesPerSec float64
 	rebuild                    time.Duration
-	load                       time.Duration // from the database, when given
+	db                         *dbFigures // with a scratch database
 }
 
 // Scale measures how the in-memory costs grow with the size of the
@@ -77,8 +81,16 @@ func Scale(ctx context.Context, w io.Writer, st *store.Store, o ScaleOptions) er
 		if err != nil {
 			return err
 		}
-		rows = append(rows, r)
 		fmt.Fprintf(os.Stderr, "size %gx: %d grids done\n", size, r.grids)
+		if o.Scratch != nil {
+			f, err := measureDB(ctx, o.Scratch, syntheticSize(size))
+			if err != nil {
+				return err
+			}
+			r.db = &f
+			fmt.Fprintf(os.Stderr, "size %gx: database figures done\n", size)
+		}
+		rows = append(rows, r)
 	}
 	var dbNote string
 	if st != nil {
@@ -99,6 +111,17 @@ func Scale(ctx context.Context, w io.Writer, st *store.Store, o ScaleOptions) er
 			r.lookupsPerSec/1e6, r.tilesPerSec, r.rebuild.Round(time.Millisecond))
 	}
 	tw.Flush()
+	if o.Scratch != nil {
+		fmt.Fprintln(w)
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+		fmt.Fprintln(tw, "size\twrite (COPY)\tsnapshot load\tchange of 1 grid: reload\trebuild\tcommit to served\t")
+		for _, r := range rows {
+			f := r.db
+			fmt.Fprintf(tw, "%gx\t%s\t%s\t%s\t%s\t%s\t\n", r.size, f.write.Round(time.Millisecond), f.load.Round(time.Millisecond),
+				f.reload.Round(time.Millisecond), f.rebuild.Round(time.Millisecond), (f.reload + f.rebuild).Round(time.Millisecond))
+		}
+		tw.Flush()
+	}
 	if dbNote != "" {
 		fmt.Fprintln(w, dbNote)
 	}
@@ -107,8 +130,7 @@ func Scale(ctx context.Context, w io.Writer, st *store.Store, o ScaleOptions) er
 
 func scaleOne(ctx context.Context, size float64, o ScaleOptions) (scaleRow, error) {
 	r := scaleRow{size: size}
-	k := math.Sqrt(size)
-	snap := tilestest.SyntheticCity(int(math.Round(150*k)), int(math.Round(140*k)))
+	snap := syntheticSize(size)
 	r.grids, r.areas = len(snap.Grids), len(snap.Areas)
 	for _, g := range snap.Grids {
 		r.households += int64(g.Households)
@@ -196,6 +218,12 @@ func scaleOne(ctx context.Context, size float64, o ScaleOptions) (scaleRow, erro
 	runtime.KeepAlive(state)
 	debug.FreeOSMemory()
 	return r, nil
+}
+
+// syntheticSize is the synthetic city at size times the city's grids.
+func syntheticSize(size float64) *geo.Snapshot {
+	k := math.Sqrt(size)
+	return tilestest.SyntheticCity(int(math.Round(150*k)), int(math.Round(140*k)))
 }
 
 // scaleTiles draws n distinct tiles of z10-14 within the bounds.

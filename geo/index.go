@@ -168,6 +168,7 @@ type IndexStats struct {
 	BoundaryEdges int           // edge references kept in boundary cells
 	Bytes         int           // memory held by the index (not the snapshot)
 	RowsCopied    int           // top-table rows copied from the previous index (NewIndexFrom)
+	RowsShared    int           // of those, rows whose data the two indexes share (not copied)
 	Rows          int           // top-table rows
 	BuildTime     time.Duration // time NewIndex took
 }
@@ -193,7 +194,7 @@ func NewIndexFrom(prev *Index, s *Snapshot, opts IndexOptions) *Index {
 
 	var gm []orb.MultiPolygon
 	var gid []int32
-	gridPos := make(map[Code]int32)
+	gridPos := make(map[Code]int32, len(s.Grids))
 	areaPos := make(map[Code]int32, len(s.Areas))
 	for i := range s.Areas {
 		areaPos[s.Areas[i].Code] = int32(i)
@@ -297,6 +298,7 @@ func NewIndexFrom(prev *Index, s *Snapshot, opts IndexOptions) *Index {
 		st.LeafCells += l.leafCount
 		st.FastLeaves += l.fastCount
 		st.RowsCopied += l.rowsCopied
+		st.RowsShared += l.rowsShared
 		if len(l.tables) > 0 {
 			st.Rows += int(l.tables[0].ny)
 		}

@@ -88,6 +88,35 @@ func BenchmarkLookupSortedBatch(b *testing.B) {
 	reportRate(b, n, cpu0)
 }
 
+// BenchmarkLookupBatchAfterChanges: LookupBatch as BenchmarkLookupSortedBatch,
+// on an index built from the previous ones after 20 versions that each
+// reshaped three grids, whose rebuilt rows lie after the shared ones.
+func BenchmarkLookupBatchAfterChanges(b *testing.B) {
+	s, pts := benchCity()
+	ix := benchIndex()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 20 {
+		grids := append([]Grid(nil), s.Grids...)
+		for range 3 {
+			if i := rng.IntN(len(grids)); grids[i].Code.Level() == LevelGrid {
+				grids[i].Geom = shrunk(grids[i].Geom)
+			}
+		}
+		s = NewSnapshot(s.Version+1, s.LoadedAt, s.Areas, grids)
+		ix = NewIndexFrom(ix, s, IndexOptions{})
+	}
+	b.Logf("%d of %d rows shared by the last build", ix.Stats().RowsShared, ix.Stats().Rows)
+	out := make([]Hit, len(pts))
+	n := 0
+	runtime.GC()
+	cpu0 := cpuTime()
+	for b.Loop() {
+		ix.LookupBatch(pts, out)
+		n += len(pts)
+	}
+	reportRate(b, n, cpu0)
+}
+
 // BenchmarkBuild: NewIndex on the whole city.
 func BenchmarkBuild(b *testing.B) {
 	s, _ := benchCity()

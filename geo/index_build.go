@@ -98,10 +98,62 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers 
 		return 0
 	})
 
+	// The bounding box of every vertex, and the numbers of rings and
+	// edges (the table size follows them).
+	var nVerts, nRings int
+	for _, mp := range mps {
+		for _, poly := range mp {
+			for _, r := range poly {
+				if len(r) < 2 {
+					continue
+				}
+				nRings++
+				nVerts += len(r)
+				if r[0] != r[len(r)-1] {
+					nVerts++
+				}
+				for _, v := range r {
+					l.minX, l.maxX = min(l.minX, v[0]), max(l.maxX, v[0])
+					l.minY, l.maxY = min(l.minY, v[1]), max(l.maxY, v[1])
+				}
+			}
+		}
+	}
+	l.vertCount = nVerts
+	if nVerts == 0 {
+		return l
+	}
+	span := max(math.Abs(l.minX), math.Abs(l.maxX), math.Abs(l.minY), math.Abs(l.maxY), 1)
+	b.m = 1e-9 * span
+
+	// Top table: about TopCellsPerEdge cells per edge, square in degrees.
+	ne := nVerts - nRings
+	want := max(1, int(float64(ne)*opts.TopCellsPerEdge), int(float64(len(mps))*opts.TopCellsPerPolygon))
+	w, h := l.maxX-l.minX, l.maxY-l.minY
+	nx, ny := 1, 1
+	if w > 0 && h > 0 {
+		nx = max(1, int(math.Round(math.Sqrt(float64(want)*w/h))))
+		ny = max(1, int(math.Round(float64(want)/float64(nx))))
+	} else if w > 0 {
+		nx = want
+	} else if h > 0 {
+		ny = want
+	}
+	nx, ny = min(nx, 1<<13), min(ny, 1<<13)
+	clean := b.reuseRows(prev, prevOf, &nx, &ny)
+	// With rows taken from prev, only the polygons that reach a row to
+	// build are laid out: a row is built from the edges that reach it
+	// alone, and the layout keeps the other polygons' order, so the rows
+	// come out as a whole build would make them.
+	keep := clean.needed(prev, bounds, b.m)
+
 	// Rings are numbered in layout order; polygon p's rings are recorded
 	// in its own ring order through polyRing/ringIdx.
 	polyRings := make([][]int32, len(mps))
 	for _, pi := range order {
+		if keep != nil && !keep[pi] {
+			continue
+		}
 		for _, poly := range mps[pi] {
 			for k, r := range poly {
 				if len(r) < 2 {
@@ -114,8 +166,6 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers 
 				for _, v := range r {
 					l.verts = append(l.verts, v)
 					b.vertRing = append(b.vertRing, ri)
-					l.minX, l.maxX = min(l.minX, v[0]), max(l.maxX, v[0])
-					l.minY, l.maxY = min(l.minY, v[1]), max(l.maxY, v[1])
 				}
 				if r[0] != r[len(r)-1] { // close it
 					l.verts = append(l.verts, r[0])
@@ -145,12 +195,6 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers 
 	b.compRing = append(b.compRing, uint32(len(ringIdx)))
 	b.polyRingIdx = ringIdx
 
-	if len(l.verts) == 0 {
-		return l
-	}
-	span := max(math.Abs(l.minX), math.Abs(l.maxX), math.Abs(l.minY), math.Abs(l.maxY), 1)
-	b.m = 1e-9 * span
-
 	b.wind = make([]int32, nr)
 	b.activePos = make([]int32, nr)
 	for i := range b.activePos {
@@ -159,22 +203,7 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers 
 	b.compStamp = make([]int32, len(b.compRing))
 	b.polyStamp = make([]int32, len(mps))
 
-	// Top table: about TopCellsPerEdge cells per edge, square in degrees.
-	ne := len(l.verts) - nr
-	want := max(1, int(float64(ne)*opts.TopCellsPerEdge), int(float64(len(mps))*opts.TopCellsPerPolygon))
-	w, h := l.maxX-l.minX, l.maxY-l.minY
-	nx, ny := 1, 1
-	if w > 0 && h > 0 {
-		nx = max(1, int(math.Round(math.Sqrt(float64(want)*w/h))))
-		ny = max(1, int(math.Round(float64(want)/float64(nx))))
-	} else if w > 0 {
-		nx = want
-	} else if h > 0 {
-		ny = want
-	}
-	nx, ny = min(nx, 1<<13), min(ny, 1<<13)
-	clean := b.reuseRows(prev, prevOf, &nx, &ny)
-	edges := make([]uint32, 0, ne)
+	edges := make([]uint32, 0, len(l.verts)-nr)
 	for r := 0; r < nr; r++ {
 		for i := b.ringStart[r]; i+1 < b.ringStart[r+1]; i++ {
 			e := i
@@ -187,7 +216,6 @@ func buildLayer(mps []orb.MultiPolygon, ids []int32, opts IndexOptions, workers 
 	b.vertRing = b.vertRing[:len(l.verts)]
 	b.topTable(nx, ny, edges, workers, prev, clean)
 	b.vertRing = nil
-	l.vertCount = len(l.verts)
 	l.verts = nil // the leaves carry their own coordinates
 	return l
 }
@@ -365,7 +393,9 @@ func (b *layerBuilder) rows(ti int, g *tableGrid, tracked []int32, bg0 int32, de
 // topTable builds the top table over the layer's bounding box: the
 // edges are assigned to cells once, then bands of rows are built by up to
 // workers goroutines, each into its own arena, and the arenas are
-// concatenated (relocating the words that point into them).
+// concatenated (relocating the words that point into them). Rows that
+// clean marks are taken from prev: shared with it when prev's arenas can
+// be extended (see shareRows), else copied.
 func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int, prev *layer, clean *reuse) {
 	l := b.l
 	var skip []bool
@@ -373,8 +403,17 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int, prev *l
 		skip = clean.row
 	}
 	g := b.grid(l.minX, l.maxX, l.minY, l.maxY, nx, ny, edges, skip)
-	l.tables = append(l.tables[:0], g.t)
-	l.cells = make([]uint32, nx*ny)
+	share := clean != nil && prev.shareRows(clean)
+	if share {
+		// Every row's top words, sub-tables and their cells as prev has
+		// them; the rows built below overwrite their top words and append
+		// the rest.
+		l.tables = slices.Clone(prev.tables)
+		l.cells = slices.Clone(prev.cells)
+	} else {
+		l.tables = append(l.tables[:0], g.t)
+		l.cells = make([]uint32, nx*ny)
+	}
 
 	// Runs of rows to build, cut into bands of about equal work (edge
 	// references plus cells), and runs of rows to copy from prev.
@@ -416,6 +455,9 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int, prev *l
 	run := func(k int) {
 		pt := parts[k]
 		if pt.copy {
+			if share {
+				return // already in l.cells, and in the shared arenas
+			}
 			if pl, ok := prev.copyRows(pt.j0, pt.j1, clean.remap, l.cells); ok {
 				out[k] = pl
 				return
@@ -448,34 +490,59 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int, prev *l
 		}()
 	}
 	wg.Wait()
-	bounds := make([]int, 0, len(parts)+1)
-	for _, pt := range parts {
-		bounds = append(bounds, pt.j0)
-	}
-	bounds = append(bounds, ny)
-	l.rowSpans = make([]rowSpan, 0, ny+1)
 
 	// Concatenate: part k's sub-tables, cells, fast records and leaves go
-	// after those of parts 0..k−1.
+	// after those of parts 0..k−1 (after prev's, when shared).
 	var nTables, nCells, nFast, nBlob int
 	for _, pl := range out {
+		if pl == nil {
+			continue
+		}
 		nTables += len(pl.tables) - 1
 		nCells += len(pl.cells)
 		nFast += len(pl.fast)
 		nBlob += len(pl.blob)
 	}
-	if nFast > leafOffMask || 1+nTables > payloadMask {
+	if share {
+		l.rows = slices.Clone(prev.rows)
+		l.garbage = prev.garbage
+		for _, pt := range parts {
+			for j := pt.j0; j < pt.j1 && !pt.copy; j++ {
+				r := prev.rows[j]
+				l.garbage.fast += r.to.fast - r.from.fast
+				l.garbage.blob += r.to.blob - r.from.blob
+				l.garbage.tables += r.to.tables - r.from.tables
+				l.garbage.cells += r.to.cells - r.from.cells
+			}
+		}
+		l.fast, l.blob, l.arena = prev.extendArenas(nFast, nBlob)
+	} else {
+		l.rows = make([]rowRange, ny)
+		// Room to grow in place for the next versions' changed rows.
+		l.fast = make([]uint32, 0, nFast+nFast/32+1024)
+		l.blob = make([]float64, 0, nBlob+nBlob/32+1024)
+		l.arena = &arenaTip{}
+	}
+	if len(l.fast)+nFast > leafOffMask || len(l.tables)+nTables > payloadMask {
 		panic("geo: lookup index exceeds 2^27 fast words or 2^30 tables")
 	}
 	l.tables = slices.Grow(l.tables, nTables)
 	l.cells = slices.Grow(l.cells, nCells)
-	l.fast = make([]uint32, 0, nFast)
-	l.blob = make([]float64, 0, nBlob)
 	for k, pl := range out {
+		if pl == nil {
+			continue
+		}
 		tableOff, fastOff, blobOff := uint32(len(l.tables)-1), uint32(len(l.fast)), len(l.blob)
 		cellOff := uint32(len(l.cells))
-		for _, r := range pl.rowSpans {
-			l.rowSpans = append(l.rowSpans, rowSpan{r.fast + fastOff, r.blob + uint32(blobOff), r.tables + tableOff, r.cells + cellOff})
+		for i, r := range pl.rowSpans {
+			end := rowSpan{uint32(len(pl.fast)), uint32(len(pl.blob)), uint32(len(pl.tables) - 1), uint32(len(pl.cells))}
+			if i+1 < len(pl.rowSpans) {
+				end = pl.rowSpans[i+1]
+			}
+			off := func(s rowSpan) rowSpan {
+				return rowSpan{s.fast + fastOff, s.blob + uint32(blobOff), s.tables + tableOff, s.cells + cellOff}
+			}
+			l.rows[parts[k].j0+i] = rowRange{off(r), off(end)}
 		}
 		reloc := func(w uint32) uint32 {
 			switch w &^ payloadMask {
@@ -493,7 +560,7 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int, prev *l
 		for _, w := range pl.cells {
 			l.cells = append(l.cells, reloc(w))
 		}
-		top := l.cells[bounds[k]*nx : bounds[k+1]*nx]
+		top := l.cells[parts[k].j0*nx : parts[k].j1*nx]
 		for c, w := range top {
 			top[c] = reloc(w)
 		}
@@ -508,16 +575,40 @@ func (b *layerBuilder) topTable(nx, ny int, edges []uint32, workers int, prev *l
 			o += size
 		}
 		l.blob = append(l.blob, pl.blob...)
-		l.leafCount += pl.leafCount
-		l.fastCount += pl.fastCount
-		l.edgeCount += pl.edgeCount
-		l.fastConflicts += pl.fastConflicts
 	}
-	l.rowSpans = append(l.rowSpans, rowSpan{uint32(len(l.fast)), uint32(len(l.blob)), uint32(len(l.tables) - 1), uint32(len(l.cells))})
-	l.rowsCopied = 0
-	for _, pt := range parts {
+	if share {
+		prev.arena.moveTip(l.arena, len(l.fast), len(l.blob))
+	} else {
+		l.arena.fast, l.arena.blob = len(l.fast), len(l.blob)
+	}
+	l.leafCount, l.fastCount, l.edgeCount, l.fastConflicts = 0, 0, 0, 0
+	if share {
+		l.leafCount, l.fastCount, l.edgeCount, l.fastConflicts = prev.leafCount, prev.fastCount, prev.edgeCount, prev.fastConflicts
+	}
+	l.rowsCopied, l.rowsShared = 0, 0
+	for k, pt := range parts {
 		if pt.copy {
 			l.rowsCopied += pt.j1 - pt.j0
+			if share {
+				l.rowsShared += pt.j1 - pt.j0
+			}
+		}
+		if pl := out[k]; pl != nil {
+			l.leafCount += pl.leafCount
+			l.fastCount += pl.fastCount
+			l.edgeCount += pl.edgeCount
+			l.fastConflicts += pl.fastConflicts
+		}
+	}
+	if share {
+		// The counts of the rows built anew were prev's too.
+		for _, pt := range parts {
+			if !pt.copy {
+				c := prev.countRows(pt.j0, pt.j1)
+				l.leafCount -= c.leafCount
+				l.fastCount -= c.fastCount
+				l.edgeCount -= c.edgeCount
+			}
 		}
 	}
 }

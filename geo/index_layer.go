@@ -63,16 +63,30 @@ type layer struct {
 
 	// For building the next index from this one (see reuseRows): the
 	// polygons and options it was built from, and where each row of the
-	// top table starts in the arenas (rowSpans[ny] is their end).
+	// top table lies in the arenas (rows; rowSpans while a band is built:
+	// where each of its rows starts, one after the other).
 	mps        []orb.MultiPolygon
 	opts       IndexOptions
+	rows       []rowRange
 	rowSpans   []rowSpan
 	rowsCopied int // rows of the top table copied from a previous index
+	rowsShared int // of those, rows whose data is shared with it (not copied)
+
+	// The arenas fast and blob may be shared with the previous and next
+	// indexes (see shareRows): arena says who may append to them, and
+	// garbage counts the words of rows no longer in use in them (and in
+	// tables and cells, which are copied, not shared).
+	arena   *arenaTip
+	garbage rowSpan
 }
 
 // rowSpan is where a row of the top table starts in fast, blob, tables
 // (sub-tables counted from 0) and cells (sub-tables' cells).
 type rowSpan struct{ fast, blob, tables, cells uint32 }
+
+// rowRange is where a row of the top table lies in the arenas:
+// [from, to) of each.
+type rowRange struct{ from, to rowSpan }
 
 // Cell word tags (top two bits) and payload mask.
 const (

@@ -33,6 +33,11 @@ type Area struct {
 	Geom orb.MultiPolygon
 	// Households is the number of households tied to grids in the area.
 	Households int
+	// Version names the stored version of the area a snapshot load read
+	// (the store's own token; "" when not known): two areas of the same
+	// code with the same Version have the same boundary, so a reload
+	// keeps the geometry it already holds.
+	Version string
 }
 
 // Grid is one version of a grid or sub-grid.

@@ -12,6 +12,7 @@ import (
 	"gridmap/geo"
 	"gridmap/jsonhttp"
 	prob "gridmap/problem"
+	"gridmap/store"
 )
 
 // HTTP serves the records routes. Every route needs a token (Caller
@@ -54,12 +55,12 @@ func (h *HTTP) auth(fn func(w http.ResponseWriter, r *http.Request, c Caller)) h
 	})
 }
 
-// fail answers an error: a refusal with its status, anything else 500.
+// fail answers an error: a refusal with its status, anything else 500
+// (503 with Retry-After when the database could not be reached).
 func (h *HTTP) fail(w http.ResponseWriter, r *http.Request, err error) {
 	var e *Error
 	if !errors.As(err, &e) {
-		h.log.ErrorContext(r.Context(), "records", "err", err, "request_id", prob.RequestID(r.Context()))
-		prob.Internal(w, r)
+		prob.Unexpected(w, r, h.log, fmt.Errorf("records: %w", err), store.Unreachable(err))
 		return
 	}
 	status := map[ErrorKind]int{KindForbidden: http.StatusForbidden, KindNotFound: http.StatusNotFound,

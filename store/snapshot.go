@@ -99,7 +99,7 @@ func (s *Store) LoadSnapshotFrom(ctx context.Context, prev *geo.Snapshot) (*geo.
 	g.Go(func() error {
 		return inSnapshot(gctx, func(tx pgx.Tx) error {
 			var err error
-			areas, err = loadAreas(gctx, tx)
+			areas, err = loadAreas(gctx, tx, prev)
 			return err
 		})
 	})
@@ -184,24 +184,60 @@ func loadGrids(ctx context.Context, tx pgx.Tx, prev *geo.Snapshot) ([]geo.Grid, 
 	return grids, nil
 }
 
-// loadAreas reads every area in code order (household counts are left 0).
-func loadAreas(ctx context.Context, tx pgx.Tx) ([]geo.Area, error) {
-	rows, err := tx.Query(ctx, `SELECT code, level, name, coalesce(parent, ''), geom FROM area ORDER BY code`)
+// loadAreas reads every area in code order (household counts are left
+// 0), taking the boundary of the areas prev already holds in the same
+// version from prev. An area's version is its row's xmin: every write of
+// the row makes a new one (a transaction that writes it twice shows only
+// its last write to a later load).
+func loadAreas(ctx context.Context, tx pgx.Tx, prev *geo.Snapshot) ([]geo.Area, error) {
+	var known, knownVersion []string
+	if prev != nil {
+		for _, a := range prev.Areas {
+			if a.Version != "" {
+				known = append(known, string(a.Code))
+				knownVersion = append(knownVersion, a.Version)
+			}
+		}
+	}
+	rows, err := tx.Query(ctx, `
+		SELECT a.code, a.level, a.name, coalesce(a.parent, ''),
+		       CASE WHEN k.code IS NULL THEN a.geom END, a.xmin::text, k.code IS NOT NULL
+		FROM area a
+		LEFT JOIN unnest($1::text[], $2::text[]) AS k(code, version)
+		  ON k.code = a.code AND k.version = a.xmin::text
+		ORDER BY a.code`, known, knownVersion)
 	if err != nil {
 		return nil, fmt.Errorf("load snapshot areas: %w", err)
 	}
 	defer rows.Close()
 	var areas []geo.Area
+	var prevAt map[geo.Code]*geo.Area
 	for rows.Next() {
 		var a geo.Area
 		var code, level, parent string
-		if err := rows.Scan(&code, &level, &a.Name, &parent, MultiPolygonScanner{&a.Geom}); err != nil {
+		var geom orb.MultiPolygon
+		var reused bool
+		if err := rows.Scan(&code, &level, &a.Name, &parent, MultiPolygonScanner{&geom}, &a.Version, &reused); err != nil {
 			return nil, fmt.Errorf("load snapshot areas: %w", err)
 		}
 		a.Code, a.Parent = geo.Code(code), geo.Code(parent)
 		if a.Level, err = geo.ParseLevel(level); err != nil {
 			return nil, fmt.Errorf("area %s: %w", code, err)
 		}
+		if reused {
+			if prevAt == nil {
+				prevAt = make(map[geo.Code]*geo.Area, len(prev.Areas))
+				for i := range prev.Areas {
+					prevAt[prev.Areas[i].Code] = &prev.Areas[i]
+				}
+			}
+			p := prevAt[a.Code]
+			if p == nil || p.Version != a.Version {
+				return nil, fmt.Errorf("load snapshot areas: no boundary for %s", code)
+			}
+			geom = p.Geom
+		}
+		a.Geom = geom
 		areas = append(areas, a)
 	}
 	if err := rows.Err(); err != nil {

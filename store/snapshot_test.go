@@ -53,6 +53,8 @@ func TestLoadSnapshotFromReusesOnlyUnchanged(t *testing.T) {
 		UPDATE household SET grid_code = '320902001001002' WHERE address = 'Secret Lane 9';
 		INSERT INTO household (address, geom, grid_code) VALUES ('New Lane 1', ST_SetSRID(ST_MakePoint(120.15, 33.01), 4326), '320902001002002');
 		INSERT INTO unit (name, geom, grid_code) VALUES ('Shop', ST_SetSRID(ST_MakePoint(120.12, 33.01), 4326), '320902001002001');
+		UPDATE area SET geom = ST_Multi(ST_MakeEnvelope(120.10, 33.0, 120.21, 33.1, 4326)) WHERE code = '320902001002';
+		UPDATE area SET name = name || ' (改名)' WHERE code = '320902001000';
 		SELECT bump_dataset_version('test');`)
 	if err != nil {
 		t.Fatal(err)
@@ -98,5 +100,28 @@ func TestLoadSnapshotFromReusesOnlyUnchanged(t *testing.T) {
 	}
 	if a := s2.Area("320902001000"); a == nil || a.Households != 3 {
 		t.Errorf("town households = %+v, want 3", a)
+	}
+	// Areas: a boundary redrawn or a name changed is a new version, read
+	// again; the others keep the previous boundary.
+	for _, tc := range []struct {
+		code   geo.Code
+		shared bool
+	}{
+		{"320902001002", false}, // redrawn
+		{"320902001000", false}, // renamed
+		{"320902001001", true},
+		{"320902000000", true},
+	} {
+		a, old := s2.Area(tc.code), s1.Area(tc.code)
+		if a == nil || old == nil || len(a.Geom) == 0 {
+			t.Errorf("area %s missing or without a boundary: %+v", tc.code, a)
+			continue
+		}
+		if shared := &old.Geom[0] == &a.Geom[0]; shared != tc.shared {
+			t.Errorf("area %s: boundary shared with the previous snapshot = %v, want %v", tc.code, shared, tc.shared)
+		}
+	}
+	if a := s2.Area("320902001002"); a == nil || a.Geom.Bound().Max[0] != 120.21 {
+		t.Errorf("redrawn village: %+v, want its new boundary", a)
 	}
 }

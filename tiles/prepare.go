@@ -211,14 +211,40 @@ func (l *layerData) build(prev *layerData) {
 				j++
 			}
 			g := labelGroup{minZ: l.feats[i].minZ, maxZ: l.feats[i].maxZ, feats: l.feats[i:j]}
-			g.index = newRTree(boxesOf(g.feats))
+			g.index = nil
+			if prev != nil && len(prev.groups) > len(l.groups) {
+				if pg := prev.groups[len(l.groups)]; pg.minZ == g.minZ && sameBoxes(pg.feats, g.feats) {
+					g.index = pg.index // the same boxes in the same order: the same tree
+				}
+			}
+			if g.index == nil {
+				g.index = newRTree(boxesOf(g.feats))
+			}
 			l.groups = append(l.groups, g)
 			i = j
 		}
 		return
 	}
-	l.index = newRTree(boxesOf(l.feats))
+	if prev != nil && prev.index != nil && sameBoxes(prev.feats, l.feats) {
+		l.index = prev.index // the same boxes in the same order: the same tree
+	} else {
+		l.index = newRTree(boxesOf(l.feats))
+	}
 	l.simplify(prev)
+}
+
+// sameBoxes reports whether a and b have the same boxes in the same order
+// (an R-tree of a's boxes is then b's).
+func sameBoxes(a, b []feature) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].b != b[i].b {
+			return false
+		}
+	}
+	return true
 }
 
 func boxesOf(feats []feature) []box {

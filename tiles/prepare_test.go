@@ -102,6 +102,17 @@ func TestPrepareFromMatchesPrepare(t *testing.T) {
 			next := geo.NewSnapshot(base.Version+1, base.LoadedAt, areas, grids)
 			from, fresh := PrepareFrom(next, prev), Prepare(next)
 			for name, fl := range fresh.layers {
+				// The R-trees (reused from prev where the boxes did not
+				// change) are those of a fresh Prepare.
+				fromL := from.layers[name]
+				if !reflect.DeepEqual(fromL.index, fl.index) || len(fromL.groups) != len(fl.groups) {
+					t.Fatalf("layer %s: the R-tree differs from a fresh Prepare's", name)
+				}
+				for k := range fl.groups {
+					if !reflect.DeepEqual(fromL.groups[k].index, fl.groups[k].index) {
+						t.Fatalf("layer %s: the R-tree of labels %d differs from a fresh Prepare's", name, k)
+					}
+				}
 				if fl.point {
 					continue
 				}

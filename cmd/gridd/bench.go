@@ -31,8 +31,11 @@ func cmdBench(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	return run(ctx, bench.Env{Out: e.stdout, Err: e.stderr, HasDatabase: e.getenv("DATABASE_URL") != "",
-		Open: func(ctx context.Context, conns int) (*store.Store, error) {
-			url, err := databaseURL(e)
+		Open: func(ctx context.Context, url string, conns int) (*store.Store, error) {
+			var err error
+			if url == "" {
+				url, err = databaseURL(e)
+			}
 			if err == nil && conns > 0 {
 				url, err = store.WithPoolSize(url, conns)
 			}

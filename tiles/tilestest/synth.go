@@ -113,7 +113,14 @@ func SyntheticCity(nx, ny int) *geo.Snapshot {
 	areas := []geo.Area{{Code: city, Level: geo.LevelCity, Name: "合成市", Geom: block(0, 0, nx, ny)}}
 	var grids []geo.Grid
 	per := map[geo.Code]int{}
-	const vs, ts, cs = 4, 3, 4 // villages 4×4 grids, towns 3×3 villages, counties 4×4 towns
+	// Villages 4×4 grids, towns 3×3 villages, counties 4×4 towns — more
+	// towns when there would be more than 99 counties (a county code has
+	// two digits).
+	const vs, ts = 4, 3
+	cs := 4
+	for tspan := vs * ts; ((nx+cs*tspan-1)/(cs*tspan))*((ny+cs*tspan-1)/(cs*tspan)) > 99; {
+		cs++
+	}
 	cspan, tspan := vs*ts*cs, vs*ts
 	county := 0
 	for cj := 0; cj < ny; cj += cspan {
