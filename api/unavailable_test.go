@@ -87,12 +87,20 @@ func TestUnavailableDocumented(t *testing.T) {
 		"GET /openapi.json": true, "GET /lookup": true, "POST /lookup": true, "GET /tiles.json": true,
 		"GET /tiles/{layer}.json": true, "GET /tiles/{z}/{x}/{y}.mvt": true, "GET /tiles/{layer}/{z}/{x}/{y}.mvt": true,
 		"HEAD /tiles/{z}/{x}/{y}.mvt": true, "HEAD /tiles/{layer}/{z}/{x}/{y}.mvt": true,
+		"GET /tiles/events.json": true, "GET /tiles/events/{z}/{x}/{y}.mvt": true, // the events' in-memory table
 	}
+	// The Open311 facade answers in GeoReport v2's error format, with
+	// Retry-After on its 503.
+	open311 := map[string]bool{"GET /open311/v2/services.json": true, "POST /open311/v2/requests.json": true, "GET /open311/v2/requests/{file}": true}
 	for path, item := range doc.Paths.Map() {
 		for method, op := range item.Operations() {
 			key := method + " " + path
 			r := op.Responses.Value("503")
 			switch {
+			case open311[key]:
+				if r == nil || r.Value.Headers["Retry-After"] == nil {
+					t.Errorf("%s needs the database but its 503 (GeoReport's error) lacks Retry-After", key)
+				}
 			case memory[key] && r != nil && r.Ref == "#/components/responses/Unavailable":
 				t.Errorf("%s answers from memory but lists the database's 503", key)
 			case !memory[key] && (r == nil || r.Ref != "#/components/responses/Unavailable"):
