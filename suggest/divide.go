@@ -128,6 +128,7 @@ func Divide(in Input) Division {
 		d.start()
 		d.balance()
 		d.compact()
+		d.polish()
 		re = d.result()
 		re.Mode = ModeRebalance
 		if in.Mode == ModeRebalance {
@@ -138,6 +139,7 @@ func Divide(in Input) Division {
 	f.startFresh()
 	f.balance()
 	f.compact()
+	f.polish()
 	fr = f.result()
 	fr.Mode = ModeFresh
 	if in.Mode == ModeFresh || fr.Compactness > re.Compactness+FreshGain && worstDev(fr, in) <= worstDev(re, in)+1e-9 {
@@ -227,6 +229,7 @@ func (d *divider) startFresh() {
 			break
 		}
 	}
+	d.powerBalance(centres)
 	d.keep = make([]int, k)
 	for i := range d.keep {
 		d.keep[i] = -1
