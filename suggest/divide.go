@@ -68,7 +68,7 @@ const (
 // FreshGain is how much more compact (mean Polsby-Popper) fresh grids
 // must be for ModeAuto to prefer them to the rebalanced current grids,
 // which move fewer households.
-const FreshGain = 0.08
+const FreshGain = 0.02
 
 // Division is the answer of Divide.
 type Division struct {
@@ -135,18 +135,48 @@ func Divide(in Input) Division {
 			return re
 		}
 	}
-	f := &divider{in: in, adj: d.adj, part: make([]int, len(in.Atoms))}
-	f.startFresh()
-	f.balance()
-	f.compact()
-	f.polish()
-	fr = f.result()
-	fr.Mode = ModeFresh
-	if in.Mode == ModeFresh || fr.Compactness > re.Compactness+FreshGain && worstDev(fr, in) <= worstDev(re, in)+1e-9 {
+	fr = d.fresh()
+	if in.Mode == ModeFresh || fr.Compactness > re.Compactness+FreshGain &&
+		worstDev(fr, in) <= math.Max(in.Tolerance, worstDev(re, in))+1e-9 {
 		return fr
 	}
 	return re
 }
+
+// fresh draws the grids fresh freshTries times, each from other k-means
+// seeds, and keeps the most compact of those within the tolerance (of
+// all, when none is).
+func (d *divider) fresh() Division {
+	var seeds []int
+	for a, at := range d.in.Atoms {
+		if at.Households > 0 {
+			seeds = append(seeds, a)
+		}
+	}
+	var best Division
+	bestOK := false
+	for try := range freshTries {
+		first := -1
+		if try > 0 && len(seeds) > 0 {
+			first = seeds[try*len(seeds)/freshTries]
+		}
+		f := &divider{in: d.in, adj: d.adj, part: make([]int, len(d.in.Atoms))}
+		f.startFresh(first)
+		f.balance()
+		f.compact()
+		f.polish()
+		fr := f.result()
+		fr.Mode = ModeFresh
+		ok := worstDev(fr, d.in) <= d.in.Tolerance+1e-9
+		if try == 0 || ok && !bestOK || ok == bestOK && fr.Compactness > best.Compactness {
+			best, bestOK = fr, ok
+		}
+	}
+	return best
+}
+
+// freshTries is how many fresh drawings fresh compares.
+const freshTries = 4
 
 // worstDev is the largest |households − target| / target of d's grids.
 func worstDev(d Division, in Input) float64 {
@@ -162,7 +192,7 @@ func worstDev(d Division, in Input) float64 {
 // weighted by households), each cluster made connected, and every
 // cluster takes the code of the current grid it shares most households
 // with (greedily), the others new codes.
-func (d *divider) startFresh() {
+func (d *divider) startFresh(first int) {
 	k := d.count0()
 	n := len(d.in.Atoms)
 	if k > n {
@@ -182,6 +212,9 @@ func (d *divider) startFresh() {
 		if math.Hypot(d.in.Atoms[a].X-cx, d.in.Atoms[a].Y-cy) > math.Hypot(d.in.Atoms[far].X-cx, d.in.Atoms[far].Y-cy) {
 			far = a
 		}
+	}
+	if first >= 0 {
+		far = first
 	}
 	centres = append(centres, [2]float64{d.in.Atoms[far].X, d.in.Atoms[far].Y})
 	dist := make([]float64, n)
