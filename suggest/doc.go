@@ -79,8 +79,10 @@
 // codes go to the clusters sharing most households with a current grid.
 // It draws freshTries times from other first seeds and keeps the most
 // compact drawing within the tolerance. ModeAuto keeps the fresh grids
-// when they are more compact than the rebalanced ones (by FreshGain) and
-// within the tolerance (or no worse than the rebalanced ones): on the
+// unless they are clearly less compact than the rebalanced ones
+// (FreshSlack), beyond the tolerance (and worse than the rebalanced
+// ones), or move more than FreshMoves of the households; a village
+// whose current grids already fit keeps them. On the
 // 104 urban villages of one demo county (320902 at full scale) fresh
 // grids are far more compact (mean Polsby-Popper 0.70 against 0.60 for
 // rebalanced current grids and 0.75 for k-means/Voronoi cells that do

@@ -137,7 +137,7 @@ func newBorders(faces []face, facePart []int, sites []orb.Point) orb.MultiLineSt
 // Divide made. A shortcut across land without addresses (a river, a
 // park) is taken whole.
 func straighten(ls orb.LineString, sites []orb.Point) orb.LineString {
-	b := ls.Bound()
+	b := ls.Bound().Pad(clearance)
 	var near []orb.Point
 	for _, p := range sites {
 		if b.Contains(p) {
@@ -154,7 +154,8 @@ func straighten(ls orb.LineString, sites []orb.Point) orb.LineString {
 		poly := orb.Polygon{ring}
 		rb := ring.Bound()
 		for _, p := range near {
-			if rb.Contains(p) && planar.PolygonContains(poly, p) {
+			if rb.Contains(p) && planar.PolygonContains(poly, p) ||
+				planar.DistanceFromSegmentSquared(ls[i], ls[j], p) < clearance*clearance {
 				return false
 			}
 		}
@@ -171,6 +172,11 @@ func straighten(ls orb.LineString, sites []orb.Point) orb.LineString {
 	}
 	return out
 }
+
+// clearance is how near a shortcut may pass an address (degrees): twice
+// the engine's snap tolerance, so snapping the applied grids never moves
+// a border across an address.
+const clearance = 2 * snapDeg
 
 // maxShortcut bounds how many vertices one shortcut of straighten may
 // skip (its cost grows with the square of it).
