@@ -78,7 +78,7 @@ const FreshSlack = 0.05
 // FreshMoves is the largest share of the village's households fresh
 // grids may move for ModeAuto to prefer them; a village whose current
 // grids already fit (rebalancing moves no one) keeps them.
-const FreshMoves = 0.4
+const FreshMoves = 0.5
 
 // Division is the answer of Divide.
 type Division struct {

@@ -182,7 +182,7 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 	for i, st := range sites {
 		pts[i] = orb.Point{st.lon, st.lat}
 	}
-	borders := newBorders(faces, facePart, pts)
+	borders := newBorders(faces, facePart, pts, div.Mode == ModeFresh)
 	geoms, err := unionParts(ctx, tx, faces, facePart, len(div.Keep), borders)
 	if err != nil {
 		return nil, err

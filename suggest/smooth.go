@@ -22,7 +22,11 @@ import (
 // the current grids and of the village as the faces have them (with the
 // nodes where borders meet them, vertex for vertex), and the new borders,
 // smoothed.
-func newBorders(faces []face, facePart []int, sites []orb.Point) orb.MultiLineString {
+//
+// With old true (a fresh drawing, which keeps no current grid as it is)
+// the current grids' edges between two new grids are straightened too;
+// the village's edge never is.
+func newBorders(faces []face, facePart []int, sites []orb.Point, old bool) orb.MultiLineString {
 	type seg struct{ a, b orb.Point }
 	type use struct{ f, g int }
 	owners := map[seg]*use{}
@@ -55,13 +59,13 @@ func newBorders(faces []face, facePart []int, sites []orb.Point) orb.MultiLineSt
 	var fixed orb.MultiLineString
 	for _, k := range order {
 		u := owners[k]
-		border := u.g < 0 || facePart[u.f] != facePart[u.g] || faces[u.f].grid != faces[u.g].grid
+		border := u.g < 0 || facePart[u.f] != facePart[u.g] || !old && faces[u.f].grid != faces[u.g].grid
 		if !border {
 			continue
 		}
 		degree[k.a]++
 		degree[k.b]++
-		if !(u.g >= 0 && facePart[u.f] != facePart[u.g] && faces[u.f].grid == faces[u.g].grid) {
+		if !(u.g >= 0 && facePart[u.f] != facePart[u.g] && (old || faces[u.f].grid == faces[u.g].grid)) {
 			fixed = append(fixed, orb.LineString{k.a, k.b})
 		} else {
 			next[k.a] = append(next[k.a], len(fresh))
