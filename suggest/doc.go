@@ -87,21 +87,22 @@
 // grids are far more compact (mean Polsby-Popper 0.70 against 0.60 for
 // rebalanced current grids and 0.75 for k-means/Voronoi cells that do
 // not balance) and move about a quarter of the households (k-means
-// cells: 29%), so ModeAuto mostly draws fresh (mean Polsby-Popper 0.69,
-// 22% of households moved, every grid within ±15%). The rebalanced grids
+// cells: 29%), so ModeAuto mostly draws fresh (mean Polsby-Popper 0.72,
+// 26% of households moved, every grid within ±15%). The rebalanced grids
 // keep the current edges where they fit and move about 7%. The gap to
 // the k-means cells is in the borders: a fresh border still runs from
-// Voronoi vertex to Voronoi vertex of the addresses, and along the
-// current grids' edges where it meets them.
+// Voronoi vertex to Voronoi vertex of the addresses.
 //
 // # Borders
 //
 // A new border runs along the Voronoi edges between the addresses on its
 // two sides, a zigzag. smooth.go straightens each chain of it (between
 // junctions), from each vertex the longest shortcut past which no
-// address changes side, so the grids' households are exactly the
-// division's; borders along current grids' edges never
-// move. The grids are rebuilt in PostGIS from the faces' own edges and the
+// address changes side (and none lies within clearance of it), so the
+// grids' households are exactly the division's; borders along current
+// grids' edges never move, except in a fresh drawing, which keeps no
+// current grid: there they are straightened like the others, and the
+// current edges inside a fresh grid end no chain. The grids are rebuilt in PostGIS from the faces' own edges and the
 // straightened chains (vertex for vertex where they meet), any crumb a
 // crossing cuts off goes to the neighbour it shares most border with, and
 // households are counted again by point: what the answer reports is what
