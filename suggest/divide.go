@@ -53,9 +53,10 @@ type Input struct {
 	ByGroup bool
 	// Mode chooses how the grids are drawn: ModeRebalance starts from the
 	// current grids, ModeFresh from compact clusters of the atoms, and
-	// ModeAuto ("") does both and keeps the rebalanced grids unless the
-	// fresh ones are not within the tolerance or clearly less compact
-	// (FreshSlack).
+	// ModeAuto ("") does both and keeps the fresh grids unless the
+	// current ones already fit, or the fresh ones are beyond the
+	// tolerance, clearly less compact (FreshSlack) or move more than
+	// FreshMoves of the households.
 	Mode string
 }
 
