@@ -182,7 +182,7 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 	for i, st := range sites {
 		pts[i] = orb.Point{st.lon, st.lat}
 	}
-	borders := newBorders(faces, facePart, pts)
+	borders := newBorders(faces, facePart, pts, div.Mode == ModeFresh)
 	geoms, err := unionParts(ctx, tx, faces, facePart, len(div.Keep), borders)
 	if err != nil {
 		return nil, err
@@ -510,8 +510,10 @@ func buildProblem(recs []record, sites []site, faces []face, lat0 float64, p Par
 				cur, best = g, v
 			}
 		}
+		// The households' (or units') mean point; a piece without
+		// any has its centroid (weight 1).
 		x, y := a.x, a.y
-		if a.w > 0 && a.hh > 0 || a.w > 1 {
+		if a.w > 0 {
 			x, y = a.x/a.w, a.y/a.w
 		}
 		pr.in.Atoms[i] = Atom{Households: a.hh, X: x, Y: y, Current: cur, Group: a.group, Label: a.label}

@@ -22,7 +22,11 @@ import (
 // the current grids and of the village as the faces have them (with the
 // nodes where borders meet them, vertex for vertex), and the new borders,
 // smoothed.
-func newBorders(faces []face, facePart []int, sites []orb.Point) orb.MultiLineString {
+//
+// With old true (a fresh drawing, which keeps no current grid as it is)
+// the current grids' edges between two new grids are straightened too;
+// the village's edge never is.
+func newBorders(faces []face, facePart []int, sites []orb.Point, old bool) orb.MultiLineString {
 	type seg struct{ a, b orb.Point }
 	type use struct{ f, g int }
 	owners := map[seg]*use{}
@@ -55,13 +59,13 @@ func newBorders(faces []face, facePart []int, sites []orb.Point) orb.MultiLineSt
 	var fixed orb.MultiLineString
 	for _, k := range order {
 		u := owners[k]
-		border := u.g < 0 || facePart[u.f] != facePart[u.g] || faces[u.f].grid != faces[u.g].grid
+		border := u.g < 0 || facePart[u.f] != facePart[u.g] || !old && faces[u.f].grid != faces[u.g].grid
 		if !border {
 			continue
 		}
 		degree[k.a]++
 		degree[k.b]++
-		if !(u.g >= 0 && facePart[u.f] != facePart[u.g] && faces[u.f].grid == faces[u.g].grid) {
+		if !(u.g >= 0 && facePart[u.f] != facePart[u.g] && (old || faces[u.f].grid == faces[u.g].grid)) {
 			fixed = append(fixed, orb.LineString{k.a, k.b})
 		} else {
 			next[k.a] = append(next[k.a], len(fresh))
@@ -127,59 +131,57 @@ func newBorders(faces []face, facePart []int, sites []orb.Point) orb.MultiLineSt
 	return out
 }
 
-// straighten simplifies a chain as Douglas-Peucker does, but instead of
-// a distance it takes a shortcut wherever no site lies between the chain
-// and the shortcut: the smoothed border puts every address on the side
-// it was, so the division (households, buildings kept whole) is exactly
-// the one Divide made. A shortcut across land without addresses (a
-// river, a park) is taken whole.
+// straighten simplifies a chain: from its first vertex it takes the
+// longest shortcut to a later vertex such that no site lies between the
+// chain and the shortcut, and goes on from there (a greedy visibility
+// walk, which straightens more than Douglas-Peucker's split at the
+// farthest vertex: that vertex is often the one a straight border
+// skips). The smoothed border puts every address on the side it was, so
+// the division (households, buildings kept whole) is exactly the one
+// Divide made. A shortcut across land without addresses (a river, a
+// park) is taken whole.
 func straighten(ls orb.LineString, sites []orb.Point) orb.LineString {
-	b := ls.Bound()
+	b := ls.Bound().Pad(clearance)
 	var near []orb.Point
 	for _, p := range sites {
 		if b.Contains(p) {
 			near = append(near, p)
 		}
 	}
-	keep := make([]bool, len(ls))
-	keep[0], keep[len(ls)-1] = true, true
-	var rec func(i, j int)
-	rec = func(i, j int) {
+	clear := func(i, j int) bool {
 		if j-i < 2 {
-			return
+			return true
 		}
 		ring := make(orb.Ring, 0, j-i+2)
 		ring = append(ring, ls[i:j+1]...)
 		ring = append(ring, ls[i])
 		poly := orb.Polygon{ring}
-		clear := true
 		rb := ring.Bound()
 		for _, p := range near {
-			if rb.Contains(p) && planar.PolygonContains(poly, p) {
-				clear = false
-				break
+			if rb.Contains(p) && planar.PolygonContains(poly, p) ||
+				planar.DistanceFromSegmentSquared(ls[i], ls[j], p) < clearance*clearance {
+				return false
 			}
 		}
-		if clear {
-			return
-		}
-		// Split at the vertex farthest from the shortcut.
-		far, fd := i+1, -1.0
-		for k := i + 1; k < j; k++ {
-			if d := planar.DistanceFromSegmentSquared(ls[i], ls[j], ls[k]); d > fd {
-				far, fd = k, d
-			}
-		}
-		keep[far] = true
-		rec(i, far)
-		rec(far, j)
+		return true
 	}
-	rec(0, len(ls)-1)
-	out := make(orb.LineString, 0, len(ls))
-	for k, p := range ls {
-		if keep[k] {
-			out = append(out, p)
+	out := orb.LineString{ls[0]}
+	for i := 0; i < len(ls)-1; {
+		j := min(len(ls)-1, i+maxShortcut)
+		for j > i+1 && !clear(i, j) {
+			j--
 		}
+		out = append(out, ls[j])
+		i = j
 	}
 	return out
 }
+
+// clearance is how near a shortcut may pass an address (degrees): twice
+// the engine's snap tolerance, so snapping the applied grids never moves
+// a border across an address.
+const clearance = 2 * snapDeg
+
+// maxShortcut bounds how many vertices one shortcut of straighten may
+// skip (its cost grows with the square of it).
+const maxShortcut = 120

@@ -28,6 +28,7 @@ func TestStraighten(t *testing.T) {
 		{"no address near: one straight line", []orb.Point{{3, 5}, {3, -5}}, 2},
 		{"addresses far from the zigzag", []orb.Point{{1, 2}, {4, -2}}, 2},
 		{"an address in a bend keeps it", []orb.Point{{2, -0.1}}, 4},
+		{"an address a hair from the shortcut keeps a bend", []orb.Point{{3, -snapDeg}}, 6},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -38,6 +39,11 @@ func TestStraighten(t *testing.T) {
 			for _, p := range c.sites {
 				if below(zigzag, p) != below(got, p) {
 					t.Errorf("address %v changed side: %v", p, got)
+				}
+				for i := 0; i+1 < len(got); i++ {
+					if d := planar.DistanceFromSegment(got[i], got[i+1], p); d < clearance {
+						t.Errorf("shortcut %v-%v passes %g from address %v, want at least %g", got[i], got[i+1], d, p, clearance)
+					}
 				}
 			}
 		})

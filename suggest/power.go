@@ -1,0 +1,87 @@
+package suggest
+
+import "math"
+
+// powerBalance turns the k-means clusters of startFresh into clusters of
+// nearly equal households that stay compact: every atom goes to the
+// centre c minimising |atom − c|² − weight(c) (a power diagram, whose
+// cells are convex, so the borders between clusters are straight
+// lines), and the weights are raised for clusters of too few households
+// and lowered for those of too many until they balance (capacity-
+// constrained Voronoi cells, as in Aurenhammer, Hoffmann and Aronov's
+// least-squares assignment), the centres following their clusters'
+// centroids now and then. The assignment of least squared deviation
+// seen is kept in d.part.
+func (d *divider) powerBalance(centres [][2]float64) {
+	k := len(centres)
+	n := len(d.in.Atoms)
+	if k < 2 || n == 0 {
+		return
+	}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	total := 0
+	for _, a := range d.in.Atoms {
+		minX, minY = math.Min(minX, a.X), math.Min(minY, a.Y)
+		maxX, maxY = math.Max(maxX, a.X), math.Max(maxY, a.Y)
+		total += a.Households
+	}
+	if total == 0 {
+		return
+	}
+	mean := float64(total) / float64(k)
+	r2 := (maxX - minX) * (maxY - minY) / float64(k)
+	if r2 <= 0 {
+		r2 = 1
+	}
+	weight := make([]float64, k)
+	hh := make([]float64, k)
+	best := make([]int, n)
+	copy(best, d.part)
+	bestErr := math.Inf(1)
+	for it := range powerIterations {
+		for c := range hh {
+			hh[c] = 0
+		}
+		for a, at := range d.in.Atoms {
+			bc, bd := 0, math.Inf(1)
+			for c, ctr := range centres {
+				dx, dy := at.X-ctr[0], at.Y-ctr[1]
+				if dd := dx*dx + dy*dy - weight[c]; dd < bd {
+					bc, bd = c, dd
+				}
+			}
+			d.part[a] = bc
+			hh[bc] += float64(at.Households)
+		}
+		var sq float64
+		for c := range hh {
+			sq += (hh[c] - mean) * (hh[c] - mean)
+		}
+		if sq < bestErr {
+			bestErr = sq
+			copy(best, d.part)
+		}
+		eta := 0.3 * r2 * (1 - float64(it)/powerIterations)
+		for c := range weight {
+			weight[c] += eta * (mean - hh[c]) / mean
+		}
+		if it%8 == 7 && it < powerIterations*2/3 {
+			var sums = make([][3]float64, k)
+			for a, c := range d.part {
+				w := float64(d.in.Atoms[a].Households) + 0.05
+				sums[c][0] += d.in.Atoms[a].X * w
+				sums[c][1] += d.in.Atoms[a].Y * w
+				sums[c][2] += w
+			}
+			for c := range centres {
+				if sums[c][2] > 0 {
+					centres[c] = [2]float64{sums[c][0] / sums[c][2], sums[c][1] / sums[c][2]}
+				}
+			}
+		}
+	}
+	copy(d.part, best)
+}
+
+// powerIterations is how many assignments powerBalance tries.
+const powerIterations = 200
