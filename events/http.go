@@ -13,6 +13,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"gridmap/geo"
+	"gridmap/jsonhttp"
 	prob "gridmap/problem"
 	"gridmap/store"
 )
@@ -56,15 +57,11 @@ func (h Handlers) reply(w http.ResponseWriter, r *http.Request, status int, v an
 		h.fail(w, r, err)
 		return
 	}
-	b, err := json.Marshal(v)
-	if err != nil {
-		h.fail(w, r, err)
-		return
-	}
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	w.Write(append(b, '\n'))
+	if err := jsonhttp.Write(w, status, "", v); err != nil {
+		w.Header().Del("Cache-Control")
+		h.fail(w, r, err)
+	}
 }
 
 // fail answers the problem of err.

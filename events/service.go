@@ -16,31 +16,12 @@ import (
 
 // State gives the live state whose lookup index ties a report to its
 // grid: *live.Holder.
-type State interface {
-	Current() *live.State
-	WaitFor(ctx context.Context, version int64) error
-}
+type State = live.Following
 
-// FreshWait bounds how long a report waits for the live state to reach
-// the database's dataset version (a reload takes well under a second), so
-// a report just after an adjustment is tied to the new grids; after it,
-// the report uses the state it has.
-const FreshWait = 2 * time.Second
-
-// current is the live state, first caught up with the database's dataset
-// version when it is behind.
+// current is the live state, caught up with the database's dataset
+// version when it is behind (live.CaughtUp).
 func (s *Service) current(ctx context.Context) *live.State {
-	state := s.live.Current()
-	v, err := s.st.Version(ctx)
-	if err != nil || v <= state.Version() {
-		return state
-	}
-	wctx, cancel := context.WithTimeout(ctx, FreshWait)
-	defer cancel()
-	if err := s.live.WaitFor(wctx, v); err != nil {
-		s.log.Warn("live state behind the database", "live", state.Version(), "database", v, "err", err)
-	}
-	return s.live.Current()
+	return live.CaughtUp(ctx, s.live, s.st.Version, s.log)
 }
 
 // Service carries out the events' operations. It is safe for concurrent

@@ -89,31 +89,12 @@ func ruleError(r *RuleError) *Error {
 
 // State gives the live state (grids, their geometry, the lookup index):
 // *live.Holder.
-type State interface {
-	Current() *live.State
-	WaitFor(ctx context.Context, version int64) error
-}
+type State = live.Following
 
-// FreshWait bounds how long a board or check-in waits for the live state
-// to reach the database's dataset version (a reload takes well under a
-// second); after it, the answer uses the state it has.
-const FreshWait = 2 * time.Second
-
-// current is the live state, first caught up with the database's dataset
-// version when it is behind, so that a board follows a boundary change
-// at once, not at the next reload.
+// current is the live state, caught up with the database's dataset
+// version when it is behind (live.CaughtUp).
 func (s *Service) current(ctx context.Context) *live.State {
-	state := s.live.Current()
-	v, err := s.st.Version(ctx)
-	if err != nil || v <= state.Version() {
-		return state
-	}
-	wctx, cancel := context.WithTimeout(ctx, FreshWait)
-	defer cancel()
-	if err := s.live.WaitFor(wctx, v); err != nil {
-		s.log.Warn("live state behind the database", "live", state.Version(), "database", v, "err", err)
-	}
-	return s.live.Current()
+	return live.CaughtUp(ctx, s.live, s.st.Version, s.log)
 }
 
 // Service carries out the operations on workers. It is safe for
