@@ -7,7 +7,27 @@ import (
 	"unicode/utf8"
 
 	"gridmap/geo"
+	"gridmap/store"
 )
+
+// CheckNewToken checks the token gridd token create is asked for (t's
+// role, worker and department, and the area its --area names) and sets
+// t.Area to its scope: the role is required, TokenScope and
+// TokenDepartment say the rest. Its messages name the command's flags.
+func CheckNewToken(t *store.NewToken, area string) error {
+	if t.Role == "" {
+		return errors.New("--role is required: viewer, planner, approver or admin")
+	}
+	r, err := ParseRole(t.Role)
+	if err != nil {
+		return fmt.Errorf("--role: %w", err)
+	}
+	t.Department = strings.TrimSpace(t.Department)
+	if t.Area, err = TokenScope(r, area, t.Worker); err != nil {
+		return err
+	}
+	return TokenDepartment(r, t.Area, t.Department)
+}
 
 // TokenScope checks the scope of a token of role r made by gridd token
 // create (the admin API makes no worker tokens: it points there) and

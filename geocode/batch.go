@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -41,6 +42,18 @@ func FormatFor(contentType string) (Format, error) {
 		return JSON, nil
 	}
 	return 0, fmt.Errorf("content type %q: send text/csv (rows id,address) or application/json (an array of {\"id\", \"address\"})", contentType)
+}
+
+// ParseFormat names the batch format of a file: csv or json, or when name
+// is empty the one path's extension says (.json; csv otherwise).
+func ParseFormat(name, path string) (Format, error) {
+	switch {
+	case name == "json", name == "" && strings.ToLower(filepath.Ext(path)) == ".json":
+		return JSON, nil
+	case name == "csv", name == "":
+		return CSV, nil
+	}
+	return 0, fmt.Errorf("--format %q: want csv or json", name)
 }
 
 // ContentType is the media type of the format.

@@ -148,5 +148,9 @@ func DefaultKeyPath(getenv func(string) string, uid int) (string, error) {
 	if h := getenv("HOME"); filepath.IsAbs(h) {
 		return filepath.Join(h, ".local", "state", "gridmap", "data.key"), nil
 	}
-	return "", fmt.Errorf("no place for the data key file: set %s, XDG_STATE_HOME or HOME", KeyEnv)
+	return "", fmt.Errorf("%w: set %s, XDG_STATE_HOME or HOME", ErrNoKeyPlace, KeyEnv)
 }
+
+// ErrNoKeyPlace is DefaultKeyPath's error when the environment names no
+// place for the key file.
+var ErrNoKeyPlace = errors.New("no place for the data key file")

@@ -16,3 +16,13 @@ func KeyPath(getenv func(string) string, path string, uid int) (string, error) {
 	}
 	return DefaultKeyPath(getenv, uid)
 }
+
+// FindKey loads the data key as LoadKey does from the key file KeyPath
+// names (path when given).
+func FindKey(getenv func(string) string, path string, uid int) (*Key, KeySource, error) {
+	path, err := KeyPath(getenv, path, uid)
+	if err != nil {
+		return nil, KeySource{}, err
+	}
+	return LoadKey(getenv, path)
+}

@@ -2,11 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net/http"
 
 	"gridmap/bench"
+	"gridmap/cli"
 	"gridmap/pii"
 	"gridmap/store"
 )
@@ -15,19 +15,14 @@ import (
 // gridmap with PostGIS (or another real peer) doing the same work in the
 // same run: gridd bench lookup|tiles|http|scale|geocode [flags].
 func cmdBench(ctx context.Context, e *env, args []string) error {
-	cmds := bench.Commands()
-	var c bench.Command
-	ok := len(args) > 0
-	if ok {
-		c, ok = cmds[args[0]]
-	}
+	c, rest, ok, err := cli.Pick(e.stderr, "bench", bench.Commands(),
+		func(c bench.Command) string { return c.Summary }, args)
 	if !ok {
-		usage(e.stderr, "usage: gridd bench WHAT [flags]   (database: DATABASE_URL)", cmds, func(c bench.Command) string { return c.Summary })
-		return errors.New("gridd bench: say what to measure")
+		return err
 	}
 	fs := newFlags(e, "bench "+args[0], c.Usage)
 	run := c.Bind(fs)
-	if err := parseFlags(fs, args[1:]); err != nil {
+	if err := cli.Parse(fs, rest); err != nil {
 		return err
 	}
 	return run(ctx, bench.Env{Out: e.stdout, Err: e.stderr, HasDatabase: e.getenv("DATABASE_URL") != "",

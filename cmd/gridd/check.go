@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gridmap/check"
+	"gridmap/cli"
 )
 
 func cmdCheck(ctx context.Context, e *env, args []string) error {
@@ -15,7 +16,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	gapTol := fs.Float64("gap-tolerance", check.DefaultGapToleranceM2, "smallest gap reported, in m²; smaller pieces are float noise")
 	low := fs.Int("households-low", check.DefaultHouseholdsLow, "fewest households of an urban comprehensive grid (the county's range; Art. 7: about 300)")
 	high := fs.Int("households-high", check.DefaultHouseholdsHigh, "most households of an urban comprehensive grid")
-	if err := parseFlags(fs, args); err != nil {
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	if *maxPer <= 0 {
@@ -27,11 +28,10 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 	if *low < 1 || *high < *low {
 		return fmt.Errorf("--households-low %d --households-high %d: give a low of at least 1 and a high of at least the low", *low, *high)
 	}
-	st, err := openStore(ctx, e)
+	st, err := e.store(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 
 	start := time.Now()
 	report, err := check.Run(ctx, st, check.Options{GapToleranceM2: *gapTol, MaxPerCheck: *maxPer, HouseholdsLow: *low, HouseholdsHigh: *high},
@@ -42,7 +42,7 @@ func cmdCheck(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	if *asJSON {
-		if err := writeJSON(e.stdout, report); err != nil {
+		if err := cli.WriteJSON(e.stdout, report); err != nil {
 			return fmt.Errorf("write report: %w", err)
 		}
 	} else {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 
+	"gridmap/cli"
 	"gridmap/demo"
 	"gridmap/geo"
 	"gridmap/pii"
@@ -19,9 +19,8 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 	county := fs.String("county", "", "generate only this county (6-digit code, e.g. 320902) and the city row")
 	ifEmpty := fs.Bool("if-empty", false, "do nothing when the database already holds areas")
 	noEvents := fs.Bool("no-events", false, "leave out the demo year of events")
-	defaultKey, _ := pii.DefaultKeyPath(e.getenv, os.Getuid())
-	keyFile := fs.String("data-key-file", defaultKey, "key file sealing the residents' personal data (created once, mode 0600; "+pii.KeyEnv+" overrides it)")
-	if err := parseFlags(fs, args); err != nil {
+	keyFile := dataKeyFlag(fs)
+	if err := cli.Parse(fs, args); err != nil {
 		return err
 	}
 	opts := demo.Options{Scale: *scale, Seed: *seed, SkipEvents: *noEvents}
@@ -40,22 +39,19 @@ func cmdDemo(ctx context.Context, e *env, args []string) error {
 		opts.Counties = m
 	}
 
-	st, err := openStore(ctx, e)
+	st, err := e.store(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	// Without a key (no place for the key file and no environment
 	// variable) the demo has no residents: their data is never in clear.
-	if *keyFile != "" || e.getenv(pii.KeyEnv) != "" {
-		key, src, err := pii.LoadKey(e.getenv, *keyFile)
-		if err != nil {
-			return fmt.Errorf("demo: %w", err)
-		}
-		opts.Key = key
-		fmt.Fprintf(e.stderr, "demo: residents' personal data sealed with the data key from %s\n", src)
-	} else {
+	switch key, err := loadDataKey(e, *keyFile); {
+	case errors.Is(err, pii.ErrNoKeyPlace):
 		fmt.Fprintf(e.stderr, "demo: no data key (set %s or --data-key-file), so no residents\n", pii.KeyEnv)
+	case err != nil:
+		return fmt.Errorf("demo: %w", err)
+	default:
+		opts.Key = key
 	}
 	if *ifEmpty {
 		empty, err := st.IsEmpty(ctx)

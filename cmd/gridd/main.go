@@ -2,7 +2,11 @@
 // and the admin commands around it — migrate, demo, check, import, export,
 // token, lookup, geocode, bench, switch; commands() below is their table and
 // `gridd help` lists them. It holds no logic of its own: it parses flags and
-// environment, wires the packages together and runs them.
+// environment, wires the packages together and runs them. One file per
+// command; what commands share is package cli's. Two packages own their
+// command's flags because the command is their whole subject: bench (its
+// harnesses) and api (gridd token, the front of the token rules); gridd
+// gives them the database and the streams.
 //
 // The database comes from DATABASE_URL. gridd serve reads its snapshots
 // from DATABASE_READ_URL instead when it is set (a hot standby of
@@ -11,19 +15,17 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"log/slog"
-	"maps"
 	"os"
 	"os/signal"
-	"slices"
 	"syscall"
 
 	"gridmap/api"
+	"gridmap/cli"
 	"gridmap/store"
 )
 
@@ -48,6 +50,7 @@ type env struct {
 	// cors is what serve's --cors-origins and --cors-token-origins say
 	// (zero: public map data to any origin, the rest to none).
 	cors api.CORS
+	st   *store.Store // opened by store, closed by run
 }
 
 type command struct {
@@ -63,7 +66,9 @@ func commands() map[string]command {
 		"check":   {"validate the stored current state", cmdCheck},
 		"import":  {"import areas and grids from a GeoJSON FeatureCollection", cmdImport},
 		"export":  {"export areas or grids as GeoJSON, or tiles as a PMTiles archive", cmdExport},
-		"token":   {"create, list or revoke API tokens", cmdToken},
+		"token": {"create, list or revoke API tokens", func(ctx context.Context, e *env, args []string) error {
+			return api.TokenCommand{Out: e.stdout, Err: e.stderr, Store: e.store}.Run(ctx, args)
+		}},
 		"lookup":  {"code a file of points with their grids (CSV, JSON, GeoJSON)", cmdLookup},
 		"geocode": {"code a file of addresses with their standard addresses and grids (CSV, JSON)", cmdGeocode},
 		"bench":   {"measure lookups or tiles against PostGIS in the same run", cmdBench},
@@ -84,51 +89,22 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdin i
 		commandUsage(stderr, cmds)
 		return fmt.Errorf("unknown command %q", args[0])
 	}
+	defer func() {
+		if e.st != nil {
+			e.st.Close()
+		}
+	}()
 	return c.run(ctx, e, args[1:])
 }
 
-// usage lists commands (name: summary) in order of name under a header.
-func usage[C any](w io.Writer, header string, cmds map[string]C, summary func(C) string) {
-	fmt.Fprintln(w, header)
-	for _, n := range slices.Sorted(maps.Keys(cmds)) {
-		fmt.Fprintf(w, "  %-8s %s\n", n, summary(cmds[n]))
-	}
-}
-
 func commandUsage(w io.Writer, cmds map[string]command) {
-	usage(w, "usage: gridd COMMAND [flags]   (database: DATABASE_URL)", cmds, func(c command) string { return c.summary })
+	cli.Usage(w, "usage: gridd COMMAND [flags]   (database: DATABASE_URL)", cmds, func(c command) string { return c.summary })
 	fmt.Fprintln(w, "Run 'gridd COMMAND -h' for a command's flags.")
 }
 
 // newFlags returns a flag set that prints to the command's stderr.
-func newFlags(e *env, name, args string) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(e.stderr)
-	fs.Usage = func() {
-		fmt.Fprintf(e.stderr, "usage: gridd %s %s\n", name, args)
-		fs.PrintDefaults()
-	}
-	return fs
-}
-
-// parseFlags parses a command's flags and refuses positional arguments
-// (a command that takes none has them by mistake: a flag's value split off,
-// or flags after a word).
-func parseFlags(fs *flag.FlagSet, args []string) error {
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("%s takes no arguments, got %q (see gridd %[1]s -h)", fs.Name(), fs.Args())
-	}
-	return nil
-}
-
-// writeJSON writes a command's report as indented JSON (its --json).
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(v)
+func newFlags(e *env, name, synopsis string) *flag.FlagSet {
+	return cli.NewFlags(e.stderr, name, synopsis)
 }
 
 // cliActor names who runs a command in the audit log: the --actor flag's
@@ -143,23 +119,6 @@ func cliActor(e *env, flag string) string {
 	return "cli"
 }
 
-// openInput opens a command's input file, or standard input for "-", and
-// tells its size when known (else 0).
-func openInput(e *env, name string) (io.ReadCloser, int64, error) {
-	if name == "-" {
-		return io.NopCloser(e.stdin), 0, nil
-	}
-	f, err := os.Open(name)
-	if err != nil {
-		return nil, 0, err
-	}
-	var size int64
-	if fi, err := f.Stat(); err == nil {
-		size = fi.Size()
-	}
-	return f, size, nil
-}
-
 // databaseURL returns DATABASE_URL or an error saying how to get one.
 func databaseURL(e *env) (string, error) {
 	url := e.getenv("DATABASE_URL")
@@ -169,13 +128,18 @@ func databaseURL(e *env) (string, error) {
 	return url, nil
 }
 
-// openStore opens (and migrates) the database named by DATABASE_URL.
-func openStore(ctx context.Context, e *env) (*store.Store, error) {
+// store opens (and migrates) the database named by DATABASE_URL, once:
+// run closes it when the command ends.
+func (e *env) store(ctx context.Context) (*store.Store, error) {
+	if e.st != nil {
+		return e.st, nil
+	}
 	url, err := databaseURL(e)
 	if err != nil {
 		return nil, err
 	}
-	return store.Open(ctx, url, e.log)
+	e.st, err = store.Open(ctx, url, e.log)
+	return e.st, err
 }
 
 func cmdMigrate(ctx context.Context, e *env, args []string) error {

@@ -55,7 +55,7 @@ func newScaleServer(t *testing.T, url, readURL string, logs io.Writer) *httptest
 	}
 	e := &env{getenv: getenv, stdout: io.Discard, stderr: logs,
 		log: slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelInfo}))}
-	st, err := openStore(ctx, e)
+	st, err := e.store(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}

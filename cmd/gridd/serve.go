@@ -62,15 +62,10 @@ func cmdServe(ctx context.Context, e *env, args []string) error {
 	if *grace <= 0 {
 		return fmt.Errorf("--shutdown-timeout %s: give a positive duration such as 15s", *grace)
 	}
-	key, err := loadDataKey(e, *keyFile)
+	key, st, err := e.keyAndStore(ctx, *keyFile)
 	if err != nil {
 		return err
 	}
-	st, err := openStore(ctx, e)
-	if err != nil {
-		return err
-	}
-	defer st.Close()
 
 	handler, err := newHandler(ctx, e, st, key)
 	if err != nil {

@@ -15,11 +15,10 @@ func cmdSwitch(ctx context.Context, e *env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	st, err := openStore(ctx, e)
+	st, err := e.store(ctx)
 	if err != nil {
 		return err
 	}
-	defer st.Close()
 	n, version, err := adjust.SwitchDue(ctx, st)
 	if err != nil {
 		return fmt.Errorf("switch: %w", err)
