@@ -153,6 +153,13 @@ type demoRun struct {
 	stats    Stats
 	// restore holds the statements that put back what dropForBulk took.
 	restore []string
+	// gridGeoms are the 15-digit grids' geometries, the records' points
+	// are drawn in (read once).
+	gridGeoms map[geo.Code]orb.MultiPolygon
+	// nextSeq is the next address sequence of each village with records.
+	nextSeq map[geo.Code]int
+	// homes are the households written, in id order, for the residents.
+	homes []demoHousehold
 }
 
 func (d *demoRun) note() string {
