@@ -190,8 +190,8 @@ func (d *demoRun) run(ctx context.Context) error {
 		{"households", d.households},
 		{"units", d.units},
 		{"residents", d.residents},
-		{"indexes", d.finish},
 		{"events", d.events},
+		{"indexes", d.finish},
 	}
 	for _, st := range steps {
 		t0 := time.Now()

@@ -4,11 +4,13 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/paulmach/orb"
 	"github.com/paulmach/orb/encoding/wkb"
@@ -482,6 +484,12 @@ func (d *demoRun) fewer(stage string, made, planned int) {
 // bulkTables are the tables the record stages fill with millions of rows.
 var bulkTables = []string{"household", "unit", "assignment", "standard_address", "house", "resident"}
 
+// bulkEventTables are the tables of the demo year of events: not
+// truncated (other tables refer to them), but loaded without their
+// secondary indexes and foreign keys too, each of which would otherwise
+// cost a lookup per row (some two million).
+var bulkEventTables = []string{"event", "event_history"}
+
 // bulkChecks are the statement triggers of the bulk tables that check
 // their rows against other tables (as a foreign key would): off for the
 // load, since each statement's transition table would hold millions of
@@ -494,10 +502,15 @@ var bulkTables = []string{"household", "unit", "assignment", "standard_address",
 //   - the grid codes of addresses and assignments: each row takes its
 //     grid's code from the grids written in this transaction, and
 //     writing a grid registers its code in grid_code.
+//
+// The events' notification trigger is off for the load as well: the
+// demo sets gridmap.event_notify = 'off' for its events anyway, and the
+// trigger would queue an after-trigger event per row.
 var bulkChecks = []struct{ table, trigger string }{
 	{"resident", "resident_household_insert"},
 	{"standard_address", "standard_address_grid_insert"},
 	{"assignment", "assignment_grid_insert"},
+	{"event", "event_notify"},
 }
 
 // dropForBulk drops the secondary indexes and foreign keys of the bulk
@@ -536,7 +549,8 @@ func (d *demoRun) dropForBulk(ctx context.Context) error {
 		FROM pg_constraint c
 		JOIN pg_class t ON t.oid = c.conrelid
 		JOIN pg_namespace n ON n.oid = t.relnamespace
-		WHERE c.contype = 'f' AND t.relname = ANY($1) AND n.nspname = current_schema()`, bulkTables)
+		WHERE c.contype = 'f' AND t.relname = ANY($1) AND n.nspname = current_schema()`,
+		slices.Concat(bulkTables, bulkEventTables))
 	if err != nil {
 		return fmt.Errorf("read index definitions: %w", err)
 	}
@@ -565,11 +579,19 @@ func (d *demoRun) finish(ctx context.Context) error {
 		}
 	}
 	for i, q := range d.restore {
+		t0 := time.Now()
 		if err := d.exec(ctx, q); err != nil {
 			return err
 		}
+		// The slow ones are worth knowing about (the stage is one of the
+		// longest).
+		level, took := slog.LevelDebug, time.Since(t0)
+		if took >= 5*time.Second {
+			level = slog.LevelInfo
+		}
+		d.log.Log(ctx, level, "demo: restored", "statement", q, "seconds", took.Round(10*time.Millisecond).Seconds())
 		d.progress("indexes", i+1, len(d.restore))
 	}
 	return d.exec(ctx, "ANALYZE area", "ANALYZE grid", "ANALYZE household", "ANALYZE unit", "ANALYZE assignment",
-		"ANALYZE standard_address", "ANALYZE house", "ANALYZE resident")
+		"ANALYZE standard_address", "ANALYZE house", "ANALYZE resident", "ANALYZE event", "ANALYZE event_history")
 }
