@@ -41,7 +41,10 @@ import (
 //
 // The rows are made in Go and written with binary COPY, a county at a
 // time, with ids taken from the tables' sequences beforehand, so that
-// every row can name the rows it refers to.
+// every row can name the rows it refers to. The tables were truncated in
+// this transaction (dropForBulk), so the rows are written frozen: the
+// first readers after commit (gridd serve loading the addresses) need
+// not set their hint bits, rewriting every page.
 
 // recordGrid is one 15-digit grid of a county with the points of its
 // households or units.
@@ -225,11 +228,11 @@ type addrRow struct {
 
 const (
 	copyAddresses = `COPY standard_address (id, code, city, county, town, village, villager_group, road, door_number,
-		compound, building, entrance, room, full_text, geom, grid_code, created_at) FROM STDIN (FORMAT binary)`
-	copyHouses      = `COPY house (id, address_id, use, floor_area) FROM STDIN (FORMAT binary)`
-	copyHouseholds  = `COPY household (id, address, persons, geom, grid_code, address_id) FROM STDIN (FORMAT binary)`
-	copyUnits       = `COPY unit (id, name, category, geom, grid_code, address_id) FROM STDIN (FORMAT binary)`
-	copyAssignments = `COPY assignment (record_type, record_id, grid_code, valid) FROM STDIN (FORMAT binary)`
+		compound, building, entrance, room, full_text, geom, grid_code, created_at) FROM STDIN (FORMAT binary, FREEZE)`
+	copyHouses      = `COPY house (id, address_id, use, floor_area) FROM STDIN (FORMAT binary, FREEZE)`
+	copyHouseholds  = `COPY household (id, address, persons, geom, grid_code, address_id) FROM STDIN (FORMAT binary, FREEZE)`
+	copyUnits       = `COPY unit (id, name, category, geom, grid_code, address_id) FROM STDIN (FORMAT binary, FREEZE)`
+	copyAssignments = `COPY assignment (record_type, record_id, grid_code, valid) FROM STDIN (FORMAT binary, FREEZE)`
 )
 
 // writeRecords writes the addresses, houses, records (household or unit)
