@@ -239,12 +239,7 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 			parent text, cseed integer NOT NULL, urban boolean NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_grid (
 			code text PRIMARY KEY, village text NOT NULL, kind text NOT NULL,
-			parent_grid text, name text NOT NULL, addr text NOT NULL, building integer NOT NULL,
-			households integer NOT NULL, units integer NOT NULL, unit_cats text[] NOT NULL,
-			hseed integer NOT NULL, useed integer NOT NULL, cseed integer NOT NULL,
-			a_city text NOT NULL, a_county text NOT NULL, a_town text NOT NULL, a_village text NOT NULL,
-			a_group text NOT NULL, a_road text NOT NULL, a_compound text NOT NULL, a_prefix text NOT NULL,
-			a_base integer NOT NULL, a_door integer NOT NULL, a_seq integer NOT NULL) ON COMMIT DROP`, `
+			parent_grid text, name text NOT NULL, cseed integer NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_geom (code text PRIMARY KEY, geom geometry NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_core (code text PRIMARY KEY, pt geometry NOT NULL) ON COMMIT DROP`,
 	); err != nil {
@@ -268,18 +263,10 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 		if g.parentGrid != "" {
 			parent = string(g.parentGrid)
 		}
-		cats := g.unitCats
-		if cats == nil {
-			cats = []string{}
-		}
-		a := g.address
-		grids[i] = []any{string(g.code), string(g.village), string(g.kind), parent, g.name, g.addr, int32(g.building),
-			int32(g.households), int32(g.units), cats, g.hseed, g.hseed/2 + 1, g.cseed,
-			a.city, a.county, a.town, a.village, a.group, a.road, a.compound, a.prefix, int32(a.base), int32(a.door), int32(g.seq)}
+		grids[i] = []any{string(g.code), string(g.village), string(g.kind), parent, g.name, g.cseed}
 	}
 	if _, err := d.tx.CopyFrom(ctx, pgx.Identifier{"demo_grid"},
-		[]string{"code", "village", "kind", "parent_grid", "name", "addr", "building", "households", "units", "unit_cats", "hseed", "useed", "cseed",
-			"a_city", "a_county", "a_town", "a_village", "a_group", "a_road", "a_compound", "a_prefix", "a_base", "a_door", "a_seq"},
+		[]string{"code", "village", "kind", "parent_grid", "name", "cseed"},
 		pgx.CopyFromRows(grids)); err != nil {
 		return fmt.Errorf("copy grids: %w", err)
 	}

@@ -517,7 +517,7 @@ var bulkChecks = []struct{ table, trigger string }{
 }
 
 // dropForBulk drops the secondary indexes and foreign keys of the bulk
-// tables, remembering their definitions: building an index once over 2 M
+// tables (bulkTables and bulkEventTables), remembering their definitions: building an index once over 2 M
 // rows and checking a foreign key with one join is several times faster
 // than maintaining them row by row. The tables are empty (the demo runs
 // only on an empty database) and the transaction holds them until commit,
