@@ -153,6 +153,13 @@ type demoRun struct {
 	stats    Stats
 	// restore holds the statements that put back what dropForBulk took.
 	restore []string
+	// gridGeoms are the 15-digit grids' geometries, the records' points
+	// are drawn in (read once).
+	gridGeoms map[geo.Code]orb.MultiPolygon
+	// nextSeq is the next address sequence of each village with records.
+	nextSeq map[geo.Code]int
+	// homes are the households written, in id order, for the residents.
+	homes []demoHousehold
 }
 
 func (d *demoRun) note() string {
@@ -183,8 +190,8 @@ func (d *demoRun) run(ctx context.Context) error {
 		{"households", d.households},
 		{"units", d.units},
 		{"residents", d.residents},
-		{"indexes", d.finish},
 		{"events", d.events},
+		{"indexes", d.finish},
 	}
 	for _, st := range steps {
 		t0 := time.Now()
@@ -232,12 +239,7 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 			parent text, cseed integer NOT NULL, urban boolean NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_grid (
 			code text PRIMARY KEY, village text NOT NULL, kind text NOT NULL,
-			parent_grid text, name text NOT NULL, addr text NOT NULL, building integer NOT NULL,
-			households integer NOT NULL, units integer NOT NULL, unit_cats text[] NOT NULL,
-			hseed integer NOT NULL, useed integer NOT NULL, cseed integer NOT NULL,
-			a_city text NOT NULL, a_county text NOT NULL, a_town text NOT NULL, a_village text NOT NULL,
-			a_group text NOT NULL, a_road text NOT NULL, a_compound text NOT NULL, a_prefix text NOT NULL,
-			a_base integer NOT NULL, a_door integer NOT NULL, a_seq integer NOT NULL) ON COMMIT DROP`, `
+			parent_grid text, name text NOT NULL, cseed integer NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_geom (code text PRIMARY KEY, geom geometry NOT NULL) ON COMMIT DROP`, `
 		CREATE TEMP TABLE demo_core (code text PRIMARY KEY, pt geometry NOT NULL) ON COMMIT DROP`,
 	); err != nil {
@@ -261,18 +263,10 @@ func (d *demoRun) loadPlan(ctx context.Context) error {
 		if g.parentGrid != "" {
 			parent = string(g.parentGrid)
 		}
-		cats := g.unitCats
-		if cats == nil {
-			cats = []string{}
-		}
-		a := g.address
-		grids[i] = []any{string(g.code), string(g.village), string(g.kind), parent, g.name, g.addr, int32(g.building),
-			int32(g.households), int32(g.units), cats, g.hseed, g.hseed/2 + 1, g.cseed,
-			a.city, a.county, a.town, a.village, a.group, a.road, a.compound, a.prefix, int32(a.base), int32(a.door), int32(g.seq)}
+		grids[i] = []any{string(g.code), string(g.village), string(g.kind), parent, g.name, g.cseed}
 	}
 	if _, err := d.tx.CopyFrom(ctx, pgx.Identifier{"demo_grid"},
-		[]string{"code", "village", "kind", "parent_grid", "name", "addr", "building", "households", "units", "unit_cats", "hseed", "useed", "cseed",
-			"a_city", "a_county", "a_town", "a_village", "a_group", "a_road", "a_compound", "a_prefix", "a_base", "a_door", "a_seq"},
+		[]string{"code", "village", "kind", "parent_grid", "name", "cseed"},
 		pgx.CopyFromRows(grids)); err != nil {
 		return fmt.Errorf("copy grids: %w", err)
 	}

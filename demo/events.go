@@ -173,8 +173,8 @@ func (d *demoRun) events(ctx context.Context) error {
 		})); err != nil {
 		return fmt.Errorf("copy event history: %w", err)
 	}
-	return d.exec(ctx, fmt.Sprintf("SELECT setval('event_id_seq', %d, %t)", max(len(evs), 1), len(evs) > 0),
-		"ANALYZE event", "ANALYZE event_history")
+	// finish puts back the indexes and analyses the tables.
+	return d.exec(ctx, fmt.Sprintf("SELECT setval('event_id_seq', %d, %t)", max(len(evs), 1), len(evs) > 0))
 }
 
 // eventTypes reads the grid matters of every county's catalog, with the

@@ -1,14 +1,12 @@
 package demo
 
 import (
-	"cmp"
 	"context"
 	"encoding/binary"
 	"fmt"
 	"io"
 	"math/rand/v2"
 	"runtime"
-	"slices"
 	"strconv"
 	"time"
 
@@ -160,29 +158,13 @@ func (d *demoRun) residents(ctx context.Context) error {
 		d.log.Info("demo: no data key, so no residents")
 		return nil
 	}
-	rows, err := d.tx.Query(ctx, `
-		SELECT h.id, h.address_id, ho.id, h.persons, left(h.grid_code, 6)
-		FROM household h JOIN house ho ON ho.address_id = h.address_id AND ho.use <> 'vacant'`)
-	if err != nil {
-		return fmt.Errorf("read households: %w", err)
-	}
-	var hs []demoHousehold
+	// The households stage kept what the residents need, in id order
+	// (the order of the draws).
+	hs := d.homes
 	total := 0
-	for rows.Next() {
-		var h demoHousehold
-		if err := rows.Scan(&h.id, &h.address, &h.house, &h.persons, &h.county); err != nil {
-			rows.Close()
-			return fmt.Errorf("read households: %w", err)
-		}
-		hs = append(hs, h)
+	for _, h := range hs {
 		total += int(h.persons)
 	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read households: %w", err)
-	}
-	// In household order (the draws are), sorted here rather than by
-	// PostgreSQL.
-	slices.SortFunc(hs, func(a, b demoHousehold) int { return cmp.Compare(a.id, b.id) })
 	gen := newPeople(d.opts.Seed, d.opts.ValidFrom)
 	d.progress("residents", 0, total)
 	for start := 0; start < len(hs); start += residentsChunk {
