@@ -98,6 +98,10 @@ type Division struct {
 	// Compactness is the mean Polsby-Popper of the grids as the atoms'
 	// areas and borders give it.
 	Compactness float64
+	// Diagrams are the balanced power diagrams the fresh drawings started
+	// from (none for ModeRebalance or villager groups): Suggest also cuts
+	// the village along their lines (straight.go).
+	Diagrams []PowerDiagram
 }
 
 // divider is the state of one Divide run.
@@ -109,6 +113,8 @@ type divider struct {
 	keep  []int
 	slack int // pairs within this of the mean are not rebalanced
 	mean  float64
+	// diagram is the balanced power diagram a fresh drawing started from.
+	diagram *PowerDiagram
 }
 
 type nb struct {
@@ -153,6 +159,9 @@ func Divide(in Input) Division {
 		worstDev(fr, in) <= math.Max(in.Tolerance, worstDev(re, in))+1e-9 {
 		return fr
 	}
+	if reMoved > 0 {
+		re.Diagrams = fr.Diagrams
+	}
 	return re
 }
 
@@ -168,6 +177,7 @@ func (d *divider) fresh() Division {
 	}
 	var best Division
 	bestOK := false
+	var diagrams []PowerDiagram
 	for try := range freshTries {
 		first := -1
 		if try > 0 && len(seeds) > 0 {
@@ -175,6 +185,9 @@ func (d *divider) fresh() Division {
 		}
 		f := &divider{in: d.in, adj: d.adj, part: make([]int, len(d.in.Atoms))}
 		f.startFresh(first)
+		if f.diagram != nil {
+			diagrams = append(diagrams, *f.diagram)
+		}
 		f.balance()
 		f.compact()
 		f.polish()
@@ -185,6 +198,7 @@ func (d *divider) fresh() Division {
 			best, bestOK = fr, ok
 		}
 	}
+	best.Diagrams = diagrams
 	return best
 }
 

@@ -46,8 +46,8 @@ type Params struct {
 	Target int `json:"target_households,omitempty"`
 	// Tolerance is the share of the target a grid may deviate, 0 < t < 1.
 	Tolerance float64 `json:"tolerance,omitempty"`
-	// Mode is Input.Mode: "" (auto), "rebalance" or "fresh" (for the
-	// benchmark; the API asks for auto).
+	// Mode is Input.Mode: "" (auto), "rebalance" or "fresh", or
+	// ModeStraight (for the benchmark and tests; the API asks for auto).
 	Mode string `json:"-"`
 }
 
@@ -172,6 +172,9 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 	byGroup := kind == geo.KindRural && pr.groupsKnown
 	pr.in.ByGroup = byGroup
 	pr.in.Mode = p.Mode
+	if p.Mode == ModeStraight {
+		pr.in.Mode = ModeFresh
+	}
 	div := Divide(pr.in)
 	plan.Method = div.Mode
 	if byGroup {
@@ -187,25 +190,44 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 	if err != nil {
 		return nil, err
 	}
-	sitePart := locate(pts, geoms)
-	hh := make([]int, len(div.Keep))
+	plan.fill(grids, sites, kind, geoms, locate(pts, geoms), div.Keep, byGroup)
+	straight := false
+	if !byGroup {
+		if straight, err = plan.straighten(ctx, tx, pr, div, grids, sites, faces, pts, kind, newPlane(lat0), p.Mode == ModeStraight); err != nil {
+			return nil, err
+		}
+	}
+	if !straight {
+		plan.Findings = append(plan.Findings, div.Findings...)
+	}
+	plan.Findings = append(plan.Findings, pr.notes...)
+	return plan, nil
+}
+
+// fill sets the plan's grids, households, moves and deviations from the
+// parts' geometry (geoms), the part covering each site, and the current
+// grid each part keeps (keep, -1 for a new one).
+func (plan *Plan) fill(grids []gridRow, sites []site, kind geo.Kind, geoms []partGeom, sitePart []int, keep []int, byGroup bool) {
+	plan.Grids, plan.Households, plan.MovedHouseholds = []PlanGrid{}, 0, 0
+	plan.MaxDeviation, plan.WithinTolerance = 0, 0
+	hh := make([]int, len(keep))
 	for s, st := range sites {
 		if s >= len(sitePart) || sitePart[s] < 0 {
 			continue
 		}
 		hh[sitePart[s]] += st.households
-		if k := div.Keep[sitePart[s]]; k != st.grid {
+		if k := keep[sitePart[s]]; k != st.grid {
 			plan.MovedHouseholds += st.households
 		}
 	}
 	newN := 0
-	for i, k := range div.Keep {
+	for i, k := range keep {
 		g := PlanGrid{Kind: kind, Households: hh[i], AreaM2: geoms[i].areaM2, PerimeterM: geoms[i].perimeter, Geometry: geoms[i].geom}
 		if k >= 0 {
 			g.Code, g.Kind, g.Name = grids[k].code, geo.Kind(grids[k].kind), grids[k].name
 		} else {
 			newN++
-			g.Name = fmt.Sprintf("%s建议网格%d", name, newN)
+			g.Name = fmt.Sprintf("%s建议网格%d", plan.VillageName, newN)
 		}
 		if g.PerimeterM > 0 {
 			g.PolsbyPopper = 4 * math.Pi * g.AreaM2 / (g.PerimeterM * g.PerimeterM)
@@ -220,21 +242,58 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 		a, b := plan.Grids[i].Code, plan.Grids[j].Code
 		return a != "" && (b == "" || a < b)
 	})
-	if !byGroup {
-		t := float64(p.Target)
-		for _, g := range plan.Grids {
-			dev := math.Abs(float64(g.Households)-t) / t
-			plan.MaxDeviation = math.Max(plan.MaxDeviation, dev)
-			if dev <= p.Tolerance+1e-9 {
-				plan.WithinTolerance++
-			}
-		}
-	} else {
+	if byGroup {
 		plan.WithinTolerance = len(plan.Grids)
+		return
 	}
-	plan.Findings = append(plan.Findings, div.Findings...)
-	plan.Findings = append(plan.Findings, pr.notes...)
-	return plan, nil
+	t := float64(plan.Target)
+	for _, g := range plan.Grids {
+		dev := math.Abs(float64(g.Households)-t) / t
+		plan.MaxDeviation = math.Max(plan.MaxDeviation, dev)
+		if dev <= plan.Tolerance+1e-9 {
+			plan.WithinTolerance++
+		}
+	}
+}
+
+// compactness is the mean Polsby-Popper score of the plan's grids.
+func (plan *Plan) compactness() float64 {
+	var sum float64
+	for _, g := range plan.Grids {
+		sum += g.PolsbyPopper
+	}
+	return sum / float64(max(len(plan.Grids), 1))
+}
+
+// straighten replaces the plan by a straight cut of the village along
+// one of the fresh drawings' power diagrams (straight.go) when one keeps
+// every grid within the tolerance (as many as the plan, at least) and
+// is more compact on the map (or any such, with force), and reports
+// whether it did (every grid then within the tolerance: Divide's
+// findings no longer apply).
+func (plan *Plan) straighten(ctx context.Context, tx pgx.Tx, pr *problem, div Division, grids []gridRow, sites []site, faces []face, pts []orb.Point, kind geo.Kind, pl plane, force bool) (bool, error) {
+	var best *Plan
+	for _, cut := range pr.straightCuts(div, sites, pl, Params{Target: plan.Target, Tolerance: plan.Tolerance}) {
+		geoms, err := straightParts(ctx, tx, faces, cut.pd, pl)
+		if err != nil {
+			return false, err
+		}
+		c := &Plan{Target: plan.Target, Tolerance: plan.Tolerance, VillageName: plan.VillageName}
+		c.fill(grids, sites, kind, geoms, locate(pts, geoms), cut.keep, false)
+		if c.WithinTolerance < len(c.Grids) || c.WithinTolerance < plan.WithinTolerance || c.Households != plan.Households {
+			continue
+		}
+		if best == nil || c.compactness() > best.compactness() {
+			best = c
+		}
+	}
+	if best == nil || !force && best.compactness() <= plan.compactness() {
+		return false, nil
+	}
+	plan.Method = ModeFresh
+	plan.Grids, plan.MovedHouseholds = best.Grids, best.MovedHouseholds
+	plan.MaxDeviation, plan.WithinTolerance = best.MaxDeviation, best.WithinTolerance
+	return true, nil
 }
 
 var (

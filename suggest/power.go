@@ -11,13 +11,14 @@ import "math"
 // constrained Voronoi cells, as in Aurenhammer, Hoffmann and Aronov's
 // least-squares assignment), the centres following their clusters'
 // centroids now and then. The assignment of least squared deviation
-// seen is kept in d.part.
+// seen is kept in d.part, and the diagram that gave it in d.diagram.
 func (d *divider) powerBalance(centres [][2]float64) {
 	k := len(centres)
 	n := len(d.in.Atoms)
 	if k < 2 || n == 0 {
 		return
 	}
+	bestDiagram := PowerDiagram{Centres: make([][2]float64, k), Weights: make([]float64, k)}
 	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	total := 0
 	for _, a := range d.in.Atoms {
@@ -60,6 +61,8 @@ func (d *divider) powerBalance(centres [][2]float64) {
 		if sq < bestErr {
 			bestErr = sq
 			copy(best, d.part)
+			copy(bestDiagram.Centres, centres)
+			copy(bestDiagram.Weights, weight)
 		}
 		eta := 0.3 * r2 * (1 - float64(it)/powerIterations)
 		for c := range weight {
@@ -81,6 +84,27 @@ func (d *divider) powerBalance(centres [][2]float64) {
 		}
 	}
 	copy(d.part, best)
+	d.diagram = &bestDiagram
+}
+
+// PowerDiagram is a balanced power diagram of the atoms: the atom at p
+// belongs to the centre c of least |p − Centres[c]|² − Weights[c] (in
+// the atoms' plane, metres). Its cells are convex.
+type PowerDiagram struct {
+	Centres [][2]float64
+	Weights []float64
+}
+
+// Cell returns the index of the centre whose cell holds the point.
+func (pd PowerDiagram) Cell(x, y float64) int {
+	bc, bd := 0, math.Inf(1)
+	for c, ctr := range pd.Centres {
+		dx, dy := x-ctr[0], y-ctr[1]
+		if dd := dx*dx + dy*dy - pd.Weights[c]; dd < bd {
+			bc, bd = c, dd
+		}
+	}
+	return bc
 }
 
 // powerIterations is how many assignments powerBalance tries.

@@ -289,13 +289,23 @@ func unionParts(ctx context.Context, tx pgx.Tx, faces []face, facePart []int, pa
 		INSERT INTO sg_part0 SELECT part, ST_Union(geom) FROM sg_face GROUP BY part`); err != nil {
 		return nil, fmt.Errorf("union parts: %w", err)
 	}
-	var lines any
-	if len(borders) > 0 {
-		lines = store.Geom(borders)
-	}
-	if _, err := tx.Exec(ctx, sqlSmooth, lines); err != nil {
+	if _, err := tx.Exec(ctx, sqlSmooth, geomArg(borders)); err != nil {
 		return nil, fmt.Errorf("smooth borders: %w", err)
 	}
+	return measureParts(ctx, tx, parts)
+}
+
+// geomArg is lines as a query argument (NULL when empty).
+func geomArg(lines orb.MultiLineString) any {
+	if len(lines) == 0 {
+		return nil
+	}
+	return store.Geom(lines)
+}
+
+// measureParts makes each part of sg_face2 one piece (sqlPieces) and
+// returns the parts' geometry and measures.
+func measureParts(ctx context.Context, tx pgx.Tx, parts int) ([]partGeom, error) {
 	if _, err := tx.Exec(ctx, sqlPieces); err != nil {
 		return nil, fmt.Errorf("smooth borders: %w", err)
 	}

@@ -1,0 +1,79 @@
+package suggest
+
+import (
+	"context"
+	"math"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/paulmach/orb"
+
+	"gridmap/store"
+	"gridmap/store/storetest"
+)
+
+// TestCutLines polygonizes a random power diagram's cut lines with its
+// bound in PostGIS and checks the faces against the diagram: one valid
+// face per cell that holds any of a lattice of sample points, the faces
+// tiling the bound, and each face's area the share of the samples whose
+// cell it is.
+func TestCutLines(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	b := orb.Bound{Min: orb.Point{1000, 2000}, Max: orb.Point{2000, 2800}}
+	for seed := range uint64(4) {
+		r := rand.New(rand.NewPCG(seed, 7))
+		pd := PowerDiagram{}
+		for range 12 {
+			pd.Centres = append(pd.Centres, [2]float64{b.Min[0] + r.Float64()*1000, b.Min[1] + r.Float64()*800})
+			pd.Weights = append(pd.Weights, (r.Float64()-0.5)*20000)
+		}
+		lines := pd.cutLines(b)
+		ring := orb.Ring{b.Min, {b.Max[0], b.Min[1]}, b.Max, {b.Min[0], b.Max[1]}, b.Min}
+		all := append(orb.MultiLineString{orb.LineString(ring)}, lines...)
+		rows, err := st.Pool().Query(ctx, `SELECT ST_Area(g), ST_IsValid(g), ST_X(ST_PointOnSurface(g)), ST_Y(ST_PointOnSurface(g))
+			FROM (SELECT (ST_Dump(ST_Polygonize(ST_UnaryUnion($1::geometry)))).geom AS g) x`, store.Geom(all))
+		if err != nil {
+			t.Fatal(err)
+		}
+		area := map[int]float64{}
+		var sum float64
+		for rows.Next() {
+			var a, x, y float64
+			var valid bool
+			if err := rows.Scan(&a, &valid, &x, &y); err != nil {
+				t.Fatal(err)
+			}
+			c := pd.Cell(x, y)
+			if !valid {
+				t.Errorf("seed %d: face of cell %d invalid", seed, c)
+			}
+			if _, dup := area[c]; dup {
+				t.Errorf("seed %d: cell %d in two faces", seed, c)
+			}
+			area[c] += a
+			sum += a
+		}
+		rows.Close()
+		if want := 1000.0 * 800; math.Abs(sum-want) > 1e-6*want {
+			t.Errorf("seed %d: faces cover %.3f m², the bound %.0f", seed, sum, want)
+		}
+		samples := map[int]int{}
+		n := 0
+		for x := b.Min[0] + 1; x < b.Max[0]; x += 2 {
+			for y := b.Min[1] + 1; y < b.Max[1]; y += 2 {
+				samples[pd.Cell(x, y)]++
+				n++
+			}
+		}
+		if len(samples) != len(area) {
+			t.Errorf("seed %d: %d faces, %d cells hold samples", seed, len(area), len(samples))
+		}
+		for c, k := range samples {
+			want := 800000 * float64(k) / float64(n)
+			if math.Abs(area[c]-want) > 0.01*800000/12 {
+				t.Errorf("seed %d: cell %d: face %.0f m², samples say %.0f", seed, c, area[c], want)
+			}
+		}
+	}
+}
