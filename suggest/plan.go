@@ -256,6 +256,23 @@ func (plan *Plan) fill(grids []gridRow, sites []site, kind geo.Kind, geoms []par
 	}
 }
 
+// atomsWhole reports whether every atom's sites lie in one part.
+func (pr *problem) atomsWhole(sitePart []int) bool {
+	part := map[int]int{}
+	for s, p := range sitePart {
+		f := pr.siteFace[s]
+		if f < 0 {
+			continue
+		}
+		a := pr.faceAtom[f]
+		if q, ok := part[a]; ok && q != p {
+			return false
+		}
+		part[a] = p
+	}
+	return true
+}
+
 // compactness is the mean Polsby-Popper score of the plan's grids.
 func (plan *Plan) compactness() float64 {
 	var sum float64
@@ -274,12 +291,16 @@ func (plan *Plan) compactness() float64 {
 func (plan *Plan) straighten(ctx context.Context, tx pgx.Tx, pr *problem, div Division, grids []gridRow, sites []site, faces []face, pts []orb.Point, kind geo.Kind, pl plane, force bool) (bool, error) {
 	var best *Plan
 	for _, cut := range pr.straightCuts(div, sites, pl, Params{Target: plan.Target, Tolerance: plan.Tolerance}) {
-		geoms, err := straightParts(ctx, tx, faces, cut.pd, pl)
+		geoms, err := straightParts(ctx, tx, faces, cut, pl)
 		if err != nil {
 			return false, err
 		}
+		sitePart := locate(pts, geoms)
+		if !pr.atomsWhole(sitePart) {
+			continue
+		}
 		c := &Plan{Target: plan.Target, Tolerance: plan.Tolerance, VillageName: plan.VillageName}
-		c.fill(grids, sites, kind, geoms, locate(pts, geoms), cut.keep, false)
+		c.fill(grids, sites, kind, geoms, sitePart, cut.keep, false)
 		if c.WithinTolerance < len(c.Grids) || c.WithinTolerance < plan.WithinTolerance || c.Households != plan.Households {
 			continue
 		}

@@ -8,6 +8,8 @@ import (
 
 	"github.com/jackc/pgx/v5"
 	"github.com/paulmach/orb"
+
+	"gridmap/store"
 )
 
 // Straight cuts. A fresh drawing starts from a balanced power diagram of
@@ -111,41 +113,67 @@ const vertexEps = 1e-3
 type straightCut struct {
 	pd       PowerDiagram
 	siteCell []int
-	keep     []int
-	moved    int
+	// bumps are the sites of an atom the diagram's lines cut, moved to
+	// the cell holding most of the atom's households: their faces go to
+	// that cell whatever side of the line they lie.
+	bumps []int
+	keep  []int
+	moved int
 }
 
-// straightCuts returns the diagrams of div whose cells keep every atom
-// whole and hold households within the tolerance and which move no more
-// than FreshMoves of them (counted by site; the map is counted again),
-// the cells matched to the current grids as startFresh matches clusters.
+// straightCuts returns the diagrams of div whose cells hold households
+// within the tolerance and which move no more than FreshMoves of them
+// (counted by site, the sites of an atom a line cuts bumped to one cell;
+// the map is counted again), the cells matched to the current grids as
+// startFresh matches clusters.
 func (pr *problem) straightCuts(div Division, sites []site, pl plane, p Params) []straightCut {
 	total := 0
 	for _, s := range sites {
 		total += s.households
 	}
+	atomOf := make([]int, len(sites))
+	for s := range sites {
+		atomOf[s] = -1
+		if f := pr.siteFace[s]; f >= 0 {
+			atomOf[s] = pr.faceAtom[f]
+		}
+	}
 	var out []straightCut
 	for _, pd := range div.Diagrams {
 		k := len(pd.Centres)
 		cut := straightCut{pd: pd, siteCell: make([]int, len(sites))}
-		atomCell := map[int]int{}
-		hh := make([]int, k)
-		whole := true
+		// each atom's households by cell
+		byAtom := map[int]map[int]int{}
 		for s, st := range sites {
 			x, y := pl.xy(st.lon, st.lat)
 			c := pd.Cell(x, y)
 			cut.siteCell[s] = c
-			hh[c] += st.households
-			if f := pr.siteFace[s]; f >= 0 {
-				a := pr.faceAtom[f]
-				if prev, ok := atomCell[a]; ok && prev != c {
-					whole = false
+			if a := atomOf[s]; a >= 0 {
+				if byAtom[a] == nil {
+					byAtom[a] = map[int]int{}
 				}
-				atomCell[a] = c
+				byAtom[a][c] += st.households + 1
 			}
 		}
-		if !whole {
-			continue
+		for s := range sites {
+			a := atomOf[s]
+			if a < 0 || len(byAtom[a]) < 2 {
+				continue
+			}
+			best, bn := -1, -1
+			for c, n := range byAtom[a] {
+				if n > bn || n == bn && c < best {
+					best, bn = c, n
+				}
+			}
+			if cut.siteCell[s] != best {
+				cut.siteCell[s] = best
+				cut.bumps = append(cut.bumps, s)
+			}
+		}
+		hh := make([]int, k)
+		for s, st := range sites {
+			hh[cut.siteCell[s]] += st.households
 		}
 		t := float64(p.Target)
 		ok := true
@@ -207,22 +235,29 @@ func matchCodes(k int, sites []site, sitePart []int) []int {
 
 // sqlStraight cuts the village along the lines $1 (degrees): the faces of
 // the current grids' edges noded with the lines (snapped first to the
-// grids' edges, as sqlFaces snaps its cuts) that lie in a current grid go
-// to the cell of the diagram ($2..$4: centres and weights in the plane
-// $5, $6 metres a degree) holding their point on surface.
+// grids' edges, as sqlFaces snaps its cuts) and the bumps' edges ($8, the
+// faces of bumped sites, each going to the cell $9 gives it) that lie in
+// a current grid go to the bump holding their point on surface, else to
+// the cell of the diagram ($2..$4: centres and weights in the plane $5,
+// $6 metres a degree) holding it.
 const sqlStraight = `
 	INSERT INTO sg_face2 (part, geom)
 	WITH ref AS (SELECT ST_Collect(ST_Boundary(geom)) AS b FROM sg_grid),
-	noded AS (SELECT ST_UnaryUnion(ST_Collect(ref.b, ST_Snap($1::geometry, ref.b, $7))) AS n FROM ref),
+	bump AS (SELECT d.path[1] AS n, d.geom AS g FROM ST_Dump($8::geometry) d),
+	noded AS (SELECT ST_UnaryUnion(ST_Collect(ARRAY[ref.b, ST_Snap($1::geometry, ref.b, $7),
+		(SELECT ST_Collect(ST_Boundary(g)) FROM bump)])) AS n FROM ref),
 	f AS (SELECT g AS f, ST_PointOnSurface(g) AS pt FROM (SELECT (ST_Dump(ST_Polygonize(n))).geom AS g FROM noded) x)
-	SELECT (SELECT c.i - 1 FROM unnest($2::float8[], $3::float8[], $4::float8[]) WITH ORDINALITY AS c(x, y, w, i)
-		ORDER BY (ST_X(f.pt) * $5 - c.x) ^ 2 + (ST_Y(f.pt) * $6 - c.y) ^ 2 - c.w, c.i LIMIT 1)::int, f.f
+	SELECT coalesce((SELECT ($9::int[])[b.n] FROM bump b WHERE b.g && f.pt AND ST_Covers(b.g, f.pt) LIMIT 1),
+		(SELECT c.i - 1 FROM unnest($2::float8[], $3::float8[], $4::float8[]) WITH ORDINALITY AS c(x, y, w, i)
+		ORDER BY (ST_X(f.pt) * $5 - c.x) ^ 2 + (ST_Y(f.pt) * $6 - c.y) ^ 2 - c.w, c.i LIMIT 1)::int), f.f
 	FROM f WHERE EXISTS (SELECT 1 FROM sg_grid g WHERE g.geom && f.pt AND ST_Covers(g.geom, f.pt))`
 
-// straightParts cuts the village along pd's lines and returns the cells'
-// geometry and measures (each cell one piece: a crumb the village's shape
-// cuts off goes to the neighbour it shares most border with).
-func straightParts(ctx context.Context, tx pgx.Tx, faces []face, pd PowerDiagram, pl plane) ([]partGeom, error) {
+// straightParts cuts the village along the cut's lines and returns the
+// cells' geometry and measures (each cell one piece: a crumb the
+// village's shape cuts off goes to the neighbour it shares most border
+// with).
+func straightParts(ctx context.Context, tx pgx.Tx, faces []face, cut straightCut, pl plane) ([]partGeom, error) {
+	pd := cut.pd
 	var b orb.Bound
 	for i, f := range faces {
 		fb := f.poly.Bound()
@@ -245,10 +280,28 @@ func straightParts(ctx context.Context, tx pgx.Tx, faces []face, pd PowerDiagram
 	for i, c := range pd.Centres {
 		cx[i], cy[i] = c[0], c[1]
 	}
+	var bumps orb.MultiPolygon
+	var labels []int32
+	if len(cut.bumps) > 0 {
+		bumped := map[int]bool{}
+		for _, s := range cut.bumps {
+			bumped[s] = true
+		}
+		for _, f := range faces {
+			if f.site >= 0 && bumped[f.site] {
+				bumps = append(bumps, f.poly)
+				labels = append(labels, int32(cut.siteCell[f.site]))
+			}
+		}
+	}
+	var bumpArg any
+	if len(bumps) > 0 {
+		bumpArg = store.Geom(bumps)
+	}
 	if _, err := tx.Exec(ctx, `TRUNCATE sg_part, sg_face2`); err != nil {
 		return nil, fmt.Errorf("straight cut: %w", err)
 	}
-	if _, err := tx.Exec(ctx, sqlStraight, geomArg(deg), cx, cy, pd.Weights, pl.kx, pl.ky, snapDeg); err != nil {
+	if _, err := tx.Exec(ctx, sqlStraight, geomArg(deg), cx, cy, pd.Weights, pl.kx, pl.ky, snapDeg, bumpArg, labels); err != nil {
 		return nil, fmt.Errorf("straight cut: %w", err)
 	}
 	return measureParts(ctx, tx, k)
