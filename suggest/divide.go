@@ -28,6 +28,10 @@ type Atom struct {
 	// no other atom (the village's edge, an exclusive grid's), in metres,
 	// for the compactness of the grids.
 	AreaM2, OuterM float64
+	// AX and AY are the centroid of the atom's area (metres, the plane of
+	// X and Y; meaningful when AreaM2 > 0): fresh cells follow the
+	// centroids of their areas, which makes them compact.
+	AX, AY float64
 }
 
 // Link is an edge of the atom graph: two atoms whose areas share a
@@ -115,6 +119,8 @@ type divider struct {
 	mean  float64
 	// diagram is the balanced power diagram a fresh drawing started from.
 	diagram *PowerDiagram
+	// loose is its loosely balanced, more compact diagram (looseDiagram).
+	loose *PowerDiagram
 }
 
 type nb struct {
@@ -187,6 +193,9 @@ func (d *divider) fresh() Division {
 		f.startFresh(first)
 		if f.diagram != nil {
 			diagrams = append(diagrams, *f.diagram)
+		}
+		if f.loose != nil {
+			diagrams = append(diagrams, *f.loose)
 		}
 		f.balance()
 		f.compact()
@@ -301,6 +310,7 @@ func (d *divider) startFresh(first int) {
 			break
 		}
 	}
+	d.loose = looseDiagram(d.in.Atoms, centres, looseBand)
 	d.powerBalance(centres)
 	d.keep = make([]int, k)
 	for i := range d.keep {

@@ -611,7 +611,15 @@ func buildProblem(recs []record, sites []site, faces []face, lat0 float64, p Par
 	}
 	links := map[[2]int]float64{}
 	for f, fc := range faces {
-		pr.in.Atoms[pr.faceAtom[f]].AreaM2 += math.Abs(planar.Area(fc.poly)) * pl.kx * pl.ky
+		at := &pr.in.Atoms[pr.faceAtom[f]]
+		c, area := planar.CentroidArea(fc.poly)
+		area = math.Abs(area) * pl.kx * pl.ky
+		cx, cy := pl.xy(c[0], c[1])
+		if at.AreaM2+area > 0 {
+			at.AX = (at.AX*at.AreaM2 + cx*area) / (at.AreaM2 + area)
+			at.AY = (at.AY*at.AreaM2 + cy*area) / (at.AreaM2 + area)
+		}
+		at.AreaM2 += area
 		for _, ring := range fc.poly {
 			for i := 0; i+1 < len(ring); i++ {
 				a, b := ring[i], ring[i+1]
