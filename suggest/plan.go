@@ -290,7 +290,39 @@ func (plan *Plan) compactness() float64 {
 // findings no longer apply).
 func (plan *Plan) straighten(ctx context.Context, tx pgx.Tx, pr *problem, div Division, grids []gridRow, sites []site, faces []face, pts []orb.Point, kind geo.Kind, pl plane, force bool) (bool, error) {
 	var best *Plan
-	for _, cut := range pr.straightCuts(div, sites, pl, Params{Target: plan.Target, Tolerance: plan.Tolerance}) {
+	par := Params{Target: plan.Target, Tolerance: plan.Tolerance}
+	cuts := pr.straightCuts(div.Diagrams, sites, pl, par)
+	if len(cuts) == 0 {
+		return false, nil
+	}
+	// The cuts by their score as outline measures them, the best tuned
+	// first; PostGIS cuts them in that order until one keeps every grid
+	// within the tolerance.
+	ol := newOutline(faces, pl)
+	scores := make([]float64, len(cuts))
+	for i, c := range cuts {
+		scores[i] = ol.score(c.pd)
+	}
+	order := make([]int, len(cuts))
+	for i := range order {
+		order[i] = i
+	}
+	sort.SliceStable(order, func(a, b int) bool { return scores[order[a]] > scores[order[b]] })
+	xy := make([]orb.Point, len(sites))
+	hh := make([]int, len(sites))
+	for s, st := range sites {
+		x, y := pl.xy(st.lon, st.lat)
+		xy[s], hh[s] = orb.Point{x, y}, st.households
+	}
+	tuned, _ := ol.tune(cuts[order[0]].pd, xy, hh, float64(plan.Target), plan.Tolerance-tuneMargin, tuneIterations)
+	tries := pr.straightCuts([]PowerDiagram{tuned}, sites, pl, par)
+	for _, i := range order {
+		tries = append(tries, cuts[i])
+	}
+	for n, cut := range tries {
+		if n >= straightTries {
+			break
+		}
 		geoms, err := straightParts(ctx, tx, faces, cut, pl)
 		if err != nil {
 			return false, err
@@ -304,9 +336,8 @@ func (plan *Plan) straighten(ctx context.Context, tx pgx.Tx, pr *problem, div Di
 		if c.WithinTolerance < len(c.Grids) || c.WithinTolerance < plan.WithinTolerance || c.Households != plan.Households {
 			continue
 		}
-		if best == nil || c.compactness() > best.compactness() {
-			best = c
-		}
+		best = c
+		break
 	}
 	if best == nil || !force && best.compactness() <= plan.compactness() {
 		return false, nil

@@ -27,39 +27,27 @@ import (
 // benchmark and tests).
 const ModeStraight = "straight"
 
-// cutLines returns the edges of pd's cells inside the bound b (metres, the
-// atoms' plane), each edge between two cells once, with the vertices the
-// cells share identical (merged within vertexEps): the linework a
-// polygonize of the village's edges and these lines turns into the cells
-// clipped to the village.
-func (pd PowerDiagram) cutLines(b orb.Bound) []orb.LineString {
+// cellVert is a vertex of a cell of a power diagram: the cell across
+// the edge leaving it (-1: the bound).
+type cellVert struct {
+	p     orb.Point
+	label int
+}
+
+// cells returns pd's cells inside the bound b (convex, counter-clockwise,
+// relative to o: b's centre), each vertex with the cell across the edge
+// leaving it.
+func (pd PowerDiagram) cells(b orb.Bound) ([][]cellVert, orb.Point) {
 	k := len(pd.Centres)
-	if k < 2 {
-		return nil
-	}
 	o := b.Center()
-	type vert struct {
-		p     orb.Point
-		label int // the cell across the edge leaving this vertex; -1: the bound
-	}
 	c := make([]orb.Point, k)
 	for i, ctr := range pd.Centres {
 		c[i] = orb.Point{ctr[0] - o[0], ctr[1] - o[1]}
 	}
 	lo, hi := orb.Point{b.Min[0] - o[0], b.Min[1] - o[1]}, orb.Point{b.Max[0] - o[0], b.Max[1] - o[1]}
-	var canon []orb.Point
-	vertex := func(p orb.Point) orb.Point {
-		for _, q := range canon {
-			if math.Abs(p[0]-q[0]) <= vertexEps && math.Abs(p[1]-q[1]) <= vertexEps {
-				return q
-			}
-		}
-		canon = append(canon, p)
-		return p
-	}
-	var out []orb.LineString
+	out := make([][]cellVert, k)
 	for i := range k {
-		poly := []vert{{orb.Point{lo[0], lo[1]}, -1}, {orb.Point{hi[0], lo[1]}, -1}, {orb.Point{hi[0], hi[1]}, -1}, {orb.Point{lo[0], hi[1]}, -1}}
+		poly := []cellVert{{orb.Point{lo[0], lo[1]}, -1}, {orb.Point{hi[0], lo[1]}, -1}, {orb.Point{hi[0], hi[1]}, -1}, {orb.Point{lo[0], hi[1]}, -1}}
 		for j := range k {
 			if j == i || len(poly) == 0 {
 				continue
@@ -71,7 +59,7 @@ func (pd PowerDiagram) cutLines(b orb.Bound) []orb.LineString {
 				continue
 			}
 			side := func(p orb.Point) float64 { return a[0]*p[0] + a[1]*p[1] - r }
-			var next []vert
+			var next []cellVert
 			for n := range poly {
 				p, q := poly[n], poly[(n+1)%len(poly)]
 				sp, sq := side(p.p), side(q.p)
@@ -83,13 +71,40 @@ func (pd PowerDiagram) cutLines(b orb.Bound) []orb.LineString {
 				case sp <= 0 && sq <= 0:
 					next = append(next, p)
 				case sp <= 0:
-					next = append(next, p, vert{cross(), j})
+					next = append(next, p, cellVert{cross(), j})
 				case sq <= 0:
-					next = append(next, vert{cross(), p.label})
+					next = append(next, cellVert{cross(), p.label})
 				}
 			}
 			poly = next
 		}
+		out[i] = poly
+	}
+	return out, o
+}
+
+// cutLines returns the edges of pd's cells inside the bound b (metres, the
+// atoms' plane), each edge between two cells once, with the vertices the
+// cells share identical (merged within vertexEps): the linework a
+// polygonize of the village's edges and these lines turns into the cells
+// clipped to the village.
+func (pd PowerDiagram) cutLines(b orb.Bound) []orb.LineString {
+	if len(pd.Centres) < 2 {
+		return nil
+	}
+	cells, o := pd.cells(b)
+	var canon []orb.Point
+	vertex := func(p orb.Point) orb.Point {
+		for _, q := range canon {
+			if math.Abs(p[0]-q[0]) <= vertexEps && math.Abs(p[1]-q[1]) <= vertexEps {
+				return q
+			}
+		}
+		canon = append(canon, p)
+		return p
+	}
+	var out []orb.LineString
+	for i, poly := range cells {
 		for n := range poly {
 			p, q := poly[n], poly[(n+1)%len(poly)]
 			if p.label <= i {
@@ -126,7 +141,7 @@ type straightCut struct {
 // (counted by site, the sites of an atom a line cuts bumped to one cell;
 // the map is counted again), the cells matched to the current grids as
 // startFresh matches clusters.
-func (pr *problem) straightCuts(div Division, sites []site, pl plane, p Params) []straightCut {
+func (pr *problem) straightCuts(diagrams []PowerDiagram, sites []site, pl plane, p Params) []straightCut {
 	total := 0
 	for _, s := range sites {
 		total += s.households
@@ -139,7 +154,7 @@ func (pr *problem) straightCuts(div Division, sites []site, pl plane, p Params) 
 		}
 	}
 	var out []straightCut
-	for _, pd := range div.Diagrams {
+	for _, pd := range diagrams {
 		k := len(pd.Centres)
 		cut := straightCut{pd: pd, siteCell: make([]int, len(sites))}
 		// each atom's households by cell

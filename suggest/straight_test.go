@@ -77,3 +77,49 @@ func TestCutLines(t *testing.T) {
 		}
 	}
 }
+
+// TestOutlineMeasure measures random power cells clipped to a village of
+// two faces (an L with a hole, sharing an edge) in Go and in PostGIS
+// (ST_Intersection's area and perimeter): they must agree.
+func TestOutlineMeasure(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	// faces: [0,600]×[0,300] with a hole, and [0,300]×[300,700]; the
+	// second wound clockwise (newOutline orients them itself).
+	a := orb.Polygon{
+		{{0, 0}, {600, 0}, {600, 300}, {300, 300}, {0, 300}, {0, 0}},
+		{{400, 100}, {400, 200}, {500, 200}, {500, 100}, {400, 100}},
+	}
+	b := orb.Polygon{{{0, 300}, {0, 700}, {300, 700}, {300, 300}, {0, 300}}}
+	faces := []face{{poly: a, site: -1}, {poly: b, site: 1}}
+	ol := newOutline(faces, plane{kx: 1, ky: 1})
+	village := orb.MultiPolygon{{a[0], a[1]}, b}
+	for seed := range uint64(3) {
+		r := rand.New(rand.NewPCG(seed, 11))
+		pd := PowerDiagram{}
+		for range 6 {
+			pd.Centres = append(pd.Centres, [2]float64{r.Float64() * 600, r.Float64() * 700})
+			pd.Weights = append(pd.Weights, (r.Float64()-0.5)*10000)
+		}
+		cells, o := pd.cells(ol.b.Pad(100))
+		for c, cell := range cells {
+			if len(cell) < 3 {
+				continue
+			}
+			ring := orb.Ring{}
+			for _, v := range cell {
+				ring = append(ring, orb.Point{v.p[0] + o[0], v.p[1] + o[1]})
+			}
+			ring = append(ring, ring[0])
+			area, per := ol.measure(cell, o)
+			var wantA, wantP float64
+			if err := st.Pool().QueryRow(ctx, `SELECT ST_Area(g), ST_Perimeter(g) FROM (SELECT ST_Intersection(ST_UnaryUnion($1::geometry), $2::geometry) AS g) x`,
+				store.Geom(village), store.Geom(orb.Polygon{ring})).Scan(&wantA, &wantP); err != nil {
+				t.Fatal(err)
+			}
+			if math.Abs(area-wantA) > 1e-6*(1+wantA) || math.Abs(per-wantP) > 1e-6*(1+wantP) {
+				t.Errorf("seed %d cell %d: area %.3f perimeter %.3f, PostGIS %.3f %.3f", seed, c, area, per, wantA, wantP)
+			}
+		}
+	}
+}
