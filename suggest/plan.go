@@ -180,21 +180,39 @@ func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, err
 	if byGroup {
 		plan.Method = "villager-groups"
 	}
-	facePart := pr.repairFaces(div)
 	pts := make([]orb.Point, len(sites))
 	for i, st := range sites {
 		pts[i] = orb.Point{st.lon, st.lat}
 	}
-	borders := newBorders(faces, facePart, pts, div.Mode == ModeFresh)
-	geoms, err := unionParts(ctx, tx, faces, facePart, len(div.Keep), borders)
-	if err != nil {
-		return nil, err
-	}
-	plan.fill(grids, sites, kind, geoms, locate(pts, geoms), div.Keep, byGroup)
+	// A fresh drawing is cut straight when a cut qualifies (on the demo
+	// the tuned straight cut is the more compact nearly always): the
+	// faces are unioned only when none does, and for rebalanced grids,
+	// to compare with.
+	pl := newPlane(lat0)
 	straight := false
-	if !byGroup {
-		if straight, err = plan.straighten(ctx, tx, pr, div, grids, sites, faces, pts, kind, newPlane(lat0), p.Mode == ModeStraight); err != nil {
+	if !byGroup && div.Mode == ModeFresh {
+		inside := 0
+		for s, st := range sites {
+			if pr.siteFace[s] >= 0 {
+				inside += st.households
+			}
+		}
+		if straight, err = plan.straighten(ctx, tx, pr, div, grids, sites, faces, pts, kind, pl, inside, true); err != nil {
 			return nil, err
+		}
+	}
+	if !straight {
+		facePart := pr.repairFaces(div)
+		borders := newBorders(faces, facePart, pts, div.Mode == ModeFresh)
+		geoms, err := unionParts(ctx, tx, faces, facePart, len(div.Keep), borders)
+		if err != nil {
+			return nil, err
+		}
+		plan.fill(grids, sites, kind, geoms, locate(pts, geoms), div.Keep, byGroup)
+		if !byGroup && div.Mode == ModeRebalance {
+			if straight, err = plan.straighten(ctx, tx, pr, div, grids, sites, faces, pts, kind, pl, plan.Households, p.Mode == ModeStraight); err != nil {
+				return nil, err
+			}
 		}
 	}
 	if !straight {
@@ -284,11 +302,12 @@ func (plan *Plan) compactness() float64 {
 
 // straighten replaces the plan by a straight cut of the village along
 // one of the fresh drawings' power diagrams (straight.go) when one keeps
-// every grid within the tolerance (as many as the plan, at least) and
-// is more compact on the map (or any such, with force), and reports
+// every grid within the tolerance (as many as the plan, at least), holds
+// at least households (counted by point) and is more compact on the map
+// (or any such, with force), and reports
 // whether it did (every grid then within the tolerance: Divide's
 // findings no longer apply).
-func (plan *Plan) straighten(ctx context.Context, tx pgx.Tx, pr *problem, div Division, grids []gridRow, sites []site, faces []face, pts []orb.Point, kind geo.Kind, pl plane, force bool) (bool, error) {
+func (plan *Plan) straighten(ctx context.Context, tx pgx.Tx, pr *problem, div Division, grids []gridRow, sites []site, faces []face, pts []orb.Point, kind geo.Kind, pl plane, households int, force bool) (bool, error) {
 	var best *Plan
 	par := Params{Target: plan.Target, Tolerance: plan.Tolerance}
 	cuts := pr.straightCuts(div.Diagrams, sites, pl, par)
@@ -333,7 +352,7 @@ func (plan *Plan) straighten(ctx context.Context, tx pgx.Tx, pr *problem, div Di
 		}
 		c := &Plan{Target: plan.Target, Tolerance: plan.Tolerance, VillageName: plan.VillageName}
 		c.fill(grids, sites, kind, geoms, sitePart, cut.keep, false)
-		if c.WithinTolerance < len(c.Grids) || c.WithinTolerance < plan.WithinTolerance || c.Households != plan.Households {
+		if c.WithinTolerance < len(c.Grids) || c.WithinTolerance < plan.WithinTolerance || c.Households < households {
 			continue
 		}
 		best = c
@@ -343,7 +362,7 @@ func (plan *Plan) straighten(ctx context.Context, tx pgx.Tx, pr *problem, div Di
 		return false, nil
 	}
 	plan.Method = ModeFresh
-	plan.Grids, plan.MovedHouseholds = best.Grids, best.MovedHouseholds
+	plan.Grids, plan.MovedHouseholds, plan.Households = best.Grids, best.MovedHouseholds, best.Households
 	plan.MaxDeviation, plan.WithinTolerance = best.MaxDeviation, best.WithinTolerance
 	return true, nil
 }

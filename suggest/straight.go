@@ -313,7 +313,7 @@ func straightParts(ctx context.Context, tx pgx.Tx, faces []face, cut straightCut
 	if len(bumps) > 0 {
 		bumpArg = store.Geom(bumps)
 	}
-	if _, err := tx.Exec(ctx, `TRUNCATE sg_part, sg_face2`); err != nil {
+	if _, err := tx.Exec(ctx, sqlPartTables); err != nil {
 		return nil, fmt.Errorf("straight cut: %w", err)
 	}
 	if _, err := tx.Exec(ctx, sqlStraight, geomArg(deg), cx, cy, pd.Weights, pl.kx, pl.ky, snapDeg, bumpArg, labels); err != nil {
