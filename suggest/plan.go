@@ -57,9 +57,9 @@ type Plan struct {
 	VillageName string   `json:"village_name"`
 	// Method says how the grids were drawn: "rebalance" (the current
 	// grids, households balanced across their borders), "fresh" (compact
-	// clusters of the buildings, balanced; chosen when clearly more
-	// compact than the rebalanced grids) or "villager-groups" (one grid
-	// per group).
+	// clusters of the buildings, balanced, cut straight along a power
+	// diagram where one qualifies; chosen when clearly more compact than
+	// the rebalanced grids) or "villager-groups" (one grid per group).
 	Method     string     `json:"method"`
 	Target     int        `json:"target_households"`
 	Tolerance  float64    `json:"tolerance"`
@@ -125,6 +125,13 @@ func Suggest(ctx context.Context, st *store.Store, v geo.Code, p Params) (*Plan,
 var errRollback = fmt.Errorf("suggest: roll back the work tables")
 
 func suggestTx(ctx context.Context, tx pgx.Tx, v geo.Code, p Params) (*Plan, error) {
+	// The work tables have no statistics: their cost estimates would
+	// have PostgreSQL compile the queries (JIT), which takes longer than
+	// running them (measured: 1.1 s against 0.13 s to find the faces'
+	// grids in a village of 2,000 households).
+	if _, err := tx.Exec(ctx, `SET LOCAL jit = off`); err != nil {
+		return nil, fmt.Errorf("suggest: %w", err)
+	}
 	name, grids, recs, err := loadVillage(ctx, tx, v)
 	if err != nil {
 		return nil, err
