@@ -286,9 +286,10 @@ func straightParts(ctx context.Context, tx pgx.Tx, faces []face, cut straightCut
 	x1, y1 := pl.xy(b.Max[0], b.Max[1])
 	pad := math.Max(x1-x0, y1-y0)*0.1 + 10
 	lines := pd.cutLines(orb.Bound{Min: orb.Point{x0 - pad, y0 - pad}, Max: orb.Point{x1 + pad, y1 + pad}})
-	deg := make(orb.MultiLineString, len(lines))
-	for i, ls := range lines {
-		deg[i] = orb.LineString{{ls[0][0] / pl.kx, ls[0][1] / pl.ky}, {ls[1][0] / pl.kx, ls[1][1] / pl.ky}}
+	edge := newOutline(faces, plane{kx: 1, ky: 1})
+	var deg orb.MultiLineString
+	for _, ls := range lines {
+		deg = append(deg, edge.clip(orb.Point{ls[0][0] / pl.kx, ls[0][1] / pl.ky}, orb.Point{ls[1][0] / pl.kx, ls[1][1] / pl.ky})...)
 	}
 	k := len(pd.Centres)
 	cx, cy := make([]float64, k), make([]float64, k)

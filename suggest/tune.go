@@ -264,3 +264,55 @@ func (ol *outline) tune(pd PowerDiagram, xy []orb.Point, hh []int, target, band 
 	}
 	return cur, best
 }
+
+// clip returns the pieces of the segment pq inside the village, each
+// ending at a vertex of the village's edge: where it crosses an edge
+// segment, at the nearer end of that segment. The engine wants a new
+// line to meet the village's boundary at one of its vertices (a node
+// between two vertices lies a rounding error off the boundary, outside
+// the village or over its neighbour).
+func (ol *outline) clip(p, q orb.Point) []orb.LineString {
+	d := orb.Point{q[0] - p[0], q[1] - p[1]}
+	type hit struct {
+		t    float64
+		near orb.Point
+	}
+	hits := []hit{{0, p}, {1, q}}
+	for _, s := range ol.segs {
+		a, b := s[0], s[1]
+		if math.Max(a[0], b[0]) < math.Min(p[0], q[0]) || math.Min(a[0], b[0]) > math.Max(p[0], q[0]) ||
+			math.Max(a[1], b[1]) < math.Min(p[1], q[1]) || math.Min(a[1], b[1]) > math.Max(p[1], q[1]) {
+			continue
+		}
+		e := orb.Point{b[0] - a[0], b[1] - a[1]}
+		den := d[0]*e[1] - d[1]*e[0]
+		if den == 0 {
+			continue
+		}
+		w := orb.Point{a[0] - p[0], a[1] - p[1]}
+		t := (w[0]*e[1] - w[1]*e[0]) / den
+		u := (w[0]*d[1] - w[1]*d[0]) / den
+		if t > 0 && t < 1 && u >= 0 && u <= 1 {
+			near := a
+			if u > 0.5 {
+				near = b
+			}
+			hits = append(hits, hit{t, near})
+		}
+	}
+	sort.Slice(hits, func(i, j int) bool { return hits[i].t < hits[j].t })
+	var out []orb.LineString
+	for j := 0; j+1 < len(hits); j++ {
+		if hits[j+1].t-hits[j].t < 1e-12 {
+			continue
+		}
+		m := (hits[j].t + hits[j+1].t) / 2
+		if !ol.inside(orb.Point{p[0] + m*d[0], p[1] + m*d[1]}) {
+			continue
+		}
+		if a, b := hits[j].near, hits[j+1].near; a != b {
+			out = append(out, orb.LineString{a, b})
+		}
+	}
+	return out
+}
