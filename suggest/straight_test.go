@@ -123,3 +123,36 @@ func TestOutlineMeasure(t *testing.T) {
 		}
 	}
 }
+
+// TestOutlineClip clips lines to an L-shaped village: the pieces inside,
+// each ending at a vertex of the village's edge (the nearer end of the
+// edge segment it crosses).
+func TestOutlineClip(t *testing.T) {
+	l := orb.Polygon{{{0, 0}, {600, 0}, {600, 300}, {300, 300}, {300, 700}, {0, 700}, {0, 0}}}
+	ol := newOutline([]face{{poly: l, site: -1}}, plane{kx: 1, ky: 1})
+	cases := []struct {
+		p, q orb.Point
+		want []orb.LineString
+	}{
+		// across the foot: in at (0,100), nearer (0,0); out at (600,100), nearer (600,0)
+		{orb.Point{-50, 100}, orb.Point{650, 100}, []orb.LineString{{{0, 0}, {600, 0}}}},
+		// up the stem: in at (100,0), nearer (0,0); out at (100,700), nearer (0,700)
+		{orb.Point{100, -10}, orb.Point{100, 800}, []orb.LineString{{{0, 0}, {0, 700}}}},
+		// across the stem: inside for x in [0,300] only; (0,550) and (300,550) nearer the top
+		{orb.Point{-100, 550}, orb.Point{900, 550}, []orb.LineString{{{0, 700}, {300, 700}}}},
+		// wholly outside
+		{orb.Point{400, 400}, orb.Point{900, 900}, nil},
+	}
+	for i, c := range cases {
+		got := ol.clip(c.p, c.q)
+		if len(got) != len(c.want) {
+			t.Errorf("case %d: %v, want %v", i, got, c.want)
+			continue
+		}
+		for j := range got {
+			if !got[j].Equal(c.want[j]) {
+				t.Errorf("case %d: %v, want %v", i, got, c.want)
+			}
+		}
+	}
+}
