@@ -102,7 +102,9 @@
 // tolerance less tuneMargin, by site; fixed seed). PostGIS then cuts the
 // village's grids along the tuned diagram's lines (sqlStraight: the
 // grids' edges noded with the lines, faces labelled by power cell or
-// bump), crumbs go to neighbours, households are counted by point, and
+// bump; each line ends at the nearer vertex of the village's edge
+// segment it crosses, as the engine asks), crumbs go to neighbours,
+// households are counted by point, and
 // the cut is kept when every grid is within the tolerance and every
 // building whole; else the next diagram by score is cut (straightTries
 // at most). A fresh drawing with such a cut is never unioned from its
@@ -111,12 +113,17 @@
 // a straight cut is one straight line, except round a bumped building.
 //
 // On the 104 urban villages of one demo county (320902 at full scale)
-// the straight cuts give every grid within ±15% (mean deviation 9%), a
-// mean Polsby-Popper of 0.754 against 0.748 for the k-means/Voronoi
-// cells of the benchmark (which leave half the grids outside ±15%) and
-// 0.717 for the fresh grids' straightened face borders, and move 28%
-// of the households (k-means cells: 29%); the rebalanced grids keep the
-// current edges where they fit and move about 7%.
+// straight cuts whose lines crossed the village's edge wherever they met
+// it gave every grid within ±15% and a mean Polsby-Popper of 0.754
+// (k-means/Voronoi cells of the benchmark: 0.748, half the grids outside
+// ±15%), but such a node can lie a rounding error outside the village,
+// which the engine rejects. Ending each line at a vertex of the edge
+// moves it, on the demo's villages, whose edges have few vertices, far
+// enough that many cuts leave the tolerance and the fresh grids are
+// unioned from their faces instead: mean Polsby-Popper 0.720 (0.717
+// without straight cuts), every grid within ±15%, 26% of households
+// moved. The rebalanced grids keep the current edges where they fit and
+// move about 7%.
 //
 // # Borders
 //
