@@ -28,6 +28,10 @@ type Atom struct {
 	// no other atom (the village's edge, an exclusive grid's), in metres,
 	// for the compactness of the grids.
 	AreaM2, OuterM float64
+	// AX and AY are the centroid of the atom's area (metres, the plane of
+	// X and Y; meaningful when AreaM2 > 0): fresh cells follow the
+	// centroids of their areas, which makes them compact.
+	AX, AY float64
 }
 
 // Link is an edge of the atom graph: two atoms whose areas share a
@@ -98,6 +102,10 @@ type Division struct {
 	// Compactness is the mean Polsby-Popper of the grids as the atoms'
 	// areas and borders give it.
 	Compactness float64
+	// Diagrams are the balanced power diagrams the fresh drawings started
+	// from (none for ModeRebalance or villager groups): Suggest also cuts
+	// the village along their lines (straight.go).
+	Diagrams []PowerDiagram
 }
 
 // divider is the state of one Divide run.
@@ -109,6 +117,10 @@ type divider struct {
 	keep  []int
 	slack int // pairs within this of the mean are not rebalanced
 	mean  float64
+	// diagram is the balanced power diagram a fresh drawing started from.
+	diagram *PowerDiagram
+	// loose is its loosely balanced, more compact diagram (looseDiagram).
+	loose *PowerDiagram
 }
 
 type nb struct {
@@ -153,6 +165,9 @@ func Divide(in Input) Division {
 		worstDev(fr, in) <= math.Max(in.Tolerance, worstDev(re, in))+1e-9 {
 		return fr
 	}
+	if reMoved > 0 {
+		re.Diagrams = fr.Diagrams
+	}
 	return re
 }
 
@@ -168,6 +183,7 @@ func (d *divider) fresh() Division {
 	}
 	var best Division
 	bestOK := false
+	var diagrams []PowerDiagram
 	for try := range freshTries {
 		first := -1
 		if try > 0 && len(seeds) > 0 {
@@ -175,6 +191,12 @@ func (d *divider) fresh() Division {
 		}
 		f := &divider{in: d.in, adj: d.adj, part: make([]int, len(d.in.Atoms))}
 		f.startFresh(first)
+		if f.diagram != nil {
+			diagrams = append(diagrams, *f.diagram)
+		}
+		if f.loose != nil {
+			diagrams = append(diagrams, *f.loose)
+		}
 		f.balance()
 		f.compact()
 		f.polish()
@@ -185,6 +207,7 @@ func (d *divider) fresh() Division {
 			best, bestOK = fr, ok
 		}
 	}
+	best.Diagrams = diagrams
 	return best
 }
 
@@ -287,6 +310,7 @@ func (d *divider) startFresh(first int) {
 			break
 		}
 	}
+	d.loose = looseDiagram(d.in.Atoms, centres, looseBand)
 	d.powerBalance(centres)
 	d.keep = make([]int, k)
 	for i := range d.keep {

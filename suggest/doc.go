@@ -73,36 +73,70 @@
 // the atoms, weighted by households, from farthest-point seeds, then a
 // power diagram of the cluster centres whose weights are tuned until the
 // clusters balance (capacity-constrained Voronoi cells: every cell is
-// convex, so borders between fresh grids are nearly straight lines, and
-// the clusters come out within a few households of the mean); each
-// cluster made connected, balanced, compacted and polished as above;
-// codes go to the clusters sharing most households with a current grid.
-// It draws freshTries times from other first seeds and keeps the most
-// compact drawing within the tolerance. ModeAuto keeps the fresh grids
-// unless they are clearly less compact than the rebalanced ones
-// (FreshSlack), beyond the tolerance (and worse than the rebalanced
-// ones), or move more than FreshMoves of the households; a village
-// whose current grids already fit keeps them. On the
-// 104 urban villages of one demo county (320902 at full scale) fresh
-// grids are far more compact (mean Polsby-Popper 0.70 against 0.60 for
-// rebalanced current grids and 0.75 for k-means/Voronoi cells that do
-// not balance) and move about a quarter of the households (k-means
-// cells: 29%), so ModeAuto mostly draws fresh (mean Polsby-Popper 0.72,
-// 26% of households moved, every grid within ±15%). The rebalanced grids
-// keep the current edges where they fit and move about 7%. The gap to
-// the k-means cells is in the borders: a fresh border still runs from
-// Voronoi vertex to Voronoi vertex of the addresses.
+// convex, and the clusters come out within a few households of the
+// mean), the centres following their cells' area centroids; each cluster
+// made connected, balanced, compacted and polished as above; codes go to
+// the clusters sharing most households with a current grid. It draws
+// freshTries times from other first seeds and keeps the most compact
+// drawing within the tolerance. ModeAuto keeps the fresh grids unless
+// they are clearly less compact than the rebalanced ones (FreshSlack),
+// beyond the tolerance (and worse than the rebalanced ones), or move
+// more than FreshMoves of the households; a village whose current grids
+// already fit keeps them.
+//
+// # Straight cuts (straight.go, tune.go)
+//
+// A fresh drawing's grids are then cut straight along a power diagram
+// instead of along the atoms' faces: every fresh try offers its balanced
+// diagram and a loosely balanced one (looseDiagram: weights move only
+// for cells beyond looseBand of the mean, so the cells stay near a
+// centroidal Voronoi diagram). A diagram qualifies when its cells,
+// counting households by site, are all within the tolerance and move no
+// more than FreshMoves; the sites of a building a line cuts are bumped
+// to the cell of most of its households (their faces go with them).
+// The qualifying diagrams are measured in Go — each cell clipped to the
+// village's outline, area and perimeter by Green's theorem over its
+// boundary (the same figures PostGIS gives, tested) — and the best is
+// tuned by a local search (one centre or weight moved at a time, kept
+// when the mean Polsby-Popper rises and every cell stays within the
+// tolerance less tuneMargin, by site; fixed seed). PostGIS then cuts the
+// village's grids along the tuned diagram's lines (sqlStraight: the
+// grids' edges noded with the lines, faces labelled by power cell or
+// bump; each line ends at the nearer vertex of the village's edge
+// segment it crosses, as the engine asks), crumbs go to neighbours,
+// households are counted by point, and
+// the cut is kept when every grid is within the tolerance and every
+// building whole; else the next diagram by score is cut (straightTries
+// at most). A fresh drawing with such a cut is never unioned from its
+// faces; rebalanced grids are, and a straight cut replaces them only
+// when it is more compact on the map. Every border between two grids of
+// a straight cut is one straight line, except round a bumped building.
+//
+// On the 104 urban villages of one demo county (320902 at full scale)
+// straight cuts whose lines crossed the village's edge wherever they met
+// it gave every grid within ±15% and a mean Polsby-Popper of 0.754
+// (k-means/Voronoi cells of the benchmark: 0.748, half the grids outside
+// ±15%), but such a node can lie a rounding error outside the village,
+// which the engine rejects. Ending each line at a vertex of the edge
+// moves it, on the demo's villages, whose edges have few vertices, far
+// enough that many cuts leave the tolerance and the fresh grids are
+// unioned from their faces instead: mean Polsby-Popper 0.720 (0.717
+// without straight cuts), every grid within ±15%, 26% of households
+// moved. The rebalanced grids keep the current edges where they fit and
+// move about 7%.
 //
 // # Borders
 //
-// A new border runs along the Voronoi edges between the addresses on its
-// two sides, a zigzag. smooth.go straightens each chain of it (between
-// junctions), from each vertex the longest shortcut past which no
-// address changes side (and none lies within clearance of it), so the
-// grids' households are exactly the division's; borders along current
-// grids' edges never move, except in a fresh drawing, which keeps no
-// current grid: there they are straightened like the others, and the
-// current edges inside a fresh grid end no chain. The grids are rebuilt in PostGIS from the faces' own edges and the
+// Without a straight cut (rebalanced grids; a fresh drawing no diagram
+// of which qualifies) a new border runs along the Voronoi edges between
+// the addresses on its two sides, a zigzag. smooth.go straightens each
+// chain of it (between junctions), from each vertex the longest shortcut
+// past which no address changes side (and none lies within clearance of
+// it), so the grids' households are exactly the division's; borders
+// along current grids' edges never move, except in a fresh drawing,
+// which keeps no current grid: there they are straightened like the
+// others, and the current edges inside a fresh grid end no chain. The
+// grids are rebuilt in PostGIS from the faces' own edges and the
 // straightened chains (vertex for vertex where they meet), any crumb a
 // crossing cuts off goes to the neighbour it shares most border with, and
 // households are counted again by point: what the answer reports is what
@@ -118,7 +152,10 @@
 //   - divide.go: Divide, the algorithm, on Input (atoms, links) — pure.
 //   - plan.go: Suggest, which reads a village and builds its Input, its
 //     faces and their repair, and answers a Plan; the default targets.
-//   - power.go: the fresh drawing's balanced power diagram.
+//   - power.go: the fresh drawing's balanced power diagram, and the
+//     loosely balanced one.
+//   - straight.go: straight cuts along a power diagram's lines.
+//   - tune.go: a cut measured on the village's outline in Go, and tuned.
 //   - polish.go: border moves that raise the grids' Polsby-Popper score.
 //   - smooth.go: the linework of a division, its new borders straightened.
 //   - sql.go: the SQL: the village, its records, the faces, the unions.

@@ -11,13 +11,14 @@ import "math"
 // constrained Voronoi cells, as in Aurenhammer, Hoffmann and Aronov's
 // least-squares assignment), the centres following their clusters'
 // centroids now and then. The assignment of least squared deviation
-// seen is kept in d.part.
+// seen is kept in d.part, and the diagram that gave it in d.diagram.
 func (d *divider) powerBalance(centres [][2]float64) {
 	k := len(centres)
 	n := len(d.in.Atoms)
 	if k < 2 || n == 0 {
 		return
 	}
+	bestDiagram := PowerDiagram{Centres: make([][2]float64, k), Weights: make([]float64, k)}
 	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
 	total := 0
 	for _, a := range d.in.Atoms {
@@ -29,6 +30,16 @@ func (d *divider) powerBalance(centres [][2]float64) {
 		return
 	}
 	mean := float64(total) / float64(k)
+	// The centres follow their cells' area centroids when the atoms have
+	// areas (centroidal cells are the compact ones), else their
+	// households' mean point.
+	byArea := true
+	for _, a := range d.in.Atoms {
+		if !(a.AreaM2 > 0) {
+			byArea = false
+			break
+		}
+	}
 	r2 := (maxX - minX) * (maxY - minY) / float64(k)
 	if r2 <= 0 {
 		r2 = 1
@@ -60,6 +71,8 @@ func (d *divider) powerBalance(centres [][2]float64) {
 		if sq < bestErr {
 			bestErr = sq
 			copy(best, d.part)
+			copy(bestDiagram.Centres, centres)
+			copy(bestDiagram.Weights, weight)
 		}
 		eta := 0.3 * r2 * (1 - float64(it)/powerIterations)
 		for c := range weight {
@@ -68,9 +81,16 @@ func (d *divider) powerBalance(centres [][2]float64) {
 		if it%8 == 7 && it < powerIterations*2/3 {
 			var sums = make([][3]float64, k)
 			for a, c := range d.part {
-				w := float64(d.in.Atoms[a].Households) + 0.05
-				sums[c][0] += d.in.Atoms[a].X * w
-				sums[c][1] += d.in.Atoms[a].Y * w
+				at := d.in.Atoms[a]
+				if byArea {
+					sums[c][0] += at.AX * at.AreaM2
+					sums[c][1] += at.AY * at.AreaM2
+					sums[c][2] += at.AreaM2
+					continue
+				}
+				w := float64(at.Households) + 0.05
+				sums[c][0] += at.X * w
+				sums[c][1] += at.Y * w
 				sums[c][2] += w
 			}
 			for c := range centres {
@@ -81,7 +101,106 @@ func (d *divider) powerBalance(centres [][2]float64) {
 		}
 	}
 	copy(d.part, best)
+	d.diagram = &bestDiagram
+}
+
+// PowerDiagram is a balanced power diagram of the atoms: the atom at p
+// belongs to the centre c of least |p − Centres[c]|² − Weights[c] (in
+// the atoms' plane, metres). Its cells are convex.
+type PowerDiagram struct {
+	Centres [][2]float64
+	Weights []float64
+}
+
+// Cell returns the index of the centre whose cell holds the point.
+func (pd PowerDiagram) Cell(x, y float64) int {
+	bc, bd := 0, math.Inf(1)
+	for c, ctr := range pd.Centres {
+		dx, dy := x-ctr[0], y-ctr[1]
+		if dd := dx*dx + dy*dy - pd.Weights[c]; dd < bd {
+			bc, bd = c, dd
+		}
+	}
+	return bc
 }
 
 // powerIterations is how many assignments powerBalance tries.
 const powerIterations = 200
+
+// looseDiagram is a power diagram for a straight cut: from the k-means
+// centres, the centres follow their cells' area centroids at every
+// step (Lloyd's iteration: centroidal cells are the compact ones) and a
+// cell's weight changes only while its households lie more than band of
+// the mean from it, so the cells stay as near a centroidal Voronoi
+// diagram as a balance within band allows. It returns the last diagram
+// whose cells were all within band, nil when none was.
+func looseDiagram(atoms []Atom, centres [][2]float64, band float64) *PowerDiagram {
+	k := len(centres)
+	if k < 2 || len(atoms) == 0 {
+		return nil
+	}
+	minX, minY, maxX, maxY := math.Inf(1), math.Inf(1), math.Inf(-1), math.Inf(-1)
+	total := 0
+	for _, a := range atoms {
+		if !(a.AreaM2 > 0) {
+			return nil
+		}
+		minX, minY = math.Min(minX, a.X), math.Min(minY, a.Y)
+		maxX, maxY = math.Max(maxX, a.X), math.Max(maxY, a.Y)
+		total += a.Households
+	}
+	if total == 0 {
+		return nil
+	}
+	mean := float64(total) / float64(k)
+	r2 := (maxX - minX) * (maxY - minY) / float64(k)
+	if r2 <= 0 {
+		r2 = 1
+	}
+	pd := PowerDiagram{Centres: append([][2]float64(nil), centres...), Weights: make([]float64, k)}
+	var found *PowerDiagram
+	hh := make([]float64, k)
+	sums := make([][3]float64, k)
+	for it := range looseIterations {
+		for c := range hh {
+			hh[c] = 0
+			sums[c] = [3]float64{}
+		}
+		for _, at := range atoms {
+			c := pd.Cell(at.X, at.Y)
+			hh[c] += float64(at.Households)
+			sums[c][0] += at.AX * at.AreaM2
+			sums[c][1] += at.AY * at.AreaM2
+			sums[c][2] += at.AreaM2
+		}
+		ok := true
+		for c := range hh {
+			if math.Abs(hh[c]-mean) > band*mean {
+				ok = false
+			}
+		}
+		if ok {
+			found = &PowerDiagram{Centres: append([][2]float64(nil), pd.Centres...), Weights: append([]float64(nil), pd.Weights...)}
+		}
+		eta := 0.3 * r2 * (1 - 0.5*float64(it)/looseIterations)
+		for c := range pd.Weights {
+			if dev := (mean - hh[c]) / mean; math.Abs(dev) > band {
+				pd.Weights[c] += eta * dev
+			}
+		}
+		for c := range pd.Centres {
+			if sums[c][2] > 0 {
+				pd.Centres[c] = [2]float64{sums[c][0] / sums[c][2], sums[c][1] / sums[c][2]}
+			}
+		}
+	}
+	return found
+}
+
+// looseIterations is how many assignments looseDiagram tries; looseBand
+// the balance it asks for (a straight cut counts households by point
+// and must keep them within the tolerance: half of ±15%).
+const (
+	looseIterations = 120
+	looseBand       = 0.12
+)

@@ -130,6 +130,15 @@ const sqlPieces = `
 	TRUNCATE sg_part;
 	INSERT INTO sg_part SELECT part, ST_Multi(ST_Union(geom)) FROM sg_face2 WHERE part IS NOT NULL GROUP BY part`
 
+// sqlPartTables makes (empties) the work tables of the grids: sg_part0
+// (the unions of the faces), sg_face2 (the faces of the final linework
+// by grid) and sg_part (the grids).
+const sqlPartTables = `
+	CREATE TEMP TABLE IF NOT EXISTS sg_part0 (part int, g geometry) ON COMMIT DROP;
+	CREATE TEMP TABLE IF NOT EXISTS sg_part (part int, g geometry) ON COMMIT DROP;
+	CREATE TEMP TABLE IF NOT EXISTS sg_face2 (part int, geom geometry) ON COMMIT DROP;
+	TRUNCATE sg_part0, sg_part, sg_face2`
+
 // sqlParts measures the grids: area in m² (store.AreaM2SQL, as the checks
 // measure) and perimeter in metres on the spheroid.
 var sqlParts = `SELECT part, g, ` + store.AreaM2SQL("g") + `, ST_Perimeter(g::geography) FROM sg_part ORDER BY part`
@@ -281,21 +290,27 @@ func unionParts(ctx context.Context, tx pgx.Tx, faces []face, facePart []int, pa
 	if _, err := tx.Exec(ctx, `UPDATE sg_face f SET part = u.p FROM unnest($1::int[], $2::int[]) AS u(i, p) WHERE f.i = u.i`, ids, lab); err != nil {
 		return nil, fmt.Errorf("label faces: %w", err)
 	}
-	if _, err := tx.Exec(ctx, `
-		CREATE TEMP TABLE IF NOT EXISTS sg_part0 (part int, g geometry) ON COMMIT DROP;
-		CREATE TEMP TABLE IF NOT EXISTS sg_part (part int, g geometry) ON COMMIT DROP;
-		CREATE TEMP TABLE IF NOT EXISTS sg_face2 (part int, geom geometry) ON COMMIT DROP;
-		TRUNCATE sg_part0, sg_part, sg_face2;
+	if _, err := tx.Exec(ctx, sqlPartTables+`;
 		INSERT INTO sg_part0 SELECT part, ST_Union(geom) FROM sg_face GROUP BY part`); err != nil {
 		return nil, fmt.Errorf("union parts: %w", err)
 	}
-	var lines any
-	if len(borders) > 0 {
-		lines = store.Geom(borders)
-	}
-	if _, err := tx.Exec(ctx, sqlSmooth, lines); err != nil {
+	if _, err := tx.Exec(ctx, sqlSmooth, geomArg(borders)); err != nil {
 		return nil, fmt.Errorf("smooth borders: %w", err)
 	}
+	return measureParts(ctx, tx, parts)
+}
+
+// geomArg is lines as a query argument (NULL when empty).
+func geomArg(lines orb.MultiLineString) any {
+	if len(lines) == 0 {
+		return nil
+	}
+	return store.Geom(lines)
+}
+
+// measureParts makes each part of sg_face2 one piece (sqlPieces) and
+// returns the parts' geometry and measures.
+func measureParts(ctx context.Context, tx pgx.Tx, parts int) ([]partGeom, error) {
 	if _, err := tx.Exec(ctx, sqlPieces); err != nil {
 		return nil, fmt.Errorf("smooth borders: %w", err)
 	}

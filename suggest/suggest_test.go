@@ -222,3 +222,91 @@ func households(t *testing.T, st *store.Store) int {
 	}
 	return n
 }
+
+// TestSuggestStraight cuts the river village straight along a balanced
+// power diagram (ModeStraight), applies it and checks with gridd check:
+// no error, every grid within the tolerance and one piece, households as
+// the plan said, and every border between two suggested grids a straight
+// line (PostGIS: each piece of it as long as its ends are apart).
+func TestSuggestStraight(t *testing.T) {
+	ctx := context.Background()
+	st := storetest.New(t)
+	suggesttest.Load(t, st)
+	eng := adjust.New(st, ops.Options{})
+	svc := suggest.New(st, eng)
+	ans, err := svc.Draft(ctx, planner, suggesttest.River, suggest.Params{Mode: suggest.ModeStraight})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan := ans.Suggestion
+	if plan.Method != suggest.ModeFresh || len(plan.Grids) != 4 || plan.WithinTolerance != 4 {
+		t.Fatalf("%s: %d grids, %d within: %+v", plan.Method, len(plan.Grids), plan.WithinTolerance, plan.Grids)
+	}
+	pre, err := eng.Preview(ctx, planner, ans.Proposal.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range pre.Findings {
+		if f.Severity == geo.SeverityError {
+			t.Fatalf("preview: %s %s", f.Check, f.Message)
+		}
+	}
+	if _, err := eng.Submit(ctx, planner, ans.Proposal.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Approve(ctx, approver, ans.Proposal.ID, "ok"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eng.Apply(ctx, approver, ans.Proposal.ID, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	planned := map[int]int{}
+	for _, g := range plan.Grids {
+		planned[g.Households]++
+	}
+	rows, err := st.Pool().Query(ctx, `SELECT g.code, ST_NumGeometries(g.geom), (SELECT count(*) FROM household h WHERE h.grid_code = g.code)::int
+		FROM grid_current g WHERE g.village = $1 AND length(g.code) = 15 AND g.kind <> 'exclusive'`, string(suggesttest.River))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for rows.Next() {
+		var code string
+		var parts, hh int
+		if err := rows.Scan(&code, &parts, &hh); err != nil {
+			t.Fatal(err)
+		}
+		n++
+		planned[hh]--
+		if parts != 1 || math.Abs(float64(hh)-300)/300 > 0.15 {
+			t.Errorf("grid %s: %d pieces, %d households", code, parts, hh)
+		}
+	}
+	rows.Close()
+	for hh, k := range planned {
+		if k != 0 || n != 4 {
+			t.Errorf("stored grids (%d) differ from the plan at %d households", n, hh)
+		}
+	}
+	var borders, bent int
+	if err := st.Pool().QueryRow(ctx, `
+		WITH g AS (SELECT code, geom FROM grid_current WHERE village = $1 AND length(code) = 15 AND kind <> 'exclusive'),
+		shared AS (SELECT (ST_Dump(ST_LineMerge(ST_CollectionExtract(ST_Intersection(a.geom, b.geom), 2)))).geom AS l
+			FROM g a JOIN g b ON a.code < b.code AND ST_Intersects(a.geom, b.geom))
+		SELECT count(*), count(*) FILTER (WHERE ST_Length(l) > 1.0001 * ST_Distance(ST_StartPoint(l), ST_EndPoint(l))) FROM shared`,
+		string(suggesttest.River)).Scan(&borders, &bent); err != nil {
+		t.Fatal(err)
+	}
+	if borders < 3 || bent != 0 {
+		t.Errorf("%d borders between the suggested grids, %d of them not straight", borders, bent)
+	}
+	rep, err := check.Run(ctx, st, check.Options{}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range rep.Findings {
+		if f.Severity == geo.SeverityError {
+			t.Errorf("gridd check: %s %v %s", f.Check, f.Codes, f.Message)
+		}
+	}
+}
