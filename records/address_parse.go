@@ -47,6 +47,14 @@ var levelWords = [4]string{"city", "county", "town", "village"}
 // normalizeAddress narrows full-width characters, drops white space and
 // writes dashes as '-'.
 func normalizeAddress(s string) string {
+	if isNormal(s) {
+		return s // most cells: their own form, without the copies below
+	}
+	return foldAddress(s)
+}
+
+// foldAddress is normalizeAddress without its shortcut.
+func foldAddress(s string) string {
 	s = width.Fold.String(s)
 	return strings.Map(func(r rune) rune {
 		switch {
@@ -57,6 +65,18 @@ func normalizeAddress(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// isNormal says whether normalizeAddress leaves s as it is: only
+// printable ASCII other than the space, and CJK unified ideographs, which
+// width folding keeps and no rule drops or rewrites.
+func isNormal(s string) bool {
+	for _, r := range s {
+		if !(r > ' ' && r < utf8.RuneSelf && r != 0x7f) && !(r >= 0x4e00 && r <= 0x9fff) {
+			return false
+		}
+	}
+	return true
 }
 
 var (
