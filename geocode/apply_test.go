@@ -33,7 +33,7 @@ func TestApplyEqualsFullBuild(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, all, err := loadAll(ctx, st)
+	_, _, all, err := loadAll(ctx, st)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestApplyEqualsFullBuild(t *testing.T) {
 			}
 		}
 		// Entries of grids left out are still given (they may move in).
-		cur, err = cur.Apply(int64(round+100), snap, tl, entries)
+		cur, err = cur.Apply(int64(round+100), snap, tl, entries, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -181,7 +181,7 @@ func BenchmarkApplyOneGrid(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	_, all, err := loadAll(ctx, st)
+	_, _, all, err := loadAll(ctx, st)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -203,7 +203,7 @@ func BenchmarkApplyOneGrid(b *testing.B) {
 	entries = append(entries, x)
 	b.ResetTimer()
 	for b.Loop() {
-		if _, err := ix.Apply(2, snap, []geo.Code{g}, entries); err != nil {
+		if _, err := ix.Apply(2, snap, []geo.Code{g}, entries, nil); err != nil {
 			b.Fatal(err)
 		}
 	}

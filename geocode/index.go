@@ -57,6 +57,9 @@ type Index struct {
 	gaz                        gazetteer
 	province                   string
 	stats                      Stats
+	stages                     string // diag
+	// seen is where the read of the addresses the index holds stood.
+	seen cursor
 }
 
 // overlay is what changed since the base: entries of the base no longer
@@ -178,16 +181,19 @@ func NewIndex(snap *geo.Snapshot, province string, entries []Entry) (*Index, err
 }
 
 // Apply is the index for version and snap with the live addresses of the
-// grids touched replaced by entries (every live address now in those
-// grids; an address that moved in from a grid not touched replaces its
-// old entry too). The index itself is not changed: the result shares its
-// base and makes a new overlay, answering as NewIndex of the same
-// addresses would.
-func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, entries []Entry) (*Index, error) {
+// grids touched replaced by entries, each entry replacing the address of
+// its id wherever it was, and the addresses of ids retired removed. So
+// either every live address of some grids is given (touched: those grids)
+// or only the addresses that changed (touched empty: each new or changed
+// address in entries, each retired one in retired). The index itself is
+// not changed: the result shares its base and makes a new overlay,
+// answering as NewIndex of the same addresses would.
+func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, entries []Entry, retired []int64) (*Index, error) {
 	start := time.Now()
 	x := &Index{version: version, snap: snap, province: ix.province, norm: ix.norm,
 		entries: ix.entries, byRoad: ix.byRoad, byCompound: ix.byCompound, byVillage: ix.byVillage,
 		byGrid: ix.byGrid, points: ix.points, live: ix.live.clone()}
+	tClone := time.Since(start)
 	d := &overlay{dead: make([]uint64, (len(ix.entries)+63)/64)}
 	if ix.d != nil {
 		copy(d.dead, ix.d.dead)
@@ -210,12 +216,18 @@ func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, en
 			kill(i)
 		}
 	}
-	newID := make(map[int64]bool, len(entries))
-	for i := range entries {
-		newID[entries[i].ID] = true
-		if j, ok := slices.BinarySearchFunc(ix.entries, entries[i].ID, func(e entry, id int64) int { return cmp.Compare(e.ID, id) }); ok {
+	newID := make(map[int64]bool, len(entries)+len(retired))
+	byID := func(id int64) {
+		newID[id] = true
+		if j, ok := slices.BinarySearchFunc(ix.entries, id, func(e entry, id int64) int { return cmp.Compare(e.ID, id) }); ok {
 			kill(int32(j))
 		}
+	}
+	for i := range entries {
+		byID(entries[i].ID)
+	}
+	for _, id := range retired {
+		byID(id)
 	}
 	var kept []entry
 	if ix.d != nil {
@@ -234,9 +246,11 @@ func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, en
 	for i := range entries {
 		x.live.addRunes(entries[i].Text, 1)
 	}
+	tKill := time.Since(start)
 	if err := x.prepare(); err != nil {
 		return nil, err
 	}
+	tPrep := time.Since(start)
 	for _, e := range gone {
 		x.live.addNames(e, -1)
 	}
@@ -260,7 +274,9 @@ func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, en
 	}
 	d.points = newPointGrid(d.entries, n)
 	x.d = d
+	tOver := time.Since(start)
 	x.buildNames()
+	x.stages = fmt.Sprintf("clone %v kill %v prep %v overlay %v names %v", tClone, tKill, tPrep, tOver, time.Since(start))
 	x.stats = Stats{Version: version, Addresses: len(ix.entries) - d.ndead + len(d.entries), Roads: len(x.roads.names),
 		Compounds: len(x.compounds.names), Overlay: len(d.entries), BuildTime: time.Since(start)}
 	x.stats.Bytes = ix.stats.Bytes - ix.overlayBytes() + x.overlayBytes()
