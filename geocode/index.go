@@ -247,7 +247,26 @@ func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, en
 		x.live.addRunes(entries[i].Text, 1)
 	}
 	tKill := time.Since(start)
-	if err := x.prepare(); err != nil {
+	// The normaliser and gazetteer follow the snapshot and the set of
+	// runes the addresses use: most changes leave both as they were.
+	sameRunes := snap == ix.snap
+	for k := 0; sameRunes && k < len(gone)+len(entries); k++ {
+		text := ""
+		if k < len(gone) {
+			text = gone[k].Text()
+		} else {
+			text = entries[k-len(gone)].Text
+		}
+		for _, r := range text {
+			if ix.live.known(r) != x.live.known(r) {
+				sameRunes = false
+				break
+			}
+		}
+	}
+	if sameRunes {
+		x.norm, x.gaz = ix.norm, ix.gaz
+	} else if err := x.prepare(); err != nil {
 		return nil, err
 	}
 	tPrep := time.Since(start)
@@ -275,8 +294,25 @@ func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, en
 	d.points = newPointGrid(d.entries, n)
 	x.d = d
 	tOver := time.Since(start)
-	x.buildNames()
-	x.stages = fmt.Sprintf("clone %v kill %v prep %v overlay %v names %v", tClone, tKill, tPrep, tOver, time.Since(start))
+	// The name dictionaries follow the gazetteer and the set of names and
+	// of their villages: most changes leave them as they were too.
+	sameNames := sameRunes
+	for k := 0; sameNames && k < len(gone)+len(d.entries); k++ {
+		var e *entry
+		if k < len(gone) {
+			e = gone[k]
+		} else if e = &d.entries[k-len(gone)]; k-len(gone) < len(kept) {
+			continue // unchanged
+		}
+		sameNames = sameName(ix.live.roads, x.live.roads, e.road) && sameName(ix.live.compounds, x.live.compounds, e.compound) &&
+			(!e.villageKeyed() || sameName(ix.live.villages, x.live.villages, e.villageName))
+	}
+	if sameNames {
+		x.roads, x.compounds, x.villages, x.roadArea, x.compoundArea = ix.roads, ix.compounds, ix.villages, ix.roadArea, ix.compoundArea
+	} else {
+		x.buildNames()
+	}
+	x.stages = fmt.Sprintf("clone %v kill %v prep %v(%v) overlay %v names %v(%v)", tClone, tKill, tPrep, sameRunes, tOver, time.Since(start), sameNames)
 	x.stats = Stats{Version: version, Addresses: len(ix.entries) - d.ndead + len(d.entries), Roads: len(x.roads.names),
 		Compounds: len(x.compounds.names), Overlay: len(d.entries), BuildTime: time.Since(start)}
 	x.stats.Bytes = ix.stats.Bytes - ix.overlayBytes() + x.overlayBytes()
@@ -422,6 +458,27 @@ func (ix *Index) lookup(kind int, key string, f func(ids []int32)) {
 	if ix.d != nil {
 		f(ix.d.keyMap(kind)[key])
 	}
+}
+
+// sameName says whether name ("" always is) is counted in both or
+// neither, in the same villages.
+func sameName(a, b map[string]*nameStat, name string) bool {
+	if name == "" {
+		return true
+	}
+	x, y := a[name], b[name]
+	if x == nil || y == nil {
+		return x == y
+	}
+	if len(x.villages) != len(y.villages) {
+		return false
+	}
+	for v := range x.villages {
+		if _, ok := y.villages[v]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // buildNames makes the name dictionaries and the areas of roads and
