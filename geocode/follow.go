@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,18 +23,17 @@ type Live interface {
 // Holder publishes the current address index and keeps it fresh off the
 // request path. Each time the live state moves to a new dataset version
 // (an import or an adjustment bumps it and notifies), it reads only what
-// changed: the grids whose count of live addresses differs from the
-// index's (record_count, kept by triggers: an address added, retired or
-// moved changes it) and the grids whose geometry changed in the snapshot
-// (an adjustment moves addresses only between those), and the live
-// addresses of those grids; the index then gets a new overlay on its
-// base (Index.Apply), in milliseconds whatever the size of the city. When
-// the overlay grows past MergeAt entries, a new base is built from every
-// address in the background (which also heals anything a count could
-// not tell: an address retired and another added in the same grid
-// between two versions) and swapped in with the changes since caught up.
-// Readers call Current once per request or batch, so one answer or batch
-// never mixes two versions.
+// changed: the standard addresses written by the transactions its last
+// read could not see (change_xid; an insert, a retirement, a move by an
+// adjustment or any change of text, parts or point writes it), so a read
+// is proportional to the change, whatever the size of the city, and sees
+// an address retired and another added in one grid as well as anything
+// else. The index then gets a new overlay on its base (Index.Apply),
+// keeping the base's normaliser and name dictionaries unless a rune or a
+// name came or went. When the overlay grows past MergeAt entries, a new
+// base is built from every address in the background and swapped in with
+// the changes since caught up. Readers call Current once per request or
+// batch, so one answer or batch never mixes two versions.
 type Holder struct {
 	st       *store.Store
 	live     Live
@@ -129,18 +127,20 @@ func (h *Holder) catchUp(ctx context.Context, from *Index) error {
 		ix.stats.Reused = false // a new base
 	}
 	h.publish(ix, start, changed)
-	if took := time.Since(start); true || took > 300*time.Millisecond {
-		var since time.Duration
-		if at := h.heard.Load(); at != 0 {
-			since = time.Since(time.Unix(0, at))
-		}
-		var ms runtime.MemStats
-		runtime.ReadMemStats(&ms)
-		h.log.Warn("address index refresh", "version", version, "entries", len(entries), "retired", len(retired),
-			"overlay", ix.stats.Overlay, "read", read.Round(time.Millisecond), "apply", ix.stats.BuildTime.Round(time.Millisecond),
-			"took", took.Round(time.Millisecond), "stages", ix.stages, "since_heard", since.Round(time.Millisecond), "merging", h.merging,
-			"numgc", ms.NumGC, "pause_total", time.Duration(ms.PauseTotalNs).Round(time.Millisecond), "heap_mib", ms.HeapAlloc>>20)
+	// The stages of a refresh, at Warn when it took longer than the
+	// second an address may wait to be geocoded.
+	took := time.Since(start)
+	level := slog.LevelDebug
+	if took > time.Second {
+		level = slog.LevelWarn
 	}
+	var since time.Duration
+	if at := h.heard.Load(); at != 0 {
+		since = time.Since(time.Unix(0, at))
+	}
+	h.log.Log(ctx, level, "address index refresh", "version", version, "entries", len(entries), "retired", len(retired),
+		"overlay", ix.stats.Overlay, "read", read.Round(time.Millisecond), "apply", ix.stats.BuildTime.Round(time.Millisecond),
+		"stages", ix.stages, "took", took.Round(time.Millisecond), "since_heard", since.Round(time.Millisecond), "merging", h.merging)
 	return nil
 }
 
@@ -176,7 +176,7 @@ func (h *Holder) maybeMerge(ctx context.Context) {
 		return
 	}
 	h.merging = true
-	h.log.Warn("address index merge start", "overlay", len(ix.d.entries), "dead", ix.d.ndead)
+	h.log.Info("address index merge start", "overlay", len(ix.d.entries), "dead", ix.d.ndead)
 	go func() {
 		start := time.Now()
 		base, err := h.base(ctx)
@@ -192,7 +192,7 @@ func (h *Holder) maybeMerge(ctx context.Context) {
 			}
 			return
 		}
-		h.log.Warn("address index merged", "addresses", base.Stats().Addresses, "took", time.Since(start).Round(time.Millisecond))
+		h.log.Info("address index merged", "addresses", base.Stats().Addresses, "took", time.Since(start).Round(time.Millisecond))
 	}()
 }
 
