@@ -57,7 +57,7 @@ type Index struct {
 	gaz                        gazetteer
 	province                   string
 	stats                      Stats
-	stages                     string // diag
+	stages                     string // how long each stage of Apply took (logged)
 	// seen is where the read of the addresses the index holds stood.
 	seen cursor
 }
