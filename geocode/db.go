@@ -13,24 +13,30 @@ import (
 )
 
 // The SQL of geocoding: the live standard addresses as the index takes
-// them (all, or those of some grids), the live addresses per grid (kept
-// by triggers in record_count: an address added, retired or moved changes
-// the count of its grids), and the grid of an address on a date.
+// them (all, or those written by transactions a former read could not
+// see: change_xid, migration 009), where a read stands (its snapshot),
+// and the grid of an address on a date.
 
 const sqlAddressColumns = `
 SELECT id, code, city, county, town, village, villager_group, road, door_number, compound,
-       building, entrance, room, full_text, ST_X(geom), ST_Y(geom), grid_code
-FROM standard_address WHERE retired_at IS NULL`
+       building, entrance, room, full_text, ST_X(geom), ST_Y(geom), grid_code`
 
 // sqlAddresses reads every live standard address.
-const sqlAddresses = sqlAddressColumns + ` ORDER BY id`
+const sqlAddresses = sqlAddressColumns + ` FROM standard_address WHERE retired_at IS NULL ORDER BY id`
 
-// sqlGridAddresses reads the live standard addresses of some grids.
-const sqlGridAddresses = sqlAddressColumns + ` AND grid_code = ANY($1::text[]) ORDER BY id`
+// sqlChanged reads the standard addresses, live or retired, last written
+// by a transaction from $1 on or among $2 (transaction ids as text).
+const sqlChanged = sqlAddressColumns + `, retired_at IS NOT NULL
+FROM standard_address
+WHERE change_xid >= $1::text::xid8 OR change_xid = ANY($2::text[]::xid8[])
+ORDER BY id`
 
-// sqlGridCounts is the number of live addresses of every grid that has
-// some.
-const sqlGridCounts = `SELECT grid_code, addresses FROM record_count WHERE addresses <> 0`
+// sqlSnapshot is where the transaction's snapshot stands: the first
+// transaction it cannot see (xmax) and those it cannot see below it (in
+// progress when it was taken).
+const sqlSnapshot = `
+SELECT pg_snapshot_xmax(s)::text, ARRAY(SELECT x::text FROM pg_snapshot_xip(s) x)
+FROM pg_current_snapshot() s`
 
 const sqlVersion = `SELECT coalesce(max(version), 0) FROM dataset_version`
 
@@ -40,9 +46,18 @@ SELECT grid_code FROM assignment
 WHERE record_type = 'standard_address' AND record_id = $1 AND valid @> $2::timestamptz
 LIMIT 1`
 
+// cursor is where a read of the addresses stood: the transactions its
+// snapshot could not see, from xmax on and those in xip. Every change of
+// a transaction it saw was read; a later read must read the rows written
+// by the others (change_xid), and only those.
+type cursor struct {
+	xmax string
+	xip  []string
+}
+
 // readTx runs f in one read-only snapshot of the database, after reading
-// the dataset version it belongs to.
-func readTx(ctx context.Context, st *store.Store, f func(tx pgx.Tx, version int64) error) error {
+// the dataset version it belongs to and where the snapshot stands.
+func readTx(ctx context.Context, st *store.Store, f func(tx pgx.Tx, version int64, at cursor) error) error {
 	tx, err := st.Pool().BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
 		return fmt.Errorf("load addresses: %w", err)
@@ -52,89 +67,71 @@ func readTx(ctx context.Context, st *store.Store, f func(tx pgx.Tx, version int6
 	if err := tx.QueryRow(ctx, sqlVersion).Scan(&version); err != nil {
 		return fmt.Errorf("load addresses: version: %w", err)
 	}
-	return f(tx, version)
-}
-
-// loadAll reads every live address and the dataset version they belong
-// to.
-func loadAll(ctx context.Context, st *store.Store) (int64, []Entry, error) {
-	var version int64
-	var out []Entry
-	err := readTx(ctx, st, func(tx pgx.Tx, v int64) error {
-		version = v
-		var err error
-		out, err = scanEntries(ctx, tx, sqlAddresses)
-		return err
-	})
-	return version, out, err
-}
-
-// changes reads what differs between the database and the addresses an
-// index holds: the grids whose count of live addresses differs from
-// have, with the grids of also, and the live addresses of all of them.
-func changes(ctx context.Context, st *store.Store, have map[geo.Code]int32, also []geo.Code) (version int64, touched []geo.Code, entries []Entry, err error) {
-	err = readTx(ctx, st, func(tx pgx.Tx, v int64) error {
-		version = v
-		rows, err := tx.Query(ctx, sqlGridCounts)
-		if err != nil {
-			return fmt.Errorf("load address counts: %w", err)
-		}
-		seen := make(map[geo.Code]bool, len(have))
-		for rows.Next() {
-			var g string
-			var n int32
-			if err := rows.Scan(&g, &n); err != nil {
-				return fmt.Errorf("load address counts: %w", err)
-			}
-			seen[geo.Code(g)] = true
-			if have[geo.Code(g)] != n {
-				touched = append(touched, geo.Code(g))
-			}
-		}
-		if err := rows.Err(); err != nil {
-			return fmt.Errorf("load address counts: %w", err)
-		}
-		for g := range have {
-			if !seen[g] {
-				touched = append(touched, g)
-			}
-		}
-		set := make(map[geo.Code]bool, len(touched))
-		for _, g := range touched {
-			set[g] = true
-		}
-		for _, g := range also {
-			if !set[g] {
-				set[g] = true
-				touched = append(touched, g)
-			}
-		}
-		if len(touched) == 0 {
-			return nil
-		}
-		codes := make([]string, len(touched))
-		for i, g := range touched {
-			codes[i] = string(g)
-		}
-		entries, err = scanEntries(ctx, tx, sqlGridAddresses, codes)
-		return err
-	})
-	return version, touched, entries, err
-}
-
-func scanEntries(ctx context.Context, tx pgx.Tx, sql string, args ...any) ([]Entry, error) {
-	rows, err := tx.Query(ctx, sql, args...)
-	if err != nil {
-		return nil, fmt.Errorf("load addresses: %w", err)
+	// Under repeatable read the snapshot is the transaction's, taken by
+	// the first statement.
+	var at cursor
+	if err := tx.QueryRow(ctx, sqlSnapshot).Scan(&at.xmax, &at.xip); err != nil {
+		return fmt.Errorf("load addresses: snapshot: %w", err)
 	}
+	return f(tx, version, at)
+}
+
+// loadAll reads every live address, the dataset version they belong to
+// and where the read stood.
+func loadAll(ctx context.Context, st *store.Store) (int64, cursor, []Entry, error) {
+	var version int64
+	var at cursor
+	var out []Entry
+	err := readTx(ctx, st, func(tx pgx.Tx, v int64, c cursor) error {
+		version, at = v, c
+		rows, err := tx.Query(ctx, sqlAddresses)
+		if err != nil {
+			return fmt.Errorf("load addresses: %w", err)
+		}
+		out, err = scanEntries(rows, nil)
+		return err
+	})
+	return version, at, out, err
+}
+
+// changes reads the addresses written since a read that stood at since:
+// the live ones (entries) and the ids of the retired ones, with the
+// dataset version and where this read stands.
+func changes(ctx context.Context, st *store.Store, since cursor) (version int64, at cursor, entries []Entry, retired []int64, err error) {
+	err = readTx(ctx, st, func(tx pgx.Tx, v int64, c cursor) error {
+		version, at = v, c
+		rows, err := tx.Query(ctx, sqlChanged, since.xmax, since.xip)
+		if err != nil {
+			return fmt.Errorf("load changed addresses: %w", err)
+		}
+		entries, err = scanEntries(rows, &retired)
+		return err
+	})
+	return version, at, entries, retired, err
+}
+
+// scanEntries reads the rows of sqlAddressColumns; with retired, each
+// row has one more column, true for a retired address, whose id goes to
+// retired instead.
+func scanEntries(rows pgx.Rows, retired *[]int64) ([]Entry, error) {
+	defer rows.Close()
 	out := []Entry{}
 	for rows.Next() {
 		var e Entry
 		a := &e.Address
 		var grid string
-		if err := rows.Scan(&e.ID, &e.Code, &a.City, &a.County, &a.Town, &a.Village, &a.Group, &a.Road, &a.Number,
-			&a.Compound, &a.Building, &a.Entrance, &a.Room, &e.Text, &e.Point[0], &e.Point[1], &grid); err != nil {
+		var gone bool
+		dest := []any{&e.ID, &e.Code, &a.City, &a.County, &a.Town, &a.Village, &a.Group, &a.Road, &a.Number,
+			&a.Compound, &a.Building, &a.Entrance, &a.Room, &e.Text, &e.Point[0], &e.Point[1], &grid}
+		if retired != nil {
+			dest = append(dest, &gone)
+		}
+		if err := rows.Scan(dest...); err != nil {
 			return nil, fmt.Errorf("load addresses: %w", err)
+		}
+		if gone {
+			*retired = append(*retired, e.ID)
+			continue
 		}
 		e.Grid = geo.Code(grid)
 		out = append(out, e)

@@ -36,10 +36,11 @@
 // the posting lists.
 //
 // The Holder follows the live state (package live) without rebuilding:
-// at each new dataset version it reads only the grids whose count of live
-// addresses (record_count) or whose geometry changed, and publishes an
-// Index that shares the immutable base and carries a small overlay of
-// those grids' addresses (Index.Apply), answering exactly as an index
+// at each new dataset version it reads only the standard addresses
+// written since its last read (by the transaction that last wrote them,
+// change_xid: exact whatever the order transactions commit in), and
+// publishes an Index that shares the immutable base and carries a small
+// overlay of those addresses (Index.Apply), answering exactly as an index
 // built afresh would (TestApplyEqualsFullBuild). A big overlay is merged
 // into a new base in the background. So an address committed with a
 // version bump is geocoded within a second at any size of city, and one

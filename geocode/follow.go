@@ -23,18 +23,17 @@ type Live interface {
 // Holder publishes the current address index and keeps it fresh off the
 // request path. Each time the live state moves to a new dataset version
 // (an import or an adjustment bumps it and notifies), it reads only what
-// changed: the grids whose count of live addresses differs from the
-// index's (record_count, kept by triggers: an address added, retired or
-// moved changes it) and the grids whose geometry changed in the snapshot
-// (an adjustment moves addresses only between those), and the live
-// addresses of those grids; the index then gets a new overlay on its
-// base (Index.Apply), in milliseconds whatever the size of the city. When
-// the overlay grows past MergeAt entries, a new base is built from every
-// address in the background (which also heals anything a count could
-// not tell: an address retired and another added in the same grid
-// between two versions) and swapped in with the changes since caught up.
-// Readers call Current once per request or batch, so one answer or batch
-// never mixes two versions.
+// changed: the standard addresses written by the transactions its last
+// read could not see (change_xid; an insert, a retirement, a move by an
+// adjustment or any change of text, parts or point writes it), so a read
+// is proportional to the change, whatever the size of the city, and sees
+// an address retired and another added in one grid as well as anything
+// else. The index then gets a new overlay on its base (Index.Apply),
+// keeping the base's normaliser and name dictionaries unless a rune or a
+// name came or went. When the overlay grows past MergeAt entries, a new
+// base is built from every address in the background and swapped in with
+// the changes since caught up. Readers call Current once per request or
+// batch, so one answer or batch never mixes two versions.
 type Holder struct {
 	st       *store.Store
 	live     Live
@@ -45,8 +44,10 @@ type Holder struct {
 	merging  bool       // a new base is being built (under mu)
 	swapped  chan struct{}
 	swapMu   sync.Mutex
-	// announced is the newest version the store announced.
+	// announced is the newest version the store announced; heard when
+	// (unix nanoseconds).
 	announced atomic.Int64
+	heard     atomic.Int64
 	// MergeAt is the overlay size (entries added or replaced) from which
 	// a new base is built; 0 takes max(20,000, 2% of the base).
 	MergeAt int
@@ -74,7 +75,7 @@ func (h *Holder) Current() *Index { return h.cur.Load() }
 // base builds an index of every live address.
 func (h *Holder) base(ctx context.Context) (*Index, error) {
 	snap := h.live.Current().Snap
-	version, entries, err := loadAll(ctx, h.st)
+	version, at, entries, err := loadAll(ctx, h.st)
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +83,7 @@ func (h *Holder) base(ctx context.Context) (*Index, error) {
 	if err != nil {
 		return nil, fmt.Errorf("geocode: %w", err)
 	}
-	ix.version, ix.stats.Version = version, version
+	ix.version, ix.stats.Version, ix.seen = version, version, at
 	return ix, nil
 }
 
@@ -103,26 +104,43 @@ func (h *Holder) Refresh(ctx context.Context) error {
 func (h *Holder) catchUp(ctx context.Context, from *Index) error {
 	start := time.Now()
 	snap := h.live.Current().Snap
-	version, touched, entries, err := changes(ctx, h.st, from.GridCounts(), changedGrids(from.snap, snap))
+	version, at, entries, retired, err := changes(ctx, h.st, from.seen)
 	if err != nil {
 		return err
 	}
-	if len(touched) == 0 && from == h.cur.Load() && version == from.version && snap == from.snap {
+	read := time.Since(start)
+	changed := len(entries) > 0 || len(retired) > 0
+	if !changed && from == h.cur.Load() && version == from.version && snap == from.snap {
 		return nil
 	}
 	var ix *Index
-	if len(touched) == 0 {
+	if !changed {
 		ix, err = from.retag(version, snap)
 	} else {
-		ix, err = from.Apply(version, snap, touched, entries)
+		ix, err = from.Apply(version, snap, nil, entries, retired)
 	}
 	if err != nil {
 		return fmt.Errorf("geocode: %w", err)
 	}
+	ix.seen = at
 	if from != h.cur.Load() {
 		ix.stats.Reused = false // a new base
 	}
-	h.publish(ix, start, len(touched) > 0)
+	h.publish(ix, start, changed)
+	// The stages of a refresh, at Warn when it took longer than the
+	// second an address may wait to be geocoded.
+	took := time.Since(start)
+	level := slog.LevelDebug
+	if took > time.Second {
+		level = slog.LevelWarn
+	}
+	var since time.Duration
+	if at := h.heard.Load(); at != 0 {
+		since = time.Since(time.Unix(0, at))
+	}
+	h.log.Log(ctx, level, "address index refresh", "version", version, "entries", len(entries), "retired", len(retired),
+		"overlay", ix.stats.Overlay, "read", read.Round(time.Millisecond), "apply", ix.stats.BuildTime.Round(time.Millisecond),
+		"stages", ix.stages, "took", took.Round(time.Millisecond), "since_heard", since.Round(time.Millisecond), "merging", h.merging)
 	return nil
 }
 
@@ -158,6 +176,7 @@ func (h *Holder) maybeMerge(ctx context.Context) {
 		return
 	}
 	h.merging = true
+	h.log.Info("address index merge start", "overlay", len(ix.d.entries), "dead", ix.d.ndead)
 	go func() {
 		start := time.Now()
 		base, err := h.base(ctx)
@@ -239,6 +258,7 @@ func (h *Holder) listen(ctx context.Context, wake chan<- struct{}) {
 		err := h.st.ListenVersions(ctx, func() { h.poke(wake) }, func(v int64) {
 			if v > h.announced.Load() {
 				h.announced.Store(v)
+				h.heard.Store(time.Now().UnixNano())
 			}
 			h.poke(wake)
 		})
@@ -276,25 +296,4 @@ func (ix *Index) retag(version int64, snap *geo.Snapshot) (*Index, error) {
 		x.buildNames()
 	}
 	return &x, nil
-}
-
-// changedGrids are the grids whose current version differs between two
-// snapshots (an adjustment's grids), or none when they are one.
-func changedGrids(old, cur *geo.Snapshot) []geo.Code {
-	if old == cur || old == nil || cur == nil {
-		return nil
-	}
-	var out []geo.Code
-	for i := range cur.Grids {
-		g := &cur.Grids[i]
-		if o := old.Grid(g.Code); o == nil || !o.ValidFrom.Equal(g.ValidFrom) {
-			out = append(out, g.Code)
-		}
-	}
-	for i := range old.Grids {
-		if cur.Grid(old.Grids[i].Code) == nil {
-			out = append(out, old.Grids[i].Code)
-		}
-	}
-	return out
 }

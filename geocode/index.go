@@ -57,6 +57,9 @@ type Index struct {
 	gaz                        gazetteer
 	province                   string
 	stats                      Stats
+	stages                     string // how long each stage of Apply took (logged)
+	// seen is where the read of the addresses the index holds stood.
+	seen cursor
 }
 
 // overlay is what changed since the base: entries of the base no longer
@@ -178,16 +181,19 @@ func NewIndex(snap *geo.Snapshot, province string, entries []Entry) (*Index, err
 }
 
 // Apply is the index for version and snap with the live addresses of the
-// grids touched replaced by entries (every live address now in those
-// grids; an address that moved in from a grid not touched replaces its
-// old entry too). The index itself is not changed: the result shares its
-// base and makes a new overlay, answering as NewIndex of the same
-// addresses would.
-func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, entries []Entry) (*Index, error) {
+// grids touched replaced by entries, each entry replacing the address of
+// its id wherever it was, and the addresses of ids retired removed. So
+// either every live address of some grids is given (touched: those grids)
+// or only the addresses that changed (touched empty: each new or changed
+// address in entries, each retired one in retired). The index itself is
+// not changed: the result shares its base and makes a new overlay,
+// answering as NewIndex of the same addresses would.
+func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, entries []Entry, retired []int64) (*Index, error) {
 	start := time.Now()
 	x := &Index{version: version, snap: snap, province: ix.province, norm: ix.norm,
 		entries: ix.entries, byRoad: ix.byRoad, byCompound: ix.byCompound, byVillage: ix.byVillage,
 		byGrid: ix.byGrid, points: ix.points, live: ix.live.clone()}
+	tClone := time.Since(start)
 	d := &overlay{dead: make([]uint64, (len(ix.entries)+63)/64)}
 	if ix.d != nil {
 		copy(d.dead, ix.d.dead)
@@ -210,12 +216,18 @@ func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, en
 			kill(i)
 		}
 	}
-	newID := make(map[int64]bool, len(entries))
-	for i := range entries {
-		newID[entries[i].ID] = true
-		if j, ok := slices.BinarySearchFunc(ix.entries, entries[i].ID, func(e entry, id int64) int { return cmp.Compare(e.ID, id) }); ok {
+	newID := make(map[int64]bool, len(entries)+len(retired))
+	byID := func(id int64) {
+		newID[id] = true
+		if j, ok := slices.BinarySearchFunc(ix.entries, id, func(e entry, id int64) int { return cmp.Compare(e.ID, id) }); ok {
 			kill(int32(j))
 		}
+	}
+	for i := range entries {
+		byID(entries[i].ID)
+	}
+	for _, id := range retired {
+		byID(id)
 	}
 	var kept []entry
 	if ix.d != nil {
@@ -234,9 +246,30 @@ func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, en
 	for i := range entries {
 		x.live.addRunes(entries[i].Text, 1)
 	}
-	if err := x.prepare(); err != nil {
+	tKill := time.Since(start)
+	// The normaliser and gazetteer follow the snapshot and the set of
+	// runes the addresses use: most changes leave both as they were.
+	sameRunes := snap == ix.snap
+	for k := 0; sameRunes && k < len(gone)+len(entries); k++ {
+		text := ""
+		if k < len(gone) {
+			text = gone[k].Text()
+		} else {
+			text = entries[k-len(gone)].Text
+		}
+		for _, r := range text {
+			if ix.live.known(r) != x.live.known(r) {
+				sameRunes = false
+				break
+			}
+		}
+	}
+	if sameRunes {
+		x.norm, x.gaz = ix.norm, ix.gaz
+	} else if err := x.prepare(); err != nil {
 		return nil, err
 	}
+	tPrep := time.Since(start)
 	for _, e := range gone {
 		x.live.addNames(e, -1)
 	}
@@ -260,7 +293,26 @@ func (ix *Index) Apply(version int64, snap *geo.Snapshot, touched []geo.Code, en
 	}
 	d.points = newPointGrid(d.entries, n)
 	x.d = d
-	x.buildNames()
+	tOver := time.Since(start)
+	// The name dictionaries follow the gazetteer and the set of names and
+	// of their villages: most changes leave them as they were too.
+	sameNames := sameRunes
+	for k := 0; sameNames && k < len(gone)+len(d.entries); k++ {
+		var e *entry
+		if k < len(gone) {
+			e = gone[k]
+		} else if e = &d.entries[k-len(gone)]; k-len(gone) < len(kept) {
+			continue // unchanged
+		}
+		sameNames = sameName(ix.live.roads, x.live.roads, e.road) && sameName(ix.live.compounds, x.live.compounds, e.compound) &&
+			(!e.villageKeyed() || sameName(ix.live.villages, x.live.villages, e.villageName))
+	}
+	if sameNames {
+		x.roads, x.compounds, x.villages, x.roadArea, x.compoundArea = ix.roads, ix.compounds, ix.villages, ix.roadArea, ix.compoundArea
+	} else {
+		x.buildNames()
+	}
+	x.stages = fmt.Sprintf("clone %v kill %v prep %v(%v) overlay %v names %v(%v)", tClone, tKill, tPrep, sameRunes, tOver, time.Since(start), sameNames)
 	x.stats = Stats{Version: version, Addresses: len(ix.entries) - d.ndead + len(d.entries), Roads: len(x.roads.names),
 		Compounds: len(x.compounds.names), Overlay: len(d.entries), BuildTime: time.Since(start)}
 	x.stats.Bytes = ix.stats.Bytes - ix.overlayBytes() + x.overlayBytes()
@@ -406,6 +458,27 @@ func (ix *Index) lookup(kind int, key string, f func(ids []int32)) {
 	if ix.d != nil {
 		f(ix.d.keyMap(kind)[key])
 	}
+}
+
+// sameName says whether name ("" always is) is counted in both or
+// neither, in the same villages.
+func sameName(a, b map[string]*nameStat, name string) bool {
+	if name == "" {
+		return true
+	}
+	x, y := a[name], b[name]
+	if x == nil || y == nil {
+		return x == y
+	}
+	if len(x.villages) != len(y.villages) {
+		return false
+	}
+	for v := range x.villages {
+		if _, ok := y.villages[v]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // buildNames makes the name dictionaries and the areas of roads and
