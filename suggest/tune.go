@@ -30,6 +30,30 @@ const (
 
 // outline is the village's edge in the atoms' plane: the edges of the
 // faces no other face shares, oriented with the village on their left.
+// crossings calls f for every edge a-b of the outline that the segment
+// p-q crosses strictly inside (0 < t < 1 along p-q; u along a-b).
+func (ol *outline) crossings(p, q orb.Point, f func(t, u float64, a, b orb.Point)) {
+	d := orb.Point{q[0] - p[0], q[1] - p[1]}
+	for _, s := range ol.segs {
+		a, b := s[0], s[1]
+		if math.Max(a[0], b[0]) < math.Min(p[0], q[0]) || math.Min(a[0], b[0]) > math.Max(p[0], q[0]) ||
+			math.Max(a[1], b[1]) < math.Min(p[1], q[1]) || math.Min(a[1], b[1]) > math.Max(p[1], q[1]) {
+			continue
+		}
+		e := orb.Point{b[0] - a[0], b[1] - a[1]}
+		den := d[0]*e[1] - d[1]*e[0]
+		if den == 0 {
+			continue
+		}
+		w := orb.Point{a[0] - p[0], a[1] - p[1]}
+		t := (w[0]*e[1] - w[1]*e[0]) / den
+		u := (w[0]*d[1] - w[1]*d[0]) / den
+		if t > 0 && t < 1 && u >= 0 && u <= 1 {
+			f(t, u, a, b)
+		}
+	}
+}
+
 type outline struct {
 	segs [][2]orb.Point
 	b    orb.Bound
@@ -168,24 +192,7 @@ func (ol *outline) measure(poly []cellVert, o orb.Point) (area, per float64) {
 		}
 		d := orb.Point{q[0] - p[0], q[1] - p[1]}
 		ts = append(ts[:0], 0, 1)
-		for _, s := range ol.segs {
-			a, b := s[0], s[1]
-			if math.Max(a[0], b[0]) < math.Min(p[0], q[0]) || math.Min(a[0], b[0]) > math.Max(p[0], q[0]) ||
-				math.Max(a[1], b[1]) < math.Min(p[1], q[1]) || math.Min(a[1], b[1]) > math.Max(p[1], q[1]) {
-				continue
-			}
-			e := orb.Point{b[0] - a[0], b[1] - a[1]}
-			den := d[0]*e[1] - d[1]*e[0]
-			if den == 0 {
-				continue
-			}
-			w := orb.Point{a[0] - p[0], a[1] - p[1]}
-			t := (w[0]*e[1] - w[1]*e[0]) / den
-			u := (w[0]*d[1] - w[1]*d[0]) / den
-			if t > 0 && t < 1 && u >= 0 && u <= 1 {
-				ts = append(ts, t)
-			}
-		}
+		ol.crossings(p, q, func(t, _ float64, _, _ orb.Point) { ts = append(ts, t) })
 		sort.Float64s(ts)
 		for j := 0; j+1 < len(ts); j++ {
 			if ts[j+1]-ts[j] < 1e-12 {
@@ -278,28 +285,13 @@ func (ol *outline) clip(p, q orb.Point) []orb.LineString {
 		near orb.Point
 	}
 	hits := []hit{{0, p}, {1, q}}
-	for _, s := range ol.segs {
-		a, b := s[0], s[1]
-		if math.Max(a[0], b[0]) < math.Min(p[0], q[0]) || math.Min(a[0], b[0]) > math.Max(p[0], q[0]) ||
-			math.Max(a[1], b[1]) < math.Min(p[1], q[1]) || math.Min(a[1], b[1]) > math.Max(p[1], q[1]) {
-			continue
+	ol.crossings(p, q, func(t, u float64, a, b orb.Point) {
+		near := a
+		if u > 0.5 {
+			near = b
 		}
-		e := orb.Point{b[0] - a[0], b[1] - a[1]}
-		den := d[0]*e[1] - d[1]*e[0]
-		if den == 0 {
-			continue
-		}
-		w := orb.Point{a[0] - p[0], a[1] - p[1]}
-		t := (w[0]*e[1] - w[1]*e[0]) / den
-		u := (w[0]*d[1] - w[1]*d[0]) / den
-		if t > 0 && t < 1 && u >= 0 && u <= 1 {
-			near := a
-			if u > 0.5 {
-				near = b
-			}
-			hits = append(hits, hit{t, near})
-		}
-	}
+		hits = append(hits, hit{t, near})
+	})
 	sort.Slice(hits, func(i, j int) bool { return hits[i].t < hits[j].t })
 	var out []orb.LineString
 	for j := 0; j+1 < len(hits); j++ {
